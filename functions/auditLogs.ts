@@ -1,0 +1,23 @@
+/** The audit trail of license changes: who, when, which user, which product, before and after, request id. */
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { licenseChangeView } from '../shared/http/views';
+import * as c from '../shared/schemas/contracts';
+import { audit } from '../shared/storage/repository';
+
+route({
+  name: 'listLicenseChanges',
+  method: 'GET',
+  route: 'v1.0/auditLogs/licenseChanges',
+  tag: 'Audit',
+  summary: 'License changes in the organization, newest first, paged; filter by userId or skuId',
+  permission: 'read',
+  query: c.auditQuery,
+  response: c.collection(c.licenseChangeRecord),
+  handler: async (ctx) => {
+    const page = await audit.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken), {
+      userId: ctx.query.userId,
+      skuId: ctx.query.skuId,
+    });
+    return collectionResult(ctx.url, page.items.map(licenseChangeView), page.continuationToken);
+  },
+});

@@ -1,0 +1,16 @@
+/**
+ * The Function App's entry point (package.json "main"): validates the settings, then registers every
+ * function with @azure/functions' `app`. The Functions host in Azure and the project's local host
+ * (local/host.ts) both load this file.
+ */
+import { settings } from '../shared/config';
+
+settings(); // fail at start-up, naming every missing setting, rather than at the first request
+
+import './subscribedSkus';
+import './users';
+import './licenses';
+import './subscriptions';
+import './tenants';
+import './auditLogs';
+import './openapi';

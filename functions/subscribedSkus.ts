@@ -1,0 +1,63 @@
+/** Billing > Licenses: the products, their seats and service-plan rules, and the "assign to up to 20 users" flow. */
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { subscribedSkuView, userView } from '../shared/http/views';
+import * as c from '../shared/schemas/contracts';
+import { subscriptions, users } from '../shared/storage/repository';
+import { getSubscription } from '../shared/usecases/directory';
+import { assignSkuToUsers } from '../shared/usecases/licenses';
+
+route({
+  name: 'listSubscribedSkus',
+  method: 'GET',
+  route: 'v1.0/subscribedSkus',
+  tag: 'Licenses',
+  summary: 'Products the organization subscribes to, with total, assigned and available seats and their service-plan rules',
+  permission: 'read',
+  response: c.collection(c.subscribedSku),
+  handler: async (ctx) => {
+    const docs = await subscriptions.list(ctx.tenant.id);
+    return collectionResult(ctx.url, docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map(subscribedSkuView));
+  },
+});
+
+route({
+  name: 'getSubscribedSku',
+  method: 'GET',
+  route: 'v1.0/subscribedSkus/{id}',
+  tag: 'Licenses',
+  summary: 'One product: seats, state and service plans (with conflicts, dependencies, auto-assigned plans and where they are not offered)',
+  permission: 'read',
+  params: c.subscribedSkuParam,
+  response: c.subscribedSku,
+  handler: async (ctx) => ({ body: subscribedSkuView(await getSubscription(ctx.tenant.id, ctx.params.id)) }),
+});
+
+route({
+  name: 'listSubscribedSkuAssignments',
+  method: 'GET',
+  route: 'v1.0/subscribedSkus/{id}/assignments',
+  tag: 'Licenses',
+  summary: 'The users holding this product, paged ($top, @odata.nextLink)',
+  permission: 'read',
+  params: c.subscribedSkuParam,
+  query: c.pageQuery,
+  response: c.collection(c.user),
+  handler: async (ctx) => {
+    const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
+    const page = await users.listHolding(ctx.tenant.id, sku.skuId, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
+  },
+});
+
+route({
+  name: 'assignSubscribedSku',
+  method: 'POST',
+  route: 'v1.0/subscribedSkus/{id}/assign',
+  tag: 'Licenses',
+  summary: 'Assign this product to 1-20 users at once: all are checked first; if any fails a rule nothing changes and every reason is listed',
+  permission: 'assignLicenses',
+  params: c.subscribedSkuParam,
+  body: c.assignSkuToUsersBody,
+  response: c.assignSkuResult,
+  handler: async (ctx) => ({ body: await assignSkuToUsers(ctx, ctx.params.id, ctx.body) }),
+});

@@ -1,0 +1,83 @@
+/**
+ * Dev tokens for the local host only: an RSA key kept in .local/ (never committed, never deployed), its
+ * JWKS served by the local host, and tokens shaped like Entra ID access tokens (tid, oid, wids, roles).
+ * The app validates them with the very code that validates Entra ID tokens in Azure.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
+import { AppRole, DirectoryRole, DirectoryRoleName } from '../shared/domain/roles';
+
+export const DEV_KEY_FILE = process.env.DEV_KEY_FILE ?? join(process.cwd(), '.local', 'dev-signing-key.json');
+
+interface StoredKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+}
+
+let loaded: StoredKey | undefined;
+
+export async function devKey(file = DEV_KEY_FILE): Promise<StoredKey> {
+  if (loaded) return loaded;
+  if (existsSync(file)) {
+    loaded = JSON.parse(readFileSync(file, 'utf8')) as StoredKey;
+    return loaded;
+  }
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const kid = `dev-${randomUUID().slice(0, 8)}`;
+  loaded = { kid, privateJwk: await exportJWK(privateKey), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(loaded), { mode: 0o600 });
+  return loaded;
+}
+
+export async function devJwks() {
+  return { keys: [(await devKey()).publicJwk] };
+}
+
+/** Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin role). */
+export const DEV_ROLES = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader', 'Operator', 'User', 'App'] as const;
+export type DevRole = (typeof DEV_ROLES)[number];
+
+export function parseDevRole(input: string): DevRole | undefined {
+  const norm = input.toLowerCase().replace(/[^a-z]/g, '').replace(/administrator$|admin$/, '');
+  return DEV_ROLES.find((r) => r.toLowerCase().replace(/administrator$/, '') === norm);
+}
+
+export interface DevTokenOptions {
+  role: DevRole;
+  tenantId: string;
+  issuer: string;
+  audience: string;
+  objectId?: string;
+  name?: string;
+  /** Seconds until expiry; negative for an already expired token (tests). */
+  expiresIn?: number;
+}
+
+export async function mintDevToken(o: DevTokenOptions): Promise<string> {
+  const key = await devKey();
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = { tid: o.tenantId, oid: o.objectId ?? randomUUID(), ver: '2.0' };
+  if (o.role === 'Operator' || o.role === 'App') {
+    claims.idtyp = 'app';
+    claims.roles = o.role === 'Operator' ? [AppRole.TenantsManage] : [AppRole.ReadWriteAll];
+    claims.app_displayname = o.name ?? (o.role === 'Operator' ? 'Provisioning (dev)' : 'License automation (dev)');
+  } else {
+    claims.name = o.name ?? `Dev ${o.role}`;
+    claims.preferred_username = `${o.role.toLowerCase()}@dev.local`;
+    claims.wids = o.role === 'User' ? [] : [DirectoryRole[o.role as DirectoryRoleName]];
+  }
+  const privateKey = await importJWK(key.privateJwk, 'RS256');
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid, typ: 'JWT' })
+    .setIssuer(o.issuer.replace(/\{tenantid\}/gi, o.tenantId))
+    .setAudience(o.audience)
+    .setSubject(claims.oid as string)
+    .setIssuedAt(now)
+    .setNotBefore(now - 5)
+    .setExpirationTime(now + (o.expiresIn ?? 8 * 3600))
+    .sign(privateKey);
+}

@@ -1,0 +1,301 @@
+/**
+ * The project's local Functions host. Core Tools cannot be installed here, so this host plays the part
+ * of the Functions runtime for the same code that runs in Azure:
+ *
+ * - it provides the `@azure/functions-core` module that the Functions worker normally provides. With it,
+ *   `@azure/functions` leaves "test mode" and hands every `app.http / app.storageQueue / app.timer`
+ *   registration (trigger metadata + handler) to `registerFunction`, exactly as in Azure;
+ * - HTTP triggers are served under host.json's `routePrefix` with the runtime's route templates
+ *   (`{id}`, `{id:guid}`, `{id?}`, `{*rest}`; literal segments win over parameters), invoked with the
+ *   library's own HttpRequest and InvocationContext;
+ * - queue triggers poll the storage queue (Azurite locally) with host.json's queue settings: base64
+ *   messages, batch size, visibility timeout between retries, and `maxDequeueCount` then `<queue>-poison`;
+ * - timer triggers run on their NCRONTAB schedule (six fields, seconds first; `%SETTING%` resolved).
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import Module from 'node:module';
+import { join } from 'node:path';
+
+type Handler = (...args: unknown[]) => unknown;
+interface Binding {
+  type: string;
+  direction: 'in' | 'out';
+  name: string;
+  route?: string;
+  methods?: string[];
+  queueName?: string;
+  connection?: string;
+  schedule?: string;
+  runOnStartup?: boolean;
+}
+export interface Registration {
+  name: string;
+  trigger: Binding;
+  bindings: Record<string, Binding>;
+  handler: Handler;
+}
+
+const registrations: Registration[] = [];
+const CORE_ID = '@azure/functions-core';
+
+/** Installs the worker's core API module, before any `app.*` registration runs. */
+function installFunctionsCore(): void {
+  const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string; _cache: Record<string, unknown> };
+  if (M._cache[CORE_ID]) return;
+  const original = M._resolveFilename;
+  M._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === CORE_ID ? CORE_ID : original.call(this, request, ...rest);
+  };
+  const coreApi = {
+    version: 'local',
+    hostVersion: '4.0.0-local',
+    setProgrammingModel: () => undefined,
+    getProgrammingModel: () => undefined,
+    registerHook: () => ({ dispose: () => undefined }),
+    log: (level: string, _category: string, message: string) => {
+      if (level === 'error' || level === 'critical') process.stderr.write(`${message}\n`);
+    },
+    registerFunction(metadata: { name: string; bindings: Record<string, Binding> }, handler: Handler) {
+      const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && /trigger$/i.test(b.type));
+      if (!trigger) throw new Error(`function ${metadata.name} has no trigger`);
+      registrations.push({ name: metadata.name, trigger, bindings: metadata.bindings, handler });
+      return { dispose: () => undefined };
+    },
+  };
+  M._cache[CORE_ID] = { id: CORE_ID, filename: CORE_ID, loaded: true, exports: coreApi, children: [], paths: [] };
+}
+
+// ---------------- route templates ----------------
+
+type Segment =
+  | { kind: 'literal'; value: string }
+  | { kind: 'param'; name: string; constraint?: string; optional: boolean }
+  | { kind: 'catchAll'; name: string };
+
+interface HttpRoute {
+  reg: Registration;
+  methods: string[];
+  segments: Segment[];
+  rank: number[];
+}
+
+function compile(template: string): Segment[] {
+  return template
+    .split('/')
+    .filter(Boolean)
+    .map((seg): Segment => {
+      const m = /^\{(\*)?(\w+)(?::([^}?]+))?(\?)?\}$/.exec(seg);
+      if (!m) return { kind: 'literal', value: seg.toLowerCase() };
+      if (m[1]) return { kind: 'catchAll', name: m[2] };
+      return { kind: 'param', name: m[2], constraint: m[3], optional: !!m[4] };
+    });
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function satisfies(constraint: string | undefined, value: string): boolean {
+  switch (constraint?.toLowerCase()) {
+    case undefined:
+      return true;
+    case 'guid':
+      return GUID.test(value);
+    case 'int':
+    case 'long':
+      return /^-?\d+$/.test(value);
+    case 'alpha':
+      return /^[a-z]+$/i.test(value);
+    default:
+      return true;
+  }
+}
+
+function matchRoute(segments: Segment[], parts: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    const part = parts[i];
+    if (s.kind === 'catchAll') {
+      params[s.name] = parts.slice(i).join('/');
+      return params;
+    }
+    if (part === undefined) {
+      if (s.kind === 'param' && s.optional) continue;
+      return undefined;
+    }
+    if (s.kind === 'literal') {
+      if (s.value !== part.toLowerCase()) return undefined;
+    } else {
+      if (!satisfies(s.constraint, part)) return undefined;
+      params[s.name] = part;
+    }
+  }
+  return parts.length <= segments.length ? params : undefined;
+}
+
+// ---------------- host ----------------
+
+export interface HostOptions {
+  port: number;
+  /** The Function App's entry module (package.json main). */
+  entry: string;
+  hostJson?: string;
+  /** Extra routes outside the prefix served by the host itself (the dev JWKS). */
+  extraRoutes?: Record<string, () => Promise<unknown>>;
+  quiet?: boolean;
+}
+
+export interface RunningHost {
+  url: string;
+  server: Server;
+  registrations: Registration[];
+  close(): Promise<void>;
+  /** Invokes a registered function directly, as the runtime would (timer "run now", tests). */
+  invoke(name: string, input: unknown, triggerMetadata?: Record<string, unknown>): Promise<unknown>;
+}
+
+export function readHostJson(path: string) {
+  return JSON.parse(readFileSync(path, 'utf8')) as {
+    extensions?: {
+      http?: { routePrefix?: string };
+      queues?: { batchSize?: number; visibilityTimeout?: string; maxDequeueCount?: number; messageEncoding?: string; maxPollingInterval?: string };
+    };
+  };
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  installFunctionsCore();
+  // load the library only now, so it finds the core API above
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('@azure/functions') as typeof import('@azure/functions');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(options.entry);
+
+  const hostJson = readHostJson(options.hostJson ?? join(process.cwd(), 'host.json'));
+  const prefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/|\/$/g, '');
+  const httpRoutes: HttpRoute[] = registrations
+    .filter((r) => r.trigger.type.toLowerCase() === 'httptrigger')
+    .map((reg) => {
+      const segments = compile(reg.trigger.route ?? reg.name);
+      const rank = segments.map((s) => (s.kind === 'literal' ? 0 : s.kind === 'catchAll' ? 3 : s.constraint ? 1 : 2));
+      return { reg, methods: (reg.trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()), segments, rank };
+    })
+    .sort((a, b) => {
+      for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
+        const d = (a.rank[i] ?? -1) - (b.rank[i] ?? -1);
+        if (d) return d;
+      }
+      return 0;
+    });
+
+  const context = (reg: Registration, triggerMetadata?: Record<string, unknown>) =>
+    new lib.InvocationContext({
+      invocationId: randomUUID(),
+      functionName: reg.name,
+      triggerMetadata,
+      options: { trigger: reg.trigger as never, extraInputs: [], extraOutputs: [] },
+      logHandler: (level, ...args) => {
+        if (!options.quiet || level === 'error') console.log(`[${reg.name}] ${level}:`, ...args);
+      },
+    });
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const extra = options.extraRoutes?.[url.pathname];
+    if (extra && req.method === 'GET') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await extra()));
+      return;
+    }
+    if (url.pathname === '/admin/host/status') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ state: 'Running', functions: registrations.map((r) => r.name) }));
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '');
+    const parts = path.split('/').filter(Boolean).map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+    if (prefix && parts.shift()?.toLowerCase() !== prefix.toLowerCase()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const method = (req.method ?? 'GET').toUpperCase();
+    let found: { route: HttpRoute; params: Record<string, string> } | undefined;
+    for (const route of httpRoutes) {
+      if (!route.methods.includes(method)) continue;
+      const params = matchRoute(route.segments, parts);
+      if (params) {
+        found = { route, params };
+        break;
+      }
+    }
+    if (!found) {
+      // as the Functions host: an unknown route or method is a plain 404
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const request = new lib.HttpRequest({
+      method,
+      url: url.toString(),
+      headers,
+      params: found.params,
+      body: body.length ? { bytes: body } : undefined,
+    } as never);
+    let response: InstanceType<typeof lib.HttpResponse>;
+    try {
+      const result = await found.route.reg.handler(request, context(found.route.reg));
+      response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse((result ?? {}) as never);
+    } catch (e) {
+      console.error(`[${found.route.reg.name}] unhandled:`, e);
+      res.writeHead(500).end();
+      return;
+    }
+    const outHeaders: Record<string, string> = {};
+    response.headers.forEach((v, k) => (outHeaders[k] = v));
+    const payload = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status ?? 200, outHeaders).end(payload);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e) => {
+      console.error('local host error', e);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+
+  const { startQueueListeners } = await import('./queues');
+  const { startTimers } = await import('./timers');
+  const stopQueues = await startQueueListeners(registrations, hostJson.extensions?.queues ?? {}, (reg, meta) => context(reg, meta), options.quiet);
+  const stopTimers = startTimers(registrations, (reg) => context(reg), options.quiet);
+
+  return {
+    url: `http://127.0.0.1:${options.port}/${prefix}`,
+    server,
+    registrations,
+    async invoke(name, input, triggerMetadata) {
+      const reg = registrations.find((r) => r.name === name);
+      if (!reg) throw new Error(`no function named ${name}`);
+      return reg.handler(input, context(reg, triggerMetadata));
+    },
+    async close() {
+      stopTimers();
+      await stopQueues();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Demo data for `npm start`: one organization whose products show every rule at work — a mailbox-plan
+ * conflict (Office 365 E1 vs E3), a dependency across products (Project needs SharePoint), an
+ * auto-assigned service (Sway), plans not offered in some countries (Teams Phone in IN), a small product
+ * that runs out of seats, a self-service purchase to take over — and members, a guest and a user
+ * without usage location. Written through the same use-cases as the API; skipped if already there.
+ */
+import { SKU } from '../shared/domain/catalog';
+import { Principal } from '../shared/domain/roles';
+import { tenants, UserDoc } from '../shared/storage/repository';
+import { createSubscription, createTenant, createUser } from '../shared/usecases/directory';
+import { applyLicenseChanges } from '../shared/usecases/licenseChanges';
+
+export const DEMO_TENANT_ID = 'c0ffee00-0000-4000-8000-00000000de70';
+
+const people: [string, string, string | null, 'Member' | 'Guest'][] = [
+  ['Adele Vance', 'adelev', 'NL', 'Member'],
+  ['Alex Wilber', 'alexw', 'US', 'Member'],
+  ['Megan Bowen', 'meganb', 'US', 'Member'],
+  ['Lee Gu', 'leeg', 'IN', 'Member'],
+  ['Isaiah Langer', 'isaiahl', null, 'Member'],
+  ['Diego Siciliani', 'diegos', 'NL', 'Member'],
+  ['Pradeep Gupta (Fabrikam)', 'pradeep_fabrikam.com#EXT#', 'US', 'Guest'],
+  ['Johanna Lorenz', 'johannal', 'DE', 'Member'],
+  ['Lidia Holloway', 'lidiah', 'US', 'Member'],
+  ['Lynne Robbins', 'lynner', 'GB', 'Member'],
+  ['Miriam Graham', 'miriamg', 'US', 'Member'],
+  ['Nestor Wilke', 'nestorw', 'NL', 'Member'],
+  ['Patti Fernandez', 'pattif', 'US', 'Member'],
+  ['Grady Archie', 'gradya', 'US', 'Member'],
+  ['Henrietta Mueller', 'henriettam', 'DE', 'Member'],
+  ['Irvin Sayers', 'irvins', 'US', 'Member'],
+  ['Joni Sherman', 'jonis', 'US', 'Member'],
+  ['Christie Cline', 'christiec', 'US', 'Member'],
+  ['Debra Berger', 'debrab', 'US', 'Member'],
+  ['Enrico Cattaneo', 'enricoc', 'IT', 'Member'],
+  ['Allan Deyoung', 'alland', 'US', 'Member'],
+  ['Brian Johnson', 'brianj', 'GB', 'Member'],
+  ['Cameron White', 'cameronw', 'US', 'Member'],
+  ['Emily Braun', 'emilyb', 'NL', 'Member'],
+];
+
+export async function seedDemo(): Promise<{ created: boolean; users: Record<string, UserDoc> }> {
+  const existing = await tenants.get(DEMO_TENANT_ID);
+  const byAlias: Record<string, UserDoc> = {};
+  if (existing) return { created: false, users: byAlias };
+  const tenant = await createTenant({ id: DEMO_TENANT_ID, displayName: 'Contoso (demo)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
+  for (const [displayName, alias, usageLocation, userType] of people) {
+    byAlias[alias] = await createUser(tenant.id, {
+      displayName,
+      userPrincipalName: `${alias}@contoso.dev`,
+      usageLocation,
+      userType,
+      accountEnabled: true,
+    });
+  }
+  await createSubscription(tenant.id, { skuId: SKU.ENTERPRISEPACK, totalLicenses: 25, purchaseChannel: 'admin' });
+  await createSubscription(tenant.id, { skuId: SKU.STANDARDPACK, totalLicenses: 10, purchaseChannel: 'admin' });
+  await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin' });
+  await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin' });
+  await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin' });
+  await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id });
+
+  const seeder: Principal = { tenantId: tenant.id, objectId: 'seed', displayName: 'Demo seed', directoryRoles: ['GlobalAdministrator'], appRoles: [], isApp: true };
+  const add = (alias: string, skuIds: string[]) => ({
+    userId: byAlias[alias].id,
+    changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }),
+  });
+  await applyLicenseChanges({
+    tenant,
+    principal: seeder,
+    requestId: 'demo-seed',
+    operation: 'seed',
+    changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])],
+  });
+  return { created: true, users: byAlias };
+}

@@ -1,0 +1,14 @@
+/**
+ * Reads local.settings.json (or, on a fresh clone, local.settings.sample.json) the way Core Tools would:
+ * its Values become environment variables, without overriding ones already set.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function applyLocalSettings(root = process.cwd()): { file: string; port: number } {
+  const own = join(root, 'local.settings.json');
+  const file = existsSync(own) ? own : join(root, 'local.settings.sample.json');
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string>; Host?: { LocalHttpPort?: number } };
+  for (const [k, v] of Object.entries(parsed.Values ?? {})) if (process.env[k] === undefined) process.env[k] = String(v);
+  return { file, port: Number(process.env.LOCAL_HTTP_PORT ?? parsed.Host?.LocalHttpPort ?? 7071) };
+}

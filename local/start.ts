@@ -1,0 +1,91 @@
+/**
+ * `npm start`: everything the service needs on one machine, then the app on the local Functions host.
+ *   1. settings from local.settings.json (or the sample on a fresh clone)
+ *   2. the emulators: Cosmos DB (@vercel/cosmosdb-server) and Azurite queues
+ *   3. database and containers; demo data
+ *   4. the local host on http://localhost:7071/api serving functions/index.ts's registrations
+ *   5. ready-to-use dev tokens for each admin role
+ * Ctrl-C stops everything. `--no-seed` skips the demo data (the tests use it).
+ */
+import { join } from 'node:path';
+import { applyLocalSettings } from './settingsFile';
+
+async function main() {
+  const root = join(__dirname, '..', '..');
+  process.chdir(root);
+  const { file, port } = applyLocalSettings(root);
+  const args = process.argv.slice(2);
+  const quiet = args.includes('--quiet');
+  const seed = !args.includes('--no-seed');
+
+  const { settings } = await import('../shared/config');
+  const s = settings();
+  const cosmosPort = Number(new URL(s.COSMOS_ENDPOINT).port || 8081);
+  const storage = process.env.AzureWebJobsStorage ?? '';
+  const queuePort = storage === 'UseDevelopmentStorage=true' ? 10001 : Number(/QueueEndpoint=https?:\/\/[^:/]+:(\d+)/.exec(storage)?.[1] ?? 10001);
+
+  const { startEmulators } = await import('./emulators');
+  const emulators = await startEmulators({ cosmosPort, queuePort, quiet });
+
+  let host: import('./host').RunningHost | undefined;
+  const stop = async (code = 0) => {
+    await host?.close().catch(() => undefined);
+    await emulators.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const { ensureDatabase } = await import('../shared/storage/cosmos');
+    await ensureDatabase();
+    const { devJwks } = await import('./devTokens');
+    const { startHost } = await import('./host');
+    host = await startHost({
+      port,
+      entry: join(root, 'dist', 'functions', 'index.js'),
+      hostJson: join(root, 'host.json'),
+      extraRoutes: { '/.well-known/dev-jwks.json': devJwks },
+      quiet,
+    });
+    if (seed) {
+      const { seedDemo, DEMO_TENANT_ID } = await import('./seed');
+      const { created } = await seedDemo();
+      await printWelcome(host.url, DEMO_TENANT_ID, created, file);
+    }
+    console.log(`READY ${host.url}`);
+  } catch (e) {
+    console.error((e as Error).message ?? e);
+    await stop(1);
+  }
+}
+
+async function printWelcome(url: string, tenantId: string, created: boolean, file: string) {
+  const { mintDevToken } = await import('./devTokens');
+  const s = (await import('../shared/config')).settings();
+  const roles = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'] as const;
+  const lines = [
+    '',
+    `License assignment service on ${url}  (settings: ${file.split('/').pop()})`,
+    `Demo organization "Contoso (demo)" ${created ? 'created' : 'already there'}: tenant ${tenantId}`,
+    `OpenAPI document: ${url}/openapi.json`,
+    '',
+    'Dev tokens (valid 8 hours; `npm run token -- <Role>` prints a fresh one):',
+  ];
+  for (const role of roles) {
+    lines.push(`  ${role}:`, `    ${await mintDevToken({ role, tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE })}`);
+  }
+  lines.push(
+    '',
+    'Try:',
+    `  TOKEN=$(npm run token -- GlobalAdministrator)`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" ${url}/v1.0/subscribedSkus`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" "${url}/v1.0/users?\\$search=al"`,
+    '',
+    'Ctrl-C stops the host and the emulators.',
+    '',
+  );
+  console.log(lines.join('\n'));
+}
+
+void main();

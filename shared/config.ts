@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads, validated once at start-up. In Azure they come from the Function App's
+ * application settings (see infra/); locally from local.settings.json (Values), which `npm start` applies.
+ */
+export const settingsSchema = z.object({
+  COSMOS_ENDPOINT: z.url({ message: 'COSMOS_ENDPOINT must be the Cosmos DB account endpoint, e.g. https://<account>.documents.azure.com:443/' }),
+  /** Only for the local emulator. In Azure leave it unset: the app signs in with its managed identity. */
+  COSMOS_KEY: z.string().min(1).optional(),
+  COSMOS_DATABASE: z.string().min(1).default('licensing'),
+  /** Token issuer. `{tenantid}` is replaced by the token's `tid` (Entra ID multi-tenant issuers). */
+  AUTH_ISSUER: z.string().min(1, 'AUTH_ISSUER must name the token issuer, e.g. https://login.microsoftonline.com/{tenantid}/v2.0'),
+  AUTH_AUDIENCE: z.string().min(1, 'AUTH_AUDIENCE must be the API app registration (api://... or its client id)'),
+  AUTH_JWKS_URI: z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }),
+  /** How long an instance may reuse a tenant's subscription list for rule checks (seats are always checked at the write). */
+  SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+let cached: Settings | undefined;
+
+export class SettingsError extends Error {}
+
+/** Parses process.env; throws one error that names every missing or malformed setting. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '');
+      const missing = env[name] === undefined || env[name] === '';
+      return `  - ${name}: ${missing ? 'missing. ' : ''}${i.message}`;
+    });
+    throw new SettingsError(`Invalid application settings:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export function settings(): Settings {
+  if (!cached) cached = loadSettings();
+  return cached;
+}

@@ -1,0 +1,357 @@
+/**
+ * The licensing rules an assignment must pass, as pure functions (no I/O). Every path that changes a
+ * user's licenses (one user, up to 20 on the Licenses page, and later bulk jobs and groups) calls
+ * `evaluateLicenseChange`; the storage layer then only has to make the seat count and the user write atomic.
+ */
+import { ErrorCodes, Violation } from '../errors';
+import { catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
+import { can, Principal } from './roles';
+
+export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
+export type PurchaseChannel = 'admin' | 'selfService';
+
+/** One path by which a user holds a product: directly (assignedByGroup null) or through a group. */
+export interface LicenseAssignment {
+  skuId: string;
+  disabledPlans: string[];
+  assignedByGroup: string | null;
+  assignedDateTime: string;
+  lastUpdatedDateTime: string;
+}
+
+export interface UserForRules {
+  id: string;
+  displayName: string;
+  userPrincipalName: string;
+  userType: 'Member' | 'Guest';
+  usageLocation: string | null;
+  licenseAssignments: LicenseAssignment[];
+}
+
+export interface SubscriptionForRules {
+  skuId: string;
+  capabilityStatus: CapabilityStatus;
+  purchaseChannel: PurchaseChannel;
+  totalLicenses: number;
+  consumedUnits: number;
+}
+
+export interface LicenseChange {
+  addLicenses: { skuId: string; disabledPlans: string[] }[];
+  removeLicenses: string[];
+}
+
+export interface LicenseChangeOutcome {
+  violations: Violation[];
+  /** The user's assignments after the change (only meaningful without violations). */
+  next: LicenseAssignment[];
+  /** Products the user newly holds: one seat each must be reserved. */
+  seatsToReserve: string[];
+  /** Products the user no longer holds by any path: one seat each is released after the write. */
+  seatsToRelease: string[];
+  /** True when the change alters nothing (re-adding with the same disabled plans). */
+  unchanged: boolean;
+}
+
+const productName = (skuId: string) => catalog.product(skuId)?.displayName ?? skuId;
+const who = (u: Pick<UserForRules, 'displayName' | 'userPrincipalName'>) => `${u.displayName} (${u.userPrincipalName})`;
+
+/** Seats an admin may still assign: enabled units minus warning units minus consumed units. */
+export function prepaidUnits(s: Pick<SubscriptionForRules, 'capabilityStatus' | 'totalLicenses'>) {
+  const q = s.totalLicenses;
+  switch (s.capabilityStatus) {
+    case 'Enabled':
+      return { enabled: q, warning: 0, suspended: 0, lockedOut: 0 };
+    case 'Warning':
+      return { enabled: q, warning: q, suspended: 0, lockedOut: 0 };
+    case 'Suspended':
+      return { enabled: 0, warning: 0, suspended: q, lockedOut: 0 };
+    case 'Deleted':
+      return { enabled: 0, warning: 0, suspended: 0, lockedOut: 0 };
+  }
+}
+
+export function availableUnits(s: SubscriptionForRules): number {
+  const p = prepaidUnits(s);
+  return Math.max(0, p.enabled - p.warning - s.consumedUnits);
+}
+
+/**
+ * The number of seats the storage layer lets admins hold on a subscription: the conditional write that
+ * reserves a seat checks `consumed + n <= limit`, so state and self-service are enforced by the same atomic
+ * check as the count.
+ */
+export function seatLimit(s: Pick<SubscriptionForRules, 'capabilityStatus' | 'purchaseChannel' | 'totalLicenses'>): number {
+  return s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' ? s.totalLicenses : 0;
+}
+
+/** The effective products of a user: per product the union of enabled plans over all paths. */
+export function effectiveLicenses(assignments: LicenseAssignment[]): { skuId: string; disabledPlans: string[] }[] {
+  const bySku = new Map<string, string[][]>();
+  for (const a of assignments) {
+    const list = bySku.get(a.skuId) ?? [];
+    list.push(a.disabledPlans);
+    bySku.set(a.skuId, list);
+  }
+  return [...bySku.entries()].map(([skuId, lists]) => ({
+    skuId,
+    // a plan is off only when every path switches it off
+    disabledPlans: lists.reduce((acc, l) => acc.filter((p) => l.includes(p))),
+  }));
+}
+
+interface EnabledPlan {
+  plan: ServicePlanDefinition;
+  product: ProductDefinition;
+}
+
+export function enabledPlans(licenses: { skuId: string; disabledPlans: string[] }[]): EnabledPlan[] {
+  const out: EnabledPlan[] = [];
+  for (const l of licenses) {
+    const product = catalog.product(l.skuId);
+    if (!product) continue;
+    for (const plan of product.servicePlans) {
+      if (plan.isAutoAssigned || !l.disabledPlans.includes(plan.servicePlanId)) out.push({ plan, product });
+    }
+  }
+  return out;
+}
+
+function conflictKey(a: EnabledPlan, b: EnabledPlan) {
+  return [`${a.product.skuId}/${a.plan.servicePlanId}`, `${b.product.skuId}/${b.plan.servicePlanId}`].sort().join('|');
+}
+
+function conflicts(plans: EnabledPlan[]): Map<string, [EnabledPlan, EnabledPlan]> {
+  const found = new Map<string, [EnabledPlan, EnabledPlan]>();
+  for (const a of plans)
+    for (const b of plans)
+      if (a !== b && a.plan.conflictsWith.includes(b.plan.servicePlanId)) found.set(conflictKey(a, b), [a, b]);
+  return found;
+}
+
+function unmetDependencies(plans: EnabledPlan[]): Map<string, EnabledPlan> {
+  const on = new Set(plans.map((p) => p.plan.servicePlanId));
+  const found = new Map<string, EnabledPlan>();
+  for (const p of plans)
+    if (p.plan.dependsOn.length && !p.plan.dependsOn.some((d) => on.has(d))) found.set(`${p.product.skuId}/${p.plan.servicePlanId}`, p);
+  return found;
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Checks one user's license change against every rule and computes its result. Violations name the
+ * user, product and plan concerned and say how to fix them; with any violation nothing may be written.
+ * Seat availability is checked here against the given counts for a clear message, and again atomically
+ * by the storage layer, which is the check that holds under concurrency.
+ */
+export function evaluateLicenseChange(input: {
+  principal: Pick<Principal, 'directoryRoles' | 'appRoles'>;
+  user: UserForRules;
+  subscriptions: ReadonlyMap<string, SubscriptionForRules>;
+  change: LicenseChange;
+  now: string;
+  /** Whether to pre-check seat counts (the batch path checks the batch's total instead). */
+  checkSeats?: boolean;
+}): LicenseChangeOutcome {
+  const { user, subscriptions, change, now, principal } = input;
+  const v: Violation[] = [];
+  const target = user.id;
+
+  if (user.userType === 'Guest' && !can(principal, 'assignLicensesToGuests')) {
+    v.push({
+      code: ErrorCodes.guestRequiresGlobalAdministrator,
+      message: `${who(user)} is a guest user. Only a Global Administrator can assign or remove licenses for guests; ask one to make this change.`,
+      target,
+    });
+  }
+
+  const held = new Map<string, LicenseAssignment[]>();
+  for (const a of user.licenseAssignments) held.set(a.skuId, [...(held.get(a.skuId) ?? []), a]);
+  const direct = (skuId: string) => (held.get(skuId) ?? []).find((a) => a.assignedByGroup === null);
+
+  const addSkus = change.addLicenses.map((a) => a.skuId.toLowerCase());
+  const removeSkus = change.removeLicenses.map((s) => s.toLowerCase());
+
+  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change'): Violation | undefined => {
+    const product = catalog.product(skuId);
+    const s = subscriptions.get(skuId);
+    if (!product || !s || s.capabilityStatus === 'Deleted') {
+      return {
+        code: ErrorCodes.productNotSubscribed,
+        message: `Your organization has no active subscription for ${product ? product.displayName : `product '${skuId}'`}. Buy the product (Billing > Purchase services) or pick one from GET /subscribedSkus.`,
+        target: skuId,
+      };
+    }
+    if (s.purchaseChannel === 'selfService') {
+      return {
+        code: ErrorCodes.selfServiceSubscription,
+        message: `${product.displayName} was bought by a user through self-service, so admins cannot ${verb} it until an admin takes the subscription over (POST /directory/subscriptions/{id}/takeOver, Global or Billing Administrator).`,
+        target: skuId,
+      };
+    }
+    if (s.capabilityStatus === 'Suspended' || (verb === 'assign' && s.capabilityStatus !== 'Enabled')) {
+      const state = s.capabilityStatus === 'Warning' ? 'expired (in its warning period)' : 'suspended';
+      return {
+        code: ErrorCodes.subscriptionNotActive,
+        message: `The ${product.displayName} subscription is ${state}, so its licenses cannot be ${verb === 'assign' ? 'assigned' : 'changed'}. Renew or reactivate the subscription (Billing > Your products) and try again.`,
+        target: skuId,
+      };
+    }
+    return undefined;
+  };
+
+  // Adds: product, subscription, plans named.
+  change.addLicenses.forEach((add, i) => {
+    const skuId = add.skuId.toLowerCase();
+    const isNew = !held.has(skuId);
+    const problem = subscriptionProblem(skuId, isNew ? 'assign' : 'change');
+    if (problem) return v.push({ ...problem, target });
+    const product = catalog.product(skuId)!;
+    for (const planId of add.disabledPlans) {
+      const plan = product.servicePlans.find((p) => p.servicePlanId === planId.toLowerCase());
+      if (!plan) {
+        v.push({
+          code: ErrorCodes.unknownServicePlan,
+          message: `Service plan '${planId}' is not part of ${product.displayName}. Its plans are: ${product.servicePlans.map((p) => `${p.servicePlanName} (${p.servicePlanId})`).join(', ')}.`,
+          target: `addLicenses[${i}].disabledPlans`,
+        });
+      } else if (plan.isAutoAssigned) {
+        v.push({
+          code: ErrorCodes.autoAssignedServicePlan,
+          message: `${plan.displayName} comes automatically with ${product.displayName} and cannot be switched off on its own. Remove it from disabledPlans.`,
+          target: `addLicenses[${i}].disabledPlans`,
+        });
+      }
+    }
+  });
+
+  // Removes: held directly, and the subscription allows admins to change it.
+  for (const skuId of removeSkus) {
+    if (!held.has(skuId)) {
+      v.push({
+        code: ErrorCodes.licenseNotAssigned,
+        message: `${who(user)} does not have ${productName(skuId)}, so it cannot be removed. Check GET /users/${user.id}/licenseDetails.`,
+        target,
+      });
+      continue;
+    }
+    if (!direct(skuId)) {
+      v.push({
+        code: 'licenseInheritedFromGroup',
+        message: `${who(user)} gets ${productName(skuId)} through a group. Remove the user from the group, or the product from the group.`,
+        target,
+      });
+      continue;
+    }
+    const s = subscriptions.get(skuId);
+    if (s?.purchaseChannel === 'selfService') {
+      v.push({ ...subscriptionProblem(skuId, 'remove')!, target });
+    }
+  }
+
+  // The result: direct assignments replaced / removed; group paths untouched.
+  const next: LicenseAssignment[] = user.licenseAssignments
+    .filter((a) => !(a.assignedByGroup === null && (removeSkus.includes(a.skuId) || addSkus.includes(a.skuId))))
+    .map((a) => ({ ...a }));
+  for (const add of change.addLicenses) {
+    const skuId = add.skuId.toLowerCase();
+    const before = direct(skuId);
+    next.push({
+      skuId,
+      disabledPlans: [...new Set(add.disabledPlans.map((p) => p.toLowerCase()))],
+      assignedByGroup: null,
+      assignedDateTime: before?.assignedDateTime ?? now,
+      lastUpdatedDateTime: now,
+    });
+  }
+
+  const beforeEffective = effectiveLicenses(user.licenseAssignments);
+  const afterEffective = effectiveLicenses(next);
+  const beforeSkus = new Set(beforeEffective.map((l) => l.skuId));
+  const afterSkus = new Set(afterEffective.map((l) => l.skuId));
+  const seatsToReserve = [...afterSkus].filter((s) => !beforeSkus.has(s));
+  const seatsToRelease = [...beforeSkus].filter((s) => !afterSkus.has(s));
+  const directKeys = (list: LicenseAssignment[]) =>
+    list.filter((a) => a.assignedByGroup === null).map((a) => `${a.skuId}:${[...a.disabledPlans].sort().join(',')}`);
+  const unchanged = sameSet(directKeys(user.licenseAssignments), directKeys(next));
+
+  if (change.addLicenses.length) {
+    if (!user.usageLocation) {
+      v.push({
+        code: ErrorCodes.usageLocationRequired,
+        message: `${who(user)} has no usage location. Set one (PATCH /users/${user.id} with a two-letter country code in usageLocation), then assign the license.`,
+        target,
+      });
+    } else {
+      const loc = user.usageLocation.toUpperCase();
+      for (const { plan, product } of enabledPlans(afterEffective.filter((l) => addSkus.includes(l.skuId)))) {
+        if (plan.notOfferedIn.includes(loc)) {
+          v.push({
+            code: ErrorCodes.prohibitedInUsageLocation,
+            message: `${plan.displayName} in ${product.displayName} is not offered in ${loc}, the usage location of ${who(user)}. Switch ${plan.servicePlanName} off (disabledPlans: ${plan.servicePlanId}) or change the user's usage location.`,
+            target,
+          });
+        }
+      }
+    }
+  }
+
+  if (input.checkSeats !== false) {
+    for (const skuId of seatsToReserve) {
+      const s = subscriptions.get(skuId);
+      if (s && !v.some((x) => x.code === ErrorCodes.productNotSubscribed || x.code === ErrorCodes.subscriptionNotActive || x.code === ErrorCodes.selfServiceSubscription) && availableUnits(s) < 1) {
+        v.push(countViolation(skuId, s, 1, target));
+      }
+    }
+  }
+
+  // Conflicts and dependencies: only those this change creates (pre-existing states are not the admin's doing here).
+  const beforePlans = enabledPlans(beforeEffective);
+  const afterPlans = enabledPlans(afterEffective);
+  const conflictsBefore = conflicts(beforePlans);
+  for (const [key, pair] of conflicts(afterPlans)) {
+    if (conflictsBefore.has(key)) continue;
+    // report each new pair once, told from the side this change touches
+    let [a, b] = pair;
+    if (!addSkus.includes(a.product.skuId)) [a, b] = [b, a];
+    if (!addSkus.includes(a.product.skuId)) continue;
+    const same = a.product.skuId === b.product.skuId;
+    v.push({
+      code: ErrorCodes.mutuallyExclusiveViolation,
+      message:
+        `${a.plan.displayName} in ${a.product.displayName} conflicts with ${b.plan.displayName} in ${b.product.displayName}` +
+        `${addSkus.includes(b.product.skuId) ? '' : `, which ${who(user)} already has`}. ` +
+        `Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber})` +
+        `${same ? '' : `, or remove ${b.product.displayName} from the user first`}.`,
+      target,
+    });
+  }
+  const unmetBefore = unmetDependencies(beforePlans);
+  for (const [key, p] of unmetDependencies(afterPlans)) {
+    if (unmetBefore.has(key)) continue;
+    const options = p.plan.dependsOn.map((d) => catalog.planName(d)).join(' or ');
+    const needLost = beforePlans.some((b) => p.plan.dependsOn.includes(b.plan.servicePlanId));
+    v.push({
+      code: ErrorCodes.dependencyViolation,
+      message: needLost
+        ? `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which this change switches off for ${who(user)}. Keep ${options} on, or switch ${p.plan.displayName} off first.`
+        : `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which ${who(user)} does not have enabled. Assign a product with ${options} (or switch it on) first, or switch ${p.plan.servicePlanName} off (disabledPlans: ${p.plan.servicePlanId}).`,
+      target,
+    });
+  }
+
+  return { violations: v, next, seatsToReserve, seatsToRelease, unchanged };
+}
+
+export function countViolation(skuId: string, s: SubscriptionForRules, needed: number, target?: string): Violation {
+  const product = productName(skuId);
+  const available = availableUnits(s);
+  return {
+    code: ErrorCodes.countViolation,
+    message:
+      `Not enough ${product} licenses: ${needed} needed, ${available} available (${s.consumedUnits} of ${prepaidUnits(s).enabled} assigned). ` +
+      `Buy more licenses (PATCH /directory/subscriptions/{id} with a higher totalLicenses) or remove ${product} from users who no longer need it.`,
+    target: target ?? skuId,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Who may do what: directory roles arrive as template ids in the token's `wids` claim, application
+ * permissions (app-only callers) in `roles`. Pure data and functions; the middleware applies them.
+ */
+export const DirectoryRole = {
+  GlobalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  LicenseAdministrator: '4d6ac14f-3453-41d0-bef9-a3e0c569773a',
+  UserAdministrator: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  BillingAdministrator: 'b0f54661-2d74-4c50-afa3-1ec803f12efe',
+  GlobalReader: 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+} as const;
+export type DirectoryRoleName = keyof typeof DirectoryRole;
+
+export const roleDisplayName: Record<DirectoryRoleName, string> = {
+  GlobalAdministrator: 'Global Administrator',
+  LicenseAdministrator: 'License Administrator',
+  UserAdministrator: 'User Administrator',
+  BillingAdministrator: 'Billing Administrator',
+  GlobalReader: 'Global Reader',
+};
+
+/** Application permissions (the `roles` claim of an app-only token). */
+export const AppRole = {
+  /** Read the organization's directory and licenses. */
+  ReadAll: 'LicenseAssignment.Read.All',
+  /** Assign and remove licenses, like a License Administrator (guests excepted). */
+  ReadWriteAll: 'LicenseAssignment.ReadWrite.All',
+  /** The operator / commerce side: create tenants and manage their subscriptions. */
+  TenantsManage: 'Tenants.ReadWrite.All',
+} as const;
+
+export type Action =
+  | 'read'
+  | 'assignLicenses'
+  | 'assignLicensesToGuests'
+  | 'manageUsers'
+  | 'updateUsageLocation'
+  | 'manageSubscriptions'
+  | 'manageTenants';
+
+const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }> = {
+  read: {
+    directory: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'],
+    app: [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage],
+  },
+  assignLicenses: { directory: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator'], app: [AppRole.ReadWriteAll] },
+  assignLicensesToGuests: { directory: ['GlobalAdministrator'], app: [] },
+  manageUsers: { directory: ['GlobalAdministrator', 'UserAdministrator'], app: [] },
+  // A License Administrator may set a user's usage location (it is needed before a license can be assigned).
+  updateUsageLocation: { directory: ['GlobalAdministrator', 'UserAdministrator', 'LicenseAdministrator'], app: [AppRole.ReadWriteAll] },
+  manageSubscriptions: { directory: ['GlobalAdministrator', 'BillingAdministrator'], app: [AppRole.TenantsManage] },
+  manageTenants: { directory: [], app: [AppRole.TenantsManage] },
+};
+
+export const actionDescription: Record<Action, string> = {
+  read: 'read licenses and users',
+  assignLicenses: 'assign or remove licenses',
+  assignLicensesToGuests: 'assign licenses to guest users',
+  manageUsers: 'create or change users',
+  updateUsageLocation: "change a user's usage location",
+  manageSubscriptions: 'buy or remove licenses and manage subscriptions',
+  manageTenants: 'create organizations',
+};
+
+export interface Principal {
+  tenantId: string;
+  objectId: string;
+  displayName: string;
+  directoryRoles: DirectoryRoleName[];
+  appRoles: string[];
+  isApp: boolean;
+}
+
+export function rolesFromClaims(wids: unknown): DirectoryRoleName[] {
+  if (!Array.isArray(wids)) return [];
+  const names = Object.entries(DirectoryRole) as [DirectoryRoleName, string][];
+  return names.filter(([, id]) => wids.includes(id)).map(([name]) => name);
+}
+
+export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'>, action: Action): boolean {
+  const allowed = rolesFor[action];
+  return (
+    principal.directoryRoles.some((r) => allowed.directory.includes(r)) || principal.appRoles.some((r) => allowed.app.includes(r))
+  );
+}
+
+/** The message of a refusal: which roles would do, so the caller knows whom to ask. */
+export function missingRoleMessage(action: Action): string {
+  const allowed = rolesFor[action];
+  const names = [...allowed.directory.map((r) => roleDisplayName[r]), ...allowed.app.map((a) => `the ${a} application permission`)];
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
+  return `You do not have permission to ${actionDescription[action]}. This needs the ${list} role; ask a Global Administrator to grant it.`;
+}

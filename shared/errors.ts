@@ -1,0 +1,98 @@
+/**
+ * One error shape for every refusal, Microsoft Graph's:
+ *   { "error": { "code", "message", "target"?, "details"?: [{ code, message, target }], "innerError": { "request-id", "date" } } }
+ * `code` is stable and machine-readable; `message` says what is wrong and how to fix it;
+ * `target` names the offending field (validation) or the user / product concerned (rules).
+ */
+export interface ErrorDetail {
+  code: string;
+  message: string;
+  target?: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly target?: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+/** Stable codes. Rule codes use Graph's licenseAssignmentState error names where Graph has one. */
+export const ErrorCodes = {
+  invalidRequest: 'invalidRequest',
+  unsupportedMediaType: 'unsupportedMediaType',
+  requestTooLarge: 'requestTooLarge',
+  tooManyUsers: 'tooManyUsers',
+  unauthenticated: 'InvalidAuthenticationToken',
+  tenantNotProvisioned: 'tenantNotProvisioned',
+  insufficientRole: 'Authorization_RequestDenied',
+  guestRequiresGlobalAdministrator: 'guestLicenseRequiresGlobalAdministrator',
+  notFound: 'Request_ResourceNotFound',
+  preconditionFailed: 'PreconditionFailed',
+  conflict: 'conflict',
+  // licensing rules
+  countViolation: 'CountViolation',
+  subscriptionNotActive: 'subscriptionNotActive',
+  selfServiceSubscription: 'selfServiceSubscription',
+  productNotSubscribed: 'productNotSubscribed',
+  mutuallyExclusiveViolation: 'MutuallyExclusiveViolation',
+  dependencyViolation: 'DependencyViolation',
+  usageLocationRequired: 'usageLocationRequired',
+  prohibitedInUsageLocation: 'ProhibitedInUsageLocationViolation',
+  autoAssignedServicePlan: 'autoAssignedServicePlan',
+  unknownServicePlan: 'unknownServicePlan',
+  licenseNotAssigned: 'licenseNotAssigned',
+  quantityBelowAssigned: 'quantityBelowAssigned',
+  invalidLifecycleTransition: 'invalidLifecycleTransition',
+  notSelfService: 'notSelfServiceSubscription',
+  licenseRuleViolation: 'licenseRuleViolation',
+  serviceUnavailable: 'serviceUnavailable',
+  internal: 'internalServerError',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** A licensing rule refused a change: what, why, how to fix, and whom/what it concerns. */
+export interface Violation {
+  code: string;
+  message: string;
+  /** The user, product or field the violation is about (a userId, a skuId, or a JSON path). */
+  target?: string;
+}
+
+export const badRequest = (message: string, target?: string, details?: ErrorDetail[]) =>
+  new ApiError(400, ErrorCodes.invalidRequest, message, target, details);
+
+export const notFound = (what: string, id: string) =>
+  new ApiError(404, ErrorCodes.notFound, `${what} '${id}' does not exist in this organization.`, id);
+
+/** Refusal by the licensing rules: 409, one detail per violation. */
+export function ruleViolation(violations: Violation[]): ApiError {
+  const first = violations[0];
+  if (violations.length === 1) return new ApiError(409, first.code, first.message, first.target, violations);
+  return new ApiError(
+    409,
+    ErrorCodes.licenseRuleViolation,
+    `${violations.length} problems stop this change; nothing was changed. ${violations.map((v) => v.message).join(' ')}`,
+    undefined,
+    violations,
+  );
+}
+
+export function errorBody(err: ApiError, requestId: string, date = new Date()) {
+  return {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.target !== undefined ? { target: err.target } : {}),
+      ...(err.details && err.details.length ? { details: err.details } : {}),
+      innerError: { 'request-id': requestId, date: date.toISOString() },
+    },
+  };
+}

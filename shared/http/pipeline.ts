@@ -1,0 +1,225 @@
+/**
+ * The HTTP middleware every function goes through, composed in one order:
+ *   errors -> request id -> authenticate -> tenant -> role -> validate -> handler
+ * A function module only declares its route (method, path, schemas, the action it needs) and a handler
+ * that calls one use-case. Registration goes to `app.http` (the Functions host, or the local host) and to
+ * the OpenAPI registry, from the same declaration.
+ */
+import { randomUUID } from 'node:crypto';
+import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { z, ZodError, ZodType } from 'zod';
+import { authenticate } from '../auth/tokens';
+import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
+import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
+import { isCosmosError } from '../storage/cosmos';
+import { tenants, TenantDoc } from '../storage/repository';
+import { log } from '../log';
+import { registerOperation } from './openapi';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface RequestContext<P, Q, B> {
+  request: HttpRequest;
+  invocation: InvocationContext;
+  requestId: string;
+  principal: Principal;
+  tenant: TenantDoc;
+  params: P;
+  query: Q;
+  body: B;
+  ifMatch: string | undefined;
+  /** Absolute URL of this request, for @odata.nextLink. */
+  url: URL;
+}
+
+export interface Result {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+type Auth = 'tenant' | 'operator' | 'anonymous';
+
+export interface RouteSpec<P, Q, B> {
+  name: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** Route under the host's prefix, e.g. `v1.0/users/{id}`. */
+  route: string;
+  summary: string;
+  tag: string;
+  /** `tenant`: a token of a provisioned tenant; `operator`: a token with the operator app role; `anonymous`: none. */
+  auth?: Auth;
+  permission?: Action;
+  /** When the action depends on the body (e.g. which user properties change): checked right after validation. */
+  bodyPermission?: (body: B) => Action;
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  response?: ZodType;
+  status?: number;
+  handler: (ctx: RequestContext<P, Q, B>) => Promise<Result>;
+}
+
+type Ctx = RequestContext<unknown, unknown, unknown>;
+type Next = (ctx: Ctx) => Promise<Result>;
+type Middleware = (next: Next) => Next;
+
+/** Turns zod issues into the error shape: the first offending field as target, every issue as a detail. */
+export function validationError(error: ZodError, where: 'body' | 'query' | 'path'): ApiError {
+  const details: ErrorDetail[] = error.issues.map((i) => {
+    const keys = i.code === 'unrecognized_keys' ? i.keys : [];
+    const path = [...i.path, ...(keys.length ? [keys[0]] : [])];
+    const target = path.length ? path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n ? '.' : ''}${String(p)}`)).join('') : where;
+    const message = i.code === 'unrecognized_keys' ? `Unknown field '${keys.join("', '")}'. Remove it; see the OpenAPI document for the fields this call takes.` : i.message;
+    return { code: ErrorCodes.invalidRequest, message: `${target}: ${message}`, target };
+  });
+  const first = details[0];
+  return new ApiError(400, ErrorCodes.invalidRequest, `Invalid ${where === 'path' ? 'path' : where}: ${first.message}`, first.target, details);
+}
+
+function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' | 'query' | 'path'): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(r.error, where);
+  return r.data;
+}
+
+async function readJson(request: HttpRequest): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'body');
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'body');
+  if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
+  if (type && !/^application\/(.+\+)?json\b/i.test(type))
+    throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Content-Type must be application/json (got ${type}).`, 'Content-Type');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ApiError(400, ErrorCodes.invalidRequest, `Request body is not valid JSON: ${(e as Error).message}`, 'body');
+  }
+}
+
+const errors: Middleware = (next) => async (ctx) => {
+  try {
+    return await next(ctx);
+  } catch (e) {
+    let err: ApiError;
+    if (e instanceof ApiError) err = e;
+    else if (e instanceof ZodError) err = validationError(e, 'body');
+    else if (isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408)) {
+      // the SDK already retried with its own policy; tell the caller when to come back
+      const seconds = Math.max(1, Math.ceil(Number(e.retryAfterInMs ?? 1000) / 1000));
+      err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store is busy. Nothing was changed; try again shortly.', undefined, undefined, {
+        'Retry-After': String(seconds),
+      });
+    } else {
+      log.error('unhandled error', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: (e as Error)?.stack ?? String(e) });
+      err = new ApiError(500, ErrorCodes.internal, `Something went wrong on our side. Quote request id ${ctx.requestId} to support.`);
+    }
+    if (err.status >= 500 || err.status === 401 || err.status === 403) {
+      log.warn('request refused', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, status: err.status, code: err.code });
+    }
+    return { status: err.status, body: errorBody(err, ctx.requestId), headers: err.headers };
+  }
+};
+
+const authenticated =
+  (auth: Auth): Middleware =>
+  (next) =>
+  async (ctx) => {
+    if (auth === 'anonymous') return next(ctx);
+    ctx.principal = await authenticate(ctx.request.headers.get('authorization'));
+    return next(ctx);
+  };
+
+const tenantScope =
+  (auth: Auth): Middleware =>
+  (next) =>
+  async (ctx) => {
+    if (auth !== 'tenant') return next(ctx);
+    const tenant = await tenants.get(ctx.principal.tenantId);
+    if (!tenant) {
+      throw new ApiError(403, ErrorCodes.tenantNotProvisioned, 'Your organization is not set up in this service. Ask your provider to create it (POST /v1.0/tenants).');
+    }
+    ctx.tenant = tenant;
+    return next(ctx);
+  };
+
+const role =
+  (action: Action | undefined): Middleware =>
+  (next) =>
+  async (ctx) => {
+    if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
+    return next(ctx);
+  };
+
+const validate =
+  (spec: RouteSpec<unknown, unknown, unknown>): Middleware =>
+  (next) =>
+  async (ctx) => {
+    ctx.params = parse(spec.params, ctx.request.params, 'path');
+    ctx.query = parse(spec.query, Object.fromEntries(ctx.request.query.entries()), 'query');
+    if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request), 'body');
+    const action = spec.bodyPermission?.(ctx.body);
+    if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
+    return next(ctx);
+  };
+
+const compose = (...mws: Middleware[]) => (handler: Next) => mws.reduceRight((next, mw) => mw(next), handler);
+
+function toResponse(result: Result, requestId: string, clientRequestId: string | null): HttpResponseInit {
+  const headers: Record<string, string> = { 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}), ...result.headers };
+  if (result.body === undefined) return { status: result.status ?? 204, headers };
+  return { status: result.status ?? 200, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+}
+
+/** Declares one HTTP function: registers it with the Functions runtime and documents it. */
+export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): void {
+  const s = spec as unknown as RouteSpec<unknown, unknown, unknown>;
+  const auth = s.auth ?? 'tenant';
+  if (auth !== 'anonymous' && !s.permission) throw new Error(`route ${s.name}: an authenticated route must name its permission`);
+  const pipeline = compose(errors, authenticated(auth), tenantScope(auth), role(auth === 'operator' ? 'manageTenants' : s.permission), validate(s))(
+    (ctx) => s.handler(ctx),
+  );
+  registerOperation({ ...s, auth });
+  app.http(s.name, {
+    methods: [s.method],
+    route: s.route,
+    authLevel: 'anonymous', // authentication is the bearer token, checked above
+    handler: async (request, invocation) => {
+      const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
+      const started = Date.now();
+      const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: request.headers.get('if-match') ?? undefined } as Ctx;
+      const result = await pipeline(ctx);
+      log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status: result.status ?? 200, ms: Date.now() - started });
+      return toResponse(result, requestId, request.headers.get('client-request-id'));
+    },
+  });
+}
+
+/** `@odata.nextLink` for a page: this request's URL with the continuation as $skiptoken. */
+export function nextLink(url: URL, continuationToken: string | undefined): string | undefined {
+  if (!continuationToken) return undefined;
+  const next = new URL(url.toString());
+  next.searchParams.set('$skiptoken', Buffer.from(continuationToken).toString('base64url'));
+  return next.toString();
+}
+
+export function decodeSkipToken(token: string | undefined): string | undefined {
+  if (!token) return undefined;
+  const raw = Buffer.from(token, 'base64url').toString('utf8');
+  if (!raw.startsWith('{') && !raw.startsWith('[') && !raw.startsWith('+')) {
+    throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.', '$skiptoken');
+  }
+  return raw;
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+
+export function collectionResult<T>(url: URL, items: T[], continuationToken?: string): Result {
+  const link = nextLink(url, continuationToken);
+  return { body: { value: items, ...(link ? { '@odata.nextLink': link } : {}) } };
+}
+
+export { z };

@@ -1,0 +1,113 @@
+/**
+ * Stored documents -> the shapes portal developers know from Microsoft Graph. Each view is typed as the
+ * Graph type (from @microsoft/microsoft-graph-types) intersected with our documented extensions, so a
+ * field that drifts from Graph's name or type fails the build.
+ */
+import type * as Graph from '@microsoft/microsoft-graph-types';
+import { z } from 'zod';
+import { catalog } from '../domain/catalog';
+import { availableUnits, effectiveLicenses, prepaidUnits } from '../domain/licensing';
+import * as c from '../schemas/contracts';
+import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/repository';
+
+type Strict<G, T> = T & G;
+
+export function subscribedSkuView(doc: SubscriptionDoc): Strict<Graph.SubscribedSku, z.infer<typeof c.subscribedSku>> {
+  const product = catalog.product(doc.skuId);
+  const consumedUnits = doc.seat.consumed;
+  const forRules = { ...doc, consumedUnits };
+  return {
+    '@odata.etag': doc._etag,
+    id: doc.id,
+    skuId: doc.skuId,
+    skuPartNumber: doc.skuPartNumber,
+    displayName: product?.displayName ?? doc.skuPartNumber,
+    appliesTo: product?.appliesTo ?? 'User',
+    capabilityStatus: doc.capabilityStatus,
+    consumedUnits,
+    prepaidUnits: prepaidUnits(forRules),
+    availableUnits: availableUnits(forRules),
+    purchaseChannel: doc.purchaseChannel,
+    servicePlans: (product?.servicePlans ?? []).map((p) => ({
+      servicePlanId: p.servicePlanId,
+      servicePlanName: p.servicePlanName,
+      provisioningStatus: 'Success',
+      appliesTo: p.appliesTo,
+      displayName: p.displayName,
+      conflictsWith: p.conflictsWith,
+      dependsOn: p.dependsOn,
+      isAutoAssigned: p.isAutoAssigned,
+      notOfferedIn: p.notOfferedIn,
+    })),
+  };
+}
+
+export function companySubscriptionView(doc: SubscriptionDoc): Strict<Omit<Graph.CompanySubscription, 'status'>, z.infer<typeof c.companySubscription>> {
+  return {
+    '@odata.etag': doc._etag ?? '',
+    id: doc.id,
+    skuId: doc.skuId,
+    skuPartNumber: doc.skuPartNumber,
+    status: doc.capabilityStatus,
+    totalLicenses: doc.totalLicenses,
+    consumedUnits: doc.seat.consumed,
+    purchaseChannel: doc.purchaseChannel,
+    ownerId: doc.ownerId,
+    createdDateTime: doc.createdDateTime,
+    takenOverDateTime: doc.takenOverDateTime,
+  };
+}
+
+export function userView(doc: UserDoc): Strict<Graph.User, z.infer<typeof c.user>> {
+  return {
+    '@odata.etag': doc._etag ?? '',
+    id: doc.id,
+    displayName: doc.displayName,
+    userPrincipalName: doc.userPrincipalName,
+    mail: doc.mail,
+    usageLocation: doc.usageLocation,
+    accountEnabled: doc.accountEnabled,
+    userType: doc.userType,
+    department: doc.department,
+    jobTitle: doc.jobTitle,
+    createdDateTime: doc.createdDateTime,
+    assignedLicenses: effectiveLicenses(doc.licenseAssignments),
+    licenseAssignmentStates: doc.licenseAssignments.map((a) => ({
+      skuId: a.skuId,
+      disabledPlans: a.disabledPlans,
+      assignedByGroup: a.assignedByGroup,
+      state: 'Active',
+      error: 'None',
+      lastUpdatedDateTime: a.lastUpdatedDateTime,
+    })),
+  };
+}
+
+/** Per product the user holds: each plan Success, or Disabled when switched off or the subscription is suspended. */
+export function licenseDetailsView(doc: UserDoc, subs: Map<string, SubscriptionDoc>): Strict<Graph.LicenseDetails, z.infer<typeof c.licenseDetails>>[] {
+  return effectiveLicenses(doc.licenseAssignments).map((l) => {
+    const product = catalog.product(l.skuId);
+    const status = subs.get(l.skuId)?.capabilityStatus;
+    const inactive = status === 'Suspended' || status === 'Deleted';
+    return {
+      id: `${doc.id}_${l.skuId}`,
+      skuId: l.skuId,
+      skuPartNumber: product?.skuPartNumber ?? l.skuId,
+      servicePlans: (product?.servicePlans ?? []).map((p) => ({
+        servicePlanId: p.servicePlanId,
+        servicePlanName: p.servicePlanName,
+        appliesTo: p.appliesTo,
+        provisioningStatus: inactive || (!p.isAutoAssigned && l.disabledPlans.includes(p.servicePlanId)) ? 'Disabled' : 'Success',
+      })),
+    };
+  });
+}
+
+export function organizationView(doc: TenantDoc): z.infer<typeof c.organization> {
+  return { id: doc.id, displayName: doc.displayName, defaultUsageLocation: doc.defaultUsageLocation, cloud: doc.cloud, createdDateTime: doc.createdDateTime };
+}
+
+export function licenseChangeView(doc: AuditDoc): z.infer<typeof c.licenseChangeRecord> {
+  const { id, activityDateTime, requestId, actor, operation, userId, userPrincipalName, skuIds, before, after } = doc;
+  return { id, activityDateTime, requestId, actor, operation, userId, userPrincipalName, skuIds, before, after };
+}

@@ -1,0 +1,249 @@
+/**
+ * Every contract of the API, once, in zod: the same schemas validate requests, type the handlers and
+ * generate the OpenAPI document (shared/http/openapi.ts). Request bodies are strict: an unknown field is a
+ * 400 naming it, so a typo never silently does nothing.
+ */
+import { z } from 'zod';
+
+export const guid = z.guid({ error: 'must be a GUID, like 6fd2c87f-b296-42f0-b197-1e91e994b900' });
+/** Usage location: a two-letter country code (ISO 3166-1 alpha-2), stored upper case. */
+export const countryCode = z
+  .string()
+  .regex(/^[A-Za-z]{2}$/, { error: 'must be a two-letter country code, like NL or US' })
+  .transform((s) => s.toUpperCase());
+
+export const MAX_USERS_PER_ASSIGN = 20;
+export const MAX_LICENSES_PER_REQUEST = 50;
+export const MAX_PAGE_SIZE = 999;
+
+// ---------- paging ----------
+export const pageQuery = z.strictObject({
+  $top: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, { error: `$top can be at most ${MAX_PAGE_SIZE}` }).optional(),
+  $skiptoken: z.string().max(4000).optional(),
+});
+
+export const userListQuery = pageQuery.extend({
+  /** Type-ahead: a prefix of displayName or userPrincipalName. Graph style `"displayName:ad"` or plain `ad`. */
+  $search: z.string().max(200).optional(),
+});
+
+export const auditQuery = pageQuery.extend({
+  userId: guid.optional(),
+  skuId: guid.optional(),
+});
+
+// ---------- licenses ----------
+export const addLicense = z.strictObject({
+  skuId: guid,
+  disabledPlans: z.array(guid).max(100),
+});
+
+export const assignLicenseBody = z
+  .strictObject({
+    addLicenses: z.array(addLicense).max(MAX_LICENSES_PER_REQUEST, { error: `at most ${MAX_LICENSES_PER_REQUEST} products per request` }),
+    removeLicenses: z.array(guid).max(MAX_LICENSES_PER_REQUEST, { error: `at most ${MAX_LICENSES_PER_REQUEST} products per request` }),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.addLicenses.length && !b.removeLicenses.length)
+      ctx.addIssue({ code: 'custom', message: 'No license changes provided: give at least one product in addLicenses or removeLicenses.', path: ['addLicenses'] });
+    const adds = b.addLicenses.map((a) => a.skuId.toLowerCase());
+    adds.forEach((s, i) => {
+      if (adds.indexOf(s) !== i) ctx.addIssue({ code: 'custom', message: `Product ${s} is listed twice in addLicenses.`, path: ['addLicenses', i, 'skuId'] });
+    });
+    b.removeLicenses.forEach((s, i) => {
+      if (adds.includes(s.toLowerCase()))
+        ctx.addIssue({ code: 'custom', message: `Product ${s} is both added and removed; pick one.`, path: ['removeLicenses', i] });
+    });
+  });
+export type AssignLicenseBody = z.infer<typeof assignLicenseBody>;
+
+export const assignSkuToUsersBody = z.strictObject({
+  userIds: z
+    .array(guid)
+    .min(1, { error: 'pick at least one user' })
+    .max(MAX_USERS_PER_ASSIGN, {
+      error: `At most ${MAX_USERS_PER_ASSIGN} users can be assigned at a time. For larger selections use a bulk license job.`,
+    })
+    .refine((ids) => new Set(ids.map((i) => i.toLowerCase())).size === ids.length, { error: 'a user is listed twice' }),
+  disabledPlans: z.array(guid).max(100).default([]),
+});
+
+export const servicePlanToggleBody = z
+  .strictObject({
+    /** Plans to switch on, by servicePlanId or servicePlanName. */
+    enable: z.array(z.string().min(1).max(100)).max(100).default([]),
+    /** Plans to switch off, by servicePlanId or servicePlanName. */
+    disable: z.array(z.string().min(1).max(100)).max(100).default([]),
+  })
+  .refine((b) => b.enable.length + b.disable.length > 0, { error: 'name at least one plan in enable or disable', path: ['enable'] });
+
+// ---------- users ----------
+export const userType = z.enum(['Member', 'Guest']);
+export const createUserBody = z.strictObject({
+  displayName: z.string().trim().min(1).max(256),
+  userPrincipalName: z.string().trim().max(113).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'must look like name@domain' }),
+  mail: z.email().optional(),
+  usageLocation: countryCode.nullable().optional(),
+  accountEnabled: z.boolean().default(true),
+  userType: userType.default('Member'),
+  department: z.string().max(64).optional(),
+  jobTitle: z.string().max(128).optional(),
+});
+export const updateUserBody = z
+  .strictObject({
+    displayName: z.string().trim().min(1).max(256).optional(),
+    usageLocation: countryCode.nullable().optional(),
+    accountEnabled: z.boolean().optional(),
+    userType: userType.optional(),
+    department: z.string().max(64).nullable().optional(),
+    jobTitle: z.string().max(128).nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { error: 'give at least one property to change' });
+
+// ---------- subscriptions & tenants ----------
+export const capabilityStatus = z.enum(['Enabled', 'Warning', 'Suspended', 'Deleted']);
+export const createSubscriptionBody = z
+  .strictObject({
+    skuId: guid.optional(),
+    skuPartNumber: z.string().min(1).max(64).optional(),
+    totalLicenses: z.number().int().min(1).max(1_000_000),
+    purchaseChannel: z.enum(['admin', 'selfService']).default('admin'),
+    /** The user who bought a self-service subscription; they hold one of its seats. */
+    ownerUserId: guid.optional(),
+  })
+  .superRefine((b, ctx) => {
+    if (!b.skuId && !b.skuPartNumber) ctx.addIssue({ code: 'custom', message: 'give the product as skuId or skuPartNumber', path: ['skuId'] });
+    if (b.purchaseChannel === 'selfService' && !b.ownerUserId)
+      ctx.addIssue({ code: 'custom', message: 'a self-service purchase needs the buying user in ownerUserId', path: ['ownerUserId'] });
+  });
+export const updateSubscriptionBody = z
+  .strictObject({
+    totalLicenses: z.number().int().min(0).max(1_000_000).optional(),
+    status: capabilityStatus.optional(),
+  })
+  .refine((b) => b.totalLicenses !== undefined || b.status !== undefined, { error: 'give totalLicenses or status', path: ['totalLicenses'] });
+
+export const createTenantBody = z.strictObject({
+  id: guid.optional(),
+  displayName: z.string().trim().min(1).max(256),
+  defaultUsageLocation: countryCode.optional(),
+  cloud: z.enum(['Worldwide', 'Germany', 'China']).default('Worldwide'),
+});
+
+// ---------- path parameters ----------
+export const idParam = z.strictObject({ id: guid });
+/** A user by object id or by userPrincipalName, as Graph accepts. */
+export const userRef = z.union([guid, z.string().regex(/^[^@\s/]+@[^@\s/]+$/)], { error: 'must be a user id (GUID) or a userPrincipalName' });
+export const userRefParam = z.strictObject({ id: userRef });
+export const userAndSkuParams = z.strictObject({ id: userRef, skuId: guid });
+/** subscribedSku ids are Graph's `{tenantId}_{skuId}`; a bare skuId is accepted too. */
+export const subscribedSkuParam = z.strictObject({
+  id: z.string().regex(/^([0-9a-fA-F-]{36}_)?[0-9a-fA-F-]{36}$/, { error: 'must be a subscribedSku id ({tenantId}_{skuId}) or a skuId' }),
+});
+
+// ---------- responses (documented, and typed against @microsoft/microsoft-graph-types in shared/http/views.ts) ----------
+export const servicePlanInfo = z.object({
+  servicePlanId: z.string(),
+  servicePlanName: z.string(),
+  provisioningStatus: z.string(),
+  appliesTo: z.string(),
+  displayName: z.string(),
+  conflictsWith: z.array(z.string()).describe('servicePlanIds that cannot be enabled together with this plan'),
+  dependsOn: z.array(z.string()).describe('this plan needs one of these servicePlanIds enabled'),
+  isAutoAssigned: z.boolean().describe('comes with the product on its own and cannot be switched off alone'),
+  notOfferedIn: z.array(z.string()).describe('usage locations where the plan is not offered'),
+});
+export const subscribedSku = z.object({
+  '@odata.etag': z.string().optional(),
+  id: z.string(),
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  displayName: z.string(),
+  appliesTo: z.string(),
+  capabilityStatus: capabilityStatus,
+  consumedUnits: z.number(),
+  prepaidUnits: z.object({ enabled: z.number(), suspended: z.number(), warning: z.number(), lockedOut: z.number() }),
+  availableUnits: z.number().describe('seats an admin can still assign: enabled - warning - consumed'),
+  purchaseChannel: z.enum(['admin', 'selfService']),
+  servicePlans: z.array(servicePlanInfo),
+});
+export const assignedLicense = z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) });
+export const licenseAssignmentState = z.object({
+  skuId: z.string(),
+  disabledPlans: z.array(z.string()),
+  assignedByGroup: z.string().nullable(),
+  state: z.string(),
+  error: z.string(),
+  lastUpdatedDateTime: z.string(),
+});
+export const user = z.object({
+  '@odata.etag': z.string(),
+  id: z.string(),
+  displayName: z.string(),
+  userPrincipalName: z.string(),
+  mail: z.string().nullable(),
+  usageLocation: z.string().nullable(),
+  accountEnabled: z.boolean(),
+  userType: userType,
+  department: z.string().nullable(),
+  jobTitle: z.string().nullable(),
+  createdDateTime: z.string(),
+  assignedLicenses: z.array(assignedLicense),
+  licenseAssignmentStates: z.array(licenseAssignmentState),
+});
+export const licenseDetails = z.object({
+  id: z.string(),
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  servicePlans: z.array(servicePlanInfo.pick({ servicePlanId: true, servicePlanName: true, provisioningStatus: true, appliesTo: true })),
+});
+export const companySubscription = z.object({
+  '@odata.etag': z.string(),
+  id: z.string(),
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  status: capabilityStatus,
+  totalLicenses: z.number(),
+  consumedUnits: z.number(),
+  purchaseChannel: z.enum(['admin', 'selfService']),
+  ownerId: z.string().nullable(),
+  createdDateTime: z.string(),
+  takenOverDateTime: z.string().nullable(),
+});
+export const organization = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  defaultUsageLocation: z.string().nullable(),
+  cloud: z.string(),
+  createdDateTime: z.string(),
+});
+export const licenseChangeRecord = z.object({
+  id: z.string(),
+  activityDateTime: z.string(),
+  requestId: z.string(),
+  actor: z.object({ id: z.string(), displayName: z.string() }),
+  operation: z.string(),
+  userId: z.string(),
+  userPrincipalName: z.string(),
+  skuIds: z.array(z.string()),
+  before: z.array(assignedLicense),
+  after: z.array(assignedLicense),
+});
+export const assignSkuResult = z.object({
+  skuId: z.string(),
+  assigned: z.array(z.object({ userId: z.string(), changed: z.boolean() })),
+  subscribedSku: subscribedSku,
+});
+
+export const collection = <T extends z.ZodType>(item: T) =>
+  z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
+
+export const errorResponse = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    target: z.string().optional(),
+    details: z.array(z.object({ code: z.string(), message: z.string(), target: z.string().optional() })).optional(),
+    innerError: z.object({ 'request-id': z.string(), date: z.string() }),
+  }),
+});

@@ -1,0 +1,375 @@
+/**
+ * The storage of tenants, users, subscriptions and the audit trail in Cosmos DB. Every document carries
+ * its tenant id as partition key and every query names it, so no read ever crosses tenants.
+ *
+ * Atomicity is per document (Cosmos DB's guarantee, and all the local emulator offers):
+ * - a seat is reserved by one conditional patch on the subscription (`consumed + n <= limit`), so seats are
+ *   never over-assigned whatever the number of instances;
+ * - a user's licenses change by one replace with If-Match on the user's etag;
+ * - the order is always reserve -> write user -> release, so an interruption can only leave a seat counted
+ *   that nobody holds (repaired by the scheduled reconciliation), never a held seat that is not counted.
+ */
+import { randomUUID } from 'node:crypto';
+import { SqlParameter } from '@azure/cosmos';
+import { settings } from '../config';
+import { ApiError, ErrorCodes } from '../errors';
+import { CapabilityStatus, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
+import { container, isCosmosError, tracked } from './cosmos';
+
+export interface TenantDoc {
+  id: string;
+  tenantId: string;
+  type: 'tenant';
+  displayName: string;
+  defaultUsageLocation: string | null;
+  cloud: 'Worldwide' | 'Germany' | 'China';
+  createdDateTime: string;
+}
+
+export interface UserDoc {
+  id: string;
+  tenantId: string;
+  type: 'user';
+  displayName: string;
+  userPrincipalName: string;
+  mail: string | null;
+  usageLocation: string | null;
+  accountEnabled: boolean;
+  userType: 'Member' | 'Guest';
+  department: string | null;
+  jobTitle: string | null;
+  createdDateTime: string;
+  licenseAssignments: LicenseAssignment[];
+  /** Derived, for queries: lower-cased names for prefix search, and the distinct products held. */
+  search: { displayName: string; userPrincipalName: string };
+  skuIds: string[];
+  /** The audit record of the last license change, written in the same atomic replace as the change. */
+  lastLicenseChange?: AuditDoc;
+  _etag?: string;
+}
+
+export interface SubscriptionDoc {
+  /** Graph's subscribedSku id: `{tenantId}_{skuId}`. One subscription per product and tenant. */
+  id: string;
+  tenantId: string;
+  type: 'subscription';
+  skuId: string;
+  skuPartNumber: string;
+  capabilityStatus: CapabilityStatus;
+  totalLicenses: number;
+  purchaseChannel: PurchaseChannel;
+  ownerId: string | null;
+  createdDateTime: string;
+  takenOverDateTime: string | null;
+  /**
+   * The seat counter. Field names are lower case on purpose: conditions are evaluated on them, and the
+   * local emulator lower-cases condition text. `gen` changes with every quantity or state change.
+   */
+  seat: { consumed: number; limit: number; gen: number };
+  _etag?: string;
+}
+
+export interface AuditDoc {
+  id: string;
+  tenantId: string;
+  type: 'licenseChange';
+  activityDateTime: string;
+  requestId: string;
+  actor: { id: string; displayName: string };
+  operation: string;
+  userId: string;
+  userPrincipalName: string;
+  skuIds: string[];
+  before: { skuId: string; disabledPlans: string[] }[];
+  after: { skuId: string; disabledPlans: string[] }[];
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken?: string;
+}
+
+const tenantParam = (tenantId: string): SqlParameter => ({ name: '@tenantId', value: tenantId });
+
+async function queryPage<T>(
+  which: 'directory' | 'audit',
+  tenantId: string,
+  query: string,
+  parameters: SqlParameter[],
+  top: number,
+  continuationToken?: string,
+): Promise<Page<T>> {
+  const iterator = container(which).items.query<T>(
+    { query, parameters: [tenantParam(tenantId), ...parameters] },
+    { partitionKey: tenantId, maxItemCount: top, continuationToken },
+  );
+  try {
+    const page = await tracked(() => iterator.fetchNext());
+    return { items: page.resources, continuationToken: page.continuationToken || undefined };
+  } catch (e) {
+    if (continuationToken && isCosmosError(e, 400)) {
+      throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid (it may be from another list or expired). Start again from the first page.', '$skiptoken');
+    }
+    throw e;
+  }
+}
+
+async function readDoc<T extends object>(which: 'directory' | 'audit', id: string, tenantId: string): Promise<T | undefined> {
+  const res = await tracked(() => container(which).item(id, tenantId).read<T>());
+  return res.resource ?? undefined;
+}
+
+// ---------------- tenants ----------------
+
+const tenantCache = new Map<string, { at: number; doc: TenantDoc }>();
+
+export const tenants = {
+  /** The tenant document, reused briefly per instance (tenants are never deleted here). */
+  async get(tenantId: string): Promise<TenantDoc | undefined> {
+    const hit = tenantCache.get(tenantId);
+    if (hit && Date.now() - hit.at < 60_000) return hit.doc;
+    const doc = await readDoc<TenantDoc>('directory', tenantId, tenantId);
+    if (doc) tenantCache.set(tenantId, { at: Date.now(), doc });
+    return doc;
+  },
+  async create(doc: TenantDoc): Promise<TenantDoc> {
+    try {
+      const res = await tracked(() => container('directory').items.create(doc));
+      return res.resource as TenantDoc;
+    } catch (e) {
+      if (isCosmosError(e, 409)) throw new ApiError(409, ErrorCodes.conflict, `Organization ${doc.id} already exists.`, 'id');
+      throw e;
+    }
+  },
+};
+
+// ---------------- users ----------------
+
+// base64url: a UPN may hold characters a Cosmos DB id may not (guests' `#EXT#`)
+const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
+
+export const users = {
+  get: (tenantId: string, id: string) => readDoc<UserDoc>('directory', id.toLowerCase(), tenantId),
+
+  async getMany(tenantId: string, ids: string[]): Promise<Map<string, UserDoc>> {
+    const docs = await Promise.all(ids.map((id) => users.get(tenantId, id)));
+    return new Map(docs.filter((d): d is UserDoc => !!d).map((d) => [d.id, d]));
+  },
+
+  async findByUpn(tenantId: string, upn: string): Promise<UserDoc | undefined> {
+    const claim = await readDoc<{ userId: string }>('directory', upnClaimId(upn), tenantId);
+    return claim ? users.get(tenantId, claim.userId) : undefined;
+  },
+
+  /**
+   * Creates a user. The user principal name is kept unique per tenant by a claim document created first;
+   * a claim left behind by an interrupted create (its user never written) is taken over.
+   */
+  async create(doc: UserDoc): Promise<UserDoc> {
+    const c = container('directory');
+    const claim = { id: upnClaimId(doc.userPrincipalName), tenantId: doc.tenantId, type: 'upnClaim', userId: doc.id };
+    try {
+      await tracked(() => c.items.create(claim));
+    } catch (e) {
+      if (!isCosmosError(e, 409)) throw e;
+      const existing = await tracked(() => c.item(claim.id, doc.tenantId).read<typeof claim>());
+      const holder = existing.resource && (await users.get(doc.tenantId, existing.resource.userId));
+      if (holder || !existing.resource) {
+        throw new ApiError(409, ErrorCodes.conflict, `Another user already has the user principal name ${doc.userPrincipalName}. Pick another one.`, 'userPrincipalName');
+      }
+      await tracked(() => c.item(claim.id, doc.tenantId).replace(claim, { accessCondition: { type: 'IfMatch', condition: existing.etag } }));
+    }
+    const res = await tracked(() => c.items.create(doc));
+    return res.resource as UserDoc;
+  },
+
+  /** Replaces a user if it still has the given etag; undefined when someone changed it meanwhile. */
+  async replaceIfMatch(doc: UserDoc, etag: string): Promise<UserDoc | undefined> {
+    try {
+      const { _etag, ...body } = doc;
+      void _etag;
+      const res = await tracked(() =>
+        container('directory').item(doc.id, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }),
+      );
+      return res.resource as unknown as UserDoc;
+    } catch (e) {
+      if (isCosmosError(e, 412)) return undefined;
+      throw e;
+    }
+  },
+
+  list(tenantId: string, top: number, token?: string, prefix?: string): Promise<Page<UserDoc>> {
+    const where = prefix ? ' AND (STARTSWITH(c.search.displayName, @p) OR STARTSWITH(c.search.userPrincipalName, @p))' : '';
+    return queryPage<UserDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${where} ORDER BY c.search.displayName`,
+      prefix ? [{ name: '@p', value: prefix.toLowerCase() }] : [],
+      top,
+      token,
+    );
+  },
+
+  listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {
+    return queryPage<UserDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku) ORDER BY c.search.displayName`,
+      [{ name: '@sku', value: skuId }],
+      top,
+      token,
+    );
+  },
+};
+
+// ---------------- subscriptions ----------------
+
+const subscriptionCache = new Map<string, { at: number; docs: Promise<SubscriptionDoc[]> }>();
+
+export const subscriptionId = (tenantId: string, skuId: string) => `${tenantId}_${skuId.toLowerCase()}`;
+
+export const subscriptions = {
+  /** Fresh list of a tenant's subscriptions (one query). */
+  async list(tenantId: string): Promise<SubscriptionDoc[]> {
+    const docs: SubscriptionDoc[] = [];
+    let token: string | undefined;
+    do {
+      const page = await queryPage<SubscriptionDoc>(
+        'directory',
+        tenantId,
+        `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'subscription'`,
+        [],
+        100,
+        token,
+      );
+      docs.push(...page.items);
+      token = page.continuationToken;
+    } while (token);
+    subscriptionCache.set(tenantId, { at: Date.now(), docs: Promise.resolve(docs) });
+    return docs;
+  },
+
+  /**
+   * The tenant's subscriptions for rule checks, reused for SUBSCRIPTION_CACHE_TTL_MS per instance.
+   * Seat counts from here are never trusted: the conditional write that reserves a seat is the check.
+   */
+  forRules(tenantId: string): Promise<SubscriptionDoc[]> {
+    const hit = subscriptionCache.get(tenantId);
+    if (hit && Date.now() - hit.at < settings().SUBSCRIPTION_CACHE_TTL_MS) return hit.docs;
+    const docs = subscriptions.list(tenantId);
+    subscriptionCache.set(tenantId, { at: Date.now(), docs });
+    docs.catch(() => subscriptionCache.delete(tenantId));
+    return docs;
+  },
+
+  invalidate(tenantId: string): void {
+    subscriptionCache.delete(tenantId);
+  },
+
+  get: (tenantId: string, skuId: string) => readDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId),
+
+  async create(doc: SubscriptionDoc): Promise<SubscriptionDoc> {
+    try {
+      const res = await tracked(() => container('directory').items.create(doc));
+      subscriptions.invalidate(doc.tenantId);
+      return res.resource as SubscriptionDoc;
+    } catch (e) {
+      if (isCosmosError(e, 409))
+        throw new ApiError(409, ErrorCodes.conflict, `Your organization already has a ${doc.skuPartNumber} subscription. Change its totalLicenses instead of buying a second one.`, 'skuId');
+      throw e;
+    }
+  },
+
+  /**
+   * Reserves n seats in one conditional write: succeeds only while consumed + n <= limit, where the limit
+   * is 0 unless the subscription is active and admin-managed. False when the seats are not there.
+   */
+  async reserveSeats(tenantId: string, skuId: string, n: number): Promise<boolean> {
+    if (n <= 0) return true;
+    try {
+      await tracked(() =>
+        container('directory')
+          .item(subscriptionId(tenantId, skuId), tenantId)
+          .patch({ condition: `from c where c.seat.consumed + ${n} <= c.seat.limit`, operations: [{ op: 'incr', path: '/seat/consumed', value: n }] }),
+      );
+      return true;
+    } catch (e) {
+      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
+      throw e;
+    }
+  },
+
+  /** Gives n seats back (after the users no longer hold them). */
+  async releaseSeats(tenantId: string, skuId: string, n: number): Promise<void> {
+    if (n <= 0) return;
+    await tracked(() =>
+      container('directory')
+        .item(subscriptionId(tenantId, skuId), tenantId)
+        .patch([{ op: 'incr', path: '/seat/consumed', value: -n }]),
+    );
+  },
+
+  /**
+   * Changes quantity, state or purchase channel in one conditional write: the condition pins `gen` (no
+   * concurrent quantity/state change) and, when the quantity shrinks, that it stays at or above consumed.
+   * Returns the updated document, or undefined when the condition failed (re-read and decide again).
+   */
+  async update(
+    doc: SubscriptionDoc,
+    change: Partial<Pick<SubscriptionDoc, 'totalLicenses' | 'capabilityStatus' | 'purchaseChannel' | 'takenOverDateTime'>>,
+  ): Promise<SubscriptionDoc | undefined> {
+    const next = { ...doc, ...change };
+    const limit = seatLimit(next);
+    const conditions = [`c.seat.gen = ${doc.seat.gen}`];
+    if (change.totalLicenses !== undefined) conditions.push(`c.seat.consumed <= ${change.totalLicenses}`);
+    const operations = [
+      ...Object.entries(change).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value })),
+      { op: 'set' as const, path: '/seat/limit', value: limit },
+      { op: 'incr' as const, path: '/seat/gen', value: 1 },
+    ];
+    try {
+      const res = await tracked(() =>
+        container('directory')
+          .item(doc.id, doc.tenantId)
+          .patch({ condition: `from c where ${conditions.join(' and ')}`, operations }),
+      );
+      subscriptions.invalidate(doc.tenantId);
+      return res.resource as unknown as SubscriptionDoc;
+    } catch (e) {
+      if (isCosmosError(e, 412)) return undefined;
+      throw e;
+    }
+  },
+};
+
+// ---------------- audit ----------------
+
+export const audit = {
+  newId: () => randomUUID(),
+
+  /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
+  async write(records: AuditDoc[]): Promise<void> {
+    await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
+  },
+
+  list(tenantId: string, top: number, token?: string, filter: { userId?: string; skuId?: string } = {}): Promise<Page<AuditDoc>> {
+    const where: string[] = [];
+    const params: SqlParameter[] = [];
+    if (filter.userId) {
+      where.push('c.userId = @userId');
+      params.push({ name: '@userId', value: filter.userId.toLowerCase() });
+    }
+    if (filter.skuId) {
+      where.push('ARRAY_CONTAINS(c.skuIds, @skuId)');
+      params.push({ name: '@skuId', value: filter.skuId.toLowerCase() });
+    }
+    return queryPage<AuditDoc>(
+      'audit',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseChange'${where.map((w) => ` AND ${w}`).join('')} ORDER BY c.activityDateTime DESC`,
+      params,
+      top,
+      token,
+    );
+  },
+};

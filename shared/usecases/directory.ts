@@ -1,0 +1,164 @@
+/**
+ * Use-cases for the organization, its users and its subscriptions (the directory and commerce side).
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { catalog } from '../domain/catalog';
+import { seatLimit } from '../domain/licensing';
+import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions';
+import { ApiError, badRequest, ErrorCodes, notFound, ruleViolation } from '../errors';
+import * as c from '../schemas/contracts';
+import { SubscriptionDoc, subscriptionId, subscriptions, TenantDoc, tenants, UserDoc, users } from '../storage/repository';
+import { forRules } from './licenseChanges';
+
+export async function createTenant(body: z.infer<typeof c.createTenantBody>): Promise<TenantDoc> {
+  const id = (body.id ?? randomUUID()).toLowerCase();
+  return tenants.create({
+    id,
+    tenantId: id,
+    type: 'tenant',
+    displayName: body.displayName,
+    defaultUsageLocation: body.defaultUsageLocation ?? null,
+    cloud: body.cloud,
+    createdDateTime: new Date().toISOString(),
+  });
+}
+
+// ---------------- users ----------------
+
+const searchFields = (u: Pick<UserDoc, 'displayName' | 'userPrincipalName'>) => ({
+  displayName: u.displayName.toLowerCase(),
+  userPrincipalName: u.userPrincipalName.toLowerCase(),
+});
+
+export async function createUser(tenantId: string, body: z.infer<typeof c.createUserBody>): Promise<UserDoc> {
+  const doc: UserDoc = {
+    id: randomUUID(),
+    tenantId,
+    type: 'user',
+    displayName: body.displayName,
+    userPrincipalName: body.userPrincipalName,
+    mail: body.mail ?? null,
+    usageLocation: body.usageLocation ?? null,
+    accountEnabled: body.accountEnabled,
+    userType: body.userType,
+    department: body.department ?? null,
+    jobTitle: body.jobTitle ?? null,
+    createdDateTime: new Date().toISOString(),
+    licenseAssignments: [],
+    skuIds: [],
+    search: searchFields(body),
+  };
+  return users.create(doc);
+}
+
+export async function getUser(tenantId: string, id: string): Promise<UserDoc> {
+  const doc = await users.get(tenantId, id);
+  if (!doc) throw notFound('User', id);
+  return doc;
+}
+
+/**
+ * Changes a user's properties. With If-Match the change applies only to that version (412 otherwise);
+ * without it, a concurrent license change is merged by re-reading (properties and licenses are disjoint).
+ */
+export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: string): Promise<UserDoc> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const doc = await getUser(tenantId, id);
+    if (ifMatch && ifMatch !== '*' && ifMatch !== doc._etag) {
+      throw new ApiError(412, ErrorCodes.preconditionFailed, `User '${id}' has changed since you read it (If-Match ${ifMatch} is stale). Read it again and reapply your change.`, 'If-Match');
+    }
+    const next: UserDoc = { ...doc };
+    for (const [k, v] of Object.entries(body)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+    next.search = searchFields(next);
+    const written = await users.replaceIfMatch(next, doc._etag!);
+    if (written) return written;
+    if (ifMatch && ifMatch !== '*') {
+      throw new ApiError(412, ErrorCodes.preconditionFailed, `User '${id}' has changed since you read it. Read it again and reapply your change.`, 'If-Match');
+    }
+  }
+  throw new ApiError(409, ErrorCodes.conflict, `User '${id}' kept changing while this request ran. Try again.`);
+}
+
+// ---------------- subscriptions ----------------
+
+export async function createSubscription(tenantId: string, body: z.infer<typeof c.createSubscriptionBody>): Promise<SubscriptionDoc> {
+  const product = body.skuId ? catalog.product(body.skuId) : catalog.productByPartNumber(body.skuPartNumber!);
+  if (!product) {
+    throw badRequest(
+      `Unknown product ${body.skuId ?? body.skuPartNumber}. Products on offer: ${catalog
+        .all()
+        .map((p) => `${p.skuPartNumber} (${p.skuId})`)
+        .join(', ')}.`,
+      body.skuId ? 'skuId' : 'skuPartNumber',
+    );
+  }
+  const owner = body.ownerUserId ? await users.get(tenantId, body.ownerUserId) : undefined;
+  if (body.ownerUserId && !owner) throw badRequest(`User '${body.ownerUserId}' does not exist in this organization.`, 'ownerUserId');
+  const now = new Date().toISOString();
+  const selfService = body.purchaseChannel === 'selfService';
+  const doc: SubscriptionDoc = {
+    id: subscriptionId(tenantId, product.skuId),
+    tenantId,
+    type: 'subscription',
+    skuId: product.skuId,
+    skuPartNumber: product.skuPartNumber,
+    capabilityStatus: 'Enabled',
+    totalLicenses: body.totalLicenses,
+    purchaseChannel: body.purchaseChannel,
+    ownerId: owner?.id ?? null,
+    createdDateTime: now,
+    takenOverDateTime: null,
+    // a self-service buyer holds one seat of their purchase from the start
+    seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0 },
+  };
+  const created = await subscriptions.create(doc);
+  if (selfService && owner) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const u = attempt === 0 ? owner : await getUser(tenantId, owner.id);
+      if (u.licenseAssignments.some((a) => a.skuId === product.skuId)) break;
+      const next: UserDoc = {
+        ...u,
+        licenseAssignments: [...u.licenseAssignments, { skuId: product.skuId, disabledPlans: [], assignedByGroup: null, assignedDateTime: now, lastUpdatedDateTime: now }],
+        skuIds: [...new Set([...u.skuIds, product.skuId])],
+      };
+      if (await users.replaceIfMatch(next, u._etag!)) break;
+    }
+  }
+  return created;
+}
+
+export async function getSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {
+  // accepts Graph's `{tenantId}_{skuId}` id or a bare skuId; never another tenant's
+  const skuId = id.includes('_') ? id.split('_')[1] : id;
+  if (id.includes('_') && id.split('_')[0].toLowerCase() !== tenantId) throw notFound('Subscription', id);
+  const doc = await subscriptions.get(tenantId, skuId);
+  if (!doc) throw notFound('Subscription', id);
+  return doc;
+}
+
+export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>): Promise<SubscriptionDoc> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const doc = await getSubscription(tenantId, id);
+    const problems = checkSubscriptionChange(forRules(doc), body);
+    if (problems.length) throw ruleViolation(problems);
+    const updated = await subscriptions.update(doc, {
+      ...(body.totalLicenses !== undefined ? { totalLicenses: body.totalLicenses } : {}),
+      ...(body.status !== undefined ? { capabilityStatus: body.status } : {}),
+    });
+    if (updated) return updated;
+    // the seat count or the subscription moved meanwhile: decide again on fresh numbers
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The subscription kept changing while this request ran. Try again.');
+}
+
+export async function takeOverSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const doc = await getSubscription(tenantId, id);
+    const problems = checkTakeOver(forRules(doc));
+    if (problems.length) throw ruleViolation(problems);
+    const updated = await subscriptions.update(doc, { purchaseChannel: 'admin', takenOverDateTime: new Date().toISOString() });
+    if (updated) return updated;
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The subscription kept changing while this request ran. Try again.');
+}

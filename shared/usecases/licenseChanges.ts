@@ -1,0 +1,262 @@
+/**
+ * Applies license changes to one or more users: every rule first, then seats, then the users, then the
+ * audit trail. The one mechanism behind assignLicense, the Licenses page's "assign to up to 20 users",
+ * the service-plan toggles (and, later, bulk jobs and groups).
+ *
+ * Safety without multi-document transactions:
+ * 1. Check: read the users, evaluate every rule for every user; any violation -> refuse, nothing written.
+ * 2. Reserve: one conditional patch per product for all new holders (consumed + n <= limit).
+ * 3. Commit: replace each user with If-Match. A user changed meanwhile is re-read and re-checked (and its
+ *    seat need recomputed); if the change no longer passes, every user already written by this request is
+ *    put back (If-Match again) and the seats are returned: all-or-nothing for the caller.
+ * 4. Release seats of products users no longer hold, then write the audit records (ids fixed in step 3
+ *    and embedded in the user document, so the record can be re-created from the user if we stop here).
+ * A crash anywhere leaves at worst a seat counted that nobody holds (the reconciliation recounts), never
+ * a held license without its seat.
+ */
+import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
+import { Principal } from '../domain/roles';
+import {
+  countViolation,
+  effectiveLicenses,
+  evaluateLicenseChange,
+  LicenseChange,
+  LicenseChangeOutcome,
+  SubscriptionForRules,
+} from '../domain/licensing';
+import { audit, AuditDoc, SubscriptionDoc, subscriptions, TenantDoc, UserDoc, users } from '../storage/repository';
+import { log } from '../log';
+
+export interface UserLicenseChange {
+  userId: string;
+  /** The change, computed from the user's current document (called again if the user changes meanwhile). */
+  changeFor: (user: UserDoc) => LicenseChange;
+}
+
+export interface ApplyRequest {
+  tenant: TenantDoc;
+  principal: Principal;
+  requestId: string;
+  operation: string;
+  changes: UserLicenseChange[];
+}
+
+export interface ApplyResult {
+  users: UserDoc[];
+  changed: Set<string>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+export function forRules(doc: SubscriptionDoc): SubscriptionForRules {
+  return {
+    skuId: doc.skuId,
+    capabilityStatus: doc.capabilityStatus,
+    purchaseChannel: doc.purchaseChannel,
+    totalLicenses: doc.totalLicenses,
+    consumedUnits: doc.seat.consumed,
+  };
+}
+
+const subscriptionMap = (docs: SubscriptionDoc[]) => new Map(docs.map((d) => [d.skuId, forRules(d)]));
+
+function withSkus(doc: UserDoc, outcome: LicenseChangeOutcome, auditRecord: AuditDoc): UserDoc {
+  return {
+    ...doc,
+    licenseAssignments: outcome.next,
+    skuIds: [...new Set(outcome.next.map((a) => a.skuId))],
+    lastLicenseChange: auditRecord,
+  };
+}
+
+function auditRecordFor(req: ApplyRequest, user: UserDoc, outcome: LicenseChangeOutcome, change: LicenseChange, now: string): AuditDoc {
+  return {
+    id: audit.newId(),
+    tenantId: req.tenant.id,
+    type: 'licenseChange',
+    activityDateTime: now,
+    requestId: req.requestId,
+    actor: { id: req.principal.objectId, displayName: req.principal.displayName },
+    operation: req.operation,
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    skuIds: [...new Set([...change.addLicenses.map((a) => a.skuId.toLowerCase()), ...change.removeLicenses.map((s) => s.toLowerCase())])],
+    before: effectiveLicenses(user.licenseAssignments),
+    after: effectiveLicenses(outcome.next),
+  };
+}
+
+/** Why a seat reservation failed, from a fresh read of the subscription. */
+async function seatShortage(tenantId: string, skuId: string, needed: number): Promise<Violation> {
+  subscriptions.invalidate(tenantId);
+  const fresh = await subscriptions.get(tenantId, skuId);
+  if (!fresh) return { code: ErrorCodes.productNotSubscribed, message: `Your organization has no subscription for product ${skuId}.`, target: skuId };
+  const s = forRules(fresh);
+  // the state may have changed since the rules were checked: explain that rather than a count
+  const probe = evaluateLicenseChange({
+    principal: { directoryRoles: ['GlobalAdministrator'], appRoles: [] },
+    user: { id: skuId, displayName: 'user', userPrincipalName: '-', userType: 'Member', usageLocation: 'US', licenseAssignments: [] },
+    subscriptions: new Map([[skuId, s]]),
+    change: { addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] },
+    now: new Date().toISOString(),
+    checkSeats: false,
+  }).violations.find((v) => v.code === ErrorCodes.subscriptionNotActive || v.code === ErrorCodes.selfServiceSubscription);
+  return probe ? { ...probe, target: skuId } : countViolation(skuId, s, needed);
+}
+
+interface Planned {
+  userId: string;
+  doc: UserDoc;
+  change: LicenseChange;
+  outcome: LicenseChangeOutcome;
+  /** Seats this request holds for this user, per product. */
+  reserved: Set<string>;
+  written?: UserDoc;
+  auditRecord?: AuditDoc;
+}
+
+export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResult> {
+  const tenantId = req.tenant.id;
+  const now = new Date().toISOString();
+  const [subsDocs, docs] = await Promise.all([subscriptions.forRules(tenantId), users.getMany(tenantId, req.changes.map((c) => c.userId))]);
+  const subs = subscriptionMap(subsDocs);
+  const single = req.changes.length === 1;
+
+  // 1. check every user against every rule
+  const violations: Violation[] = [];
+  const planned: Planned[] = [];
+  for (const c of req.changes) {
+    const doc = docs.get(c.userId.toLowerCase());
+    if (!doc) {
+      if (single) throw notFound('User', c.userId);
+      violations.push({ code: ErrorCodes.notFound, message: `User '${c.userId}' does not exist in this organization. Pick users from GET /users.`, target: c.userId });
+      continue;
+    }
+    const change = c.changeFor(doc);
+    const outcome = evaluateLicenseChange({ principal: req.principal, user: doc, subscriptions: subs, change, now, checkSeats: false });
+    violations.push(...outcome.violations);
+    planned.push({ userId: doc.id, doc, change, outcome, reserved: new Set() });
+  }
+  const need = new Map<string, number>();
+  for (const p of planned) for (const s of p.outcome.seatsToReserve) need.set(s, (need.get(s) ?? 0) + 1);
+
+  if (violations.length) {
+    // say also whether the seats would have been enough, so the admin fixes everything in one go
+    if (!single) {
+      subscriptions.invalidate(tenantId);
+      const fresh = subscriptionMap(await subscriptions.list(tenantId));
+      for (const [skuId, n] of need) {
+        const s = fresh.get(skuId);
+        if (s && s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' && s.totalLicenses - s.consumedUnits < n) violations.push(countViolation(skuId, s, n));
+      }
+    }
+    throw ruleViolation(violations);
+  }
+
+  // 2. reserve the seats, per product for the whole request
+  const reservedTotals = new Map<string, number>();
+  const releaseAll = async (which: Planned[]) => {
+    const back = new Map<string, number>();
+    for (const p of which) for (const s of p.reserved) back.set(s, (back.get(s) ?? 0) + 1);
+    for (const p of which) p.reserved.clear();
+    await Promise.all([...back].map(([s, n]) => subscriptions.releaseSeats(tenantId, s, n)));
+  };
+  for (const [skuId, n] of need) {
+    if (!(await subscriptions.reserveSeats(tenantId, skuId, n))) {
+      await Promise.all([...reservedTotals].map(([s, k]) => subscriptions.releaseSeats(tenantId, s, k)));
+      throw ruleViolation([await seatShortage(tenantId, skuId, n)]);
+    }
+    reservedTotals.set(skuId, n);
+  }
+  for (const p of planned) for (const s of p.outcome.seatsToReserve) p.reserved.add(s);
+
+  // 3. commit each user (If-Match), re-checking those changed meanwhile
+  const failures: Violation[] = [];
+  await Promise.all(
+    planned.map(async (p) => {
+      for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+        if (p.outcome.unchanged) {
+          p.written = p.doc;
+          return;
+        }
+        p.auditRecord = auditRecordFor(req, p.doc, p.outcome, p.change, now);
+        const written = await users.replaceIfMatch(withSkus(p.doc, p.outcome, p.auditRecord), p.doc._etag!);
+        if (written) {
+          p.written = written;
+          return;
+        }
+        // someone changed this user meanwhile: start over from the current document
+        const fresh = await users.get(tenantId, p.userId);
+        if (!fresh) {
+          failures.push({ code: ErrorCodes.notFound, message: `User '${p.userId}' was deleted meanwhile.`, target: p.userId });
+          return;
+        }
+        let change: LicenseChange;
+        try {
+          change = (req.changes.find((c) => c.userId.toLowerCase() === p.userId)!).changeFor(fresh);
+        } catch (e) {
+          if (e instanceof ApiError) failures.push({ code: e.code, message: e.message, target: p.userId });
+          else throw e;
+          return;
+        }
+        const outcome = evaluateLicenseChange({ principal: req.principal, user: fresh, subscriptions: subs, change, now, checkSeats: false });
+        if (outcome.violations.length) {
+          failures.push(...outcome.violations);
+          return;
+        }
+        // seats: keep what is still needed, reserve what is newly needed, give back the rest
+        for (const s of outcome.seatsToReserve) {
+          if (p.reserved.has(s)) continue;
+          if (!(await subscriptions.reserveSeats(tenantId, s, 1))) {
+            failures.push({ ...(await seatShortage(tenantId, s, 1)), target: p.userId });
+            return;
+          }
+          p.reserved.add(s);
+        }
+        for (const s of [...p.reserved]) {
+          if (!outcome.seatsToReserve.includes(s)) {
+            await subscriptions.releaseSeats(tenantId, s, 1);
+            p.reserved.delete(s);
+          }
+        }
+        Object.assign(p, { doc: fresh, change, outcome });
+      }
+      failures.push({
+        code: ErrorCodes.conflict,
+        message: `User '${p.userId}' kept changing while this request ran. Nothing was changed; try again.`,
+        target: p.userId,
+      });
+    }),
+  );
+
+  if (failures.length) {
+    // all-or-nothing: put back the users this request already changed, then return every seat it reserved
+    await Promise.all(
+      planned
+        .filter((p) => p.written && p.written !== p.doc)
+        .map(async (p) => {
+          const restored = { ...p.written!, licenseAssignments: p.doc.licenseAssignments, skuIds: p.doc.skuIds, lastLicenseChange: p.doc.lastLicenseChange };
+          const back = await users.replaceIfMatch(restored, p.written!._etag!);
+          if (!back) {
+            // changed again by someone else since our write: keep their state and our seat (an over-count at worst)
+            log.warn('could not roll back a user changed concurrently', { requestId: req.requestId, tenantId, userId: p.userId });
+            p.reserved.clear();
+          }
+        }),
+    );
+    await releaseAll(planned);
+    throw ruleViolation(failures);
+  }
+
+  // 4. give back seats no longer held, then record the changes
+  const release = new Map<string, number>();
+  for (const p of planned) for (const s of p.outcome.seatsToRelease) release.set(s, (release.get(s) ?? 0) + 1);
+  await Promise.all([...release].map(([s, n]) => subscriptions.releaseSeats(tenantId, s, n)));
+  const records = planned.filter((p) => p.written !== p.doc && p.auditRecord).map((p) => p.auditRecord!);
+  await audit.write(records);
+
+  return {
+    users: planned.map((p) => p.written!),
+    changed: new Set(planned.filter((p) => p.written !== p.doc).map((p) => p.userId)),
+  };
+}
