@@ -29,7 +29,13 @@ export async function devKey(file = DEV_KEY_FILE): Promise<StoredKey> {
   const kid = `dev-${randomUUID().slice(0, 8)}`;
   loaded = { kid, privateJwk: await exportJWK(privateKey), publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(loaded), { mode: 0o600 });
+  try {
+    // 'wx': if another process wrote the key first, use theirs (one key per file, whoever starts first)
+    writeFileSync(file, JSON.stringify(loaded), { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    loaded = JSON.parse(readFileSync(file, 'utf8')) as StoredKey;
+  }
   return loaded;
 }
 

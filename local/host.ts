@@ -274,7 +274,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
+    server.listen(options.port, () => resolve()); // all interfaces, as Core Tools does
   });
 
   const { startQueueListeners } = await import('./queues');
@@ -283,7 +283,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   const stopTimers = startTimers(registrations, (reg) => context(reg), options.quiet);
 
   return {
-    url: `http://127.0.0.1:${options.port}/${prefix}`,
+    url: `http://localhost:${options.port}/${prefix}`,
     server,
     registrations,
     async invoke(name, input, triggerMetadata) {

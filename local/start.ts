@@ -18,36 +18,18 @@ async function main() {
   const quiet = args.includes('--quiet');
   const seed = !args.includes('--no-seed');
 
-  const { settings } = await import('../shared/config');
-  const s = settings();
-  const cosmosPort = Number(new URL(s.COSMOS_ENDPOINT).port || 8081);
-  const storage = process.env.AzureWebJobsStorage ?? '';
-  const queuePort = storage === 'UseDevelopmentStorage=true' ? 10001 : Number(/QueueEndpoint=https?:\/\/[^:/]+:(\d+)/.exec(storage)?.[1] ?? 10001);
-
-  const { startEmulators } = await import('./emulators');
-  const emulators = await startEmulators({ cosmosPort, queuePort, quiet });
-
-  let host: import('./host').RunningHost | undefined;
+  const { startStack } = await import('./stack');
+  let stack: import('./stack').Stack | undefined;
   const stop = async (code = 0) => {
-    await host?.close().catch(() => undefined);
-    await emulators.stop();
+    await stack?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    const { ensureDatabase } = await import('../shared/storage/cosmos');
-    await ensureDatabase();
-    const { devJwks } = await import('./devTokens');
-    const { startHost } = await import('./host');
-    host = await startHost({
-      port,
-      entry: join(root, 'dist', 'functions', 'index.js'),
-      hostJson: join(root, 'host.json'),
-      extraRoutes: { '/.well-known/dev-jwks.json': devJwks },
-      quiet,
-    });
+    stack = await startStack({ port, quiet, root });
+    const host = stack.host;
     if (seed) {
       const { seedDemo, DEMO_TENANT_ID } = await import('./seed');
       const { created } = await seedDemo();

@@ -104,6 +104,27 @@ async function seatShortage(tenantId: string, skuId: string, needed: number): Pr
   return probe ? { ...probe, target: skuId } : countViolation(skuId, s, needed);
 }
 
+const SEAT_ATTEMPTS = 4;
+
+function seatNeed(planned: Planned[]): Map<string, number> {
+  const need = new Map<string, number>();
+  for (const p of planned) for (const s of p.outcome.seatsToReserve) need.set(s, (need.get(s) ?? 0) + 1);
+  return need;
+}
+
+/** Reserves every product's seats; on the first refusal gives back what it took and names that product. */
+async function reserveAll(tenantId: string, need: Map<string, number>): Promise<string | undefined> {
+  const taken: [string, number][] = [];
+  for (const [skuId, n] of need) {
+    if (!(await subscriptions.reserveSeats(tenantId, skuId, n))) {
+      await Promise.all(taken.map(([s, k]) => subscriptions.releaseSeats(tenantId, s, k)));
+      return skuId;
+    }
+    taken.push([skuId, n]);
+  }
+  return undefined;
+}
+
 interface Planned {
   userId: string;
   doc: UserDoc;
@@ -122,9 +143,16 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
   const subs = subscriptionMap(subsDocs);
   const single = req.changes.length === 1;
 
+  const changeOf = new Map(req.changes.map((c) => [c.userId.toLowerCase(), c]));
+  const evaluate = (doc: UserDoc): Planned => {
+    const change = changeOf.get(doc.id)!.changeFor(doc);
+    const outcome = evaluateLicenseChange({ principal: req.principal, user: doc, subscriptions: subs, change, now, checkSeats: false });
+    return { userId: doc.id, doc, change, outcome, reserved: new Set() };
+  };
+
   // 1. check every user against every rule
   const violations: Violation[] = [];
-  const planned: Planned[] = [];
+  let planned: Planned[] = [];
   for (const c of req.changes) {
     const doc = docs.get(c.userId.toLowerCase());
     if (!doc) {
@@ -132,20 +160,16 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
       violations.push({ code: ErrorCodes.notFound, message: `User '${c.userId}' does not exist in this organization. Pick users from GET /users.`, target: c.userId });
       continue;
     }
-    const change = c.changeFor(doc);
-    const outcome = evaluateLicenseChange({ principal: req.principal, user: doc, subscriptions: subs, change, now, checkSeats: false });
-    violations.push(...outcome.violations);
-    planned.push({ userId: doc.id, doc, change, outcome, reserved: new Set() });
+    const p = evaluate(doc);
+    violations.push(...p.outcome.violations);
+    planned.push(p);
   }
-  const need = new Map<string, number>();
-  for (const p of planned) for (const s of p.outcome.seatsToReserve) need.set(s, (need.get(s) ?? 0) + 1);
-
   if (violations.length) {
     // say also whether the seats would have been enough, so the admin fixes everything in one go
     if (!single) {
       subscriptions.invalidate(tenantId);
       const fresh = subscriptionMap(await subscriptions.list(tenantId));
-      for (const [skuId, n] of need) {
+      for (const [skuId, n] of seatNeed(planned)) {
         const s = fresh.get(skuId);
         if (s && s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' && s.totalLicenses - s.consumedUnits < n) violations.push(countViolation(skuId, s, n));
       }
@@ -153,22 +177,29 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
     throw ruleViolation(violations);
   }
 
-  // 2. reserve the seats, per product for the whole request
-  const reservedTotals = new Map<string, number>();
+  // 2. reserve the seats, one conditional write per product for the whole request. A refusal may only
+  //    mean that concurrent requests hold seats in flight (some of them for these very users): wait a
+  //    moment, re-read the users and try again before calling it a shortage.
+  for (let attempt = 1; ; attempt++) {
+    const need = seatNeed(planned);
+    const short = await reserveAll(tenantId, need);
+    if (!short) {
+      for (const p of planned) for (const s of p.outcome.seatsToReserve) p.reserved.add(s);
+      break;
+    }
+    if (attempt === SEAT_ATTEMPTS) throw ruleViolation([await seatShortage(tenantId, short, need.get(short)!)]);
+    await new Promise((r) => setTimeout(r, 25 * attempt + Math.random() * 25));
+    const fresh = await users.getMany(tenantId, planned.map((p) => p.userId));
+    planned = planned.map((p) => (fresh.get(p.userId) ? evaluate(fresh.get(p.userId)!) : p));
+    const nowFailing = planned.flatMap((p) => p.outcome.violations);
+    if (nowFailing.length) throw ruleViolation(nowFailing);
+  }
   const releaseAll = async (which: Planned[]) => {
     const back = new Map<string, number>();
     for (const p of which) for (const s of p.reserved) back.set(s, (back.get(s) ?? 0) + 1);
     for (const p of which) p.reserved.clear();
     await Promise.all([...back].map(([s, n]) => subscriptions.releaseSeats(tenantId, s, n)));
   };
-  for (const [skuId, n] of need) {
-    if (!(await subscriptions.reserveSeats(tenantId, skuId, n))) {
-      await Promise.all([...reservedTotals].map(([s, k]) => subscriptions.releaseSeats(tenantId, s, k)));
-      throw ruleViolation([await seatShortage(tenantId, skuId, n)]);
-    }
-    reservedTotals.set(skuId, n);
-  }
-  for (const p of planned) for (const s of p.outcome.seatsToReserve) p.reserved.add(s);
 
   // 3. commit each user (If-Match), re-checking those changed meanwhile
   const failures: Violation[] = [];
@@ -193,7 +224,7 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
         }
         let change: LicenseChange;
         try {
-          change = (req.changes.find((c) => c.userId.toLowerCase() === p.userId)!).changeFor(fresh);
+          change = changeOf.get(p.userId)!.changeFor(fresh);
         } catch (e) {
           if (e instanceof ApiError) failures.push({ code: e.code, message: e.message, target: p.userId });
           else throw e;

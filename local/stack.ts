@@ -1,0 +1,51 @@
+/**
+ * The whole local stack in one call: emulators, database and containers, the local Functions host with
+ * the app's registrations and the dev JWKS. Used by `npm start`, the tests and the benchmarks.
+ * Settings must already be in process.env (see settingsFile.ts).
+ */
+import { join } from 'node:path';
+import type { RunningHost } from './host';
+
+export interface Stack {
+  host: RunningHost;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(o: { port: number; quiet?: boolean; root?: string }): Promise<Stack> {
+  const root = o.root ?? join(__dirname, '..', '..');
+  const { settings } = await import('../shared/config');
+  const s = settings();
+  const cosmosPort = Number(new URL(s.COSMOS_ENDPOINT).port || 8081);
+  const storage = process.env.AzureWebJobsStorage ?? '';
+  const queuePort = storage === 'UseDevelopmentStorage=true' ? 10001 : Number(/QueueEndpoint=https?:\/\/[^:/]+:(\d+)/.exec(storage)?.[1] ?? 10001);
+  const { startEmulators } = await import('./emulators');
+  const emulators = await startEmulators({ cosmosPort, queuePort, quiet: o.quiet });
+  let host: RunningHost | undefined;
+  try {
+    const { ensureDatabase } = await import('../shared/storage/cosmos');
+    await ensureDatabase();
+    const { devJwks, devKey } = await import('./devTokens');
+    await devKey(); // created before anyone mints a token against this host
+    const { startHost } = await import('./host');
+    host = await startHost({
+      port: o.port,
+      entry: join(root, 'dist', 'functions', 'index.js'),
+      hostJson: join(root, 'host.json'),
+      extraRoutes: { '/.well-known/dev-jwks.json': devJwks },
+      quiet: o.quiet,
+    });
+  } catch (e) {
+    await emulators.stop();
+    throw e;
+  }
+  const running = host;
+  return {
+    host: running,
+    url: running.url,
+    async stop() {
+      await running.close().catch(() => undefined);
+      await emulators.stop();
+    },
+  };
+}

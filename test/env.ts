@@ -1,0 +1,22 @@
+/** Where the test stack listens: its own ports, so a running `npm start` does not get in the way. */
+import { join } from 'node:path';
+
+// TEST_PORT_OFFSET moves all three, to run two test runs side by side.
+const offset = Number(process.env.TEST_PORT_OFFSET ?? 0);
+export const TEST_PORTS = { host: 17071 + offset, cosmos: 18081 + offset, queue: 20001 + offset };
+export const TEST_KEY_FILE = join(__dirname, '..', '.local', `test-dev-signing-key${offset ? `-${offset}` : ''}.json`);
+export const TEST_API = `http://localhost:${TEST_PORTS.host}/api`;
+
+export const testStackEnv: Record<string, string> = {
+  LOCAL_HTTP_PORT: String(TEST_PORTS.host),
+  COSMOS_ENDPOINT: `http://127.0.0.1:${TEST_PORTS.cosmos}`,
+  COSMOS_KEY: 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
+  COSMOS_DATABASE: 'licensing-test',
+  AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UWDkgKCUHBEbQK8c7ZP2uw1i1WEh2jaSCiQ==;QueueEndpoint=http://127.0.0.1:${TEST_PORTS.queue}/devstoreaccount1;`,
+  AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
+  AUTH_AUDIENCE: 'api://license-assignment-service',
+  AUTH_JWKS_URI: `http://127.0.0.1:${TEST_PORTS.host}/.well-known/dev-jwks.json`,
+  SUBSCRIPTION_CACHE_TTL_MS: '2000',
+  DEV_KEY_FILE: TEST_KEY_FILE,
+  LOG_LEVEL: 'warn',
+};
