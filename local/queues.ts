@@ -7,13 +7,11 @@ import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { InvocationContext } from '@azure/functions';
 import type { Registration } from './host';
 
-const AZURITE =
-  'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UWDkgKCUHBEbQK8c7ZP2uw1i1WEh2jaSCiQ==;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;';
-
+/** The connection a queue binding names (`UseDevelopmentStorage=true` is Azurite; the SDK understands it). */
 export function queueConnectionString(settingName = 'AzureWebJobsStorage'): string {
   const value = process.env[settingName];
   if (!value) throw new Error(`queue trigger: setting ${settingName} is missing`);
-  return value === 'UseDevelopmentStorage=true' ? AZURITE : value;
+  return value;
 }
 
 /** `%NAME%` in binding properties is an app setting, as in the Functions host. */

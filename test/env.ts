@@ -12,7 +12,7 @@ export const testStackEnv: Record<string, string> = {
   COSMOS_ENDPOINT: `http://127.0.0.1:${TEST_PORTS.cosmos}`,
   COSMOS_KEY: 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
   COSMOS_DATABASE: 'licensing-test',
-  AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UWDkgKCUHBEbQK8c7ZP2uw1i1WEh2jaSCiQ==;QueueEndpoint=http://127.0.0.1:${TEST_PORTS.queue}/devstoreaccount1;`,
+  AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:${TEST_PORTS.queue}/devstoreaccount1;`,
   AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
   AUTH_AUDIENCE: 'api://license-assignment-service',
   AUTH_JWKS_URI: `http://127.0.0.1:${TEST_PORTS.host}/.well-known/dev-jwks.json`,
