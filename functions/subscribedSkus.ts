@@ -4,6 +4,7 @@ import { subscribedSkuView, userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { subscriptions, users } from '../shared/storage/repository';
 import { getSubscription } from '../shared/usecases/directory';
+import { catalog } from '../shared/domain/catalog';
 import { assignSkuToUsers } from '../shared/usecases/licenses';
 
 route({
@@ -60,4 +61,15 @@ route({
   body: c.assignSkuToUsersBody,
   response: c.assignSkuResult,
   handler: async (ctx) => ({ body: await assignSkuToUsers(ctx, ctx.params.id, ctx.body) }),
+});
+
+route({
+  name: 'listCatalogProducts',
+  method: 'GET',
+  route: 'v1.0/catalog/products',
+  tag: 'Licenses',
+  summary: 'The products on offer (skuId, skuPartNumber, service plans and their rules), to buy with POST /directory/subscriptions',
+  auth: 'anonymous',
+  response: c.collection(c.catalogProduct),
+  handler: async (ctx) => collectionResult(ctx.url, catalog.all().map((p) => ({ ...p, servicePlans: p.servicePlans.map((s) => ({ ...s, provisioningStatus: 'Success' })) }))),
 });

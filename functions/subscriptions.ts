@@ -46,12 +46,12 @@ route({
   method: 'PATCH',
   route: 'v1.0/directory/subscriptions/{id}',
   tag: 'Subscriptions',
-  summary: 'Change the quantity (never below what is assigned) or move the lifecycle: Enabled -> Warning -> Suspended -> Deleted, renewals back to Enabled',
+  summary: 'Change the quantity (never below what is assigned) or move the lifecycle: Enabled -> Warning -> Suspended -> Deleted, renewals back to Enabled. If-Match answers 412 when stale',
   permission: 'manageSubscriptions',
   params: c.subscribedSkuParam,
   body: c.updateSubscriptionBody,
   response: c.companySubscription,
-  handler: async (ctx) => ({ body: companySubscriptionView(await updateSubscription(ctx.tenant.id, ctx.params.id, ctx.body)) }),
+  handler: async (ctx) => ({ body: companySubscriptionView(await updateSubscription(ctx.tenant.id, ctx.params.id, ctx.body, ctx.ifMatch)) }),
 });
 
 route({

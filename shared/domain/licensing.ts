@@ -245,7 +245,8 @@ export function evaluateLicenseChange(input: {
       continue;
     }
     const s = subscriptions.get(skuId);
-    if (s?.purchaseChannel === 'selfService') {
+    // a deleted self-service subscription can no longer be taken over: its leftover licenses must stay removable
+    if (s?.purchaseChannel === 'selfService' && s.capabilityStatus !== 'Deleted') {
       v.push({ ...subscriptionProblem(skuId, 'remove')!, target });
     }
   }
@@ -317,13 +318,14 @@ export function evaluateLicenseChange(input: {
     if (!addSkus.includes(a.product.skuId)) [a, b] = [b, a];
     if (!addSkus.includes(a.product.skuId)) continue;
     const same = a.product.skuId === b.product.skuId;
+    // both may come with this change: still name the user, and only offer "remove" for a product the user holds
     v.push({
       code: ErrorCodes.mutuallyExclusiveViolation,
       message:
         `${a.plan.displayName} in ${a.product.displayName} conflicts with ${b.plan.displayName} in ${b.product.displayName}` +
-        `${addSkus.includes(b.product.skuId) ? '' : `, which ${who(user)} already has`}. ` +
+        `${addSkus.includes(b.product.skuId) ? `; this change would give ${who(user)} both` : `, which ${who(user)} already has`}. ` +
         `Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber})` +
-        `${same ? '' : `, or remove ${b.product.displayName} from the user first`}.`,
+        `${same ? '' : held.has(b.product.skuId) ? `, or remove ${b.product.displayName} from the user first` : `, or leave ${b.product.displayName} out of this change`}.`,
       target,
     });
   }

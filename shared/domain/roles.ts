@@ -89,5 +89,7 @@ export function missingRoleMessage(action: Action): string {
   const allowed = rolesFor[action];
   const names = [...allowed.directory.map((r) => roleDisplayName[r]), ...allowed.app.map((a) => `the ${a} application permission`)];
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
-  return `You do not have permission to ${actionDescription[action]}. This needs the ${list} role; ask a Global Administrator to grant it.`;
+  // app permissions carry their own "the ... application permission": no "the the", no "permission role"
+  const needs = names.length > 1 ? `one of: ${list}` : allowed.directory.length ? `the ${list} role` : list;
+  return `You do not have permission to ${actionDescription[action]}. This needs ${needs}; ask a Global Administrator to grant it.`;
 }

@@ -167,6 +167,13 @@ export const subscribedSku = z.object({
   purchaseChannel: z.enum(['admin', 'selfService']),
   servicePlans: z.array(servicePlanInfo),
 });
+export const catalogProduct = z.object({
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  displayName: z.string(),
+  appliesTo: z.string(),
+  servicePlans: z.array(servicePlanInfo),
+});
 export const assignedLicense = z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) });
 export const licenseAssignmentState = z.object({
   skuId: z.string(),

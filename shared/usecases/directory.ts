@@ -24,6 +24,12 @@ export async function createTenant(body: z.infer<typeof c.createTenantBody>): Pr
   });
 }
 
+/** `If-Match` semantics: absent or `*` always matches; otherwise the resource must still have that etag. */
+function checkIfMatch(ifMatch: string | undefined, etag: string | undefined, what: string): void {
+  if (!ifMatch || ifMatch === '*' || ifMatch === etag) return;
+  throw new ApiError(412, ErrorCodes.preconditionFailed, `${what} has changed since you read it (If-Match ${ifMatch} is stale). Read it again and reapply your change.`, 'If-Match');
+}
+
 // ---------------- users ----------------
 
 const searchFields = (u: Pick<UserDoc, 'displayName' | 'userPrincipalName'>) => ({
@@ -65,17 +71,13 @@ export async function getUser(tenantId: string, id: string): Promise<UserDoc> {
 export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: string): Promise<UserDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getUser(tenantId, id);
-    if (ifMatch && ifMatch !== '*' && ifMatch !== doc._etag) {
-      throw new ApiError(412, ErrorCodes.preconditionFailed, `User '${id}' has changed since you read it (If-Match ${ifMatch} is stale). Read it again and reapply your change.`, 'If-Match');
-    }
+    checkIfMatch(ifMatch, doc._etag, `User '${id}'`);
     const next: UserDoc = { ...doc };
     for (const [k, v] of Object.entries(body)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
     next.search = searchFields(next);
     const written = await users.replaceIfMatch(next, doc._etag!);
     if (written) return written;
-    if (ifMatch && ifMatch !== '*') {
-      throw new ApiError(412, ErrorCodes.preconditionFailed, `User '${id}' has changed since you read it. Read it again and reapply your change.`, 'If-Match');
-    }
+    if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`);
   }
   throw new ApiError(409, ErrorCodes.conflict, `User '${id}' kept changing while this request ran. Try again.`);
 }
@@ -137,9 +139,10 @@ export async function getSubscription(tenantId: string, id: string): Promise<Sub
   return doc;
 }
 
-export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>): Promise<SubscriptionDoc> {
+export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>, ifMatch?: string): Promise<SubscriptionDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getSubscription(tenantId, id);
+    checkIfMatch(ifMatch, doc._etag, 'The subscription');
     const problems = checkSubscriptionChange(forRules(doc), body);
     if (problems.length) throw ruleViolation(problems);
     const updated = await subscriptions.update(doc, {

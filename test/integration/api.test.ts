@@ -229,3 +229,21 @@ test('unknown routes and methods answer 404 as the Functions host does', async (
   expect((await call('GET', '/v1.0/nothing-here', { token: t.tokens.global })).status).toBe(404);
   expect((await call('DELETE', '/v1.0/subscribedSkus', { token: t.tokens.global })).status).toBe(404);
 });
+
+test('the product catalog is public, and subscriptions honour If-Match too', async () => {
+  const cat = await call('GET', '/v1.0/catalog/products');
+  expect(cat.status).toBe(200);
+  expect(cat.body.value.map((p: any) => p.skuPartNumber)).toEqual(expect.arrayContaining(['ENTERPRISEPACK', 'STANDARDPACK', 'POWER_BI_PRO']));
+
+  const sub = await call('GET', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing });
+  expect(sub.body['@odata.etag']).toBeTruthy();
+  const u = await t.createUser();
+  expect((await t.assign(u.id, addBody(SKU.E3), t.tokens.global)).status).toBe(200); // a seat moves: new etag
+  const stale = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing, headers: { 'if-match': sub.body['@odata.etag'] }, body: { totalLicenses: 11 } });
+  expect(stale.status).toBe(412);
+  expect((await t.sku(SKU.E3)).prepaidUnits.enabled).toBe(10);
+  const fresh = await call('GET', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing });
+  const ok = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing, headers: { 'if-match': fresh.body['@odata.etag'] }, body: { totalLicenses: 11 } });
+  expect(ok.status).toBe(200);
+  expect((await t.sku(SKU.E3)).prepaidUnits.enabled).toBe(11);
+});

@@ -1,0 +1,31 @@
+import { loadSettings, SettingsError } from '../../shared/config';
+
+const valid = {
+  COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/',
+  AUTH_ISSUER: 'https://login.microsoftonline.com/{tenantid}/v2.0',
+  AUTH_AUDIENCE: 'api://licensing',
+  AUTH_JWKS_URI: 'https://login.microsoftonline.com/common/discovery/v2.0/keys',
+};
+
+test('valid settings parse, with defaults for the optional ones', () => {
+  const s = loadSettings(valid);
+  expect(s).toMatchObject({ ...valid, COSMOS_DATABASE: 'licensing', SUBSCRIPTION_CACHE_TTL_MS: 2000 });
+  expect(s.COSMOS_KEY).toBeUndefined();
+});
+
+test('start-up fails with one message naming every missing or malformed setting', () => {
+  let error: unknown;
+  try {
+    loadSettings({ AUTH_AUDIENCE: 'x', AUTH_JWKS_URI: 'not a url', SUBSCRIPTION_CACHE_TTL_MS: '-5' });
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(SettingsError);
+  const message = (error as Error).message;
+  expect(message).toMatch(/COSMOS_ENDPOINT: missing/);
+  expect(message).toMatch(/AUTH_ISSUER: missing/);
+  expect(message).toMatch(/AUTH_JWKS_URI: .*JWKS address/);
+  expect(message).not.toMatch(/AUTH_JWKS_URI: missing/);
+  expect(message).toMatch(/SUBSCRIPTION_CACHE_TTL_MS/);
+  expect(message).not.toMatch(/AUTH_AUDIENCE/);
+});
