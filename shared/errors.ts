@@ -48,6 +48,7 @@ export const ErrorCodes = {
   autoAssignedServicePlan: 'autoAssignedServicePlan',
   unknownServicePlan: 'unknownServicePlan',
   licenseNotAssigned: 'licenseNotAssigned',
+  licenseInheritedFromGroup: 'licenseInheritedFromGroup',
   quantityBelowAssigned: 'quantityBelowAssigned',
   invalidLifecycleTransition: 'invalidLifecycleTransition',
   notSelfService: 'notSelfServiceSubscription',

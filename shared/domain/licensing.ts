@@ -140,6 +140,37 @@ function unmetDependencies(plans: EnabledPlan[]): Map<string, EnabledPlan> {
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /**
+ * Why a subscription refuses an admin's change, if it does: not subscribed (or deleted), a self-service
+ * purchase not taken over, or not active (only Enabled takes new assignments; Suspended takes no change).
+ */
+export function subscriptionRefusal(skuId: string, s: SubscriptionForRules | undefined, verb: 'assign' | 'remove' | 'change'): Violation | undefined {
+  const product = catalog.product(skuId);
+  if (!product || !s || s.capabilityStatus === 'Deleted') {
+    return {
+      code: ErrorCodes.productNotSubscribed,
+      message: `Your organization has no active subscription for ${product ? product.displayName : `product '${skuId}'`}. Buy the product (Billing > Purchase services) or pick one from GET /subscribedSkus.`,
+      target: skuId,
+    };
+  }
+  if (s.purchaseChannel === 'selfService') {
+    return {
+      code: ErrorCodes.selfServiceSubscription,
+      message: `${product.displayName} was bought by a user through self-service, so admins cannot ${verb} it until an admin takes the subscription over (POST /directory/subscriptions/{id}/takeOver, Global or Billing Administrator).`,
+      target: skuId,
+    };
+  }
+  if (s.capabilityStatus === 'Suspended' || (verb === 'assign' && s.capabilityStatus !== 'Enabled')) {
+    const state = s.capabilityStatus === 'Warning' ? 'expired (in its warning period)' : 'suspended';
+    return {
+      code: ErrorCodes.subscriptionNotActive,
+      message: `The ${product.displayName} subscription is ${state}, so its licenses cannot be ${verb === 'assign' ? 'assigned' : 'changed'}. Renew or reactivate the subscription (Billing > Your products) and try again.`,
+      target: skuId,
+    };
+  }
+  return undefined;
+}
+
+/**
  * Checks one user's license change against every rule and computes its result. Violations name the
  * user, product and plan concerned and say how to fix them; with any violation nothing may be written.
  * Seat availability is checked here against the given counts for a clear message, and again atomically
@@ -173,33 +204,7 @@ export function evaluateLicenseChange(input: {
   const addSkus = change.addLicenses.map((a) => a.skuId.toLowerCase());
   const removeSkus = change.removeLicenses.map((s) => s.toLowerCase());
 
-  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change'): Violation | undefined => {
-    const product = catalog.product(skuId);
-    const s = subscriptions.get(skuId);
-    if (!product || !s || s.capabilityStatus === 'Deleted') {
-      return {
-        code: ErrorCodes.productNotSubscribed,
-        message: `Your organization has no active subscription for ${product ? product.displayName : `product '${skuId}'`}. Buy the product (Billing > Purchase services) or pick one from GET /subscribedSkus.`,
-        target: skuId,
-      };
-    }
-    if (s.purchaseChannel === 'selfService') {
-      return {
-        code: ErrorCodes.selfServiceSubscription,
-        message: `${product.displayName} was bought by a user through self-service, so admins cannot ${verb} it until an admin takes the subscription over (POST /directory/subscriptions/{id}/takeOver, Global or Billing Administrator).`,
-        target: skuId,
-      };
-    }
-    if (s.capabilityStatus === 'Suspended' || (verb === 'assign' && s.capabilityStatus !== 'Enabled')) {
-      const state = s.capabilityStatus === 'Warning' ? 'expired (in its warning period)' : 'suspended';
-      return {
-        code: ErrorCodes.subscriptionNotActive,
-        message: `The ${product.displayName} subscription is ${state}, so its licenses cannot be ${verb === 'assign' ? 'assigned' : 'changed'}. Renew or reactivate the subscription (Billing > Your products) and try again.`,
-        target: skuId,
-      };
-    }
-    return undefined;
-  };
+  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change') => subscriptionRefusal(skuId, subscriptions.get(skuId), verb);
 
   // Adds: product, subscription, plans named.
   change.addLicenses.forEach((add, i) => {
@@ -238,7 +243,7 @@ export function evaluateLicenseChange(input: {
     }
     if (!direct(skuId)) {
       v.push({
-        code: 'licenseInheritedFromGroup',
+        code: ErrorCodes.licenseInheritedFromGroup,
         message: `${who(user)} gets ${productName(skuId)} through a group. Remove the user from the group, or the product from the group.`,
         target,
       });

@@ -22,6 +22,7 @@ import {
   evaluateLicenseChange,
   LicenseChange,
   LicenseChangeOutcome,
+  subscriptionRefusal,
   SubscriptionForRules,
 } from '../domain/licensing';
 import { audit, AuditDoc, SubscriptionDoc, subscriptions, TenantDoc, UserDoc, users } from '../storage/repository';
@@ -90,18 +91,9 @@ function auditRecordFor(req: ApplyRequest, user: UserDoc, outcome: LicenseChange
 async function seatShortage(tenantId: string, skuId: string, needed: number): Promise<Violation> {
   subscriptions.invalidate(tenantId);
   const fresh = await subscriptions.get(tenantId, skuId);
-  if (!fresh) return { code: ErrorCodes.productNotSubscribed, message: `Your organization has no subscription for product ${skuId}.`, target: skuId };
-  const s = forRules(fresh);
+  const s = fresh && forRules(fresh);
   // the state may have changed since the rules were checked: explain that rather than a count
-  const probe = evaluateLicenseChange({
-    principal: { directoryRoles: ['GlobalAdministrator'], appRoles: [] },
-    user: { id: skuId, displayName: 'user', userPrincipalName: '-', userType: 'Member', usageLocation: 'US', licenseAssignments: [] },
-    subscriptions: new Map([[skuId, s]]),
-    change: { addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] },
-    now: new Date().toISOString(),
-    checkSeats: false,
-  }).violations.find((v) => v.code === ErrorCodes.subscriptionNotActive || v.code === ErrorCodes.selfServiceSubscription);
-  return probe ? { ...probe, target: skuId } : countViolation(skuId, s, needed);
+  return subscriptionRefusal(skuId, s, 'assign') ?? countViolation(skuId, s!, needed);
 }
 
 const SEAT_ATTEMPTS = 4;
