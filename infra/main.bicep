@@ -1,0 +1,136 @@
+// The license-assignment service in Azure: `azd up` provisions this file (subscription scope: it creates the
+// resource group) and deploys the project to the Function App tagged azd-service-name=api.
+// Layout after Azure-Samples/functions-quickstart-typescript-azd: main.bicep + abbreviations.json + modules/.
+// No secrets anywhere: every connection (Storage, Cosmos DB, Application Insights) is Entra ID with the
+// app's user-assigned managed identity; Storage shared keys and Cosmos DB keys are disabled.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; used in the resource group name and to derive unique resource names.')
+param environmentName string
+
+@minLength(1)
+@description('Region for all resources. It must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+@metadata({ azd: { type: 'location' } })
+param location string
+
+@description('Token issuer (AUTH_ISSUER). `{tenantid}` is replaced by the token\'s tid, which fits every Entra ID tenant.')
+param authIssuer string = 'https://login.microsoftonline.com/{tenantid}/v2.0'
+
+@minLength(1)
+@description('Audience of the API app registration (AUTH_AUDIENCE): its Application ID URI (api://...) or client id.')
+param authAudience string
+
+@description('Signing keys of the issuer (AUTH_JWKS_URI).')
+param authJwksUri string = 'https://login.microsoftonline.com/common/discovery/v2.0/keys'
+
+@description('NCRONTAB schedule (six fields, seconds first, UTC) of the seat reconciliation; app setting RECONCILIATION_SCHEDULE, for a timer function\'s %RECONCILIATION_SCHEDULE%.')
+param reconciliationSchedule string = '0 0 2 * * *'
+
+@minValue(0)
+@maxValue(60000)
+@description('SUBSCRIPTION_CACHE_TTL_MS: how long an instance reuses a tenant\'s subscription list for rule checks.')
+param subscriptionCacheTtlMs int = 2000
+
+@allowed(['20', '22'])
+@description('Node.js major version of the Functions runtime.')
+param nodeVersion string = '20'
+
+var abbrs = loadJsonContent('./abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = { 'azd-env-name': environmentName }
+
+var functionAppName = '${abbrs.webSitesFunctions}api-${resourceToken}'
+// Blob container the Flex Consumption plan deploys the app package from.
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+// The COSMOS_DATABASE setting; shared/config.ts defaults to the same name.
+var cosmosDatabaseName = 'licensing'
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: '${abbrs.resourcesResourceGroups}${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity './modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: '${abbrs.managedIdentityUserAssignedIdentities}api-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring './modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+    applicationInsightsName: '${abbrs.insightsComponents}${resourceToken}'
+    location: location
+    tags: tags
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage './modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: '${abbrs.storageStorageAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+module cosmos './modules/cosmos.bicep' = {
+  name: 'cosmos'
+  scope: rg
+  params: {
+    name: '${abbrs.documentDBDatabaseAccounts}${resourceToken}'
+    location: location
+    tags: tags
+    databaseName: cosmosDatabaseName
+    appPrincipalId: identity.outputs.principalId
+  }
+}
+
+// Depends on the three modules above through their outputs, so the identity's role assignments exist
+// before the app gets its settings and starts.
+module api './modules/function-app.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: '${abbrs.webServerFarms}${resourceToken}'
+    location: location
+    tags: tags
+    nodeVersion: nodeVersion
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentContainerUrl: '${storage.outputs.blobEndpoint}${deploymentContainerName}'
+    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    cosmosEndpoint: cosmos.outputs.endpoint
+    cosmosDatabaseName: cosmos.outputs.databaseName
+    authIssuer: authIssuer
+    authAudience: authAudience
+    authJwksUri: authJwksUri
+    subscriptionCacheTtlMs: subscriptionCacheTtlMs
+    reconciliationSchedule: reconciliationSchedule
+  }
+}
+
+// azd stores these in .azure/<env>/.env (`azd env get-values`).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output SERVICE_API_ENDPOINT string = 'https://${api.outputs.defaultHostName}/api'
+output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

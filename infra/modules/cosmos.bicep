@@ -1,0 +1,151 @@
+// Cosmos DB for NoSQL: database `licensing`, containers `directory` and `audit` (partition key /tenantId,
+// as shared/storage/cosmos.ts creates them locally). Key auth is disabled; the app signs in with its
+// managed identity (DefaultAzureCredential + AZURE_CLIENT_ID) and holds the built-in Data Contributor role.
+//
+// Capacity: serverless. An admin portal's traffic is bursty and mostly idle (nights, weekends, small
+// tenants), and serverless bills only the RUs and storage used, with no minimum and nothing to size.
+// The seat mechanism makes small single-partition writes that fit serverless well, and the SDK already
+// retries 429s (shared/storage/cosmos.ts). Limits to know: one region only, and a per-container
+// throughput ceiling. Move to provisioned autoscale (a capacity-mode change, see "change from serverless
+// to provisioned" in the Cosmos DB docs) when sustained load makes per-request billing the dearer option
+// or when you need more regions or guaranteed throughput.
+param name string
+param location string
+param tags object = {}
+param databaseName string
+@description('Principal (object) id of the app\'s managed identity.')
+param appPrincipalId string
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    consistencyPolicy: {
+      // Session: a caller reads its own writes (its etags, its seat changes); seats never rely on reads,
+      // they are decided by conditional writes.
+      defaultConsistencyLevel: 'Session'
+    }
+    locations: [
+      {
+        locationName: location
+        failoverPriority: 0
+        isZoneRedundant: false
+      }
+    ]
+    capabilities: [
+      {
+        name: 'EnableServerless'
+      }
+    ]
+    // Entra ID only: no account keys (the app never gets COSMOS_KEY in Azure).
+    disableLocalAuth: true
+    publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-04-15' = {
+  parent: account
+  name: databaseName
+  properties: {
+    resource: {
+      id: databaseName
+    }
+  }
+}
+
+// Indexing fitted to the queries in shared/storage/repository.ts; everything else is not indexed
+// (cheaper writes). Every query names the partition (tenantId). Point reads and conditional patches need
+// no index. test/unit/infra.test.ts checks these paths against the repository's queries.
+//   users:         type = 'user' [STARTSWITH(search.displayName | search.userPrincipalName)]
+//                  [ARRAY_CONTAINS(skuIds)] ORDER BY search.displayName
+//   subscriptions: type = 'subscription'
+resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
+  parent: database
+  name: 'directory'
+  properties: {
+    resource: {
+      id: 'directory'
+      partitionKey: {
+        paths: [
+          '/tenantId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          { path: '/tenantId/?' }
+          { path: '/type/?' }
+          { path: '/search/displayName/?' }
+          { path: '/search/userPrincipalName/?' }
+          { path: '/skuIds/[]/?' }
+        ]
+        excludedPaths: [
+          { path: '/*' }
+          { path: '/"_etag"/?' }
+        ]
+      }
+    }
+  }
+}
+
+//   audit: type = 'licenseChange' [userId =] [ARRAY_CONTAINS(skuIds)] ORDER BY activityDateTime DESC
+resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
+  parent: database
+  name: 'audit'
+  properties: {
+    resource: {
+      id: 'audit'
+      partitionKey: {
+        paths: [
+          '/tenantId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      // TTL on, but nothing expires by default (-1): a record lives until it carries its own `ttl`
+      // (seconds). A retention period can be set later, per record or here, without a migration.
+      defaultTtl: -1
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          { path: '/tenantId/?' }
+          { path: '/type/?' }
+          { path: '/userId/?' }
+          { path: '/skuIds/[]/?' }
+          { path: '/activityDateTime/?' }
+        ]
+        excludedPaths: [
+          { path: '/*' }
+          { path: '/"_etag"/?' }
+        ]
+      }
+    }
+  }
+}
+
+// Cosmos DB's own data-plane RBAC (not Azure RBAC): built-in "Cosmos DB Built-in Data Contributor".
+resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-04-15' existing = {
+  parent: account
+  name: '00000000-0000-0000-0000-000000000002'
+}
+
+resource appDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
+  parent: account
+  name: guid(account.id, appPrincipalId, dataContributor.id)
+  properties: {
+    roleDefinitionId: dataContributor.id
+    principalId: appPrincipalId
+    scope: account.id
+  }
+}
+
+output name string = account.name
+output endpoint string = account.properties.documentEndpoint
+output databaseName string = database.name

@@ -1,0 +1,115 @@
+// The Function App on the Flex Consumption plan (FC1, Linux), running the project's package
+// (package.json "main": dist/functions/index.js) on Node.js, with the user-assigned identity.
+// Flex Consumption sets the runtime (FUNCTIONS_WORKER_RUNTIME) and host version (FUNCTIONS_EXTENSION_VERSION)
+// itself from functionAppConfig: they must not be app settings.
+param name string
+param planName string
+param location string
+param tags object = {}
+param nodeVersion string
+@description('Resource id of the user-assigned identity.')
+param identityId string
+@description('Client id of the user-assigned identity.')
+param identityClientId string
+param storageAccountName string
+@description('URL of the blob container holding the deployment package.')
+param deploymentContainerUrl string
+param applicationInsightsConnectionString string
+param cosmosEndpoint string
+param cosmosDatabaseName string
+param authIssuer string
+param authAudience string
+param authJwksUri string
+param subscriptionCacheTtlMs int
+param reconciliationSchedule string
+param maximumInstanceCount int = 100
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true // Linux
+  }
+}
+
+resource app 'Microsoft.Web/sites@2024-11-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: deploymentContainerUrl
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'node'
+        version: nodeVersion
+      }
+    }
+  }
+}
+
+// Every setting the code reads (shared/config.ts settingsSchema) plus the host's identity-based
+// connections. No secrets: COSMOS_KEY is deliberately absent (key auth is off on the account; the app
+// uses DefaultAzureCredential, which picks the user-assigned identity named by AZURE_CLIENT_ID).
+// test/unit/infra.test.ts keeps this list in step with the code and local.settings.sample.json.
+resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
+  parent: app
+  name: 'appsettings'
+  properties: {
+    // Functions host storage, also the default connection of queue triggers and outputs: identity-based.
+    // A separate queue connection X would be X__queueServiceUri, X__credential and X__clientId.
+    AzureWebJobsStorage__accountName: storageAccountName
+    AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
+
+    // Telemetry with Entra ID auth (the component has local auth disabled).
+    APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+
+    // DefaultAzureCredential (@azure/identity) -> this user-assigned managed identity.
+    AZURE_CLIENT_ID: identityClientId
+
+    // shared/config.ts
+    COSMOS_ENDPOINT: cosmosEndpoint
+    COSMOS_DATABASE: cosmosDatabaseName
+    AUTH_ISSUER: authIssuer
+    AUTH_AUDIENCE: authAudience
+    AUTH_JWKS_URI: authJwksUri
+    SUBSCRIPTION_CACHE_TTL_MS: string(subscriptionCacheTtlMs)
+
+    // For the scheduled seat reconciliation (a later timer function: schedule '%RECONCILIATION_SCHEDULE%').
+    RECONCILIATION_SCHEDULE: reconciliationSchedule
+  }
+}
+
+output name string = app.name
+output defaultHostName string = app.properties.defaultHostName
