@@ -30,6 +30,8 @@ import { log } from '../log';
 
 export interface UserLicenseChange {
   userId: string;
+  /** The user's document if the caller already read it (saves a read; re-read if it turns out stale). */
+  current?: UserDoc;
   /** The change, computed from the user's current document (called again if the user changes meanwhile). */
   changeFor: (user: UserDoc) => LicenseChange;
 }
@@ -131,7 +133,9 @@ interface Planned {
 export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResult> {
   const tenantId = req.tenant.id;
   const now = new Date().toISOString();
-  const [subsDocs, docs] = await Promise.all([subscriptions.forRules(tenantId), users.getMany(tenantId, req.changes.map((c) => c.userId))]);
+  const unread = req.changes.filter((c) => !c.current).map((c) => c.userId);
+  const [subsDocs, docs] = await Promise.all([subscriptions.forRules(tenantId), users.getMany(tenantId, unread)]);
+  for (const c of req.changes) if (c.current) docs.set(c.current.id, c.current);
   const subs = subscriptionMap(subsDocs);
   const single = req.changes.length === 1;
 

@@ -30,7 +30,7 @@ export async function assignLicense(caller: Caller, userRef: string, body: c.Ass
   const { users: [updated] } = await applyLicenseChanges({
     ...caller,
     operation: 'assignLicense',
-    changes: [{ userId: user.id, changeFor: () => body }],
+    changes: [{ userId: user.id, current: user, changeFor: () => body }],
   });
   return updated;
 }
@@ -89,6 +89,7 @@ export async function updateServicePlans(
     changes: [
       {
         userId: user.id,
+        current: user,
         changeFor: (current) => {
           const direct = current.licenseAssignments.find((a) => a.skuId === skuId.toLowerCase() && a.assignedByGroup === null);
           if (!direct) {
