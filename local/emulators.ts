@@ -1,12 +1,17 @@
 /**
  * The emulators the local host runs on, as child processes: @vercel/cosmosdb-server (Cosmos DB REST API,
- * spoken to by the real @azure/cosmos SDK) and Azurite's queue service (telemetry off, in memory).
+ * spoken to by the real @azure/cosmos SDK), started through cosmosEmulator.ts (keep-alive connections,
+ * patch conditions evaluated on the patched document as on Cosmos DB), and Azurite's queue service
+ * (telemetry off, in memory).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
 const bin = (name: string) => join(__dirname, '..', '..', 'node_modules', '.bin', name);
+/** The Cosmos DB emulator launcher, compiled next to this file (dist/local/cosmosEmulator.js). */
+const cosmosLauncher = join(__dirname, 'cosmosEmulator.js');
 
 export interface Emulators {
   stop(): Promise<void>;
@@ -42,8 +47,9 @@ export async function startEmulators(o: { cosmosPort: number; queuePort: number;
   ] as const) {
     if (await portInUse(port)) throw new Error(`Port ${port} for the ${what} is already in use. Stop what listens there (another npm start?) and try again.`);
   }
+  if (!existsSync(cosmosLauncher)) throw new Error(`${cosmosLauncher} is missing: build first (npx tsc -p tsconfig.build.json)`);
   const stdio = o.quiet ? 'ignore' : 'inherit';
-  const cosmos = spawn(process.execPath, [bin('cosmosdb-server'), '--port', String(o.cosmosPort), '--no-ssl', '--host', '127.0.0.1'], {
+  const cosmos = spawn(process.execPath, [cosmosLauncher, '--port', String(o.cosmosPort), '--host', '127.0.0.1'], {
     stdio: ['ignore', 'ignore', stdio],
   });
   const azurite = spawn(

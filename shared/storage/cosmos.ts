@@ -8,6 +8,8 @@ export const CONTAINERS = {
   directory: 'directory',
   /** The audit trail of license changes, newest first per tenant. */
   audit: 'audit',
+  /** Bulk license jobs: the job, its chunks with per-user results, idempotency keys (TTL). */
+  jobs: 'jobs',
 } as const;
 
 export const PARTITION_KEY_PATH = '/tenantId';
@@ -65,6 +67,6 @@ export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(cal
 export async function ensureDatabase(): Promise<void> {
   const { database } = await cosmosClient().databases.createIfNotExists({ id: settings().COSMOS_DATABASE });
   for (const id of Object.values(CONTAINERS)) {
-    await database.containers.createIfNotExists({ id, partitionKey: { paths: [PARTITION_KEY_PATH] } });
+    await database.containers.createIfNotExists({ id, partitionKey: { paths: [PARTITION_KEY_PATH] }, ...(id === CONTAINERS.jobs ? { defaultTtl: -1 } : {}) });
   }
 }

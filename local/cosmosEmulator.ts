@@ -1,0 +1,186 @@
+/**
+ * Launcher for the local Cosmos DB emulator (@vercel/cosmosdb-server), used instead of its `cosmosdb-server`
+ * bin by emulators.ts:   node dist/local/cosmosEmulator.js --port N [--host H]
+ *
+ * Why this exists (fidelity, not features):
+ * - On Cosmos DB a conditional patch (`patch({ condition: 'from c where …', operations })`) is a point
+ *   operation: the condition is a predicate on the ONE document being patched. The emulator (1.0.1,
+ *   lib/handler/_patch-operations.js `patchOperation`) instead runs the condition as a query
+ *   `SELECT * FROM c WHERE c.id = @id AND (…)` over every document of the container, all tenants and
+ *   partitions, so each conditional patch costs O(container size): the app's seat reservation and job
+ *   progress patches got slower as data grew (39/s at 4,000 documents against 4,880/s for a plain patch),
+ *   which no real account does. It also lower-cased the whole condition text before running it (string
+ *   literals and field names included), which Cosmos DB does not do either.
+ *   Here `patchOperation` is replaced on the module object the handler calls it through
+ *   (lib/handler/patch-document.js calls `(0, _patch_operations_1.patchOperation)(…)`, i.e. looks it up on
+ *   the required module's exports at call time): the condition is evaluated with the emulator's own query
+ *   engine (@zeit/cosmosdb-query, through the collection's compiled-query cache) against [that document]
+ *   only, as written (no lower-casing; keywords and system functions are case-insensitive in the engine
+ *   as on Cosmos DB). When it does not hold the answer is the emulator's own 412 body; when the condition
+ *   is not valid, the emulator's own 400 body; otherwise the original `patchOperation` runs with the
+ *   condition removed, so 404, If-Match, the patch operations themselves, validation and the write are
+ *   exactly the emulator's. Patches without a condition go straight to the original.
+ * - The emulator's CLI answers every request with `Connection: close`, so the SDK opened a TCP connection
+ *   per request. The server is started through the package API with `keepAlive: true` instead (the
+ *   option the API has for this), as a Cosmos DB gateway keeps connections open.
+ * Nothing else changes: same routes, handlers, storage (in memory), key handling and responses.
+ */
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import type { Server } from 'node:http';
+
+/** The emulator's collection object, as far as this file uses it (lib/account/collection.js). */
+interface EmulatorCollection {
+  document(id: string, partitionKey: unknown): { read(): Record<string, unknown> | undefined | null };
+  documents: {
+    /** Compiled-query cache of the emulator (LRU of 100) around @zeit/cosmosdb-query. */
+    _getQuery?(sql: string): CompiledQuery;
+    _userDefinedFunctions?(): Record<string, unknown> | null;
+  };
+}
+interface CompiledQuery {
+  exec(docs: object[], options?: { parameters?: { name: string; value: unknown }[]; udf?: Record<string, unknown> | null }): { result: unknown[] };
+}
+interface PatchInput {
+  id: string;
+  partitionKey: string | undefined;
+  ifMatch?: string;
+  operations: unknown[];
+  condition?: string;
+}
+interface PatchResult {
+  statusCode: number;
+  body: unknown;
+}
+type PatchOperation = (collection: EmulatorCollection, input: PatchInput) => PatchResult;
+
+/** The emulator's answers, verbatim from _patch-operations.js. */
+const CONDITION_NOT_MET: PatchResult = {
+  statusCode: 412,
+  body: { code: 'PreconditionFailed', message: 'Condition specified in the patch request is not satisfied.' },
+};
+const INVALID_CONDITION: PatchResult = {
+  statusCode: 400,
+  body: { code: 'BadRequest', message: 'Invalid condition in patch request.' },
+};
+
+/**
+ * The condition as a query over one document. Cosmos DB's format is `from <alias> where <predicate>`;
+ * a bare `where <predicate>` and a full `select …` are accepted as the emulator accepted them.
+ */
+export function conditionQuery(condition: string): string {
+  const text = condition.trim();
+  if (/^select\b/i.test(text)) return text;
+  if (/^from\b/i.test(text)) return `SELECT * ${text}`;
+  if (/^where\b/i.test(text)) return `SELECT * FROM c ${text}`;
+  return `SELECT * FROM c WHERE (${text})`;
+}
+
+let engine: ((sql: string) => CompiledQuery) | undefined;
+function compile(collection: EmulatorCollection, sql: string): CompiledQuery {
+  const docs = collection.documents;
+  if (typeof docs._getQuery === 'function') return docs._getQuery(sql);
+  // the engine the emulator itself depends on (resolved from its package, so the same version)
+  engine ??= (require(require.resolve('@zeit/cosmosdb-query', { paths: [dirname(require.resolve('@vercel/cosmosdb-server'))] })) as { default: (sql: string) => CompiledQuery })
+    .default;
+  return engine(sql);
+}
+
+/** Whether `condition` holds for `doc`, evaluated on that document alone. Throws when the condition is invalid. */
+export function conditionHolds(collection: EmulatorCollection, condition: string, doc: Record<string, unknown>): boolean {
+  const udf = collection.documents._userDefinedFunctions?.() ?? undefined;
+  const { result } = compile(collection, conditionQuery(condition)).exec([doc], { parameters: [{ name: '@id', value: doc.id }], udf });
+  return result.length > 0;
+}
+
+/** Replaces the emulator's patchOperation by the point-evaluated one. Idempotent. */
+export function installPointConditionPatch(): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const mod = require('@vercel/cosmosdb-server/lib/handler/_patch-operations') as { patchOperation: PatchOperation & { pointCondition?: true } };
+  if (mod.patchOperation.pointCondition) return;
+  const original = mod.patchOperation;
+  const patched: PatchOperation & { pointCondition?: true } = (collection, input) => {
+    if (!input.condition) return original(collection, input);
+    // Same lookup as the original (it throws on a malformed partition key header the same way).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parsePartitionKey } = require('@vercel/cosmosdb-server/lib/utils/get-partition-from-header') as {
+      parsePartitionKey(header: string | undefined, fallback: string): unknown;
+    };
+    const doc = collection.document(input.id, parsePartitionKey(input.partitionKey, input.id)).read();
+    // missing document or stale If-Match: the original answers (404 / 412), the condition never runs
+    if (!doc || (input.ifMatch && input.ifMatch !== doc._etag)) return original(collection, { ...input, condition: undefined });
+    let holds: boolean;
+    try {
+      holds = conditionHolds(collection, input.condition, doc);
+    } catch {
+      return INVALID_CONDITION;
+    }
+    if (!holds) return CONDITION_NOT_MET;
+    // synchronous from the read above to the write in the original: no other request runs in between
+    return original(collection, { ...input, condition: undefined });
+  };
+  patched.pointCondition = true;
+  mod.patchOperation = patched;
+}
+
+function parseArgs(argv: string[]): { port: number; host?: string } {
+  let port = 8081;
+  let host: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === '--port' || flag === '-p') port = Number(value());
+    else if (flag === '--host') host = value();
+    else if (flag === '-h' || flag === '--help') {
+      console.log('usage: node dist/local/cosmosEmulator.js [--port N (default 8081)] [--host H]   (plain HTTP, keep-alive)');
+      process.exit(0);
+    } else {
+      console.error(`unknown argument ${argv[i]}`);
+      process.exit(2);
+    }
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port needs a port number`);
+    process.exit(2);
+  }
+  return { port, host };
+}
+
+export function startCosmosEmulator(o: { port: number; host?: string }): Promise<Server> {
+  installPointConditionPatch();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHttpServer } = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
+  // keepAlive: the emulator then answers `Connection: keep-alive` (its default is `close`)
+  const server = createHttpServer({ keepAlive: true });
+  // longer than the SDK agent keeps an idle socket, so the server never closes one the client is reusing
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+if (require.main === module) {
+  const o = parseArgs(process.argv.slice(2));
+  startCosmosEmulator(o).then(
+    (server) => {
+      const { address, port } = server.address() as AddressInfo;
+      console.log(`Ready to accept HTTP connections at ${o.host ?? address}:${port} (keep-alive, point-evaluated patch conditions)`);
+      const stop = () => {
+        server.close(() => process.exit(0));
+        server.closeAllConnections();
+        setTimeout(() => process.exit(0), 1000).unref();
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    },
+    (e) => {
+      console.error(`Cosmos DB emulator could not start: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
+}
