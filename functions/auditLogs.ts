@@ -9,7 +9,7 @@ route({
   method: 'GET',
   route: 'v1.0/auditLogs/licenseChanges',
   tag: 'Audit',
-  summary: 'License changes in the organization, newest first, paged; filter by userId or skuId',
+  summary: 'License changes in the organization, newest first, paged; filter by userId, skuId or jobId',
   permission: 'read',
   query: c.auditQuery,
   response: c.collection(c.licenseChangeRecord),
@@ -17,6 +17,7 @@ route({
     const page = await audit.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken), {
       userId: ctx.query.userId,
       skuId: ctx.query.skuId,
+      jobId: ctx.query.jobId,
     });
     return collectionResult(ctx.url, page.items.map(licenseChangeView), page.continuationToken);
   },

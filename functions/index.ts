@@ -14,3 +14,4 @@ import './subscriptions';
 import './tenants';
 import './auditLogs';
 import './openapi';
+import './licenseJobs';

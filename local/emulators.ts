@@ -14,6 +14,7 @@ const bin = (name: string) => join(__dirname, '..', '..', 'node_modules', '.bin'
 const cosmosLauncher = join(__dirname, 'cosmosEmulator.js');
 
 export interface Emulators {
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -78,5 +79,5 @@ export async function startEmulators(o: { cosmosPort: number; queuePort: number;
     await stop();
     throw e;
   }
-  return { stop };
+  return { pids: children.map((c) => c.pid!), stop };
 }

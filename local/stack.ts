@@ -9,10 +9,13 @@ import type { RunningHost } from './host';
 export interface Stack {
   host: RunningHost;
   url: string;
+  /** Process ids of the emulators this stack started (none when attached to running ones). */
+  emulatorPids: number[];
   stop(): Promise<void>;
 }
 
-export async function startStack(o: { port: number; quiet?: boolean; root?: string }): Promise<Stack> {
+/** `attach`: use emulators that are already running on the configured ports (a second host on the same data). */
+export async function startStack(o: { port: number; quiet?: boolean; root?: string; attach?: boolean }): Promise<Stack> {
   const root = o.root ?? join(__dirname, '..', '..');
   const { settings } = await import('../shared/config');
   const s = settings();
@@ -20,11 +23,13 @@ export async function startStack(o: { port: number; quiet?: boolean; root?: stri
   const storage = process.env.AzureWebJobsStorage ?? '';
   const queuePort = storage === 'UseDevelopmentStorage=true' ? 10001 : Number(/QueueEndpoint=https?:\/\/[^:/]+:(\d+)/.exec(storage)?.[1] ?? 10001);
   const { startEmulators } = await import('./emulators');
-  const emulators = await startEmulators({ cosmosPort, queuePort, quiet: o.quiet });
+  const emulators = o.attach ? { pids: [], stop: async () => undefined } : await startEmulators({ cosmosPort, queuePort, quiet: o.quiet });
   let host: RunningHost | undefined;
   try {
     const { ensureDatabase } = await import('../shared/storage/cosmos');
     await ensureDatabase();
+    const { ensureQueues } = await import('../shared/storage/queues');
+    await ensureQueues();
     const { devJwks, devKey } = await import('./devTokens');
     await devKey(); // created before anyone mints a token against this host
     const { startHost } = await import('./host');
@@ -43,6 +48,7 @@ export async function startStack(o: { port: number; quiet?: boolean; root?: stri
   return {
     host: running,
     url: running.url,
+    emulatorPids: emulators.pids,
     async stop() {
       await running.close().catch(() => undefined);
       await emulators.stop();

@@ -5,7 +5,9 @@
  *   3. database and containers; demo data
  *   4. the local host on http://localhost:7071/api serving functions/index.ts's registrations
  *   5. ready-to-use dev tokens for each admin role
- * Ctrl-C stops everything. `--no-seed` skips the demo data (the tests use it).
+ * Ctrl-C stops everything. `--no-seed` skips the demo data (the tests use it); `--attach` starts only the
+ * host, on emulators already running (a second worker on the same data); `--print-pids` prints the
+ * emulators' process ids (tests that kill the host and keep the data).
  */
 import { join } from 'node:path';
 import { applyLocalSettings } from './settingsFile';
@@ -17,6 +19,7 @@ async function main() {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
   const seed = !args.includes('--no-seed');
+  const attach = args.includes('--attach');
 
   const { startStack } = await import('./stack');
   let stack: import('./stack').Stack | undefined;
@@ -28,8 +31,9 @@ async function main() {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    stack = await startStack({ port, quiet, root });
+    stack = await startStack({ port, quiet, root, attach });
     const host = stack.host;
+    if (args.includes('--print-pids')) console.log(`EMULATOR_PIDS ${stack.emulatorPids.join(',')}`);
     if (seed) {
       const { seedDemo, DEMO_TENANT_ID } = await import('./seed');
       const { created } = await seedDemo();

@@ -1,4 +1,4 @@
-// Cosmos DB for NoSQL: database `licensing`, containers `directory` and `audit` (partition key /tenantId,
+// Cosmos DB for NoSQL: database `licensing`, containers `directory`, `audit` and `jobs` (partition key /tenantId,
 // as shared/storage/cosmos.ts creates them locally). Key auth is disabled; the app signs in with its
 // managed identity (DefaultAzureCredential + AZURE_CLIENT_ID) and holds the built-in Data Contributor role.
 //
@@ -94,7 +94,7 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
   }
 }
 
-//   audit: type = 'licenseChange' [userId =] [ARRAY_CONTAINS(skuIds)] ORDER BY activityDateTime DESC
+//   audit: type = 'licenseChange' [userId =] [jobId =] [ARRAY_CONTAINS(skuIds)] ORDER BY activityDateTime DESC
 resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
   parent: database
   name: 'audit'
@@ -118,8 +118,42 @@ resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
           { path: '/tenantId/?' }
           { path: '/type/?' }
           { path: '/userId/?' }
+          { path: '/jobId/?' }
           { path: '/skuIds/[]/?' }
           { path: '/activityDateTime/?' }
+        ]
+        excludedPaths: [
+          { path: '/*' }
+          { path: '/"_etag"/?' }
+        ]
+      }
+    }
+  }
+}
+
+//   jobs: type = 'licenseJob' ORDER BY createdDateTime DESC; chunks and idempotency keys are point reads
+resource jobsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
+  parent: database
+  name: 'jobs'
+  properties: {
+    resource: {
+      id: 'jobs'
+      partitionKey: {
+        paths: [
+          '/tenantId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      // TTL on, nothing expires by default: idempotency keys carry their own `ttl` (7 days)
+      defaultTtl: -1
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          { path: '/tenantId/?' }
+          { path: '/type/?' }
+          { path: '/createdDateTime/?' }
         ]
         excludedPaths: [
           { path: '/*' }

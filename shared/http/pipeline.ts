@@ -6,6 +6,7 @@
  * the OpenAPI registry, from the same declaration.
  */
 import { randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
 import { authenticate } from '../auth/tokens';
@@ -34,7 +35,10 @@ export interface RequestContext<P, Q, B> {
 
 export interface Result {
   status?: number;
+  /** A JSON body. */
   body?: unknown;
+  /** A streamed body of another type (text/csv downloads); set content-type in headers. */
+  stream?: AsyncIterable<string>;
   headers?: Record<string, string>;
 }
 
@@ -55,6 +59,8 @@ export interface RouteSpec<P, Q, B> {
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
+  /** Largest request body this route takes (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
   response?: ZodType;
   status?: number;
   handler: (ctx: RequestContext<P, Q, B>) => Promise<Result>;
@@ -84,12 +90,29 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' 
   return r.data;
 }
 
-async function readJson(request: HttpRequest): Promise<unknown> {
+const tooLarge = (limit: number) => new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${limit} bytes.`, 'body');
+
+/** The request body as a stream that fails with 413 past `limit` bytes (CSV uploads). */
+export function boundedBody(request: HttpRequest, limit: number): Readable {
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge(limit);
+  if (!request.body) return Readable.from([]);
+  let seen = 0;
+  return Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        seen += chunk.length;
+        done(seen > limit ? tooLarge(limit) : null, chunk);
+      },
+    }),
+  );
+}
+
+async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'body');
+  if (declared > limit) throw tooLarge(limit);
   const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${MAX_BODY_BYTES} bytes.`, 'body');
+  if (Buffer.byteLength(text) > limit) throw tooLarge(limit);
   if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
   if (type && !/^application\/(.+\+)?json\b/i.test(type))
     throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Content-Type must be application/json (got ${type}).`, 'Content-Type');
@@ -160,7 +183,7 @@ const validate =
   async (ctx) => {
     ctx.params = parse(spec.params, ctx.request.params, 'path');
     ctx.query = parse(spec.query, Object.fromEntries(ctx.request.query.entries()), 'query');
-    if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request), 'body');
+    if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request, spec.maxBodyBytes ?? MAX_BODY_BYTES), 'body');
     const action = spec.bodyPermission?.(ctx.body);
     if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
     return next(ctx);
@@ -170,6 +193,7 @@ const compose = (...mws: Middleware[]) => (handler: Next) => mws.reduceRight((ne
 
 function toResponse(result: Result, requestId: string, clientRequestId: string | null): HttpResponseInit {
   const headers: Record<string, string> = { 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}), ...result.headers };
+  if (result.stream) return { status: result.status ?? 200, body: Readable.from(result.stream), headers };
   if (result.body === undefined) return { status: result.status ?? 204, headers };
   return { status: result.status ?? 200, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
 }

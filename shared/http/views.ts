@@ -9,6 +9,8 @@ import { catalog } from '../domain/catalog';
 import { availableUnits, effectiveLicenses, prepaidUnits } from '../domain/licensing';
 import * as c from '../schemas/contracts';
 import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/repository';
+import { JobDoc } from '../storage/jobs';
+import { FINAL_STATUSES, jobProgress } from '../domain/jobs';
 
 type Strict<G, T> = T & G;
 
@@ -109,5 +111,37 @@ export function organizationView(doc: TenantDoc): z.infer<typeof c.organization>
 
 export function licenseChangeView(doc: AuditDoc): z.infer<typeof c.licenseChangeRecord> {
   const { id, activityDateTime, requestId, actor, operation, userId, userPrincipalName, skuIds, before, after } = doc;
-  return { id, activityDateTime, requestId, actor, operation, userId, userPrincipalName, skuIds, before, after };
+  return { id, activityDateTime, requestId, jobId: doc.jobId ?? null, actor, operation, userId, userPrincipalName, skuIds, before, after };
+}
+
+export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): z.infer<typeof c.licenseJob> {
+  const counts = { total: job.total, ...job.progress };
+  const p = jobProgress(job.total, counts, job.startedDateTime ? Date.parse(job.startedDateTime) : undefined, Date.now());
+  const base = `${url.origin}${url.pathname.replace(/\/licenseJobs.*$/, '')}/licenseJobs/${job.id}`;
+  const bySku = new Map(subs.map((s) => [s.skuId, s]));
+  return {
+    id: job.id,
+    status: job.status,
+    mode: job.request.mode,
+    source: job.source,
+    dryRun: job.dryRun,
+    requireSeats: job.requireSeats,
+    phase: job.phase,
+    cancelRequested: job.cancel,
+    createdBy: { id: job.createdBy.id, displayName: job.createdBy.displayName },
+    createdDateTime: job.createdDateTime,
+    startedDateTime: job.startedDateTime,
+    completedDateTime: job.completedDateTime,
+    counts: { total: job.total, succeeded: job.progress.succeeded, failed: job.progress.failed, skipped: job.progress.skipped, processed: p.processed },
+    percentComplete: p.percentComplete,
+    estimatedSecondsRemaining: FINAL_STATUSES.includes(job.status) ? 0 : p.estimatedSecondsRemaining,
+    seats: !(job.dryRun || job.requireSeats) ? [] : Object.entries(job.preview.needed).map(([skuId, needed]) => {
+      const s = bySku.get(skuId);
+      const available = s ? availableUnits({ ...s, consumedUnits: s.seat.consumed }) : 0;
+      return { skuId, skuPartNumber: catalog.product(skuId)?.skuPartNumber ?? skuId, needed, available, enough: available >= needed };
+    }),
+    error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    resultsUrl: `${base}/results`,
+    failedRowsUrl: `${base}/failedRows`,
+  };
 }

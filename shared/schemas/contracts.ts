@@ -30,6 +30,7 @@ export const userListQuery = pageQuery.extend({
 export const auditQuery = pageQuery.extend({
   userId: guid.optional(),
   skuId: guid.optional(),
+  jobId: guid.optional(),
 });
 
 // ---------- licenses ----------
@@ -76,6 +77,69 @@ export const servicePlanToggleBody = z
     disable: z.array(z.string().min(1).max(100)).max(100).default([]),
   })
   .refine((b) => b.enable.length + b.disable.length > 0, { error: 'name at least one plan in enable or disable', path: ['enable'] });
+
+// ---------- bulk license jobs ----------
+export const MAX_JOB_USERS = 100_000;
+const upnString = z.string().trim().max(113).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'must look like name@domain' });
+export const jobMode = z.enum(['add', 'replace', 'remove', 'unassignAll', 'swap']);
+export const createLicenseJobBody = z
+  .strictObject({
+    mode: jobMode,
+    /** The selection: user ids and/or userPrincipalNames, any size up to 100,000. */
+    userIds: z.array(guid).max(MAX_JOB_USERS).default([]),
+    userPrincipalNames: z.array(upnString).max(MAX_JOB_USERS).default([]),
+    addLicenses: z.array(addLicense).max(MAX_LICENSES_PER_REQUEST).default([]),
+    removeLicenses: z.array(guid).max(MAX_LICENSES_PER_REQUEST).default([]),
+    fromSkuId: guid.optional(),
+    toSkuId: guid.optional(),
+    /** Preview: compute what would happen per user and per product, change nothing. */
+    dryRun: z.boolean().default(false),
+    /** Refuse to start (status failed, nothing changed) when the preview shows too few seats. */
+    requireSeats: z.boolean().default(false),
+  })
+  .refine((b) => b.userIds.length + b.userPrincipalNames.length > 0, { error: 'select at least one user (userIds or userPrincipalNames)', path: ['userIds'] })
+  .refine((b) => b.userIds.length + b.userPrincipalNames.length <= MAX_JOB_USERS, { error: `at most ${MAX_JOB_USERS} users per job`, path: ['userIds'] });
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+export const importLicenseJobQuery = z.strictObject({
+  mode: z.enum(['add', 'replace']).default('add'),
+  dryRun: flag.default(false),
+  requireSeats: flag.default(false),
+  createMissingUsers: flag.default(false),
+});
+export const jobResultsQuery = pageQuery.extend({ status: z.enum(['succeeded', 'failed', 'skipped']).optional() });
+
+export const jobResult = z.object({
+  row: z.number(),
+  userId: z.string().nullable(),
+  userPrincipalName: z.string().nullable(),
+  status: z.enum(['succeeded', 'failed', 'skipped']),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  before: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })).optional(),
+  after: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })).optional(),
+});
+export const licenseJob = z.object({
+  id: z.string(),
+  status: z.enum(['queued', 'running', 'completed', 'completedWithErrors', 'failed', 'cancelled']),
+  mode: jobMode,
+  source: z.enum(['selection', 'csv']),
+  dryRun: z.boolean(),
+  requireSeats: z.boolean(),
+  phase: z.enum(['preview', 'apply']),
+  cancelRequested: z.boolean(),
+  createdBy: z.object({ id: z.string(), displayName: z.string() }),
+  createdDateTime: z.string(),
+  startedDateTime: z.string().nullable(),
+  completedDateTime: z.string().nullable(),
+  counts: z.object({ total: z.number(), succeeded: z.number(), failed: z.number(), skipped: z.number(), processed: z.number() }),
+  percentComplete: z.number(),
+  estimatedSecondsRemaining: z.number().nullable(),
+  seats: z.array(z.object({ skuId: z.string(), skuPartNumber: z.string(), needed: z.number(), available: z.number(), enough: z.boolean() })).describe('preview: seats the job needs per product vs available now'),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  resultsUrl: z.string(),
+  failedRowsUrl: z.string(),
+});
 
 // ---------- users ----------
 export const userType = z.enum(['Member', 'Guest']);
@@ -228,6 +292,7 @@ export const licenseChangeRecord = z.object({
   id: z.string(),
   activityDateTime: z.string(),
   requestId: z.string(),
+  jobId: z.string().nullable().describe('the bulk license job that made the change, if any'),
   actor: z.object({ id: z.string(), displayName: z.string() }),
   operation: z.string(),
   userId: z.string(),

@@ -39,12 +39,39 @@ export function container(name: keyof typeof CONTAINERS): Container {
   return cosmosClient().database(settings().COSMOS_DATABASE).container(CONTAINERS[name]);
 }
 
-/** Requests sent to Cosmos DB by this process, counted from the SDK's diagnostics (benchmarks print it). */
-export const cosmosRequestStats = { requests: 0 };
+/**
+ * Requests sent to Cosmos DB by this process, counted from the SDK's diagnostics (benchmarks print it).
+ * `requests` is the total; `metadata` (query-plan, container, partition-key-range lookups the SDK made on
+ * its own) and `retries` (attempts the SDK's retry policy repeated: 429, 449, resets, timeouts…) say how
+ * much of it was not the operations themselves. Both are already included in `requests`.
+ */
+export const cosmosRequestStats = { requests: 0, metadata: 0, retries: 0 };
 
-export function countRequests(diagnostics: CosmosDiagnostics | undefined): void {
+/**
+ * Adds one SDK call's requests to cosmosRequestStats. From the diagnostics (@azure/cosmos 4.x):
+ * - gatewayStatistics: every request that got an HTTP answer, error statuses and retried ones included;
+ * - metadataDiagnostics.metadataLookups: the SDK's own lookups (e.g. the query plan before a query), not
+ *   in gatewayStatistics;
+ * - retryDiagnostics.failedAttempts: every retried attempt. Those that got an HTTP answer (429…) are in
+ *   gatewayStatistics too, with the same activity id; those that got none (connection reset, timeout)
+ *   are only here.
+ * `unansweredLastAttempt`: the call failed without an HTTP answer (timeout, reset), so its last attempt
+ * was sent but is in no list. Cheap: the failed-attempt scan only runs when there were retries.
+ */
+export function countRequests(diagnostics: CosmosDiagnostics | undefined, unansweredLastAttempt = false): void {
   const stats = diagnostics?.clientSideRequestStatistics;
-  cosmosRequestStats.requests += stats?.gatewayStatistics?.length ?? 1;
+  if (!stats) {
+    cosmosRequestStats.requests += 1;
+    return;
+  }
+  const gateway = stats.gatewayStatistics ?? [];
+  const metadata = stats.metadataDiagnostics?.metadataLookups?.length ?? 0;
+  const failed = stats.retryDiagnostics?.failedAttempts ?? [];
+  let failedWithoutAnswer = 0;
+  for (const f of failed) if (!f.activityId || !gateway.some((g) => g.activityId === f.activityId)) failedWithoutAnswer++;
+  cosmosRequestStats.requests += gateway.length + metadata + failedWithoutAnswer + (unansweredLastAttempt ? 1 : 0);
+  cosmosRequestStats.metadata += metadata;
+  cosmosRequestStats.retries += failed.length;
 }
 
 export function isCosmosError(e: unknown, code?: number): e is ErrorResponse {
@@ -58,7 +85,10 @@ export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(cal
     countRequests(res.diagnostics);
     return res;
   } catch (e) {
-    countRequests((e as { diagnostics?: CosmosDiagnostics }).diagnostics);
+    const err = e as { diagnostics?: CosmosDiagnostics; code?: unknown };
+    // an HTTP error status has a numeric code and is in the diagnostics; a string code (TimeoutError,
+    // ECONNRESET, REQUEST_SEND_ERROR) means the last attempt went out and got no answer
+    countRequests(err.diagnostics, typeof err.code === 'string');
     throw e;
   }
 }

@@ -14,7 +14,7 @@ import { SqlParameter } from '@azure/cosmos';
 import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
 import { CapabilityStatus, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
-import { container, isCosmosError, tracked } from './cosmos';
+import { container, CONTAINERS, isCosmosError, tracked } from './cosmos';
 
 export interface TenantDoc {
   id: string;
@@ -45,6 +45,8 @@ export interface UserDoc {
   skuIds: string[];
   /** The audit record of the last license change, written in the same atomic replace as the change. */
   lastLicenseChange?: AuditDoc;
+  /** The last bulk jobs that changed this user: a redelivered chunk sees its work is done. */
+  appliedJobs?: string[];
   _etag?: string;
 }
 
@@ -62,10 +64,21 @@ export interface SubscriptionDoc {
   createdDateTime: string;
   takenOverDateTime: string | null;
   /**
-   * The seat counter. Field names are lower case on purpose: conditions are evaluated on them, and the
-   * local emulator lower-cases condition text. `gen` changes with every quantity or state change.
+   * The seat counter, changed only by conditional patches. Field names are lower case: the emulator's own
+   * condition handling lower-cases condition text (local/cosmosEmulator.ts no longer does, but lower-case
+   * names keep the conditions right either way). `gen` changes with every quantity or state change.
    */
-  seat: { consumed: number; limit: number; gen: number };
+  seat: {
+    consumed: number;
+    limit: number;
+    gen: number;
+    /**
+     * Seats held by bulk-job chunks while they run (`{jobId}_{chunk}` -> seats reserved), counted in
+     * `consumed`. A redelivered chunk finds its hold and reuses it instead of reserving again; the chunk
+     * settles it once (removing the hold in the same write that adjusts `consumed`).
+     */
+    holds?: Record<string, number>;
+  };
   _etag?: string;
 }
 
@@ -73,6 +86,10 @@ export interface AuditDoc {
   id: string;
   tenantId: string;
   type: 'licenseChange';
+  /** The bulk job that made the change, if any. */
+  jobId?: string;
+  /** 'jobHold': the seats of this change were counted through the job chunk's hold (see seat.holds). */
+  seatSource?: 'jobHold';
   activityDateTime: string;
   requestId: string;
   actor: { id: string; displayName: string };
@@ -91,8 +108,8 @@ export interface Page<T> {
 
 const tenantParam = (tenantId: string): SqlParameter => ({ name: '@tenantId', value: tenantId });
 
-async function queryPage<T>(
-  which: 'directory' | 'audit',
+export async function queryPage<T>(
+  which: keyof typeof CONTAINERS,
   tenantId: string,
   query: string,
   parameters: SqlParameter[],
@@ -114,7 +131,7 @@ async function queryPage<T>(
   }
 }
 
-async function readDoc<T extends object>(which: 'directory' | 'audit', id: string, tenantId: string): Promise<T | undefined> {
+async function readDoc<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string): Promise<T | undefined> {
   const res = await tracked(() => container(which).item(id, tenantId).read<T>());
   return res.resource ?? undefined;
 }
@@ -299,6 +316,40 @@ export const subscriptions = {
     }
   },
 
+  /**
+   * Creates a chunk's hold of n seats in one conditional write (only if that hold does not exist yet and
+   * the seats are there). False when the condition fails: the hold exists already, or too few seats.
+   */
+  async createHold(tenantId: string, skuId: string, key: string, n: number): Promise<boolean> {
+    const condition = `from c where not is_defined(c.seat.holds["${key}"])${n > 0 ? ` and c.seat.consumed + ${n} <= c.seat.limit` : ''}`;
+    try {
+      await tracked(() =>
+        container('directory')
+          .item(subscriptionId(tenantId, skuId), tenantId)
+          .patch({ condition, operations: [{ op: 'incr', path: '/seat/consumed', value: n }, { op: 'set', path: `/seat/holds/${key}`, value: n }] }),
+      );
+      return true;
+    } catch (e) {
+      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
+      throw e;
+    }
+  },
+
+  /** Settles a chunk's hold once: removes it and adjusts consumed by delta in the same write. */
+  async settleHold(tenantId: string, skuId: string, key: string, delta: number): Promise<boolean> {
+    try {
+      await tracked(() =>
+        container('directory')
+          .item(subscriptionId(tenantId, skuId), tenantId)
+          .patch({ condition: `from c where is_defined(c.seat.holds["${key}"])`, operations: [{ op: 'remove', path: `/seat/holds/${key}` }, { op: 'incr', path: '/seat/consumed', value: delta }] }),
+      );
+      return true;
+    } catch (e) {
+      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
+      throw e;
+    }
+  },
+
   /** Gives n seats back (after the users no longer hold them). */
   async releaseSeats(tenantId: string, skuId: string, n: number): Promise<void> {
     if (n <= 0) return;
@@ -347,17 +398,23 @@ export const subscriptions = {
 export const audit = {
   newId: () => randomUUID(),
 
+  get: (tenantId: string, id: string) => readDoc<AuditDoc>('audit', id, tenantId),
+
   /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
   async write(records: AuditDoc[]): Promise<void> {
     await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
   },
 
-  list(tenantId: string, top: number, token?: string, filter: { userId?: string; skuId?: string } = {}): Promise<Page<AuditDoc>> {
+  list(tenantId: string, top: number, token?: string, filter: { userId?: string; skuId?: string; jobId?: string } = {}): Promise<Page<AuditDoc>> {
     const where: string[] = [];
     const params: SqlParameter[] = [];
     if (filter.userId) {
       where.push('c.userId = @userId');
       params.push({ name: '@userId', value: filter.userId.toLowerCase() });
+    }
+    if (filter.jobId) {
+      where.push('c.jobId = @jobId');
+      params.push({ name: '@jobId', value: filter.jobId.toLowerCase() });
     }
     if (filter.skuId) {
       where.push('ARRAY_CONTAINS(c.skuIds, @skuId)');

@@ -112,7 +112,7 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     createdDateTime: now,
     takenOverDateTime: null,
     // a self-service buyer holds one seat of their purchase from the start
-    seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0 },
+    seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0, holds: {} },
   };
   const created = await subscriptions.create(doc);
   if (selfService && owner) {

@@ -32,16 +32,20 @@ export interface UserLicenseChange {
   userId: string;
   /** The user's document if the caller already read it (saves a read; re-read if it turns out stale). */
   current?: UserDoc;
+  /** User properties to set in the same write (a bulk import's usageLocation), before the rules are checked. */
+  userPatch?: Partial<Pick<UserDoc, 'usageLocation'>>;
   /** The change, computed from the user's current document (called again if the user changes meanwhile). */
   changeFor: (user: UserDoc) => LicenseChange;
 }
 
 export interface ApplyRequest {
-  tenant: TenantDoc;
+  tenant: Pick<TenantDoc, 'id'>;
   principal: Principal;
   requestId: string;
   operation: string;
   changes: UserLicenseChange[];
+  /** A bulk job applying these changes: recorded in the audit trail and marked on each user written. */
+  jobId?: string;
 }
 
 export interface ApplyResult {
@@ -63,18 +67,32 @@ export function forRules(doc: SubscriptionDoc): SubscriptionForRules {
 
 const subscriptionMap = (docs: SubscriptionDoc[]) => new Map(docs.map((d) => [d.skuId, forRules(d)]));
 
-function withSkus(doc: UserDoc, outcome: LicenseChangeOutcome, auditRecord: AuditDoc): UserDoc {
+/** How many bulk jobs a user remembers having been applied by (the marker that makes redelivery harmless). */
+export const APPLIED_JOBS_KEPT = 20;
+
+/** The user document after a change: assignments, derived fields, the audit record and the job marker. */
+export function withSkus(doc: UserDoc, outcome: LicenseChangeOutcome, auditRecord: AuditDoc): UserDoc {
+  const jobs = auditRecord.jobId ? [...(doc.appliedJobs ?? []).filter((j) => j !== auditRecord.jobId), auditRecord.jobId].slice(-APPLIED_JOBS_KEPT) : doc.appliedJobs;
   return {
     ...doc,
     licenseAssignments: outcome.next,
     skuIds: [...new Set(outcome.next.map((a) => a.skuId))],
     lastLicenseChange: auditRecord,
+    ...(jobs ? { appliedJobs: jobs } : {}),
   };
 }
 
-function auditRecordFor(req: ApplyRequest, user: UserDoc, outcome: LicenseChangeOutcome, change: LicenseChange, now: string): AuditDoc {
+export function auditRecordFor(
+  req: Pick<ApplyRequest, 'tenant' | 'requestId' | 'principal' | 'operation' | 'jobId'>,
+  user: UserDoc,
+  outcome: LicenseChangeOutcome,
+  change: LicenseChange,
+  now: string,
+): AuditDoc {
   return {
-    id: audit.newId(),
+    // a job's record has a fixed id per (job, user): applying the same chunk twice writes it once
+    id: req.jobId ? `${req.jobId}_${user.id}` : audit.newId(),
+    ...(req.jobId ? { jobId: req.jobId } : {}),
     tenantId: req.tenant.id,
     type: 'licenseChange',
     activityDateTime: now,
@@ -140,10 +158,13 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
   const single = req.changes.length === 1;
 
   const changeOf = new Map(req.changes.map((c) => [c.userId.toLowerCase(), c]));
-  const evaluate = (doc: UserDoc): Planned => {
+  const evaluate = (stored: UserDoc): Planned => {
+    const userPatch = changeOf.get(stored.id)!.userPatch ?? {};
+    const doc = { ...stored, ...userPatch };
     const change = changeOf.get(doc.id)!.changeFor(doc);
     const outcome = evaluateLicenseChange({ principal: req.principal, user: doc, subscriptions: subs, change, now, checkSeats: false });
-    return { userId: doc.id, doc, change, outcome, reserved: new Set() };
+    const patched = Object.entries(userPatch).some(([k, v]) => (stored as unknown as Record<string, unknown>)[k] !== v);
+    return { userId: doc.id, doc, change, outcome: patched ? { ...outcome, unchanged: false } : outcome, reserved: new Set() };
   };
 
   // 1. check every user against every rule
@@ -213,20 +234,20 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
           return;
         }
         // someone changed this user meanwhile: start over from the current document
-        const fresh = await users.get(tenantId, p.userId);
-        if (!fresh) {
+        const stored = await users.get(tenantId, p.userId);
+        if (!stored) {
           failures.push({ code: ErrorCodes.notFound, message: `User '${p.userId}' was deleted meanwhile.`, target: p.userId });
           return;
         }
-        let change: LicenseChange;
+        let next: Planned;
         try {
-          change = changeOf.get(p.userId)!.changeFor(fresh);
+          next = evaluate(stored);
         } catch (e) {
           if (e instanceof ApiError) failures.push({ code: e.code, message: e.message, target: p.userId });
           else throw e;
           return;
         }
-        const outcome = evaluateLicenseChange({ principal: req.principal, user: fresh, subscriptions: subs, change, now, checkSeats: false });
+        const { doc: fresh, change, outcome } = next;
         if (outcome.violations.length) {
           failures.push(...outcome.violations);
           return;

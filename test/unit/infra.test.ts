@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { settingsSchema } from '../../shared/config';
 import { CONTAINERS, PARTITION_KEY_PATH } from '../../shared/storage/cosmos';
+import { QUEUES } from '../../shared/storage/queues';
 
 const ROOT = join(__dirname, '..', '..');
 const INFRA = join(ROOT, 'infra');
@@ -207,7 +208,12 @@ const BINDING_SETTINGS = [...new Set([...functionsSource.matchAll(/%([A-Za-z_]\w
 /** Connections named by triggers/bindings (`connection: 'X'`); AzureWebJobsStorage is the default. */
 const CONNECTIONS = [...new Set(['AzureWebJobsStorage', ...[...functionsSource.matchAll(/\bconnection\s*:\s*['"`]([^'"`%]+)['"`]/g)].map((m) => m[1])])];
 /** Literal queue names of queue triggers and outputs. */
-const CODE_QUEUES = [...new Set([...functionsSource.matchAll(/\bqueueName\s*:\s*['"`]([^'"`]+)['"`]/g)].map((m) => m[1]))].filter((q) => !q.includes('%'));
+const CODE_QUEUES = [
+  ...new Set([
+    ...Object.values(QUEUES),
+    ...[...functionsSource.matchAll(/\bqueueName\s*:\s*['"`]([^'"`]+)['"`]/g)].map((m) => m[1]).filter((q) => !q.includes('%') && !q.includes('${')),
+  ]),
+].filter((q) => !q.endsWith('-poison'));
 
 const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
 /** Local-only entries of the sample that the code does not read itself: the Functions runtime and host storage, the emulator key. */
@@ -221,7 +227,7 @@ const SAMPLE_EXEMPT = ['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'COSMO
  * are evaluated on one document and use no index) are not queries.
  */
 function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
-  const src = readFileSync(join(ROOT, 'shared', 'storage', 'repository.ts'), 'utf8');
+  const src = ['repository.ts', 'jobs.ts'].map((f) => readFileSync(join(ROOT, 'shared', 'storage', f), 'utf8')).join('\n');
   const byContainer = new Map<string, Map<string, { array: boolean }>>();
   for (const segment of src.split(/^export const \w+ = \{/m)) {
     const containers = [...segment.matchAll(/queryPage<[^>]*>\(\s*'(\w+)'/g)].map((m) => m[1]);

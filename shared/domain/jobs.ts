@@ -1,0 +1,151 @@
+/**
+ * Bulk license jobs, the pure part: what each mode of the Active users page's "Manage product licenses"
+ * means for one user, how a CSV row is read, and how a job's progress is reported.
+ */
+import { ErrorCodes, Violation } from '../errors';
+import { catalog } from './catalog';
+import { LicenseAssignment, LicenseChange } from './licensing';
+
+export const JOB_MODES = ['add', 'replace', 'remove', 'unassignAll', 'swap'] as const;
+export type JobMode = (typeof JOB_MODES)[number];
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'completedWithErrors' | 'failed' | 'cancelled';
+export const FINAL_STATUSES: JobStatus[] = ['completed', 'completedWithErrors', 'failed', 'cancelled'];
+
+export interface JobRequest {
+  mode: JobMode;
+  addLicenses: { skuId: string; disabledPlans: string[] }[];
+  removeLicenses: string[];
+  fromSkuId?: string;
+  toSkuId?: string;
+}
+
+/** What one user of a job should get: a change, or a reason to skip them (nothing to do). */
+export type JobChange = { change: LicenseChange } | { skip: string };
+
+const direct = (assignments: LicenseAssignment[]) => assignments.filter((a) => a.assignedByGroup === null);
+
+/**
+ * The change a job's mode makes to one user. `perUser` (CSV rows) overrides the job's products.
+ * - add: switch the products on, keeping the user's other assignments (re-adding replaces disabledPlans)
+ * - replace: the given products become the user's direct assignments; others are removed
+ * - remove: the given products are removed where the user has them directly
+ * - unassignAll: every direct assignment is removed (inherited ones stay: they belong to groups)
+ * - swap: A -> B for users who have A directly, keeping their other products and carrying over the
+ *   disabled plans that exist in both products
+ */
+export function jobChangeFor(req: JobRequest, assignments: LicenseAssignment[], perUser?: { addLicenses: { skuId: string; disabledPlans: string[] }[] }): JobChange {
+  const mine = direct(assignments);
+  const has = (skuId: string) => mine.some((a) => a.skuId === skuId.toLowerCase());
+  const adds = perUser?.addLicenses ?? req.addLicenses;
+  switch (req.mode) {
+    case 'add':
+      return { change: { addLicenses: adds, removeLicenses: [] } };
+    case 'replace': {
+      const keep = new Set(adds.map((a) => a.skuId.toLowerCase()));
+      return { change: { addLicenses: adds, removeLicenses: mine.map((a) => a.skuId).filter((s) => !keep.has(s)) } };
+    }
+    case 'remove': {
+      const removeLicenses = req.removeLicenses.map((s) => s.toLowerCase()).filter(has);
+      return removeLicenses.length ? { change: { addLicenses: [], removeLicenses } } : { skip: 'The user has none of these products directly.' };
+    }
+    case 'unassignAll':
+      return mine.length ? { change: { addLicenses: [], removeLicenses: mine.map((a) => a.skuId) } } : { skip: 'The user has no directly assigned products.' };
+    case 'swap': {
+      const from = req.fromSkuId!.toLowerCase();
+      const to = req.toSkuId!.toLowerCase();
+      const current = mine.find((a) => a.skuId === from);
+      if (!current) return { skip: `The user does not have ${catalog.product(from)?.displayName ?? from} directly.` };
+      const toPlans = new Set(catalog.product(to)?.servicePlans.filter((p) => !p.isAutoAssigned).map((p) => p.servicePlanId) ?? []);
+      const carried = current.disabledPlans.filter((p) => toPlans.has(p));
+      const keepTarget = mine.find((a) => a.skuId === to);
+      // already has B: keep B's own disabled plans rather than overwriting them
+      return { change: { addLicenses: [{ skuId: to, disabledPlans: keepTarget ? keepTarget.disabledPlans : carried }], removeLicenses: [from] } };
+    }
+  }
+}
+
+/** Checks that a job's request names products and plans consistently with its mode (400 on failure). */
+export function checkJobRequest(req: JobRequest): Violation[] {
+  const v: Violation[] = [];
+  const needAdds = req.mode === 'add' || req.mode === 'replace';
+  if (needAdds && !req.addLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} needs at least one product in addLicenses.`, target: 'addLicenses' });
+  if (req.mode === 'remove' && !req.removeLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: 'Mode remove needs at least one product in removeLicenses.', target: 'removeLicenses' });
+  if (req.mode === 'swap') {
+    if (!req.fromSkuId || !req.toSkuId) v.push({ code: ErrorCodes.invalidRequest, message: 'Mode swap needs fromSkuId and toSkuId.', target: req.fromSkuId ? 'toSkuId' : 'fromSkuId' });
+    else if (req.fromSkuId.toLowerCase() === req.toSkuId.toLowerCase()) v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId and toSkuId are the same product.', target: 'toSkuId' });
+  }
+  if (!needAdds && req.addLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no addLicenses.`, target: 'addLicenses' });
+  if (req.mode !== 'remove' && req.removeLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no removeLicenses.`, target: 'removeLicenses' });
+  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId)) v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId/toSkuId only go with mode swap.', target: 'fromSkuId' });
+  for (const skuId of [...req.addLicenses.map((a) => a.skuId), ...req.removeLicenses, req.fromSkuId, req.toSkuId].filter((s): s is string => !!s)) {
+    if (!catalog.product(skuId)) v.push({ code: ErrorCodes.productNotSubscribed, message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`, target: skuId });
+  }
+  return v;
+}
+
+// ---------------- CSV rows ----------------
+
+export interface CsvRow {
+  row: number;
+  userPrincipalName: string;
+  displayName?: string;
+  usageLocation?: string;
+  addLicenses: { skuId: string; disabledPlans: string[] }[];
+}
+
+const UPN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * Reads one CSV record (header names are case-insensitive): userPrincipalName; licenses (or skus):
+ * products by skuPartNumber or skuId separated by `;`; disabledPlans: plans by servicePlanName or id
+ * separated by `;` (a plan applies to each listed product that has it); usageLocation; displayName.
+ * Returns the row, or the reason it cannot be used (the row is then reported as failed, not dropped).
+ */
+export function readCsvRecord(record: Record<string, string>, row: number, mode: 'add' | 'replace'): CsvRow | { row: number; userPrincipalName: string; error: Violation } {
+  const get = (...names: string[]) => {
+    for (const [k, val] of Object.entries(record)) if (names.includes(k.trim().toLowerCase())) return (val ?? '').trim();
+    return '';
+  };
+  const upn = get('userprincipalname', 'upn');
+  const fail = (message: string, target: string) => ({ row, userPrincipalName: upn, error: { code: ErrorCodes.invalidRequest, message: `Row ${row}: ${message}`, target } });
+  if (!UPN.test(upn)) return fail(`userPrincipalName '${upn}' must look like name@domain.`, 'userPrincipalName');
+  const products = get('licenses', 'skus', 'sku', 'products', 'skupartnumber', 'skuid').split(/[;+|]/).map((s) => s.trim()).filter(Boolean);
+  if (!products.length && mode === 'add') return fail('no product given in the licenses column.', 'licenses');
+  const resolved = [];
+  for (const p of products) {
+    const product = catalog.product(p) ?? catalog.productByPartNumber(p);
+    if (!product) return fail(`unknown product '${p}'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.`, 'licenses');
+    resolved.push(product);
+  }
+  const planNames = get('disabledplans', 'disabled plans').split(/[;+|]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const name of planNames) {
+    if (!resolved.some((prod) => prod.servicePlans.some((s) => s.servicePlanId === name || s.servicePlanName.toLowerCase() === name)))
+      return fail(`disabled plan '${name}' is not part of ${resolved.map((r) => r.skuPartNumber).join(', ') || 'the listed products'}.`, 'disabledPlans');
+  }
+  const usageLocation = get('usagelocation', 'usage location');
+  if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation)) return fail(`usageLocation '${usageLocation}' must be a two-letter country code.`, 'usageLocation');
+  return {
+    row,
+    userPrincipalName: upn,
+    displayName: get('displayname', 'display name') || undefined,
+    usageLocation: usageLocation ? usageLocation.toUpperCase() : undefined,
+    addLicenses: resolved.map((prod) => ({
+      skuId: prod.skuId,
+      disabledPlans: prod.servicePlans.filter((s) => planNames.includes(s.servicePlanId) || planNames.includes(s.servicePlanName.toLowerCase())).map((s) => s.servicePlanId),
+    })),
+  };
+}
+
+// ---------------- progress ----------------
+
+export function jobProgress(total: number, counts: { succeeded: number; failed: number; skipped: number }, startedMs: number | undefined, nowMs: number) {
+  const processed = counts.succeeded + counts.failed + counts.skipped;
+  const percentComplete = total ? Math.min(100, Math.floor((processed / total) * 100)) : 100;
+  let estimatedSecondsRemaining: number | null = null;
+  if (startedMs !== undefined && processed > 0 && processed < total) {
+    const perUser = (nowMs - startedMs) / processed;
+    estimatedSecondsRemaining = Math.ceil(((total - processed) * perUser) / 1000);
+  } else if (processed >= total) estimatedSecondsRemaining = 0;
+  return { processed, percentComplete, estimatedSecondsRemaining };
+}

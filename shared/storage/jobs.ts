@@ -1,0 +1,190 @@
+/**
+ * Storage of bulk license jobs (container `jobs`, partition key the tenant): the job, its chunks (the users
+ * of one queue message, with their results once processed) and idempotency keys.
+ *
+ * Progress is counted exactly once per chunk by one conditional patch: the condition is that the chunk is
+ * not yet marked done, so a chunk processed twice (queue redelivery) cannot count twice. Field names used in
+ * conditions are lower case, as in the subscription's seat counter.
+ */
+import { createHash } from 'node:crypto';
+import { JobRequest, JobStatus } from '../domain/jobs';
+import { DirectoryRoleName } from '../domain/roles';
+import { Violation } from '../errors';
+import { container, isCosmosError, tracked } from './cosmos';
+import { Page, queryPage } from './repository';
+
+export interface JobDoc {
+  id: string;
+  tenantId: string;
+  type: 'licenseJob';
+  source: 'selection' | 'csv';
+  request: JobRequest;
+  dryRun: boolean;
+  requireSeats: boolean;
+  createMissingUsers: boolean;
+  createdBy: { id: string; displayName: string; directoryRoles: DirectoryRoleName[]; appRoles: string[] };
+  createdDateTime: string;
+  startedDateTime: string | null;
+  completedDateTime: string | null;
+  status: JobStatus;
+  /** `preview` first when the job is a dry run or must check seats before it starts; then `apply`. */
+  phase: 'preview' | 'apply';
+  total: number;
+  chunkCount: number;
+  /** done: chunk index -> true; chunksdone counts them; the rest are user counts. */
+  progress: { done: Record<string, true>; chunksdone: number; succeeded: number; failed: number; skipped: number };
+  /** Seats the users of the job need per product (dry run / seat check). */
+  preview: { needed: Record<string, number> };
+  cancel: boolean;
+  error: Violation | null;
+  _etag?: string;
+}
+
+export interface JobItem {
+  row: number;
+  userId?: string;
+  userPrincipalName?: string;
+  displayName?: string;
+  usageLocation?: string;
+  /** CSV rows: the products of this row (the job's request otherwise). */
+  addLicenses?: { skuId: string; disabledPlans: string[] }[];
+  /** A row that could not be read: reported failed as it is. */
+  error?: Violation;
+  /** The CSV record as given, for the failed-rows download. */
+  raw?: Record<string, string>;
+}
+
+export interface JobResult {
+  row: number;
+  userId: string | null;
+  userPrincipalName: string | null;
+  status: 'succeeded' | 'failed' | 'skipped';
+  code?: string;
+  message?: string;
+  before?: { skuId: string; disabledPlans: string[] }[];
+  after?: { skuId: string; disabledPlans: string[] }[];
+}
+
+export interface ChunkDoc {
+  id: string;
+  tenantId: string;
+  type: 'licenseJobChunk';
+  jobId: string;
+  index: number;
+  phase: 'preview' | 'apply' | null;
+  items: JobItem[];
+  results: JobResult[] | null;
+  /** Preview: seats the chunk's users need per product. */
+  needed?: Record<string, number>;
+  /** Apply: per product, the change to consumed that settles this chunk's seat hold. */
+  settlement?: Record<string, number>;
+}
+
+export const chunkId = (jobId: string, index: number) => `${jobId}_${index}`;
+const c = () => container('jobs');
+
+async function read<T extends object>(id: string, tenantId: string): Promise<T | undefined> {
+  const res = await tracked(() => c().item(id, tenantId).read<T>());
+  return res.resource ?? undefined;
+}
+
+export const jobs = {
+  get: (tenantId: string, jobId: string) => read<JobDoc>(jobId.toLowerCase(), tenantId),
+  getChunk: (tenantId: string, jobId: string, index: number) => read<ChunkDoc>(chunkId(jobId, index), tenantId),
+
+  /** Creates the job; if it already exists (a retried create) returns the existing one. */
+  async create(doc: JobDoc): Promise<JobDoc> {
+    try {
+      return (await tracked(() => c().items.create(doc))).resource as JobDoc;
+    } catch (e) {
+      if (isCosmosError(e, 409)) return (await jobs.get(doc.tenantId, doc.id))!;
+      throw e;
+    }
+  },
+
+  async putChunk(doc: ChunkDoc): Promise<void> {
+    await tracked(() => c().items.upsert(doc));
+  },
+
+  /**
+   * The job id an idempotency key stands for: the first create wins and later ones get its job id.
+   * The key is hashed (any characters, bounded length) and scoped to the tenant by the partition.
+   */
+  async claimIdempotencyKey(tenantId: string, key: string, jobId: string): Promise<string> {
+    const id = `idem-${createHash('sha256').update(key).digest('hex')}`;
+    try {
+      await tracked(() => c().items.create({ id, tenantId, type: 'idempotencyKey', jobId, createdDateTime: new Date().toISOString(), ttl: 7 * 24 * 3600 }));
+      return jobId;
+    } catch (e) {
+      if (!isCosmosError(e, 409)) throw e;
+      const existing = await read<{ jobId: string }>(id, tenantId);
+      return existing!.jobId;
+    }
+  },
+
+  /**
+   * Counts one chunk's results into the job, once: false when that chunk was already counted.
+   * Returns the job after the update (to see whether this was the last chunk).
+   */
+  async countChunk(
+    tenantId: string,
+    jobId: string,
+    index: number,
+    counts: { succeeded: number; failed: number; skipped: number },
+    needed: Record<string, number> = {},
+  ): Promise<JobDoc | undefined> {
+    const ops = [
+      { op: 'set' as const, path: `/progress/done/${index}`, value: true },
+      { op: 'incr' as const, path: '/progress/chunksdone', value: 1 },
+      { op: 'incr' as const, path: '/progress/succeeded', value: counts.succeeded },
+      { op: 'incr' as const, path: '/progress/failed', value: counts.failed },
+      { op: 'incr' as const, path: '/progress/skipped', value: counts.skipped },
+      ...Object.entries(needed)
+        .filter(([, n]) => n > 0)
+        .map(([sku, n]) => ({ op: 'incr' as const, path: `/preview/needed/${sku}`, value: n })),
+    ];
+    try {
+      // at most 10 operations per patch: 5 counters + up to 5 products in one go, the rest after
+      const first = ops.slice(0, 10);
+      const res = await tracked(() => c().item(jobId, tenantId).patch({ condition: `from c where not is_defined(c.progress.done["${index}"])`, operations: first }));
+      let doc = res.resource as unknown as JobDoc;
+      for (let i = 10; i < ops.length; i += 10) doc = (await tracked(() => c().item(jobId, tenantId).patch(ops.slice(i, i + 10)))).resource as unknown as JobDoc;
+      return doc;
+    } catch (e) {
+      if (isCosmosError(e, 412)) return undefined;
+      throw e;
+    }
+  },
+
+  /** Sets fields of the job unconditionally (status changes are monotonic and idempotent). */
+  async set(tenantId: string, jobId: string, fields: Partial<JobDoc>): Promise<JobDoc> {
+    const operations = Object.entries(fields).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
+    return (await tracked(() => c().item(jobId, tenantId).patch(operations))).resource as unknown as JobDoc;
+  },
+
+  /** Starts the apply phase after a passed seat check: counters back to zero, once (gated on the phase). */
+  async startApplyPhase(tenantId: string, jobId: string): Promise<boolean> {
+    try {
+      await tracked(() =>
+        c()
+          .item(jobId, tenantId)
+          .patch({
+            condition: `from c where c.phase = 'preview'`,
+            operations: [
+              { op: 'set', path: '/phase', value: 'apply' },
+              { op: 'set', path: '/progress', value: { done: {}, chunksdone: 0, succeeded: 0, failed: 0, skipped: 0 } },
+              { op: 'set', path: '/status', value: 'running' },
+            ],
+          }),
+      );
+      return true;
+    } catch (e) {
+      if (isCosmosError(e, 412)) return false;
+      throw e;
+    }
+  },
+
+  list(tenantId: string, top: number, token?: string): Promise<Page<JobDoc>> {
+    return queryPage<JobDoc>('jobs', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' ORDER BY c.createdDateTime DESC`, [], top, token);
+  },
+};

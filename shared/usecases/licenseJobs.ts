@@ -1,0 +1,599 @@
+/**
+ * Bulk license jobs: an HTTP call validates and stores the job (its users split into chunks that fit a
+ * queue message), answers 202, and queue-triggered functions do the work chunk by chunk with the same
+ * rules and seat mechanism as interactive calls.
+ *
+ * - At-least-once delivery: every chunk is idempotent. A user written by a job carries the job id
+ *   (`appliedJobs`), so a redelivered chunk sees that user's change is done; audit records have a fixed id
+ *   per (job, user); a chunk's results are counted into the job once (conditional patch on `done`).
+ * - Seats are reserved for a whole chunk per product in one conditional write; when fewer are left, the
+ *   seats that remain are reserved and the chunk's remaining users fail with CountViolation.
+ * - Fairness: a job keeps at most CHUNKS_IN_FLIGHT chunk messages in the queue; finishing chunk i enqueues
+ *   chunk i + CHUNKS_IN_FLIGHT (before it is counted, so a crash can only duplicate a message, never lose
+ *   one). A huge job therefore never fills the queue ahead of another tenant's small job.
+ * - A chunk that keeps failing lands in `license-jobs-poison`, whose function reports its users (done or
+ *   failed) and moves the job on, so a job never hangs "running".
+ * - Preview (dry run) evaluates every user and counts the seats needed, changing nothing. A job that must
+ *   not start without enough seats runs the preview first, then applies if the seats are there.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { catalog } from '../domain/catalog';
+import { checkJobRequest, FINAL_STATUSES, JobRequest, jobChangeFor, readCsvRecord } from '../domain/jobs';
+import { availableUnits, countViolation, evaluateLicenseChange, LicenseChangeOutcome } from '../domain/licensing';
+import { Principal } from '../domain/roles';
+import { ApiError, ErrorCodes, notFound, Violation } from '../errors';
+import { log } from '../log';
+import { ChunkDoc, JobDoc, JobItem, JobResult, jobs } from '../storage/jobs';
+import { QUEUES, sendMessage } from '../storage/queues';
+import { audit, AuditDoc, subscriptions, UserDoc, users } from '../storage/repository';
+import { createUser } from './directory';
+import { applyLicenseChanges, auditRecordFor, forRules, withSkus } from './licenseChanges';
+import { Caller } from './licenses';
+
+export const CHUNK_SIZE = 100;
+export const CHUNKS_IN_FLIGHT = 4;
+
+export interface ChunkMessage {
+  tenantId: string;
+  jobId: string;
+  chunk: number;
+  phase: 'preview' | 'apply';
+}
+
+const enqueue = (m: ChunkMessage) => sendMessage(QUEUES.licenseJobs, m);
+
+async function enqueueFirstChunks(job: JobDoc): Promise<void> {
+  const n = Math.min(CHUNKS_IN_FLIGHT, job.chunkCount);
+  await Promise.all(Array.from({ length: n }, (_, chunk) => enqueue({ tenantId: job.tenantId, jobId: job.id, chunk, phase: job.phase })));
+}
+
+// ---------------- creating a job ----------------
+
+export interface JobOptions {
+  request: JobRequest;
+  dryRun: boolean;
+  requireSeats: boolean;
+  createMissingUsers: boolean;
+}
+
+function newJob(caller: Caller, id: string, source: JobDoc['source'], o: JobOptions, total: number, chunkCount: number): JobDoc {
+  const skus = [...o.request.addLicenses.map((a) => a.skuId), o.request.toSkuId].filter((s): s is string => !!s);
+  return {
+    id,
+    tenantId: caller.tenant.id,
+    type: 'licenseJob',
+    source,
+    request: o.request,
+    dryRun: o.dryRun,
+    requireSeats: o.requireSeats,
+    createMissingUsers: o.createMissingUsers,
+    createdBy: { id: caller.principal.objectId, displayName: caller.principal.displayName, directoryRoles: caller.principal.directoryRoles, appRoles: caller.principal.appRoles },
+    createdDateTime: new Date().toISOString(),
+    startedDateTime: null,
+    completedDateTime: null,
+    status: chunkCount ? 'queued' : 'completed',
+    phase: o.dryRun || o.requireSeats ? 'preview' : 'apply',
+    total,
+    chunkCount,
+    progress: { done: {}, chunksdone: 0, succeeded: 0, failed: 0, skipped: 0 },
+    preview: { needed: Object.fromEntries(skus.map((s) => [s.toLowerCase(), 0])) },
+    cancel: false,
+    error: null,
+  };
+}
+
+/**
+ * Starts a job once per idempotency key: a retried create returns the same job (and re-sends its first
+ * messages if it never started, in case the first attempt stopped between storing and enqueueing).
+ */
+async function startOnce(caller: Caller, idempotencyKey: string | undefined, build: (jobId: string) => Promise<JobDoc>): Promise<{ job: JobDoc; created: boolean }> {
+  let jobId: string = randomUUID();
+  if (idempotencyKey) jobId = await jobs.claimIdempotencyKey(caller.tenant.id, idempotencyKey, jobId);
+  const existing = await jobs.get(caller.tenant.id, jobId);
+  if (existing) {
+    if (existing.status === 'queued' && existing.progress.chunksdone === 0) await enqueueFirstChunks(existing);
+    return { job: existing, created: false };
+  }
+  const job = await jobs.create(await build(jobId));
+  if (job.chunkCount) await enqueueFirstChunks(job);
+  return { job, created: true };
+}
+
+async function writeChunks(tenantId: string, jobId: string, items: JobItem[], startIndex = 0): Promise<number> {
+  let index = startIndex;
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < items.length; i += CHUNK_SIZE) {
+    pending.push(jobs.putChunk({ id: `${jobId}_${index}`, tenantId, type: 'licenseJobChunk', jobId, index, phase: null, items: items.slice(i, i + CHUNK_SIZE), results: null }));
+    index++;
+    if (pending.length >= 8) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  return index;
+}
+
+export async function createSelectionJob(caller: Caller, o: JobOptions & { userIds: string[]; userPrincipalNames: string[] }, idempotencyKey?: string) {
+  const problems = checkJobRequest(o.request);
+  if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
+  const ids = [...new Set(o.userIds.map((i) => i.toLowerCase()))];
+  const upns = [...new Set(o.userPrincipalNames.map((u) => u.toLowerCase()))];
+  const items: JobItem[] = [...ids.map((userId, i) => ({ row: i + 1, userId })), ...upns.map((userPrincipalName, i) => ({ row: ids.length + i + 1, userPrincipalName }))];
+  return startOnce(caller, idempotencyKey, async (jobId) => {
+    const chunkCount = await writeChunks(caller.tenant.id, jobId, items);
+    return newJob(caller, jobId, 'selection', o, items.length, chunkCount);
+  });
+}
+
+/** Reads a CSV as it streams in, writing chunk documents as they fill: memory stays bounded by a chunk. */
+export async function createCsvJob(caller: Caller, csv: Readable, o: JobOptions, idempotencyKey?: string) {
+  const problems = checkJobRequest({ ...o.request, addLicenses: [{ skuId: catalog.all()[0].skuId, disabledPlans: [] }] });
+  if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
+  const mode = o.request.mode === 'replace' ? 'replace' : 'add';
+  return startOnce(caller, idempotencyKey, async (jobId) => {
+    const parser = csv.pipe(parse({ columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }));
+    let batch: JobItem[] = [];
+    let chunkCount = 0;
+    let total = 0;
+    const skus = new Set<string>();
+    let headerChecked = false;
+    try {
+      for await (const record of parser as AsyncIterable<Record<string, string>>) {
+        if (!headerChecked) {
+          headerChecked = true;
+          if (!Object.keys(record).some((k) => ['userprincipalname', 'upn'].includes(k.toLowerCase())))
+            throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV needs a header row with a userPrincipalName column (found: ${Object.keys(record).join(', ')}).`, 'userPrincipalName');
+        }
+        total++;
+        const row = readCsvRecord(record, total + 1, mode); // +1: the header is line 1
+        if ('error' in row) batch.push({ row: row.row, userPrincipalName: row.userPrincipalName || undefined, error: row.error, raw: record });
+        else {
+          row.addLicenses.forEach((a) => skus.add(a.skuId));
+          batch.push({ row: row.row, userPrincipalName: row.userPrincipalName, displayName: row.displayName, usageLocation: row.usageLocation, addLicenses: row.addLicenses, raw: record });
+        }
+        if (batch.length === CHUNK_SIZE) {
+          chunkCount = await writeChunks(caller.tenant.id, jobId, batch, chunkCount);
+          batch = [];
+        }
+      }
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV could not be read: ${(e as Error).message}`, 'body');
+    }
+    if (!total) throw new ApiError(400, ErrorCodes.invalidRequest, 'The CSV has no rows: give a header row and one row per user.', 'body');
+    chunkCount = await writeChunks(caller.tenant.id, jobId, batch, chunkCount);
+    const job = newJob(caller, jobId, 'csv', o, total, chunkCount);
+    job.preview.needed = Object.fromEntries([...skus].map((s) => [s, 0]));
+    return job;
+  });
+}
+
+// ---------------- reading and cancelling ----------------
+
+export async function getJob(tenantId: string, jobId: string): Promise<JobDoc> {
+  const job = await jobs.get(tenantId, jobId);
+  if (!job) throw notFound('License job', jobId);
+  return job;
+}
+
+export async function cancelJob(tenantId: string, jobId: string): Promise<JobDoc> {
+  const job = await getJob(tenantId, jobId);
+  if (FINAL_STATUSES.includes(job.status)) {
+    throw new ApiError(409, ErrorCodes.conflict, `The job is already ${job.status}; there is nothing left to cancel.`, 'id');
+  }
+  return jobs.set(tenantId, jobId, { cancel: true });
+}
+
+/** Results of processed chunks, from chunk `from` on, at least `top` of them (whole chunks). */
+export async function jobResults(tenantId: string, jobId: string, from: number, top: number, status?: JobResult['status']) {
+  const job = await getJob(tenantId, jobId);
+  const out: JobResult[] = [];
+  let index = from;
+  for (; index < job.chunkCount && out.length < top; index++) {
+    const chunk = await jobs.getChunk(tenantId, jobId, index);
+    for (const r of chunk?.results ?? []) if (!status || r.status === status) out.push(r);
+  }
+  return { results: out, next: index < job.chunkCount ? index : undefined };
+}
+
+const csvField = (v: unknown) => {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The failed rows as CSV, to fix and import again: the original columns plus the error. Streams chunk by chunk. */
+export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGenerator<string> {
+  const job = await getJob(tenantId, jobId);
+  const header = job.source === 'csv' ? ['userPrincipalName', 'licenses', 'disabledPlans', 'usageLocation', 'displayName'] : ['userId', 'userPrincipalName'];
+  yield [...header, 'errorCode', 'errorMessage'].join(',') + '\r\n';
+  for (let index = 0; index < job.chunkCount; index++) {
+    const chunk = await jobs.getChunk(tenantId, jobId, index);
+    if (!chunk?.results) continue;
+    const byRow = new Map(chunk.items.map((i) => [i.row, i]));
+    for (const r of chunk.results) {
+      if (r.status !== 'failed') continue;
+      const item = byRow.get(r.row);
+      const raw = item?.raw ?? {};
+      const pick = (name: string) => Object.entries(raw).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+      const values =
+        job.source === 'csv'
+          ? [pick('userPrincipalName') ?? r.userPrincipalName, pick('licenses') ?? pick('skus'), pick('disabledPlans'), pick('usageLocation'), pick('displayName')]
+          : [r.userId ?? item?.userId, r.userPrincipalName ?? item?.userPrincipalName];
+      yield [...values, r.code, r.message].map(csvField).join(',') + '\r\n';
+    }
+  }
+}
+
+// ---------------- processing a chunk (queue trigger) ----------------
+
+const principalOf = (job: JobDoc): Principal => ({
+  tenantId: job.tenantId,
+  objectId: job.createdBy.id,
+  displayName: job.createdBy.displayName,
+  directoryRoles: job.createdBy.directoryRoles,
+  appRoles: job.createdBy.appRoles,
+  isApp: false,
+});
+
+const failed = (item: JobItem, user: UserDoc | undefined, v: Violation): JobResult => ({
+  row: item.row,
+  userId: user && user.id !== NEW_USER ? user.id : (item.userId ?? null),
+  userPrincipalName: user?.userPrincipalName ?? item.userPrincipalName ?? null,
+  status: 'failed',
+  code: v.code,
+  message: v.message,
+});
+
+async function resolveUsers(job: JobDoc, items: JobItem[]): Promise<Map<JobItem, UserDoc>> {
+  const found = new Map<JobItem, UserDoc>();
+  await Promise.all(
+    items.map(async (item) => {
+      if (item.error) return;
+      let user = item.userId ? await users.get(job.tenantId, item.userId) : await users.findByUpn(job.tenantId, item.userPrincipalName!);
+      if (!user && item.userPrincipalName && job.createMissingUsers && job.phase === 'apply') {
+        try {
+          user = await createUser(job.tenantId, {
+            displayName: item.displayName ?? item.userPrincipalName.split('@')[0],
+            userPrincipalName: item.userPrincipalName,
+            usageLocation: item.usageLocation ?? null,
+            accountEnabled: true,
+            userType: 'Member',
+          });
+        } catch (e) {
+          // created by an earlier delivery of this chunk: use that user
+          if (!(e instanceof ApiError && e.status === 409)) throw e;
+          user = await users.findByUpn(job.tenantId, item.userPrincipalName);
+        }
+      }
+      if (user) found.set(item, user);
+    }),
+  );
+  return found;
+}
+
+const NEW_USER = 'new-user';
+
+/** In a preview, a row whose user would be created by the import: checked as that new user. */
+const wouldBeCreated = (job: JobDoc, item: JobItem): UserDoc => ({
+  id: NEW_USER,
+  tenantId: job.tenantId,
+  type: 'user',
+  displayName: item.displayName ?? item.userPrincipalName!.split('@')[0],
+  userPrincipalName: item.userPrincipalName!,
+  mail: null,
+  usageLocation: item.usageLocation ?? null,
+  accountEnabled: true,
+  userType: 'Member',
+  department: null,
+  jobTitle: null,
+  createdDateTime: new Date().toISOString(),
+  licenseAssignments: [],
+  skuIds: [],
+  search: { displayName: '', userPrincipalName: '' },
+});
+
+interface Candidate {
+  item: JobItem;
+  user: UserDoc;
+  outcome: LicenseChangeOutcome;
+  change: ReturnType<typeof jobChangeFor> & { change: unknown };
+}
+
+/** Per product, the change to `consumed` that settles a chunk's hold (see settleHolds). */
+export type Settlement = Record<string, number>;
+
+const holdKey = (job: JobDoc, index: number) => `${job.id}_${index}`;
+const hasSku = (list: { skuId: string }[] | undefined, sku: string) => !!list?.some((l) => l.skuId === sku);
+/** Seats a job change took (product gained) or gave back (product lost), from its audit record. */
+const gained = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.after, sku) && !hasSku(r.before, sku)).length;
+const lost = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.before, sku) && !hasSku(r.after, sku)).length;
+const touchedSkus = (records: AuditDoc[]) => records.flatMap((r) => [...r.before, ...r.after].map((l) => l.skuId));
+
+/** The audit record of this job's change to a user (embedded in the user, else from the audit trail). */
+async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefined> {
+  if (user.lastLicenseChange?.jobId === job.id) return user.lastLicenseChange;
+  return audit.get(job.tenantId, `${job.id}_${user.id}`);
+}
+
+async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
+  const principal = principalOf(job);
+  const now = new Date().toISOString();
+  const subsDocs = await subscriptions.list(job.tenantId);
+  const subs = new Map(subsDocs.map((d) => [d.skuId, forRules(d)]));
+  const usersByItem = await resolveUsers(job, chunk.items);
+  const results = new Map<JobItem, JobResult>();
+  const candidates: Candidate[] = [];
+  /** Changes an earlier delivery of this chunk already made with the chunk's seat hold. */
+  const done: AuditDoc[] = [];
+  const rewrite: AuditDoc[] = [];
+
+  for (const item of chunk.items) {
+    let user = usersByItem.get(item);
+    if (!user && job.phase === 'preview' && job.createMissingUsers && item.userPrincipalName && !item.error) user = wouldBeCreated(job, item);
+    if (item.error) {
+      results.set(item, failed(item, undefined, item.error));
+      continue;
+    }
+    if (!user) {
+      results.set(item, failed(item, undefined, { code: 'userNotFound', message: `No user ${item.userId ?? item.userPrincipalName} in this organization.${item.userPrincipalName ? ' Create the user, or import with createMissingUsers=true.' : ''}`, target: item.userId ?? item.userPrincipalName }));
+      continue;
+    }
+    if (job.phase === 'apply' && user.appliedJobs?.includes(job.id)) {
+      // a redelivered chunk: this user's change is already done
+      const record = await jobRecord(job, user);
+      if (record?.seatSource === 'jobHold') done.push(record);
+      // the earlier delivery may have stopped before writing the audit trail: write it again (same id)
+      if (record && record === user.lastLicenseChange) rewrite.push(record);
+      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'succeeded', before: record?.before, after: record?.after });
+      continue;
+    }
+    const doc = item.usageLocation ? { ...user, usageLocation: item.usageLocation } : user;
+    const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
+    if ('skip' in jc) {
+      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: jc.skip });
+      continue;
+    }
+    const outcome = evaluateLicenseChange({ principal, user: doc, subscriptions: subs, change: jc.change, now, checkSeats: false });
+    if (outcome.violations.length) {
+      results.set(item, failed(item, user, { code: outcome.violations[0].code, message: outcome.violations.map((v) => v.message).join(' ') }));
+      continue;
+    }
+    if (outcome.unchanged && doc.usageLocation === user.usageLocation) {
+      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: 'Nothing to change: the user already has this.' });
+      continue;
+    }
+    candidates.push({ item, user: doc, outcome, change: jc });
+  }
+
+  const needed: Record<string, number> = {};
+  for (const c of candidates) for (const s of c.outcome.seatsToReserve) needed[s] = (needed[s] ?? 0) + 1;
+  const ordered = () => chunk.items.map((i) => results.get(i)!);
+
+  if (job.phase === 'preview') {
+    for (const c of candidates)
+      results.set(c.item, {
+        row: c.item.row,
+        userId: c.user.id === NEW_USER ? null : c.user.id,
+        userPrincipalName: c.user.userPrincipalName,
+        status: 'succeeded',
+        message: job.dryRun ? `Would be applied${c.user.id === NEW_USER ? ' to a new user' : ''} (preview: nothing was changed).` : 'Checked.',
+      });
+    return { results: ordered(), needed };
+  }
+
+  // Seats for the whole chunk, one hold per product, kept in the subscription document: a redelivery
+  // finds the hold and reuses what is left of it. When seats are short, the first users get what is left.
+  const key = holdKey(job, chunk.index);
+  const stored = new Map(subsDocs.map((d) => [d.skuId, d.seat.holds?.[key]]));
+  const touched = new Set([...Object.keys(needed), ...candidates.flatMap((c) => c.outcome.seatsToRelease), ...touchedSkus(done)]);
+  const hold = new Map<string, number>();
+  const free = new Map<string, number>();
+  for (const sku of touched) {
+    const existing = stored.get(sku);
+    const value = existing ?? (await holdUpTo(job.tenantId, sku, key, needed[sku] ?? 0));
+    hold.set(sku, value);
+    free.set(sku, value - gained(done, sku));
+  }
+  const granted: Candidate[] = [];
+  for (const c of candidates) {
+    const short = c.outcome.seatsToReserve.find((s) => (free.get(s) ?? 0) < 1);
+    if (short) {
+      const s = subs.get(short)!;
+      results.set(c.item, failed(c.item, c.user, countViolation(short, { ...s, consumedUnits: s.totalLicenses }, 1, c.user.id)));
+      continue;
+    }
+    for (const s of c.outcome.seatsToReserve) free.set(s, free.get(s)! - 1);
+    granted.push(c);
+  }
+
+  const caller = { tenant: { id: job.tenantId }, principal, requestId: job.id, operation: `licenseJob:${job.request.mode}`, jobId: job.id };
+  const written: AuditDoc[] = [];
+  await Promise.all(
+    granted.map(async (c) => {
+      const record: AuditDoc = { ...auditRecordFor(caller, c.user, c.outcome, c.change.change as never, now), seatSource: 'jobHold' };
+      if (await users.replaceIfMatch(withSkus(c.user, c.outcome, record), c.user._etag!)) {
+        written.push(record);
+        faultAfterUserWrite();
+        results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'succeeded', before: record.before, after: record.after });
+        return;
+      }
+      // the user changed meanwhile: apply this one user the interactive way (its own seats, not the hold's)
+      results.set(c.item, await applyOne(job, c.item, principal));
+    }),
+  );
+  await audit.write([...rewrite, ...written]);
+  const all = [...done, ...written];
+  const settlement: Settlement = Object.fromEntries([...touched].map((sku) => [sku, gained(all, sku) - hold.get(sku)! - lost(all, sku)]));
+  return { results: ordered(), needed, settlement };
+}
+
+/**
+ * Chaos hook for the worker-kill test (test/integration/workerKill.test.ts): with
+ * LICENSE_JOB_FAULT_KILL_AFTER_USERS=N the process kills itself (SIGKILL, no cleanup) after writing N
+ * users, mid-chunk. Unset everywhere else; nothing in infra/ sets it.
+ */
+let usersWritten = 0;
+function faultAfterUserWrite(): void {
+  const limit = Number(process.env.LICENSE_JOB_FAULT_KILL_AFTER_USERS ?? 0);
+  if (limit > 0 && ++usersWritten >= limit) process.kill(process.pid, 'SIGKILL');
+}
+
+/** Settles each product's hold of a chunk once (the write is conditional on the hold still being there). */
+async function settleHolds(job: JobDoc, index: number, settlement: Settlement): Promise<void> {
+  await Promise.all(Object.entries(settlement).map(([sku, delta]) => subscriptions.settleHold(job.tenantId, sku, holdKey(job, index), delta)));
+}
+
+/** Holds n seats for a chunk, or as many as are left (never more than the limit). Returns the hold. */
+async function holdUpTo(tenantId: string, skuId: string, key: string, n: number): Promise<number> {
+  let want = n;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await subscriptions.createHold(tenantId, skuId, key, want)) return want;
+    const fresh = await subscriptions.get(tenantId, skuId);
+    if (!fresh) return 0;
+    const existing = fresh.seat.holds?.[key];
+    if (existing !== undefined) return existing; // created by another delivery of this chunk
+    want = Math.min(n, Math.max(0, fresh.seat.limit - fresh.seat.consumed));
+  }
+  return 0;
+}
+
+async function applyOne(job: JobDoc, item: JobItem, principal: Principal): Promise<JobResult> {
+  try {
+    const userId = item.userId ?? (await users.findByUpn(job.tenantId, item.userPrincipalName!))?.id;
+    const { users: [u], changed } = await applyLicenseChanges({
+      tenant: { id: job.tenantId },
+      principal,
+      requestId: job.id,
+      operation: `licenseJob:${job.request.mode}`,
+      jobId: job.id,
+      changes: [
+        {
+          userId: userId!,
+          userPatch: item.usageLocation ? { usageLocation: item.usageLocation } : undefined,
+          changeFor: (doc) => {
+            const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
+            if ('skip' in jc) throw new ApiError(409, 'skipped', jc.skip);
+            return jc.change;
+          },
+        },
+      ],
+    });
+    return { row: item.row, userId: u.id, userPrincipalName: u.userPrincipalName, status: changed.has(u.id) ? 'succeeded' : 'skipped' };
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    if (e.code === 'skipped') return { row: item.row, userId: item.userId ?? null, userPrincipalName: item.userPrincipalName ?? null, status: 'skipped', message: e.message };
+    return failed(item, undefined, { code: e.code, message: e.message });
+  }
+}
+
+const cancelled = (item: JobItem): JobResult => ({
+  row: item.row,
+  userId: item.userId ?? null,
+  userPrincipalName: item.userPrincipalName ?? null,
+  status: 'skipped',
+  code: 'jobCancelled',
+  message: 'The job was cancelled before this user was processed; nothing was changed for them.',
+});
+
+/** Handles one chunk message. Safe to run twice, and concurrently with the job's other chunks. */
+export async function processChunk(m: ChunkMessage): Promise<void> {
+  const job = await jobs.get(m.tenantId, m.jobId);
+  if (!job) throw new Error(`license job ${m.jobId} not found (yet): retry`);
+  if (FINAL_STATUSES.includes(job.status) || m.phase !== job.phase) return;
+  if (job.status === 'queued') await jobs.set(job.tenantId, job.id, { status: 'running', startedDateTime: job.startedDateTime ?? new Date().toISOString() });
+  const chunk = await jobs.getChunk(m.tenantId, m.jobId, m.chunk);
+  if (!chunk) throw new Error(`chunk ${m.chunk} of job ${m.jobId} is missing`);
+
+  // results saved means the users are done; the holds may still need settling (a stop in between)
+  let saved = chunk.phase === job.phase && chunk.results ? chunk : null;
+  if (!saved) {
+    const run = job.cancel ? { results: chunk.items.map(cancelled), needed: {}, settlement: await cancelledSettlement(job, chunk) } : await runChunk(job, chunk);
+    saved = { ...chunk, phase: job.phase, results: run.results, needed: run.needed, settlement: run.settlement ?? {} };
+    await jobs.putChunk(saved);
+  }
+  await settleHolds(job, m.chunk, saved.settlement ?? {});
+  await settleChunk(job, m.chunk, saved.results!, job.phase === 'preview' ? (saved.needed ?? {}) : {});
+}
+
+/** A cancelled job's chunk that an earlier delivery had started: settle what that delivery did. */
+async function cancelledSettlement(job: JobDoc, chunk: ChunkDoc): Promise<Settlement> {
+  return job.phase === 'apply' ? doneSettlement(job, chunk) : {};
+}
+
+/** The settlement of a chunk from the users an earlier delivery already changed (redelivery, poison, cancel). */
+async function doneSettlement(job: JobDoc, chunk: ChunkDoc): Promise<Settlement> {
+  const key = holdKey(job, chunk.index);
+  const holds = (await subscriptions.list(job.tenantId)).filter((d) => d.seat.holds?.[key] !== undefined);
+  if (!holds.length) return {};
+  const found = await resolveUsers({ ...job, createMissingUsers: false }, chunk.items);
+  const done: AuditDoc[] = [];
+  for (const user of found.values()) {
+    if (!user.appliedJobs?.includes(job.id)) continue;
+    const record = await jobRecord(job, user);
+    if (record?.seatSource === 'jobHold') done.push(record);
+  }
+  return Object.fromEntries(holds.map((d) => [d.skuId, gained(done, d.skuId) - d.seat.holds![key] - lost(done, d.skuId)]));
+}
+
+/** After a chunk has results: keep the chain of messages going, count it once, finish the job if last. */
+async function settleChunk(job: JobDoc, index: number, results: JobResult[], needed: Record<string, number>): Promise<void> {
+  const next = index + CHUNKS_IN_FLIGHT;
+  if (next < job.chunkCount) await enqueue({ tenantId: job.tenantId, jobId: job.id, chunk: next, phase: job.phase });
+  const counts = { succeeded: 0, failed: 0, skipped: 0 };
+  for (const r of results) counts[r.status]++;
+  const updated = (await jobs.countChunk(job.tenantId, job.id, index, counts, needed)) ?? (await jobs.get(job.tenantId, job.id))!;
+  if (updated.progress.chunksdone >= updated.chunkCount && !FINAL_STATUSES.includes(updated.status) && updated.phase === job.phase) await finish(updated);
+}
+
+async function finish(job: JobDoc): Promise<void> {
+  const now = new Date().toISOString();
+  if (job.cancel) {
+    await jobs.set(job.tenantId, job.id, { status: 'cancelled', completedDateTime: now });
+    return;
+  }
+  if (job.phase === 'preview' && !job.dryRun) {
+    // the seat check before a job that must not start without enough seats
+    const subs = new Map((await subscriptions.list(job.tenantId)).map((d) => [d.skuId, forRules(d)]));
+    const short = Object.entries(job.preview.needed)
+      .filter(([sku, n]) => n > 0 && (!subs.get(sku) || availableUnits(subs.get(sku)!) < n))
+      .map(([sku, n]) => countViolation(sku, subs.get(sku) ?? { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 }, n));
+    if (short.length) {
+      await jobs.set(job.tenantId, job.id, {
+        status: 'failed',
+        completedDateTime: now,
+        error: { code: ErrorCodes.countViolation, message: `The job did not start because there are not enough seats; nothing was changed. ${short.map((v) => v.message).join(' ')}` },
+      });
+      return;
+    }
+    if (await jobs.startApplyPhase(job.tenantId, job.id)) await enqueueFirstChunks({ ...job, phase: 'apply' });
+    return;
+  }
+  await jobs.set(job.tenantId, job.id, { status: job.progress.failed > 0 ? 'completedWithErrors' : 'completed', completedDateTime: now });
+}
+
+/**
+ * A chunk that failed maxDequeueCount times: report its users — done where the job's marker shows the
+ * change landed, failed otherwise — and move the job on so it ends.
+ */
+export async function failChunk(m: ChunkMessage, reason = 'Processing this part of the job failed repeatedly.'): Promise<void> {
+  const job = await jobs.get(m.tenantId, m.jobId);
+  const chunk = job && (await jobs.getChunk(m.tenantId, m.jobId, m.chunk));
+  if (!job || !chunk || m.phase !== job.phase || FINAL_STATUSES.includes(job.status)) {
+    log.warn('poison license job message dropped', { tenantId: m.tenantId, jobId: m.jobId, chunk: m.chunk });
+    return;
+  }
+  let saved = chunk.phase === job.phase && chunk.results ? chunk : null;
+  if (!saved) {
+    const found = await resolveUsers({ ...job, createMissingUsers: false }, chunk.items);
+    const results = chunk.items.map((item) => {
+      const user = found.get(item);
+      if (job.phase === 'apply' && user?.appliedJobs?.includes(job.id))
+        return { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'succeeded', message: 'Applied.' } as JobResult;
+      return failed(item, user, { code: 'chunkFailed', message: `${reason} Nothing was changed for this user; import the failed rows again to retry.` });
+    });
+    saved = { ...chunk, phase: job.phase, results, settlement: job.phase === 'apply' ? await doneSettlement(job, chunk) : {} };
+    await jobs.putChunk(saved);
+  }
+  await settleHolds(job, m.chunk, saved.settlement ?? {});
+  await settleChunk(job, m.chunk, saved.results!, {});
+}
