@@ -68,6 +68,7 @@ route({
   summary:
     'Import a CSV (Content-Type text/csv; columns userPrincipalName, licenses (skuPartNumber or skuId, ; separated), disabledPlans, usageLocation, displayName) as a bulk job. Bad rows are reported, good rows applied',
   permission: 'assignLicenses',
+  permissionFor: ({ query }) => (query.createMissingUsers ? 'manageUsers' : undefined),
   query: c.importLicenseJobQuery,
   response: c.licenseJob,
   status: 202,
@@ -75,8 +76,6 @@ route({
     const type = ctx.request.headers.get('content-type') ?? '';
     if (!/^(text\/csv|application\/csv|text\/plain)\b/i.test(type))
       throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Send the CSV with Content-Type: text/csv (got ${type || 'none'}).`, 'Content-Type');
-    if (ctx.query.createMissingUsers && !ctx.principal.directoryRoles.some((r) => r === 'GlobalAdministrator' || r === 'UserAdministrator'))
-      throw new ApiError(403, ErrorCodes.insufficientRole, 'Creating missing users needs the Global Administrator or User Administrator role; import without createMissingUsers, or ask one of them.');
     const started = await createCsvJob(
       ctx,
       boundedBody(ctx.request, MAX_CSV_BYTES),
@@ -171,16 +170,14 @@ route({
 
 // ---------------- queue triggers ----------------
 
-export const chunkMessage = z.strictObject({ tenantId: c.guid, jobId: c.guid, chunk: z.number().int().min(0), phase: z.enum(['preview', 'apply']) });
-
 function parseMessage(message: unknown, context: InvocationContext): ChunkMessage | undefined {
-  const parsed = chunkMessage.safeParse(message);
+  const parsed = c.licenseJobChunkMessage.safeParse(message);
   if (!parsed.success) {
     // a malformed message can never succeed: log it and let it go rather than retrying it into poison
     log.error('malformed license job message dropped', { invocationId: context.invocationId, issues: parsed.error.issues.map((i) => i.message) });
     return undefined;
   }
-  return parsed.data as ChunkMessage;
+  return parsed.data;
 }
 
 app.storageQueue('processLicenseJobChunk', {

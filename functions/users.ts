@@ -67,7 +67,7 @@ route({
   tag: 'Users',
   summary: "Change a user's properties. If-Match with the @odata.etag answers 412 when stale. 204, or 200 with Prefer: return=representation",
   permission: 'updateUsageLocation',
-  bodyPermission: (body) => (Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
+  permissionFor: ({ body }) => (Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
   params: c.userRefParam,
   body: c.updateUserBody,
   response: c.user,

@@ -77,7 +77,12 @@ export function checkJobRequest(req: JobRequest): Violation[] {
   }
   if (!needAdds && req.addLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no addLicenses.`, target: 'addLicenses' });
   if (req.mode !== 'remove' && req.removeLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no removeLicenses.`, target: 'removeLicenses' });
-  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId)) v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId/toSkuId only go with mode swap.', target: 'fromSkuId' });
+  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId)) v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId/toSkuId only go with mode swap.', target: req.fromSkuId ? 'fromSkuId' : 'toSkuId' });
+  // a product listed twice would become two direct assignments of it
+  const adds = req.addLicenses.map((a) => a.skuId.toLowerCase());
+  adds.forEach((s, i) => {
+    if (adds.indexOf(s) !== i) v.push({ code: ErrorCodes.invalidRequest, message: `Product ${s} is listed twice in addLicenses.`, target: 'addLicenses' });
+  });
   for (const skuId of [...req.addLicenses.map((a) => a.skuId), ...req.removeLicenses, req.fromSkuId, req.toSkuId].filter((s): s is string => !!s)) {
     if (!catalog.product(skuId)) v.push({ code: ErrorCodes.productNotSubscribed, message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`, target: skuId });
   }
@@ -116,7 +121,7 @@ export function readCsvRecord(record: Record<string, string>, row: number, mode:
   for (const p of products) {
     const product = catalog.product(p) ?? catalog.productByPartNumber(p);
     if (!product) return fail(`unknown product '${p}'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.`, 'licenses');
-    resolved.push(product);
+    if (!resolved.includes(product)) resolved.push(product); // named twice (e.g. by skuPartNumber and skuId): once
   }
   const planNames = get('disabledplans', 'disabled plans').split(/[;+|]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const name of planNames) {

@@ -54,8 +54,11 @@ export interface RouteSpec<P, Q, B> {
   /** `tenant`: a token of a provisioned tenant; `operator`: a token with the operator app role; `anonymous`: none. */
   auth?: Auth;
   permission?: Action;
-  /** When the action depends on the body (e.g. which user properties change): checked right after validation. */
-  bodyPermission?: (body: B) => Action;
+  /**
+   * A further action the request needs, depending on what it asks (which user properties change, whether
+   * an import creates users): checked right after validation, in the same role middleware terms.
+   */
+  permissionFor?: (input: { body: B; query: Q }) => Action | undefined;
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
@@ -184,7 +187,7 @@ const validate =
     ctx.params = parse(spec.params, ctx.request.params, 'path');
     ctx.query = parse(spec.query, Object.fromEntries(ctx.request.query.entries()), 'query');
     if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request, spec.maxBodyBytes ?? MAX_BODY_BYTES), 'body');
-    const action = spec.bodyPermission?.(ctx.body);
+    const action = spec.permissionFor?.({ body: ctx.body, query: ctx.query });
     if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
     return next(ctx);
   };

@@ -107,6 +107,8 @@ export const importLicenseJobQuery = z.strictObject({
   requireSeats: flag.default(false),
   createMissingUsers: flag.default(false),
 });
+/** The queue message of a bulk job: one chunk of one job (the users are in the chunk document). */
+export const licenseJobChunkMessage = z.strictObject({ tenantId: guid, jobId: guid, chunk: z.number().int().min(0), phase: z.enum(['preview', 'apply']) });
 export const jobResultsQuery = pageQuery.extend({ status: z.enum(['succeeded', 'failed', 'skipped']).optional() });
 
 export const jobResult = z.object({

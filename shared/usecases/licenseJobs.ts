@@ -19,6 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
+import { z } from 'zod';
+import { licenseJobChunkMessage } from '../schemas/contracts';
 import { catalog } from '../domain/catalog';
 import { checkJobRequest, FINAL_STATUSES, JobRequest, jobChangeFor, readCsvRecord } from '../domain/jobs';
 import { availableUnits, countViolation, evaluateLicenseChange, LicenseChangeOutcome } from '../domain/licensing';
@@ -35,12 +37,7 @@ import { Caller } from './licenses';
 export const CHUNK_SIZE = 100;
 export const CHUNKS_IN_FLIGHT = 4;
 
-export interface ChunkMessage {
-  tenantId: string;
-  jobId: string;
-  chunk: number;
-  phase: 'preview' | 'apply';
-}
+export type ChunkMessage = z.infer<typeof licenseJobChunkMessage>;
 
 const enqueue = (m: ChunkMessage) => sendMessage(QUEUES.licenseJobs, m);
 
