@@ -1,11 +1,13 @@
 /**
- * The Function App's entry point (package.json "main"): validates the settings, then registers every
- * function with @azure/functions' `app`. The Functions host in Azure and the project's local host
- * (local/host.ts) both load this file.
+ * The Function App's entry point (package.json "main"): validates the settings, starts telemetry when
+ * configured, then registers every function with @azure/functions' `app`. The Functions host in Azure and
+ * the project's local host (local/host.ts) both load this file.
  */
 import { settings } from '../shared/config';
+import { startTelemetry } from '../shared/telemetry';
 
-settings(); // fail at start-up, naming every missing setting, rather than at the first request
+// fail at start-up, naming every missing setting, rather than at the first request
+startTelemetry(settings());
 
 import './subscribedSkus';
 import './users';
@@ -13,5 +15,6 @@ import './licenses';
 import './subscriptions';
 import './tenants';
 import './auditLogs';
-import './openapi';
 import './licenseJobs';
+import './openapi';
+import './health';

@@ -123,14 +123,73 @@ export function installPointConditionPatch(): void {
   mod.patchOperation = patched;
 }
 
-function parseArgs(argv: string[]): { port: number; host?: string } {
+/**
+ * Fault injection for tests of what the app does when Cosmos DB fails (`--faults`, off by default):
+ * `POST /_faults {"operation":"replace","collection":"directory","status":429,"count":30,"skip":1}` makes
+ * the next `count` matching requests (after `skip` of them) answer `status`; `DELETE /_faults` clears.
+ * Operations: read, replace, patch, create, upsert, query, delete.
+ */
+interface Fault {
+  operation: string;
+  collection?: string;
+  status: number;
+  count: number;
+  skip?: number;
+}
+
+function classify(req: import('node:http').IncomingMessage): { operation: string; collection: string } | undefined {
+  const m = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs(\/[^/?]+)?/.exec(req.url ?? '');
+  if (!m) return undefined;
+  const [, collection, id] = m;
+  const method = req.method ?? 'GET';
+  if (id) return { collection, operation: method === 'GET' ? 'read' : method === 'PUT' ? 'replace' : method === 'PATCH' ? 'patch' : 'delete' };
+  if (req.headers['x-ms-documentdb-isquery']) return { collection, operation: 'query' };
+  return { collection, operation: /true/i.test(String(req.headers['x-ms-documentdb-is-upsert'] ?? '')) ? 'upsert' : 'create' };
+}
+
+export function installFaults(server: Server): void {
+  const faults: Fault[] = [];
+  const handlers = server.listeners('request') as ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
+    if (req.url === '/_faults') {
+      if (req.method === 'DELETE') {
+        faults.splice(0);
+        res.writeHead(204).end();
+        return;
+      }
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        faults.push(JSON.parse(body) as Fault);
+        res.writeHead(201).end();
+      });
+      return;
+    }
+    const op = classify(req);
+    const fault = op && faults.find((f) => f.count > 0 && f.operation === op.operation && (!f.collection || f.collection === op.collection));
+    if (fault && fault.skip && fault.skip > 0) fault.skip--;
+    else if (fault) {
+      fault.count--;
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json', 'x-ms-retry-after-ms': '1', 'x-ms-activity-id': 'fault' });
+      res.end(JSON.stringify({ code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'injected fault' }));
+      return;
+    }
+    for (const h of handlers) h.call(server, req, res);
+  });
+}
+
+function parseArgs(argv: string[]): { port: number; host?: string; faults?: boolean } {
   let port = 8081;
   let host: string | undefined;
+  let faults = false;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
     if (flag === '--port' || flag === '-p') port = Number(value());
     else if (flag === '--host') host = value();
+    else if (flag === '--faults') faults = true;
     else if (flag === '-h' || flag === '--help') {
       console.log('usage: node dist/local/cosmosEmulator.js [--port N (default 8081)] [--host H]   (plain HTTP, keep-alive)');
       process.exit(0);
@@ -143,15 +202,16 @@ function parseArgs(argv: string[]): { port: number; host?: string } {
     console.error(`--port needs a port number`);
     process.exit(2);
   }
-  return { port, host };
+  return { port, host, faults };
 }
 
-export function startCosmosEmulator(o: { port: number; host?: string }): Promise<Server> {
+export function startCosmosEmulator(o: { port: number; host?: string; faults?: boolean }): Promise<Server> {
   installPointConditionPatch();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
   // keepAlive: the emulator then answers `Connection: keep-alive` (its default is `close`)
   const server = createHttpServer({ keepAlive: true });
+  if (o.faults) installFaults(server);
   // longer than the SDK agent keeps an idle socket, so the server never closes one the client is reusing
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

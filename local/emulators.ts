@@ -50,7 +50,9 @@ export async function startEmulators(o: { cosmosPort: number; queuePort: number;
   }
   if (!existsSync(cosmosLauncher)) throw new Error(`${cosmosLauncher} is missing: build first (npx tsc -p tsconfig.build.json)`);
   const stdio = o.quiet ? 'ignore' : 'inherit';
-  const cosmos = spawn(process.execPath, [cosmosLauncher, '--port', String(o.cosmosPort), '--host', '127.0.0.1'], {
+  // COSMOS_EMULATOR_FAULTS=1: the emulator accepts injected faults (tests of failure handling only)
+  const faults = process.env.COSMOS_EMULATOR_FAULTS === '1' ? ['--faults'] : [];
+  const cosmos = spawn(process.execPath, [cosmosLauncher, '--port', String(o.cosmosPort), '--host', '127.0.0.1', ...faults], {
     stdio: ['ignore', 'ignore', stdio],
   });
   const azurite = spawn(

@@ -15,6 +15,13 @@ export const settingsSchema = z.object({
   AUTH_JWKS_URI: z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }),
   /** How long an instance may reuse a tenant's subscription list for rule checks (seats are always checked at the write). */
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /** Per tenant and instance: sustained requests per second, and the burst allowed above it (429 beyond). */
+  THROTTLE_TENANT_REQUESTS_PER_SECOND: z.coerce.number().positive().default(50),
+  THROTTLE_TENANT_BURST: z.coerce.number().int().positive().default(500),
+  /** Bulk jobs a tenant may have queued or running at once (429 for one more). */
+  MAX_ACTIVE_JOBS_PER_TENANT: z.coerce.number().int().positive().default(5),
+  /** Telemetry to Application Insights (OpenTelemetry) when set; nothing is sent when empty. */
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

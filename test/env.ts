@@ -17,6 +17,10 @@ export const testStackEnv: Record<string, string> = {
   AUTH_AUDIENCE: 'api://license-assignment-service',
   AUTH_JWKS_URI: `http://127.0.0.1:${TEST_PORTS.host}/.well-known/dev-jwks.json`,
   SUBSCRIPTION_CACHE_TTL_MS: '2000',
+  // the tests hammer the API on purpose; test/integration/operations.test.ts runs its own stack with low budgets
+  THROTTLE_TENANT_REQUESTS_PER_SECOND: '100000',
+  THROTTLE_TENANT_BURST: '100000',
+  MAX_ACTIVE_JOBS_PER_TENANT: '20',
   DEV_KEY_FILE: TEST_KEY_FILE,
   LOG_LEVEL: 'warn',
 };

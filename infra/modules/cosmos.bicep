@@ -131,7 +131,7 @@ resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
   }
 }
 
-//   jobs: type = 'licenseJob' ORDER BY createdDateTime DESC; chunks and idempotency keys are point reads
+//   jobs: type = 'licenseJob' [status = queued|running, COUNT] ORDER BY createdDateTime DESC; chunks and idempotency keys are point reads
 resource jobsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
   parent: database
   name: 'jobs'
@@ -154,6 +154,7 @@ resource jobsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           { path: '/tenantId/?' }
           { path: '/type/?' }
           { path: '/createdDateTime/?' }
+          { path: '/status/?' }
         ]
         excludedPaths: [
           { path: '/*' }

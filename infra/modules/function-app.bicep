@@ -105,6 +105,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     AUTH_AUDIENCE: authAudience
     AUTH_JWKS_URI: authJwksUri
     SUBSCRIPTION_CACHE_TTL_MS: string(subscriptionCacheTtlMs)
+    // per-tenant budgets, per instance (shared/http/throttle.ts): over them the API answers 429 + Retry-After
+    THROTTLE_TENANT_REQUESTS_PER_SECOND: '50'
+    THROTTLE_TENANT_BURST: '500'
+    MAX_ACTIVE_JOBS_PER_TENANT: '5'
 
     // For the scheduled seat reconciliation (a later timer function: schedule '%RECONCILIATION_SCHEDULE%').
     RECONCILIATION_SCHEDULE: reconciliationSchedule

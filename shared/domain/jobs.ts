@@ -3,7 +3,7 @@
  * means for one user, how a CSV row is read, and how a job's progress is reported.
  */
 import { ErrorCodes, Violation } from '../errors';
-import { catalog } from './catalog';
+import { catalog, ProductDefinition } from './catalog';
 import { LicenseAssignment, LicenseChange } from './licensing';
 
 export const JOB_MODES = ['add', 'replace', 'remove', 'unassignAll', 'swap'] as const;
@@ -117,7 +117,7 @@ export function readCsvRecord(record: Record<string, string>, row: number, mode:
   if (!UPN.test(upn)) return fail(`userPrincipalName '${upn}' must look like name@domain.`, 'userPrincipalName');
   const products = get('licenses', 'skus', 'sku', 'products', 'skupartnumber', 'skuid').split(/[;+|]/).map((s) => s.trim()).filter(Boolean);
   if (!products.length && mode === 'add') return fail('no product given in the licenses column.', 'licenses');
-  const resolved = [];
+  const resolved: ProductDefinition[] = [];
   for (const p of products) {
     const product = catalog.product(p) ?? catalog.productByPartNumber(p);
     if (!product) return fail(`unknown product '${p}'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.`, 'licenses');
@@ -150,7 +150,7 @@ export function jobProgress(total: number, counts: { succeeded: number; failed: 
   let estimatedSecondsRemaining: number | null = null;
   if (startedMs !== undefined && processed > 0 && processed < total) {
     const perUser = (nowMs - startedMs) / processed;
-    estimatedSecondsRemaining = Math.ceil(((total - processed) * perUser) / 1000);
+    estimatedSecondsRemaining = Math.max(0, Math.ceil(((total - processed) * perUser) / 1000));
   } else if (processed >= total) estimatedSecondsRemaining = 0;
   return { processed, percentComplete, estimatedSecondsRemaining };
 }

@@ -1,6 +1,6 @@
 /**
  * The HTTP middleware every function goes through, composed in one order:
- *   errors -> request id -> authenticate -> tenant -> role -> validate -> handler
+ *   errors -> request id -> authenticate (+ per-tenant throttle) -> tenant -> role -> validate -> handler
  * A function module only declares its route (method, path, schemas, the action it needs) and a handler
  * that calls one use-case. Registration goes to `app.http` (the Functions host, or the local host) and to
  * the OpenAPI registry, from the same declaration.
@@ -16,6 +16,7 @@ import { isCosmosError } from '../storage/cosmos';
 import { tenants, TenantDoc } from '../storage/repository';
 import { log } from '../log';
 import { registerOperation } from './openapi';
+import { admit } from './throttle';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -156,6 +157,7 @@ const authenticated =
   async (ctx) => {
     if (auth === 'anonymous') return next(ctx);
     ctx.principal = await authenticate(ctx.request.headers.get('authorization'));
+    admit(ctx.principal.tenantId); // per-tenant budget, before any work for the request
     return next(ctx);
   };
 

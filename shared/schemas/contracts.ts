@@ -312,6 +312,9 @@ export const assignSkuResult = z.object({
 export const collection = <T extends z.ZodType>(item: T) =>
   z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
 
+const healthCheck = z.object({ status: z.enum(['Healthy', 'Unhealthy']), durationMs: z.number(), error: z.string().optional() });
+export const health = z.object({ status: z.enum(['Healthy', 'Unhealthy']), checks: z.object({ cosmosDb: healthCheck, queues: healthCheck }) });
+
 export const errorResponse = z.object({
   error: z.object({
     code: z.string(),

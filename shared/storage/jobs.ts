@@ -184,6 +184,12 @@ export const jobs = {
     }
   },
 
+  /** Jobs of the tenant that are queued or running (the bulk-work budget). */
+  async countActive(tenantId: string): Promise<number> {
+    const page = await queryPage<number>('jobs', tenantId, `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' AND (c.status = 'queued' OR c.status = 'running')`, [], 1);
+    return page.items[0] ?? 0;
+  },
+
   list(tenantId: string, top: number, token?: string): Promise<Page<JobDoc>> {
     return queryPage<JobDoc>('jobs', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' ORDER BY c.createdDateTime DESC`, [], top, token);
   },

@@ -27,6 +27,7 @@ import {
 } from '../domain/licensing';
 import { audit, AuditDoc, SubscriptionDoc, subscriptions, TenantDoc, UserDoc, users } from '../storage/repository';
 import { log } from '../log';
+import { isCosmosError } from '../storage/cosmos';
 
 export interface UserLicenseChange {
   userId: string;
@@ -118,6 +119,22 @@ async function seatShortage(tenantId: string, skuId: string, needed: number): Pr
 
 const SEAT_ATTEMPTS = 4;
 
+/**
+ * For undoing: keeps trying through a store outage for a while (the SDK has already retried each call),
+ * because giving up would leave a multi-user request half-applied.
+ */
+async function persistently<T>(op: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await op();
+    } catch (e) {
+      // only answers that say the write was not applied (throttled, unavailable) are safe to repeat
+      if (i + 1 >= attempts || !(isCosmosError(e, 429) || isCosmosError(e, 503))) throw e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
+
 function seatNeed(planned: Planned[]): Map<string, number> {
   const need = new Map<string, number>();
   for (const p of planned) for (const s of p.outcome.seatsToReserve) need.set(s, (need.get(s) ?? 0) + 1);
@@ -127,9 +144,17 @@ function seatNeed(planned: Planned[]): Map<string, number> {
 /** Reserves every product's seats; on the first refusal gives back what it took and names that product. */
 async function reserveAll(tenantId: string, need: Map<string, number>): Promise<string | undefined> {
   const taken: [string, number][] = [];
+  const giveBack = () => Promise.all(taken.map(([s, k]) => subscriptions.releaseSeats(tenantId, s, k)));
   for (const [skuId, n] of need) {
-    if (!(await subscriptions.reserveSeats(tenantId, skuId, n))) {
-      await Promise.all(taken.map(([s, k]) => subscriptions.releaseSeats(tenantId, s, k)));
+    let ok: boolean;
+    try {
+      ok = await subscriptions.reserveSeats(tenantId, skuId, n);
+    } catch (e) {
+      await giveBack().catch(() => undefined); // still failing: an over-count at worst
+      throw e;
+    }
+    if (!ok) {
+      await giveBack();
       return skuId;
     }
     taken.push([skuId, n]);
@@ -215,12 +240,19 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
     const back = new Map<string, number>();
     for (const p of which) for (const s of p.reserved) back.set(s, (back.get(s) ?? 0) + 1);
     for (const p of which) p.reserved.clear();
-    await Promise.all([...back].map(([s, n]) => subscriptions.releaseSeats(tenantId, s, n)));
+    // one product at a time, dropping each once released, so a retry never gives back twice
+    const pending = new Map(back);
+    await persistently(async () => {
+      for (const [s, n] of [...pending]) {
+        await subscriptions.releaseSeats(tenantId, s, n);
+        pending.delete(s);
+      }
+    });
   };
 
   // 3. commit each user (If-Match), re-checking those changed meanwhile
   const failures: Violation[] = [];
-  await Promise.all(
+  const settled = await Promise.allSettled(
     planned.map(async (p) => {
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         if (p.outcome.unchanged) {
@@ -276,15 +308,21 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
       });
     }),
   );
+  // a store failure (throttled past the SDK's retries, unreachable) is undone like a rule failure
+  const storeError = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
 
-  if (failures.length) {
+  if (failures.length || storeError) {
     // all-or-nothing: put back the users this request already changed, then return every seat it reserved
-    await Promise.all(
+    await Promise.allSettled(
       planned
         .filter((p) => p.written && p.written !== p.doc)
         .map(async (p) => {
           const restored = { ...p.written!, licenseAssignments: p.doc.licenseAssignments, skuIds: p.doc.skuIds, lastLicenseChange: p.doc.lastLicenseChange };
-          const back = await users.replaceIfMatch(restored, p.written!._etag!);
+          const back = await persistently(() => users.replaceIfMatch(restored, p.written!._etag!)).catch((e) => {
+            log.error('could not put a user back after a failed request: the user keeps this change', { requestId: req.requestId, tenantId, userId: p.userId, error: String(e) });
+            p.reserved.clear(); // the user holds the seats now
+            return p.written;
+          });
           if (!back) {
             // changed again by someone else since our write: keep their state and our seat (an over-count at worst)
             log.warn('could not roll back a user changed concurrently', { requestId: req.requestId, tenantId, userId: p.userId });
@@ -292,16 +330,26 @@ export async function applyLicenseChanges(req: ApplyRequest): Promise<ApplyResul
           }
         }),
     );
-    await releaseAll(planned);
+    await releaseAll(planned).catch((e) =>
+      // the store is still failing: the seats stay counted (an over-count the reconciliation repairs)
+      log.warn('could not give back reserved seats', { requestId: req.requestId, tenantId, error: String(e) }),
+    );
+    if (storeError) throw storeError;
     throw ruleViolation(failures);
   }
 
-  // 4. give back seats no longer held, then record the changes
+  // 4. the change is made: give back seats no longer held, then record it. A failure from here on must not
+  //    turn a done change into an error: what is left is an over-count and an audit record the
+  //    reconciliation re-creates from the users' lastLicenseChange.
   const release = new Map<string, number>();
   for (const p of planned) for (const s of p.outcome.seatsToRelease) release.set(s, (release.get(s) ?? 0) + 1);
-  await Promise.all([...release].map(([s, n]) => subscriptions.releaseSeats(tenantId, s, n)));
   const records = planned.filter((p) => p.written !== p.doc && p.auditRecord).map((p) => p.auditRecord!);
-  await audit.write(records);
+  try {
+    await Promise.all([...release].map(([s, n]) => subscriptions.releaseSeats(tenantId, s, n)));
+    await audit.write(records);
+  } catch (e) {
+    log.warn('license change made; seat release or audit record left to the reconciliation', { requestId: req.requestId, tenantId, error: String(e) });
+  }
 
   return {
     users: planned.map((p) => p.written!),

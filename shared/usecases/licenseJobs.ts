@@ -27,6 +27,7 @@ import { availableUnits, countViolation, evaluateLicenseChange, LicenseChangeOut
 import { Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, notFound, Violation } from '../errors';
 import { log } from '../log';
+import { settings } from '../config';
 import { ChunkDoc, JobDoc, JobItem, JobResult, jobs } from '../storage/jobs';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { audit, AuditDoc, subscriptions, UserDoc, users } from '../storage/repository';
@@ -92,6 +93,13 @@ async function startOnce(caller: Caller, idempotencyKey: string | undefined, bui
   if (existing) {
     if (existing.status === 'queued' && existing.progress.chunksdone === 0) await enqueueFirstChunks(existing);
     return { job: existing, created: false };
+  }
+  // bulk work is budgeted per tenant too: a few jobs at a time, so one tenant cannot fill the queue
+  const max = settings().MAX_ACTIVE_JOBS_PER_TENANT;
+  if ((await jobs.countActive(caller.tenant.id)) >= max) {
+    throw new ApiError(429, 'TooManyRequests', `Your organization already has ${max} bulk license jobs queued or running. Wait for one to finish (GET /v1.0/licenseJobs) and try again.`, undefined, undefined, {
+      'Retry-After': '30',
+    });
   }
   const job = await jobs.create(await build(jobId));
   if (job.chunkCount) await enqueueFirstChunks(job);

@@ -1,0 +1,173 @@
+/**
+ * Operating the service: per-tenant throttling (429 + Retry-After, other tenants unaffected), a Cosmos DB
+ * fault injected mid-assignment leaving no half-applied change, log lines carrying the ids, and the health
+ * endpoint reporting a stopped emulator. Runs its own stack (low throttle budgets, fault injection on,
+ * logs captured), because it stops an emulator at the end.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { testStackEnv, TEST_PORTS } from '../env';
+import { tokenFor } from '../helpers';
+
+const offset = 80;
+const ports = { host: TEST_PORTS.host + offset, cosmos: TEST_PORTS.cosmos + offset, queue: TEST_PORTS.queue + offset };
+const api = `http://localhost:${ports.host}/api`;
+const root = join(__dirname, '..', '..');
+let child: ChildProcess;
+let emulatorPids: number[] = [];
+const lines: string[] = [];
+
+beforeAll(async () => {
+  child = spawn(process.execPath, [join(root, 'dist', 'local', 'start.js'), '--no-seed', '--quiet', '--print-pids'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...testStackEnv,
+      LOCAL_HTTP_PORT: String(ports.host),
+      COSMOS_ENDPOINT: `http://127.0.0.1:${ports.cosmos}`,
+      AzureWebJobsStorage: testStackEnv.AzureWebJobsStorage.replace(/:\d+\/devstoreaccount1/, `:${ports.queue}/devstoreaccount1`),
+      AUTH_JWKS_URI: `http://127.0.0.1:${ports.host}/.well-known/dev-jwks.json`,
+      THROTTLE_TENANT_REQUESTS_PER_SECOND: '5',
+      THROTTLE_TENANT_BURST: '25',
+      COSMOS_EMULATOR_FAULTS: '1',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    const onData = (d: Buffer) => {
+      buffer += d.toString();
+      const parts = buffer.split('\n');
+      buffer = parts.pop()!;
+      for (const line of parts) {
+        lines.push(line);
+        const pids = /EMULATOR_PIDS ([\d,]+)/.exec(line);
+        if (pids) emulatorPids = pids[1].split(',').map(Number);
+        if (line.startsWith('READY ')) resolve();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`stack exited ${code}:\n${lines.join('\n')}`)));
+  });
+});
+
+afterAll(() => {
+  child?.kill('SIGTERM');
+  for (const pid of emulatorPids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  }
+});
+
+async function call(method: string, path: string, token?: string, body?: unknown) {
+  const r = await fetch(`${api}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, body: text ? JSON.parse(text) : undefined };
+}
+
+async function tenant(name: string) {
+  const r = await call('POST', '/v1.0/tenants', await tokenFor('Operator', randomUUID()), { displayName: name });
+  expect(r.status).toBe(201);
+  return { id: r.body.id as string, admin: await tokenFor('GlobalAdministrator', r.body.id) };
+}
+
+const fault = (f: Record<string, unknown>) => fetch(`http://127.0.0.1:${ports.cosmos}/_faults`, { method: 'POST', body: JSON.stringify(f) });
+const clearFaults = () => fetch(`http://127.0.0.1:${ports.cosmos}/_faults`, { method: 'DELETE' });
+const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+
+test('over its budget a tenant gets 429 with Retry-After, and another tenant is unaffected', async () => {
+  const noisy = await tenant('Noisy org');
+  const quiet = await tenant('Quiet org');
+  const burst = await Promise.all(Array.from({ length: 40 }, () => call('GET', '/v1.0/organization', noisy.admin)));
+  const throttled = burst.filter((r) => r.status === 429);
+  expect(burst.filter((r) => r.status === 200).length).toBeLessThanOrEqual(25);
+  expect(throttled.length).toBeGreaterThanOrEqual(15);
+  expect(throttled[0].body.error.code).toBe('TooManyRequests');
+  expect(Number(throttled[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  expect(throttled[0].body.error.message).toMatch(/Wait \d+ s/);
+  const other = await call('GET', '/v1.0/organization', quiet.admin);
+  expect(other.status).toBe(200);
+  // after Retry-After the noisy tenant is served again
+  await new Promise((r) => setTimeout(r, Number(throttled[0].headers.get('retry-after')) * 1000));
+  expect((await call('GET', '/v1.0/organization', noisy.admin)).status).toBe(200);
+});
+
+test('a Cosmos DB fault mid-assignment answers 503 with Retry-After and leaves no half-applied change', async () => {
+  const org = await tenant('Fault org');
+  expect((await call('POST', '/v1.0/directory/subscriptions', org.admin, { skuId: E3, totalLicenses: 5 })).status).toBe(201);
+  const users = [];
+  for (let i = 0; i < 3; i++) users.push((await call('POST', '/v1.0/users', org.admin, { displayName: `F${i}`, userPrincipalName: `f${i}-${randomUUID().slice(0, 6)}@fault.dev`, usageLocation: 'NL' })).body);
+
+  // one user write succeeds, the next ones keep being throttled past the SDK's retries (10 attempts each)
+  await fault({ operation: 'replace', collection: 'directory', status: 429, skip: 1, count: 20 });
+  const batch = await call('POST', `/v1.0/subscribedSkus/${E3}/assign`, org.admin, { userIds: users.map((u) => u.id) });
+  await clearFaults();
+  expect(batch.status).toBe(503);
+  expect(batch.body.error.code).toBe('serviceUnavailable');
+  expect(Number(batch.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  for (const u of users) expect((await call('GET', `/v1.0/users/${u.id}`, org.admin)).body.assignedLicenses).toEqual([]);
+  expect((await call('GET', `/v1.0/subscribedSkus/${E3}`, org.admin)).body.consumedUnits).toBe(0);
+
+  // one user: the write itself fails
+  await fault({ operation: 'replace', collection: 'directory', status: 503, count: 10 });
+  const single = await call('POST', `/v1.0/users/${users[0].id}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
+  await clearFaults();
+  expect(single.status).toBe(503);
+  expect((await call('GET', `/v1.0/users/${users[0].id}`, org.admin)).body.assignedLicenses).toEqual([]);
+  expect((await call('GET', `/v1.0/subscribedSkus/${E3}`, org.admin)).body.consumedUnits).toBe(0);
+  const audit = await call('GET', '/v1.0/auditLogs/licenseChanges', org.admin);
+  expect(audit.body.value).toEqual([]);
+
+  // and once the store is back, the same request works
+  expect((await call('POST', `/v1.0/subscribedSkus/${E3}/assign`, org.admin, { userIds: users.map((u) => u.id) })).status).toBe(200);
+  expect((await call('GET', `/v1.0/subscribedSkus/${E3}`, org.admin)).body.consumedUnits).toBe(3);
+});
+
+test('log lines are JSON and carry the request id and tenant id, and bulk work the job id', async () => {
+  const org = await tenant('Logged org');
+  await call('POST', '/v1.0/directory/subscriptions', org.admin, { skuId: E3, totalLicenses: 5 });
+  const u = (await call('POST', '/v1.0/users', org.admin, { displayName: 'L', userPrincipalName: `l-${randomUUID().slice(0, 6)}@log.dev`, usageLocation: 'NL' })).body;
+  const job = await call('POST', '/v1.0/licenseJobs', org.admin, { mode: 'add', userIds: [u.id], addLicenses: [{ skuId: E3, disabledPlans: [] }] });
+  expect(job.status).toBe(202);
+  for (let i = 0; i < 100; i++) {
+    if ((await call('GET', `/v1.0/licenseJobs/${job.body.id}`, org.admin)).body.status === 'completed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await call('GET', '/v1.0/users/not-a-guid', org.admin); // a 400
+  const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const mine = json.filter((l) => l.tenantId === org.id);
+  const requests = mine.filter((l) => l.message === 'request');
+  expect(requests.length).toBeGreaterThanOrEqual(5);
+  for (const l of requests) {
+    expect(l.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof l.time).toBe('string');
+    expect(typeof l.status).toBe('number');
+  }
+  expect(requests.some((l) => l.status === 400 && l.function === 'getUser')).toBe(true);
+  const chunkLines = mine.filter((l) => l.message === 'license job chunk');
+  expect(chunkLines).toEqual([expect.objectContaining({ jobId: job.body.id, tenantId: org.id, chunk: 0 })]);
+});
+
+test('the health endpoint checks Cosmos DB and the queues, and reports a stopped emulator', async () => {
+  const ok = await call('GET', '/health');
+  expect(ok.status).toBe(200);
+  expect(ok.body).toMatchObject({ status: 'Healthy', checks: { cosmosDb: { status: 'Healthy' }, queues: { status: 'Healthy' } } });
+  process.kill(emulatorPids[0], 'SIGKILL'); // the Cosmos DB emulator
+  const down = await call('GET', '/health');
+  expect(down.status).toBe(503);
+  expect(down.body.status).toBe('Unhealthy');
+  expect(down.body.checks.cosmosDb.status).toBe('Unhealthy');
+  expect(down.body.checks.cosmosDb.error).toBeTruthy();
+  expect(down.body.checks.queues.status).toBe('Healthy');
+  expect(down.headers.get('retry-after')).toBeTruthy();
+});
