@@ -25,7 +25,27 @@ const unauthenticated = (message: string) =>
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * Tokens already verified, until they expire: a portal sends the same token with every call, and the
+ * signature check is the costliest step of a request. Bounded; a token is a bearer secret, so only its
+ * exact string finds the entry.
+ */
+const verified = new Map<string, { principal: Principal; exp: number }>();
+const MAX_VERIFIED = 5000;
+
 export async function authenticate(authorization: string | null): Promise<Principal> {
+  const hit = authorization ? verified.get(authorization) : undefined;
+  if (hit) {
+    if (hit.exp * 1000 > Date.now()) return hit.principal;
+    verified.delete(authorization!);
+  }
+  const { principal, exp } = await verify(authorization);
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(authorization!, { principal, exp });
+  return principal;
+}
+
+async function verify(authorization: string | null): Promise<{ principal: Principal; exp: number }> {
   if (!authorization) {
     throw new ApiError(401, ErrorCodes.unauthenticated, 'Access token is missing. Send an Authorization: Bearer <token> header.', undefined, undefined, {
       'WWW-Authenticate': 'Bearer',
@@ -64,7 +84,7 @@ export async function authenticate(authorization: string | null): Promise<Princi
     (typeof payload.preferred_username === 'string' && payload.preferred_username) ||
     (typeof payload.app_displayname === 'string' && payload.app_displayname) ||
     oid;
-  return {
+  const principal: Principal = {
     tenantId: tid.toLowerCase(),
     objectId: oid.toLowerCase(),
     displayName: name,
@@ -72,4 +92,5 @@ export async function authenticate(authorization: string | null): Promise<Princi
     appRoles,
     isApp,
   };
+  return { principal, exp: payload.exp! };
 }
