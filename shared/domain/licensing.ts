@@ -10,14 +10,28 @@ import { can, Principal } from './roles';
 export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
 export type PurchaseChannel = 'admin' | 'selfService';
 
-/** One path by which a user holds a product: directly (assignedByGroup null) or through a group. */
+/** Graph's licenseAssignmentState.error values. */
+export type AssignmentError = 'None' | 'CountViolation' | 'MutuallyExclusiveViolation' | 'DependencyViolation' | 'ProhibitedInUsageLocationViolation' | 'UniquenessViolation' | 'Other';
+
+/**
+ * One path by which a user holds a product: directly (assignedByGroup null) or through a group. A group
+ * path that failed a rule is kept with state Error (and the reason) so the admin sees it on the user;
+ * only Active paths give the user the product and take a seat.
+ */
 export interface LicenseAssignment {
   skuId: string;
   disabledPlans: string[];
   assignedByGroup: string | null;
   assignedDateTime: string;
   lastUpdatedDateTime: string;
+  /** Absent means Active. */
+  state?: 'Active' | 'Error';
+  error?: AssignmentError;
+  /** What the rule said, and how to fix it (Error only). */
+  errorMessage?: string;
 }
+
+export const isActive = (a: LicenseAssignment) => a.state === undefined || a.state === 'Active';
 
 export interface UserForRules {
   id: string;
@@ -85,10 +99,10 @@ export function seatLimit(s: Pick<SubscriptionForRules, 'capabilityStatus' | 'pu
   return s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' ? s.totalLicenses : 0;
 }
 
-/** The effective products of a user: per product the union of enabled plans over all paths. */
+/** The effective products of a user: per product the union of enabled plans over all active paths. */
 export function effectiveLicenses(assignments: LicenseAssignment[]): { skuId: string; disabledPlans: string[] }[] {
   const bySku = new Map<string, string[][]>();
-  for (const a of assignments) {
+  for (const a of assignments.filter(isActive)) {
     const list = bySku.get(a.skuId) ?? [];
     list.push(a.disabledPlans);
     bySku.set(a.skuId, list);
@@ -198,7 +212,7 @@ export function evaluateLicenseChange(input: {
   }
 
   const held = new Map<string, LicenseAssignment[]>();
-  for (const a of user.licenseAssignments) held.set(a.skuId, [...(held.get(a.skuId) ?? []), a]);
+  for (const a of user.licenseAssignments.filter(isActive)) held.set(a.skuId, [...(held.get(a.skuId) ?? []), a]);
   const direct = (skuId: string) => (held.get(skuId) ?? []).find((a) => a.assignedByGroup === null);
 
   const addSkus = change.addLicenses.map((a) => a.skuId.toLowerCase());

@@ -78,8 +78,9 @@ export function userView(doc: UserDoc): Strict<Graph.User, z.infer<typeof c.user
       skuId: a.skuId,
       disabledPlans: a.disabledPlans,
       assignedByGroup: a.assignedByGroup,
-      state: 'Active',
-      error: 'None',
+      state: a.state ?? 'Active',
+      error: a.error ?? 'None',
+      ...(a.errorMessage ? { errorMessage: a.errorMessage } : {}),
       lastUpdatedDateTime: a.lastUpdatedDateTime,
     })),
   };

@@ -247,6 +247,7 @@ export const licenseAssignmentState = z.object({
   assignedByGroup: z.string().nullable(),
   state: z.string(),
   error: z.string(),
+  errorMessage: z.string().optional().describe('why the group license failed for this user, and how to fix it'),
   lastUpdatedDateTime: z.string(),
 });
 export const user = z.object({
