@@ -185,6 +185,88 @@ export function subscriptionRefusal(skuId: string, s: SubscriptionForRules | und
 }
 
 /**
+ * The rules on a user's resulting set of products, for whatever changed it (a direct change, a group's
+ * licenses): usage location, plans not offered there, conflicting plans and unmet dependencies that the
+ * change creates among the products it touches. Pre-existing problems are not blamed on this change.
+ */
+export function checkResultingLicenses(input: {
+  user: Pick<UserForRules, 'id' | 'displayName' | 'userPrincipalName'>;
+  usageLocation: string | null;
+  before: LicenseAssignment[];
+  after: LicenseAssignment[];
+  /** Products this change adds or changes. */
+  touched: string[];
+  checkLocation: boolean;
+}): Violation[] {
+  const { user, usageLocation } = input;
+  const addSkus = input.touched;
+  const target = user.id;
+  const v: Violation[] = [];
+  const beforeEffective = effectiveLicenses(input.before);
+  const afterEffective = effectiveLicenses(input.after);
+  const held = new Set(beforeEffective.map((l) => l.skuId));
+
+  if (input.checkLocation) {
+    if (!usageLocation) {
+      v.push({
+        code: ErrorCodes.usageLocationRequired,
+        message: `${who(user)} has no usage location. Set one (PATCH /users/${user.id} with a two-letter country code in usageLocation), then assign the license.`,
+        target,
+      });
+    } else {
+      const loc = usageLocation.toUpperCase();
+      for (const { plan, product } of enabledPlans(afterEffective.filter((l) => addSkus.includes(l.skuId)))) {
+        if (plan.notOfferedIn.includes(loc)) {
+          v.push({
+            code: ErrorCodes.prohibitedInUsageLocation,
+            message: `${plan.displayName} in ${product.displayName} is not offered in ${loc}, the usage location of ${who(user)}. Switch ${plan.servicePlanName} off (disabledPlans: ${plan.servicePlanId}) or change the user's usage location.`,
+            target,
+          });
+        }
+      }
+    }
+  }
+
+  // Conflicts and dependencies: only those this change creates (pre-existing states are not the admin's doing here).
+  const beforePlans = enabledPlans(beforeEffective);
+  const afterPlans = enabledPlans(afterEffective);
+  const conflictsBefore = conflicts(beforePlans);
+  for (const [key, pair] of conflicts(afterPlans)) {
+    if (conflictsBefore.has(key)) continue;
+    // report each new pair once, told from the side this change touches
+    let [a, b] = pair;
+    if (!addSkus.includes(a.product.skuId)) [a, b] = [b, a];
+    if (!addSkus.includes(a.product.skuId)) continue;
+    const same = a.product.skuId === b.product.skuId;
+    // both may come with this change: still name the user, and only offer "remove" for a product the user holds
+    v.push({
+      code: ErrorCodes.mutuallyExclusiveViolation,
+      message:
+        `${a.plan.displayName} in ${a.product.displayName} conflicts with ${b.plan.displayName} in ${b.product.displayName}` +
+        `${addSkus.includes(b.product.skuId) ? `; this change would give ${who(user)} both` : `, which ${who(user)} already has`}. ` +
+        `Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber})` +
+        `${same ? '' : held.has(b.product.skuId) ? `, or remove ${b.product.displayName} from the user first` : `, or leave ${b.product.displayName} out of this change`}.`,
+      target,
+    });
+  }
+  const unmetBefore = unmetDependencies(beforePlans);
+  for (const [key, p] of unmetDependencies(afterPlans)) {
+    if (unmetBefore.has(key)) continue;
+    const options = p.plan.dependsOn.map((d) => catalog.planName(d)).join(' or ');
+    const needLost = beforePlans.some((b) => p.plan.dependsOn.includes(b.plan.servicePlanId));
+    v.push({
+      code: ErrorCodes.dependencyViolation,
+      message: needLost
+        ? `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which this change switches off for ${who(user)}. Keep ${options} on, or switch ${p.plan.displayName} off first.`
+        : `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which ${who(user)} does not have enabled. Assign a product with ${options} (or switch it on) first, or switch ${p.plan.servicePlanName} off (disabledPlans: ${p.plan.servicePlanId}).`,
+      target,
+    });
+  }
+
+  return v;
+}
+
+/**
  * Checks one user's license change against every rule and computes its result. Violations name the
  * user, product and plan concerned and say how to fix them; with any violation nothing may be written.
  * Seat availability is checked here against the given counts for a clear message, and again atomically
@@ -296,27 +378,6 @@ export function evaluateLicenseChange(input: {
     list.filter((a) => a.assignedByGroup === null).map((a) => `${a.skuId}:${[...a.disabledPlans].sort().join(',')}`);
   const unchanged = sameSet(directKeys(user.licenseAssignments), directKeys(next));
 
-  if (change.addLicenses.length) {
-    if (!user.usageLocation) {
-      v.push({
-        code: ErrorCodes.usageLocationRequired,
-        message: `${who(user)} has no usage location. Set one (PATCH /users/${user.id} with a two-letter country code in usageLocation), then assign the license.`,
-        target,
-      });
-    } else {
-      const loc = user.usageLocation.toUpperCase();
-      for (const { plan, product } of enabledPlans(afterEffective.filter((l) => addSkus.includes(l.skuId)))) {
-        if (plan.notOfferedIn.includes(loc)) {
-          v.push({
-            code: ErrorCodes.prohibitedInUsageLocation,
-            message: `${plan.displayName} in ${product.displayName} is not offered in ${loc}, the usage location of ${who(user)}. Switch ${plan.servicePlanName} off (disabledPlans: ${plan.servicePlanId}) or change the user's usage location.`,
-            target,
-          });
-        }
-      }
-    }
-  }
-
   if (input.checkSeats !== false) {
     for (const skuId of seatsToReserve) {
       const s = subscriptions.get(skuId);
@@ -326,41 +387,16 @@ export function evaluateLicenseChange(input: {
     }
   }
 
-  // Conflicts and dependencies: only those this change creates (pre-existing states are not the admin's doing here).
-  const beforePlans = enabledPlans(beforeEffective);
-  const afterPlans = enabledPlans(afterEffective);
-  const conflictsBefore = conflicts(beforePlans);
-  for (const [key, pair] of conflicts(afterPlans)) {
-    if (conflictsBefore.has(key)) continue;
-    // report each new pair once, told from the side this change touches
-    let [a, b] = pair;
-    if (!addSkus.includes(a.product.skuId)) [a, b] = [b, a];
-    if (!addSkus.includes(a.product.skuId)) continue;
-    const same = a.product.skuId === b.product.skuId;
-    // both may come with this change: still name the user, and only offer "remove" for a product the user holds
-    v.push({
-      code: ErrorCodes.mutuallyExclusiveViolation,
-      message:
-        `${a.plan.displayName} in ${a.product.displayName} conflicts with ${b.plan.displayName} in ${b.product.displayName}` +
-        `${addSkus.includes(b.product.skuId) ? `; this change would give ${who(user)} both` : `, which ${who(user)} already has`}. ` +
-        `Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber})` +
-        `${same ? '' : held.has(b.product.skuId) ? `, or remove ${b.product.displayName} from the user first` : `, or leave ${b.product.displayName} out of this change`}.`,
-      target,
-    });
-  }
-  const unmetBefore = unmetDependencies(beforePlans);
-  for (const [key, p] of unmetDependencies(afterPlans)) {
-    if (unmetBefore.has(key)) continue;
-    const options = p.plan.dependsOn.map((d) => catalog.planName(d)).join(' or ');
-    const needLost = beforePlans.some((b) => p.plan.dependsOn.includes(b.plan.servicePlanId));
-    v.push({
-      code: ErrorCodes.dependencyViolation,
-      message: needLost
-        ? `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which this change switches off for ${who(user)}. Keep ${options} on, or switch ${p.plan.displayName} off first.`
-        : `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which ${who(user)} does not have enabled. Assign a product with ${options} (or switch it on) first, or switch ${p.plan.servicePlanName} off (disabledPlans: ${p.plan.servicePlanId}).`,
-      target,
-    });
-  }
+  v.push(
+    ...checkResultingLicenses({
+      user,
+      usageLocation: user.usageLocation,
+      before: user.licenseAssignments,
+      after: next,
+      touched: addSkus,
+      checkLocation: change.addLicenses.length > 0,
+    }),
+  );
 
   return { violations: v, next, seatsToReserve, seatsToRelease, unchanged };
 }
