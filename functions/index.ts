@@ -16,5 +16,6 @@ import './subscriptions';
 import './tenants';
 import './auditLogs';
 import './licenseJobs';
+import './groups';
 import './openapi';
 import './health';

@@ -10,6 +10,7 @@ import { availableUnits, effectiveLicenses, prepaidUnits } from '../domain/licen
 import * as c from '../schemas/contracts';
 import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/repository';
 import { JobDoc } from '../storage/jobs';
+import { GroupDoc } from '../storage/groups';
 import { FINAL_STATUSES, jobProgress } from '../domain/jobs';
 
 type Strict<G, T> = T & G;
@@ -144,5 +145,17 @@ export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): 
     error: job.error ? { code: job.error.code, message: job.error.message } : null,
     resultsUrl: `${base}/results`,
     failedRowsUrl: `${base}/failedRows`,
+  };
+}
+
+export function groupView(doc: GroupDoc): Strict<Graph.Group, z.infer<typeof c.group>> {
+  return {
+    '@odata.etag': doc._etag ?? '',
+    id: doc.id,
+    displayName: doc.displayName,
+    description: doc.description,
+    createdDateTime: doc.createdDateTime,
+    assignedLicenses: doc.assignedLicenses,
+    licenseProcessingState: doc.licenseProcessingState,
   };
 }

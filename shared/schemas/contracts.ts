@@ -143,6 +143,34 @@ export const licenseJob = z.object({
   failedRowsUrl: z.string(),
 });
 
+// ---------- groups ----------
+export const createGroupBody = z.strictObject({
+  displayName: z.string().trim().min(1).max(256),
+  description: z.string().max(1024).optional(),
+  mailNickname: z.string().max(64).optional(),
+  mailEnabled: z.boolean().optional(),
+  securityEnabled: z.boolean().optional(),
+});
+/** Graph's `POST /groups/{id}/members/$ref` body: `{ "@odata.id": "https://.../directoryObjects/{id}" }`. */
+export const memberRefBody = z.strictObject({
+  '@odata.id': z.string().regex(/\/(directoryObjects|users)\/[0-9a-fA-F-]{36}$/, { error: 'must end in /directoryObjects/{user id}' }),
+});
+export const groupListQuery = pageQuery.extend({ $search: z.string().max(200).optional() });
+export const groupMemberParams = z.strictObject({ id: guid, userId: guid });
+export const groupLicensingMessage = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('group'), tenantId: guid, groupId: guid, continuation: z.string().optional() }),
+  z.strictObject({ kind: z.literal('user'), tenantId: guid, userId: guid }),
+]);
+export const group = z.object({
+  '@odata.etag': z.string(),
+  id: z.string(),
+  displayName: z.string(),
+  description: z.string().nullable(),
+  createdDateTime: z.string(),
+  assignedLicenses: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })),
+  licenseProcessingState: z.object({ state: z.string() }),
+});
+
 // ---------- users ----------
 export const userType = z.enum(['Member', 'Guest']);
 export const createUserBody = z.strictObject({

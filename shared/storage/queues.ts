@@ -10,6 +10,8 @@ import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 export const QUEUES = {
   /** One message per chunk of a bulk license job. */
   licenseJobs: 'license-jobs',
+  /** Group-based licensing: a group's members to converge, or one member. */
+  groupLicensing: 'group-licensing',
 } as const;
 
 let service: QueueServiceClient | undefined;

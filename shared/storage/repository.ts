@@ -47,6 +47,8 @@ export interface UserDoc {
   lastLicenseChange?: AuditDoc;
   /** The last bulk jobs that changed this user: a redelivered chunk sees its work is done. */
   appliedJobs?: string[];
+  /** Groups whose licenses are in error for this user (for the group's membersWithLicenseErrors). */
+  groupsInError?: string[];
   _etag?: string;
 }
 

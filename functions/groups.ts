@@ -1,0 +1,189 @@
+/**
+ * Groups and group-based licensing, Graph-shaped: groups and members, a group's assignLicense (processed
+ * asynchronously for its members), members in error, and reprocessing.
+ */
+import { app } from '@azure/functions';
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { groupView, userView } from '../shared/http/views';
+import { log } from '../shared/log';
+import * as c from '../shared/schemas/contracts';
+import { groups, memberships } from '../shared/storage/groups';
+import { QUEUES } from '../shared/storage/queues';
+import { users } from '../shared/storage/repository';
+import { addMember, assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, removeMember, reprocessGroup } from '../shared/usecases/groups';
+import { resolveUser } from '../shared/usecases/licenses';
+
+route({
+  name: 'createGroup',
+  method: 'POST',
+  route: 'v1.0/groups',
+  tag: 'Groups',
+  summary: 'Create a group',
+  permission: 'manageUsers',
+  body: c.createGroupBody,
+  response: c.group,
+  status: 201,
+  handler: async (ctx) => ({ status: 201, body: groupView(await createGroup(ctx.tenant.id, ctx.body)) }),
+});
+
+route({
+  name: 'listGroups',
+  method: 'GET',
+  route: 'v1.0/groups',
+  tag: 'Groups',
+  summary: 'Groups, paged, with a name prefix search',
+  permission: 'read',
+  query: c.groupListQuery,
+  response: c.collection(c.group),
+  handler: async (ctx) => {
+    const prefix = ctx.query.$search?.replace(/^"(.*)"$/, '$1').replace(/^displayName:/i, '').trim() || undefined;
+    const page = await groups.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken), prefix);
+    return collectionResult(ctx.url, page.items.map(groupView), page.continuationToken);
+  },
+});
+
+route({
+  name: 'getGroup',
+  method: 'GET',
+  route: 'v1.0/groups/{id}',
+  tag: 'Groups',
+  summary: 'One group, with its assignedLicenses and licenseProcessingState',
+  permission: 'read',
+  params: c.idParam,
+  response: c.group,
+  handler: async (ctx) => ({ body: groupView(await getGroup(ctx.tenant.id, ctx.params.id)) }),
+});
+
+route({
+  name: 'deleteGroup',
+  method: 'DELETE',
+  route: 'v1.0/groups/{id}',
+  tag: 'Groups',
+  summary: 'Delete a group (refused while it still carries licenses)',
+  permission: 'manageUsers',
+  params: c.idParam,
+  handler: async (ctx) => {
+    await deleteGroup(ctx.tenant.id, ctx.params.id);
+    return { status: 204 };
+  },
+});
+
+route({
+  name: 'listGroupMembers',
+  method: 'GET',
+  route: 'v1.0/groups/{id}/members',
+  tag: 'Groups',
+  summary: 'Members of a group, paged',
+  permission: 'read',
+  params: c.idParam,
+  query: c.pageQuery,
+  response: c.collection(c.user),
+  handler: async (ctx) => {
+    const g = await getGroup(ctx.tenant.id, ctx.params.id);
+    const page = await memberships.ofGroup(ctx.tenant.id, g.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    const docs = await users.getMany(ctx.tenant.id, page.items.map((m) => m.userId));
+    return collectionResult(ctx.url, page.items.map((m) => docs.get(m.userId)).filter((u) => !!u).map((u) => userView(u!)), page.continuationToken);
+  },
+});
+
+route({
+  name: 'addGroupMember',
+  method: 'POST',
+  route: 'v1.0/groups/{id}/members/$ref',
+  tag: 'Groups',
+  summary: 'Add a member (Graph body: { "@odata.id": ".../directoryObjects/{userId}" }); the group\'s licenses follow',
+  permission: 'manageUsers',
+  params: c.idParam,
+  body: c.memberRefBody,
+  handler: async (ctx) => {
+    await addMember(ctx.tenant.id, ctx.params.id, ctx.body['@odata.id'].split('/').pop()!);
+    return { status: 204 };
+  },
+});
+
+route({
+  name: 'removeGroupMember',
+  method: 'DELETE',
+  route: 'v1.0/groups/{id}/members/{userId}/$ref',
+  tag: 'Groups',
+  summary: 'Remove a member; only what came through this group goes',
+  permission: 'manageUsers',
+  params: c.groupMemberParams,
+  handler: async (ctx) => {
+    await removeMember(ctx.tenant.id, ctx.params.id, ctx.params.userId);
+    return { status: 204 };
+  },
+});
+
+route({
+  name: 'assignGroupLicense',
+  method: 'POST',
+  route: 'v1.0/groups/{id}/assignLicense',
+  tag: 'Groups',
+  summary: "Graph's assignLicense on a group: every member inherits; processed asynchronously (202); members' errors land on the members",
+  permission: 'assignLicenses',
+  params: c.idParam,
+  body: c.assignLicenseBody,
+  response: c.group,
+  status: 202,
+  handler: async (ctx) => ({ status: 202, body: groupView(await assignLicenseToGroup(ctx.tenant.id, ctx.params.id, ctx.body)) }),
+});
+
+route({
+  name: 'listGroupMembersWithLicenseErrors',
+  method: 'GET',
+  route: 'v1.0/groups/{id}/membersWithLicenseErrors',
+  tag: 'Groups',
+  summary: "Members for whom this group's licenses are in error (see their licenseAssignmentStates)",
+  permission: 'read',
+  params: c.idParam,
+  query: c.pageQuery,
+  response: c.collection(c.user),
+  handler: async (ctx) => {
+    const g = await getGroup(ctx.tenant.id, ctx.params.id);
+    const page = await memberships.inError(ctx.tenant.id, g.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
+  },
+});
+
+route({
+  name: 'reprocessGroupLicenses',
+  method: 'POST',
+  route: 'v1.0/groups/{id}/reprocessLicenseAssignment',
+  tag: 'Groups',
+  summary: "Process the group's licenses for every member again (after seats were bought, say); 202",
+  permission: 'assignLicenses',
+  params: c.idParam,
+  response: c.group,
+  status: 202,
+  handler: async (ctx) => ({ status: 202, body: groupView(await reprocessGroup(ctx.tenant.id, ctx.params.id)) }),
+});
+
+route({
+  name: 'reprocessUserLicenses',
+  method: 'POST',
+  route: 'v1.0/users/{id}/reprocessLicenseAssignment',
+  tag: 'Groups',
+  summary: "Process a user's group licenses again now (after the cause of an error is gone); answers the user",
+  permission: 'assignLicenses',
+  params: c.userRefParam,
+  response: c.user,
+  handler: async (ctx) => {
+    const user = await resolveUser(ctx.tenant.id, ctx.params.id);
+    return { body: userView(await convergeUser(ctx.tenant.id, user.id, ctx.requestId)) };
+  },
+});
+
+app.storageQueue('processGroupLicensing', {
+  queueName: QUEUES.groupLicensing,
+  connection: 'AzureWebJobsStorage',
+  handler: async (message, context) => {
+    const parsed = c.groupLicensingMessage.safeParse(message);
+    if (!parsed.success) {
+      log.error('malformed group licensing message dropped', { invocationId: context.invocationId });
+      return;
+    }
+    await processGroupLicensing(parsed.data);
+    log.info('group licensing', { tenantId: parsed.data.tenantId, ...(parsed.data.kind === 'group' ? { groupId: parsed.data.groupId } : { userId: parsed.data.userId }) });
+  },
+});

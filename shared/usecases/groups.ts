@@ -1,0 +1,235 @@
+/**
+ * Group-based licensing: groups, members, a group's licenses, and the convergence that makes each member's
+ * inherited licenses match their groups. Changes to a group are processed asynchronously (queue
+ * `group-licensing`), as in Entra ID; a member's convergence is idempotent (it computes the member's group
+ * paths from scratch), so redelivery and concurrent runs are harmless.
+ *
+ * Seats follow the same rule as everywhere: reserve (conditional write) before the user is written,
+ * release after; one seat per product per user however many paths lead to it.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { catalog } from '../domain/catalog';
+import { evaluateGroupPaths, checkGroupLicenses, groupPaths, GroupLicenses } from '../domain/groups';
+import { effectiveLicenses, LicenseAssignment } from '../domain/licensing';
+import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
+import * as c from '../schemas/contracts';
+import { GroupDoc, groups, memberships } from '../storage/groups';
+import { sendMessage, QUEUES } from '../storage/queues';
+import { audit, AuditDoc, subscriptions, tenants, UserDoc, users } from '../storage/repository';
+import { forRules } from './licenseChanges';
+import { log } from '../log';
+
+export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
+const MEMBERS_PER_MESSAGE = 200;
+
+export async function createGroup(tenantId: string, body: z.infer<typeof c.createGroupBody>): Promise<GroupDoc> {
+  return groups.create({
+    id: randomUUID(),
+    tenantId,
+    type: 'group',
+    displayName: body.displayName,
+    description: body.description ?? null,
+    createdDateTime: new Date().toISOString(),
+    assignedLicenses: [],
+    licenseProcessingState: { state: 'ProcessingComplete' },
+    search: { displayName: body.displayName.toLowerCase() },
+  });
+}
+
+export async function getGroup(tenantId: string, id: string): Promise<GroupDoc> {
+  const g = await groups.get(tenantId, id);
+  if (!g) throw notFound('Group', id);
+  return g;
+}
+
+/** A group that still carries licenses cannot be deleted: its members would lose them unseen. */
+export async function deleteGroup(tenantId: string, id: string): Promise<void> {
+  const g = await getGroup(tenantId, id);
+  if (g.assignedLicenses.length) {
+    throw new ApiError(
+      409,
+      'groupHasLicenses',
+      `Group ${g.displayName} still gives its members ${g.assignedLicenses.length} product(s). Remove them first (POST /groups/${g.id}/assignLicense with removeLicenses), then delete the group.`,
+      g.id,
+    );
+  }
+  let token: string | undefined;
+  do {
+    const page = await memberships.ofGroup(tenantId, g.id, 100, token);
+    await Promise.all(page.items.map((m) => memberships.remove(tenantId, g.id, m.userId)));
+    token = page.continuationToken;
+  } while (token);
+  await groups.remove(tenantId, g.id);
+}
+
+export async function addMember(tenantId: string, groupId: string, userId: string): Promise<void> {
+  const g = await getGroup(tenantId, groupId);
+  const user = await users.get(tenantId, userId);
+  if (!user) throw notFound('User', userId);
+  const added = await memberships.add(tenantId, g.id, user.id);
+  if (added && g.assignedLicenses.length) await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: user.id } satisfies GroupLicensingMessage);
+}
+
+export async function removeMember(tenantId: string, groupId: string, userId: string): Promise<void> {
+  const g = await getGroup(tenantId, groupId);
+  if (!(await memberships.remove(tenantId, g.id, userId.toLowerCase()))) throw notFound('Member', userId);
+  // converge even if the group has no licenses now: it may have had some a moment ago
+  await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: userId.toLowerCase() } satisfies GroupLicensingMessage);
+}
+
+/**
+ * Graph's group assignLicense: adds (re-adding replaces disabledPlans) and removes the group's products,
+ * then queues the members' processing. Errors of members land on the members, not here.
+ */
+export async function assignLicenseToGroup(tenantId: string, groupId: string, body: c.AssignLicenseBody): Promise<GroupDoc> {
+  const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
+  const problems = checkGroupLicenses(body.addLicenses, subs);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const g = await getGroup(tenantId, groupId);
+    body.removeLicenses.forEach((s, i) => {
+      if (!g.assignedLicenses.some((l) => l.skuId === s.toLowerCase()))
+        problems.push({ code: ErrorCodes.licenseNotAssigned, message: `Group ${g.displayName} does not have product ${s}.`, target: `removeLicenses[${i}]` });
+    });
+    if (problems.length) throw ruleViolation(problems);
+    const removed = new Set([...body.removeLicenses, ...body.addLicenses.map((a) => a.skuId)].map((s) => s.toLowerCase()));
+    const next: GroupDoc = {
+      ...g,
+      assignedLicenses: [
+        ...g.assignedLicenses.filter((l) => !removed.has(l.skuId)),
+        ...body.addLicenses.map((a) => ({ skuId: a.skuId.toLowerCase(), disabledPlans: [...new Set(a.disabledPlans.map((p) => p.toLowerCase()))] })),
+      ],
+      licenseProcessingState: { state: 'QueuedForProcessing' },
+    };
+    const written = await groups.replaceIfMatch(next, g._etag!);
+    if (written) {
+      await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId, groupId: g.id } satisfies GroupLicensingMessage);
+      return written;
+    }
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The group kept changing while this request ran. Try again.');
+}
+
+export async function reprocessGroup(tenantId: string, groupId: string): Promise<GroupDoc> {
+  const g = await getGroup(tenantId, groupId);
+  await groups.setProcessingState(tenantId, g.id, 'QueuedForProcessing');
+  await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId, groupId: g.id } satisfies GroupLicensingMessage);
+  return { ...g, licenseProcessingState: { state: 'QueuedForProcessing' } };
+}
+
+const GROUP_ACTOR = { id: 'group-based-licensing', displayName: 'Group-based licensing' };
+
+/**
+ * Makes a user's inherited licenses match their groups: group by group (oldest membership first), each
+ * group's products apply together or not at all. Returns the user as written.
+ */
+export async function convergeUser(tenantId: string, userId: string, requestId: string = randomUUID()): Promise<UserDoc> {
+  const tenant = await tenants.get(tenantId);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const user = await users.get(tenantId, userId);
+    if (!user) throw notFound('User', userId);
+    const member = await memberships.ofUser(tenantId, user.id);
+    member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
+    const groupDocs = (await Promise.all(member.map((m) => groups.get(tenantId, m.groupId)))).filter((g): g is GroupDoc => !!g && g.assignedLicenses.length > 0);
+    const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
+    const now = new Date().toISOString();
+
+    let base: LicenseAssignment[] = user.licenseAssignments.filter((a) => a.assignedByGroup === null);
+    const reserved: string[] = [];
+    const failedGroups: string[] = [];
+    for (const g of groupDocs) {
+      const group: GroupLicenses = { groupId: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses };
+      const r = evaluateGroupPaths({ user, base, group, previous: user.licenseAssignments, subscriptions: subs, defaultUsageLocation: tenant?.defaultUsageLocation ?? null, now });
+      let failure: Violation | undefined = r.violations[0];
+      if (!failure) {
+        const got: string[] = [];
+        for (const sku of r.newProducts) {
+          if (await subscriptions.reserveSeats(tenantId, sku, 1)) got.push(sku);
+          else {
+            const s = subs.get(sku)!;
+            failure = {
+              code: ErrorCodes.countViolation,
+              message: `No ${catalog.product(sku)?.displayName ?? sku} license is left for this member (${s.totalLicenses} bought, all assigned). Buy more licenses or free some, then reprocess (POST /users/${user.id}/reprocessLicenseAssignment); the reconciliation also retries.`,
+            };
+            break;
+          }
+        }
+        if (failure) await Promise.all(got.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
+        else reserved.push(...got);
+      }
+      if (failure) {
+        base = [...base, ...groupPaths(group, user.licenseAssignments, now, failure)];
+        failedGroups.push(g.id);
+      } else base = r.next;
+    }
+
+    const before = effectiveLicenses(user.licenseAssignments);
+    const after = effectiveLicenses(base);
+    const release = before.map((l) => l.skuId).filter((s) => !after.some((a) => a.skuId === s));
+    const same = JSON.stringify(normalise(user.licenseAssignments)) === JSON.stringify(normalise(base));
+    if (same) return user;
+    const changedEffective = JSON.stringify(before) !== JSON.stringify(after);
+    const record: AuditDoc | undefined = changedEffective
+      ? {
+          id: randomUUID(),
+          tenantId,
+          type: 'licenseChange',
+          activityDateTime: now,
+          requestId,
+          actor: GROUP_ACTOR,
+          operation: 'groupLicensing',
+          userId: user.id,
+          userPrincipalName: user.userPrincipalName,
+          skuIds: [...new Set([...before, ...after].map((l) => l.skuId))],
+          before,
+          after,
+        }
+      : undefined;
+    const next: UserDoc = {
+      ...user,
+      licenseAssignments: base,
+      skuIds: after.map((l) => l.skuId),
+      groupsInError: failedGroups,
+      ...(record ? { lastLicenseChange: record } : {}),
+    };
+    const written = await users.replaceIfMatch(next, user._etag!);
+    if (!written) {
+      await Promise.all(reserved.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
+      continue; // changed meanwhile: decide again on the fresh user
+    }
+    await Promise.all(release.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
+    if (record) await audit.write([record]);
+    return written;
+  }
+  throw new ApiError(409, ErrorCodes.conflict, `User '${userId}' kept changing while their group licenses were processed; it will be retried.`);
+}
+
+const normalise = (list: LicenseAssignment[]) =>
+  [...list]
+    .map((a) => ({ s: a.skuId, g: a.assignedByGroup, d: [...a.disabledPlans].sort(), st: a.state ?? 'Active', e: a.error ?? 'None', m: a.errorMessage ?? '' }))
+    .sort((a, b) => `${a.g}${a.s}`.localeCompare(`${b.g}${b.s}`));
+
+/** Queue handler: a member changed, or a group's licenses changed (its members, a page per message). */
+export async function processGroupLicensing(m: GroupLicensingMessage): Promise<void> {
+  if (m.kind === 'user') {
+    await convergeUser(m.tenantId, m.userId);
+    return;
+  }
+  const g = await groups.get(m.tenantId, m.groupId);
+  if (!g) return; // deleted meanwhile
+  if (!m.continuation) await groups.setProcessingState(m.tenantId, g.id, 'ProcessingInProgress');
+  const page = await memberships.ofGroup(m.tenantId, g.id, MEMBERS_PER_MESSAGE, m.continuation);
+  for (let i = 0; i < page.items.length; i += 10) {
+    await Promise.all(
+      page.items.slice(i, i + 10).map((member) =>
+        convergeUser(m.tenantId, member.userId).catch((e) => {
+          // one member's trouble must not stop the others: it is retried by the next reprocess/reconciliation
+          if (!(e instanceof ApiError)) throw e;
+          log.warn('group licensing: member not converged', { tenantId: m.tenantId, groupId: g.id, userId: member.userId, code: e.code });
+        }),
+      ),
+    );
+  }
+  if (page.continuationToken) await sendMessage(QUEUES.groupLicensing, { ...m, continuation: page.continuationToken } satisfies GroupLicensingMessage);
+  else await groups.setProcessingState(m.tenantId, g.id, 'ProcessingComplete');
+}
