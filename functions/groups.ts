@@ -7,7 +7,9 @@ import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../
 import { groupView, userView } from '../shared/http/views';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
-import { groups, memberships } from '../shared/storage/groups';
+import { groups, memberships, waitingList } from '../shared/storage/groups';
+import { getSubscription } from '../shared/usecases/directory';
+import { notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
 import { users } from '../shared/storage/repository';
 import { addMember, assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, removeMember, reprocessGroup } from '../shared/usecases/groups';
@@ -184,6 +186,56 @@ app.storageQueue('processGroupLicensing', {
       return;
     }
     await processGroupLicensing(parsed.data);
-    log.info('group licensing', { tenantId: parsed.data.tenantId, ...(parsed.data.kind === 'group' ? { groupId: parsed.data.groupId } : { userId: parsed.data.userId }) });
+    const m = parsed.data;
+    log.info('group licensing', { tenantId: m.tenantId, kind: m.kind, ...(m.kind === 'group' ? { groupId: m.groupId } : m.kind === 'user' ? { userId: m.userId } : { skuId: m.skuId }) });
+  },
+});
+
+route({
+  name: 'listWaitingList',
+  method: 'GET',
+  route: 'v1.0/subscribedSkus/{id}/waitingList',
+  tag: 'Groups',
+  summary: "Members waiting for a seat of this product through their groups, in the order they will get one (priority, then join time)",
+  permission: 'read',
+  params: c.subscribedSkuParam,
+  query: c.pageQuery,
+  response: c.collection(c.waitingEntry),
+  handler: async (ctx) => {
+    const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
+    // the skiptoken carries the store's continuation and how many came before, for the positions
+    const raw = decodeSkipToken(ctx.query.$skiptoken);
+    const { c: token, o: start } = raw ? (JSON.parse(raw) as { c: string; o: number }) : { c: undefined, o: 0 };
+    const page = await waitingList.list(ctx.tenant.id, sku.skuId, ctx.query.$top ?? DEFAULT_PAGE_SIZE, token);
+    const docs = await users.getMany(ctx.tenant.id, page.items.map((w) => w.userId));
+    return collectionResult(
+      ctx.url,
+      page.items.map((w, i) => ({
+        position: start + i + 1,
+        userId: w.userId,
+        displayName: docs.get(w.userId)?.displayName ?? null,
+        userPrincipalName: docs.get(w.userId)?.userPrincipalName ?? null,
+        groupId: w.groupId,
+        since: w.since,
+        priority: w.priority,
+      })),
+      page.continuationToken && JSON.stringify({ c: page.continuationToken, o: start + page.items.length }),
+    );
+  },
+});
+
+route({
+  name: 'setWaitingPriority',
+  method: 'PATCH',
+  route: 'v1.0/subscribedSkus/{id}/waitingList/{userId}',
+  tag: 'Groups',
+  summary: 'Set a waiting member\'s priority (higher gets a seat first)',
+  permission: 'assignLicenses',
+  params: c.skuAndUserParams,
+  body: c.waitingPriorityBody,
+  handler: async (ctx) => {
+    const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
+    if (!(await waitingList.setPriority(ctx.tenant.id, sku.skuId, ctx.params.userId.toLowerCase(), ctx.body.priority))) throw notFound('Waiting member', ctx.params.userId);
+    return { status: 204 };
   },
 });

@@ -160,7 +160,19 @@ export const groupMemberParams = z.strictObject({ id: guid, userId: guid });
 export const groupLicensingMessage = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('group'), tenantId: guid, groupId: guid, continuation: z.string().optional() }),
   z.strictObject({ kind: z.literal('user'), tenantId: guid, userId: guid }),
+  z.strictObject({ kind: z.literal('seats'), tenantId: guid, skuId: guid }),
 ]);
+export const waitingEntry = z.object({
+  position: z.number(),
+  userId: z.string(),
+  displayName: z.string().nullable(),
+  userPrincipalName: z.string().nullable(),
+  groupId: z.string(),
+  since: z.string(),
+  priority: z.number(),
+});
+export const waitingPriorityBody = z.strictObject({ priority: z.number().int().min(-1000).max(1000) });
+
 export const group = z.object({
   '@odata.etag': z.string(),
   id: z.string(),
@@ -214,8 +226,17 @@ export const updateSubscriptionBody = z
   .strictObject({
     totalLicenses: z.number().int().min(0).max(1_000_000).optional(),
     status: capabilityStatus.optional(),
+    /** The commerce side: when the reconciliation moves the subscription to its next lifecycle state (null: never). */
+    nextLifecycleDateTime: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 date and time, like 2026-01-31T00:00:00Z' })
+      .transform((d) => new Date(d).toISOString())
+      .nullable()
+      .optional(),
   })
-  .refine((b) => b.totalLicenses !== undefined || b.status !== undefined, { error: 'give totalLicenses or status', path: ['totalLicenses'] });
+  .refine((b) => b.totalLicenses !== undefined || b.status !== undefined || b.nextLifecycleDateTime !== undefined, {
+    error: 'give totalLicenses, status or nextLifecycleDateTime',
+    path: ['totalLicenses'],
+  });
 
 export const createTenantBody = z.strictObject({
   id: guid.optional(),
@@ -231,9 +252,9 @@ export const userRef = z.union([guid, z.string().regex(/^[^@\s/]+@[^@\s/]+$/)], 
 export const userRefParam = z.strictObject({ id: userRef });
 export const userAndSkuParams = z.strictObject({ id: userRef, skuId: guid });
 /** subscribedSku ids are Graph's `{tenantId}_{skuId}`; a bare skuId is accepted too. */
-export const subscribedSkuParam = z.strictObject({
-  id: z.string().regex(/^([0-9a-fA-F-]{36}_)?[0-9a-fA-F-]{36}$/, { error: 'must be a subscribedSku id ({tenantId}_{skuId}) or a skuId' }),
-});
+const subscribedSkuId = z.string().regex(/^([0-9a-fA-F-]{36}_)?[0-9a-fA-F-]{36}$/, { error: 'must be a subscribedSku id ({tenantId}_{skuId}) or a skuId' });
+export const skuAndUserParams = z.strictObject({ id: subscribedSkuId, userId: guid });
+export const subscribedSkuParam = z.strictObject({ id: subscribedSkuId });
 
 // ---------- responses (documented, and typed against @microsoft/microsoft-graph-types in shared/http/views.ts) ----------
 export const servicePlanInfo = z.object({
@@ -311,6 +332,7 @@ export const companySubscription = z.object({
   ownerId: z.string().nullable(),
   createdDateTime: z.string(),
   takenOverDateTime: z.string().nullable(),
+  nextLifecycleDateTime: z.string().nullable().describe('when the scheduled reconciliation moves the subscription to its next lifecycle state'),
 });
 export const organization = z.object({
   id: z.string(),

@@ -4,7 +4,7 @@
  * at a time, and a user's groups are one query.
  */
 import { container, isCosmosError, tracked } from './cosmos';
-import { Page, queryPage, UserDoc } from './repository';
+import { Page, queryPage, subscriptions, UserDoc } from './repository';
 
 export interface GroupDoc {
   id: string;
@@ -148,3 +148,81 @@ export const memberships = {
     );
   },
 };
+
+export interface WaitingDoc {
+  id: string;
+  tenantId: string;
+  type: 'waitingSeat';
+  skuId: string;
+  userId: string;
+  /** The group whose product the member waits for (the first one, if several). */
+  groupId: string;
+  /** When the member joined that group: the default order. */
+  since: string;
+  /** Set by an admin: higher goes first. */
+  priority: number;
+  /** The sort key: priority (higher first), then join time, then id — one indexed field to ORDER BY. */
+  sortKey: string;
+}
+
+const waitingId = (skuId: string, userId: string) => `wait-${skuId}-${userId}`;
+const waitingOrder = (priority: number, since: string, userId: string) => `${String(100_000 - priority).padStart(6, '0')}|${since}|${userId}`;
+
+/**
+ * The waiting list of a product: members whose group license found no seat, in a deterministic order
+ * (priority, then join time, then id). One document per (product, member); the subscription counts them
+ * (`seat.waiting`) so that freeing a seat knows, from the write's own answer, whether anyone waits.
+ */
+export const waitingList = {
+  async add(doc: Omit<WaitingDoc, 'id' | 'type' | 'priority' | 'sortKey'>): Promise<boolean> {
+    try {
+      await tracked(() => c().items.create({ ...doc, id: waitingId(doc.skuId, doc.userId), type: 'waitingSeat', priority: 0, sortKey: waitingOrder(0, doc.since, doc.userId) }));
+    } catch (e) {
+      if (isCosmosError(e, 409)) return false;
+      throw e;
+    }
+    await subscriptionsWaiting(doc.tenantId, doc.skuId, +1);
+    return true;
+  },
+
+  async remove(tenantId: string, skuId: string, userId: string): Promise<boolean> {
+    try {
+      await tracked(() => c().item(waitingId(skuId, userId), tenantId).delete());
+    } catch (e) {
+      if (isCosmosError(e, 404)) return false;
+      throw e;
+    }
+    await subscriptionsWaiting(tenantId, skuId, -1);
+    return true;
+  },
+
+  async setPriority(tenantId: string, skuId: string, userId: string, priority: number): Promise<WaitingDoc | undefined> {
+    try {
+      const item = c().item(waitingId(skuId, userId), tenantId);
+      const current = (await tracked(() => item.read<WaitingDoc>())).resource;
+      if (!current) return undefined;
+      const ops = [
+        { op: 'set' as const, path: '/priority', value: priority },
+        { op: 'set' as const, path: '/sortKey', value: waitingOrder(priority, current.since, userId) },
+      ];
+      return (await tracked(() => item.patch(ops))).resource as unknown as WaitingDoc;
+    } catch (e) {
+      if (isCosmosError(e, 404)) return undefined;
+      throw e;
+    }
+  },
+
+  list(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<WaitingDoc>> {
+    return queryPage<WaitingDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'waitingSeat' AND c.skuId = @sku ORDER BY c.sortKey`,
+      [{ name: '@sku', value: skuId }],
+      top,
+      token,
+    );
+  },
+};
+
+// the count lives on the subscription document, next to the seats it waits for
+const subscriptionsWaiting = (tenantId: string, skuId: string, delta: number) => subscriptions.adjustWaiting(tenantId, skuId, delta);

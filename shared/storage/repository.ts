@@ -35,6 +35,8 @@ export interface UserDoc {
   mail: string | null;
   usageLocation: string | null;
   accountEnabled: boolean;
+  /** When accountEnabled last went false (null or absent while enabled): the reconciliation's reclaim policy. */
+  disabledDateTime?: string | null;
   userType: 'Member' | 'Guest';
   department: string | null;
   jobTitle: string | null;
@@ -65,6 +67,10 @@ export interface SubscriptionDoc {
   ownerId: string | null;
   createdDateTime: string;
   takenOverDateTime: string | null;
+  /** Graph's nextLifecycleDateTime: when the reconciliation moves the subscription to its next state (null: none). */
+  nextLifecycleDateTime?: string | null;
+  /** Start of the over-assignment window (more holders than enabled units), kept by the reconciliation. */
+  overAssignedSince?: string | null;
   /**
    * The seat counter, changed only by conditional patches. Field names are lower case: the emulator's own
    * condition handling lower-cases condition text (local/cosmosEmulator.ts no longer does, but lower-case
@@ -80,6 +86,8 @@ export interface SubscriptionDoc {
      * settles it once (removing the hold in the same write that adjusts `consumed`).
      */
     holds?: Record<string, number>;
+    /** Members waiting for a seat of this product (group-based licensing's waiting list). */
+    waiting?: number;
   };
   _etag?: string;
 }
@@ -355,11 +363,17 @@ export const subscriptions = {
   /** Gives n seats back (after the users no longer hold them). */
   async releaseSeats(tenantId: string, skuId: string, n: number): Promise<void> {
     if (n <= 0) return;
-    await tracked(() =>
+    const res = await tracked(() =>
       container('directory')
         .item(subscriptionId(tenantId, skuId), tenantId)
         .patch([{ op: 'incr', path: '/seat/consumed', value: -n }]),
     );
+    await seatsFreed(res.resource as unknown as SubscriptionDoc | undefined);
+  },
+
+  /** Counts members waiting for a seat of this product (+1 joined the waiting list, -1 left it). */
+  async adjustWaiting(tenantId: string, skuId: string, delta: number): Promise<void> {
+    await tracked(() => container('directory').item(subscriptionId(tenantId, skuId), tenantId).patch([{ op: 'incr', path: '/seat/waiting', value: delta }]));
   },
 
   /**
@@ -369,7 +383,7 @@ export const subscriptions = {
    */
   async update(
     doc: SubscriptionDoc,
-    change: Partial<Pick<SubscriptionDoc, 'totalLicenses' | 'capabilityStatus' | 'purchaseChannel' | 'takenOverDateTime'>>,
+    change: Partial<Pick<SubscriptionDoc, 'totalLicenses' | 'capabilityStatus' | 'purchaseChannel' | 'takenOverDateTime' | 'nextLifecycleDateTime'>>,
   ): Promise<SubscriptionDoc | undefined> {
     const next = { ...doc, ...change };
     const limit = seatLimit(next);
@@ -387,13 +401,26 @@ export const subscriptions = {
           .patch({ condition: `from c where ${conditions.join(' and ')}`, operations }),
       );
       subscriptions.invalidate(doc.tenantId);
-      return res.resource as unknown as SubscriptionDoc;
+      const updated = res.resource as unknown as SubscriptionDoc;
+      if (updated.seat.limit > doc.seat.limit) await seatsFreed(updated);
+      return updated;
     } catch (e) {
       if (isCosmosError(e, 412)) return undefined;
       throw e;
     }
   },
 };
+
+/**
+ * Seats became available on a subscription that has members waiting (seats released, or bought): the
+ * group-licensing module registers what to do (queue the waiting list). Never fails the caller's change.
+ */
+export const seatEvents: { onFreed?: (tenantId: string, skuId: string) => Promise<void> } = {};
+
+async function seatsFreed(doc: SubscriptionDoc | undefined): Promise<void> {
+  if (!doc || !(doc.seat.waiting! > 0) || doc.seat.consumed >= doc.seat.limit || !seatEvents.onFreed) return;
+  await seatEvents.onFreed(doc.tenantId, doc.skuId).catch(() => undefined); // the reconciliation retries waiting members too
+}
 
 // ---------------- audit ----------------
 

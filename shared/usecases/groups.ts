@@ -14,9 +14,9 @@ import { evaluateGroupPaths, checkGroupLicenses, groupPaths, GroupLicenses } fro
 import { effectiveLicenses, LicenseAssignment } from '../domain/licensing';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
 import * as c from '../schemas/contracts';
-import { GroupDoc, groups, memberships } from '../storage/groups';
+import { GroupDoc, groups, memberships, waitingList } from '../storage/groups';
 import { sendMessage, QUEUES } from '../storage/queues';
-import { audit, AuditDoc, subscriptions, tenants, UserDoc, users } from '../storage/repository';
+import { audit, AuditDoc, seatEvents, SubscriptionDoc, subscriptions, tenants, UserDoc, users } from '../storage/repository';
 import { forRules } from './licenseChanges';
 import { log } from '../log';
 
@@ -125,14 +125,19 @@ const GROUP_ACTOR = { id: 'group-based-licensing', displayName: 'Group-based lic
  */
 export async function convergeUser(tenantId: string, userId: string, requestId: string = randomUUID()): Promise<UserDoc> {
   const tenant = await tenants.get(tenantId);
+  /** Waiting-list entries this call created, in any attempt (a lost race must not leave one behind). */
+  const addedWaiting = new Set<string>();
   for (let attempt = 0; attempt < 5; attempt++) {
     const user = await users.get(tenantId, userId);
     if (!user) throw notFound('User', userId);
     const member = await memberships.ofUser(tenantId, user.id);
     member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
     const groupDocs = (await Promise.all(member.map((m) => groups.get(tenantId, m.groupId)))).filter((g): g is GroupDoc => !!g && g.assignedLicenses.length > 0);
-    const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
+    const subsDocs = await subscriptions.forRules(tenantId);
+    const subs = new Map(subsDocs.map((d) => [d.skuId, forRules(d)]));
     const now = new Date().toISOString();
+    const waitingBefore = new Set(user.licenseAssignments.filter((a) => a.error === 'CountViolation').map((a) => a.skuId));
+    const waitingNow = new Set<string>();
 
     let base: LicenseAssignment[] = user.licenseAssignments.filter((a) => a.assignedByGroup === null);
     const reserved: string[] = [];
@@ -144,15 +149,19 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
       if (!failure) {
         const got: string[] = [];
         for (const sku of r.newProducts) {
-          if (await subscriptions.reserveSeats(tenantId, sku, 1)) got.push(sku);
-          else {
-            const s = subs.get(sku)!;
-            failure = {
-              code: ErrorCodes.countViolation,
-              message: `No ${catalog.product(sku)?.displayName ?? sku} license is left for this member (${s.totalLicenses} bought, all assigned). Buy more licenses or free some, then reprocess (POST /users/${user.id}/reprocessLicenseAssignment); the reconciliation also retries.`,
-            };
-            break;
+          if ((await mayTakeSeat(tenantId, sku, user.id, subsDocs)) && (await subscriptions.reserveSeats(tenantId, sku, 1))) {
+            got.push(sku);
+            continue;
           }
+          const s = subs.get(sku)!;
+          failure = {
+            code: ErrorCodes.countViolation,
+            message: `No ${catalog.product(sku)?.displayName ?? sku} license is free for this member (${s.totalLicenses} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${sku}/waitingList).`,
+          };
+          const membership = member.find((m) => m.groupId === g.id)!;
+          if (await waitingList.add({ tenantId, skuId: sku, userId: user.id, groupId: g.id, since: membership.joinedDateTime })) addedWaiting.add(sku);
+          waitingNow.add(sku);
+          break;
         }
         if (failure) await Promise.all(got.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
         else reserved.push(...got);
@@ -166,8 +175,14 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
     const before = effectiveLicenses(user.licenseAssignments);
     const after = effectiveLicenses(base);
     const release = before.map((l) => l.skuId).filter((s) => !after.some((a) => a.skuId === s));
+    const leftWaiting = async () => {
+      for (const sku of new Set([...waitingBefore, ...addedWaiting])) if (!waitingNow.has(sku)) await waitingList.remove(tenantId, sku, user.id);
+    };
     const same = JSON.stringify(normalise(user.licenseAssignments)) === JSON.stringify(normalise(base));
-    if (same) return user;
+    if (same) {
+      await leftWaiting();
+      return user;
+    }
     const changedEffective = JSON.stringify(before) !== JSON.stringify(after);
     const record: AuditDoc | undefined = changedEffective
       ? {
@@ -197,12 +212,58 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
       await Promise.all(reserved.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
       continue; // changed meanwhile: decide again on the fresh user
     }
+    await leftWaiting();
     await Promise.all(release.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
     if (record) await audit.write([record]);
     return written;
   }
   throw new ApiError(409, ErrorCodes.conflict, `User '${userId}' kept changing while their group licenses were processed; it will be retried.`);
 }
+
+/**
+ * Whether this member may take a free seat of the product now: yes when nobody waits; otherwise only a
+ * member among the first `available` of the waiting list (newcomers queue behind those already waiting).
+ * The subscription list used to see whether anyone waits may be SUBSCRIPTION_CACHE_TTL_MS old.
+ */
+async function mayTakeSeat(tenantId: string, skuId: string, userId: string, subsDocs: SubscriptionDoc[]): Promise<boolean> {
+  const cached = subsDocs.find((d) => d.skuId === skuId);
+  if (!(cached?.seat.waiting! > 0)) return true;
+  const [page, fresh] = await Promise.all([waitingList.list(tenantId, skuId, 50), subscriptions.get(tenantId, skuId)]);
+  const position = page.items.findIndex((w) => w.userId === userId);
+  if (!page.items.length) return true;
+  return position >= 0 && !!fresh && position < fresh.seat.limit - fresh.seat.consumed;
+}
+
+/** Gives free seats of a product to the members waiting for them, in the waiting list's order. */
+export async function serveWaitingList(tenantId: string, skuId: string): Promise<number> {
+  let served = 0;
+  for (let round = 0; round < 20; round++) {
+    const fresh = await subscriptions.get(tenantId, skuId);
+    const free = fresh ? fresh.seat.limit - fresh.seat.consumed : 0;
+    if (free <= 0) break;
+    const page = await waitingList.list(tenantId, skuId, Math.min(free, 100));
+    if (!page.items.length) break;
+    subscriptions.invalidate(tenantId); // the next decisions must see who waits
+    let progress = false;
+    for (const w of page.items) {
+      const u = await convergeUser(tenantId, w.userId).catch((e) => {
+        if (!(e instanceof ApiError)) throw e;
+        return undefined;
+      });
+      const stillWaiting = u?.licenseAssignments.some((a) => a.skuId === skuId && a.error === 'CountViolation');
+      if (u && !stillWaiting) await waitingList.remove(tenantId, skuId, u.id); // served, or no longer waiting at all
+      if (u?.skuIds.includes(skuId)) {
+        served++;
+        progress = true;
+      }
+    }
+    if (!progress) break;
+  }
+  return served;
+}
+
+// a seat freed (or bought) where members wait: queue the waiting list's turn
+seatEvents.onFreed = (tenantId, skuId) => sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId, skuId } satisfies GroupLicensingMessage);
 
 const normalise = (list: LicenseAssignment[]) =>
   [...list]
@@ -215,20 +276,21 @@ export async function processGroupLicensing(m: GroupLicensingMessage): Promise<v
     await convergeUser(m.tenantId, m.userId);
     return;
   }
+  if (m.kind === 'seats') {
+    await serveWaitingList(m.tenantId, m.skuId);
+    return;
+  }
   const g = await groups.get(m.tenantId, m.groupId);
   if (!g) return; // deleted meanwhile
   if (!m.continuation) await groups.setProcessingState(m.tenantId, g.id, 'ProcessingInProgress');
   const page = await memberships.ofGroup(m.tenantId, g.id, MEMBERS_PER_MESSAGE, m.continuation);
-  for (let i = 0; i < page.items.length; i += 10) {
-    await Promise.all(
-      page.items.slice(i, i + 10).map((member) =>
-        convergeUser(m.tenantId, member.userId).catch((e) => {
-          // one member's trouble must not stop the others: it is retried by the next reprocess/reconciliation
-          if (!(e instanceof ApiError)) throw e;
-          log.warn('group licensing: member not converged', { tenantId: m.tenantId, groupId: g.id, userId: member.userId, code: e.code });
-        }),
-      ),
-    );
+  // one member after the other, in join order: when seats run short, who gets one is deterministic
+  for (const member of page.items) {
+    await convergeUser(m.tenantId, member.userId).catch((e) => {
+      // one member's trouble must not stop the others: it is retried by the next reprocess/reconciliation
+      if (!(e instanceof ApiError)) throw e;
+      log.warn('group licensing: member not converged', { tenantId: m.tenantId, groupId: g.id, userId: member.userId, code: e.code });
+    });
   }
   if (page.continuationToken) await sendMessage(QUEUES.groupLicensing, { ...m, continuation: page.continuationToken } satisfies GroupLicensingMessage);
   else await groups.setProcessingState(m.tenantId, g.id, 'ProcessingComplete');

@@ -117,7 +117,7 @@ test('a member whose inherited product fails keeps the others; the error is on t
   expect(active).toHaveLength(1); // one seat only
   expect(counted).toHaveLength(1);
   expect(counted[0][0]).toMatchObject({ error: 'CountViolation', state: 'Error' });
-  expect(counted[0][0].errorMessage).toMatch(/Through group Mailbox people: No Exchange Online \(Plan 1\) license is left/);
+  expect(counted[0][0].errorMessage).toMatch(/Through group Mailbox people: No Exchange Online \(Plan 1\) license is free for this member.*waiting list/);
   const conflict = (await states(conflicted.id))[0];
   expect(conflict).toMatchObject({ state: 'Error', error: 'MutuallyExclusiveViolation' });
   expect(conflict.errorMessage).toMatch(/Exchange Online \(Plan 1\).*conflicts with Exchange Online \(Plan 2\)/);
@@ -129,8 +129,12 @@ test('a member whose inherited product fails keeps the others; the error is on t
   expect(inError.body.value.map((u: any) => u.id).sort()).toEqual([conflicted.id, waiting.id].sort());
   expect((await t.sku(SKU.EXO1)).consumedUnits).toBe(1);
 
-  // seats bought: reprocess the user, the error is gone
+  // seats bought: the waiting member gets one on their own (waiting list); a reprocess then changes nothing
+  const wl = (await call('GET', `/v1.0/subscribedSkus/${SKU.EXO1}/waitingList`, { token: t.tokens.reader })).body.value;
+  expect(wl.map((w: any) => w.userId)).toEqual([waiting.id]); // only the member without a seat waits
   await call('PATCH', `/v1.0/directory/subscriptions/${SKU.EXO1}`, { token: t.tokens.billing, body: { totalLicenses: 2 } });
+  await until(() => states(waiting.id), (s) => s[0].state === 'Active');
+
   const re = await call('POST', `/v1.0/users/${waiting.id}/reprocessLicenseAssignment`, { token: t.tokens.license });
   expect(re.status).toBe(200);
   expect(re.body.licenseAssignmentStates.find((s: any) => s.assignedByGroup === g.id)).toMatchObject({ state: 'Active', error: 'None' });
@@ -173,4 +177,52 @@ test('dependency and usage-location errors land on the member with Graph\'s erro
   expect(sway.body.error.code).toBe('autoAssignedServicePlan');
   // who may: a Global Reader may not
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.reader, body: addBody(SKU.E1) })).status).toBe(403);
+});
+
+test('waiting list: members without a seat wait in order (priority, then join time) and get one automatically when seats free up or are bought', async () => {
+  const org = await newTenant('Waiting org');
+  await org.buy(SKU.EXO1, 1);
+  const g = (await call('POST', '/v1.0/groups', { token: org.tokens.userAdmin, body: { displayName: 'Mail' } })).body;
+  const [a, b, c] = [await org.createUser({ displayName: 'A first' }), await org.createUser({ displayName: 'B second' }), await org.createUser({ displayName: 'C third' })];
+  for (const u of [a, b, c]) {
+    expect((await call('POST', `/v1.0/groups/${g.id}/members/$ref`, { token: org.tokens.userAdmin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` } })).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 5)); // distinct join times
+  }
+  expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: org.tokens.license, body: addBody(SKU.EXO1) })).status).toBe(202);
+  const done = async () => {
+    for (let i = 0; i < 100; i++) {
+      if ((await call('GET', `/v1.0/groups/${g.id}`, { token: org.tokens.reader })).body.licenseProcessingState.state === 'ProcessingComplete') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await done();
+  const holds = async (id: string) => (await call('GET', `/v1.0/users/${id}`, { token: org.tokens.reader })).body.assignedLicenses.length === 1;
+  expect(await holds(a.id)).toBe(true);
+  const list = async () => (await call('GET', `/v1.0/subscribedSkus/${SKU.EXO1}/waitingList`, { token: org.tokens.reader })).body.value;
+  expect((await list()).map((w: any) => [w.position, w.displayName])).toEqual([
+    [1, 'B second'],
+    [2, 'C third'],
+  ]);
+  const stateOfB = (await call('GET', `/v1.0/users/${b.id}`, { token: org.tokens.reader })).body.licenseAssignmentStates[0];
+  expect(stateOfB).toMatchObject({ state: 'Error', error: 'CountViolation' });
+  expect(stateOfB.errorMessage).toMatch(/waiting list/);
+
+  // the admin puts C first; then one seat is bought: C gets it, without anyone reprocessing
+  expect((await call('PATCH', `/v1.0/subscribedSkus/${SKU.EXO1}/waitingList/${c.id}`, { token: org.tokens.license, body: { priority: 10 } })).status).toBe(204);
+  expect((await list()).map((w: any) => w.displayName)).toEqual(['C third', 'B second']);
+  expect((await call('PATCH', `/v1.0/directory/subscriptions/${SKU.EXO1}`, { token: org.tokens.billing, body: { totalLicenses: 2 } })).status).toBe(200);
+  const until = async (f: () => Promise<boolean>) => {
+    for (let i = 0; i < 100 && !(await f()); i++) await new Promise((r) => setTimeout(r, 100));
+    return f();
+  };
+  expect(await until(() => holds(c.id))).toBe(true);
+  expect(await holds(b.id)).toBe(false);
+  expect((await list()).map((w: any) => w.displayName)).toEqual(['B second']);
+
+  // A leaves the group: the seat frees up and B, next in line, gets it
+  expect((await call('DELETE', `/v1.0/groups/${g.id}/members/${a.id}/$ref`, { token: org.tokens.userAdmin })).status).toBe(204);
+  expect(await until(() => holds(b.id))).toBe(true);
+  expect(await holds(a.id)).toBe(false);
+  expect(await list()).toEqual([]);
+  expect((await org.sku(SKU.EXO1)).consumedUnits).toBe(2);
 });
