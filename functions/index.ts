@@ -17,5 +17,6 @@ import './tenants';
 import './auditLogs';
 import './licenseJobs';
 import './groups';
+import './seatPlanner';
 import './openapi';
 import './health';

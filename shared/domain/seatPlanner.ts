@@ -1,0 +1,81 @@
+/**
+ * The seat-reduction planner (pure): before seats are removed, or when a subscription lapses, who would be
+ * over the line — the most recently assigned holders beyond the new number — and how long the 90-day
+ * over-assignment window still runs.
+ */
+import { isActive, LicenseAssignment } from './licensing';
+
+export const OVER_ASSIGNMENT_WINDOW_DAYS = 90;
+
+export interface Holder {
+  userId: string;
+  displayName: string;
+  userPrincipalName: string;
+  licenseAssignments: LicenseAssignment[];
+}
+
+export interface PlannedHolder {
+  userId: string;
+  displayName: string;
+  userPrincipalName: string;
+  /** When the user first got the product (the earliest active path). */
+  assignedDateTime: string;
+  /** The user also holds it through these groups: removing the direct license does not free the seat. */
+  inheritedFrom: string[];
+  hasDirectAssignment: boolean;
+}
+
+export function planReduction(skuId: string, holders: Holder[], newTotal: number, now: Date, overAssignedSince?: string | null) {
+  const planned: PlannedHolder[] = holders
+    .map((h) => {
+      const paths = h.licenseAssignments.filter((a) => a.skuId === skuId && isActive(a));
+      return {
+        userId: h.userId,
+        displayName: h.displayName,
+        userPrincipalName: h.userPrincipalName,
+        assignedDateTime: paths.map((p) => p.assignedDateTime).sort()[0] ?? '',
+        inheritedFrom: paths.filter((p) => p.assignedByGroup).map((p) => p.assignedByGroup!),
+        hasDirectAssignment: paths.some((p) => p.assignedByGroup === null),
+      };
+    })
+    .filter((h) => h.assignedDateTime)
+    // first come, first kept: the most recently assigned are over the line (ties by id, deterministic)
+    .sort((a, b) => a.assignedDateTime.localeCompare(b.assignedDateTime) || a.userId.localeCompare(b.userId));
+  const overBy = Math.max(0, planned.length - newTotal);
+  const since = overAssignedSince ? new Date(overAssignedSince) : overBy > 0 ? now : undefined;
+  const daysLeft = since ? Math.max(0, OVER_ASSIGNMENT_WINDOW_DAYS - Math.floor((now.getTime() - since.getTime()) / 86_400_000)) : null;
+  return {
+    assigned: planned.length,
+    newTotal,
+    overBy,
+    windowDays: OVER_ASSIGNMENT_WINDOW_DAYS,
+    daysLeft,
+    usersOverTheLine: planned.slice(newTotal),
+  };
+}
+
+/** Whether removing the direct licenses of these users brings the holders down to the new total. */
+export function checkReduction(plan: ReturnType<typeof planReduction>, allHolders: PlannedHolder[], unassign: string[]) {
+  const problems: { code: string; message: string; target: string }[] = [];
+  const byId = new Map(allHolders.map((h) => [h.userId, h]));
+  let freed = 0;
+  unassign.forEach((id, i) => {
+    const h = byId.get(id.toLowerCase());
+    if (!h) problems.push({ code: 'licenseNotAssigned', message: `User ${id} does not hold this product.`, target: `unassignUserIds[${i}]` });
+    else if (h.inheritedFrom.length)
+      problems.push({
+        code: 'licenseInheritedFromGroup',
+        message: `${h.displayName} (${h.userPrincipalName}) also gets this product through group(s) ${h.inheritedFrom.join(', ')}: removing the direct license frees no seat. Remove the user from those groups, or pick someone else.`,
+        target: `unassignUserIds[${i}]`,
+      });
+    else freed++;
+  });
+  const short = plan.assigned - freed - plan.newTotal;
+  if (!problems.length && short > 0)
+    problems.push({
+      code: 'quantityBelowAssigned',
+      message: `After removing these ${freed} license(s), ${plan.assigned - freed} would still be assigned, more than the ${plan.newTotal} you keep. Pick ${short} more user(s); GET .../reductionPlan lists who is over the line.`,
+      target: 'unassignUserIds',
+    });
+  return problems;
+}
