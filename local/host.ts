@@ -199,6 +199,51 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       },
     });
 
+  /**
+   * The Functions host's admin call for non-HTTP functions, `POST /admin/functions/{name}` with
+   * `{"input": ...}`: answers 202 at once and runs the function in the background, as the host does (there
+   * with the master key; locally, like Core Tools, without). A timer function gets a timer object (not past
+   * due), a queue function the input as its message (JSON parsed when it is JSON). Unknown name: 404; an
+   * HTTP function: 400 (call its route).
+   */
+  async function runNow(name: string, req: IncomingMessage, res: ServerResponse) {
+    const reg = registrations.find((r) => r.name.toLowerCase() === name.toLowerCase());
+    if (!reg) {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let input: unknown;
+    try {
+      const text = Buffer.concat(chunks).toString('utf8');
+      input = text.trim() ? (JSON.parse(text) as { input?: unknown }).input : undefined;
+    } catch {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'the body must be JSON: {"input": ...}' }));
+      return;
+    }
+    const type = reg.trigger.type.toLowerCase();
+    if (type === 'httptrigger') {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `${reg.name} is an HTTP function: call its route` }));
+      return;
+    }
+    let trigger: unknown = input;
+    if (type === 'timertrigger') {
+      const now = new Date().toISOString();
+      trigger = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: now, next: now, lastUpdated: now } };
+    } else if (typeof input === 'string') {
+      try {
+        trigger = JSON.parse(input);
+      } catch {
+        trigger = input;
+      }
+    }
+    res.writeHead(202).end();
+    Promise.resolve()
+      .then(() => reg.handler(trigger, context(reg)))
+      .catch((e) => console.error(`[${reg.name}] admin run failed:`, (e as Error)?.message ?? e));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const extra = options.extraRoutes?.[url.pathname];
@@ -208,6 +253,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     if (url.pathname === '/admin/host/status') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ state: 'Running', functions: registrations.map((r) => r.name) }));
+      return;
+    }
+    const adminRun = /^\/admin\/functions\/([^/]+)\/?$/i.exec(url.pathname);
+    if (adminRun && req.method === 'POST') {
+      await runNow(decodeURIComponent(adminRun[1]), req, res);
       return;
     }
     const path = url.pathname.replace(/\/+$/, '');

@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 /**
@@ -20,9 +21,33 @@ export const settingsSchema = z.object({
   THROTTLE_TENANT_BURST: z.coerce.number().int().positive().default(500),
   /** Bulk jobs a tenant may have queued or running at once (429 for one more). */
   MAX_ACTIVE_JOBS_PER_TENANT: z.coerce.number().int().positive().default(5),
+  /** Local development and tests only: lets alert webhooks point at http://localhost (Azure: https only). */
+  ALERTS_ALLOW_HTTP_LOCALHOST: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Telemetry to Application Insights (OpenTelemetry) when set; nothing is sent when empty. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+  /** When the license reconciliation runs (timer '%RECONCILIATION_SCHEDULE%'): NCRONTAB, six fields, seconds first, UTC. */
+  RECONCILIATION_SCHEDULE: z
+    .string()
+    .trim()
+    .default('0 0 2 * * *')
+    .refine(isSixFieldCron, { message: "RECONCILIATION_SCHEDULE must be an NCRONTAB expression with six fields, seconds first, e.g. '0 0 2 * * *' (02:00 UTC daily)" }),
+  /**
+   * The reconciliation lowers a seat counter only after it has not moved for this long: longer than any
+   * request can hold a reserved seat before its user write lands (see shared/usecases/reconciliation.ts).
+   */
+  RECONCILIATION_SEAT_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
 });
+
+/** Six whitespace-separated fields that croner (the local host's scheduler) can parse. */
+function isSixFieldCron(expression: string): boolean {
+  if (expression.split(/\s+/).length !== 6) return false;
+  try {
+    new Cron(expression, { paused: true, timezone: 'UTC' }).stop();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Settings = z.infer<typeof settingsSchema>;
 

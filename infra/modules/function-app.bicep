@@ -109,9 +109,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     THROTTLE_TENANT_REQUESTS_PER_SECOND: '50'
     THROTTLE_TENANT_BURST: '500'
     MAX_ACTIVE_JOBS_PER_TENANT: '5'
+    ALERTS_ALLOW_HTTP_LOCALHOST: 'false' // webhooks must be https:// in Azure
 
     // For the scheduled seat reconciliation (a later timer function: schedule '%RECONCILIATION_SCHEDULE%').
     RECONCILIATION_SCHEDULE: reconciliationSchedule
+    // the reconciliation lowers a seat counter only after it has been still this long (seconds)
+    RECONCILIATION_SEAT_GRACE_SECONDS: '900'
   }
 }
 

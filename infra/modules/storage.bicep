@@ -57,7 +57,7 @@ resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-01-0
   name: 'default'
 }
 
-// Bulk license jobs and group-based licensing. A message that fails host.json's maxDequeueCount times moves to
+// Bulk license jobs, group-based licensing and alert deliveries. A message that fails host.json's maxDequeueCount times moves to
 // `<queue>-poison`; the host would create that queue on demand, it is declared here so it exists
 // (and can be monitored) from the start. test/unit/infra.test.ts checks that every queue has its twin.
 resource licenseJobsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
@@ -78,6 +78,16 @@ resource groupLicensingQueue 'Microsoft.Storage/storageAccounts/queueServices/qu
 resource groupLicensingPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
   parent: queueService
   name: 'group-licensing-poison'
+}
+
+resource alertDeliveriesQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: 'alert-deliveries'
+}
+
+resource alertDeliveriesPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: 'alert-deliveries-poison'
 }
 
 resource appBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {

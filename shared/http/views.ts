@@ -58,6 +58,7 @@ export function companySubscriptionView(doc: SubscriptionDoc): Strict<Omit<Graph
     ownerId: doc.ownerId,
     createdDateTime: doc.createdDateTime,
     takenOverDateTime: doc.takenOverDateTime,
+    nextLifecycleDateTime: doc.nextLifecycleDateTime ?? null,
   };
 }
 

@@ -238,6 +238,56 @@ export const updateSubscriptionBody = z
     path: ['totalLicenses'],
   });
 
+export const reductionPlanQuery = z.strictObject({ totalLicenses: z.coerce.number().int().min(0).max(1_000_000).optional() });
+export const reduceSeatsBody = z.strictObject({
+  totalLicenses: z.number().int().min(0).max(1_000_000),
+  /** Whose licenses go first (at most 20 at a time; for more, a bulk job with mode remove). */
+  unassignUserIds: z.array(guid).max(MAX_USERS_PER_ASSIGN, { error: `at most ${MAX_USERS_PER_ASSIGN} users at a time; for more use a bulk license job (mode remove)` }).default([]),
+});
+const plannedHolder = z.object({
+  userId: z.string(),
+  displayName: z.string(),
+  userPrincipalName: z.string(),
+  assignedDateTime: z.string(),
+  inheritedFrom: z.array(z.string()),
+  hasDirectAssignment: z.boolean(),
+});
+export const reductionPlan = z.object({
+  subscriptionId: z.string(),
+  skuId: z.string(),
+  skuPartNumber: z.string(),
+  status: z.string(),
+  currentTotal: z.number(),
+  nextLifecycleDateTime: z.string().nullable(),
+  assigned: z.number(),
+  newTotal: z.number(),
+  overBy: z.number(),
+  windowDays: z.number(),
+  daysLeft: z.number().nullable(),
+  usersOverTheLine: z.array(plannedHolder),
+});
+
+export const createWebhookBody = z.strictObject({
+  url: z.url({ error: 'must be an https:// URL' }).max(2000),
+  events: z.array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment'])).min(1).max(3),
+  /** lowSeats: per skuId, alert when available seats fall to this number. */
+  lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
+});
+export const webhook = z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), lowSeatThresholds: z.record(z.string(), z.number()), createdDateTime: z.string() });
+export const webhookCreated = webhook.extend({ secret: z.string().describe('HMAC-SHA256 key of the x-license-alert-signature header; shown only now') });
+export const alertDelivery = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  event: z.string(),
+  status: z.enum(['pending', 'retrying', 'delivered', 'failed']),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+  createdDateTime: z.string(),
+  lastAttemptDateTime: z.string().nullable(),
+  payload: z.unknown(),
+});
+export const alertDeliveryMessage = z.strictObject({ tenantId: guid, deliveryId: guid });
+
 export const createTenantBody = z.strictObject({
   id: guid.optional(),
   displayName: z.string().trim().min(1).max(256),
@@ -374,4 +424,101 @@ export const errorResponse = z.object({
     details: z.array(z.object({ code: z.string(), message: z.string(), target: z.string().optional() })).optional(),
     innerError: z.object({ 'request-id': z.string(), date: z.string() }),
   }),
+});
+
+// ---------- scheduled license reconciliation ----------
+export const reconciliationParam = z.strictObject({ id: guid });
+const reclaimPolicy = z.object({
+  enabled: z.boolean(),
+  disabledForDays: z.number().describe('reclaim from accounts disabled for more than this many days'),
+  dryRun: z.boolean().describe('report the candidates only (the default)'),
+});
+export const reconciliationPolicy = z.object({
+  reclaimDisabledAccounts: reclaimPolicy,
+  lastModifiedDateTime: z.string().nullable(),
+  lastModifiedBy: z.object({ id: z.string(), displayName: z.string() }).nullable(),
+});
+export const updateReconciliationPolicyBody = z.strictObject({
+  reclaimDisabledAccounts: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      disabledForDays: z.number().int().min(1).max(3650).optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .refine((p) => Object.keys(p).length > 0, { error: 'give at least one of enabled, disabledForDays, dryRun' }),
+});
+const seatHold = z.object({ key: z.string(), jobId: z.string(), seats: z.number(), reason: z.string().optional() });
+const holderOverTheLine = z.object({ userId: z.string(), userPrincipalName: z.string(), displayName: z.string(), assignedDateTime: z.string() });
+export const reconciliationReport = z.object({
+  id: z.string(),
+  trigger: z.enum(['timer', 'onDemand']),
+  requestedBy: z.object({ id: z.string(), displayName: z.string() }).nullable(),
+  status: z.enum(['completed', 'completedWithErrors', 'skipped']),
+  startedDateTime: z.string(),
+  completedDateTime: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  summary: z.record(z.string(), z.number()),
+  seats: z
+    .array(
+      z.object({
+        skuId: z.string(),
+        skuPartNumber: z.string(),
+        capabilityStatus: z.string(),
+        consumedBefore: z.number(),
+        consumedAfter: z.number(),
+        holders: z.number(),
+        pendingReleases: z.number(),
+        action: z.enum(['none', 'repaired', 'deferred']),
+        reason: z.enum(['jobRunning', 'recentSeatActivity', 'unreadableUsers', 'busy']).optional(),
+        message: z.string().optional(),
+        staleHoldsRemoved: z.array(seatHold),
+        liveHolds: z.array(seatHold),
+      }),
+    )
+    .describe('per product: the seat counter before and after, the holders counted, stale bulk-job holds removed'),
+  lifecycle: z.array(
+    z.object({ subscriptionId: z.string(), skuId: z.string(), skuPartNumber: z.string(), from: capabilityStatus, to: capabilityStatus, dueDateTime: z.string(), nextLifecycleDateTime: z.string().nullable() }),
+  ),
+  deletedProducts: z
+    .array(z.object({ skuId: z.string(), skuPartNumber: z.string(), usersChanged: z.number(), seatsReleased: z.number(), users: z.array(z.string()), failed: z.array(z.object({ userId: z.string(), message: z.string() })) }))
+    .describe("deleted subscriptions: the product removed from its users, seats released"),
+  overAssignments: z
+    .array(
+      z.object({
+        skuId: z.string(),
+        skuPartNumber: z.string(),
+        capabilityStatus: z.string(),
+        enabledUnits: z.number(),
+        holders: z.number(),
+        over: z.number(),
+        users: z.array(holderOverTheLine).describe('the most recently assigned holders beyond the enabled units, newest first'),
+        overAssignedSince: z.string().nullable(),
+        windowEndsDateTime: z.string().nullable(),
+        daysLeft: z.number().nullable(),
+      }),
+    )
+    .describe('flagged, never unassigned: the admin has 90 days to bring it back'),
+  overAssignmentsResolved: z.array(z.object({ skuId: z.string(), skuPartNumber: z.string(), overAssignedSince: z.string() })),
+  auditRecords: z.object({ checkedSince: z.string().nullable(), checked: z.number(), recreated: z.number(), recreatedIds: z.array(z.string()) }),
+  reclaim: z.object({
+    policy: reclaimPolicy,
+    candidates: z.number(),
+    users: z.array(
+      z.object({
+        userId: z.string(),
+        userPrincipalName: z.string(),
+        displayName: z.string(),
+        disabledDateTime: z.string(),
+        disabledDays: z.number(),
+        reclaim: z.array(z.string()),
+        inherited: z.array(z.string()),
+        kept: z.array(z.string()),
+      }),
+    ),
+    actions: z.array(z.object({ userId: z.string(), status: z.enum(['reclaimed', 'skipped', 'failed']), removed: z.array(z.string()), message: z.string().optional() })),
+    disableDatesRecorded: z.number(),
+  }),
+  steps: z.record(z.string(), z.unknown()).describe('results of further steps (group licensing), by name'),
+  unreadableUsers: z.array(z.string()),
+  errors: z.array(z.object({ step: z.string(), message: z.string() })),
 });

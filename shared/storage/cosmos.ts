@@ -100,3 +100,38 @@ export async function ensureDatabase(): Promise<void> {
     await database.containers.createIfNotExists({ id, partitionKey: { paths: [PARTITION_KEY_PATH] }, ...(id === CONTAINERS.jobs ? { defaultTtl: -1 } : {}) });
   }
 }
+
+/** Creates a document unless one with its id exists: true if created (a claim, a membership, a marker). */
+export async function createIfAbsent<T extends { id: string; tenantId: string }>(which: keyof typeof CONTAINERS, doc: T): Promise<boolean> {
+  try {
+    await tracked(() => container(which).items.create(doc));
+    return true;
+  } catch (e) {
+    if (isCosmosError(e, 409)) return false;
+    throw e;
+  }
+}
+
+/** Deletes a document if it is there: true if it was. */
+export async function deleteIfPresent(which: keyof typeof CONTAINERS, id: string, tenantId: string): Promise<boolean> {
+  try {
+    await tracked(() => container(which).item(id, tenantId).delete());
+    return true;
+  } catch (e) {
+    if (isCosmosError(e, 404)) return false;
+    throw e;
+  }
+}
+
+/** Replaces a document if it still has that etag: the written document, or undefined when it changed meanwhile. */
+export async function replaceIfMatch<T extends { id: string; tenantId: string; _etag?: string }>(which: keyof typeof CONTAINERS, doc: T, etag: string): Promise<T | undefined> {
+  const { _etag, ...body } = doc;
+  void _etag;
+  try {
+    const res = await tracked(() => container(which).item(doc.id, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }));
+    return res.resource as unknown as T;
+  } catch (e) {
+    if (isCosmosError(e, 412)) return undefined;
+    throw e;
+  }
+}

@@ -3,7 +3,7 @@
  * its own small document (`member-{groupId}-{userId}`), so groups of any size page and change one member
  * at a time, and a user's groups are one query.
  */
-import { container, isCosmosError, tracked } from './cosmos';
+import { container, createIfAbsent, deleteIfPresent, isCosmosError, replaceIfMatch, tracked } from './cosmos';
 import { Page, queryPage, subscriptions, UserDoc } from './repository';
 
 export interface GroupDoc {
@@ -43,27 +43,14 @@ export const groups = {
   },
 
   /** Replaces the group if it still has that etag; undefined when it changed meanwhile. */
-  async replaceIfMatch(doc: GroupDoc, etag: string): Promise<GroupDoc | undefined> {
-    try {
-      const { _etag, ...body } = doc;
-      void _etag;
-      return (await tracked(() => c().item(doc.id, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }))).resource as unknown as GroupDoc;
-    } catch (e) {
-      if (isCosmosError(e, 412)) return undefined;
-      throw e;
-    }
-  },
+  replaceIfMatch: (doc: GroupDoc, etag: string) => replaceIfMatch('directory', doc, etag),
 
   async setProcessingState(tenantId: string, id: string, state: GroupDoc['licenseProcessingState']['state']): Promise<void> {
     await tracked(() => c().item(id, tenantId).patch([{ op: 'set', path: '/licenseProcessingState/state', value: state }]));
   },
 
   async remove(tenantId: string, id: string): Promise<void> {
-    try {
-      await tracked(() => c().item(id, tenantId).delete());
-    } catch (e) {
-      if (!isCosmosError(e, 404)) throw e;
-    }
+    await deleteIfPresent('directory', id, tenantId);
   },
 
   list(tenantId: string, top: number, token?: string, prefix?: string): Promise<Page<GroupDoc>> {
@@ -85,27 +72,11 @@ export const groups = {
 
 export const memberships = {
   /** Adds a member; false if already one. */
-  async add(tenantId: string, groupId: string, userId: string): Promise<boolean> {
-    const doc: MembershipDoc = { id: membershipId(groupId, userId), tenantId, type: 'groupMember', groupId, userId, joinedDateTime: new Date().toISOString() };
-    try {
-      await tracked(() => c().items.create(doc));
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 409)) return false;
-      throw e;
-    }
-  },
+  add: (tenantId: string, groupId: string, userId: string): Promise<boolean> =>
+    createIfAbsent('directory', { id: membershipId(groupId, userId), tenantId, type: 'groupMember', groupId, userId, joinedDateTime: new Date().toISOString() } satisfies MembershipDoc),
 
   /** Removes a member; false if not one. */
-  async remove(tenantId: string, groupId: string, userId: string): Promise<boolean> {
-    try {
-      await tracked(() => c().item(membershipId(groupId, userId), tenantId).delete());
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 404)) return false;
-      throw e;
-    }
-  },
+  remove: (tenantId: string, groupId: string, userId: string): Promise<boolean> => deleteIfPresent('directory', membershipId(groupId, userId), tenantId),
 
   ofGroup(tenantId: string, groupId: string, top: number, token?: string): Promise<Page<MembershipDoc>> {
     return queryPage<MembershipDoc>(
@@ -131,6 +102,28 @@ export const memberships = {
         token,
       );
       out.push(...page.items);
+      token = page.continuationToken;
+    } while (token);
+    return out;
+  },
+
+  /** Users carrying paths of a group they are no longer a member of (a convergence message was lost). */
+  async formerMembersWithPaths(tenantId: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await queryPage<{ id: string; groupPaths: string[] }>(
+        'directory',
+        tenantId,
+        `SELECT c.id, c.groupPaths FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_LENGTH(c.groupPaths) > 0`,
+        [],
+        500,
+        token,
+      );
+      for (const u of page.items) {
+        const member = await Promise.all(u.groupPaths.map((g) => tracked(() => c().item(membershipId(g, u.id), tenantId).read()).then((r) => !!r.resource)));
+        if (member.some((m) => !m)) out.push(u.id);
+      }
       token = page.continuationToken;
     } while (token);
     return out;
@@ -175,25 +168,15 @@ const waitingOrder = (priority: number, since: string, userId: string) => `${Str
  */
 export const waitingList = {
   async add(doc: Omit<WaitingDoc, 'id' | 'type' | 'priority' | 'sortKey'>): Promise<boolean> {
-    try {
-      await tracked(() => c().items.create({ ...doc, id: waitingId(doc.skuId, doc.userId), type: 'waitingSeat', priority: 0, sortKey: waitingOrder(0, doc.since, doc.userId) }));
-    } catch (e) {
-      if (isCosmosError(e, 409)) return false;
-      throw e;
-    }
-    await subscriptionsWaiting(doc.tenantId, doc.skuId, +1);
-    return true;
+    const created = await createIfAbsent('directory', { ...doc, id: waitingId(doc.skuId, doc.userId), type: 'waitingSeat', priority: 0, sortKey: waitingOrder(0, doc.since, doc.userId) } satisfies WaitingDoc);
+    if (created) await subscriptionsWaiting(doc.tenantId, doc.skuId, +1);
+    return created;
   },
 
   async remove(tenantId: string, skuId: string, userId: string): Promise<boolean> {
-    try {
-      await tracked(() => c().item(waitingId(skuId, userId), tenantId).delete());
-    } catch (e) {
-      if (isCosmosError(e, 404)) return false;
-      throw e;
-    }
-    await subscriptionsWaiting(tenantId, skuId, -1);
-    return true;
+    const removed = await deleteIfPresent('directory', waitingId(skuId, userId), tenantId);
+    if (removed) await subscriptionsWaiting(tenantId, skuId, -1);
+    return removed;
   },
 
   async setPriority(tenantId: string, skuId: string, userId: string, priority: number): Promise<WaitingDoc | undefined> {

@@ -12,6 +12,8 @@ export const QUEUES = {
   licenseJobs: 'license-jobs',
   /** Group-based licensing: a group's members to converge, or one member. */
   groupLicensing: 'group-licensing',
+  /** Alert webhook deliveries. */
+  alertDeliveries: 'alert-deliveries',
 } as const;
 
 let service: QueueServiceClient | undefined;
@@ -36,8 +38,9 @@ export function queue(name: string): QueueClient {
   return c;
 }
 
-export async function sendMessage(name: string, message: unknown): Promise<void> {
-  await queue(name).sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+/** Sends a message; `delaySeconds` keeps it invisible that long (a retry later). */
+export async function sendMessage(name: string, message: unknown, delaySeconds?: number): Promise<void> {
+  await queue(name).sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'), delaySeconds ? { visibilityTimeout: delaySeconds } : undefined);
 }
 
 /** Creates the queues and their -poison twins (local emulator and tests; in Azure infra/ does this). */

@@ -14,7 +14,7 @@ import { SqlParameter } from '@azure/cosmos';
 import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
 import { CapabilityStatus, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
-import { container, CONTAINERS, isCosmosError, tracked } from './cosmos';
+import { container, CONTAINERS, isCosmosError, replaceIfMatch, tracked } from './cosmos';
 
 export interface TenantDoc {
   id: string;
@@ -51,6 +51,8 @@ export interface UserDoc {
   appliedJobs?: string[];
   /** Groups whose licenses are in error for this user (for the group's membersWithLicenseErrors). */
   groupsInError?: string[];
+  /** Groups this user has license paths from (the reconciliation finds former members by it). */
+  groupPaths?: string[];
   _etag?: string;
 }
 
@@ -211,19 +213,7 @@ export const users = {
   },
 
   /** Replaces a user if it still has the given etag; undefined when someone changed it meanwhile. */
-  async replaceIfMatch(doc: UserDoc, etag: string): Promise<UserDoc | undefined> {
-    try {
-      const { _etag, ...body } = doc;
-      void _etag;
-      const res = await tracked(() =>
-        container('directory').item(doc.id, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }),
-      );
-      return res.resource as unknown as UserDoc;
-    } catch (e) {
-      if (isCosmosError(e, 412)) return undefined;
-      throw e;
-    }
-  },
+  replaceIfMatch: (doc: UserDoc, etag: string) => replaceIfMatch('directory', doc, etag),
 
   list(tenantId: string, top: number, token?: string, prefix?: string): Promise<Page<UserDoc>> {
     const where = prefix ? ' AND (STARTSWITH(c.search.displayName, @p) OR STARTSWITH(c.search.userPrincipalName, @p))' : '';
@@ -314,11 +304,12 @@ export const subscriptions = {
   async reserveSeats(tenantId: string, skuId: string, n: number): Promise<boolean> {
     if (n <= 0) return true;
     try {
-      await tracked(() =>
+      const res = await tracked(() =>
         container('directory')
           .item(subscriptionId(tenantId, skuId), tenantId)
           .patch({ condition: `from c where c.seat.consumed + ${n} <= c.seat.limit`, operations: [{ op: 'incr', path: '/seat/consumed', value: n }] }),
       );
+      await seatsTaken(res.resource as unknown as SubscriptionDoc | undefined, n);
       return true;
     } catch (e) {
       if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
@@ -333,11 +324,12 @@ export const subscriptions = {
   async createHold(tenantId: string, skuId: string, key: string, n: number): Promise<boolean> {
     const condition = `from c where not is_defined(c.seat.holds["${key}"])${n > 0 ? ` and c.seat.consumed + ${n} <= c.seat.limit` : ''}`;
     try {
-      await tracked(() =>
+      const res = await tracked(() =>
         container('directory')
           .item(subscriptionId(tenantId, skuId), tenantId)
           .patch({ condition, operations: [{ op: 'incr', path: '/seat/consumed', value: n }, { op: 'set', path: `/seat/holds/${key}`, value: n }] }),
       );
+      await seatsTaken(res.resource as unknown as SubscriptionDoc | undefined, n);
       return true;
     } catch (e) {
       if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
@@ -415,7 +407,16 @@ export const subscriptions = {
  * Seats became available on a subscription that has members waiting (seats released, or bought): the
  * group-licensing module registers what to do (queue the waiting list). Never fails the caller's change.
  */
-export const seatEvents: { onFreed?: (tenantId: string, skuId: string) => Promise<void> } = {};
+export const seatEvents: {
+  onFreed?: (tenantId: string, skuId: string) => Promise<void>;
+  /** Seats were taken: n of them, `doc` as written (the alerts module watches for low seats). */
+  onTaken?: (doc: SubscriptionDoc, n: number) => Promise<void>;
+} = {};
+
+async function seatsTaken(doc: SubscriptionDoc | undefined, n: number): Promise<void> {
+  if (!doc || !seatEvents.onTaken) return;
+  await seatEvents.onTaken(doc, n).catch(() => undefined); // an alert must never fail an assignment
+}
 
 async function seatsFreed(doc: SubscriptionDoc | undefined): Promise<void> {
   if (!doc || !(doc.seat.waiting! > 0) || doc.seat.consumed >= doc.seat.limit || !seatEvents.onFreed) return;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { catalog } from '../domain/catalog';
 import { seatLimit } from '../domain/licensing';
 import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions';
+import { firstLifecycleDate } from '../domain/reconciliation';
 import { ApiError, badRequest, ErrorCodes, notFound, ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
 import { SubscriptionDoc, subscriptionId, subscriptions, TenantDoc, tenants, UserDoc, users } from '../storage/repository';
@@ -47,6 +48,7 @@ export async function createUser(tenantId: string, body: z.infer<typeof c.create
     mail: body.mail ?? null,
     usageLocation: body.usageLocation ?? null,
     accountEnabled: body.accountEnabled,
+    ...(body.accountEnabled ? {} : { disabledDateTime: new Date().toISOString() }),
     userType: body.userType,
     department: body.department ?? null,
     jobTitle: body.jobTitle ?? null,
@@ -75,6 +77,9 @@ export async function updateUser(tenantId: string, id: string, body: z.infer<typ
     const next: UserDoc = { ...doc };
     for (const [k, v] of Object.entries(body)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
     next.search = searchFields(next);
+    // when an account is switched off, for the reconciliation's reclaim policy (disabled for more than N days)
+    if (body.accountEnabled === false && doc.accountEnabled !== false) next.disabledDateTime = new Date().toISOString();
+    if (body.accountEnabled === true && doc.accountEnabled === false) next.disabledDateTime = null;
     const written = await users.replaceIfMatch(next, doc._etag!);
     if (written) return written;
     if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`);
@@ -111,6 +116,8 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     ownerId: owner?.id ?? null,
     createdDateTime: now,
     takenOverDateTime: null,
+    // the end of the first term: the reconciliation moves the subscription on from this date (the commerce side may set another)
+    nextLifecycleDateTime: firstLifecycleDate(now),
     // a self-service buyer holds one seat of their purchase from the start
     seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0, holds: {} },
   };
@@ -148,6 +155,7 @@ export async function updateSubscription(tenantId: string, id: string, body: z.i
     const updated = await subscriptions.update(doc, {
       ...(body.totalLicenses !== undefined ? { totalLicenses: body.totalLicenses } : {}),
       ...(body.status !== undefined ? { capabilityStatus: body.status } : {}),
+      ...(body.nextLifecycleDateTime !== undefined ? { nextLifecycleDateTime: body.nextLifecycleDateTime } : {}),
     });
     if (updated) return updated;
     // the seat count or the subscription moved meanwhile: decide again on fresh numbers

@@ -19,6 +19,8 @@ import { sendMessage, QUEUES } from '../storage/queues';
 import { audit, AuditDoc, seatEvents, SubscriptionDoc, subscriptions, tenants, UserDoc, users } from '../storage/repository';
 import { forRules } from './licenseChanges';
 import { log } from '../log';
+import { emit } from './alerts';
+import { registerReconciliationStep } from './reconciliation';
 
 export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
 const MEMBERS_PER_MESSAGE = 200;
@@ -205,6 +207,7 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
       licenseAssignments: base,
       skuIds: after.map((l) => l.skuId),
       groupsInError: failedGroups,
+      groupPaths: [...new Set(base.filter((a) => a.assignedByGroup).map((a) => a.assignedByGroup!))],
       ...(record ? { lastLicenseChange: record } : {}),
     };
     const written = await users.replaceIfMatch(next, user._etag!);
@@ -215,6 +218,13 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
     await leftWaiting();
     await Promise.all(release.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
     if (record) await audit.write([record]);
+    // alerts: groups whose licenses newly failed for this member
+    for (const groupId of failedGroups.filter((id) => !(user.groupsInError ?? []).includes(id))) {
+      const path = base.find((a) => a.assignedByGroup === groupId && a.state === 'Error')!;
+      await emit(tenantId, 'groupLicensingFailure', { groupId, userId: user.id, userPrincipalName: user.userPrincipalName, skuId: path.skuId, error: path.error, message: path.errorMessage }).catch(
+        (e) => log.warn('alert not recorded', { tenantId, error: String(e) }),
+      );
+    }
     return written;
   }
   throw new ApiError(409, ErrorCodes.conflict, `User '${userId}' kept changing while their group licenses were processed; it will be retried.`);
@@ -295,3 +305,33 @@ export async function processGroupLicensing(m: GroupLicensingMessage): Promise<v
   if (page.continuationToken) await sendMessage(QUEUES.groupLicensing, { ...m, continuation: page.continuationToken } satisfies GroupLicensingMessage);
   else await groups.setProcessingState(m.tenantId, g.id, 'ProcessingComplete');
 }
+
+// ---------------- the scheduled reconciliation's group step ----------------
+
+/**
+ * Every run: each licensed group's members are converged again (members who joined, members whose error's
+ * cause is gone: seats freed or bought, a conflict removed), users still carrying paths of a group they left
+ * are converged (a lost message), and waiting lists with free seats are served. The work goes to the
+ * group-licensing queue, so the run stays short.
+ */
+registerReconciliationStep('groupLicensing', async (tenant, _report, context) => {
+  let groupsQueued = 0;
+  let formerMembersQueued = 0;
+  let token: string | undefined;
+  do {
+    const page = await groups.withLicenses(tenant.id, 100, token);
+    for (const g of page.items) {
+      await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId: tenant.id, groupId: g.id } satisfies GroupLicensingMessage);
+      groupsQueued++;
+    }
+    token = page.continuationToken;
+    await context.keepAlive();
+  } while (token);
+  for (const userId of await memberships.formerMembersWithPaths(tenant.id)) {
+    await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId: tenant.id, userId } satisfies GroupLicensingMessage);
+    formerMembersQueued++;
+  }
+  const waitingLists = (await subscriptions.list(tenant.id)).filter((d) => d.seat.waiting! > 0 && d.seat.consumed < d.seat.limit);
+  for (const d of waitingLists) await sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId: tenant.id, skuId: d.skuId } satisfies GroupLicensingMessage);
+  return { groupsQueued, formerMembersQueued, waitingListsServed: waitingLists.map((d) => d.skuId) };
+});

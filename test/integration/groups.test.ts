@@ -226,3 +226,31 @@ test('waiting list: members without a seat wait in order (priority, then join ti
   expect(await list()).toEqual([]);
   expect((await org.sku(SKU.EXO1)).consumedUnits).toBe(2);
 });
+
+test('the reconciliation converges former members whose leave was lost, and members whose error cause is gone', async () => {
+  const org = await newTenant('Group reconcile org');
+  await org.buy(SKU.E1, 5);
+  const g = (await call('POST', '/v1.0/groups', { token: org.tokens.userAdmin, body: { displayName: 'Recon' } })).body;
+  const [a, b] = [await org.createUser({ displayName: 'Stays' }), await org.createUser({ displayName: 'Leaves unseen' })];
+  for (const u of [a, b]) await call('POST', `/v1.0/groups/${g.id}/members/$ref`, { token: org.tokens.userAdmin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` } });
+  await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: org.tokens.license, body: addBody(SKU.E1) });
+  const holds = async (id: string) => (await call('GET', `/v1.0/users/${id}`, { token: org.tokens.reader })).body.assignedLicenses.length === 1;
+  const until = async (f: () => Promise<boolean>) => {
+    for (let i = 0; i < 150 && !(await f()); i++) await new Promise((r) => setTimeout(r, 100));
+    return f();
+  };
+  expect(await until(() => holds(b.id))).toBe(true);
+  // b's membership disappears without its convergence message (as if the message was lost)
+  const { CosmosClient } = await import('@azure/cosmos');
+  const { testStackEnv } = await import('../env');
+  const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+  await cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory').item(`member-${g.id}-${b.id}`, org.id).delete();
+  expect(await holds(b.id)).toBe(true); // still carries the group's license
+
+  const run = await call('POST', '/v1.0/reconciliations', { token: org.tokens.global });
+  expect([200, 201]).toContain(run.status);
+  expect(run.body.steps.groupLicensing).toMatchObject({ groupsQueued: 1, formerMembersQueued: 1 });
+  expect(await until(async () => !(await holds(b.id)))).toBe(true);
+  expect(await holds(a.id)).toBe(true);
+  expect((await org.sku(SKU.E1)).consumedUnits).toBe(1);
+});

@@ -1,0 +1,80 @@
+/** Alert webhooks: register, list, delete; the deliveries and their delivery function. */
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { log } from '../shared/log';
+import * as c from '../shared/schemas/contracts';
+import { deliveries, WebhookDoc, webhooks } from '../shared/storage/alerts';
+import { QUEUES } from '../shared/storage/queues';
+import { deleteWebhook, deliver, deliveryView, registerWebhook } from '../shared/usecases/alerts';
+
+const view = ({ id, url, events, lowSeatThresholds, createdDateTime }: WebhookDoc) => ({ id, url, events, lowSeatThresholds, createdDateTime });
+
+route({
+  name: 'createWebhook',
+  method: 'POST',
+  route: 'v1.0/alerts/webhooks',
+  tag: 'Alerts',
+  summary: 'Register a webhook (HTTPS) for lowSeats (threshold per product), groupLicensingFailure and overAssignment; the answer carries the signing secret, once',
+  permission: 'manageSubscriptions',
+  body: c.createWebhookBody,
+  response: c.webhookCreated,
+  status: 201,
+  handler: async (ctx) => {
+    const doc = await registerWebhook(ctx.tenant.id, ctx.body);
+    return { status: 201, body: { ...view(doc), secret: doc.secret } };
+  },
+});
+
+route({
+  name: 'listWebhooks',
+  method: 'GET',
+  route: 'v1.0/alerts/webhooks',
+  tag: 'Alerts',
+  summary: 'The webhooks of the organization',
+  permission: 'read',
+  response: c.collection(c.webhook),
+  handler: async (ctx) => collectionResult(ctx.url, (await webhooks.all(ctx.tenant.id)).map(view)),
+});
+
+route({
+  name: 'deleteWebhook',
+  method: 'DELETE',
+  route: 'v1.0/alerts/webhooks/{id}',
+  tag: 'Alerts',
+  summary: 'Remove a webhook',
+  permission: 'manageSubscriptions',
+  params: z.strictObject({ id: c.guid }),
+  handler: async (ctx) => {
+    await deleteWebhook(ctx.tenant.id, ctx.params.id);
+    return { status: 204 };
+  },
+});
+
+route({
+  name: 'listAlertDeliveries',
+  method: 'GET',
+  route: 'v1.0/alerts/deliveries',
+  tag: 'Alerts',
+  summary: 'Alert deliveries, newest first: status (pending, retrying, delivered, failed), attempts, last error',
+  permission: 'read',
+  query: c.pageQuery,
+  response: c.collection(c.alertDelivery),
+  handler: async (ctx) => {
+    const page = await deliveries.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    return collectionResult(ctx.url, page.items.map(deliveryView), page.continuationToken);
+  },
+});
+
+app.storageQueue('deliverAlert', {
+  queueName: QUEUES.alertDeliveries,
+  connection: 'AzureWebJobsStorage',
+  handler: async (message, context) => {
+    const m = c.alertDeliveryMessage.safeParse(message);
+    if (!m.success) {
+      log.error('malformed alert delivery message dropped', { invocationId: context.invocationId });
+      return;
+    }
+    await deliver(m.data);
+  },
+});

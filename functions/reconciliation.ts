@@ -1,0 +1,119 @@
+/**
+ * The scheduled license reconciliation (shared/usecases/reconciliation.ts): the timer that reconciles every
+ * tenant on RECONCILIATION_SCHEDULE, a run of the caller's tenant on demand, its reports, and the tenant's
+ * reclaim policy.
+ *
+ * Running it needs `assignLicenses` (Global, License, User administrator; the ReadWrite app permission), not
+ * `manageSubscriptions`: the only changes a run makes that an admin would notice are to assignments — a
+ * deleted product removed from its users, licenses reclaimed under the policy the tenant's license admins
+ * set — so whoever starts it must be allowed to remove licenses by hand. Its subscription changes follow
+ * the dates the commerce side set (no billing decision is made), and the recount is bookkeeping. A Billing
+ * administrator can still read the reports.
+ */
+import { app, InvocationContext, Timer } from '@azure/functions';
+import { ApiError, notFound } from '../shared/errors';
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { log } from '../shared/log';
+import * as c from '../shared/schemas/contracts';
+import { reconciliationReports } from '../shared/storage/reconciliation';
+import { getReclaimPolicy, reconcileAllTenants, reconcileTenant, updateReclaimPolicy } from '../shared/usecases/reconciliation';
+
+/** A stored report as the API shows it: without storage fields. */
+function reportView(doc: object): Record<string, unknown> {
+  const { tenantId, type, ttl, createdDateTime, _rid, _self, _etag, _attachments, _ts, ...view } = doc as Record<string, unknown>;
+  void [tenantId, type, ttl, createdDateTime, _rid, _self, _etag, _attachments, _ts];
+  return view;
+}
+
+app.timer('reconcileLicenses', {
+  schedule: '%RECONCILIATION_SCHEDULE%',
+  handler: async (timer: Timer, context: InvocationContext) => {
+    const started = Date.now();
+    const tally = await reconcileAllTenants({ trigger: 'timer' });
+    log.info('reconciliation timer', { invocationId: context.invocationId, isPastDue: timer?.isPastDue ?? false, ms: Date.now() - started, ...tally });
+  },
+});
+
+route({
+  name: 'runReconciliation',
+  method: 'POST',
+  route: 'v1.0/reconciliations',
+  tag: 'Reconciliation',
+  summary:
+    'Reconcile the organization now: recount seats and repair drift, move subscriptions whose dates passed, remove deleted products, flag over-assignment, re-create lost audit records, apply the reclaim policy. Answers the report (409 while another run is under way)',
+  permission: 'assignLicenses',
+  response: c.reconciliationReport,
+  status: 201,
+  handler: async (ctx) => {
+    const report = await reconcileTenant(ctx.tenant.id, { trigger: 'onDemand', requestedBy: { id: ctx.principal.objectId, displayName: ctx.principal.displayName } });
+    if (report.status === 'skipped') {
+      const seconds = Math.max(1, Math.ceil((Date.parse(report.runningUntil!) - Date.now()) / 1000));
+      throw new ApiError(
+        409,
+        'reconciliationAlreadyRunning',
+        `A reconciliation of your organization is already running (its lease runs until ${report.runningUntil}). Wait for it to finish — its report appears in GET /v1.0/reconciliations — and try again if you still need to.`,
+        undefined,
+        undefined,
+        { 'Retry-After': String(Math.min(seconds, 120)) },
+      );
+    }
+    return { status: 201, body: reportView(report), headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/$/, '')}/${report.id}` } };
+  },
+});
+
+route({
+  name: 'listReconciliations',
+  method: 'GET',
+  route: 'v1.0/reconciliations',
+  tag: 'Reconciliation',
+  summary: 'Reports of the reconciliation runs of the organization (scheduled and on demand), newest first; kept 90 days',
+  permission: 'read',
+  query: c.pageQuery,
+  response: c.collection(c.reconciliationReport),
+  handler: async (ctx) => {
+    const page = await reconciliationReports.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    return collectionResult(ctx.url, page.items.map(reportView), page.continuationToken);
+  },
+});
+
+route({
+  name: 'getReconciliationPolicy',
+  method: 'GET',
+  route: 'v1.0/reconciliations/policy',
+  tag: 'Reconciliation',
+  summary: "The organization's reconciliation policy: reclaim licenses from accounts disabled for more than N days (off by default; a dry run until switched to act)",
+  permission: 'read',
+  response: c.reconciliationPolicy,
+  handler: async (ctx) => ({ body: await getReclaimPolicy(ctx.tenant.id) }),
+});
+
+route({
+  name: 'updateReconciliationPolicy',
+  method: 'PATCH',
+  route: 'v1.0/reconciliations/policy',
+  tag: 'Reconciliation',
+  summary: 'Change the reclaim policy (enabled, disabledForDays, dryRun); fields not given stay as they are',
+  permission: 'assignLicenses',
+  body: c.updateReconciliationPolicyBody,
+  response: c.reconciliationPolicy,
+  handler: async (ctx) => {
+    await updateReclaimPolicy(ctx.tenant.id, ctx.body.reclaimDisabledAccounts, { id: ctx.principal.objectId, displayName: ctx.principal.displayName });
+    return { body: await getReclaimPolicy(ctx.tenant.id) };
+  },
+});
+
+route({
+  name: 'getReconciliation',
+  method: 'GET',
+  route: 'v1.0/reconciliations/{id}',
+  tag: 'Reconciliation',
+  summary: 'One reconciliation report',
+  permission: 'read',
+  params: c.reconciliationParam,
+  response: c.reconciliationReport,
+  handler: async (ctx) => {
+    const doc = await reconciliationReports.get(ctx.tenant.id, ctx.params.id);
+    if (!doc) throw notFound('Reconciliation report', ctx.params.id);
+    return { body: reportView(doc) };
+  },
+});

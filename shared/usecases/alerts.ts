@@ -1,0 +1,149 @@
+/**
+ * Alerts: a tenant registers webhooks (HTTPS, payload signed with HMAC-SHA256) for low seats (a threshold
+ * per product), group-licensing failures and over-assignment. Each alert becomes a delivery record and a
+ * queue message; the delivery function posts it and, on failure, tries again later with growing delays
+ * (5 s, 1 min, 5 min, 30 min) before marking it failed. Deliveries are listable.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { catalog } from '../domain/catalog';
+import { ApiError, ErrorCodes, notFound } from '../errors';
+import { log } from '../log';
+import { settings } from '../config';
+import * as c from '../schemas/contracts';
+import { AlertEvent, deliveries, DeliveryDoc, WebhookDoc, webhooks } from '../storage/alerts';
+import { QUEUES, sendMessage } from '../storage/queues';
+import { seatEvents, SubscriptionDoc } from '../storage/repository';
+import { registerReconciliationStep } from './reconciliation';
+
+export const RETRY_DELAYS_SECONDS = [5, 60, 300, 1800];
+
+export async function registerWebhook(tenantId: string, body: z.infer<typeof c.createWebhookBody>): Promise<WebhookDoc> {
+  const url = new URL(body.url);
+  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+  if (url.protocol !== 'https:' && !(local && settings().ALERTS_ALLOW_HTTP_LOCALHOST)) {
+    throw new ApiError(400, ErrorCodes.invalidRequest, 'The webhook URL must use https://.', 'url');
+  }
+  const doc = await webhooks.create({
+    id: randomUUID(),
+    tenantId,
+    type: 'alertWebhook',
+    url: body.url,
+    events: body.events,
+    lowSeatThresholds: Object.fromEntries(Object.entries(body.lowSeatThresholds).map(([k, v]) => [k.toLowerCase(), v])),
+    secret: randomBytes(32).toString('base64url'),
+    createdDateTime: new Date().toISOString(),
+  });
+  cache.delete(tenantId);
+  return doc;
+}
+
+export async function deleteWebhook(tenantId: string, id: string): Promise<void> {
+  if (!(await webhooks.remove(tenantId, id))) throw notFound('Webhook', id);
+  cache.delete(tenantId);
+}
+
+// the webhooks of a tenant, reused briefly per instance (the seat hook runs on every assignment)
+const cache = new Map<string, { at: number; hooks: Promise<WebhookDoc[]> }>();
+function hooksOf(tenantId: string): Promise<WebhookDoc[]> {
+  const hit = cache.get(tenantId);
+  if (hit && Date.now() - hit.at < 10_000) return hit.hooks;
+  const hooks = webhooks.all(tenantId);
+  cache.set(tenantId, { at: Date.now(), hooks });
+  hooks.catch(() => cache.delete(tenantId));
+  return hooks;
+}
+
+/** Records and queues one delivery per webhook subscribed to the event. */
+export async function emit(tenantId: string, event: AlertEvent, data: Record<string, unknown>, filter?: (w: WebhookDoc) => boolean): Promise<number> {
+  const targets = (await hooksOf(tenantId)).filter((w) => w.events.includes(event) && (!filter || filter(w)));
+  for (const w of targets) {
+    const delivery = await deliveries.create({
+      id: randomUUID(),
+      tenantId,
+      type: 'alertDelivery',
+      webhookId: w.id,
+      event,
+      payload: { id: randomUUID(), event, tenantId, occurredDateTime: new Date().toISOString(), data },
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      createdDateTime: new Date().toISOString(),
+      lastAttemptDateTime: null,
+    });
+    await sendMessage(QUEUES.alertDeliveries, { tenantId, deliveryId: delivery.id } satisfies z.infer<typeof c.alertDeliveryMessage>);
+  }
+  return targets.length;
+}
+
+/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with its secret. */
+export function signature(secret: string, body: string, timestamp: number): string {
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+/** Queue handler: posts one delivery; on failure schedules the next try, or marks it failed. */
+export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promise<void> {
+  const d = await deliveries.get(m.tenantId, m.deliveryId);
+  if (!d || d.status === 'delivered' || d.status === 'failed') return;
+  const hook = await webhooks.get(m.tenantId, d.webhookId);
+  const now = new Date();
+  if (!hook) {
+    await deliveries.set(m.tenantId, d.id, { status: 'failed', lastError: 'The webhook was deleted.', lastAttemptDateTime: now.toISOString() });
+    return;
+  }
+  const body = JSON.stringify(d.payload);
+  let error: string | null = null;
+  try {
+    const res = await fetch(hook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-license-alert-signature': signature(hook.secret, body, Math.floor(now.getTime() / 1000)), 'x-license-alert-event': d.event },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) error = `HTTP ${res.status}`;
+  } catch (e) {
+    error = (e as Error).message;
+  }
+  const attempts = d.attempts + 1;
+  if (!error) {
+    await deliveries.set(m.tenantId, d.id, { status: 'delivered', attempts, lastError: null, lastAttemptDateTime: now.toISOString() });
+    return;
+  }
+  const delay = RETRY_DELAYS_SECONDS[attempts - 1];
+  await deliveries.set(m.tenantId, d.id, { status: delay === undefined ? 'failed' : 'retrying', attempts, lastError: error, lastAttemptDateTime: now.toISOString() });
+  if (delay !== undefined) await sendMessage(QUEUES.alertDeliveries, m, delay);
+  else log.warn('alert delivery failed for good', { tenantId: m.tenantId, deliveryId: d.id, webhookId: d.webhookId });
+}
+
+// low seats: when a product's available seats fall to (or through) a webhook's threshold
+seatEvents.onTaken = async (doc: SubscriptionDoc, n: number) => {
+  const available = doc.seat.limit - doc.seat.consumed;
+  await emit(
+    doc.tenantId,
+    'lowSeats',
+    { skuId: doc.skuId, skuPartNumber: doc.skuPartNumber, productName: catalog.product(doc.skuId)?.displayName ?? doc.skuPartNumber, availableUnits: Math.max(0, available), totalLicenses: doc.totalLicenses },
+    (w) => {
+      const threshold = w.lowSeatThresholds[doc.skuId];
+      return threshold !== undefined && available <= threshold && available + n > threshold;
+    },
+  );
+};
+
+export const deliveryView = (d: DeliveryDoc) => ({
+  id: d.id,
+  webhookId: d.webhookId,
+  event: d.event,
+  status: d.status,
+  attempts: d.attempts,
+  lastError: d.lastError,
+  createdDateTime: d.createdDateTime,
+  lastAttemptDateTime: d.lastAttemptDateTime,
+  payload: d.payload,
+});
+
+// over-assignment: each product the reconciliation finds over its enabled units, once per run
+registerReconciliationStep('overAssignmentAlerts', async (tenant, report) => {
+  let alerted = 0;
+  for (const o of report.overAssignments) alerted += await emit(tenant.id, 'overAssignment', { ...o });
+  return { alerted };
+});
