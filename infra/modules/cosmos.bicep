@@ -84,6 +84,17 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/search/displayName/?' }
           { path: '/search/userPrincipalName/?' }
           { path: '/skuIds/[]/?' }
+          { path: '/id/?' }
+          { path: '/_ts/?' }
+          // groups, memberships, the waiting list
+          { path: '/assignedLicenses/?' }
+          { path: '/groupId/?' }
+          { path: '/userId/?' }
+          { path: '/joinedDateTime/?' }
+          { path: '/groupPaths/?' }
+          { path: '/groupsInError/[]/?' }
+          { path: '/skuId/?' }
+          { path: '/sortKey/?' }
         ]
         excludedPaths: [
           { path: '/*' }
@@ -117,6 +128,8 @@ resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
         includedPaths: [
           { path: '/tenantId/?' }
           { path: '/type/?' }
+          { path: '/id/?' }
+          { path: '/_ts/?' }
           { path: '/userId/?' }
           { path: '/jobId/?' }
           { path: '/skuIds/[]/?' }

@@ -227,13 +227,23 @@ const SAMPLE_EXEMPT = ['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'COSMO
  * are evaluated on one document and use no index) are not queries.
  */
 function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
-  const src = ['repository.ts', 'jobs.ts'].map((f) => readFileSync(join(ROOT, 'shared', 'storage', f), 'utf8')).join('\n');
+  // every storage module: each is split into its `export const x = {` objects below
+  const dir = join(ROOT, 'shared', 'storage');
+  const src = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => readFileSync(join(dir, f), 'utf8'))
+    .join('\n');
   const byContainer = new Map<string, Map<string, { array: boolean }>>();
   for (const segment of src.split(/^export const \w+ = \{/m)) {
     const containers = [...segment.matchAll(/queryPage<[^>]*>\(\s*'(\w+)'/g)].map((m) => m[1]);
     if (!containers.length) continue;
-    for (const line of segment.split('\n')) {
-      if (/condition/i.test(line)) continue;
+    for (const whole of segment.split('\n')) {
+      if (/condition/i.test(whole)) continue;
+      if (/\b(fields|projection)\s*=/.test(whole)) continue; // a projection list built apart from its SELECT
+      // a SELECT's projection needs no index: only what follows WHERE (or ORDER BY) is filtered or sorted on
+      const at = /SELECT/i.test(whole) ? whole.search(/\b(WHERE|ORDER BY)\b/i) : 0;
+      if (at < 0) continue;
+      const line = whole.slice(at);
       for (const m of line.matchAll(/(?<![\w.])c\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)/g)) {
         const after = line.slice(m.index! + m[0].length).trimStart();
         if (after.startsWith('(')) continue;
