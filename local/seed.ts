@@ -2,14 +2,16 @@
  * Demo data for `npm start`: one organization whose products show every rule at work — a mailbox-plan
  * conflict (Office 365 E1 vs E3), a dependency across products (Project needs SharePoint), an
  * auto-assigned service (Sway), plans not offered in some countries (Teams Phone in IN), a small product
- * that runs out of seats, a self-service purchase to take over — and members, a guest and a user
- * without usage location. Written through the same use-cases as the API; skipped if already there.
+ * that runs out of seats, a self-service purchase to take over — and members, a guest, a user
+ * without usage location, and a group whose members inherit a product. Written through the same use-cases as the API; skipped if already there.
  */
 import { SKU } from '../shared/domain/catalog';
 import { Principal } from '../shared/domain/roles';
 import { tenants, UserDoc } from '../shared/storage/repository';
 import { createSubscription, createTenant, createUser } from '../shared/usecases/directory';
 import { applyLicenseChanges } from '../shared/usecases/licenseChanges';
+import { convergeUser, createGroup } from '../shared/usecases/groups';
+import { groups, memberships } from '../shared/storage/groups';
 
 export const DEMO_TENANT_ID = 'c0ffee00-0000-4000-8000-00000000de70';
 
@@ -73,5 +75,10 @@ export async function seedDemo(): Promise<{ created: boolean; users: Record<stri
     operation: 'seed',
     changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])],
   });
+  // group-based licensing: a group whose members inherit Office 365 E1 (Yammer-free E3 users keep theirs)
+  const sales = await createGroup(tenant.id, { displayName: 'Sales team', description: 'Inherits Office 365 E1' });
+  for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await memberships.add(tenant.id, sales.id, byAlias[alias].id);
+  await groups.replaceIfMatch({ ...sales, assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }] }, sales._etag!);
+  for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(tenant.id, byAlias[alias].id, 'demo-seed');
   return { created: true, users: byAlias };
 }
