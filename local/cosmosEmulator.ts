@@ -205,8 +205,35 @@ function parseArgs(argv: string[]): { port: number; host?: string; faults?: bool
   return { port, host, faults };
 }
 
+/** The generated start of every query: the container's documents wrapped one by one by copying the array (O(n^2)). */
+const QUADRATIC_SCAN = /\.reduce\(\(\$, (\w+)\) => typeof \1 !== "undefined" \? \[\.\.\.\$, \{\s*\1: \1\s*\}\] : \$, \[\]\)/g;
+
+/**
+ * Fidelity, as the point conditions: the emulator's query engine (@zeit/cosmosdb-query) starts every query
+ * by wrapping the container's documents one by one while copying the whole array each time, so a query
+ * got quadratically slower as the container grew (3.2 s at 21,000 documents); Cosmos DB's query cost grows
+ * with what the query reads, not with its square. The engine's generated code gets that one pattern
+ * rewritten to the equivalent linear filter + map; parsing, filtering, sorting, paging and continuation
+ * stay the engine's own.
+ */
+export function installLinearQueryScan(): void {
+  const server = require.resolve('@vercel/cosmosdb-server');
+  const executorPath = require.resolve('@zeit/cosmosdb-query/lib/executor', { paths: [server] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const executor = require(executorPath) as { default: ((collection: unknown[], o: { code: string }) => unknown) & { linear?: true } };
+  if (executor.default.linear) return;
+  const original = executor.default;
+  const linear = Object.assign(
+    (collection: unknown[], o: { code: string }) =>
+      original(collection, { ...o, code: o.code.replace(QUADRATIC_SCAN, (_: string, a: string) => `.filter((${a}) => typeof ${a} !== "undefined").map((${a}) => ({ ${a}: ${a} }))`) }),
+    { linear: true as const },
+  );
+  executor.default = linear;
+}
+
 export function startCosmosEmulator(o: { port: number; host?: string; faults?: boolean }): Promise<Server> {
   installPointConditionPatch();
+  installLinearQueryScan();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createHttpServer } = require('@vercel/cosmosdb-server') as typeof import('@vercel/cosmosdb-server');
   // keepAlive: the emulator then answers `Connection: keep-alive` (its default is `close`)

@@ -14,7 +14,8 @@ import { SqlParameter } from '@azure/cosmos';
 import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
 import { CapabilityStatus, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
-import { container, CONTAINERS, isCosmosError, replaceIfMatch, tracked } from './cosmos';
+import { JSONObject } from '@azure/cosmos';
+import { bulk, container, CONTAINERS, isCosmosError, replaceIfMatch, retriable, tracked } from './cosmos';
 
 export interface TenantDoc {
   id: string;
@@ -143,6 +144,19 @@ export async function queryPage<T>(
   }
 }
 
+/** Point reads of many documents of one tenant in bulk requests; undefined where there is none. */
+async function bulkRead<T>(tenantId: string, ids: string[], which: keyof typeof CONTAINERS = 'directory'): Promise<(T | undefined)[]> {
+  const res = await bulk(which, ids.map((id) => ({ operationType: 'Read' as const, id, partitionKey: tenantId })));
+  return Promise.all(
+    res.map(async (r, i) => {
+      if (r.statusCode === 404) return undefined;
+      if (retriable(r.statusCode)) return readDoc<T & object>(which, ids[i], tenantId);
+      if (r.statusCode >= 400) throw new Error(`reading ${ids[i]} answered ${r.statusCode}`);
+      return { ...(r.resourceBody as unknown as T), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag } as T;
+    }),
+  );
+}
+
 async function readDoc<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string): Promise<T | undefined> {
   const res = await tracked(() => container(which).item(id, tenantId).read<T>());
   return res.resource ?? undefined;
@@ -180,14 +194,41 @@ const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toStri
 export const users = {
   get: (tenantId: string, id: string) => readDoc<UserDoc>('directory', id.toLowerCase(), tenantId),
 
+  /** Many users by id: point reads, in bulk requests when there are several. */
   async getMany(tenantId: string, ids: string[]): Promise<Map<string, UserDoc>> {
-    const docs = await Promise.all(ids.map((id) => users.get(tenantId, id)));
-    return new Map(docs.filter((d): d is UserDoc => !!d).map((d) => [d.id, d]));
+    const docs = ids.length <= 1 ? await Promise.all(ids.map((id) => users.get(tenantId, id))) : await bulkRead<UserDoc>(tenantId, ids.map((id) => id.toLowerCase()));
+    return new Map(docs.filter((d): d is UserDoc => !!d && d.type === 'user').map((d) => [d.id, d]));
   },
 
   async findByUpn(tenantId: string, upn: string): Promise<UserDoc | undefined> {
     const claim = await readDoc<{ userId: string }>('directory', upnClaimId(upn), tenantId);
     return claim ? users.get(tenantId, claim.userId) : undefined;
+  },
+
+  /** Many users by userPrincipalName (lower case keys): the claims, then the users, each in bulk. */
+  async getManyByUpn(tenantId: string, upns: string[]): Promise<Map<string, UserDoc>> {
+    const claims = (await bulkRead<{ userId: string }>(tenantId, upns.map(upnClaimId))).filter((c): c is { userId: string } => !!c);
+    const found = await users.getMany(tenantId, claims.map((c) => c.userId));
+    return new Map([...found.values()].map((u) => [u.userPrincipalName.toLowerCase(), u]));
+  },
+
+  /** Replaces many users, each only if it still has its etag: the written user, or undefined where it changed. */
+  async replaceManyIfMatch(items: { doc: UserDoc; etag: string }[]): Promise<(UserDoc | undefined)[]> {
+    if (!items.length) return [];
+    const ops = items.map(({ doc, etag }) => {
+      const { _etag, ...body } = doc;
+      void _etag;
+      return { operationType: 'Replace' as const, id: doc.id, partitionKey: doc.tenantId, resourceBody: body as unknown as JSONObject, ifMatch: etag };
+    });
+    const res = await bulk('directory', ops);
+    return Promise.all(
+      res.map(async (r, i) => {
+        if (r.statusCode === 412) return undefined;
+        if (retriable(r.statusCode)) return users.replaceIfMatch(items[i].doc, items[i].etag); // on its own, with the SDK's retries
+        if (r.statusCode >= 400) throw new Error(`replacing user ${items[i].doc.id} answered ${r.statusCode}`);
+        return { ...(r.resourceBody as unknown as UserDoc), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag };
+      }),
+    );
   },
 
   /**
@@ -432,7 +473,17 @@ export const audit = {
 
   /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
   async write(records: AuditDoc[]): Promise<void> {
-    await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
+    if (records.length <= 1) {
+      await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
+      return;
+    }
+    const res = await bulk('audit', records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: r as unknown as JSONObject })));
+    await Promise.all(
+      res.map(async (r, i) => {
+        if (retriable(r.statusCode)) await tracked(() => container('audit').items.upsert(records[i]));
+        else if (r.statusCode >= 400) throw new Error(`writing audit record ${records[i].id} answered ${r.statusCode}`);
+      }),
+    );
   },
 
   list(tenantId: string, top: number, token?: string, filter: { userId?: string; skuId?: string; jobId?: string } = {}): Promise<Page<AuditDoc>> {

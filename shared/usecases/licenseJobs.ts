@@ -249,12 +249,17 @@ const failed = (item: JobItem, user: UserDoc | undefined, v: Violation): JobResu
   message: v.message,
 });
 
+/** The chunk's users, read in bulk (by id, or by userPrincipalName); missing ones created if the import asks. */
 async function resolveUsers(job: JobDoc, items: JobItem[]): Promise<Map<JobItem, UserDoc>> {
+  const wanted = items.filter((i) => !i.error);
+  const [byId, byUpn] = await Promise.all([
+    users.getMany(job.tenantId, wanted.filter((i) => i.userId).map((i) => i.userId!)),
+    users.getManyByUpn(job.tenantId, wanted.filter((i) => !i.userId && i.userPrincipalName).map((i) => i.userPrincipalName!.toLowerCase())),
+  ]);
   const found = new Map<JobItem, UserDoc>();
   await Promise.all(
-    items.map(async (item) => {
-      if (item.error) return;
-      let user = item.userId ? await users.get(job.tenantId, item.userId) : await users.findByUpn(job.tenantId, item.userPrincipalName!);
+    wanted.map(async (item) => {
+      let user = item.userId ? byId.get(item.userId.toLowerCase()) : byUpn.get(item.userPrincipalName!.toLowerCase());
       if (!user && item.userPrincipalName && job.createMissingUsers && job.phase === 'apply') {
         try {
           user = await createUser(job.tenantId, {
@@ -323,9 +328,10 @@ async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefin
 async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
   const principal = principalOf(job);
   const now = new Date().toISOString();
-  const subsDocs = await subscriptions.list(job.tenantId);
+  // the cached list is enough: seats are decided by the hold's conditional write, and a hold left by an
+  // earlier delivery is found by that write failing (holdUpTo reads the subscription then)
+  const [subsDocs, usersByItem] = await Promise.all([subscriptions.forRules(job.tenantId), resolveUsers(job, chunk.items)]);
   const subs = new Map(subsDocs.map((d) => [d.skuId, forRules(d)]));
-  const usersByItem = await resolveUsers(job, chunk.items);
   const results = new Map<JobItem, JobResult>();
   const candidates: Candidate[] = [];
   /** Changes an earlier delivery of this chunk already made with the chunk's seat hold. */
@@ -413,13 +419,14 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
 
   const caller = { tenant: { id: job.tenantId }, principal, requestId: job.id, operation: `licenseJob:${job.request.mode}`, jobId: job.id };
   const written: AuditDoc[] = [];
+  const records = granted.map((c) => ({ ...auditRecordFor(caller, c.user, c.outcome, c.change.change as never, now), seatSource: 'jobHold' as const }));
+  const outcomes = await users.replaceManyIfMatch(granted.map((c, i) => ({ doc: withSkus(c.user, c.outcome, records[i]), etag: c.user._etag! })));
+  faultAfterUserWrites(outcomes.filter(Boolean).length);
   await Promise.all(
-    granted.map(async (c) => {
-      const record: AuditDoc = { ...auditRecordFor(caller, c.user, c.outcome, c.change.change as never, now), seatSource: 'jobHold' };
-      if (await users.replaceIfMatch(withSkus(c.user, c.outcome, record), c.user._etag!)) {
-        written.push(record);
-        faultAfterUserWrite();
-        results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'succeeded', before: record.before, after: record.after });
+    granted.map(async (c, i) => {
+      if (outcomes[i]) {
+        written.push(records[i]);
+        results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'succeeded', before: records[i].before, after: records[i].after });
         return;
       }
       // the user changed meanwhile: apply this one user the interactive way (its own seats, not the hold's)
@@ -434,13 +441,15 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
 
 /**
  * Chaos hook for the worker-kill test (test/integration/workerKill.test.ts): with
- * LICENSE_JOB_FAULT_KILL_AFTER_USERS=N the process kills itself (SIGKILL, no cleanup) after writing N
- * users, mid-chunk. Unset everywhere else; nothing in infra/ sets it.
+ * LICENSE_JOB_FAULT_KILL_AFTER_USERS=N the process kills itself (SIGKILL, no cleanup) once it has written
+ * N users, right after a chunk's user writes and before its audit records, settlement and results. Unset
+ * everywhere else; nothing in infra/ sets it.
  */
 let usersWritten = 0;
-function faultAfterUserWrite(): void {
+function faultAfterUserWrites(n: number): void {
   const limit = Number(process.env.LICENSE_JOB_FAULT_KILL_AFTER_USERS ?? 0);
-  if (limit > 0 && ++usersWritten >= limit) process.kill(process.pid, 'SIGKILL');
+  usersWritten += n;
+  if (limit > 0 && n > 0 && usersWritten >= limit) process.kill(process.pid, 'SIGKILL');
 }
 
 /** Settles each product's hold of a chunk once (the write is conditional on the hold still being there). */
