@@ -50,6 +50,9 @@ const benchEnv: Record<string, string> = {
   SUBSCRIPTION_CACHE_TTL_MS: '2000',
   DEV_KEY_FILE: join(ROOT, '.local', 'bench-dev-signing-key.json'),
   LOG_LEVEL: 'warn',
+  // the bench measures capacity, not the per-tenant budget (shared/http/throttle.ts): lift it for this run
+  THROTTLE_TENANT_REQUESTS_PER_SECOND: '1000000',
+  THROTTLE_TENANT_BURST: '1000000',
 };
 
 // ---------------- command line ----------------
