@@ -50,7 +50,8 @@ export function groupPaths(group: GroupLicenses, previous: LicenseAssignment[], 
       skuId: l.skuId,
       disabledPlans: l.disabledPlans,
       assignedByGroup: group.groupId,
-      assignedDateTime: before?.assignedDateTime ?? now,
+      // a path that waited in Error and applies now was assigned now
+      assignedDateTime: before && (failure || isActive(before)) ? before.assignedDateTime : now,
       lastUpdatedDateTime: now,
     };
     if (!failure) return path;

@@ -42,7 +42,7 @@ export function planReduction(skuId: string, holders: Holder[], newTotal: number
     // first come, first kept: the most recently assigned are over the line (ties by id, deterministic)
     .sort((a, b) => a.assignedDateTime.localeCompare(b.assignedDateTime) || a.userId.localeCompare(b.userId));
   const overBy = Math.max(0, planned.length - newTotal);
-  const since = overAssignedSince ? new Date(overAssignedSince) : overBy > 0 ? now : undefined;
+  const since = overBy > 0 ? (overAssignedSince ? new Date(overAssignedSince) : now) : undefined;
   const daysLeft = since ? Math.max(0, OVER_ASSIGNMENT_WINDOW_DAYS - Math.floor((now.getTime() - since.getTime()) / 86_400_000)) : null;
   return {
     assigned: planned.length,
@@ -58,7 +58,7 @@ export function planReduction(skuId: string, holders: Holder[], newTotal: number
 export function checkReduction(plan: ReturnType<typeof planReduction>, allHolders: PlannedHolder[], unassign: string[]) {
   const problems: { code: string; message: string; target: string }[] = [];
   const byId = new Map(allHolders.map((h) => [h.userId, h]));
-  let freed = 0;
+  const freedIds = new Set<string>();
   unassign.forEach((id, i) => {
     const h = byId.get(id.toLowerCase());
     if (!h) problems.push({ code: 'licenseNotAssigned', message: `User ${id} does not hold this product.`, target: `unassignUserIds[${i}]` });
@@ -68,8 +68,9 @@ export function checkReduction(plan: ReturnType<typeof planReduction>, allHolder
         message: `${h.displayName} (${h.userPrincipalName}) also gets this product through group(s) ${h.inheritedFrom.join(', ')}: removing the direct license frees no seat. Remove the user from those groups, or pick someone else.`,
         target: `unassignUserIds[${i}]`,
       });
-    else freed++;
+    else freedIds.add(h.userId); // a user listed twice frees one seat
   });
+  const freed = freedIds.size;
   const short = plan.assigned - freed - plan.newTotal;
   if (!problems.length && short > 0)
     problems.push({
