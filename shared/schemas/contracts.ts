@@ -242,7 +242,11 @@ export const reductionPlanQuery = z.strictObject({ totalLicenses: z.coerce.numbe
 export const reduceSeatsBody = z.strictObject({
   totalLicenses: z.number().int().min(0).max(1_000_000),
   /** Whose licenses go first (at most 20 at a time; for more, a bulk job with mode remove). */
-  unassignUserIds: z.array(guid).max(MAX_USERS_PER_ASSIGN, { error: `at most ${MAX_USERS_PER_ASSIGN} users at a time; for more use a bulk license job (mode remove)` }).default([]),
+  unassignUserIds: z
+    .array(guid)
+    .max(MAX_USERS_PER_ASSIGN, { error: `at most ${MAX_USERS_PER_ASSIGN} users at a time; for more use a bulk license job (mode remove)` })
+    .refine((ids) => new Set(ids.map((i) => i.toLowerCase())).size === ids.length, { error: 'a user is listed twice' })
+    .default([]),
 });
 const plannedHolder = z.object({
   userId: z.string(),
