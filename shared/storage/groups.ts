@@ -4,7 +4,7 @@
  * at a time, and a user's groups are one query.
  */
 import { container, createIfAbsent, deleteIfPresent, isCosmosError, replaceIfMatch, tracked } from './cosmos';
-import { Page, queryPage, subscriptions, UserDoc } from './repository';
+import { Page, queryAll, queryPage, subscriptions, UserDoc } from './repository';
 
 export interface GroupDoc {
   id: string;
@@ -89,23 +89,8 @@ export const memberships = {
     );
   },
 
-  async ofUser(tenantId: string, userId: string): Promise<MembershipDoc[]> {
-    const out: MembershipDoc[] = [];
-    let token: string | undefined;
-    do {
-      const page = await queryPage<MembershipDoc>(
-        'directory',
-        tenantId,
-        `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'groupMember' AND c.userId = @u`,
-        [{ name: '@u', value: userId }],
-        100,
-        token,
-      );
-      out.push(...page.items);
-      token = page.continuationToken;
-    } while (token);
-    return out;
-  },
+  ofUser: (tenantId: string, userId: string): Promise<MembershipDoc[]> =>
+    queryAll<MembershipDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'groupMember' AND c.userId = @u`, [{ name: '@u', value: userId }]),
 
   /** Users carrying paths of a group they are no longer a member of (a convergence message was lost). */
   async formerMembersWithPaths(tenantId: string): Promise<string[]> {

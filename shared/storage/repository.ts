@@ -144,6 +144,18 @@ export async function queryPage<T>(
   }
 }
 
+/** Every page of a query, gathered (for lists that are small by nature: a tenant's subscriptions, a user's groups). */
+export async function queryAll<T>(which: keyof typeof CONTAINERS, tenantId: string, query: string, parameters: SqlParameter[] = []): Promise<T[]> {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    const page = await queryPage<T>(which, tenantId, query, parameters, 100, token);
+    out.push(...page.items);
+    token = page.continuationToken;
+  } while (token);
+  return out;
+}
+
 /** Point reads of many documents of one tenant in bulk requests; undefined where there is none. */
 async function bulkRead<T>(tenantId: string, ids: string[], which: keyof typeof CONTAINERS = 'directory'): Promise<(T | undefined)[]> {
   const res = await bulk(which, ids.map((id) => ({ operationType: 'Read' as const, id, partitionKey: tenantId })));
@@ -289,20 +301,7 @@ export const subscriptionId = (tenantId: string, skuId: string) => `${tenantId}_
 export const subscriptions = {
   /** Fresh list of a tenant's subscriptions (one query). */
   async list(tenantId: string): Promise<SubscriptionDoc[]> {
-    const docs: SubscriptionDoc[] = [];
-    let token: string | undefined;
-    do {
-      const page = await queryPage<SubscriptionDoc>(
-        'directory',
-        tenantId,
-        `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'subscription'`,
-        [],
-        100,
-        token,
-      );
-      docs.push(...page.items);
-      token = page.continuationToken;
-    } while (token);
+    const docs = await queryAll<SubscriptionDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'subscription'`);
     subscriptionCache.set(tenantId, { at: Date.now(), docs: Promise.resolve(docs) });
     return docs;
   },
