@@ -11,11 +11,8 @@
  *    host runs in THIS process with functions/index.js loaded as in production, so the reconciliation steps
  *    other modules register (group licensing, over-assignment alerts) are part of the run, and
  *    `cosmosRequestStats` sees every Cosmos DB request of the full read and of the run.
- *    The emulator's query engine (@zeit/cosmosdb-query 0.x under @vercel/cosmosdb-server 1.0.1) starts every
- *    query by copying the growing array once per document of the container (O(n^2): minutes per query at
- *    200,000 documents). As in bench/bulk-job.ts, the emulator process preloads this file (NODE_OPTIONS
- *    --require, set only while the stack starts), which rewrites exactly that generated pattern into the
- *    equivalent linear `.filter(…).map(…)`; results, order and paging stay the engine's own. The emulator
+ *    The emulator launcher (local/cosmosEmulator.ts, installLinearQueryScan) runs its query engine's scan
+ *    linearly, as for every local stack; results, order and paging stay the engine's own. The emulator
  *    still runs the whole query again for every page (the continuation is a position in the full result), so
  *    a page costs time in proportion to the container's size, for the full read and the run alike.
  * 2. Set-up, not timed, in a child process (this file run with --setup), so its 2 x N writes never inflate
@@ -226,33 +223,9 @@ function otherBenchmarks(): string[] {
   return out;
 }
 
-// ---------------- the emulator's query scan (preloaded into the emulator process) ----------------
-
-/** The generated start of every query: the container's documents wrapped one by one by copying the array (O(n^2)). */
-const QUADRATIC_SCAN = /\.reduce\(\(\$, (\w+)\) => typeof \1 !== "undefined" \? \[\.\.\.\$, \{\s*\1: \1\s*\}\] : \$, \[\]\)/g;
-
-/** Runs in the emulator process (NODE_OPTIONS --require of this file): the quadratic scan becomes the equivalent linear filter + map. */
-function installLinearQueryScan(): void {
-  const server = require.resolve('@vercel/cosmosdb-server');
-  const executorPath = require.resolve('@zeit/cosmosdb-query/lib/executor', { paths: [server] });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const executor = require(executorPath) as { default: (collection: unknown[], o: { code: string }) => unknown };
-  const original = executor.default;
-  executor.default = (collection, o) =>
-    original(collection, { ...o, code: o.code.replace(QUADRATIC_SCAN, (_, a: string) => `.filter((${a}) => typeof ${a} !== "undefined").map((${a}) => ({ ${a}: ${a} }))`) });
-}
-
-/** Starts the stack with the emulator process preloading this file (see the header). */
 async function startBenchStack() {
   const { startStack } = await import('../local/stack');
-  const previous = process.env.NODE_OPTIONS;
-  process.env.NODE_OPTIONS = `${previous ? `${previous} ` : ''}--require ${JSON.stringify(__filename)}`;
-  try {
-    return await startStack({ port: PORTS.host, quiet: true, root: ROOT });
-  } finally {
-    if (previous === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = previous;
-  }
+  return startStack({ port: PORTS.host, quiet: true, root: ROOT });
 }
 
 // ---------------- the set-up (child process) ----------------
@@ -1032,11 +1005,8 @@ async function main(): Promise<number> {
   }
 }
 
-if (/cosmosEmulator\.js$/.test(process.argv[1] ?? '') && require.main !== module) {
-  // preloaded into the emulator process by startBenchStack
-  installLinearQueryScan();
-} else if (require.main !== module) {
-  // preloaded into another process the stack starts (Azurite): nothing to do
+if (require.main !== module) {
+  // imported, not run
 } else if (process.argv.includes('--setup')) {
   setupChild();
 } else {
