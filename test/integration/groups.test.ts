@@ -245,6 +245,7 @@ test('the reconciliation converges former members whose leave was lost, and memb
   const { testStackEnv } = await import('../env');
   const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
   await cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory').item(`member-${g.id}-${b.id}`, org.id).delete();
+  cosmos.dispose(); // its keep-alive sockets would hold the test worker open
   expect(await holds(b.id)).toBe(true); // still carries the group's license
 
   const run = await call('POST', '/v1.0/reconciliations', { token: org.tokens.global });

@@ -259,6 +259,7 @@ test('a poison chunk marks its users failed with a reason and the job ends; seat
   const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
   const broken = (await directory.item(users[120].id, org.id).read()).resource;
   await directory.item(users[120].id, org.id).replace({ ...broken, licenseAssignments: 'corrupt' });
+  cosmos.dispose(); // its keep-alive sockets would hold the test worker open
 
   const r = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
   expect(r.status).toBe(202);
