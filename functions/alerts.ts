@@ -1,7 +1,7 @@
 /** Alert webhooks: register, list, delete; the deliveries and their delivery function. */
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
 import { deliveries, WebhookDoc, webhooks } from '../shared/storage/alerts';
@@ -61,7 +61,7 @@ route({
   query: c.pageQuery,
   response: c.collection(c.alertDelivery),
   handler: async (ctx) => {
-    const page = await deliveries.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    const page = await deliveries.list(ctx.tenant.id, ...paging(ctx.query));
     return collectionResult(ctx.url, page.items.map(deliveryView), page.continuationToken);
   },
 });

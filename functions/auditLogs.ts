@@ -1,5 +1,5 @@
 /** The audit trail of license changes: who, when, which user, which product, before and after, request id. */
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { licenseChangeView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { audit } from '../shared/storage/repository';
@@ -14,7 +14,7 @@ route({
   query: c.auditQuery,
   response: c.collection(c.licenseChangeRecord),
   handler: async (ctx) => {
-    const page = await audit.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken), {
+    const page = await audit.list(ctx.tenant.id, ...paging(ctx.query), {
       userId: ctx.query.userId,
       skuId: ctx.query.skuId,
       jobId: ctx.query.jobId,

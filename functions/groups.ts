@@ -3,7 +3,7 @@
  * asynchronously for its members), members in error, and reprocessing.
  */
 import { app } from '@azure/functions';
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, paging, route } from '../shared/http/pipeline';
 import { groupView, userView } from '../shared/http/views';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
@@ -39,7 +39,7 @@ route({
   response: c.collection(c.group),
   handler: async (ctx) => {
     const prefix = ctx.query.$search?.replace(/^"(.*)"$/, '$1').replace(/^displayName:/i, '').trim() || undefined;
-    const page = await groups.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken), prefix);
+    const page = await groups.list(ctx.tenant.id, ...paging(ctx.query), prefix);
     return collectionResult(ctx.url, page.items.map(groupView), page.continuationToken);
   },
 });
@@ -82,7 +82,7 @@ route({
   response: c.collection(c.user),
   handler: async (ctx) => {
     const g = await getGroup(ctx.tenant.id, ctx.params.id);
-    const page = await memberships.ofGroup(ctx.tenant.id, g.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    const page = await memberships.ofGroup(ctx.tenant.id, g.id, ...paging(ctx.query));
     const docs = await users.getMany(ctx.tenant.id, page.items.map((m) => m.userId));
     return collectionResult(ctx.url, page.items.map((m) => docs.get(m.userId)).filter((u) => !!u).map((u) => userView(u!)), page.continuationToken);
   },
@@ -143,7 +143,7 @@ route({
   response: c.collection(c.user),
   handler: async (ctx) => {
     const g = await getGroup(ctx.tenant.id, ctx.params.id);
-    const page = await memberships.inError(ctx.tenant.id, g.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    const page = await memberships.inError(ctx.tenant.id, g.id, ...paging(ctx.query));
     return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
   },
 });

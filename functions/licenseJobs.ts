@@ -6,7 +6,7 @@
 import { app, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { ApiError, ErrorCodes } from '../shared/errors';
-import { boundedBody, collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, nextLink, RequestContext, route } from '../shared/http/pipeline';
+import { boundedBody, collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, nextLink, paging, RequestContext, route } from '../shared/http/pipeline';
 import { licenseJobView } from '../shared/http/views';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
@@ -96,7 +96,7 @@ route({
   query: c.pageQuery,
   response: c.collection(c.licenseJob),
   handler: async (ctx) => {
-    const [page, subs] = await Promise.all([jobs.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken)), subscriptions.forRules(ctx.tenant.id)]);
+    const [page, subs] = await Promise.all([jobs.list(ctx.tenant.id, ...paging(ctx.query)), subscriptions.forRules(ctx.tenant.id)]);
     return collectionResult(ctx.url, page.items.map((j) => licenseJobView(j, subs, ctx.url)), page.continuationToken);
   },
 });

@@ -12,7 +12,7 @@
  */
 import { app, InvocationContext, Timer } from '@azure/functions';
 import { ApiError, notFound } from '../shared/errors';
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
 import { reconciliationReports } from '../shared/storage/reconciliation';
@@ -71,7 +71,7 @@ route({
   query: c.pageQuery,
   response: c.collection(c.reconciliationReport),
   handler: async (ctx) => {
-    const page = await reconciliationReports.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    const page = await reconciliationReports.list(ctx.tenant.id, ...paging(ctx.query));
     return collectionResult(ctx.url, page.items.map(reportView), page.continuationToken);
   },
 });

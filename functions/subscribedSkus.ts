@@ -1,5 +1,5 @@
 /** Billing > Licenses: the products, their seats and service-plan rules, and the "assign to up to 20 users" flow. */
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { subscribedSkuView, userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { subscriptions, users } from '../shared/storage/repository';
@@ -45,7 +45,7 @@ route({
   response: c.collection(c.user),
   handler: async (ctx) => {
     const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
-    const page = await users.listHolding(ctx.tenant.id, sku.skuId, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken));
+    const page = await users.listHolding(ctx.tenant.id, sku.skuId, ...paging(ctx.query));
     return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
   },
 });

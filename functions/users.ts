@@ -1,5 +1,5 @@
 /** Users > Active users: enough directory to exercise every licensing rule through the API. */
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, route } from '../shared/http/pipeline';
+import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { users } from '../shared/storage/repository';
@@ -24,7 +24,7 @@ route({
   query: c.userListQuery,
   response: c.collection(c.user),
   handler: async (ctx) => {
-    const page = await users.list(ctx.tenant.id, ctx.query.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(ctx.query.$skiptoken), searchPrefix(ctx.query.$search));
+    const page = await users.list(ctx.tenant.id, ...paging(ctx.query), searchPrefix(ctx.query.$search));
     return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
   },
 });

@@ -246,6 +246,9 @@ export function decodeSkipToken(token: string | undefined): string | undefined {
 
 export const DEFAULT_PAGE_SIZE = 100;
 
+/** A list call's page: its size ($top, default 100) and where to continue ($skiptoken). */
+export const paging = (q: { $top?: number; $skiptoken?: string }) => [q.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(q.$skiptoken)] as const;
+
 export function collectionResult<T>(url: URL, items: T[], continuationToken?: string): Result {
   const link = nextLink(url, continuationToken);
   return { body: { value: items, ...(link ? { '@odata.nextLink': link } : {}) } };
