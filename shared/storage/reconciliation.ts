@@ -12,7 +12,7 @@ import { SqlParameter } from '@azure/cosmos';
 import { ReclaimPolicy } from '../domain/reconciliation';
 import { LicenseAssignment } from '../domain/licensing';
 import { container, isCosmosError, tracked } from './cosmos';
-import { AuditDoc, Page, queryPage, SubscriptionDoc, subscriptions, UserDoc } from './repository';
+import { AuditDoc, Page, queryPage, queryPages, SubscriptionDoc, subscriptions, UserDoc } from './repository';
 
 const jobsContainer = () => container('jobs');
 const directory = () => container('directory');
@@ -193,23 +193,11 @@ export interface ScannedUser {
  * writtenSince, epoch seconds) also every user written since then (`_ts` is always indexed).
  */
 export async function* userPages(tenantId: string, pageSize: number, skuId?: string, writtenSince?: number): AsyncGenerator<ScannedUser[]> {
-  let token: string | undefined;
   const fields = 'c.id, c.displayName, c.userPrincipalName, c.accountEnabled, c.disabledDateTime, c.licenseAssignments, c.lastLicenseChange, c._ts';
   const params: SqlParameter[] = skuId ? [{ name: '@sku', value: skuId }] : [];
   if (skuId && writtenSince !== undefined) params.push({ name: '@since', value: writtenSince });
   const filter = !skuId ? '' : writtenSince === undefined ? ' AND ARRAY_CONTAINS(c.skuIds, @sku)' : ' AND (ARRAY_CONTAINS(c.skuIds, @sku) OR c._ts >= @since)';
-  do {
-    const page = await queryPage<ScannedUser>(
-      'directory',
-      tenantId,
-      `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${filter}`,
-      params,
-      pageSize,
-      token,
-    );
-    if (page.items.length) yield page.items;
-    token = page.continuationToken;
-  } while (token);
+  yield* queryPages<ScannedUser>('directory', tenantId, `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${filter}`, params, pageSize);
 }
 
 /** Whole user documents with any path to a product (to change them with If-Match). */

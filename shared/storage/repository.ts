@@ -144,15 +144,22 @@ export async function queryPage<T>(
   }
 }
 
+/**
+ * Every page of a query, one after the other, from one iterator (so the SDK plans the query once, not once
+ * per page as a new iterator per continuation token would): for scans of a whole tenant.
+ */
+export async function* queryPages<T>(which: keyof typeof CONTAINERS, tenantId: string, query: string, parameters: SqlParameter[], pageSize: number): AsyncGenerator<T[]> {
+  const iterator = container(which).items.query<T>({ query, parameters: [tenantParam(tenantId), ...parameters] }, { partitionKey: tenantId, maxItemCount: pageSize });
+  while (iterator.hasMoreResults()) {
+    const page = await tracked(() => iterator.fetchNext());
+    if (page.resources.length) yield page.resources;
+  }
+}
+
 /** Every page of a query, gathered (for lists that are small by nature: a tenant's subscriptions, a user's groups). */
 export async function queryAll<T>(which: keyof typeof CONTAINERS, tenantId: string, query: string, parameters: SqlParameter[] = []): Promise<T[]> {
   const out: T[] = [];
-  let token: string | undefined;
-  do {
-    const page = await queryPage<T>(which, tenantId, query, parameters, 100, token);
-    out.push(...page.items);
-    token = page.continuationToken;
-  } while (token);
+  for await (const page of queryPages<T>(which, tenantId, query, parameters, 100)) out.push(...page);
   return out;
 }
 

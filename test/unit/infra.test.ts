@@ -235,7 +235,7 @@ function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
     .join('\n');
   const byContainer = new Map<string, Map<string, { array: boolean }>>();
   for (const segment of src.split(/^export const \w+ = \{/m)) {
-    const containers = [...segment.matchAll(/queryPage<[^>]*>\(\s*'(\w+)'/g)].map((m) => m[1]);
+    const containers = [...segment.matchAll(/query(?:Page|Pages|All)<[^>]*>\(\s*'(\w+)'/g)].map((m) => m[1]);
     if (!containers.length) continue;
     for (const whole of segment.split('\n')) {
       if (/condition/i.test(whole)) continue;
