@@ -83,6 +83,9 @@ export function withSkus(doc: UserDoc, outcome: LicenseChangeOutcome, auditRecor
   };
 }
 
+/** The audit record of a job's change to a user: one per (job, user), so a repeated chunk writes it once. */
+export const jobAuditId = (jobId: string, userId: string) => `${jobId}_${userId}`;
+
 export function auditRecordFor(
   req: Pick<ApplyRequest, 'tenant' | 'requestId' | 'principal' | 'operation' | 'jobId'>,
   user: UserDoc,
@@ -92,7 +95,7 @@ export function auditRecordFor(
 ): AuditDoc {
   return {
     // a job's record has a fixed id per (job, user): applying the same chunk twice writes it once
-    id: req.jobId ? `${req.jobId}_${user.id}` : audit.newId(),
+    id: req.jobId ? jobAuditId(req.jobId, user.id) : audit.newId(),
     ...(req.jobId ? { jobId: req.jobId } : {}),
     tenantId: req.tenant.id,
     type: 'licenseChange',

@@ -28,11 +28,11 @@ import { Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, notFound, Violation } from '../errors';
 import { log } from '../log';
 import { settings } from '../config';
-import { ChunkDoc, JobDoc, JobItem, JobResult, jobs } from '../storage/jobs';
+import { ChunkDoc, chunkId, JobDoc, JobItem, JobResult, jobs } from '../storage/jobs';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { audit, AuditDoc, subscriptions, UserDoc, users } from '../storage/repository';
 import { createUser } from './directory';
-import { applyLicenseChanges, auditRecordFor, forRules, withSkus } from './licenseChanges';
+import { applyLicenseChanges, auditRecordFor, forRules, jobAuditId, withSkus } from './licenseChanges';
 import { Caller } from './licenses';
 
 export const CHUNK_SIZE = 100;
@@ -110,7 +110,7 @@ async function writeChunks(tenantId: string, jobId: string, items: JobItem[], st
   let index = startIndex;
   const pending: Promise<void>[] = [];
   for (let i = 0; i < items.length; i += CHUNK_SIZE) {
-    pending.push(jobs.putChunk({ id: `${jobId}_${index}`, tenantId, type: 'licenseJobChunk', jobId, index, phase: null, items: items.slice(i, i + CHUNK_SIZE), results: null }));
+    pending.push(jobs.putChunk({ id: chunkId(jobId, index), tenantId, type: 'licenseJobChunk', jobId, index, phase: null, items: items.slice(i, i + CHUNK_SIZE), results: null }));
     index++;
     if (pending.length >= 8) await Promise.all(pending.splice(0));
   }
@@ -312,7 +312,8 @@ interface Candidate {
 /** Per product, the change to `consumed` that settles a chunk's hold (see settleHolds). */
 export type Settlement = Record<string, number>;
 
-const holdKey = (job: JobDoc, index: number) => `${job.id}_${index}`;
+/** A chunk's seat hold is keyed by the chunk. */
+const holdKey = (job: JobDoc, index: number) => chunkId(job.id, index);
 const hasSku = (list: { skuId: string }[] | undefined, sku: string) => !!list?.some((l) => l.skuId === sku);
 /** Seats a job change took (product gained) or gave back (product lost), from its audit record. */
 const gained = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.after, sku) && !hasSku(r.before, sku)).length;
@@ -322,7 +323,7 @@ const touchedSkus = (records: AuditDoc[]) => records.flatMap((r) => [...r.before
 /** The audit record of this job's change to a user (embedded in the user, else from the audit trail). */
 async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefined> {
   if (user.lastLicenseChange?.jobId === job.id) return user.lastLicenseChange;
-  return audit.get(job.tenantId, `${job.id}_${user.id}`);
+  return audit.get(job.tenantId, jobAuditId(job.id, user.id));
 }
 
 async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
