@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
 
@@ -137,6 +138,13 @@ function matchRoute(segments: Segment[], parts: string[]): Record<string, string
 
 export interface HostOptions {
   port: number;
+  /** Also serve https on this port (Graph SDKs send their token only to https URLs). */
+  https?: { port: number; key: string; cert: string };
+  /**
+   * The address to listen on: 127.0.0.1 unless told otherwise (LOCAL_HOST_BIND). The host has
+   * unauthenticated admin calls (`/admin/functions/{name}`), as Core Tools does; they stay on this machine.
+   */
+  bind?: string;
   /** The Function App's entry module (package.json main). */
   entry: string;
   hostJson?: string;
@@ -147,6 +155,8 @@ export interface HostOptions {
 
 export interface RunningHost {
   url: string;
+  /** The https base URL, when https is served. */
+  httpsUrl?: string;
   server: Server;
   registrations: Registration[];
   close(): Promise<void>;
@@ -314,18 +324,24 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     res.writeHead(response.status ?? 200, outHeaders).end(payload);
   }
 
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e) => {
       console.error('local host error', e);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, () => resolve()); // all interfaces, as Core Tools does
-  });
+  };
+  const bind = options.bind ?? '127.0.0.1';
+  const listen = async (server: Server, port: number) => {
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, bind, () => resolve());
+    });
+    return server;
+  };
+  const server = await listen(createServer(serve), options.port);
+  const tlsServer = options.https ? await listen(createTlsServer({ key: options.https.key, cert: options.https.cert }, serve), options.https.port) : undefined;
 
   const { startQueueListeners } = await import('./queues');
   const { startTimers } = await import('./timers');
@@ -334,6 +350,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   return {
     url: `http://localhost:${options.port}/${prefix}`,
+    ...(options.https ? { httpsUrl: `https://localhost:${options.https.port}/${prefix}` } : {}),
     server,
     registrations,
     async invoke(name, input, triggerMetadata) {
@@ -344,8 +361,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     async close() {
       stopTimers();
       await stopQueues();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of [server, tlsServer]) {
+        if (!s) continue;
+        s.closeAllConnections();
+        await new Promise<void>((resolve) => s.close(() => resolve()));
+      }
     },
   };
 }

@@ -5,10 +5,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export function applyLocalSettings(root = process.cwd()): { file: string; port: number } {
+export interface LocalHostSettings {
+  file: string;
+  /** http (curl, scripts). */
+  port: number;
+  /** https (Graph SDKs and the console): LOCAL_HTTPS_PORT, else the http port + 1. */
+  httpsPort: number;
+}
+
+export function applyLocalSettings(root = process.cwd()): LocalHostSettings {
   const own = join(root, 'local.settings.json');
   const file = existsSync(own) ? own : join(root, 'local.settings.sample.json');
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string>; Host?: { LocalHttpPort?: number } };
   for (const [k, v] of Object.entries(parsed.Values ?? {})) if (process.env[k] === undefined) process.env[k] = String(v);
-  return { file, port: Number(process.env.LOCAL_HTTP_PORT ?? parsed.Host?.LocalHttpPort ?? 7071) };
+  const port = Number(process.env.LOCAL_HTTP_PORT ?? parsed.Host?.LocalHttpPort ?? 7071);
+  return { file, port, httpsPort: Number(process.env.LOCAL_HTTPS_PORT ?? port + 1) };
 }

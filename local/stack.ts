@@ -9,13 +9,16 @@ import type { RunningHost } from './host';
 export interface Stack {
   host: RunningHost;
   url: string;
+  /** The https base URL and the CA file a Node client trusts it with (NODE_EXTRA_CA_CERTS). */
+  httpsUrl: string;
+  caFile: string;
   /** Process ids of the emulators this stack started (none when attached to running ones). */
   emulatorPids: number[];
   stop(): Promise<void>;
 }
 
 /** `attach`: use emulators that are already running on the configured ports (a second host on the same data). */
-export async function startStack(o: { port: number; quiet?: boolean; root?: string; attach?: boolean }): Promise<Stack> {
+export async function startStack(o: { port: number; httpsPort?: number; quiet?: boolean; root?: string; attach?: boolean }): Promise<Stack> {
   const root = o.root ?? join(__dirname, '..', '..');
   const { settings } = await import('../shared/config');
   const s = settings();
@@ -25,6 +28,7 @@ export async function startStack(o: { port: number; quiet?: boolean; root?: stri
   const { startEmulators } = await import('./emulators');
   const emulators = o.attach ? { pids: [], stop: async () => undefined } : await startEmulators({ cosmosPort, queuePort, quiet: o.quiet });
   let host: RunningHost | undefined;
+  let caFile = '';
   try {
     const { ensureDatabase } = await import('../shared/storage/cosmos');
     await ensureDatabase();
@@ -33,8 +37,13 @@ export async function startStack(o: { port: number; quiet?: boolean; root?: stri
     const { devJwks, devKey } = await import('./devTokens');
     await devKey(); // created before anyone mints a token against this host
     const { startHost } = await import('./host');
+    const { ensureDevCertificate } = await import('./tls');
+    const tls = await ensureDevCertificate(join(root, '.local', 'tls'));
+    caFile = tls.caFile;
     host = await startHost({
       port: o.port,
+      https: { port: o.httpsPort ?? o.port + 1, key: tls.key, cert: tls.cert },
+      bind: process.env.LOCAL_HOST_BIND || undefined,
       entry: join(root, 'dist', 'functions', 'index.js'),
       hostJson: join(root, 'host.json'),
       extraRoutes: { '/.well-known/dev-jwks.json': devJwks },
@@ -48,6 +57,8 @@ export async function startStack(o: { port: number; quiet?: boolean; root?: stri
   return {
     host: running,
     url: running.url,
+    httpsUrl: running.httpsUrl!,
+    caFile,
     emulatorPids: emulators.pids,
     async stop() {
       await running.close().catch(() => undefined);

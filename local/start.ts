@@ -15,7 +15,7 @@ import { applyLocalSettings } from './settingsFile';
 async function main() {
   const root = join(__dirname, '..', '..');
   process.chdir(root);
-  const { file, port } = applyLocalSettings(root);
+  const { file, port, httpsPort } = applyLocalSettings(root);
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
   const seed = !args.includes('--no-seed');
@@ -31,28 +31,31 @@ async function main() {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    stack = await startStack({ port, quiet, root, attach });
+    stack = await startStack({ port, httpsPort, quiet, root, attach });
     const host = stack.host;
     if (args.includes('--print-pids')) console.log(`EMULATOR_PIDS ${stack.emulatorPids.join(',')}`);
     if (seed) {
       const { seedDemo, DEMO_TENANT_ID } = await import('./seed');
       const { created } = await seedDemo();
-      await printWelcome(host.url, DEMO_TENANT_ID, created, file);
+      await printWelcome(stack, DEMO_TENANT_ID, created, file);
     }
-    console.log(`READY ${host.url}`);
+    console.log(`READY ${host.url} ${stack.httpsUrl}`);
   } catch (e) {
     console.error((e as Error).message ?? e);
     await stop(1);
   }
 }
 
-async function printWelcome(url: string, tenantId: string, created: boolean, file: string) {
+async function printWelcome(stack: import('./stack').Stack, tenantId: string, created: boolean, file: string) {
+  const url = stack.url;
   const { mintDevToken } = await import('./devTokens');
   const s = (await import('../shared/config')).settings();
   const roles = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'] as const;
   const lines = [
     '',
     `License assignment service on ${url}  (settings: ${file.split('/').pop()})`,
+    `                       and on ${stack.httpsUrl}  (for Graph clients: they send tokens only over https)`,
+    `  A Node.js client trusts it with: NODE_EXTRA_CA_CERTS=${stack.caFile}`,
     `Demo organization "Contoso (demo)" ${created ? 'created' : 'already there'}: tenant ${tenantId}`,
     `OpenAPI document: ${url}/openapi.json`,
     '',
