@@ -19,6 +19,7 @@ import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
 import { pathSegments, RouteTable } from '../shared/http/routes';
+import { applyCors, CorsSettings, preflight } from './cors';
 
 type Handler = (...args: unknown[]) => unknown;
 interface Binding {
@@ -86,6 +87,8 @@ export interface HostOptions {
   /** Extra routes outside the prefix served by the host itself (the dev JWKS). */
   extraRoutes?: Record<string, () => Promise<unknown>>;
   quiet?: boolean;
+  /** CORS as the platform does it in Azure: local.settings.json's Host.CORS and Host.CORSCredentials. */
+  cors?: CorsSettings;
 }
 
 export interface RunningHost {
@@ -182,6 +185,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const cors = options.cors ?? { origins: [], credentials: false };
+    const pre = preflight(cors, req);
+    if (pre) {
+      res.writeHead(pre.status, pre.headers).end();
+      return;
+    }
     const extra = options.extraRoutes?.[url.pathname];
     if (extra && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await extra()));
@@ -234,7 +243,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
     const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status ?? 200, outHeaders).end(payload);
+    res.writeHead(response.status ?? 200, applyCors(cors, req, outHeaders)).end(payload);
   }
 
   const serve = (req: IncomingMessage, res: ServerResponse) => {
