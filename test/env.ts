@@ -27,5 +27,7 @@ export const testStackEnv: Record<string, string> = {
   RECONCILIATION_SCHEDULE: '0 0 0 31 2 *',
   RECONCILIATION_SEAT_GRACE_SECONDS: '3',
   DEV_KEY_FILE: TEST_KEY_FILE,
+  // CORS as local.settings.json's Host.CORS would give it (test/integration/cors.test.ts)
+  LOCAL_HOST_CORS: 'https://portal.test.dev, http://localhost:5173',
   LOG_LEVEL: 'warn',
 };
