@@ -88,10 +88,14 @@ const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 test('over its budget a tenant gets 429 with Retry-After, and another tenant is unaffected', async () => {
   const noisy = await tenant('Noisy org');
   const quiet = await tenant('Quiet org');
+  const started = Date.now();
   const burst = await Promise.all(Array.from({ length: 40 }, () => call('GET', '/v1.0/organization', noisy.admin)));
+  // the budget refills at 5 per second while the 40 run: a slow machine may see one or two more served
+  const refilled = Math.ceil(((Date.now() - started) / 1000) * 5);
   const throttled = burst.filter((r) => r.status === 429);
-  expect(burst.filter((r) => r.status === 200).length).toBeLessThanOrEqual(25);
-  expect(throttled.length).toBeGreaterThanOrEqual(15);
+  expect(burst.filter((r) => r.status === 200).length).toBeLessThanOrEqual(25 + refilled);
+  expect(throttled.length).toBeGreaterThanOrEqual(15 - refilled);
+  expect(throttled.length).toBeGreaterThan(0);
   expect(throttled[0].body.error.code).toBe('TooManyRequests');
   expect(Number(throttled[0].headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(throttled[0].body.error.message).toMatch(/Wait \d+ s/);
