@@ -67,7 +67,8 @@ route({
   tag: 'Users',
   summary: "Change a user's properties. If-Match with the @odata.etag answers 412 when stale. 204, or 200 with Prefer: return=representation",
   permission: 'updateUsageLocation',
-  permissionFor: ({ body }) => (Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
+  // usageLocation alone: License admins too; userType decides who may license the user: Global admins only
+  permissionFor: ({ body }) => ('userType' in body ? 'changeUserType' : Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
   params: c.userRefParam,
   body: c.updateUserBody,
   response: c.user,

@@ -18,6 +18,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 type Handler = (...args: unknown[]) => unknown;
 interface Binding {
@@ -223,7 +225,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > 1024 * 1024) {
+        res.writeHead(413).end();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
     let input: unknown;
     try {
       const text = Buffer.concat(chunks).toString('utf8');
@@ -297,18 +307,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.writeHead(404).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const request = new lib.HttpRequest({
+    // The body is handed over as a stream, as the Functions host does with HTTP streams enabled
+    // (app.setup({ enableHttpStream: true })): the function reads what it needs and enforces its limits
+    // while reading, instead of the whole body being buffered first.
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    const nativeRequest = new Request(url.toString(), {
       method,
-      url: url.toString(),
       headers,
-      params: found.params,
-      body: body.length ? { bytes: body } : undefined,
-    } as never);
+      ...(hasBody ? { body: req as unknown as ReadableStream, duplex: 'half' } : {}),
+    } as RequestInit);
+    const request = new lib.HttpRequest({ method, url: url.toString(), headers, params: found.params, nativeRequest } as never);
     let response: InstanceType<typeof lib.HttpResponse>;
     try {
       const result = await found.route.reg.handler(request, context(found.route.reg));
@@ -320,8 +330,13 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status ?? 200, outHeaders).end(payload);
+    res.writeHead(response.status ?? 200, outHeaders);
+    if (!response.body) {
+      res.end();
+      return;
+    }
+    // streamed out as it is produced (CSV downloads), never buffered whole
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res).catch(() => res.destroy());
   }
 
   const serve = (req: IncomingMessage, res: ServerResponse) => {

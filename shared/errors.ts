@@ -32,7 +32,6 @@ export const ErrorCodes = {
   unauthenticated: 'InvalidAuthenticationToken',
   tenantNotProvisioned: 'tenantNotProvisioned',
   insufficientRole: 'Authorization_RequestDenied',
-  guestRequiresGlobalAdministrator: 'guestLicenseRequiresGlobalAdministrator',
   notFound: 'Request_ResourceNotFound',
   preconditionFailed: 'PreconditionFailed',
   conflict: 'conflict',
@@ -73,9 +72,18 @@ export const badRequest = (message: string, target?: string, details?: ErrorDeta
 export const notFound = (what: string, id: string) =>
   new ApiError(404, ErrorCodes.notFound, `${what} '${id}' does not exist in this organization.`, id);
 
-/** Refusal by the licensing rules: 409, one detail per violation. */
+/**
+ * Refusal by the licensing rules: 409, one detail per violation. A refusal because of the caller's role
+ * (the guest rule) is 403 Authorization_RequestDenied, as in Graph, whatever else is wrong too: the
+ * caller cannot fix it by changing the request.
+ */
 export function ruleViolation(violations: Violation[]): ApiError {
   const first = violations[0];
+  const denied = violations.find((v) => v.code === ErrorCodes.insufficientRole);
+  if (denied) {
+    const others = violations.length - 1;
+    return new ApiError(403, ErrorCodes.insufficientRole, `${denied.message}${others ? ` (${others} more problem${others > 1 ? 's' : ''} in details.)` : ''}`, denied.target, violations);
+  }
   if (violations.length === 1) return new ApiError(409, first.code, first.message, first.target, violations);
   return new ApiError(
     409,

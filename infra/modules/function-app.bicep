@@ -22,6 +22,11 @@ param authAudience string
 param authJwksUri string
 param subscriptionCacheTtlMs int
 param reconciliationSchedule string
+@description('Operator tenant and allow-listed client ids (OPERATOR_TENANT_ID, OPERATOR_CLIENT_IDS): who may create organizations.')
+param operatorTenantId string
+param operatorClientIds string
+@description('Subnet the app joins (VNet integration) when the network is isolated; empty otherwise.')
+param virtualNetworkSubnetId string = ''
 param maximumInstanceCount int = 100
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -54,6 +59,7 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -104,6 +110,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     AUTH_ISSUER: authIssuer
     AUTH_AUDIENCE: authAudience
     AUTH_JWKS_URI: authJwksUri
+    // who the operator is (shared/auth/operator.ts): empty means nobody may create organizations
+    OPERATOR_TENANT_ID: operatorTenantId
+    OPERATOR_CLIENT_IDS: operatorClientIds
+    // one health result answers every anonymous /health caller for this long
+    HEALTH_CACHE_SECONDS: '5'
     SUBSCRIPTION_CACHE_TTL_MS: string(subscriptionCacheTtlMs)
     // per-tenant budgets, per instance (shared/http/throttle.ts): over them the API answers 429 + Retry-After
     THROTTLE_TENANT_REQUESTS_PER_SECOND: '50'

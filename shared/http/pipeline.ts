@@ -6,10 +6,11 @@
  * the OpenAPI registry, from the same declaration.
  */
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
 import { authenticate } from '../auth/tokens';
+import { requireOperator } from '../auth/operator';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
 import { isCosmosError } from '../storage/cosmos';
@@ -52,7 +53,7 @@ export interface RouteSpec<P, Q, B> {
   route: string;
   summary: string;
   tag: string;
-  /** `tenant`: a token of a provisioned tenant; `operator`: a token with the operator app role; `anonymous`: none. */
+  /** `tenant`: a token of a provisioned tenant; `operator`: the operator's own application (shared/auth/operator.ts); `anonymous`: none. */
   auth?: Auth;
   permission?: Action;
   /**
@@ -96,30 +97,39 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' 
 
 const tooLarge = (limit: number) => new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${limit} bytes.`, 'body');
 
-/** The request body as a stream that fails with 413 past `limit` bytes (CSV uploads). */
-export function boundedBody(request: HttpRequest, limit: number): Readable {
-  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge(limit);
-  if (!request.body) return Readable.from([]);
+/**
+ * The request body, chunk by chunk, failing with 413 as soon as more than `limit` bytes have arrived:
+ * whatever Content-Length said, and for chunked uploads that have none. Nothing is buffered whole before
+ * the limit applies (HTTP streams are enabled in functions/index.ts).
+ */
+async function* limitedChunks(request: HttpRequest, limit: number): AsyncGenerator<Uint8Array> {
+  if (!request.body) return;
   let seen = 0;
-  return Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        seen += chunk.length;
-        done(seen > limit ? tooLarge(limit) : null, chunk);
-      },
-    }),
-  );
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    seen += chunk.byteLength;
+    if (seen > limit) throw tooLarge(limit);
+    yield chunk;
+  }
+}
+
+const declaredTooLarge = (request: HttpRequest, limit: number) => Number(request.headers.get('content-length') ?? 0) > limit;
+
+/** The request body as a stream that fails with 413 past `limit` bytes (CSV uploads). Errors reach whoever reads it. */
+export function boundedBody(request: HttpRequest, limit: number): Readable {
+  if (declaredTooLarge(request, limit)) throw tooLarge(limit);
+  return Readable.from(limitedChunks(request, limit), { objectMode: false });
 }
 
 async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > limit) throw tooLarge(limit);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > limit) throw tooLarge(limit);
+  if (declaredTooLarge(request, limit)) throw tooLarge(limit);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
-  if (type && !/^application\/(.+\+)?json\b/i.test(type))
-    throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Content-Type must be application/json (got ${type}).`, 'Content-Type');
+  // a body is JSON only when it says so: no Content-Type is not taken as JSON
+  if (!/^application\/(.+\+)?json\b/i.test(type))
+    throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Send the body as JSON with Content-Type: application/json (got ${type || 'no Content-Type'}).`, 'Content-Type');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -158,6 +168,7 @@ const authenticated =
     if (auth === 'anonymous') return next(ctx);
     ctx.principal = await authenticate(ctx.request.headers.get('authorization'));
     admit(ctx.principal.tenantId); // per-tenant budget, before any work for the request
+    if (auth === 'operator') requireOperator(ctx.principal);
     return next(ctx);
   };
 

@@ -4,8 +4,18 @@
  * 400 naming it, so a typo never silently does nothing.
  */
 import { z } from 'zod';
+import { isUserPrincipalName, MAX_UPN_LENGTH } from '../domain/upn';
 
 export const guid = z.guid({ error: 'must be a GUID, like 6fd2c87f-b296-42f0-b197-1e91e994b900' });
+/**
+ * A user principal name: the length is checked first and stops the checks (abort), so the pattern never
+ * runs on a long input; the pattern itself is a linear scan (shared/domain/upn.ts).
+ */
+export const userPrincipalName = z
+  .string()
+  .trim()
+  .max(MAX_UPN_LENGTH, { error: `must be at most ${MAX_UPN_LENGTH} characters`, abort: true })
+  .refine((v) => isUserPrincipalName(v), { error: 'must look like name@domain' });
 /** Usage location: a two-letter country code (ISO 3166-1 alpha-2), stored upper case. */
 export const countryCode = z
   .string()
@@ -80,14 +90,13 @@ export const servicePlanToggleBody = z
 
 // ---------- bulk license jobs ----------
 export const MAX_JOB_USERS = 100_000;
-const upnString = z.string().trim().max(113).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'must look like name@domain' });
 export const jobMode = z.enum(['add', 'replace', 'remove', 'unassignAll', 'swap']);
 export const createLicenseJobBody = z
   .strictObject({
     mode: jobMode,
     /** The selection: user ids and/or userPrincipalNames, any size up to 100,000. */
     userIds: z.array(guid).max(MAX_JOB_USERS).default([]),
-    userPrincipalNames: z.array(upnString).max(MAX_JOB_USERS).default([]),
+    userPrincipalNames: z.array(userPrincipalName).max(MAX_JOB_USERS).default([]),
     addLicenses: z.array(addLicense).max(MAX_LICENSES_PER_REQUEST).default([]),
     removeLicenses: z.array(guid).max(MAX_LICENSES_PER_REQUEST).default([]),
     fromSkuId: guid.optional(),
@@ -153,7 +162,10 @@ export const createGroupBody = z.strictObject({
 });
 /** Graph's `POST /groups/{id}/members/$ref` body: `{ "@odata.id": "https://.../directoryObjects/{id}" }`. */
 export const memberRefBody = z.strictObject({
-  '@odata.id': z.string().regex(/\/(directoryObjects|users)\/[0-9a-fA-F-]{36}$/, { error: 'must end in /directoryObjects/{user id}' }),
+  '@odata.id': z
+    .string()
+    .max(2000, { abort: true })
+    .regex(/\/(directoryObjects|users)\/[0-9a-fA-F-]{36}$/, { error: 'must end in /directoryObjects/{user id}' }),
 });
 export const groupListQuery = pageQuery.extend({ $search: z.string().max(200).optional() });
 export const groupMemberParams = z.strictObject({ id: guid, userId: guid });
@@ -187,8 +199,8 @@ export const group = z.object({
 export const userType = z.enum(['Member', 'Guest']);
 export const createUserBody = z.strictObject({
   displayName: z.string().trim().min(1).max(256),
-  userPrincipalName: z.string().trim().max(113).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'must look like name@domain' }),
-  mail: z.email().optional(),
+  userPrincipalName,
+  mail: z.string().max(254, { abort: true }).pipe(z.email()).optional(),
   usageLocation: countryCode.nullable().optional(),
   accountEnabled: z.boolean().default(true),
   userType: userType.default('Member'),
@@ -272,7 +284,7 @@ export const reductionPlan = z.object({
 });
 
 export const createWebhookBody = z.strictObject({
-  url: z.url({ error: 'must be an https:// URL' }).max(2000),
+  url: z.string().max(2000, { error: 'must be at most 2000 characters', abort: true }).pipe(z.url({ error: 'must be an https:// URL' })),
   events: z.array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment'])).min(1).max(3),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
@@ -302,7 +314,7 @@ export const createTenantBody = z.strictObject({
 // ---------- path parameters ----------
 export const idParam = z.strictObject({ id: guid });
 /** A user by object id or by userPrincipalName, as Graph accepts. */
-export const userRef = z.union([guid, z.string().regex(/^[^@\s/]+@[^@\s/]+$/)], { error: 'must be a user id (GUID) or a userPrincipalName' });
+export const userRef = z.union([guid, z.string().max(MAX_UPN_LENGTH, { abort: true }).regex(/^[^@\s/]+@[^@\s/]+$/)], { error: 'must be a user id (GUID) or a userPrincipalName' });
 export const userRefParam = z.strictObject({ id: userRef });
 export const userAndSkuParams = z.strictObject({ id: userRef, skuId: guid });
 /** subscribedSku ids are Graph's `{tenantId}_{skuId}`; a bare skuId is accepted too. */
@@ -417,8 +429,8 @@ export const assignSkuResult = z.object({
 export const collection = <T extends z.ZodType>(item: T) =>
   z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
 
-const healthCheck = z.object({ status: z.enum(['Healthy', 'Unhealthy']), durationMs: z.number(), error: z.string().optional() });
-export const health = z.object({ status: z.enum(['Healthy', 'Unhealthy']), checks: z.object({ cosmosDb: healthCheck, queues: healthCheck }) });
+const healthCheck = z.object({ status: z.enum(['Healthy', 'Unhealthy']), durationMs: z.number() });
+export const health = z.object({ status: z.enum(['Healthy', 'Unhealthy']), checkedDateTime: z.string(), checks: z.object({ cosmosDb: healthCheck, queues: healthCheck }) });
 
 export const errorResponse = z.object({
   error: z.object({

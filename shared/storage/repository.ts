@@ -15,7 +15,7 @@ import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
 import { CapabilityStatus, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
 import { JSONObject } from '@azure/cosmos';
-import { bulk, container, CONTAINERS, isCosmosError, replaceIfMatch, retriable, tracked } from './cosmos';
+import { bulk, container, CONTAINERS, isCosmosError, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 
 export interface TenantDoc {
   id: string;
@@ -190,7 +190,7 @@ export const tenants = {
   async get(tenantId: string): Promise<TenantDoc | undefined> {
     const hit = tenantCache.get(tenantId);
     if (hit && Date.now() - hit.at < 60_000) return hit.doc;
-    const doc = await readDoc<TenantDoc>('directory', tenantId, tenantId);
+    const doc = await readOf<TenantDoc>('directory', tenantId, tenantId, 'tenant');
     if (doc) tenantCache.set(tenantId, { at: Date.now(), doc });
     return doc;
   },
@@ -211,7 +211,7 @@ export const tenants = {
 const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
 
 export const users = {
-  get: (tenantId: string, id: string) => readDoc<UserDoc>('directory', id.toLowerCase(), tenantId),
+  get: (tenantId: string, id: string) => readOf<UserDoc>('directory', id.toLowerCase(), tenantId, 'user'),
 
   /** Many users by id: point reads, in bulk requests when there are several. */
   async getMany(tenantId: string, ids: string[]): Promise<Map<string, UserDoc>> {
@@ -220,7 +220,7 @@ export const users = {
   },
 
   async findByUpn(tenantId: string, upn: string): Promise<UserDoc | undefined> {
-    const claim = await readDoc<{ userId: string }>('directory', upnClaimId(upn), tenantId);
+    const claim = await readOf<{ userId: string }>('directory', upnClaimId(upn), tenantId, 'upnClaim');
     return claim ? users.get(tenantId, claim.userId) : undefined;
   },
 
@@ -330,7 +330,7 @@ export const subscriptions = {
     subscriptionCache.delete(tenantId);
   },
 
-  get: (tenantId: string, skuId: string) => readDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId),
+  get: (tenantId: string, skuId: string) => readOf<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, 'subscription'),
 
   async create(doc: SubscriptionDoc): Promise<SubscriptionDoc> {
     try {
@@ -475,7 +475,7 @@ async function seatsFreed(doc: SubscriptionDoc | undefined): Promise<void> {
 export const audit = {
   newId: () => randomUUID(),
 
-  get: (tenantId: string, id: string) => readDoc<AuditDoc>('audit', id, tenantId),
+  get: (tenantId: string, id: string) => readOf<AuditDoc>('audit', id, tenantId, 'licenseChange'),
 
   /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
   async write(records: AuditDoc[]): Promise<void> {

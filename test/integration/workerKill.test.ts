@@ -61,7 +61,7 @@ test('killed mid-chunk, redelivered to a new worker: each user once, seats right
   // worker 1 kills itself after writing 40 users of the job
   const first = await startStack(['--print-pids'], { LICENSE_JOB_FAULT_KILL_AFTER_USERS: '40' });
   const exited = new Promise<string | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
-  const operator = await tokenFor('Operator', randomUUID());
+  const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
   const tenant = await call('POST', '/v1.0/tenants', operator, { displayName: 'Kill org' });
   expect(tenant.status).toBe(201);
   const admin = await tokenFor('GlobalAdministrator', tenant.body.id);
