@@ -18,7 +18,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 type Handler = (...args: unknown[]) => unknown;
@@ -137,6 +137,34 @@ function matchRoute(segments: Segment[], parts: string[]): Record<string, string
 }
 
 // ---------------- host ----------------
+
+/** What the host reads of a body a function stopped reading early (a refusal at its size limit) before it hangs up. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A request's body as a stream for the function. When the function stops reading early (a 413 at its
+ * limit, a 400 on a bad row) or never reads it, the rest is read and dropped (drainRest) rather than the
+ * socket destroyed or left stuck, so the client gets the answer, and a kept-alive connection its next
+ * one; past MAX_DRAIN_BYTES the host hangs up.
+ */
+function streamedBody(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  req.pipe(body);
+  body.on('close', () => drainRest(req));
+  return body;
+}
+
+function drainRest(req: IncomingMessage): void {
+  if (req.complete || (req as IncomingMessage & { draining?: boolean }).draining) return;
+  (req as IncomingMessage & { draining?: boolean }).draining = true;
+  req.unpipe();
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN_BYTES) req.destroy();
+  });
+  req.resume();
+}
 
 export interface HostOptions {
   port: number;
@@ -316,7 +344,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const nativeRequest = new Request(url.toString(), {
       method,
       headers,
-      ...(hasBody ? { body: req as unknown as ReadableStream, duplex: 'half' } : {}),
+      ...(hasBody ? { body: streamedBody(req) as unknown as ReadableStream, duplex: 'half' } : {}),
     } as RequestInit);
     const request = new lib.HttpRequest({ method, url: url.toString(), headers, params: found.params, nativeRequest } as never);
     let response: InstanceType<typeof lib.HttpResponse>;
@@ -330,6 +358,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
+    if (hasBody) drainRest(req); // whatever the function left unread
     res.writeHead(response.status ?? 200, outHeaders);
     if (!response.body) {
       res.end();

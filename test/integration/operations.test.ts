@@ -4,69 +4,30 @@
  * endpoint reporting a stopped emulator. Runs its own stack (low throttle budgets, fault injection on,
  * logs captured), because it stops an emulator at the end.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { testStackEnv, TEST_PORTS } from '../env';
+import { testStackEnv } from '../env';
 import { tokenFor } from '../helpers';
+import { OwnStack, startOwnStack } from '../ownStack';
 
-const offset = 80;
-const ports = { host: TEST_PORTS.host + offset, cosmos: TEST_PORTS.cosmos + offset, queue: TEST_PORTS.queue + offset };
-const api = `http://localhost:${ports.host}/api`;
-const root = join(__dirname, '..', '..');
-let child: ChildProcess;
-let emulatorPids: number[] = [];
-const lines: string[] = [];
+let stack: OwnStack;
+let api = '';
+let lines: string[] = [];
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [join(root, 'dist', 'local', 'start.js'), '--no-seed', '--quiet', '--print-pids'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...testStackEnv,
-      LOCAL_HTTP_PORT: String(ports.host),
-      COSMOS_ENDPOINT: `http://127.0.0.1:${ports.cosmos}`,
-      AzureWebJobsStorage: testStackEnv.AzureWebJobsStorage.replace(/:\d+\/devstoreaccount1/, `:${ports.queue}/devstoreaccount1`),
-      AUTH_JWKS_URI: `http://127.0.0.1:${ports.host}/.well-known/dev-jwks.json`,
-      // a budget that cannot refill while the test runs (one request per 1,000 s): the counts below are
-      // exact whatever the machine's speed; refilling over time is unit-tested with an injected clock
-      THROTTLE_TENANT_REQUESTS_PER_SECOND: '0.001',
-      THROTTLE_TENANT_BURST: '25',
-      HEALTH_CACHE_SECONDS: '0',
-      COSMOS_EMULATOR_FAULTS: '1',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  stack = await startOwnStack(80, {
+    // a budget that cannot refill while the test runs (one request per 1,000 s): the counts below are
+    // exact whatever the machine's speed; refilling over time is unit-tested with an injected clock
+    THROTTLE_TENANT_REQUESTS_PER_SECOND: '0.001',
+    THROTTLE_TENANT_BURST: '25',
+    HEALTH_CACHE_SECONDS: '0',
+    COSMOS_EMULATOR_FAULTS: '1',
+    LOG_LEVEL: 'info',
   });
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
-    const onData = (d: Buffer) => {
-      buffer += d.toString();
-      const parts = buffer.split('\n');
-      buffer = parts.pop()!;
-      for (const line of parts) {
-        lines.push(line);
-        const pids = /EMULATOR_PIDS ([\d,]+)/.exec(line);
-        if (pids) emulatorPids = pids[1].split(',').map(Number);
-        if (line.startsWith('READY ')) resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`stack exited ${code}:\n${lines.join('\n')}`)));
-  });
+  api = stack.api;
+  lines = stack.lines;
 });
 
-afterAll(() => {
-  child?.kill('SIGTERM');
-  for (const pid of emulatorPids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      /* gone */
-    }
-  }
-});
+afterAll(() => stack?.stop());
 
 async function call(method: string, path: string, token?: string, body?: unknown) {
   const r = await fetch(`${api}${path}`, {
@@ -84,8 +45,8 @@ async function tenant(name: string) {
   return { id: r.body.id as string, admin: await tokenFor('GlobalAdministrator', r.body.id) };
 }
 
-const fault = (f: Record<string, unknown>) => fetch(`http://127.0.0.1:${ports.cosmos}/_faults`, { method: 'POST', body: JSON.stringify(f) });
-const clearFaults = () => fetch(`http://127.0.0.1:${ports.cosmos}/_faults`, { method: 'DELETE' });
+const fault = (f: Record<string, unknown>) => fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'POST', body: JSON.stringify(f) });
+const clearFaults = () => fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'DELETE' });
 const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 
 test('over its budget a tenant gets 429 with Retry-After, and another tenant is unaffected', async () => {
@@ -164,7 +125,7 @@ test('the health endpoint checks Cosmos DB and the queues, and reports a stopped
   const ok = await call('GET', '/health');
   expect(ok.status).toBe(200);
   expect(ok.body).toMatchObject({ status: 'Healthy', checks: { cosmosDb: { status: 'Healthy' }, queues: { status: 'Healthy' } } });
-  process.kill(emulatorPids[0], 'SIGKILL'); // the Cosmos DB emulator
+  process.kill(stack.emulatorPids[0], 'SIGKILL'); // the Cosmos DB emulator
   const down = await call('GET', '/health');
   expect(down.status).toBe(503);
   expect(down.body.status).toBe('Unhealthy');
