@@ -1,6 +1,7 @@
 /** Users > Active users: enough directory to exercise every licensing rule through the API. */
 import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { userView } from '../shared/http/views';
+import { quotedEtag } from '../shared/http/etag';
 import * as c from '../shared/schemas/contracts';
 import { users } from '../shared/storage/repository';
 import { createUser, updateUser } from '../shared/usecases/directory';
@@ -41,7 +42,7 @@ route({
   status: 201,
   handler: async (ctx) => {
     const doc = await createUser(ctx.tenant.id, ctx.body);
-    return { status: 201, body: userView(doc), headers: { ETag: doc._etag ?? '', Location: `${ctx.url.origin}${ctx.url.pathname}/${doc.id}` } };
+    return { status: 201, body: userView(doc), headers: { ETag: quotedEtag(doc._etag), Location: `${ctx.url.origin}${ctx.url.pathname}/${doc.id}` } };
   },
 });
 
@@ -56,7 +57,7 @@ route({
   response: c.user,
   handler: async (ctx) => {
     const doc = await resolveUser(ctx.tenant.id, ctx.params.id);
-    return { body: userView(doc), headers: { ETag: doc._etag ?? '' } };
+    return { body: userView(doc), headers: { ETag: quotedEtag(doc._etag) } };
   },
 });
 
@@ -75,7 +76,7 @@ route({
   handler: async (ctx) => {
     const target = await resolveUser(ctx.tenant.id, ctx.params.id);
     const doc = await updateUser(ctx.tenant.id, target.id, ctx.body, ctx.ifMatch);
-    const headers = { ETag: doc._etag ?? '' };
+    const headers = { ETag: quotedEtag(doc._etag) };
     return /return=representation/i.test(ctx.request.headers.get('prefer') ?? '') ? { body: userView(doc), headers } : { status: 204, headers };
   },
 });

@@ -18,6 +18,7 @@ import { tenants, TenantDoc } from '../storage/repository';
 import { log } from '../log';
 import { registerOperation } from './openapi';
 import { admit } from './throttle';
+import { parseIfMatch } from './etag';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,7 +31,8 @@ export interface RequestContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  ifMatch: string | undefined;
+  /** The If-Match header's etags (bare), `*`, or undefined when absent (shared/http/etag.ts). */
+  ifMatch: ReturnType<typeof parseIfMatch>;
   /** Absolute URL of this request, for @odata.nextLink. */
   url: URL;
 }
@@ -230,7 +232,7 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
     handler: async (request, invocation) => {
       const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
       const started = Date.now();
-      const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: request.headers.get('if-match') ?? undefined } as Ctx;
+      const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: parseIfMatch(request.headers.get('if-match')) } as Ctx;
       const result = await pipeline(ctx);
       log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status: result.status ?? 200, ms: Date.now() - started });
       return toResponse(result, requestId, request.headers.get('client-request-id'));

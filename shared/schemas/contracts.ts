@@ -109,7 +109,8 @@ export const createLicenseJobBody = z
   .refine((b) => b.userIds.length + b.userPrincipalNames.length > 0, { error: 'select at least one user (userIds or userPrincipalNames)', path: ['userIds'] })
   .refine((b) => b.userIds.length + b.userPrincipalNames.length <= MAX_JOB_USERS, { error: `at most ${MAX_JOB_USERS} users per job`, path: ['userIds'] });
 
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** A query flag: `?dryRun`, `?dryRun=true` or `?dryRun=false` (a bare flag means true). */
+const flag = z.enum(['true', 'false', ''], { error: 'must be true or false (or the bare flag, meaning true)' }).transform((v) => v !== 'false');
 export const importLicenseJobQuery = z.strictObject({
   mode: z.enum(['add', 'replace']).default('add'),
   dryRun: flag.default(false),
@@ -197,9 +198,40 @@ export const group = z.object({
 
 // ---------- users ----------
 export const userType = z.enum(['Member', 'Guest']);
+/** Graph's mailNickname: the mail alias, at most 64 characters, none of `@ ( ) \ [ ] " ; : < > ,` or spaces. */
+export const mailNickname = z
+  .string()
+  .max(64, { error: 'must be at most 64 characters', abort: true })
+  .regex(/^[^@()\\[\]";:<>,\s]+$/, { error: 'must be a mail alias: no spaces and none of @ ( ) \\ [ ] " ; : < > ,' });
+/**
+ * Entra ID's password rules for a new user: 8 to 256 characters of A-Z, a-z, 0-9, the usual symbols and
+ * spaces, with three of the four kinds. Checked because a Graph client sends it; then dropped: this
+ * service signs nobody in, so the password is never stored or logged.
+ */
+const password = z
+  .string()
+  .max(256, { error: 'must be at most 256 characters', abort: true })
+  .refine(
+    (p) =>
+      p.length >= 8 &&
+      /^[A-Za-z0-9@#$%^&*\-_!+=[\]{}|\\:',.?/`~"();<> ]+$/.test(p) &&
+      [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length >= 3,
+    { error: 'does not meet the password complexity requirements: 8 to 256 characters with three of lowercase, uppercase, digits and symbols' },
+  );
+export const passwordProfile = z.strictObject({
+  password,
+  forceChangePasswordNextSignIn: z.boolean().optional(),
+  forceChangePasswordNextSignInWithMfa: z.boolean().optional(),
+});
 export const createUserBody = z.strictObject({
   displayName: z.string().trim().min(1).max(256),
   userPrincipalName,
+  /** Graph requires it; here it defaults to the part of the user principal name before the @. */
+  mailNickname: mailNickname.optional(),
+  /** Validated as Entra ID would, then discarded (never stored, never logged): the service signs nobody in. */
+  passwordProfile: passwordProfile.optional(),
+  givenName: z.string().max(64).optional(),
+  surname: z.string().max(64).optional(),
   mail: z.string().max(254, { abort: true }).pipe(z.email()).optional(),
   usageLocation: countryCode.nullable().optional(),
   accountEnabled: z.boolean().default(true),
@@ -210,6 +242,9 @@ export const createUserBody = z.strictObject({
 export const updateUserBody = z
   .strictObject({
     displayName: z.string().trim().min(1).max(256).optional(),
+    mailNickname: mailNickname.optional(),
+    givenName: z.string().max(64).nullable().optional(),
+    surname: z.string().max(64).nullable().optional(),
     usageLocation: countryCode.nullable().optional(),
     accountEnabled: z.boolean().optional(),
     userType: userType.optional(),
@@ -370,6 +405,9 @@ export const user = z.object({
   id: z.string(),
   displayName: z.string(),
   userPrincipalName: z.string(),
+  mailNickname: z.string(),
+  givenName: z.string().nullable(),
+  surname: z.string().nullable(),
   mail: z.string().nullable(),
   usageLocation: z.string().nullable(),
   accountEnabled: z.boolean(),

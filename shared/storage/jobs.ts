@@ -38,6 +38,8 @@ export interface JobDoc {
   preview: { needed: Record<string, number> };
   cancel: boolean;
   error: Violation | null;
+  /** A hash of what the creating request asked (body and options): a retry with its Idempotency-Key must match. */
+  requestFingerprint?: string;
   /** The tenant's job slot this job holds while queued or running (storage/slots.ts). */
   slot?: number;
   _etag?: string;

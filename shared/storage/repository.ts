@@ -33,6 +33,10 @@ export interface UserDoc {
   type: 'user';
   displayName: string;
   userPrincipalName: string;
+  /** Graph's mail alias (absent on users stored before it was kept: the UPN's part before the @). */
+  mailNickname?: string;
+  givenName?: string | null;
+  surname?: string | null;
   mail: string | null;
   usageLocation: string | null;
   accountEnabled: boolean;
@@ -342,6 +346,13 @@ export const subscriptions = {
         throw new ApiError(409, ErrorCodes.conflict, `Your organization already has a ${doc.skuPartNumber} subscription. Change its totalLicenses instead of buying a second one.`, 'skuId');
       throw e;
     }
+  },
+
+  /** Replaces a subscription if it still has that etag (buying a deleted product again); undefined when it changed meanwhile. */
+  async replaceIfMatch(doc: SubscriptionDoc, etag: string): Promise<SubscriptionDoc | undefined> {
+    const written = await replaceIfMatch('directory', doc, etag);
+    subscriptions.invalidate(doc.tenantId);
+    return written;
   },
 
   /**

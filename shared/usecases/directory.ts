@@ -15,6 +15,10 @@ import { Principal } from '../domain/roles';
 import { audit } from '../storage/repository';
 import { log } from '../log';
 import { QUEUES, sendMessage } from '../storage/queues';
+import { ifMatchSatisfied, parseIfMatch } from '../http/etag';
+import { defaultMailNickname } from '../domain/users';
+
+type IfMatch = ReturnType<typeof parseIfMatch>;
 
 export async function createTenant(body: z.infer<typeof c.createTenantBody>): Promise<TenantDoc> {
   const id = (body.id ?? randomUUID()).toLowerCase();
@@ -30,9 +34,9 @@ export async function createTenant(body: z.infer<typeof c.createTenantBody>): Pr
 }
 
 /** `If-Match` semantics: absent or `*` always matches; otherwise the resource must still have that etag. */
-function checkIfMatch(ifMatch: string | undefined, etag: string | undefined, what: string): void {
-  if (!ifMatch || ifMatch === '*' || ifMatch === etag) return;
-  throw new ApiError(412, ErrorCodes.preconditionFailed, `${what} has changed since you read it (If-Match ${ifMatch} is stale). Read it again and reapply your change.`, 'If-Match');
+function checkIfMatch(ifMatch: IfMatch, etag: string | undefined, what: string): void {
+  if (ifMatchSatisfied(ifMatch, etag)) return;
+  throw new ApiError(412, ErrorCodes.preconditionFailed, `${what} has changed since you read it (its If-Match etag is stale). Read it again and reapply your change.`, 'If-Match');
 }
 
 // ---------------- users ----------------
@@ -49,6 +53,10 @@ export async function createUser(tenantId: string, body: z.infer<typeof c.create
     type: 'user',
     displayName: body.displayName,
     userPrincipalName: body.userPrincipalName,
+    mailNickname: body.mailNickname ?? defaultMailNickname(body.userPrincipalName),
+    givenName: body.givenName ?? null,
+    surname: body.surname ?? null,
+    // body.passwordProfile was validated and is dropped here on purpose: this service signs nobody in
     mail: body.mail ?? null,
     usageLocation: body.usageLocation ?? null,
     accountEnabled: body.accountEnabled,
@@ -74,7 +82,7 @@ export async function getUser(tenantId: string, id: string): Promise<UserDoc> {
  * Changes a user's properties. With If-Match the change applies only to that version (412 otherwise);
  * without it, a concurrent license change is merged by re-reading (properties and licenses are disjoint).
  */
-export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: string): Promise<UserDoc> {
+export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: IfMatch): Promise<UserDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getUser(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, `User '${id}'`);
@@ -90,7 +98,7 @@ export async function updateUser(tenantId: string, id: string, body: z.infer<typ
       if (body.userType && body.userType !== doc.userType) await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: doc.id });
       return written;
     }
-    if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`);
+    if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`); // it changed under our feet: the etag given is stale now
   }
   throw new ApiError(409, ErrorCodes.conflict, `User '${id}' kept changing while this request ran. Try again.`);
 }
@@ -138,9 +146,27 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     // a self-service buyer holds one seat of their purchase from the start
     seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0, holds: {} },
   };
-  const created = await subscriptions.create(doc);
+  const created = (await buyAgainIfDeleted(doc)) ?? (await subscriptions.create(doc));
   if (selfService && owner) await giveBuyerLicense(tenantId, owner.id, product.skuId, buyer!, now);
   return created;
+}
+
+/**
+ * One subscription per product: a product whose subscription reached Deleted is bought again by
+ * replacing that document (If-Match), the seat counter carried over (it counts whoever still holds the
+ * product) and its generation moved on. Undefined when there is no deleted subscription to replace.
+ */
+async function buyAgainIfDeleted(doc: SubscriptionDoc): Promise<SubscriptionDoc | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await subscriptions.get(doc.tenantId, doc.skuId);
+    if (!existing || existing.capabilityStatus !== 'Deleted') return undefined;
+    const consumed = existing.seat.consumed + doc.seat.consumed;
+    if (consumed > doc.totalLicenses) throw ruleViolation(checkSubscriptionChange({ ...forRules(existing), capabilityStatus: 'Enabled', consumedUnits: consumed }, { totalLicenses: doc.totalLicenses }));
+    const again: SubscriptionDoc = { ...doc, seat: { ...existing.seat, consumed, limit: doc.seat.limit, gen: existing.seat.gen + 1 } };
+    const written = await subscriptions.replaceIfMatch(again, existing._etag!);
+    if (written) return written;
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The subscription kept changing while this request ran. Try again.');
 }
 
 function buyerChange(skuId: string) {
@@ -181,7 +207,7 @@ export async function getSubscription(tenantId: string, id: string): Promise<Sub
   return doc;
 }
 
-export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>, ifMatch?: string): Promise<SubscriptionDoc> {
+export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>, ifMatch?: IfMatch): Promise<SubscriptionDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getSubscription(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, 'The subscription');

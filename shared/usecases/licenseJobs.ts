@@ -16,8 +16,8 @@
  * - Preview (dry run) evaluates every user and counts the seats needed, changing nothing. A job that must
  *   not start without enough seats runs the preview first, then applies if the seats are there.
  */
-import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
@@ -92,11 +92,26 @@ function newJob(caller: Caller, id: string, source: JobDoc['source'], o: JobOpti
  * Starts a job once per idempotency key: a retried create returns the same job (and re-sends its first
  * messages if it never started, in case the first attempt stopped between storing and enqueueing).
  */
-async function startOnce(caller: Caller, idempotencyKey: string | undefined, build: (jobId: string) => Promise<JobDoc>): Promise<{ job: JobDoc; created: boolean }> {
+async function startOnce(
+  caller: Caller,
+  idempotencyKey: string | undefined,
+  /** The request's fingerprint (a hash of what it asks): a retry must ask the same, or it is refused. */
+  fingerprint: () => Promise<string>,
+  build: (jobId: string) => Promise<JobDoc>,
+): Promise<{ job: JobDoc; created: boolean }> {
   let jobId: string = randomUUID();
   if (idempotencyKey) jobId = await jobs.claimIdempotencyKey(caller.tenant.id, idempotencyKey, jobId);
   const existing = await jobs.get(caller.tenant.id, jobId);
   if (existing) {
+    // the same key for another request is a client error (IETF Idempotency-Key draft: 422), never the first job
+    if (existing.requestFingerprint && existing.requestFingerprint !== (await fingerprint())) {
+      throw new ApiError(
+        422,
+        'idempotencyKeyReused',
+        'This Idempotency-Key was already used for a different request (another body or options). Use a new key for a new job, or send the first request again unchanged.',
+        'Idempotency-Key',
+      );
+    }
     if (existing.status === 'queued' && existing.progress.chunksdone === 0) await enqueueFirstChunks(existing);
     return { job: existing, created: false };
   }
@@ -144,18 +159,45 @@ export async function createSelectionJob(caller: Caller, o: JobOptions & { userI
   const ids = [...new Set(o.userIds.map((i) => i.toLowerCase()))];
   const upns = [...new Set(o.userPrincipalNames.map((u) => u.toLowerCase()))];
   const items: JobItem[] = [...ids.map((userId, i) => ({ row: i + 1, userId })), ...upns.map((userPrincipalName, i) => ({ row: ids.length + i + 1, userPrincipalName }))];
-  return startOnce(caller, idempotencyKey, async (jobId) => {
+  const fingerprint = sha256(JSON.stringify({ ...o, userIds: ids, userPrincipalNames: upns }));
+  return startOnce(caller, idempotencyKey, async () => fingerprint, async (jobId) => {
     const chunkCount = await writeChunks(caller.tenant.id, jobId, items);
-    return newJob(caller, jobId, 'selection', o, items.length, chunkCount);
+    return { ...newJob(caller, jobId, 'selection', o, items.length, chunkCount), requestFingerprint: fingerprint };
   });
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/** A stream passed through unchanged while its bytes are hashed: digest() once it has ended. */
+function hashing(source: Readable): Readable & { digest(): string } {
+  const hash = createHash('sha256');
+  const out = source.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    }),
+  ) as Transform & { digest(): string };
+  source.on('error', (e) => out.destroy(e)); // pipe() does not pass errors on: the reader must see the 413
+  let digest: string | undefined;
+  out.digest = () => (digest ??= hash.digest('base64url'));
+  return out;
+}
+
 /** Reads a CSV as it streams in, writing chunk documents as they fill: memory stays bounded by a chunk. */
-export async function createCsvJob(caller: Caller, csv: Readable, o: JobOptions, idempotencyKey?: string) {
+export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions, idempotencyKey?: string) {
+  const csv = hashing(body);
+  const options = JSON.stringify({ mode: o.request.mode, dryRun: o.dryRun, requireSeats: o.requireSeats, createMissingUsers: o.createMissingUsers });
+  // a retry with a key already used: the file must be the same one (read to the end to know)
+  const fingerprint = async () => {
+    for await (const chunk of csv) void chunk;
+    return sha256(`${options}\n${csv.digest()}`);
+  };
   const problems = checkJobRequest({ ...o.request, addLicenses: [{ skuId: catalog.all()[0].skuId, disabledPlans: [] }] });
   if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
   const mode = o.request.mode === 'replace' ? 'replace' : 'add';
-  return startOnce(caller, idempotencyKey, async (jobId) => {
+  return startOnce(caller, idempotencyKey, fingerprint, async (jobId) => {
     // pipeline, not pipe: an error of the body (413 past the size limit) reaches the parser and this loop
     const parser = parse({
       columns: (header: string[]) => header.map((h) => h.trim()),
@@ -212,6 +254,7 @@ export async function createCsvJob(caller: Caller, csv: Readable, o: JobOptions,
     chunkCount = await writeChunks(caller.tenant.id, jobId, batch, chunkCount);
     const job = newJob(caller, jobId, 'csv', o, total, chunkCount);
     job.preview.needed = Object.fromEntries([...skus].map((s) => [s, 0]));
+    job.requestFingerprint = sha256(`${options}\n${csv.digest()}`);
     return job;
   });
 }
@@ -244,11 +287,28 @@ export async function jobResults(tenantId: string, jobId: string, from: number, 
   return { results: out, next: index < job.chunkCount ? index : undefined };
 }
 
-/** The failed rows as CSV, to fix and import again: the original columns plus the error. Streams chunk by chunk. */
+/**
+ * The products and plans a selection job gives, as the import's `licenses` and `disabledPlans` columns
+ * (skuPartNumbers and servicePlanNames, `;`-separated): what to import again for its failed users.
+ */
+function selectionColumns(job: JobDoc): { licenses: string; disabledPlans: string } {
+  const r = job.request;
+  const adds = r.mode === 'add' || r.mode === 'replace' ? r.addLicenses : r.mode === 'swap' && r.toSkuId ? [{ skuId: r.toSkuId, disabledPlans: [] }] : [];
+  const names = adds.map((a) => catalog.product(a.skuId)?.skuPartNumber ?? a.skuId);
+  const plans = [...new Set(adds.flatMap((a) => a.disabledPlans.map((p) => catalog.plan(p)?.servicePlanName ?? p)))];
+  return { licenses: names.join(';'), disabledPlans: plans.join(';') };
+}
+
+/**
+ * The failed rows as CSV, to fix and import again: the import's columns (userPrincipalName, licenses,
+ * disabledPlans, usageLocation, displayName) then userId and the error. For an import, the row as it was
+ * given; for a selection, the user and the products the job gave (add and replace jobs import as they
+ * are; for other modes the file lists whom to retry). Streams chunk by chunk.
+ */
 export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGenerator<string> {
   const job = await getJob(tenantId, jobId);
-  const header = job.source === 'csv' ? ['userPrincipalName', 'licenses', 'disabledPlans', 'usageLocation', 'displayName'] : ['userId', 'userPrincipalName'];
-  yield csvLine([...header, 'errorCode', 'errorMessage']);
+  yield csvLine(['userPrincipalName', 'licenses', 'disabledPlans', 'usageLocation', 'displayName', 'userId', 'errorCode', 'errorMessage']);
+  const selection = job.source === 'selection' ? selectionColumns(job) : undefined;
   for (let index = 0; index < job.chunkCount; index++) {
     const chunk = await jobs.getChunk(tenantId, jobId, index);
     if (!chunk?.results) continue;
@@ -258,11 +318,11 @@ export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGene
       const item = byRow.get(r.row);
       const raw = item?.raw ?? {};
       const pick = (name: string) => Object.entries(raw).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-      const values =
-        job.source === 'csv'
-          ? [pick('userPrincipalName') ?? r.userPrincipalName, pick('licenses') ?? pick('skus'), pick('disabledPlans'), pick('usageLocation'), pick('displayName')]
-          : [r.userId ?? item?.userId, r.userPrincipalName ?? item?.userPrincipalName];
-      yield csvLine([...values, r.code, r.message]);
+      const upn = r.userPrincipalName ?? item?.userPrincipalName;
+      const values = selection
+        ? [upn, selection.licenses, selection.disabledPlans, '', '']
+        : [pick('userPrincipalName') ?? upn, pick('licenses') ?? pick('skus'), pick('disabledPlans'), pick('usageLocation'), pick('displayName')];
+      yield csvLine([...values, r.userId ?? item?.userId, r.code, r.message]);
     }
   }
 }

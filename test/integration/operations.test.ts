@@ -121,6 +121,35 @@ test('log lines are JSON and carry the request id and tenant id, and bulk work t
   expect(chunkLines).toEqual([expect.objectContaining({ jobId: job.body.id, tenantId: org.id, chunk: 0 })]);
 });
 
+test('a password sent with a new user is in no stored document and no log line', async () => {
+  const org = await tenant('Password org');
+  const password = `Pw-${randomUUID().slice(0, 8)}!Q9`;
+  const created = await call('POST', '/v1.0/users', org.admin, {
+    accountEnabled: true,
+    displayName: 'Secret Keeper',
+    mailNickname: 'secretk',
+    userPrincipalName: `secretk-${randomUUID().slice(0, 6)}@pw.dev`,
+    passwordProfile: { forceChangePasswordNextSignIn: true, password },
+  });
+  expect(created.status).toBe(201);
+  // a refused one too (the error must not echo it)
+  const weak = await call('POST', '/v1.0/users', org.admin, { displayName: 'W', userPrincipalName: `w-${randomUUID().slice(0, 6)}@pw.dev`, passwordProfile: { password: 'weakweakweak' } });
+  expect(weak.status).toBe(400);
+  const { CosmosClient } = await import('@azure/cosmos');
+  const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
+  const db = cosmos.database(stack.env.COSMOS_DATABASE!);
+  let documents = 0;
+  for (const name of ['directory', 'audit', 'jobs']) {
+    const { resources } = await db.container(name).items.query({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: org.id }] }).fetchAll();
+    documents += resources.length;
+    for (const doc of resources) expect(JSON.stringify(doc)).not.toContain(password);
+  }
+  expect(documents).toBeGreaterThan(1); // the tenant and the user at least: the search looked at real documents
+  expect(lines.some((l) => l.includes(org.id))).toBe(true); // its requests were logged...
+  expect(lines.filter((l) => l.includes(password) || l.includes('weakweakweak'))).toEqual([]); // ...without the passwords
+  cosmos.dispose();
+});
+
 test('the health endpoint checks Cosmos DB and the queues, and reports a stopped emulator', async () => {
   const ok = await call('GET', '/health');
   expect(ok.status).toBe(200);
