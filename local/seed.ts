@@ -61,9 +61,8 @@ export async function seedDemo(): Promise<{ created: boolean; users: Record<stri
   await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin' });
   await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin' });
   await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin' });
-  await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id });
-
   const seeder: Principal = { tenantId: tenant.id, objectId: 'seed', displayName: 'Demo seed', directoryRoles: ['GlobalAdministrator'], appRoles: [], isApp: true };
+  await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id }, { principal: seeder, requestId: 'demo-seed' });
   const add = (alias: string, skuIds: string[]) => ({
     userId: byAlias[alias].id,
     changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }),
@@ -78,7 +77,10 @@ export async function seedDemo(): Promise<{ created: boolean; users: Record<stri
   // group-based licensing: a group whose members inherit Office 365 E1 (Yammer-free E3 users keep theirs)
   const sales = await createGroup(tenant.id, { displayName: 'Sales team', description: 'Inherits Office 365 E1' });
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await memberships.add(tenant.id, sales.id, byAlias[alias].id);
-  await groups.replaceIfMatch({ ...sales, assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }] }, sales._etag!);
+  await groups.replaceIfMatch(
+    { ...sales, assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }], licenseAssigners: { [SKU.STANDARDPACK]: { id: seeder.objectId, displayName: seeder.displayName, mayLicenseGuests: true } } },
+    sales._etag!,
+  );
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(tenant.id, byAlias[alias].id, 'demo-seed');
   return { created: true, users: byAlias };
 }

@@ -16,6 +16,8 @@ export const testStackEnv: Record<string, string> = {
   AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
   AUTH_AUDIENCE: 'api://license-assignment-service',
   AUTH_JWKS_URI: `http://127.0.0.1:${TEST_PORTS.host}/.well-known/dev-jwks.json`,
+  OPERATOR_TENANT_ID: 'c0ffee00-0000-4000-8000-0000000000e0',
+  OPERATOR_CLIENT_IDS: 'c0ffee00-0000-4000-8000-00000000a990',
   SUBSCRIPTION_CACHE_TTL_MS: '2000',
   // the tests hammer the API on purpose; test/integration/operations.test.ts runs its own stack with low budgets
   THROTTLE_TENANT_REQUESTS_PER_SECOND: '100000',

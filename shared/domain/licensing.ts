@@ -287,7 +287,7 @@ export function evaluateLicenseChange(input: {
 
   if (user.userType === 'Guest' && !can(principal, 'assignLicensesToGuests')) {
     v.push({
-      code: ErrorCodes.guestRequiresGlobalAdministrator,
+      code: ErrorCodes.insufficientRole,
       message: `${who(user)} is a guest user. Only a Global Administrator can assign or remove licenses for guests; ask one to make this change.`,
       target,
     });

@@ -180,7 +180,9 @@ describe('users', () => {
     expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.license, body: { usageLocation: 'DE' } })).status).toBe(204);
     const la = await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.license, body: { usageLocation: 'DE', userType: 'Guest' } });
     expect(la.status).toBe(403);
-    expect(la.body.error.message).toMatch(/create or change users/);
+    // userType decides who may license the user: a Global Administrator's call
+    expect(la.body.error.message).toMatch(/change whether a user is a member or a guest.*Global Administrator/);
+    expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.userAdmin, body: { userType: 'Guest' } })).status).toBe(403);
     expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.reader, body: { usageLocation: 'FR' } })).status).toBe(403);
     expect((await call('POST', '/v1.0/users', { token: t.tokens.license, body: { displayName: 'x', userPrincipalName: 'x@y.dev' } })).status).toBe(403);
     const after = await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader });

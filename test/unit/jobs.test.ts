@@ -640,12 +640,12 @@ describe('readCsvRecord', () => {
       expect(err(read({ userPrincipalName: upn, licenses: 'ENTERPRISEPACK' }, 'add', 12))).toEqual({
         row: 12,
         userPrincipalName: upn,
-        error: { code: ErrorCodes.invalidRequest, message: `Row 12: userPrincipalName '${upn}' must look like name@domain.`, target: 'userPrincipalName' },
+        error: { code: ErrorCodes.invalidRequest, message: `Row 12: userPrincipalName '${upn}' must look like name@domain (at most 113 characters).`, target: 'userPrincipalName' },
       });
     });
 
     test('no userPrincipalName column fails the row', () => {
-      expect(err(read({ licenses: 'ENTERPRISEPACK' })).error).toMatchObject({ target: 'userPrincipalName', message: "Row 2: userPrincipalName '' must look like name@domain." });
+      expect(err(read({ licenses: 'ENTERPRISEPACK' })).error).toMatchObject({ target: 'userPrincipalName', message: "Row 2: userPrincipalName '' must look like name@domain (at most 113 characters)." });
     });
 
     test('spaces around are trimmed', () => {

@@ -265,7 +265,7 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
   test.each(NON_GLOBAL)('guest user + %s: refused, naming the guest and the role that may', (role) => {
     const g = guest();
     const r = evaluate({ user: g, principal: asRole(role), change: change([add(E3)]) });
-    const v = only(r, ErrorCodes.guestRequiresGlobalAdministrator);
+    const v = only(r, ErrorCodes.insufficientRole);
     expect(v.target).toBe(g.id);
     expect(v.message).toContain('Guest From Fabrikam (gfab_fabrikam.example#EXT#@contoso.example) is a guest user');
     expect(v.message).toContain('Only a Global Administrator can assign or remove licenses for guests');
@@ -274,11 +274,11 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
   });
 
   test('guest user + no role: refused', () => {
-    expect(codes(evaluate({ user: guest(), principal: asRole(), change: change([add(E3)]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
+    expect(codes(evaluate({ user: guest(), principal: asRole(), change: change([add(E3)]) }))).toEqual([ErrorCodes.insufficientRole]);
   });
 
   test.each([AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.ReadAll])('guest user + app permission %s: refused (guests excepted for apps)', (app) => {
-    expect(codes(evaluate({ user: guest(), principal: asApp(app), change: change([add(E3)]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
+    expect(codes(evaluate({ user: guest(), principal: asApp(app), change: change([add(E3)]) }))).toEqual([ErrorCodes.insufficientRole]);
   });
 
   test('guest user + Global Administrator: allowed (assign and remove)', () => {
@@ -293,8 +293,8 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
 
   test('removing a guest\'s license or changing its plans is refused for a License Administrator too', () => {
     const g = guest([direct(E3)]);
-    expect(codes(evaluate({ user: g, change: change([], [E3]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
-    expect(codes(evaluate({ user: g, change: change([add(E3, [PLAN.TEAMS1])]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
+    expect(codes(evaluate({ user: g, change: change([], [E3]) }))).toEqual([ErrorCodes.insufficientRole]);
+    expect(codes(evaluate({ user: g, change: change([add(E3, [PLAN.TEAMS1])]) }))).toEqual([ErrorCodes.insufficientRole]);
   });
 
   test.each<DirectoryRoleName>(['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator'])('member user + %s: no guest rule', (role) => {
@@ -304,7 +304,7 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
   test('the guest refusal comes along with the other problems of the change', () => {
     const g = { ...guest(), usageLocation: null };
     expect(codes(evaluate({ user: g, change: change([add(E3)]) })).sort()).toEqual(
-      [ErrorCodes.guestRequiresGlobalAdministrator, ErrorCodes.usageLocationRequired].sort(),
+      [ErrorCodes.insufficientRole, ErrorCodes.usageLocationRequired].sort(),
     );
   });
 });
@@ -1117,7 +1117,7 @@ describe('evaluateLicenseChange: several problems at once', () => {
     });
     expect(codes(r).sort()).toEqual(
       [
-        ErrorCodes.guestRequiresGlobalAdministrator,
+        ErrorCodes.insufficientRole,
         ErrorCodes.subscriptionNotActive,
         ErrorCodes.autoAssignedServicePlan,
         ErrorCodes.unknownServicePlan,
@@ -1136,7 +1136,7 @@ describe('ErrorCodes used by the rules', () => {
       mutuallyExclusiveViolation: 'MutuallyExclusiveViolation',
       dependencyViolation: 'DependencyViolation',
       prohibitedInUsageLocation: 'ProhibitedInUsageLocationViolation',
-      guestRequiresGlobalAdministrator: 'guestLicenseRequiresGlobalAdministrator',
+      insufficientRole: 'Authorization_RequestDenied',
       subscriptionNotActive: 'subscriptionNotActive',
       selfServiceSubscription: 'selfServiceSubscription',
       productNotSubscribed: 'productNotSubscribed',
