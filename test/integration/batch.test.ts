@@ -4,11 +4,9 @@
  * 424, 20 at most; and every request inside counts against the tenant's budget, on a stack of its own
  * with a budget that does not refill during the test (so the counts are exact, whatever the machine).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { testStackEnv, TEST_PORTS } from '../env';
-import { call, newTenant, SKU, tokenFor, TestTenant } from '../helpers';
+import { call, newTenant, operatorToken, SKU, tokenFor, TestTenant } from '../helpers';
+import { OwnStack, startOwnStack } from '../ownStack';
 
 let t: TestTenant;
 beforeAll(async () => {
@@ -97,57 +95,19 @@ test('at most 20 requests; unique ids; dependsOn naming requests of the batch, w
 });
 
 describe('throttling counts each request of a batch', () => {
-  const offset = 90;
-  const ports = { host: TEST_PORTS.host + offset, cosmos: TEST_PORTS.cosmos + offset, queue: TEST_PORTS.queue + offset };
-  const api = `http://localhost:${ports.host}/api`;
   const BURST = 12;
-  let child: ChildProcess;
-  let emulatorPids: number[] = [];
+  let stack: OwnStack;
+  let api: string;
 
   beforeAll(async () => {
-    const root = join(__dirname, '..', '..');
-    child = spawn(process.execPath, [join(root, 'dist', 'local', 'start.js'), '--no-seed', '--quiet', '--print-pids'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ...testStackEnv,
-        LOCAL_HTTP_PORT: String(ports.host),
-        COSMOS_ENDPOINT: `http://127.0.0.1:${ports.cosmos}`,
-        AzureWebJobsStorage: testStackEnv.AzureWebJobsStorage.replace(/:\d+\/devstoreaccount1/, `:${ports.queue}/devstoreaccount1`),
-        AUTH_JWKS_URI: `http://127.0.0.1:${ports.host}/.well-known/dev-jwks.json`,
-        // a budget that refills one request per 1000 s: nothing comes back while the test runs
-        THROTTLE_TENANT_REQUESTS_PER_SECOND: '0.001',
-        THROTTLE_TENANT_BURST: String(BURST),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const pids = /EMULATOR_PIDS ([\d,]+)/.exec(out);
-        if (pids) emulatorPids = pids[1].split(',').map(Number);
-        if (out.includes('READY ')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`stack exited ${code}:\n${out}`)));
-    });
+    // a budget that refills one request per 1000 s: nothing comes back while the test runs
+    stack = await startOwnStack(100, { THROTTLE_TENANT_REQUESTS_PER_SECOND: '0.001', THROTTLE_TENANT_BURST: String(BURST) });
+    api = stack.api;
   });
-
-  afterAll(() => {
-    child?.kill('SIGTERM');
-    for (const pid of emulatorPids) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        /* gone */
-      }
-    }
-  });
+  afterAll(() => stack?.stop());
 
   test(`a batch of 20 with a budget of ${BURST}: the batch takes one, ${BURST - 1} requests run, the rest answer 429`, async () => {
-    const operator = await tokenFor('Operator', randomUUID());
+    const operator = await operatorToken();
     const created = await fetch(`${api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Budget org' }) });
     expect(created.status).toBe(201);
     const tenantId = ((await created.json()) as { id: string }).id;

@@ -107,6 +107,9 @@ test('log lines are JSON and carry the request id and tenant id, and bulk work t
     await new Promise((r) => setTimeout(r, 100));
   }
   await call('GET', '/v1.0/users/not-a-guid', org.admin); // a 400
+  // the chunk's line is written after the chunk has completed the job: wait for it to come through the pipe
+  const chunkLogged = () => lines.some((l) => l.includes('"license job chunk"') && l.includes(job.body.id));
+  for (let i = 0; i < 100 && !chunkLogged(); i++) await new Promise((r) => setTimeout(r, 100));
   const json = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
   const mine = json.filter((l) => l.tenantId === org.id);
   const requests = mine.filter((l) => l.message === 'request');
