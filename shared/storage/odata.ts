@@ -9,9 +9,8 @@
 import type { SqlParameter } from '@azure/cosmos';
 import type { ResourceSchema } from '../odata/resources';
 import type { SqlCondition } from '../odata/translate';
-import { container } from './cosmos';
+import { container, tracked } from './cosmos';
 import { Page, queryAll, queryPage } from './repository';
-import { tracked } from './cosmos';
 
 export interface ListSpec {
   where?: SqlCondition & { needs: string[] };
