@@ -12,7 +12,10 @@ export interface ServicePlanDefinition {
   conflictsWith: string[];
   /** This plan needs at least one of these plans enabled for the user (in any product). */
   dependsOn: string[];
-  /** Comes to every licensed user on its own: needs no assignment and cannot be switched off on its own. */
+  /**
+   * Information only: comes with the product on its own, no separate assignment needed. It can still be
+   * switched off through disabledPlans like any other plan (Microsoft's own examples disable SWAY that way).
+   */
   isAutoAssigned: boolean;
   /** Two-letter usage locations where the plan is not offered. */
   notOfferedIn: string[];

@@ -172,11 +172,28 @@ test('dependency and usage-location errors land on the member with Graph\'s erro
   const bad = await assignToGroup(g.id, addBody(SKU.PBI));
   expect(bad.status).toBe(409);
   expect(bad.body.error.code).toBe('productNotSubscribed');
-  const sway = await assignToGroup(g.id, addBody(SKU.E3, [PLAN.SWAY]));
-  expect(sway.status).toBe(409);
-  expect(sway.body.error.code).toBe('autoAssignedServicePlan');
+  const unknownPlan = await assignToGroup(g.id, addBody(SKU.E3, [PLAN.EXO1]));
+  expect(unknownPlan.status).toBe(409);
+  expect(unknownPlan.body.error).toMatchObject({ code: 'unknownServicePlan', message: `Service plan '${PLAN.EXO1}' is not part of Office 365 E3.` });
   // who may: a Global Reader may not
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.reader, body: addBody(SKU.E1) })).status).toBe(403);
+});
+
+test('Sway (auto-assigned) switched off through a group: accepted, and the member has it Disabled', async () => {
+  const g = await group('No Sway');
+  const m = await t.createUser({ displayName: 'Group No Sway' });
+  expect((await join(g.id, m.id)).status).toBe(204);
+  const r = await assignToGroup(g.id, addBody(SKU.E1, [PLAN.SWAY]));
+  expect(r.status).toBe(202);
+  expect(r.body.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  await settled(g.id);
+  const u = await user(m.id);
+  expect(u.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  expect(u.licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.E1, assignedByGroup: g.id, disabledPlans: [PLAN.SWAY], state: 'Active', error: 'None' })]);
+  const d = await call('GET', `/v1.0/users/${m.id}/licenseDetails`, { token: t.tokens.reader });
+  expect(d.status).toBe(200);
+  const disabled = d.body.value[0].servicePlans.filter((p: any) => p.provisioningStatus === 'Disabled').map((p: any) => p.servicePlanId);
+  expect(disabled).toEqual([PLAN.SWAY]);
 });
 
 test('waiting list: members without a seat wait in order (priority, then join time) and get one automatically when seats free up or are bought', async () => {

@@ -83,11 +83,15 @@ test('flow 2: switching named plans on and off keeps the rest; rules still apply
   expect(dep.body.error.code).toBe('DependencyViolation');
   expect(dep.body.error.message).toMatch(/Office for the web in Office 365 E3 needs SharePoint \(Plan 2\) or SharePoint \(Plan 1\), which this change switches off/);
 
-  // Sway comes on its own and cannot be switched off alone
-  const sway = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['SWAY'] } });
-  expect(sway.status).toBe(409);
-  expect(sway.body.error.code).toBe('autoAssignedServicePlan');
-  expect(sway.body.error.message).toMatch(/Sway comes automatically with Office 365 E3/);
+  // Sway comes with the product on its own, yet is switched off (and on again) like any other plan
+  const swayOff = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['SWAY'] } });
+  expect(swayOff.status).toBe(200);
+  expect(status(PLAN.SWAY, swayOff.body)).toBe('Disabled');
+  expect(status(PLAN.TEAMS, swayOff.body)).toBe('Disabled'); // kept
+  expect(status(PLAN.EXO2, swayOff.body)).toBe('Success');
+  const swayOn = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { enable: [PLAN.SWAY] } });
+  expect(swayOn.status).toBe(200);
+  expect(status(PLAN.SWAY, swayOn.body)).toBe('Success');
 
   const unknown = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['NOPE'] } });
   expect(unknown.status).toBe(400);
@@ -96,6 +100,28 @@ test('flow 2: switching named plans on and off keeps the rest; rules still apply
   const notHeld = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E1}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['TEAMS1'] } });
   expect(notHeld.status).toBe(409);
   expect(notHeld.body.error.code).toBe('licenseNotAssigned');
+});
+
+test('Sway (auto-assigned: no separate assignment needed) switched off by disabledPlans: accepted, and licenseDetails shows it Disabled', async () => {
+  const u = await t.createUser({ displayName: 'No Sway' });
+  const r = await t.assign(u.id, addBody(SKU.E1, [PLAN.SWAY]));
+  expect(r.status).toBe(200);
+  expect(r.body.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  const plansOf = async () => {
+    const d = await call('GET', `/v1.0/users/${u.id}/licenseDetails`, { token: t.tokens.reader });
+    expect(d.status).toBe(200);
+    expect(d.body.value.map((x: any) => x.skuId)).toEqual([SKU.E1]);
+    return d.body.value[0].servicePlans as { servicePlanId: string; provisioningStatus: string }[];
+  };
+  const off = await plansOf();
+  expect(off.filter((p) => p.provisioningStatus === 'Disabled').map((p) => p.servicePlanId)).toEqual([PLAN.SWAY]);
+  expect(off.filter((p) => p.provisioningStatus === 'Success')).toHaveLength(off.length - 1);
+  // the product still describes Sway as auto-assigned: that is information, not a lock
+  expect((await t.sku(SKU.E1)).servicePlans.find((p: any) => p.servicePlanId === PLAN.SWAY).isAutoAssigned).toBe(true);
+
+  // re-adding without it switches Sway back on
+  expect((await t.assign(u.id, addBody(SKU.E1))).status).toBe(200);
+  expect((await plansOf()).every((p) => p.provisioningStatus === 'Success')).toBe(true);
 });
 
 test("Graph semantics: re-adding a product replaces its disabledPlans and uses no new seat", async () => {

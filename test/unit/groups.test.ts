@@ -687,6 +687,15 @@ describe('evaluateGroupPaths: several paths for one product use one seat and ena
     expect(r.newProducts).toEqual([]);
   });
 
+  test('Sway (auto-assigned) switched off by the group is off for the member, unless another path keeps it on', () => {
+    const alone = evalGroup({ group: group([add(E1, [PLAN.SWAY])]) });
+    expect(alone.violations).toEqual([]);
+    expect(effectiveLicenses(alone.next)).toEqual([{ skuId: E1, disabledPlans: [PLAN.SWAY] }]);
+    const withDirect = evalGroup({ user: member([direct(E1)]), group: group([add(E1, [PLAN.SWAY])]) });
+    expect(withDirect.violations).toEqual([]);
+    expect(effectiveLicenses(withDirect.next)).toEqual([{ skuId: E1, disabledPlans: [] }]);
+  });
+
   test('three paths (direct and two groups): only what all three switch off is off', () => {
     const d = direct(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.SHAREPOINTWAC]);
     const g2 = viaGroup(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1], OTHER_GROUP);
@@ -764,10 +773,10 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     });
 
     test("a self-service subscription's disabled plans are still checked", () => {
-      const v = checkGroupLicenses([add(E3, [PLAN.SWAY])], subs(sub(E3, { channel: 'selfService' })));
+      const v = checkGroupLicenses([add(E3, [UNKNOWN_PLAN])], subs(sub(E3, { channel: 'selfService' })));
       expect(v.map((x) => [x.code, x.target])).toEqual([
         [ErrorCodes.selfServiceSubscription, 'addLicenses[0].skuId'],
-        [ErrorCodes.autoAssignedServicePlan, 'addLicenses[0].disabledPlans'],
+        [ErrorCodes.unknownServicePlan, 'addLicenses[0].disabledPlans'],
       ]);
     });
   });
@@ -790,36 +799,28 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
       expect(checkGroupLicenses([add(E1, ['NOT-A-PLAN'])], subs())[0].message).toBe("Service plan 'NOT-A-PLAN' is not part of Office 365 E1.");
     });
 
-    test.each([
-      [E3, 'Office 365 E3'],
-      [E1, 'Office 365 E1'],
-    ])('Sway comes automatically with %s: cannot be switched off', (skuId, name) => {
-      expect(checkGroupLicenses([add(skuId, [PLAN.SWAY])], subs())).toEqual([
-        {
-          code: ErrorCodes.autoAssignedServicePlan,
-          message: `Sway comes automatically with ${name} and cannot be switched off on its own.`,
-          target: 'addLicenses[0].disabledPlans',
-        },
-      ]);
+    // Sway comes with the product on its own (no separate assignment), but is not locked: a group may switch it off
+    test.each([E3, E1])('Sway (auto-assigned) switched off in %s: accepted', (skuId) => {
+      expect(checkGroupLicenses([add(skuId, [PLAN.SWAY])], subs())).toEqual([]);
     });
 
-    test('Sway in upper case: still auto-assigned', () => {
-      expect(codes({ violations: checkGroupLicenses([add(E3, [PLAN.SWAY.toUpperCase()])], subs()) })).toEqual([ErrorCodes.autoAssignedServicePlan]);
+    test('Sway in upper case: accepted too', () => {
+      expect(checkGroupLicenses([add(E3, [PLAN.SWAY.toUpperCase()])], subs())).toEqual([]);
     });
 
-    test('one problem per offending plan; the fine ones are not reported', () => {
+    test('one problem per offending plan; the fine ones (Sway among them) are not reported', () => {
       const v = checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, UNKNOWN_PLAN, PLAN.SWAY, PLAN.TEAMS1])], subs());
-      expect(v.map((x) => x.code)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.autoAssignedServicePlan]);
+      expect(v).toEqual([{ code: ErrorCodes.unknownServicePlan, message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`, target: 'addLicenses[0].disabledPlans' }]);
     });
   });
 
   test("targets name each license by its index, problems in the request's order", () => {
     const m = subs(sub(PBI, { channel: 'selfService' }));
     m.delete(PROJECT);
-    const v = checkGroupLicenses([add(E3), add(UNKNOWN_SKU), add(E1, [PLAN.SWAY]), add(PBI), add(PROJECT), add(EXO1, [UNKNOWN_PLAN])], m);
+    const v = checkGroupLicenses([add(E3), add(UNKNOWN_SKU), add(E1, [PLAN.SWAY, UNKNOWN_PLAN]), add(PBI), add(PROJECT), add(EXO1, [UNKNOWN_PLAN])], m);
     expect(v.map((x) => [x.code, x.target])).toEqual([
       [ErrorCodes.productNotSubscribed, 'addLicenses[1].skuId'],
-      [ErrorCodes.autoAssignedServicePlan, 'addLicenses[2].disabledPlans'],
+      [ErrorCodes.unknownServicePlan, 'addLicenses[2].disabledPlans'],
       [ErrorCodes.selfServiceSubscription, 'addLicenses[3].skuId'],
       [ErrorCodes.productNotSubscribed, 'addLicenses[4].skuId'],
       [ErrorCodes.unknownServicePlan, 'addLicenses[5].disabledPlans'],

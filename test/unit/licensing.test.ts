@@ -190,15 +190,17 @@ describe('enabledPlans', () => {
     expect(r).toHaveLength(4);
   });
 
-  test('an auto-assigned plan (Sway) counts as enabled even when listed as disabled', () => {
+  test('an auto-assigned plan (Sway) listed as disabled is left out like any other plan', () => {
     const r = enabledPlans([{ skuId: E1, disabledPlans: [PLAN.SWAY, PLAN.TEAMS1] }]);
-    expect(ids(r)).toContain(PLAN.SWAY);
+    expect(catalog.plan(PLAN.SWAY)!.isAutoAssigned).toBe(true);
+    expect(ids(r)).not.toContain(PLAN.SWAY);
     expect(ids(r)).not.toContain(PLAN.TEAMS1);
+    expect(ids(r)).toContain(PLAN.EXCHANGE_S_STANDARD);
   });
 
-  test('a product with every plan disabled still brings its auto-assigned plans', () => {
+  test('a product with every plan disabled brings no plan at all, auto-assigned ones included', () => {
     const all = catalog.product(E3)!.servicePlans.map((p) => p.servicePlanId);
-    expect(ids(enabledPlans([{ skuId: E3, disabledPlans: all }]))).toEqual([PLAN.SWAY]);
+    expect(enabledPlans([{ skuId: E3, disabledPlans: all }])).toEqual([]);
     expect(enabledPlans([{ skuId: PBI, disabledPlans: [PLAN.BI_AZURE_P2] }])).toEqual([]);
   });
 
@@ -955,26 +957,39 @@ describe('evaluateLicenseChange: usage location', () => {
   });
 });
 
-describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
-  test('an auto-assigned plan (Sway) in disabledPlans: refused, naming Sway and the product, at the field', () => {
+// "Automatically assigned" means Sway comes with the product without a separate assignment, not that it is
+// locked: Microsoft's own examples switch SWAY off through disabledPlans.
+describe('evaluateLicenseChange: an auto-assigned plan (Sway) can be switched off like any plan', () => {
+  test('Sway in disabledPlans of a new product: accepted, and stored as disabled', () => {
     const r = evaluate({ change: change([add(E3, [PLAN.SWAY])]) });
-    const v = only(r, ErrorCodes.autoAssignedServicePlan);
-    expect(r.violations).toHaveLength(1);
-    expect(v.target).toBe('addLicenses[0].disabledPlans');
-    expect(v.message).toContain('Sway comes automatically with Office 365 E3 and cannot be switched off on its own');
-    expect(v.message).toContain('Remove it from disabledPlans');
+    expect(r.violations).toEqual([]);
+    expect(r.seatsToReserve).toEqual([E3]);
+    expect(r.next).toEqual([{ skuId: E3, disabledPlans: [PLAN.SWAY], assignedByGroup: null, assignedDateTime: NOW, lastUpdatedDateTime: NOW }]);
   });
 
-  test('Sway in E1, as the second product of the request, upper case: target points at addLicenses[1]', () => {
-    const v = only(evaluate({ change: change([add(PBI), add(E1, [PLAN.TEAMS1, PLAN.SWAY.toUpperCase()])]) }), ErrorCodes.autoAssignedServicePlan);
-    expect(v.target).toBe('addLicenses[1].disabledPlans');
-    expect(v.message).toContain('Sway comes automatically with Office 365 E1');
+  test('Sway in E1, as the second product of the request, upper case: accepted and stored in lower case', () => {
+    const r = evaluate({ change: change([add(PBI), add(E1, [PLAN.TEAMS1, PLAN.SWAY.toUpperCase()])]) });
+    expect(r.violations).toEqual([]);
+    expect(r.next.find((a) => a.skuId === E1)!.disabledPlans).toEqual([PLAN.TEAMS1, PLAN.SWAY]);
   });
 
-  test('Sway in disabledPlans of a product the user already holds: refused as well', () => {
-    expect(codes(evaluate({ user: member([direct(E3)]), change: change([add(E3, [PLAN.SWAY])]) }))).toEqual([ErrorCodes.autoAssignedServicePlan]);
+  test('switching Sway off on a product the user already holds is a real change, not a no-op', () => {
+    const r = evaluate({ user: member([direct(E3)]), change: change([add(E3, [PLAN.SWAY])]) });
+    expect(r.violations).toEqual([]);
+    expect(r.unchanged).toBe(false);
+    expect(r.seatsToReserve).toEqual([]);
+    expect(r.next.map((a) => a.disabledPlans)).toEqual([[PLAN.SWAY]]);
   });
 
+  test('switching Sway back on (re-adding without it) is a real change too', () => {
+    const r = evaluate({ user: member([direct(E3, [PLAN.SWAY])]), change: change([add(E3)]) });
+    expect(r.violations).toEqual([]);
+    expect(r.unchanged).toBe(false);
+    expect(r.next.map((a) => a.disabledPlans)).toEqual([[]]);
+  });
+});
+
+describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
   test('a plan of another product in disabledPlans: unknownServicePlan at the field, listing the product\'s plans', () => {
     const r = evaluate({ change: change([add(E1, [PLAN.YAMMER_ENTERPRISE])]) });
     const v = only(r, ErrorCodes.unknownServicePlan);
@@ -991,9 +1006,10 @@ describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
     expect(v.message).toContain("Service plan 'not-a-plan' is not part of Office 365 E3");
   });
 
-  test('one violation per bad plan', () => {
+  test('one violation per bad plan; Sway between them is not one', () => {
     const r = evaluate({ change: change([add(E3, ['x-1', PLAN.SWAY, 'x-2'])]) });
-    expect(codes(r)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.autoAssignedServicePlan, ErrorCodes.unknownServicePlan]);
+    expect(codes(r)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.unknownServicePlan]);
+    expect(r.violations.map((v) => v.message.slice(0, 30))).toEqual(["Service plan 'x-1' is not part", "Service plan 'x-2' is not part"]);
     expect(r.violations.every((v) => v.target === 'addLicenses[0].disabledPlans')).toBe(true);
   });
 
@@ -1108,7 +1124,7 @@ describe('evaluateLicenseChange: the result (next, unchanged)', () => {
 });
 
 describe('evaluateLicenseChange: several problems at once', () => {
-  test('every problem of the change is reported, each with its own code', () => {
+  test('every problem of the change is reported, each with its own code (Sway switched off is not one)', () => {
     const user = { ...guest([direct(E1)]), usageLocation: null };
     const r = evaluate({
       user,
@@ -1119,7 +1135,6 @@ describe('evaluateLicenseChange: several problems at once', () => {
       [
         ErrorCodes.insufficientRole,
         ErrorCodes.subscriptionNotActive,
-        ErrorCodes.autoAssignedServicePlan,
         ErrorCodes.unknownServicePlan,
         ErrorCodes.licenseNotAssigned,
         ErrorCodes.usageLocationRequired,
@@ -1141,7 +1156,6 @@ describe('ErrorCodes used by the rules', () => {
       selfServiceSubscription: 'selfServiceSubscription',
       productNotSubscribed: 'productNotSubscribed',
       usageLocationRequired: 'usageLocationRequired',
-      autoAssignedServicePlan: 'autoAssignedServicePlan',
       unknownServicePlan: 'unknownServicePlan',
       licenseNotAssigned: 'licenseNotAssigned',
       quantityBelowAssigned: 'quantityBelowAssigned',
@@ -1153,5 +1167,9 @@ describe('ErrorCodes used by the rules', () => {
   test('codes are unique', () => {
     const values = Object.values(ErrorCodes);
     expect(new Set(values).size).toBe(values.length);
+  });
+
+  test('there is no refusal for auto-assigned plans any more (they can be switched off)', () => {
+    expect(Object.values(ErrorCodes)).not.toContain('autoAssignedServicePlan');
   });
 });
