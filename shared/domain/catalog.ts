@@ -118,12 +118,15 @@ export const CATALOG: readonly ProductDefinition[] = [
   {
     skuId: SKU.PROJECTPROFESSIONAL,
     skuPartNumber: 'PROJECTPROFESSIONAL',
-    displayName: 'Project Plan 3',
+    displayName: 'Planner and Project Plan 3',
     appliesTo: 'User',
     servicePlans: [
-      plan(PLAN.PROJECT_CLIENT_SUBSCRIPTION, 'PROJECT_CLIENT_SUBSCRIPTION', 'Project Online desktop client'),
-      // Project Online stores its sites in SharePoint: it needs SharePoint from another product.
+      plan(PLAN.PROJECT_CLIENT_SUBSCRIPTION, 'PROJECT_CLIENT_SUBSCRIPTION', 'Project Online Desktop Client'),
+      // Project Online keeps its sites in SharePoint. The product brings its own SharePoint (Plan 2), so the
+      // dependency is met within it; it bites when that SharePoint is switched off and no other product has one.
       plan(PLAN.SHAREPOINT_PROJECT, 'SHAREPOINT_PROJECT', 'Project Online Service', { dependsOn: [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD] }),
+      sharePointP2(),
+      officeWeb(),
     ],
   },
   {
@@ -132,6 +135,7 @@ export const CATALOG: readonly ProductDefinition[] = [
     displayName: 'Microsoft Teams Phone Standard',
     appliesTo: 'User',
     servicePlans: [
+      // the dependency across products: Teams Phone has no Teams of its own, it needs Teams from another product
       plan(PLAN.MCOEV, 'MCOEV', 'Microsoft Teams Phone', { dependsOn: [PLAN.TEAMS1], notOfferedIn: ['CN', 'IN', 'AE'] }),
     ],
   },

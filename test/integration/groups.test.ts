@@ -150,20 +150,35 @@ test('a member whose inherited product fails keeps the others; the error is on t
 });
 
 test('dependency and usage-location errors land on the member with Graph\'s error values', async () => {
+  // Planner and Project Plan 3 brings its own SharePoint: a member without other products gets it
   const g = await group('Projects only');
-  const noSharePoint = await t.createUser({ displayName: 'No SharePoint' });
-  await join(g.id, noSharePoint.id);
+  const projectOnly = await t.createUser({ displayName: 'Project Only' });
+  await join(g.id, projectOnly.id);
   expect((await assignToGroup(g.id, addBody(SKU.PROJECT))).status).toBe(202);
   await settled(g.id);
+  expect((await user(projectOnly.id)).licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.PROJECT, assignedByGroup: g.id, state: 'Active', error: 'None' })]);
+  // ... but with that SharePoint switched off by the group, Project Online Service has none
+  const noSpo = await group('Projects without SharePoint');
+  const noSharePoint = await t.createUser({ displayName: 'No SharePoint' });
+  await join(noSpo.id, noSharePoint.id);
+  expect((await assignToGroup(noSpo.id, addBody(SKU.PROJECT, [PLAN.SPO2, PLAN.WAC]))).status).toBe(202);
+  await settled(noSpo.id);
   const s = (await user(noSharePoint.id)).licenseAssignmentStates[0];
-  expect(s).toMatchObject({ assignedByGroup: g.id, state: 'Error', error: 'DependencyViolation' });
+  expect(s).toMatchObject({ assignedByGroup: noSpo.id, state: 'Error', error: 'DependencyViolation' });
+  expect(s.errorMessage).toMatch(/Project Online Service in Planner and Project Plan 3 needs SharePoint/);
   expect((await user(noSharePoint.id)).assignedLicenses).toEqual([]);
 
+  // the dependency across products: Teams Phone for a member without Teams; and a country it is not offered in
   const phones = await group('Phones');
+  const noTeams = await t.createUser({ displayName: 'No Teams' });
   const india = await t.createUser({ displayName: 'In India', usageLocation: 'IN' });
+  await join(phones.id, noTeams.id);
   await join(phones.id, india.id);
   expect((await assignToGroup(phones.id, addBody(SKU.PHONE))).status).toBe(202);
   await settled(phones.id);
+  const d = (await user(noTeams.id)).licenseAssignmentStates[0];
+  expect(d).toMatchObject({ assignedByGroup: phones.id, state: 'Error', error: 'DependencyViolation' });
+  expect(d.errorMessage).toMatch(/Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams/);
   const p = (await user(india.id)).licenseAssignmentStates[0];
   expect(p).toMatchObject({ assignedByGroup: phones.id, state: 'Error', error: 'ProhibitedInUsageLocationViolation' });
   expect(p.errorMessage).toMatch(/not offered in IN/);

@@ -566,51 +566,65 @@ describe('evaluateGroupPaths: conflicting plans (one Exchange Online plan per ma
 });
 
 describe('evaluateGroupPaths: dependent plans', () => {
+  // Planner and Project Plan 3 has its own SharePoint (Plan 2): the dependency bites when the group switches it off
   describe('Project Online Service needs SharePoint', () => {
-    test('unmet: refused, naming both SharePoint plans', () => {
+    const OWN_SHAREPOINT_OFF = [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC];
+
+    test("met by the product's own SharePoint: a member without other products gets it", () => {
       const r = evalGroup({ group: group([add(PROJECT)]) });
+      expect(r.violations).toEqual([]);
+      expect(r.newProducts).toEqual([PROJECT]);
+    });
+
+    test('its SharePoint switched off by the group, none elsewhere: refused, naming both SharePoint plans', () => {
+      const r = evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(codes(r)).toEqual([ErrorCodes.dependencyViolation]);
       expect(v.message).toBe(
-        `Project Online Service in Project Plan 3 needs SharePoint (Plan 2) or SharePoint (Plan 1), which ${WHO} does not have enabled. ` +
+        `Project Online Service in Planner and Project Plan 3 needs SharePoint (Plan 2) or SharePoint (Plan 1), which ${WHO} does not have enabled. ` +
           `Assign a product with SharePoint (Plan 2) or SharePoint (Plan 1) (or switch it on) first, or switch SHAREPOINT_PROJECT off (disabledPlans: ${PLAN.SHAREPOINT_PROJECT}).`,
       );
       expect(v.target).toBe(USER_ID);
       expect(assignmentError(v.code)).toBe('DependencyViolation');
     });
 
-    test('satisfied by a direct E3 (SharePoint Plan 2)', () => {
-      expect(evalGroup({ user: member([direct(E3)]), group: group([add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off: satisfied by a direct E3 (SharePoint Plan 2)', () => {
+      expect(evalGroup({ user: member([direct(E3)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('satisfied by a direct E1 (SharePoint Plan 1)', () => {
-      expect(evalGroup({ user: member([direct(E1)]), group: group([add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off: satisfied by a direct E1 (SharePoint Plan 1)', () => {
+      expect(evalGroup({ user: member([direct(E1)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test("satisfied by another group's path", () => {
+    test("its SharePoint off: satisfied by another group's path", () => {
       const earlier = viaGroup(E1, [], OTHER_GROUP);
-      expect(evalGroup({ user: member([earlier]), base: [earlier], group: group([add(PROJECT)]) }).violations).toEqual([]);
+      expect(evalGroup({ user: member([earlier]), base: [earlier], group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('satisfied by a product of the same group', () => {
-      expect(evalGroup({ group: group([add(PROJECT), add(E3)]) }).violations).toEqual([]);
+    test('its SharePoint off: satisfied by a product of the same group', () => {
+      expect(evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF), add(E3)]) }).violations).toEqual([]);
     });
 
-    test("unmet when the other group's path failed", () => {
+    test('its SharePoint off: satisfied by a direct Project that keeps SharePoint on (plans are the union of the paths)', () => {
+      expect(evalGroup({ user: member([direct(PROJECT)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
+    });
+
+    test("its SharePoint off: unmet when the other group's path failed", () => {
       const earlier = failed(viaGroup(E3, [], OTHER_GROUP));
-      expect(codes(evalGroup({ group: group([add(PROJECT)]), base: [earlier], previous: [earlier] }))).toEqual([ErrorCodes.dependencyViolation]);
+      expect(codes(evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]), base: [earlier], previous: [earlier] }))).toEqual([ErrorCodes.dependencyViolation]);
     });
 
-    test('unmet when the direct path has SharePoint switched off', () => {
-      expect(codes(evalGroup({ user: member([direct(E3, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]), group: group([add(PROJECT)]) }))).toEqual([ErrorCodes.dependencyViolation]);
+    test('its SharePoint off: unmet when the direct path has SharePoint switched off too', () => {
+      const user = member([direct(E3, OWN_SHAREPOINT_OFF)]);
+      expect(codes(evalGroup({ user, group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }))).toEqual([ErrorCodes.dependencyViolation]);
     });
 
-    test('not checked when the group switches Project Online Service off', () => {
-      expect(evalGroup({ group: group([add(PROJECT, [PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
+    test('not checked when the group switches Project Online Service off as well', () => {
+      expect(evalGroup({ group: group([add(PROJECT, [...OWN_SHAREPOINT_OFF, PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
     });
 
-    test('a product with no SharePoint (Exchange Online) does not help', () => {
-      expect(codes(evalGroup({ user: member([direct(EXO1)]), group: group([add(PROJECT)]) }))).toEqual([ErrorCodes.dependencyViolation]);
+    test('its SharePoint off: a product with no SharePoint (Exchange Online) does not help', () => {
+      expect(codes(evalGroup({ user: member([direct(EXO1)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }))).toEqual([ErrorCodes.dependencyViolation]);
     });
   });
 
@@ -634,6 +648,7 @@ describe('evaluateGroupPaths: dependent plans', () => {
     });
   });
 
+  // the dependency across products: Teams Phone has no Teams of its own
   describe('Teams Phone needs Teams', () => {
     test('unmet: refused, naming Teams', () => {
       const v = only(evalGroup({ group: group([add(PHONE)]) }), ErrorCodes.dependencyViolation);
@@ -662,8 +677,8 @@ describe('evaluateGroupPaths: dependent plans', () => {
   });
 
   test('a dependency the member already missed is not blamed on the group', () => {
-    // a direct Project without SharePoint (from before): an unrelated group still applies
-    expect(evalGroup({ user: member([direct(PROJECT)]), group: group([add(PBI)]) }).violations).toEqual([]);
+    // a direct Teams Phone without Teams (from before): an unrelated group still applies
+    expect(evalGroup({ user: member([direct(PHONE)]), group: group([add(PBI)]) }).violations).toEqual([]);
   });
 });
 

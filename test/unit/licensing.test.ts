@@ -747,78 +747,115 @@ describe('evaluateLicenseChange: dependent service plans', () => {
     });
   });
 
-  describe('Project needs SharePoint from another product', () => {
-    test('Project alone: refused, naming Project Online Service, SharePoint, the user and the fixes', () => {
+  // Planner and Project Plan 3 brings its own SharePoint (Plan 2) and Office for the web: Project Online
+  // Service's dependency is met within the product, and bites only when that SharePoint is switched off.
+  describe('Project Online Service needs SharePoint: its own, or another product\'s when its own is off', () => {
+    const OWN_SHAREPOINT_OFF = [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC];
+
+    test('Project alone, for a user without other products: fine (its own SharePoint meets the dependency)', () => {
       const r = evaluate({ change: change([add(PROJECT)]) });
+      expect(r.violations).toEqual([]);
+      expect(r.seatsToReserve).toEqual([PROJECT]);
+    });
+
+    test('Project alone with its SharePoint (and Office for the web) off: refused, naming Project Online Service, SharePoint, the user and the fixes', () => {
+      const r = evaluate({ change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(r.violations).toHaveLength(1); // the desktop client needs nothing
       expect(v.target).toBe(USER_ID);
-      expect(v.message).toContain(`Project Online Service in Project Plan 3 needs ${SHAREPOINT_EITHER}, which ${WHO} does not have enabled`);
+      expect(v.message).toContain(`Project Online Service in Planner and Project Plan 3 needs ${SHAREPOINT_EITHER}, which ${WHO} does not have enabled`);
       expect(v.message).toContain(`switch SHAREPOINT_PROJECT off (disabledPlans: ${PLAN.SHAREPOINT_PROJECT})`);
     });
 
-    test('Project alone with Project Online Service switched off: fine', () => {
-      expect(evaluate({ change: change([add(PROJECT, [PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
+    test('only its SharePoint off: both plans that need it are refused, Project Online Service and Office for the web', () => {
+      const r = evaluate({ change: change([add(PROJECT, [PLAN.SHAREPOINTENTERPRISE])]) });
+      expect(codes(r)).toEqual([ErrorCodes.dependencyViolation, ErrorCodes.dependencyViolation]);
+      expect(r.violations.map((v) => v.message.split(' needs ')[0]).sort()).toEqual([
+        'Office for the web in Planner and Project Plan 3',
+        'Project Online Service in Planner and Project Plan 3',
+      ]);
+    });
+
+    test('SharePoint, Office for the web and Project Online Service all off: fine', () => {
+      expect(evaluate({ change: change([add(PROJECT, [...OWN_SHAREPOINT_OFF, PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
     });
 
     test.each([
       ['E3 (SharePoint Plan 2)', E3],
       ['E1 (SharePoint Plan 1)', E1],
-    ])('user has %s: fine', (_l, sku) => {
-      expect(evaluate({ user: member([direct(sku)]), change: change([add(PROJECT)]) }).violations).toEqual([]);
+    ])('its SharePoint off, user has %s: fine', (_l, sku) => {
+      expect(evaluate({ user: member([direct(sku)]), change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('user has E3 through a group: fine', () => {
-      expect(evaluate({ user: member([viaGroup(E3)]), change: change([add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off, user has E3 through a group: fine', () => {
+      expect(evaluate({ user: member([viaGroup(E3)]), change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('Project together with E3 in one request: fine', () => {
-      expect(evaluate({ change: change([add(E3), add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off, together with E3 in one request: fine', () => {
+      expect(evaluate({ change: change([add(E3), add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('user has E3 with SharePoint off: refused', () => {
-      const user = member([direct(E3, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]);
-      expect(codes(evaluate({ user, change: change([add(PROJECT)]) }))).toEqual([ErrorCodes.dependencyViolation]);
+    test('its SharePoint off, user has E3 with SharePoint off too: refused', () => {
+      const user = member([direct(E3, OWN_SHAREPOINT_OFF)]);
+      expect(codes(evaluate({ user, change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) }))).toEqual([ErrorCodes.dependencyViolation]);
     });
 
-    test('removing E3 from a user who has Project: refused, "this change switches off"', () => {
-      const r = evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([], [E3]) });
+    test('switching SharePoint off in a Project the user holds, with nothing else: refused, "this change switches off"', () => {
+      const r = evaluate({ user: member([direct(PROJECT)]), change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(r.violations).toHaveLength(1);
-      expect(v.target).toBe(USER_ID);
-      expect(v.message).toContain(`Project Online Service in Project Plan 3 needs ${SHAREPOINT_EITHER}, which this change switches off for ${WHO}`);
+      expect(v.message).toContain(`Project Online Service in Planner and Project Plan 3 needs ${SHAREPOINT_EITHER}, which this change switches off for ${WHO}`);
       expect(v.message).toContain('switch Project Online Service off first');
     });
 
-    test("switching E3's SharePoint off for a user who has Project: refused for Project too", () => {
-      const r = evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([add(E3, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]) });
+    test('removing E3 from a user whose Project has its own SharePoint on: fine', () => {
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([], [E3]) }).violations).toEqual([]);
+    });
+
+    test('removing E3 from a user whose Project has its SharePoint off: refused, "this change switches off"', () => {
+      const r = evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([], [E3]) });
       const v = only(r, ErrorCodes.dependencyViolation);
-      expect(v.message).toContain('Project Online Service in Project Plan 3');
+      expect(r.violations).toHaveLength(1);
+      expect(v.target).toBe(USER_ID);
+      expect(v.message).toContain(`Project Online Service in Planner and Project Plan 3 needs ${SHAREPOINT_EITHER}, which this change switches off for ${WHO}`);
+      expect(v.message).toContain('switch Project Online Service off first');
+    });
+
+    test("switching E3's SharePoint off for a user whose Project has its SharePoint off: refused for Project too", () => {
+      const r = evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([add(E3, OWN_SHAREPOINT_OFF)]) });
+      const v = only(r, ErrorCodes.dependencyViolation);
+      expect(v.message).toContain('Project Online Service in Planner and Project Plan 3');
+    });
+
+    test("switching E3's SharePoint off for a user whose Project has its own on: fine", () => {
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([add(E3, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
     test('removing E3 and Project together: fine', () => {
-      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([], [E3, PROJECT]) }).violations).toEqual([]);
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([], [E3, PROJECT]) }).violations).toEqual([]);
     });
 
-    test('removing E3 from a user who has Project with Project Online Service off: fine', () => {
-      expect(evaluate({ user: member([direct(E3), direct(PROJECT, [PLAN.SHAREPOINT_PROJECT])]), change: change([], [E3]) }).violations).toEqual([]);
+    test('removing E3 from a user whose Project has SharePoint and Project Online Service off: fine', () => {
+      const user = member([direct(E3), direct(PROJECT, [...OWN_SHAREPOINT_OFF, PLAN.SHAREPOINT_PROJECT])]);
+      expect(evaluate({ user, change: change([], [E3]) }).violations).toEqual([]);
     });
 
     test('removing E3 while E1 still brings SharePoint (Plan 1): fine', () => {
-      const user = member([direct(E1), direct(E3, [PLAN.EXCHANGE_S_ENTERPRISE]), direct(PROJECT)]);
+      const user = member([direct(E1), direct(E3, [PLAN.EXCHANGE_S_ENTERPRISE]), direct(PROJECT, OWN_SHAREPOINT_OFF)]);
       expect(evaluate({ user, change: change([], [E3]) }).violations).toEqual([]);
     });
 
     test('removing the direct E3 while a group still brings it: fine', () => {
-      expect(evaluate({ user: member([direct(E3), viaGroup(E3), direct(PROJECT)]), change: change([], [E3]) }).violations).toEqual([]);
+      expect(evaluate({ user: member([direct(E3), viaGroup(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([], [E3]) }).violations).toEqual([]);
     });
 
-    test('replacing E3 by E1 keeps Project working', () => {
-      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([add(E1)], [E3]) }).violations).toEqual([]);
+    test('replacing E3 by E1 keeps Project (its SharePoint off) working', () => {
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([add(E1)], [E3]) }).violations).toEqual([]);
     });
   });
 
-  describe('Teams Phone needs Teams', () => {
+  // Teams Phone has no Teams of its own: the catalog's dependency across products
+  describe('Teams Phone needs Teams from another product', () => {
     test('Teams Phone alone: refused, naming Microsoft Teams', () => {
       const r = evaluate({ change: change([add(PHONE)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
@@ -847,11 +884,28 @@ describe('evaluateLicenseChange: dependent service plans', () => {
       const user = member([direct(E1, [PLAN.EXCHANGE_S_STANDARD]), direct(E3), direct(PHONE)]);
       expect(evaluate({ user, change: change([add(E3, [PLAN.TEAMS1])]) }).violations).toEqual([]);
     });
+
+    test('Teams Phone together with E1 in one request: fine', () => {
+      expect(evaluate({ change: change([add(E1), add(PHONE)]) }).violations).toEqual([]);
+    });
+
+    test('removing the product that carries Teams from a Teams Phone user: refused, "this change switches off"', () => {
+      const r = evaluate({ user: member([direct(E1), direct(PHONE)]), change: change([], [E1]) });
+      const v = only(r, ErrorCodes.dependencyViolation);
+      expect(r.violations).toHaveLength(1);
+      expect(v.target).toBe(USER_ID);
+      expect(v.message).toContain(`Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams, which this change switches off for ${WHO}`);
+      expect(v.message).toContain('switch Microsoft Teams Phone off first');
+    });
+
+    test('removing E1 and Teams Phone together: fine', () => {
+      expect(evaluate({ user: member([direct(E1), direct(PHONE)]), change: change([], [E1, PHONE]) }).violations).toEqual([]);
+    });
   });
 
   describe('a dependency that was unmet before is not blamed on an unrelated change', () => {
-    test('Project without SharePoint (through a group), add Power BI', () => {
-      expect(evaluate({ user: member([viaGroup(PROJECT)]), change: change([add(PBI)]) }).violations).toEqual([]);
+    test('Project with its SharePoint off and none elsewhere (through a group), add Power BI', () => {
+      expect(evaluate({ user: member([viaGroup(PROJECT, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]), change: change([add(PBI)]) }).violations).toEqual([]);
     });
 
     test('Teams Phone without Teams, remove Power BI', () => {
