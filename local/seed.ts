@@ -76,7 +76,7 @@ export async function seedDemo(): Promise<{ created: boolean; users: Record<stri
     operation: 'seed',
     changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])],
   });
-  // group-based licensing: a group whose members inherit Office 365 E1 (Yammer-free E3 users keep theirs)
+  // group-based licensing: a group whose members inherit Office 365 E1
   const sales = await createGroup(tenant.id, { displayName: 'Sales team', description: 'Inherits Office 365 E1' });
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await memberships.add(tenant.id, sales.id, byAlias[alias].id);
   await groups.replaceIfMatch(

@@ -78,6 +78,7 @@ const officeWeb = () =>
   plan(PLAN.SHAREPOINTWAC, 'SHAREPOINTWAC', 'Office for the web', { dependsOn: [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD] });
 const teams = () => plan(PLAN.TEAMS1, 'TEAMS1', 'Microsoft Teams');
 const sway = () => plan(PLAN.SWAY, 'SWAY', 'Sway', { isAutoAssigned: true });
+const yammer = () => plan(PLAN.YAMMER_ENTERPRISE, 'YAMMER_ENTERPRISE', 'Viva Engage (Yammer Enterprise)', { notOfferedIn: ['CN', 'RU'] });
 
 export const CATALOG: readonly ProductDefinition[] = [
   {
@@ -91,7 +92,7 @@ export const CATALOG: readonly ProductDefinition[] = [
       officeWeb(),
       teams(),
       sway(),
-      plan(PLAN.YAMMER_ENTERPRISE, 'YAMMER_ENTERPRISE', 'Viva Engage (Yammer Enterprise)', { notOfferedIn: ['CN', 'RU'] }),
+      yammer(),
     ],
   },
   {
@@ -99,7 +100,7 @@ export const CATALOG: readonly ProductDefinition[] = [
     skuPartNumber: 'STANDARDPACK',
     displayName: 'Office 365 E1',
     appliesTo: 'User',
-    servicePlans: [exchangeP1(), sharePointP1(), officeWeb(), teams(), sway()],
+    servicePlans: [exchangeP1(), sharePointP1(), officeWeb(), teams(), sway(), yammer()],
   },
   {
     skuId: SKU.EXCHANGESTANDARD,

@@ -156,6 +156,20 @@ test('Sway (auto-assigned: no separate assignment needed) switched off by disabl
   expect((await plansOf()).every((p) => p.provisioningStatus === 'Success')).toBe(true);
 });
 
+test('Office 365 E1 contains Yammer: licenseDetails lists it, and in CN (where it is not offered) E1 needs it switched off', async () => {
+  const nl = await t.createUser({ displayName: 'E1 Yammer' });
+  expect((await t.assign(nl.id, addBody(SKU.E1))).status).toBe(200);
+  const d = await call('GET', `/v1.0/users/${nl.id}/licenseDetails`, { token: t.tokens.reader });
+  expect(d.body.value[0].servicePlans.find((p: any) => p.servicePlanId === PLAN.YAMMER)).toMatchObject({ servicePlanName: 'YAMMER_ENTERPRISE', provisioningStatus: 'Success' });
+
+  const cn = await t.createUser({ displayName: 'E1 China', usageLocation: 'CN' });
+  const r = await t.assign(cn.id, addBody(SKU.E1));
+  expect(r.status).toBe(409);
+  expect(r.body.error.code).toBe('ProhibitedInUsageLocationViolation');
+  expect(r.body.error.message).toMatch(/Viva Engage \(Yammer Enterprise\) in Office 365 E1 is not offered in CN.*Switch YAMMER_ENTERPRISE off/);
+  expect((await t.assign(cn.id, addBody(SKU.E1, [PLAN.YAMMER]))).status).toBe(200);
+});
+
 test("Graph semantics: re-adding a product replaces its disabledPlans and uses no new seat", async () => {
   const u = await t.createUser();
   expect((await t.assign(u.id, addBody(SKU.E3, [PLAN.YAMMER, PLAN.TEAMS]))).status).toBe(200);

@@ -31,7 +31,9 @@ describe('catalog: products', () => {
     expect(planIds(SKU.ENTERPRISEPACK).sort()).toEqual(
       [PLAN.EXCHANGE_S_ENTERPRISE, PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC, PLAN.TEAMS1, PLAN.SWAY, PLAN.YAMMER_ENTERPRISE].sort(),
     );
-    expect(planIds(SKU.STANDARDPACK).sort()).toEqual([PLAN.EXCHANGE_S_STANDARD, PLAN.SHAREPOINTSTANDARD, PLAN.SHAREPOINTWAC, PLAN.TEAMS1, PLAN.SWAY].sort());
+    expect(planIds(SKU.STANDARDPACK).sort()).toEqual(
+      [PLAN.EXCHANGE_S_STANDARD, PLAN.SHAREPOINTSTANDARD, PLAN.SHAREPOINTWAC, PLAN.TEAMS1, PLAN.SWAY, PLAN.YAMMER_ENTERPRISE].sort(),
+    );
     expect(planIds(SKU.EXCHANGESTANDARD)).toEqual([PLAN.EXCHANGE_S_STANDARD]);
     expect(planIds(SKU.POWER_BI_PRO)).toEqual([PLAN.BI_AZURE_P2]);
     expect(planIds(SKU.PROJECTPROFESSIONAL).sort()).toEqual(
@@ -121,14 +123,15 @@ describe('catalog: service plan rules', () => {
     expect(allPlans.filter(({ plan }) => plan.isAutoAssigned).map(({ plan }) => plan.servicePlanId)).toEqual([PLAN.SWAY, PLAN.SWAY]);
   });
 
-  test('Yammer (E3 only) is not offered in CN or RU', () => {
+  test('Yammer is in E1 and E3 with the same definition, not offered in CN or RU', () => {
     expect(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE).notOfferedIn.sort()).toEqual(['CN', 'RU']);
-    expect(planIds(SKU.STANDARDPACK)).not.toContain(PLAN.YAMMER_ENTERPRISE);
+    expect(planIn(SKU.STANDARDPACK, PLAN.YAMMER_ENTERPRISE)).toEqual(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE));
+    expect(allPlans.filter(({ plan }) => plan.servicePlanId === PLAN.YAMMER_ENTERPRISE).map(({ product: p }) => p.skuPartNumber)).toEqual(['ENTERPRISEPACK', 'STANDARDPACK']);
   });
 
   test('only Yammer and Teams Phone have location limits, all as uppercase two-letter codes', () => {
     const limited = allPlans.filter(({ plan }) => plan.notOfferedIn.length);
-    expect(limited.map(({ plan }) => plan.servicePlanName).sort()).toEqual(['MCOEV', 'YAMMER_ENTERPRISE']);
+    expect(limited.map(({ plan }) => plan.servicePlanName).sort()).toEqual(['MCOEV', 'YAMMER_ENTERPRISE', 'YAMMER_ENTERPRISE']);
     for (const { plan } of limited) for (const c of plan.notOfferedIn) expect(c).toMatch(/^[A-Z]{2}$/);
   });
 

@@ -442,7 +442,7 @@ describe('evaluateGroupPaths: usage location', () => {
 });
 
 describe('evaluateGroupPaths: plans not offered in the usage location', () => {
-  describe('Yammer (E3) is not offered in CN or RU', () => {
+  describe('Yammer (in E1 and E3) is not offered in CN or RU', () => {
     test.each(['CN', 'RU'])('%s: refused, naming the plan and how to switch it off', (loc) => {
       const r = evalGroup({ user: member([], { usageLocation: loc }), group: group([add(E3)]) });
       const v = only(r, ErrorCodes.prohibitedInUsageLocation);
@@ -460,8 +460,10 @@ describe('evaluateGroupPaths: plans not offered in the usage location', () => {
       expect(evalGroup({ user: member([], { usageLocation: loc }), group: group([add(E3)]) }).violations).toEqual([]);
     });
 
-    test('E1 has no Yammer: applies in CN', () => {
-      expect(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E1)]) }).violations).toEqual([]);
+    test('E1 has Yammer too: refused in CN, applies with Yammer switched off by the group', () => {
+      const v = only(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E1)]) }), ErrorCodes.prohibitedInUsageLocation);
+      expect(v.message).toContain('Viva Engage (Yammer Enterprise) in Office 365 E1 is not offered in CN');
+      expect(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E1, [PLAN.YAMMER_ENTERPRISE])]) }).violations).toEqual([]);
     });
   });
 

@@ -200,7 +200,7 @@ describe('jobChangeFor: swap', () => {
   test('disabled plans that exist in both products are carried over; those only in A are dropped', () => {
     const disabled = [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.EXCHANGE_S_ENTERPRISE, PLAN.SHAREPOINTWAC, PLAN.SHAREPOINTENTERPRISE];
     const c = changeOf(jobChangeFor(swap(E3, E1), [direct(E3, disabled)]));
-    expect(c).toEqual({ addLicenses: [add(E1, [PLAN.TEAMS1, PLAN.SHAREPOINTWAC])], removeLicenses: [E3] });
+    expect(c).toEqual({ addLicenses: [add(E1, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.SHAREPOINTWAC])], removeLicenses: [E3] });
   });
 
   test('a plan of both products keeps its place in the list', () => {
@@ -303,7 +303,7 @@ describe('jobChangeFor feeds evaluateLicenseChange: the outcome per mode', () =>
   test('swap: B with the carried plans, A gone, the rest kept', () => {
     expect(after(req('swap', { fromSkuId: E3, toSkuId: E1 }), [direct(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE]), direct(PBI)])).toEqual(
       sorted([
-        { skuId: E1, disabledPlans: [PLAN.TEAMS1], group: null },
+        { skuId: E1, disabledPlans: [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE], group: null },
         { skuId: PBI, disabledPlans: [], group: null },
       ]),
     );
@@ -611,7 +611,7 @@ describe('readCsvRecord', () => {
     });
 
     test('a plan id that is in no listed product fails the row', () => {
-      expect(err(read({ userPrincipalName: UPN, licenses: 'STANDARDPACK', disabledPlans: PLAN.YAMMER_ENTERPRISE })).error.target).toBe('disabledPlans');
+      expect(err(read({ userPrincipalName: UPN, licenses: 'STANDARDPACK', disabledPlans: PLAN.EXCHANGE_S_ENTERPRISE })).error.target).toBe('disabledPlans');
     });
 
     test('replace mode, plans but no products: fails, naming "the listed products"', () => {

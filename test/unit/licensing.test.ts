@@ -938,7 +938,7 @@ describe('evaluateLicenseChange: usage location', () => {
     ]);
   });
 
-  describe('Yammer (E3) is not offered in CN or RU', () => {
+  describe('Yammer (in E1 and E3) is not offered in CN or RU', () => {
     test.each(['CN', 'RU'])('%s: refused, naming plan, product, location, user and both fixes', (loc) => {
       const r = evaluate({ user: member([], { usageLocation: loc }), change: change([add(E3)]) });
       const v = only(r, ErrorCodes.prohibitedInUsageLocation);
@@ -961,8 +961,10 @@ describe('evaluateLicenseChange: usage location', () => {
       expect(evaluate({ user: member([], { usageLocation: loc }), change: change([add(E3)]) }).violations).toEqual([]);
     });
 
-    test('E1 (no Yammer) is fine in CN', () => {
-      expect(evaluate({ user: member([], { usageLocation: 'CN' }), change: change([add(E1)]) }).violations).toEqual([]);
+    test('E1 has Yammer too: refused in CN, naming Office 365 E1; fine with Yammer switched off', () => {
+      const v = only(evaluate({ user: member([], { usageLocation: 'CN' }), change: change([add(E1)]) }), ErrorCodes.prohibitedInUsageLocation);
+      expect(v.message).toContain(`Viva Engage (Yammer Enterprise) in Office 365 E1 is not offered in CN, the usage location of ${WHO}`);
+      expect(evaluate({ user: member([], { usageLocation: 'CN' }), change: change([add(E1, [PLAN.YAMMER_ENTERPRISE])]) }).violations).toEqual([]);
     });
 
     test('switching Yammer back on for a user in CN is refused', () => {
@@ -1045,13 +1047,13 @@ describe('evaluateLicenseChange: an auto-assigned plan (Sway) can be switched of
 
 describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
   test('a plan of another product in disabledPlans: unknownServicePlan at the field, listing the product\'s plans', () => {
-    const r = evaluate({ change: change([add(E1, [PLAN.YAMMER_ENTERPRISE])]) });
+    const r = evaluate({ change: change([add(E1, [PLAN.EXCHANGE_S_ENTERPRISE])]) });
     const v = only(r, ErrorCodes.unknownServicePlan);
     expect(r.violations).toHaveLength(1);
     expect(v.target).toBe('addLicenses[0].disabledPlans');
-    expect(v.message).toContain(`Service plan '${PLAN.YAMMER_ENTERPRISE}' is not part of Office 365 E1`);
+    expect(v.message).toContain(`Service plan '${PLAN.EXCHANGE_S_ENTERPRISE}' is not part of Office 365 E1`);
     for (const p of catalog.product(E1)!.servicePlans) expect(v.message).toContain(`${p.servicePlanName} (${p.servicePlanId})`);
-    expect(v.message).not.toContain('YAMMER_ENTERPRISE (');
+    expect(v.message).not.toContain('EXCHANGE_S_ENTERPRISE (');
   });
 
   test('garbage in disabledPlans of the third product: target addLicenses[2].disabledPlans', () => {
