@@ -1,7 +1,8 @@
 /**
  * The product catalog: what each product (SKU) contains and the rules between its service plans, as data.
  * The rules are served through the API (subscribedSkus' servicePlans), so a portal can grey out a toggle
- * before the admin clicks it. Ids follow Microsoft's published product/service-plan identifiers.
+ * before the admin clicks it. Ids, part numbers and product names follow Microsoft's table "Product names
+ * and service plan identifiers for licensing" (checked against its edition of October 29, 2025).
  */
 export interface ServicePlanDefinition {
   servicePlanId: string;
@@ -69,9 +70,12 @@ export const SKU = {
   MCOEV: 'e43b5b99-8dfb-405f-9987-dc307f34bcbd',
 } as const;
 
-// A mailbox can only have one Exchange Online plan; Office for the web opens files from SharePoint.
+// The demo's conflict. Microsoft now lets a user hold Exchange Online (Plan 1) and (Plan 2) together; the
+// catalog follows the documented earlier behaviour (a mailbox has one plan, so the two exclude each other)
+// on purpose, to show the mutually-exclusive rule with products admins know.
 const exchangeP2 = () => plan(PLAN.EXCHANGE_S_ENTERPRISE, 'EXCHANGE_S_ENTERPRISE', 'Exchange Online (Plan 2)', { conflictsWith: [PLAN.EXCHANGE_S_STANDARD] });
 const exchangeP1 = () => plan(PLAN.EXCHANGE_S_STANDARD, 'EXCHANGE_S_STANDARD', 'Exchange Online (Plan 1)', { conflictsWith: [PLAN.EXCHANGE_S_ENTERPRISE] });
+// Office for the web opens files from SharePoint.
 const sharePointP2 = () => plan(PLAN.SHAREPOINTENTERPRISE, 'SHAREPOINTENTERPRISE', 'SharePoint (Plan 2)');
 const sharePointP1 = () => plan(PLAN.SHAREPOINTSTANDARD, 'SHAREPOINTSTANDARD', 'SharePoint (Plan 1)');
 const officeWeb = () =>
