@@ -25,35 +25,21 @@
  *    bottleneck) and the requests per operation type, metadata lookups and retries in rows of their own.
  * Exit code 0 when the run completed and verified (targets met or not), 1 on a FAIL, 2 on bad arguments.
  */
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CosmosDiagnostics } from '@azure/cosmos';
-import { applyLocalSettings } from '../local/settingsFile';
+import { parseArgs } from './lib/args';
+import { runScript, serveChild, startChild } from './lib/child';
+import { applyBenchEnv, benchEnv } from './lib/env';
+import { childProc, EMULATORS } from './lib/proc';
+import { measureRawWrites, rawWrites, type RawWriteResult, type RawWriteTask } from './lib/rawWrites';
+import { documentKind, OpTally, standardLabel, statusList, traceSdk } from './lib/sdkTrace';
+import { startBenchStack } from './lib/stack';
+import { cpuMs, fmt, met, percentile, pool } from './lib/stats';
+import { printTable } from './lib/table';
 
-const ROOT = join(__dirname, '..', '..');
 const PORTS = { host: 27071, cosmos: 28081, queue: 30001 };
 const TARGET = { requestsPerAssignment: 4, ratio: 0.25 };
-
-/** Bench-only settings, applied before anything from shared/ is loaded (settings are cached at first use). */
-const benchEnv: Record<string, string> = {
-  LOCAL_HTTP_PORT: String(PORTS.host),
-  COSMOS_ENDPOINT: `http://127.0.0.1:${PORTS.cosmos}`,
-  COSMOS_KEY: 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
-  COSMOS_DATABASE: 'licensing-bench',
-  AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:${PORTS.queue}/devstoreaccount1;`,
-  AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
-  AUTH_AUDIENCE: 'api://license-assignment-service',
-  AUTH_JWKS_URI: `http://127.0.0.1:${PORTS.host}/.well-known/dev-jwks.json`,
-  SUBSCRIPTION_CACHE_TTL_MS: '2000',
-  DEV_KEY_FILE: join(ROOT, '.local', 'bench-dev-signing-key.json'),
-  LOG_LEVEL: 'warn',
-  // the bench measures capacity, not the per-tenant budget (shared/http/throttle.ts): lift it for this run
-  THROTTLE_TENANT_REQUESTS_PER_SECOND: '1000000',
-  THROTTLE_TENANT_BURST: '1000000',
-};
+const ENV = benchEnv({ ports: PORTS, database: 'licensing-bench', keyFile: 'bench-dev-signing-key.json' });
 
 // ---------------- command line ----------------
 
@@ -63,72 +49,7 @@ interface Options {
 }
 
 const USAGE = 'usage: node dist/bench/assign-license.js [--users N (default 2000)] [--concurrency C (default 32)]';
-
-function usage(problem?: string): never {
-  if (problem) console.error(`${problem}\n${USAGE}`);
-  else console.log(USAGE);
-  process.exit(problem ? 2 : 0);
-}
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = { users: 2000, concurrency: 32 };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') usage();
-    const m = /^--(users|concurrency)(?:=(.*))?$/.exec(arg);
-    if (!m) usage(`unknown argument ${arg}`);
-    const raw = m[2] ?? argv[++i];
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) usage(`--${m[1]} needs a positive whole number (got ${raw ?? 'nothing'})`);
-    o[m[1] as keyof Options] = n;
-  }
-  return o;
-}
-
-// ---------------- helpers ----------------
-
-/** Runs task(0..count-1) with at most `concurrency` in flight. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return results;
-}
-
-/** Nearest-rank percentile of an ascending array. */
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-
-/** CPU time (ms) of this process's child processes whose command line contains `match`, from /proc (Linux); undefined elsewhere. */
-const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/<pid>/stat times: 100 on the Linux architectures Node runs on
-function childCpuMs(match: string): number | undefined {
-  try {
-    let total: number | undefined;
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-      if (Number(fields[1]) !== process.pid) continue;
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(match)) continue;
-      total = (total ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS; // utime + stime
-    }
-    return total;
-  } catch {
-    return undefined;
-  }
-}
+const parse = (argv: string[]) => parseArgs<Options>(argv, USAGE, { users: 2000, concurrency: 32 }, { users: { int: 'users' }, concurrency: { int: 'concurrency' } });
 
 // ---------------- the load generator (child process) ----------------
 
@@ -138,14 +59,22 @@ interface CallResult {
   ok: boolean;
   detail?: string;
 }
-type ToGenerator =
-  | { type: 'assign'; url: string; headers: Record<string, string>; userIds: string[]; skuId: string; concurrency: number }
-  | { type: 'raw'; tenantId: string; run: string; targetSize: number; from: number; count: number; concurrency: number };
-type FromGenerator =
-  | { type: 'ready' }
-  | { type: 'assign'; results: CallResult[]; seconds: number; cpuMs: number }
-  | { type: 'raw'; seconds: number; latencies: number[]; requests: number; cpuMs: number; failures: number; firstError?: string }
-  | { type: 'error'; message: string };
+interface AssignTask {
+  type: 'assign';
+  url: string;
+  headers: Record<string, string>;
+  userIds: string[];
+  skuId: string;
+  concurrency: number;
+}
+interface AssignResult {
+  type: 'assign';
+  results: CallResult[];
+  seconds: number;
+  cpuMs: number;
+}
+type ToGenerator = AssignTask | RawWriteTask;
+type FromGenerator = AssignResult | RawWriteResult;
 
 /** One assignLicense call over HTTP; ok when it answers 200 with the product assigned. */
 async function assign(url: string, headers: Record<string, string>, userId: string, skuId: string): Promise<CallResult> {
@@ -167,233 +96,66 @@ async function assign(url: string, headers: Record<string, string>, userId: stri
   }
 }
 
-/**
- * The child process: runs what the parent asks, one job at a time, and answers with the timings it took
- * and its own CPU time. It inherits the parent's environment (the bench settings), so its SDK client for
- * the raw writes is configured exactly like the app's.
- */
-async function loadGenerator(): Promise<void> {
-  const { container, tracked, cosmosRequestStats } = await import('../shared/storage/cosmos');
-  const send = (m: FromGenerator) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: ToGenerator) => {
-    (async (): Promise<FromGenerator> => {
+/** The child process: the HTTP calls, and the raw writes (lib/rawWrites.ts); it inherits the bench settings. */
+function loadGenerator(): Promise<void> {
+  return serveChild<ToGenerator, FromGenerator>({
+    async assign(m) {
       const cpu = process.cpuUsage();
-      if (m.type === 'assign') {
-        const started = performance.now();
-        const results = await pool(m.userIds.length, m.concurrency, (i) => assign(m.url, m.headers, m.userIds[i], m.skuId));
-        return { type: 'assign', results, seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(process.cpuUsage(cpu)) };
-      }
-      const rawDoc = (i: number) => {
-        const doc = { id: `raw-${m.run}-${i}`, tenantId: m.tenantId, type: 'benchRaw', createdDateTime: new Date().toISOString(), pad: '' };
-        doc.pad = 'x'.repeat(Math.max(0, m.targetSize - Buffer.byteLength(JSON.stringify(doc))));
-        return doc;
-      };
-      const before = cosmosRequestStats.requests;
-      const latencies: number[] = [];
-      let failures = 0;
-      let firstError: string | undefined;
       const started = performance.now();
-      await pool(m.count, m.concurrency, async (i) => {
-        const doc = rawDoc(m.from + i);
-        const t = performance.now();
-        try {
-          await tracked(() => container('directory').items.create(doc));
-          latencies.push(performance.now() - t);
-        } catch (e) {
-          failures++;
-          firstError ??= String((e as Error).message ?? e).split('\n')[0];
-        }
-      });
-      const seconds = (performance.now() - started) / 1000;
-      return { type: 'raw', seconds, latencies, requests: cosmosRequestStats.requests - before, cpuMs: cpuMs(process.cpuUsage(cpu)), failures, firstError };
-    })().then(send, (e) => send({ type: 'error', message: String((e as Error)?.stack ?? e) }));
-  });
-  await send({ type: 'ready' });
-}
-
-/** Starts the load generator and returns a function that hands it one job and waits for the answer. */
-async function startLoadGenerator() {
-  const child = fork(__filename, ['--load-generator'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let pending: { resolve: (m: FromGenerator) => void; reject: (e: Error) => void } | undefined;
-  let ready!: () => void;
-  const isReady = new Promise<void>((resolve, reject) => {
-    ready = resolve;
-    child.once('exit', (code) => reject(new Error(`load generator exited with code ${code} before it was ready`)));
-  });
-  child.on('message', (m: FromGenerator) => {
-    if (m.type === 'ready') return ready();
-    const p = pending;
-    pending = undefined;
-    if (m.type === 'error') p?.reject(new Error(`load generator: ${m.message}`));
-    else p?.resolve(m);
-  });
-  child.on('exit', (code) => pending?.reject(new Error(`load generator exited with code ${code}`)));
-  await isReady;
-  return {
-    pid: child.pid!,
-    run<T extends ToGenerator>(job: T): Promise<Extract<FromGenerator, { type: T['type'] }>> {
-      if (pending) throw new Error('load generator busy');
-      return new Promise((resolve, reject) => {
-        pending = { resolve: resolve as (m: FromGenerator) => void, reject };
-        child.send(job);
-      });
+      const results = await pool(m.userIds.length, m.concurrency, (i) => assign(m.url, m.headers, m.userIds[i], m.skuId));
+      return { type: 'assign', results, seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(process.cpuUsage(cpu)) };
     },
-    stop(): Promise<void> {
-      if (child.exitCode !== null || child.signalCode) return Promise.resolve();
-      return new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      });
-    },
-  };
+    raw: rawWrites,
+  });
 }
 
 // ---------------- per-operation breakdown (host process) ----------------
 
 /**
- * Per-operation tally of the SDK's diagnostics (gateway requests, metadata lookups, retried attempts,
- * server-side time as the SDK saw it), by wrapping the SDK's item and query methods in this process only.
- * The headline figure is the app's own counter (cosmosRequestStats); this breakdown says where those
- * requests go, counted the same way: an operation's row has its answered requests (the last attempt),
- * the SDK's metadata lookups (query plans…) and retried attempts (429s, resets…) have rows of their own.
+ * Per-operation tally of the SDK's diagnostics in this process (lib/sdkTrace.ts). The headline figure is
+ * the app's own counter (cosmosRequestStats); this breakdown says where those requests go. Its groups:
+ * `path`, made by every assignment, and `refresh`, the subscription-list query behind the rule-check cache
+ * (refreshed every SUBSCRIPTION_CACHE_TTL_MS), with its metadata lookups.
  */
-interface OpStats {
-  calls: number;
-  requests: number;
-  /** Gateway time (ms) summed over `timed` requests. */
-  ms: number;
-  timed: number;
-  statuses: Map<number | string, number>;
-  /** Part of the periodic subscription-list refresh rather than of every assignment's own path. */
-  periodic: boolean;
-}
-const opStats = new Map<string, OpStats>();
+const opStats = new OpTally();
 let tallying = false;
-
-/** The subscription-list query behind the rule-check cache (refreshed every SUBSCRIPTION_CACHE_TTL_MS). */
 const PERIODIC_QUERY = "query directory type='subscription'";
 
-function row(label: string, periodic: boolean): OpStats {
-  let s = opStats.get(label);
-  if (!s) opStats.set(label, (s = { calls: 0, requests: 0, ms: 0, timed: 0, statuses: new Map(), periodic }));
-  return s;
-}
-const bump = (m: Map<number | string, number>, k: number | string) => m.set(k, (m.get(k) ?? 0) + 1);
-
-function tally(label: string, diagnostics: CosmosDiagnostics | undefined, status: number | string, unansweredLast: boolean) {
-  if (!tallying) return;
-  const periodic = label === PERIODIC_QUERY;
-  const s = row(label, periodic);
-  const stats = diagnostics?.clientSideRequestStatistics;
-  const gateway = stats?.gatewayStatistics ?? [];
-  const failed = stats?.retryDiagnostics?.failedAttempts ?? [];
-  // retried attempts that got an HTTP answer are in gatewayStatistics as well (same activity id)
-  const retriedIds = new Set(failed.map((f) => f.activityId).filter(Boolean));
-  const answers = gateway.filter((g) => !g.activityId || !retriedIds.has(g.activityId));
-  s.calls++;
-  s.requests += stats ? answers.length + (unansweredLast ? 1 : 0) : 1;
-  s.ms += answers.reduce((t, g) => t + (g.durationInMs ?? 0), 0);
-  s.timed += answers.length;
-  bump(s.statuses, status);
-  for (const m of stats?.metadataDiagnostics?.metadataLookups ?? []) {
-    const r = row(`  metadata ${m.metaDataType} (${label})`, periodic);
-    r.calls++;
-    r.requests++;
-    r.ms += m.durationInMs ?? 0;
-    r.timed++;
-    bump(r.statuses, 'ok');
-  }
-  for (const f of failed) {
-    const r = row(`  retried attempt (${label})`, periodic);
-    r.calls++;
-    r.requests++;
-    r.ms += f.durationInMs ?? 0;
-    r.timed++;
-    bump(r.statuses, f.statusCode);
-  }
-}
-
 async function instrumentSdk(tenantDocId: () => string | undefined) {
-  const sdk = await import('@azure/cosmos');
-  type Fn = (...args: unknown[]) => Promise<{ diagnostics?: CosmosDiagnostics; statusCode?: number }>;
-  const wrap = (proto: object, method: string, label: (self: any, args: unknown[]) => string) => {
-    const target = proto as Record<string, Fn>;
-    const original = target[method];
-    target[method] = async function (this: unknown, ...args: unknown[]) {
-      const name = label(this, args);
-      try {
-        const res = await original.apply(this, args);
-        tally(name, res.diagnostics, res.statusCode ?? 200, false);
-        return res;
-      } catch (e) {
-        const err = e as { diagnostics?: CosmosDiagnostics; code?: number | string };
-        tally(name, err.diagnostics, err.code ?? 'error', typeof err.code === 'string');
-        throw e;
-      }
-    };
-  };
-  // what a directory document is, from its id: `{tenant}_{sku}` subscription, `upn-…` claim, the tenant, else a user
-  const kind = (container: string, id: string | undefined) => {
-    if (container !== 'directory') return container;
-    if (!id) return 'directory';
-    if (id === tenantDocId()) return 'tenant';
-    if (id.includes('_')) return 'subscription';
-    if (id.startsWith('upn-')) return 'upnClaim';
-    if (id.startsWith('raw-')) return 'raw';
-    return 'user';
-  };
-  const bodyId = (args: unknown[]) => (args[0] as { id?: string } | undefined)?.id;
-  // a query by container and the document type it selects (`c.type = '…'`)
-  const queryLabel = (self: { resourceLink?: string; query?: string | { query?: string } }) => {
-    const text = typeof self.query === 'string' ? self.query : (self.query?.query ?? '');
-    const type = /c\.type\s*=\s*'(\w+)'/i.exec(text)?.[1];
-    return `query ${String(self.resourceLink ?? '').split('/').filter(Boolean).pop() ?? '?'}${type ? ` type='${type}'` : ''}`;
-  };
-  wrap(sdk.Item.prototype, 'read', (self) => `read ${kind(self.container.id, self.id)}`);
-  wrap(sdk.Item.prototype, 'replace', (self) => `replace ${kind(self.container.id, self.id)}`);
-  wrap(sdk.Item.prototype, 'delete', (self) => `delete ${kind(self.container.id, self.id)}`);
-  wrap(sdk.Item.prototype, 'patch', (self, args) => {
-    const conditional = !Array.isArray(args[0]) && !!(args[0] as { condition?: string } | undefined)?.condition;
-    return `patch ${kind(self.container.id, self.id)}${conditional ? ' (conditional)' : ''}`;
+  await traceSdk({
+    label: standardLabel(documentKind(tenantDocId)),
+    onEnd(call) {
+      if (tallying) opStats.add(call.label === PERIODIC_QUERY ? 'refresh' : 'path', call);
+    },
   });
-  wrap(sdk.Items.prototype, 'create', (self, args) => `create ${kind(self.container.id, bodyId(args))}`);
-  wrap(sdk.Items.prototype, 'upsert', (self, args) => `upsert ${kind(self.container.id, bodyId(args))}`);
-  wrap(sdk.QueryIterator.prototype, 'fetchNext', queryLabel);
-  wrap(sdk.QueryIterator.prototype, 'fetchAll', queryLabel);
 }
 
 function printBreakdown(title: string, per: number, perLabel: string) {
-  // operations by requests, each followed by its own metadata and retry rows
-  const ops = [...opStats].filter(([label]) => !label.startsWith('  ')).sort((a, b) => b[1].requests - a[1].requests);
-  if (!ops.length) return;
-  const rows: [string, OpStats][] = [];
-  for (const op of ops) {
-    rows.push(op);
-    for (const sub of opStats) if (sub[0].startsWith('  ') && sub[0].endsWith(`(${op[0]})`)) rows.push(sub);
-  }
-  const width = Math.max(30, ...rows.map(([l]) => l.length));
+  const rows = opStats.ordered();
+  if (!rows.length) return;
   console.log(`  ${title}`);
-  console.log(`    ${'operation'.padEnd(width)} ${'part'.padEnd(7)} ${'calls'.padStart(7)} ${'requests'.padStart(9)} ${perLabel.padStart(9)} ${'mean ms'.padStart(8)}  statuses`);
-  for (const [label, s] of rows) {
-    const statuses = [...s.statuses].map(([code, n]) => `${code}x${n}`).join(' ');
-    console.log(
-      `    ${label.padEnd(width)} ${(s.periodic ? 'refresh' : 'path').padEnd(7)} ${String(s.calls).padStart(7)} ${String(s.requests).padStart(9)} ${fmt(s.requests / per, 3).padStart(9)} ${fmt(s.ms / Math.max(1, s.timed), 2).padStart(8)}  ${statuses}`,
-    );
-  }
+  printTable(
+    '    ',
+    [
+      { title: 'operation', width: 30 },
+      { title: 'part', width: 7 },
+      { title: 'calls', width: 7, align: 'right' },
+      { title: 'requests', width: 9, align: 'right' },
+      { title: perLabel, width: 9, align: 'right' },
+      { title: 'mean ms', width: 8, align: 'right' },
+      { title: 'statuses', gap: 2 },
+    ],
+    rows.map((s) => [s.label, s.group, String(s.calls), String(s.requests), fmt(s.requests / per, 3), fmt(s.ms / Math.max(1, s.timed), 2), statusList(s.statuses)]),
+  );
   console.log(`    (part: path = made by every assignment; refresh = the subscription-list cache refresh, once per SUBSCRIPTION_CACHE_TTL_MS, shared by all calls)`);
 }
 
 // ---------------- the benchmark ----------------
 
 async function main(): Promise<number> {
-  const opt = parseArgs(process.argv.slice(2));
-  Object.assign(process.env, benchEnv);
-  applyLocalSettings(ROOT);
-  if (!existsSync(join(ROOT, 'dist', 'functions', 'index.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (or `npm run bench`) first');
+  const opt = parse(process.argv.slice(2));
+  applyBenchEnv(ENV);
 
-  const { startStack } = await import('../local/stack');
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
   const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
   const { SKU } = await import('../shared/domain/catalog');
@@ -410,10 +172,10 @@ async function main(): Promise<number> {
   const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured calls only
 
   console.log(`assignLicense benchmark: ${N} single-user calls at concurrency ${C} (Node ${process.version}, cosmosdb-server + Azurite + local host, load from a child process)`);
-  const stack = await startStack({ port: PORTS.host, quiet: true, root: ROOT });
-  let generator: Awaited<ReturnType<typeof startLoadGenerator>> | undefined;
+  const stack = await startBenchStack(PORTS);
+  let generator: Awaited<ReturnType<typeof startChild<ToGenerator, FromGenerator>>> | undefined;
   try {
-    generator = await startLoadGenerator();
+    generator = await startChild<ToGenerator, FromGenerator>(__filename, 'load-generator');
     // -------- set-up (not timed) --------
     const setupStarted = performance.now();
     const tenant = await createTenant({ displayName: 'Bench org', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
@@ -449,16 +211,16 @@ async function main(): Promise<number> {
     opStats.clear();
     tallying = true;
     const hostCpu = process.cpuUsage();
-    const emulatorCpuBefore = childCpuMs('cosmosEmulator.js');
+    const emulatorCpuBefore = childProc(EMULATORS.cosmos)?.cpuMs;
     const measured = await generator.run({ type: 'assign', url: stack.url, headers, userIds: userIds.slice(0, N), skuId: SKU_BENCH, concurrency: C });
     const runHostCpuMs = cpuMs(process.cpuUsage(hostCpu));
-    const emulatorCpuAfter = childCpuMs('cosmosEmulator.js');
+    const emulatorCpuAfter = childProc(EMULATORS.cosmos)?.cpuMs;
     tallying = false;
     const { results, seconds: runSeconds } = measured;
     const requests = cosmosRequestStats.requests - requestsBefore.requests;
     const metadataRequests = cosmosRequestStats.metadata - requestsBefore.metadata;
     const retriedRequests = cosmosRequestStats.retries - requestsBefore.retries;
-    const assignmentOps = new Map(opStats);
+    const assignmentOps = [...opStats.rows.values()];
 
     const failures = results.filter((r) => !r.ok);
     const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
@@ -503,33 +265,27 @@ async function main(): Promise<number> {
     const sample = await container('directory').item(userIds[0], tenant.id).read<Record<string, unknown>>();
     const userBody = Object.fromEntries(Object.entries(sample.resource ?? {}).filter(([k]) => !k.startsWith('_')));
     const targetSize = Buffer.byteLength(JSON.stringify(userBody));
-    const rawJob = { type: 'raw' as const, tenantId: tenant.id, run, targetSize, concurrency: C };
-    const rawWarm = await generator.run({ ...rawJob, from: N, count: WARMUP });
+    const rawJob = { tenantId: tenant.id, run, targetSize, concurrency: C, op: 'create' as const };
+    const rawWarm = await generator.run({ type: 'raw', ...rawJob, from: N, count: WARMUP });
     if (rawWarm.failures) problems.push(`${rawWarm.failures}/${WARMUP} raw warm-up writes failed: ${rawWarm.firstError}`);
-    const rawEmulatorBefore = childCpuMs('cosmosEmulator.js');
-    const rawHostCpu = process.cpuUsage();
-    const raw = await generator.run({ ...rawJob, from: 0, count: N });
-    const rawHostCpuMs = cpuMs(process.cpuUsage(rawHostCpu));
-    const rawEmulatorAfter = childCpuMs('cosmosEmulator.js');
+    const rawPass = await measureRawWrites(generator, { ...rawJob, from: 0, count: N });
+    const { raw, rate: rawRate, hostCpuMs: rawHostCpuMs, emuMs: rawEmuMs } = rawPass;
     if (raw.failures) problems.push(`${raw.failures}/${N} raw writes failed: ${raw.firstError}`);
     const rawSeconds = raw.seconds;
-    const rawRate = (N - raw.failures) / rawSeconds;
-    const rawLatencies = raw.latencies.sort((a, b) => a - b);
     const ratio = rate / rawRate;
 
     // -------- report --------
-    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
-    const rows = [...assignmentOps];
-    const refreshRequests = rows.filter(([, o]) => o.periodic).reduce((t, [, o]) => t + o.requests, 0);
-    const refreshes = assignmentOps.get(PERIODIC_QUERY)?.calls ?? 0;
-    const breakdownTotal = rows.reduce((t, [, o]) => t + o.requests, 0);
+    const rows = assignmentOps;
+    const refreshRequests = rows.filter((o) => o.group === 'refresh').reduce((t, o) => t + o.requests, 0);
+    const refreshes = rows.find((o) => o.label === PERIODIC_QUERY)?.calls ?? 0;
+    const breakdownTotal = rows.reduce((t, o) => t + o.requests, 0);
     const pathRequests = requests - refreshRequests;
     const pathOps = rows
-      .filter(([label, o]) => !o.periodic && !label.startsWith('  '))
-      .sort((a, b) => b[1].requests - a[1].requests)
-      .map(([label, o]) => `${label} ${fmt(o.requests / N, 3)}`)
+      .filter((o) => o.group === 'path' && !o.label.startsWith('  '))
+      .sort((a, b) => b.requests - a.requests)
+      .map((o) => `${o.label} ${fmt(o.requests / N, 3)}`)
       .join(', ');
-    const pathExtras = rows.filter(([label, o]) => !o.periodic && label.startsWith('  ')).reduce((t, [, o]) => t + o.requests, 0);
+    const pathExtras = rows.filter((o) => o.group === 'path' && o.label.startsWith('  ')).reduce((t, o) => t + o.requests, 0);
     const ttl = s.SUBSCRIPTION_CACHE_TTL_MS;
     console.log('');
     console.log(`assignments:                 ${N} in ${fmt(runSeconds, 2)} s, ${N - failures.length} answered 200`);
@@ -545,13 +301,11 @@ async function main(): Promise<number> {
     if (breakdownTotal !== requests) console.log(`  (the SDK-level breakdown below saw ${breakdownTotal} requests, the app's counter ${requests}: ${requests - breakdownTotal} made outside the wrapped SDK methods)`);
     console.log(`consumedUnits afterwards:    ${skuBody?.consumedUnits} of ${N}; audit records: ${auditCount}`);
     console.log(
-      `raw single-document writes:  ${N} creates of ${targetSize} B at concurrency ${C} in ${fmt(rawSeconds, 2)} s = ${fmt(rawRate)} writes/s (p50 ${fmt(percentile(rawLatencies, 50))} ms, p99 ${fmt(percentile(rawLatencies, 99))} ms, ${fmt(raw.requests / N, 2)} requests each)`,
+      `raw single-document writes:  ${N} creates of ${targetSize} B at concurrency ${C} in ${fmt(rawSeconds, 2)} s = ${fmt(rawRate)} writes/s (p50 ${fmt(rawPass.p50)} ms, p99 ${fmt(rawPass.p99)} ms, ${fmt(raw.requests / N, 2)} requests each)`,
     );
     console.log(`ratio assignment/raw rate:   ${fmt(ratio, 3)}`);
     const pct = (ms: number, secs: number) => `${fmt(ms / 10 / secs, 0)}% of a core`;
-    const emu = (a?: number, b?: number) => (a === undefined || b === undefined ? undefined : b - a);
-    const runEmuMs = emu(emulatorCpuBefore, emulatorCpuAfter);
-    const rawEmuMs = emu(rawEmulatorBefore, rawEmulatorAfter);
+    const runEmuMs = emulatorCpuBefore === undefined || emulatorCpuAfter === undefined ? undefined : emulatorCpuAfter - emulatorCpuBefore;
     console.log(
       `CPU per assignment:          host process ${fmt(runHostCpuMs / N, 3)} ms (host + app + SDK, ${pct(runHostCpuMs, runSeconds)}), load generator ${fmt(measured.cpuMs / N, 3)} ms (${pct(measured.cpuMs, runSeconds)})${runEmuMs === undefined ? '' : `, Cosmos DB emulator ${fmt(runEmuMs / N, 3)} ms (${pct(runEmuMs, runSeconds)}, 10 ms resolution)`}`,
     );
@@ -571,8 +325,6 @@ async function main(): Promise<number> {
     );
     console.log(`target ratio >= ${TARGET.ratio}:              ${met(ratio >= TARGET.ratio)} (${fmt(ratio, 3)})`);
     console.log('');
-    opStats.clear();
-    for (const [k, v] of assignmentOps) opStats.set(k, v);
     printBreakdown(`Cosmos DB requests during the ${N} assignments (from the SDK diagnostics):`, N, 'per asgmt');
 
     if (problems.length) {
@@ -586,17 +338,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (process.argv.includes('--load-generator')) {
-  loadGenerator().catch((e) => {
-    console.error(`load generator: ${(e as Error)?.stack ?? e}`);
-    process.exit(1);
-  });
-} else {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`FAIL: ${(e as Error)?.stack ?? e}`);
-      process.exit(1);
-    },
-  );
-}
+runScript(module, main, { 'load-generator': loadGenerator });
