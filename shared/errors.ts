@@ -44,7 +44,6 @@ export const ErrorCodes = {
   dependencyViolation: 'DependencyViolation',
   usageLocationRequired: 'usageLocationRequired',
   prohibitedInUsageLocation: 'ProhibitedInUsageLocationViolation',
-  autoAssignedServicePlan: 'autoAssignedServicePlan',
   unknownServicePlan: 'unknownServicePlan',
   licenseNotAssigned: 'licenseNotAssigned',
   licenseInheritedFromGroup: 'licenseInheritedFromGroup',

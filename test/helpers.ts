@@ -56,6 +56,7 @@ export const PLAN = {
   SWAY: 'a23b959c-7ce8-4e57-9140-b90eb88a9e97',
   YAMMER: '7547a3fe-08ee-4ccb-b430-5077c5041653',
   PROJECT_SERVICE: 'fe71d6c3-a2ea-4499-9778-da042bf08063',
+  PROJECT_CLIENT: 'fafd7243-e5c1-4a3a-9e40-495efcb1d3c3',
   PHONE: '4828c8ec-dc2e-4779-b502-87ac9ce28ab7',
 };
 

@@ -110,7 +110,7 @@ export function evaluateGroupPaths(input: {
   return { violations: v, next, newProducts };
 }
 
-/** Checks a group's licenses themselves (before any member): products subscribed, plans real and switchable. */
+/** Checks a group's licenses themselves (before any member): products subscribed, plans part of the product. */
 export function checkGroupLicenses(add: { skuId: string; disabledPlans: string[] }[], subscriptions: ReadonlyMap<string, SubscriptionForRules>): Violation[] {
   const v: Violation[] = [];
   add.forEach((a, i) => {
@@ -131,10 +131,8 @@ export function checkGroupLicenses(add: { skuId: string; disabledPlans: string[]
         target: `addLicenses[${i}].skuId`,
       });
     for (const planId of a.disabledPlans) {
-      const plan = product.servicePlans.find((p) => p.servicePlanId === planId.toLowerCase());
-      if (!plan) v.push({ code: ErrorCodes.unknownServicePlan, message: `Service plan '${planId}' is not part of ${product.displayName}.`, target: `addLicenses[${i}].disabledPlans` });
-      else if (plan.isAutoAssigned)
-        v.push({ code: ErrorCodes.autoAssignedServicePlan, message: `${plan.displayName} comes automatically with ${product.displayName} and cannot be switched off on its own.`, target: `addLicenses[${i}].disabledPlans` });
+      if (!product.servicePlans.some((p) => p.servicePlanId === planId.toLowerCase()))
+        v.push({ code: ErrorCodes.unknownServicePlan, message: `Service plan '${planId}' is not part of ${product.displayName}.`, target: `addLicenses[${i}].disabledPlans` });
     }
   });
   return v;

@@ -57,7 +57,7 @@ export function jobChangeFor(req: JobRequest, assignments: LicenseAssignment[], 
       const to = req.toSkuId!.toLowerCase();
       const current = mine.find((a) => a.skuId === from);
       if (!current) return { skip: `The user does not have ${catalog.product(from)?.displayName ?? from} directly.` };
-      const toPlans = new Set(catalog.product(to)?.servicePlans.filter((p) => !p.isAutoAssigned).map((p) => p.servicePlanId) ?? []);
+      const toPlans = new Set(catalog.product(to)?.servicePlans.map((p) => p.servicePlanId) ?? []);
       const carried = current.disabledPlans.filter((p) => toPlans.has(p));
       const keepTarget = mine.find((a) => a.skuId === to);
       // already has B: keep B's own disabled plans rather than overwriting them

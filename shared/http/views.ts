@@ -107,7 +107,7 @@ export function licenseDetailsView(doc: UserDoc, subs: Map<string, SubscriptionD
         servicePlanId: p.servicePlanId,
         servicePlanName: p.servicePlanName,
         appliesTo: p.appliesTo,
-        provisioningStatus: inactive || (!p.isAutoAssigned && l.disabledPlans.includes(p.servicePlanId)) ? 'Disabled' : 'Success',
+        provisioningStatus: inactive || l.disabledPlans.includes(p.servicePlanId) ? 'Disabled' : 'Success',
       })),
     };
   });

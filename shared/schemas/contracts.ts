@@ -399,7 +399,7 @@ export const servicePlanInfo = z.object({
   displayName: z.string(),
   conflictsWith: z.array(z.string()).describe('servicePlanIds that cannot be enabled together with this plan'),
   dependsOn: z.array(z.string()).describe('this plan needs one of these servicePlanIds enabled'),
-  isAutoAssigned: z.boolean().describe('comes with the product on its own and cannot be switched off alone'),
+  isAutoAssigned: z.boolean().describe('comes with the product on its own: no separate assignment needed; it can still be switched off through disabledPlans like any plan'),
   notOfferedIn: z.array(z.string()).describe('usage locations where the plan is not offered'),
 });
 export const subscribedSku = z.object({

@@ -70,14 +70,14 @@ test('add: 250 users get a product with plans switched off; 202 with where to wa
 
   // swap E3 -> E1 on each user who has E3, carrying over the plans both products have
   const some = users.slice(0, 30);
-  await Promise.all(some.slice(0, 5).map((u) => t.assign(u.id, addBody(SKU.E3, [PLAN.TEAMS, PLAN.YAMMER]))));
+  await Promise.all(some.slice(0, 5).map((u) => t.assign(u.id, addBody(SKU.E3, [PLAN.TEAMS, PLAN.YAMMER, PLAN.EXO2]))));
   const other = (await createUsers(t, 2))[0]; // has no E3: skipped
   const swap = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.license, body: { mode: 'swap', userIds: [...some.map((u) => u.id), other.id], fromSkuId: SKU.E3, toSkuId: SKU.E1 } });
   expect(swap.status).toBe(202);
   const swapped = await waitForJob(t, swap.body.id);
   expect(swapped.counts).toMatchObject({ total: 31, succeeded: 30, skipped: 1, failed: 0 });
-  expect(await licensesOf(t, some[0].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.TEAMS] }]); // Yammer is not in E1
-  expect(await licensesOf(t, some[10].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [] }]);
+  expect(await licensesOf(t, some[0].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.TEAMS, PLAN.YAMMER] }]); // both in E1; Exchange (Plan 2) is not
+  expect(await licensesOf(t, some[10].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.YAMMER] }]); // as the add job left E3
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(220);
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(30);
 
