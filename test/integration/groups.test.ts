@@ -188,7 +188,7 @@ test('dependency and usage-location errors land on the member with Graph\'s erro
   expect(bad.status).toBe(409);
   expect(bad.body.error.code).toBe('productNotSubscribed');
   const unknownPlan = await assignToGroup(g.id, addBody(SKU.E3, [PLAN.EXO1]));
-  expect(unknownPlan.status).toBe(409);
+  expect(unknownPlan.status).toBe(400); // an unknown service plan is a malformed request (shared/errors.ts ruleViolation), not a rule
   expect(unknownPlan.body.error).toMatchObject({ code: 'unknownServicePlan', message: `Service plan '${PLAN.EXO1}' is not part of Office 365 E3.` });
   // who may: a Global Reader may not
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.reader, body: addBody(SKU.E1) })).status).toBe(403);
