@@ -222,7 +222,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    // the scheme the caller used: links the app builds from the request (@odata.nextLink, Location) keep it
+    const scheme = (req.socket as import('node:tls').TLSSocket).encrypted ? 'https' : 'http';
+    const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? 'localhost'}`);
     const cors = options.cors ?? { origins: [], credentials: false };
     const pre = preflight(cors, req);
     if (pre) {
