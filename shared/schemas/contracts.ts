@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { isUserPrincipalName, MAX_UPN_LENGTH } from '../domain/upn';
+import { JOB_MODES } from '../domain/jobs';
 
 export const guid = z.guid({ error: 'must be a GUID, like 6fd2c87f-b296-42f0-b197-1e91e994b900' });
 /**
@@ -118,7 +119,7 @@ export const servicePlanToggleBody = z
 
 // ---------- bulk license jobs ----------
 export const MAX_JOB_USERS = 100_000;
-export const jobMode = z.enum(['add', 'replace', 'remove', 'unassignAll', 'swap']);
+export const jobMode = z.enum(JOB_MODES);
 export const createLicenseJobBody = z
   .strictObject({
     mode: jobMode,

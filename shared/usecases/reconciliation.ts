@@ -71,7 +71,11 @@ import {
   usersWithProduct,
   WithTs,
 } from '../storage/reconciliation';
-import { audit, AuditDoc, SubscriptionDoc, subscriptions, TenantDoc, tenants, UserDoc, users } from '../storage/repository';
+import { audit } from '../storage/audit';
+import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
+import { subscriptions } from '../storage/subscriptions';
+import { tenants } from '../storage/tenants';
+import { users } from '../storage/users';
 import { applyLicenseChanges, auditRecordFor, forRules, withSkus } from './licenseChanges';
 
 /** A run holds its tenant's lease this long, renewed as it goes. */
