@@ -142,7 +142,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
   const { groups, memberships } = await import('../shared/storage/groups');
   const { reclaimPolicies } = await import('../shared/storage/reconciliation');
   const { evaluateLicenseChange } = await import('../shared/domain/licensing');
-  const { auditRecordFor, withSkus, forRules } = await import('../shared/usecases/licenseChanges');
+  const { auditRecordFor, changedUser, forRules } = await import('../shared/licensing');
   const { SKU } = await import('../shared/domain/catalog');
   type UserDoc = import('../shared/storage/documents').UserDoc;
   type AuditDoc = import('../shared/storage/documents').AuditDoc;
@@ -233,13 +233,13 @@ async function setupTenant(n: number): Promise<SetupResult> {
       skuIds: [],
       search: { displayName: displayName.toLowerCase(), userPrincipalName: userPrincipalName.toLowerCase() },
     };
-    // assignLicense's change (shared/usecases/licenseChanges.ts applyLicenseChanges, step 3)
+    // assignLicense's change, as the write engine commits it (shared/licensing/engine.ts, step 4)
     const change = { addLicenses: [{ skuId: productOf(i), disabledPlans: [] }], removeLicenses: [] };
     const at = iso(assignedAt);
     const outcome = evaluateLicenseChange({ principal, user: created, subscriptions: subsForRules, change, now: at, checkSeats: false });
     if (outcome.violations.length) throw new Error(`user ${i}: ${JSON.stringify(outcome.violations)}`);
-    const record = auditRecordFor({ tenant: { id: tenantId }, requestId: randomUUID(), principal, operation: 'assignLicense' }, created, outcome, change, at);
-    let user = withSkus(created, outcome, record);
+    const record = auditRecordFor({ tenantId, requestId: randomUUID(), principal, operation: 'assignLicense' }, created, outcome.next, [productOf(i)], at);
+    let user = changedUser(created, outcome.next, {}, record);
     // updateUser's accountEnabled=false, long after the assignment
     if (isDisabled) user = { ...user, accountEnabled: false, disabledDateTime: iso(now - (45 + rand(i, 3) * 255) * DAY_MS) };
     const lost = isRecent && lostAuditIds.length < DRIFT.lostAudit;

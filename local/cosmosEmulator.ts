@@ -28,6 +28,7 @@
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Server } from 'node:http';
+import { Readable } from 'node:stream';
 
 /** The emulator's collection object, as far as this file uses it (lib/account/collection.js). */
 interface EmulatorCollection {
@@ -126,23 +127,28 @@ export function installPointConditionPatch(): void {
 /**
  * Fault injection for tests of what the app does when Cosmos DB fails (`--faults`, off by default):
  * `POST /_faults {"operation":"replace","collection":"directory","status":429,"count":30,"skip":1}` makes
- * the next `count` matching requests (after `skip` of them) answer `status`; `DELETE /_faults` clears.
- * Operations: read, replace, patch, create, upsert, query, delete.
+ * the next `count` matching requests (after `skip` of them; only on documents `ids`, when given) answer
+ * `status`; `DELETE /_faults` clears.
+ * Operations: read, replace, patch, create, upsert, query, delete. Inside a bulk request each operation
+ * counts on its own (a Replace of the bulk is a `replace`): a faulted one answers `status` in the bulk's
+ * results and is not applied, the others are, as Cosmos DB answers a bulk operation by operation.
  */
 interface Fault {
   operation: string;
   collection?: string;
+  /** Only operations on these document ids (any document when absent). */
+  ids?: string[];
   status: number;
   count: number;
   skip?: number;
 }
 
-function classify(req: import('node:http').IncomingMessage): { operation: string; collection: string } | undefined {
+function classify(req: import('node:http').IncomingMessage): { operation: string; collection: string; id?: string } | undefined {
   const m = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs(\/[^/?]+)?/.exec(req.url ?? '');
   if (!m) return undefined;
   const [, collection, id] = m;
   const method = req.method ?? 'GET';
-  if (id) return { collection, operation: method === 'GET' ? 'read' : method === 'PUT' ? 'replace' : method === 'PATCH' ? 'patch' : 'delete' };
+  if (id) return { collection, id: decodeURIComponent(id.slice(1)), operation: method === 'GET' ? 'read' : method === 'PUT' ? 'replace' : method === 'PATCH' ? 'patch' : 'delete' };
   if (req.headers['x-ms-documentdb-isquery']) return { collection, operation: 'query' };
   return { collection, operation: /true/i.test(String(req.headers['x-ms-documentdb-is-upsert'] ?? '')) ? 'upsert' : 'create' };
 }
@@ -166,17 +172,74 @@ export function installFaults(server: Server): void {
       });
       return;
     }
+    if (/true/i.test(String(req.headers['x-ms-cosmos-is-batch-request'] ?? ''))) {
+      bulkWithFaults(req, res, faults, (r, w) => {
+        for (const h of handlers) h.call(server, r, w);
+      });
+      return;
+    }
     const op = classify(req);
-    const fault = op && faults.find((f) => f.count > 0 && f.operation === op.operation && (!f.collection || f.collection === op.collection));
-    if (fault && fault.skip && fault.skip > 0) fault.skip--;
-    else if (fault) {
-      fault.count--;
+    const fault = op && takeFault(faults, op.operation, op.collection, op.id);
+    if (fault) {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/json', 'x-ms-retry-after-ms': '1', 'x-ms-activity-id': 'fault' });
       res.end(JSON.stringify({ code: fault.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', message: 'injected fault' }));
       return;
     }
     for (const h of handlers) h.call(server, req, res);
+  });
+}
+
+/** The fault an operation takes, if one matches (a skip used up first); consumes it. */
+function takeFault(faults: Fault[], operation: string, collection: string, id?: string): Fault | undefined {
+  const fault = faults.find((f) => f.count > 0 && f.operation === operation && (!f.collection || f.collection === collection) && (!f.ids || (!!id && f.ids.includes(id))));
+  if (!fault) return undefined;
+  if (fault.skip && fault.skip > 0) {
+    fault.skip--;
+    return undefined;
+  }
+  fault.count--;
+  return fault;
+}
+
+/** A bulk request with per-operation faults: the faulted operations answer their status, the rest go to the emulator. */
+function bulkWithFaults(
+  req: import('node:http').IncomingMessage,
+  res: import('node:http').ServerResponse,
+  faults: Fault[],
+  forward: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void,
+): void {
+  const collection = /^\/dbs\/[^/]+\/colls\/([^/]+)\/docs/.exec(req.url ?? '')?.[1] ?? '';
+  const chunks: Buffer[] = [];
+  req.on('data', (d: Buffer) => chunks.push(d));
+  req.on('end', () => {
+    let ops: { operationType?: string; id?: string; resourceBody?: { id?: string } }[];
+    try {
+      ops = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof ops;
+    } catch {
+      ops = [];
+    }
+    const faulted = Array.isArray(ops) ? ops.map((o) => takeFault(faults, String(o?.operationType ?? '').toLowerCase(), collection, o?.id ?? o?.resourceBody?.id)) : [];
+    const kept = Array.isArray(ops) ? ops.filter((_, i) => !faulted[i]) : ops;
+    const body = Buffer.from(JSON.stringify(kept));
+    const fake = Object.assign(Readable.from([body]), { headers: { ...req.headers, 'content-length': String(body.length) }, method: req.method, url: req.url, httpVersion: req.httpVersion });
+    if (!faulted.some(Boolean)) {
+      forward(fake as unknown as import('node:http').IncomingMessage, res);
+      return;
+    }
+    // merge the emulator's answers for the kept operations with the faulted ones, in the request's order
+    const end = res.end.bind(res);
+    res.end = ((chunk?: unknown) => {
+      let answered: unknown[] = [];
+      try {
+        answered = JSON.parse(String(chunk ?? '[]')) as unknown[];
+      } catch {
+        /* not a list: answer the faults alone */
+      }
+      const merged = faulted.map((f) => (f ? { statusCode: f.status, requestCharge: 0, retryAfterMilliseconds: 1 } : answered.shift()));
+      return end(JSON.stringify(merged));
+    }) as typeof res.end;
+    forward(fake as unknown as import('node:http').IncomingMessage, res);
   });
 }
 

@@ -13,7 +13,7 @@ import { Principal } from '../shared/domain/roles';
 import { tenants } from '../shared/storage/tenants';
 import { UserDoc } from '../shared/storage/documents';
 import { createSubscription, createTenant, createUser } from '../shared/usecases/directory';
-import { applyLicenseChanges } from '../shared/usecases/licenseChanges';
+import { applyChanges, directChange, reservedSeats, settled } from '../shared/licensing';
 import { convergeUser, createGroup } from '../shared/usecases/groups';
 import { groups, memberships } from '../shared/storage/groups';
 
@@ -67,17 +67,14 @@ export async function seedDemo(): Promise<{ created: boolean; users: Record<stri
   await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin' });
   const seeder: Principal = { tenantId: tenant.id, objectId: 'seed', displayName: 'Demo seed', directoryRoles: ['GlobalAdministrator'], appRoles: [], isApp: true };
   await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id }, { principal: seeder, requestId: 'demo-seed' });
-  const add = (alias: string, skuIds: string[]) => ({
-    userId: byAlias[alias].id,
-    changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }),
+  const add = (alias: string, skuIds: string[]) =>
+    directChange(seeder, { userId: byAlias[alias].id, changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }) });
+  const [seeded] = await applyChanges({
+    tenantId: tenant.id,
+    seats: reservedSeats(tenant.id),
+    groups: [{ principal: seeder, requestId: 'demo-seed', operation: 'seed', changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])] }],
   });
-  await applyLicenseChanges({
-    tenant,
-    principal: seeder,
-    requestId: 'demo-seed',
-    operation: 'seed',
-    changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])],
-  });
+  settled(seeded);
   // group-based licensing: a group whose members inherit Office 365 E1
   const sales = await createGroup(tenant.id, { displayName: 'Sales team', description: 'Inherits Office 365 E1' });
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await memberships.add(tenant.id, sales.id, byAlias[alias].id);

@@ -33,6 +33,11 @@ export const settingsSchema = z.object({
   /** Per tenant and instance: sustained requests per second, and the burst allowed above it (429 beyond). */
   THROTTLE_TENANT_REQUESTS_PER_SECOND: z.coerce.number().positive().default(50),
   THROTTLE_TENANT_BURST: z.coerce.number().int().positive().default(500),
+  /**
+   * Group commit (shared/licensing/groupCommit.ts): concurrent interactive license changes of a tenant are
+   * written together. 'false' writes each request on its own (same outcomes, more Cosmos DB requests).
+   */
+  LICENSE_GROUP_COMMIT: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Bulk jobs a tenant may have queued or running at once (429 for one more). */
   MAX_ACTIVE_JOBS_PER_TENANT: z.coerce.number().int().positive().default(5),
   /** Local development and tests only: lets alert webhooks point at http://localhost (Azure: https only). */

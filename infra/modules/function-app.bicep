@@ -132,6 +132,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     THROTTLE_TENANT_REQUESTS_PER_SECOND: '50'
     THROTTLE_TENANT_BURST: '500'
     MAX_ACTIVE_JOBS_PER_TENANT: '5'
+    // concurrent license changes of a tenant written together (shared/licensing/groupCommit.ts)
+    LICENSE_GROUP_COMMIT: 'true'
     ALERTS_ALLOW_HTTP_LOCALHOST: 'false' // webhooks must be https:// in Azure
 
     // For the scheduled seat reconciliation (a later timer function: schedule '%RECONCILIATION_SCHEDULE%').

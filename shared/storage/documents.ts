@@ -103,6 +103,8 @@ export interface AuditDoc {
   jobId?: string;
   /** 'jobHold': the seats of this change were counted through the job chunk's hold (see seat.holds). */
   seatSource?: 'jobHold';
+  /** With seatSource jobHold: products whose seat this change reserved apart from the hold (a user changed meanwhile). */
+  plainSkus?: string[];
   activityDateTime: string;
   requestId: string;
   actor: { id: string; displayName: string };

@@ -29,6 +29,9 @@ export function withQueryFields(doc: UserDoc): UserDoc {
 // base64url: a UPN may hold characters a Cosmos DB id may not (guests' `#EXT#`)
 const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
 
+/** One user's outcome of a conditional write; `unknown`: the write may or may not have been applied. */
+export type UserWrite = { written: UserDoc } | { stale: true } | { error: unknown; unknown: boolean };
+
 export const users = {
   get: (tenantId: string, id: string) => readOf<UserDoc>('directory', id.toLowerCase(), tenantId, 'user'),
 
@@ -52,19 +55,46 @@ export const users = {
 
   /** Replaces many users, each only if it still has its etag: the written user, or undefined where it changed. */
   async replaceManyIfMatch(items: { doc: UserDoc; etag: string }[]): Promise<(UserDoc | undefined)[]> {
+    return (await users.writeMany(items)).map((r) => {
+      if ('error' in r) throw r.error;
+      return 'written' in r ? r.written : undefined;
+    });
+  },
+
+  /**
+   * Replaces many users, each only if it still has its etag, each with its own outcome: written, stale
+   * (changed meanwhile), or an error (throttled past the SDK's retries, unreachable). One user: a point
+   * write; more: bulk requests, an operation refused as retriable tried again on its own with the SDK's
+   * retries. When a bulk request itself fails, what it did is unknown: every item of it is `unknown`.
+   */
+  async writeMany(items: { doc: UserDoc; etag: string }[]): Promise<UserWrite[]> {
     if (!items.length) return [];
+    const alone = async ({ doc, etag }: { doc: UserDoc; etag: string }): Promise<UserWrite> => {
+      try {
+        const written = await users.replaceIfMatch(doc, etag);
+        return written ? { written } : { stale: true };
+      } catch (error) {
+        return { error, unknown: !isCosmosError(error) || typeof (error as { code?: unknown }).code !== 'number' };
+      }
+    };
+    if (items.length === 1) return [await alone(items[0])];
     const ops = items.map(({ doc, etag }) => {
       const { _etag, ...body } = withQueryFields(doc);
       void _etag;
       return { operationType: 'Replace' as const, id: doc.id, partitionKey: doc.tenantId, resourceBody: body as unknown as JSONObject, ifMatch: etag };
     });
-    const res = await bulk('directory', ops);
+    let res: Awaited<ReturnType<typeof bulk>>;
+    try {
+      res = await bulk('directory', ops);
+    } catch (error) {
+      return items.map(() => ({ error, unknown: true }));
+    }
     return Promise.all(
-      res.map(async (r, i) => {
-        if (r.statusCode === 412) return undefined;
-        if (retriable(r.statusCode)) return users.replaceIfMatch(items[i].doc, items[i].etag); // on its own, with the SDK's retries
-        if (r.statusCode >= 400) throw new Error(`replacing user ${items[i].doc.id} answered ${r.statusCode}`);
-        return { ...(r.resourceBody as unknown as UserDoc), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag };
+      res.map(async (r, i): Promise<UserWrite> => {
+        if (r.statusCode === 412) return { stale: true };
+        if (retriable(r.statusCode)) return alone(items[i]);
+        if (r.statusCode >= 400) return { error: new Error(`replacing user ${items[i].doc.id} answered ${r.statusCode}`), unknown: false };
+        return { written: { ...(r.resourceBody as unknown as UserDoc), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag } };
       }),
     );
   },

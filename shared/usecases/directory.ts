@@ -12,10 +12,9 @@ import { SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
 import { subscriptionId, subscriptions } from '../storage/subscriptions';
 import { tenants } from '../storage/tenants';
 import { users } from '../storage/users';
-import { auditRecordFor, forRules, withSkus } from './licenseChanges';
-import { evaluateLicenseChange, LicenseChangeOutcome, seatLimit } from '../domain/licensing';
+import { applyChanges, DecideContext, decideDirect, forRules, precountedSeats } from '../licensing';
+import { seatLimit } from '../domain/licensing';
 import { Principal } from '../domain/roles';
-import { audit } from '../storage/audit';
 import { log } from '../log';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { ifMatchSatisfied, parseIfMatch } from '../http/etag';
@@ -150,7 +149,7 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0, holds: {} },
   };
   const created = (await buyAgainIfDeleted(doc)) ?? (await subscriptions.create(doc));
-  if (selfService && owner) await giveBuyerLicense(tenantId, owner.id, product.skuId, buyer!, now);
+  if (selfService && owner) await giveBuyerLicense(tenantId, owner.id, product.skuId, buyer!, body.totalLicenses);
   return created;
 }
 
@@ -172,33 +171,37 @@ async function buyAgainIfDeleted(doc: SubscriptionDoc): Promise<SubscriptionDoc 
   throw new ApiError(409, ErrorCodes.conflict, 'The subscription kept changing while this request ran. Try again.');
 }
 
-function buyerChange(skuId: string) {
-  return { addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] };
+/**
+ * The buyer's license, judged as the product will be once bought (enabled, the buyer's seat free): the
+ * same rules as any assignment (guests, usage location, plans offered there, conflicts), as the buyer.
+ */
+function buyerDecision(buyer: Buyer, skuId: string, totalLicenses: number) {
+  return (user: UserDoc, context: DecideContext) =>
+    decideDirect(buyer.principal, { changeFor: () => ({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }) })(user, {
+      ...context,
+      subscriptions: new Map([...context.subscriptions, [skuId, { skuId, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses, consumedUnits: 0 }]]),
+    });
 }
 
+/** Before anything is bought: would the buyer's license pass the rules? */
 async function checkBuyerLicense(tenantId: string, owner: UserDoc, skuId: string, totalLicenses: number, buyer: Buyer | undefined, now: string): Promise<void> {
   if (!buyer) throw new Error('a self-service purchase needs the buyer (principal and request id) for its rules and audit record');
   const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
-  // judged as the product will be once bought: enabled, the buyer's seat free
-  subs.set(skuId, { skuId, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses, consumedUnits: 0 });
-  const outcome = evaluateLicenseChange({ principal: buyer.principal, user: owner, subscriptions: subs, change: buyerChange(skuId), now, checkSeats: false });
-  if (outcome.violations.length) throw ruleViolation(outcome.violations);
+  const decision = buyerDecision(buyer, skuId, totalLicenses)(owner, { subscriptions: subs, now, without: new Set() });
+  if (decision.violations.length) throw ruleViolation(decision.violations);
 }
 
-/** The buyer's license, written with its audit record like every license change (the seat was counted at purchase). */
-async function giveBuyerLicense(tenantId: string, ownerId: string, skuId: string, buyer: Buyer, now: string): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const u = await getUser(tenantId, ownerId);
-    if (u.licenseAssignments.some((a) => a.skuId === skuId && a.assignedByGroup === null)) return;
-    const next = [...u.licenseAssignments.filter((a) => !(a.assignedByGroup === null && a.skuId === skuId)), { skuId, disabledPlans: [], assignedByGroup: null, assignedDateTime: now, lastUpdatedDateTime: now }];
-    const outcome: LicenseChangeOutcome = { violations: [], next, seatsToReserve: [], seatsToRelease: [], unchanged: false };
-    const record = auditRecordFor({ tenant: { id: tenantId }, requestId: buyer.requestId, principal: buyer.principal, operation: 'selfServicePurchase' }, u, outcome, buyerChange(skuId), now);
-    if (await users.replaceIfMatch(withSkus(u, outcome, record), u._etag!)) {
-      await audit.write([record]);
-      return;
-    }
-  }
-  log.warn('self-service buyer not licensed: the user kept changing (the reconciliation recounts the seat)', { tenantId, userId: ownerId, skuId });
+/**
+ * The buyer's license, through the write engine like every license change (rules again at the write,
+ * audit record): its seat was counted when the subscription was created.
+ */
+async function giveBuyerLicense(tenantId: string, ownerId: string, skuId: string, buyer: Buyer, totalLicenses: number): Promise<void> {
+  const [outcome] = await applyChanges({
+    tenantId,
+    seats: precountedSeats(tenantId),
+    groups: [{ principal: buyer.principal, requestId: buyer.requestId, operation: 'selfServicePurchase', changes: [{ userId: ownerId, decide: buyerDecision(buyer, skuId, totalLicenses) }] }],
+  });
+  if (!outcome.ok) log.warn('self-service buyer not licensed (the reconciliation recounts the seat)', { tenantId, userId: ownerId, skuId, error: outcome.error.message });
 }
 
 export async function getSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {

@@ -16,13 +16,12 @@ import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../err
 import * as c from '../schemas/contracts';
 import { GroupDoc, groups, memberships, waitingList } from '../storage/groups';
 import { sendMessage, QUEUES } from '../storage/queues';
-import { audit } from '../storage/audit';
-import { AuditDoc, SubscriptionDoc, UserDoc } from '../storage/documents';
+import { SubscriptionDoc, UserDoc } from '../storage/documents';
 import { SeatSubscriber } from '../storage/seatEvents';
 import { subscriptions } from '../storage/subscriptions';
 import { tenants } from '../storage/tenants';
 import { users } from '../storage/users';
-import { forRules } from './licenseChanges';
+import { applyChanges, Decision, DecideContext, forRules, reservedSeats } from '../licensing';
 import { log } from '../log';
 import { can, Principal } from '../domain/roles';
 import { emit } from './alerts';
@@ -141,115 +140,99 @@ export async function reprocessGroup(tenantId: string, groupId: string): Promise
   return { ...g, licenseProcessingState: { state: 'QueuedForProcessing' } };
 }
 
-const GROUP_ACTOR = { id: 'group-based-licensing', displayName: 'Group-based licensing' };
+const GROUP_ACTOR_PRINCIPAL = { objectId: 'group-based-licensing', displayName: 'Group-based licensing' };
 
 /**
  * Makes a user's inherited licenses match their groups: group by group (oldest membership first), each
  * group's products apply together or not at all. Returns the user as written.
  */
 export async function convergeUser(tenantId: string, userId: string, requestId: string = randomUUID()): Promise<UserDoc> {
-  const tenant = await tenants.get(tenantId);
-  /** Waiting-list entries this call created, in any attempt (a lost race must not leave one behind). */
-  const addedWaiting = new Set<string>();
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const user = await users.get(tenantId, userId);
-    if (!user) throw notFound('User', userId);
-    const member = await memberships.ofUser(tenantId, user.id);
-    member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
-    const groupDocs = (await Promise.all(member.map((m) => groups.get(tenantId, m.groupId)))).filter((g): g is GroupDoc => !!g && g.assignedLicenses.length > 0);
-    const subsDocs = await subscriptions.forRules(tenantId);
-    const subs = new Map(subsDocs.map((d) => [d.skuId, forRules(d)]));
-    const now = new Date().toISOString();
-    const waitingBefore = new Set(user.licenseAssignments.filter((a) => a.error === 'CountViolation').map((a) => a.skuId));
-    const waitingNow = new Set<string>();
+  const [tenant, user, member] = await Promise.all([tenants.get(tenantId), users.get(tenantId, userId), memberships.ofUser(tenantId, userId.toLowerCase())]);
+  if (!user) throw notFound('User', userId);
+  member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
+  const groupDocs = (await Promise.all(member.map((m) => groups.get(tenantId, m.groupId)))).filter((g): g is GroupDoc => !!g && g.assignedLicenses.length > 0);
+  // products whose free seats belong to members already waiting for them: this member queues behind
+  const subsDocs = await subscriptions.forRules(tenantId);
+  const held = new Set(effectiveLicenses(user.licenseAssignments).map((l) => l.skuId));
+  const wanted = [...new Set(groupDocs.flatMap((g) => g.assignedLicenses.map((l) => l.skuId)))].filter((s) => !held.has(s));
+  const blocked = new Set<string>();
+  for (const sku of wanted) if (!(await mayTakeSeat(tenantId, sku, user.id, subsDocs))) blocked.add(sku);
 
-    let base: LicenseAssignment[] = user.licenseAssignments.filter((a) => a.assignedByGroup === null);
-    const reserved: string[] = [];
-    const failedGroups: string[] = [];
-    for (const g of groupDocs) {
-      const group = groupLicensesOf(g);
-      const r = evaluateGroupPaths({ user, base, group, previous: user.licenseAssignments, subscriptions: subs, defaultUsageLocation: tenant?.defaultUsageLocation ?? null, now });
-      let failure: Violation | undefined = r.violations[0];
-      if (!failure) {
-        const got: string[] = [];
-        for (const sku of r.newProducts) {
-          if ((await mayTakeSeat(tenantId, sku, user.id, subsDocs)) && (await subscriptions.reserveSeats(tenantId, sku, 1))) {
-            got.push(sku);
-            continue;
-          }
-          const s = subs.get(sku)!;
-          failure = {
-            code: ErrorCodes.countViolation,
-            message: `No ${catalog.product(sku)?.displayName ?? sku} license is free for this member (${s.totalLicenses} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${sku}/waitingList).`,
-          };
-          const membership = member.find((m) => m.groupId === g.id)!;
-          if (await waitingList.add({ tenantId, skuId: sku, userId: user.id, groupId: g.id, since: membership.joinedDateTime })) addedWaiting.add(sku);
-          waitingNow.add(sku);
-          break;
-        }
-        if (failure) await Promise.all(got.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
-        else reserved.push(...got);
-      }
-      if (failure) {
-        base = [...base, ...groupPaths(group, user.licenseAssignments, now, failure)];
-        failedGroups.push(g.id);
-      } else base = r.next;
-    }
-
-    const before = effectiveLicenses(user.licenseAssignments);
-    const after = effectiveLicenses(base);
-    const release = before.map((l) => l.skuId).filter((s) => !after.some((a) => a.skuId === s));
-    const leftWaiting = async () => {
-      for (const sku of new Set([...waitingBefore, ...addedWaiting])) if (!waitingNow.has(sku)) await waitingList.remove(tenantId, sku, user.id);
-    };
-    const same = JSON.stringify(normalise(user.licenseAssignments)) === JSON.stringify(normalise(base));
-    if (same) {
-      await leftWaiting();
-      return user;
-    }
-    const changedEffective = JSON.stringify(before) !== JSON.stringify(after);
-    const record: AuditDoc | undefined = changedEffective
-      ? {
-          id: randomUUID(),
-          tenantId,
-          type: 'licenseChange',
-          activityDateTime: now,
-          requestId,
-          actor: GROUP_ACTOR,
-          operation: 'groupLicensing',
-          userId: user.id,
-          userPrincipalName: user.userPrincipalName,
-          skuIds: [...new Set([...before, ...after].map((l) => l.skuId))],
-          before,
-          after,
-        }
-      : undefined;
-    const next: UserDoc = {
-      ...user,
-      licenseAssignments: base,
-      skuIds: after.map((l) => l.skuId),
-      groupsInError: failedGroups,
-      groupPaths: [...new Set(base.filter((a) => a.assignedByGroup).map((a) => a.assignedByGroup!))],
-      ...(record ? { lastLicenseChange: record } : {}),
-    };
-    const written = await users.replaceIfMatch(next, user._etag!);
-    if (!written) {
-      await Promise.all(reserved.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
-      continue; // changed meanwhile: decide again on the fresh user
-    }
-    await leftWaiting();
-    await Promise.all(release.map((s) => subscriptions.releaseSeats(tenantId, s, 1)));
-    if (record) await audit.write([record]);
-    // alerts: groups whose licenses newly failed for this member
-    for (const groupId of failedGroups.filter((id) => !(user.groupsInError ?? []).includes(id))) {
-      const path = base.find((a) => a.assignedByGroup === groupId && a.state === 'Error')!;
-      await emit(tenantId, 'groupLicensingFailure', { groupId, userId: user.id, userPrincipalName: user.userPrincipalName, skuId: path.skuId, error: path.error, message: path.errorMessage }).catch(
-        (e) => log.warn('alert not recorded', { tenantId, error: String(e) }),
-      );
-    }
-    return written;
+  const [outcome] = await applyChanges({
+    tenantId,
+    seats: reservedSeats(tenantId),
+    groups: [
+      {
+        principal: GROUP_ACTOR_PRINCIPAL,
+        requestId,
+        operation: 'groupLicensing',
+        // a product without a seat does not fail the change: that group's paths wait in Error
+        changes: [{ userId: user.id, current: user, replan: true, decide: (u, context) => decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked) }],
+      },
+    ],
+  });
+  if (!outcome.ok) throw outcome.error;
+  const written = outcome.users[0];
+  await keepWaitingList(tenantId, user, written, member);
+  // alerts: groups whose licenses newly failed for this member
+  for (const groupId of (written.groupsInError ?? []).filter((id) => !(user.groupsInError ?? []).includes(id))) {
+    const path = written.licenseAssignments.find((a) => a.assignedByGroup === groupId && a.state === 'Error')!;
+    await emit(tenantId, 'groupLicensingFailure', { groupId, userId: user.id, userPrincipalName: user.userPrincipalName, skuId: path.skuId, error: path.error, message: path.errorMessage }).catch(
+      (e) => log.warn('alert not recorded', { tenantId, error: String(e) }),
+    );
   }
-  throw new ApiError(409, ErrorCodes.conflict, `User '${userId}' kept changing while their group licenses were processed; it will be retried.`);
+  return written;
+}
+
+/**
+ * The member's group paths as they should be, group by group (oldest membership first), each group's
+ * products applying together or not at all; a group needing a product in `without` (no seat could be had)
+ * or `blocked` (others wait for the free seats) waits in Error with CountViolation.
+ */
+function decideGroupPaths(user: UserDoc, groupDocs: GroupDoc[], defaultUsageLocation: string | null, context: DecideContext, blocked: ReadonlySet<string>): Decision {
+  const previous = user.licenseAssignments;
+  let base: LicenseAssignment[] = previous.filter((a) => a.assignedByGroup === null);
+  const failedGroups: string[] = [];
+  for (const g of groupDocs) {
+    const group = groupLicensesOf(g);
+    const r = evaluateGroupPaths({ user, base, group, previous, subscriptions: context.subscriptions, defaultUsageLocation, now: context.now });
+    let failure: Violation | undefined = r.violations[0];
+    const noSeat = r.newProducts.find((sku) => context.without.has(sku) || blocked.has(sku));
+    if (!failure && noSeat) {
+      const s = context.subscriptions.get(noSeat);
+      failure = {
+        code: ErrorCodes.countViolation,
+        message: `No ${catalog.product(noSeat)?.displayName ?? noSeat} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
+      };
+    }
+    if (failure) {
+      base = [...base, ...groupPaths(group, previous, context.now, failure)];
+      failedGroups.push(g.id);
+    } else base = r.next;
+  }
+  const before = effectiveLicenses(previous);
+  const after = effectiveLicenses(base);
+  return {
+    violations: [],
+    next: base,
+    unchanged: JSON.stringify(normalise(previous)) === JSON.stringify(normalise(base)),
+    fields: { groupsInError: failedGroups, groupPaths: [...new Set(base.filter((a) => a.assignedByGroup).map((a) => a.assignedByGroup!))] },
+    touched: [...new Set([...before, ...after].map((l) => l.skuId))],
+    // the audit trail records what changes for the member's products, not bookkeeping of paths in error
+    record: JSON.stringify(before) !== JSON.stringify(after),
+  };
+}
+
+/** After a convergence: the member waits for each product its paths wait for (CountViolation), and no longer for the others. */
+async function keepWaitingList(tenantId: string, before: UserDoc, after: UserDoc, member: { groupId: string; joinedDateTime: string }[]): Promise<void> {
+  const waitingBefore = new Set(before.licenseAssignments.filter((a) => a.error === 'CountViolation').map((a) => a.skuId));
+  const waitingNow = after.licenseAssignments.filter((a) => a.error === 'CountViolation' && a.assignedByGroup);
+  for (const path of waitingNow) {
+    const since = member.find((m) => m.groupId === path.assignedByGroup)?.joinedDateTime ?? path.assignedDateTime;
+    await waitingList.add({ tenantId, skuId: path.skuId, userId: after.id, groupId: path.assignedByGroup!, since });
+  }
+  const now = new Set(waitingNow.map((a) => a.skuId));
+  for (const sku of waitingBefore) if (!now.has(sku)) await waitingList.remove(tenantId, sku, after.id);
 }
 
 /**

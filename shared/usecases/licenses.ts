@@ -1,6 +1,7 @@
 /**
- * License use-cases behind the HTTP functions: each turns a request into per-user changes and hands them
- * to applyLicenseChanges, where the rules, seats and writes live.
+ * License use-cases behind the HTTP functions: each turns a request into a group of user changes and
+ * commits it through the write engine (shared/licensing), where the rules, seats and writes live; these
+ * interactive requests are group-committed with their tenant's concurrent ones.
  */
 import { z } from 'zod';
 import { catalog } from '../domain/catalog';
@@ -9,7 +10,7 @@ import { ApiError, ErrorCodes, notFound } from '../errors';
 import * as c from '../schemas/contracts';
 import { TenantDoc, UserDoc } from '../storage/documents';
 import { users } from '../storage/users';
-import { applyLicenseChanges } from './licenseChanges';
+import { commitGroup, directChange, DirectChange, settled } from '../licensing';
 import { getSubscription } from './directory';
 
 export interface Caller {
@@ -25,26 +26,47 @@ export async function resolveUser(tenantId: string, ref: string): Promise<UserDo
   return doc;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The user a change names: by id the engine reads it (in bulk with the batch's other users); by
+ * userPrincipalName it is found first (its claim, then the user).
+ */
+async function named(tenantId: string, ref: string): Promise<Pick<DirectChange, 'userId' | 'current'>> {
+  if (GUID.test(ref)) return { userId: ref.toLowerCase() };
+  const user = await resolveUser(tenantId, ref);
+  return { userId: user.id, current: user };
+}
+
+/** Commits one request's direct changes (all or nothing) and answers its users as written. */
+async function commit(caller: Caller, operation: string, changes: DirectChange[]) {
+  return settled(
+    await commitGroup(caller.tenant.id, {
+      changes: changes.map((d) => directChange(caller.principal, d)),
+      principal: caller.principal,
+      requestId: caller.requestId,
+      operation,
+    }),
+  );
+}
+
 export async function assignLicense(caller: Caller, userRef: string, body: c.AssignLicenseBody): Promise<UserDoc> {
-  const user = await resolveUser(caller.tenant.id, userRef);
-  const { users: [updated] } = await applyLicenseChanges({
-    ...caller,
-    operation: 'assignLicense',
-    changes: [{ userId: user.id, current: user, changeFor: () => body }],
-  });
+  const {
+    users: [updated],
+  } = await commit(caller, 'assignLicense', [{ ...(await named(caller.tenant.id, userRef)), changeFor: () => body }]);
   return updated;
 }
 
 export async function assignSkuToUsers(caller: Caller, subscribedSkuId: string, body: z.infer<typeof c.assignSkuToUsersBody>) {
   const sku = await getSubscription(caller.tenant.id, subscribedSkuId);
-  const result = await applyLicenseChanges({
-    ...caller,
-    operation: 'assignSubscribedSku',
-    changes: body.userIds.map((userId) => ({
+  const result = await commit(
+    caller,
+    'assignSubscribedSku',
+    body.userIds.map((userId) => ({
       userId,
       changeFor: () => ({ addLicenses: [{ skuId: sku.skuId, disabledPlans: body.disabledPlans }], removeLicenses: [] }),
     })),
-  });
+  );
   const fresh = await getSubscription(caller.tenant.id, sku.skuId);
   return {
     skuId: sku.skuId,
@@ -63,7 +85,6 @@ export async function updateServicePlans(
   skuId: string,
   body: z.infer<typeof c.servicePlanToggleBody>,
 ): Promise<UserDoc> {
-  const user = await resolveUser(caller.tenant.id, userRef);
   const product = catalog.product(skuId);
   const resolve = (names: string[], field: 'enable' | 'disable') =>
     names.map((name, i) => {
@@ -83,14 +104,12 @@ export async function updateServicePlans(
   const both = enable.find((p) => disable.includes(p));
   if (both) throw new ApiError(400, ErrorCodes.invalidRequest, `Plan ${catalog.planName(both)} is both enabled and disabled; pick one.`, 'enable');
 
-  const { users: [updated] } = await applyLicenseChanges({
-    ...caller,
-    operation: 'updateServicePlans',
-    changes: [
-      {
-        userId: user.id,
-        current: user,
-        changeFor: (current) => {
+  const {
+    users: [updated],
+  } = await commit(caller, 'updateServicePlans', [
+    {
+      ...(await named(caller.tenant.id, userRef)),
+      changeFor: (current) => {
           const direct = current.licenseAssignments.find((a) => a.skuId === skuId.toLowerCase() && a.assignedByGroup === null);
           if (!direct) {
             throw new ApiError(
@@ -102,9 +121,8 @@ export async function updateServicePlans(
           }
           const disabledPlans = [...new Set([...direct.disabledPlans, ...disable])].filter((p) => !enable.includes(p));
           return { addLicenses: [{ skuId: skuId.toLowerCase(), disabledPlans }], removeLicenses: [] };
-        },
       },
-    ],
-  });
+    },
+  ]);
   return updated;
 }

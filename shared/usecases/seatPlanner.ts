@@ -8,7 +8,7 @@ import { ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
 import { users } from '../storage/users';
 import { getSubscription, updateSubscription } from './directory';
-import { applyLicenseChanges } from './licenseChanges';
+import { commitGroup, directChange, settled } from '../licensing';
 import { Caller } from './licenses';
 
 async function holdersOf(tenantId: string, skuId: string): Promise<Holder[]> {
@@ -48,11 +48,14 @@ export async function reduceSeats(caller: Caller, subscriptionRef: string, body:
   const problems = checkReduction(plan, all, body.unassignUserIds);
   if (problems.length) throw ruleViolation(problems);
   if (body.unassignUserIds.length) {
-    await applyLicenseChanges({
-      ...caller,
-      operation: 'reduceSeats',
-      changes: body.unassignUserIds.map((userId) => ({ userId, changeFor: () => ({ addLicenses: [], removeLicenses: [sub.skuId] }) })),
-    });
+    settled(
+      await commitGroup(caller.tenant.id, {
+        changes: body.unassignUserIds.map((userId) => directChange(caller.principal, { userId, changeFor: () => ({ addLicenses: [], removeLicenses: [sub.skuId] }) })),
+        principal: caller.principal,
+        requestId: caller.requestId,
+        operation: 'reduceSeats',
+      }),
+    );
   }
   return updateSubscription(caller.tenant.id, sub.id, { totalLicenses: body.totalLicenses });
 }

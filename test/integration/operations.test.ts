@@ -71,11 +71,17 @@ test('a Cosmos DB fault mid-assignment answers 503 with Retry-After and leaves n
   const users = [];
   for (let i = 0; i < 3; i++) users.push((await call('POST', '/v1.0/users', org.admin, { displayName: `F${i}`, userPrincipalName: `f${i}-${randomUUID().slice(0, 6)}@fault.dev`, usageLocation: 'NL' })).body);
 
-  // one user write succeeds, the next ones keep being throttled past the SDK's retries (10 attempts each)
-  await fault({ operation: 'replace', collection: 'directory', status: 429, skip: 1, count: 20 });
+  // the first user's write succeeds, the others' keep being throttled past every retry (the SDK's, and the
+  // engine's own attempt alone): the request must put the first user back and give every seat back
+  const etagsBefore = await Promise.all(users.map(async (u) => (await call('GET', `/v1.0/users/${u.id}`, org.admin)).headers.get('etag')));
+  await fault({ operation: 'replace', collection: 'directory', status: 429, count: 1000, ids: [users[1].id, users[2].id] });
   const batch = await call('POST', `/v1.0/subscribedSkus/${E3}/assign`, org.admin, { userIds: users.map((u) => u.id) });
   await clearFaults();
   expect(batch.status).toBe(503);
+  // the first user was written, then put back (its etag moved); the throttled ones were never written
+  const etagsAfter = await Promise.all(users.map(async (u) => (await call('GET', `/v1.0/users/${u.id}`, org.admin)).headers.get('etag')));
+  expect(etagsAfter[0]).not.toBe(etagsBefore[0]);
+  expect(etagsAfter.slice(1)).toEqual(etagsBefore.slice(1));
   expect(batch.body.error.code).toBe('serviceUnavailable');
   expect(Number(batch.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   for (const u of users) expect((await call('GET', `/v1.0/users/${u.id}`, org.admin)).body.assignedLicenses).toEqual([]);

@@ -17,7 +17,7 @@
  *   not start without enough seats runs the preview first, then applies if the seats are there.
  */
 import { FINAL_STATUSES, jobChangeFor } from '../../domain/jobs';
-import { availableUnits, countViolation, evaluateLicenseChange, LicenseChangeOutcome } from '../../domain/licensing';
+import { availableUnits, countViolation, effectiveLicenses } from '../../domain/licensing';
 import { Principal } from '../../domain/roles';
 import { ApiError, ErrorCodes, Violation } from '../../errors';
 import { log } from '../../log';
@@ -27,7 +27,8 @@ import { AuditDoc, UserDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
 import { createUser } from '../directory';
-import { applyLicenseChanges, auditRecordFor, forRules, jobAuditId, withSkus } from '../licenseChanges';
+import { applyChanges, decideDirect, forRules, jobAuditId } from '../../licensing';
+import { chunkHoldSeats, chunkRecordMark, gained, lost, Settlement } from '../../licensing/chunkHold';
 import { CHUNKS_IN_FLIGHT, ChunkMessage, enqueue, enqueueFirstChunks } from './queue';
 
 const principalOf = (job: JobDoc): Principal => ({
@@ -104,20 +105,10 @@ const wouldBeCreated = (job: JobDoc, item: JobItem): UserDoc => ({
 interface Candidate {
   item: JobItem;
   user: UserDoc;
-  outcome: LicenseChangeOutcome;
-  change: ReturnType<typeof jobChangeFor> & { change: unknown };
 }
-
-/** Per product, the change to `consumed` that settles a chunk's hold (see settleHolds). */
-export type Settlement = Record<string, number>;
 
 /** A chunk's seat hold is keyed by the chunk. */
 const holdKey = (job: JobDoc, index: number) => chunkId(job.id, index);
-const hasSku = (list: { skuId: string }[] | undefined, sku: string) => !!list?.some((l) => l.skuId === sku);
-/** Seats a job change took (product gained) or gave back (product lost), from its audit record. */
-const gained = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.after, sku) && !hasSku(r.before, sku)).length;
-const lost = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.before, sku) && !hasSku(r.after, sku)).length;
-const touchedSkus = (records: AuditDoc[]) => records.flatMap((r) => [...r.before, ...r.after].map((l) => l.skuId));
 
 /** The audit record of this job's change to a user (embedded in the user, else from the audit trail). */
 async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefined> {
@@ -125,11 +116,24 @@ async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefin
   return audit.get(job.tenantId, jobAuditId(job.id, user.id));
 }
 
+/** A job's change for one row: from the user as stored now (asked again if the user changes meanwhile). */
+function rowChange(job: JobDoc, item: JobItem) {
+  return {
+    userPatch: item.usageLocation ? { usageLocation: item.usageLocation } : undefined,
+    changeFor: (doc: UserDoc) => {
+      const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
+      if ('skip' in jc) throw new ApiError(409, SKIPPED, jc.skip);
+      return jc.change;
+    },
+  };
+}
+const SKIPPED = 'skipped';
+
 async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
   const principal = principalOf(job);
   const now = new Date().toISOString();
   // the cached list is enough: seats are decided by the hold's conditional write, and a hold left by an
-  // earlier delivery is found by that write failing (holdUpTo reads the subscription then)
+  // earlier delivery is found by that write failing
   const [subsDocs, usersByItem] = await Promise.all([subscriptions.forRules(job.tenantId), resolveUsers(job, chunk.items)]);
   const subs = new Map(subsDocs.map((d) => [d.skuId, forRules(d)]));
   const results = new Map<JobItem, JobResult>();
@@ -137,6 +141,7 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
   /** Changes an earlier delivery of this chunk already made with the chunk's seat hold. */
   const done: AuditDoc[] = [];
   const rewrite: AuditDoc[] = [];
+  const needed: Record<string, number> = {};
 
   for (const item of chunk.items) {
     let user = usersByItem.get(item);
@@ -158,86 +163,81 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
       results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'succeeded', before: record?.before, after: record?.after });
       continue;
     }
-    const doc = item.usageLocation ? { ...user, usageLocation: item.usageLocation } : user;
-    const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
-    if ('skip' in jc) {
-      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: jc.skip });
+    if (job.phase === 'apply') {
+      candidates.push({ item, user });
       continue;
     }
-    const outcome = evaluateLicenseChange({ principal, user: doc, subscriptions: subs, change: jc.change, now, checkSeats: false });
-    if (outcome.violations.length) {
-      results.set(item, failed(item, user, { code: outcome.violations[0].code, message: outcome.violations.map((v) => v.message).join(' ') }));
+    // a preview: the same decision the engine would make, nothing written
+    let decision;
+    try {
+      decision = decideDirect(principal, rowChange(job, item))(user, { subscriptions: subs, now, without: new Set() });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === SKIPPED)) throw e;
+      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: e.message });
       continue;
     }
-    if (outcome.unchanged && doc.usageLocation === user.usageLocation) {
-      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: 'Nothing to change: the user already has this.' });
+    if (decision.violations.length) {
+      results.set(item, failed(item, user, { code: decision.violations[0].code, message: decision.violations.map((v) => v.message).join(' ') }));
       continue;
     }
-    candidates.push({ item, user: doc, outcome, change: jc });
+    if (decision.unchanged) {
+      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: NOTHING_TO_CHANGE });
+      continue;
+    }
+    const held = new Set(effectiveLicenses(user.licenseAssignments).map((l) => l.skuId));
+    for (const s of new Set(effectiveLicenses(decision.next).map((l) => l.skuId))) if (!held.has(s)) needed[s] = (needed[s] ?? 0) + 1;
+    results.set(item, {
+      row: item.row,
+      userId: user.id === NEW_USER ? null : user.id,
+      userPrincipalName: user.userPrincipalName,
+      status: 'succeeded',
+      message: job.dryRun ? `Would be applied${user.id === NEW_USER ? ' to a new user' : ''} (preview: nothing was changed).` : 'Checked.',
+    });
   }
-
-  const needed: Record<string, number> = {};
-  for (const c of candidates) for (const s of c.outcome.seatsToReserve) needed[s] = (needed[s] ?? 0) + 1;
   const ordered = () => chunk.items.map((i) => results.get(i)!);
+  if (job.phase === 'preview') return { results: ordered(), needed };
 
-  if (job.phase === 'preview') {
-    for (const c of candidates)
-      results.set(c.item, {
-        row: c.item.row,
-        userId: c.user.id === NEW_USER ? null : c.user.id,
-        userPrincipalName: c.user.userPrincipalName,
-        status: 'succeeded',
-        message: job.dryRun ? `Would be applied${c.user.id === NEW_USER ? ' to a new user' : ''} (preview: nothing was changed).` : 'Checked.',
-      });
-    return { results: ordered(), needed };
-  }
-
-  // Seats for the whole chunk, one hold per product, kept in the subscription document: a redelivery
-  // finds the hold and reuses what is left of it. When seats are short, the first users get what is left.
-  const key = holdKey(job, chunk.index);
-  const stored = new Map(subsDocs.map((d) => [d.skuId, d.seat.holds?.[key]]));
-  const touched = new Set([...Object.keys(needed), ...candidates.flatMap((c) => c.outcome.seatsToRelease), ...touchedSkus(done)]);
-  const hold = new Map<string, number>();
-  const free = new Map<string, number>();
-  for (const sku of touched) {
-    const existing = stored.get(sku);
-    const value = existing ?? (await holdUpTo(job.tenantId, sku, key, needed[sku] ?? 0));
-    hold.set(sku, value);
-    free.set(sku, value - gained(done, sku));
-  }
-  const granted: Candidate[] = [];
-  for (const c of candidates) {
-    const short = c.outcome.seatsToReserve.find((s) => (free.get(s) ?? 0) < 1);
-    if (short) {
-      const s = subs.get(short)!;
-      results.set(c.item, failed(c.item, c.user, countViolation(short, { ...s, consumedUnits: s.totalLicenses }, 1, c.user.id)));
-      continue;
-    }
-    for (const s of c.outcome.seatsToReserve) free.set(s, free.get(s)! - 1);
-    granted.push(c);
-  }
-
-  const caller = { tenant: { id: job.tenantId }, principal, requestId: job.id, operation: `licenseJob:${job.request.mode}`, jobId: job.id };
+  // Apply: each user its own group (one failing never fails another), the chunk's seats from its hold,
+  // one engine run: one bulk write of the users, one of their audit records.
+  const seats = chunkHoldSeats({ tenantId: job.tenantId, key: holdKey(job, chunk.index), subs: subsDocs, done });
+  const outcomes = await applyChanges({
+    tenantId: job.tenantId,
+    seats,
+    mark: chunkRecordMark,
+    onCommitted: faultAfterUserWrites,
+    groups: candidates.map((c) => ({
+      principal,
+      requestId: job.id,
+      operation: `licenseJob:${job.request.mode}`,
+      jobId: job.id,
+      changes: [{ userId: c.user.id, current: c.user, decide: decideDirect(principal, rowChange(job, c.item)) }],
+    })),
+  });
   const written: AuditDoc[] = [];
-  const records = granted.map((c) => ({ ...auditRecordFor(caller, c.user, c.outcome, c.change.change as never, now), seatSource: 'jobHold' as const }));
-  const outcomes = await users.replaceManyIfMatch(granted.map((c, i) => ({ doc: withSkus(c.user, c.outcome, records[i]), etag: c.user._etag! })));
-  faultAfterUserWrites(outcomes.filter(Boolean).length);
-  await Promise.all(
-    granted.map(async (c, i) => {
-      if (outcomes[i]) {
-        written.push(records[i]);
-        results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'succeeded', before: records[i].before, after: records[i].after });
-        return;
-      }
-      // the user changed meanwhile: apply this one user the interactive way (its own seats, not the hold's)
-      results.set(c.item, await applyOne(job, c.item, principal));
-    }),
-  );
-  await audit.write([...rewrite, ...written]);
-  const all = [...done, ...written];
-  const settlement: Settlement = Object.fromEntries([...touched].map((sku) => [sku, gained(all, sku) - hold.get(sku)! - lost(all, sku)]));
-  return { results: ordered(), needed, settlement };
+  candidates.forEach((c, i) => {
+    const o = outcomes[i];
+    if (!o.ok) {
+      // a store failure is the chunk's: thrown, the message comes back (what is done stays done)
+      if (!(o.error instanceof ApiError)) throw o.error;
+      const e = o.error;
+      if (e.code === SKIPPED) results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'skipped', message: e.message });
+      else results.set(c.item, failed(c.item, c.user, { code: e.code, message: e.details?.length ? e.details.map((v) => v.message).join(' ') : e.message }));
+      return;
+    }
+    const u = o.users[0];
+    if (!o.changed.has(u.id)) {
+      results.set(c.item, { row: c.item.row, userId: u.id, userPrincipalName: u.userPrincipalName, status: 'skipped', message: NOTHING_TO_CHANGE });
+      return;
+    }
+    const record = u.lastLicenseChange!;
+    written.push(record);
+    results.set(c.item, { row: c.item.row, userId: u.id, userPrincipalName: u.userPrincipalName, status: 'succeeded', before: record.before, after: record.after });
+  });
+  await audit.write(rewrite);
+  return { results: ordered(), needed, settlement: seats.settlement(written) };
 }
+
+const NOTHING_TO_CHANGE = 'Nothing to change: the user already has this.';
 
 /**
  * Chaos hook for the worker-kill test (test/integration/workerKill.test.ts): with
@@ -255,49 +255,6 @@ function faultAfterUserWrites(n: number): void {
 /** Settles each product's hold of a chunk once (the write is conditional on the hold still being there). */
 async function settleHolds(job: JobDoc, index: number, settlement: Settlement): Promise<void> {
   await Promise.all(Object.entries(settlement).map(([sku, delta]) => subscriptions.settleHold(job.tenantId, sku, holdKey(job, index), delta)));
-}
-
-/** Holds n seats for a chunk, or as many as are left (never more than the limit). Returns the hold. */
-async function holdUpTo(tenantId: string, skuId: string, key: string, n: number): Promise<number> {
-  let want = n;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (await subscriptions.createHold(tenantId, skuId, key, want)) return want;
-    const fresh = await subscriptions.get(tenantId, skuId);
-    if (!fresh) return 0;
-    const existing = fresh.seat.holds?.[key];
-    if (existing !== undefined) return existing; // created by another delivery of this chunk
-    want = Math.min(n, Math.max(0, fresh.seat.limit - fresh.seat.consumed));
-  }
-  return 0;
-}
-
-async function applyOne(job: JobDoc, item: JobItem, principal: Principal): Promise<JobResult> {
-  try {
-    const userId = item.userId ?? (await users.findByUpn(job.tenantId, item.userPrincipalName!))?.id;
-    const { users: [u], changed } = await applyLicenseChanges({
-      tenant: { id: job.tenantId },
-      principal,
-      requestId: job.id,
-      operation: `licenseJob:${job.request.mode}`,
-      jobId: job.id,
-      changes: [
-        {
-          userId: userId!,
-          userPatch: item.usageLocation ? { usageLocation: item.usageLocation } : undefined,
-          changeFor: (doc) => {
-            const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
-            if ('skip' in jc) throw new ApiError(409, 'skipped', jc.skip);
-            return jc.change;
-          },
-        },
-      ],
-    });
-    return { row: item.row, userId: u.id, userPrincipalName: u.userPrincipalName, status: changed.has(u.id) ? 'succeeded' : 'skipped' };
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    if (e.code === 'skipped') return { row: item.row, userId: item.userId ?? null, userPrincipalName: item.userPrincipalName ?? null, status: 'skipped', message: e.message };
-    return failed(item, undefined, { code: e.code, message: e.message });
-  }
 }
 
 const cancelled = (item: JobItem): JobResult => ({

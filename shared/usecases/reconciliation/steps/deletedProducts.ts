@@ -1,48 +1,45 @@
 /** Step 2: a deleted product leaves its users (If-Match per user, audited), its seats released. */
-import { LicenseChangeOutcome } from '../../../domain/licensing';
 import { withoutDeletedProduct } from '../../../domain/reconciliation';
-import { log } from '../../../log';
 import { usersWithProduct } from '../../../storage/reconciliation';
-import { audit } from '../../../storage/audit';
 import { UserDoc } from '../../../storage/documents';
 import { subscriptions } from '../../../storage/subscriptions';
-import { users } from '../../../storage/users';
-import { auditRecordFor, withSkus } from '../../licenseChanges';
-import { messageOf, Run } from '../run';
+import { applyChanges, reservedSeats } from '../../../licensing';
+import { Run } from '../run';
 import { REPORT_LIST_CAP } from '../report';
 
-type Removal = 'released' | 'removed' | 'unchanged' | 'gone' | 'conflict';
-
-/** Takes a deleted product off one user (If-Match), then releases the seat and audits. */
-async function removeDeletedProduct(run: Run, stored: UserDoc, skuId: string): Promise<Removal> {
-  let user: UserDoc | undefined = stored;
-  for (let attempt = 0; attempt < 5 && user; attempt++) {
-    const { next, changed, held } = withoutDeletedProduct(user.licenseAssignments, skuId);
-    if (!changed) return 'unchanged';
-    const outcome: LicenseChangeOutcome = {
-      violations: [],
-      next,
-      seatsToReserve: [],
-      seatsToRelease: held ? [skuId] : [],
-      unchanged: false,
-    };
-    const record = auditRecordFor(
-      { tenant: { id: run.tenantId }, requestId: run.runId, principal: run.principal, operation: 'reconciliation' },
-      user,
-      outcome,
-      { addLicenses: [], removeLicenses: [skuId] },
-      new Date().toISOString(),
-    );
-    if (await users.replaceIfMatch(withSkus(user, outcome, record), user._etag!)) {
-      // same order as every change: user first, then the seat, then the record (re-created from the user if lost)
-      if (held) await subscriptions.releaseSeats(run.tenantId, skuId, 1);
-      await audit.write([record]).catch((e) => log.warn('audit record left to the next reconciliation', { tenantId: run.tenantId, userId: user!.id, error: messageOf(e) }));
-      return held ? 'released' : 'removed';
-    }
-    user = await users.get(run.tenantId, user.id);
-  }
-  return user ? 'conflict' : 'gone';
+/**
+ * Takes a deleted product off a page of its users: one engine run, a group per user (If-Match, decided
+ * again if a user changed meanwhile), seats released, each change audited. Per user: 'released' (the user
+ * held it), 'removed' (only a path in error), 'unchanged', or the error.
+ */
+async function removeDeletedProduct(run: Run, page: UserDoc[], skuId: string): Promise<(Removal | Error)[]> {
+  const outcomes = await applyChanges({
+    tenantId: run.tenantId,
+    seats: reservedSeats(run.tenantId),
+    groups: page.map((u) => ({
+      principal: run.principal,
+      requestId: run.runId,
+      operation: 'reconciliation',
+      changes: [
+        {
+          userId: u.id,
+          current: u,
+          decide: (user: UserDoc) => {
+            const { next, changed } = withoutDeletedProduct(user.licenseAssignments, skuId);
+            return { violations: [], next, unchanged: !changed, touched: [skuId] };
+          },
+        },
+      ],
+    })),
+  });
+  return outcomes.map((o, i) => {
+    if (!o.ok) return o.error;
+    if (!o.changed.has(page[i].id)) return 'unchanged';
+    return o.users[0].lastLicenseChange?.before.some((l) => l.skuId === skuId) ? 'released' : 'removed';
+  });
 }
+
+type Removal = 'released' | 'removed' | 'unchanged';
 
 export async function deletedProductsStep(run: Run): Promise<void> {
   for (const sub of (await subscriptions.list(run.tenantId)).filter((s) => s.capabilityStatus === 'Deleted')) {
@@ -54,13 +51,13 @@ export async function deletedProductsStep(run: Run): Promise<void> {
       let token: string | undefined;
       do {
         const page = await usersWithProduct(run.tenantId, sub.skuId, 100, token);
-        for (let i = 0; i < page.items.length; i += 10) {
-          const batch = page.items.slice(i, i + 10);
-          const results = await Promise.all(batch.map((u) => removeDeletedProduct(run, u, sub.skuId).catch((e) => e as Error)));
+        {
+          const batch = page.items;
+          const results = await removeDeletedProduct(run, batch, sub.skuId).catch((e) => batch.map(() => e as Error));
           results.forEach((r, k) => {
             const userId = batch[k].id;
-            if (r instanceof Error || r === 'conflict') {
-              failed.set(userId, r instanceof Error ? r.message : 'The user kept changing; the next run tries again.');
+            if (r instanceof Error) {
+              failed.set(userId, r.message);
               return;
             }
             if (r === 'released' || r === 'removed') {

@@ -3,7 +3,7 @@ import { dueTransitions } from '../../../domain/reconciliation';
 import { checkSubscriptionChange } from '../../../domain/subscriptions';
 import { SubscriptionDoc } from '../../../storage/documents';
 import { subscriptions } from '../../../storage/subscriptions';
-import { forRules } from '../../licenseChanges';
+import { forRules } from '../../../licensing';
 import { Run } from '../run';
 
 export async function lifecycleStep(run: Run): Promise<void> {

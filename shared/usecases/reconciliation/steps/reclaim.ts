@@ -3,7 +3,7 @@ import { reclaimCandidate } from '../../../domain/reconciliation';
 import { ApiError } from '../../../errors';
 import { subscriptions } from '../../../storage/subscriptions';
 import { users } from '../../../storage/users';
-import { applyLicenseChanges } from '../../licenseChanges';
+import { applyChanges, directChange, reservedSeats } from '../../../licensing';
 import { messageOf, Run } from '../run';
 
 export async function reclaimStep(run: Run): Promise<void> {
@@ -16,15 +16,19 @@ export async function reclaimStep(run: Run): Promise<void> {
   }
   if (!run.policy.enabled || run.policy.dryRun) return;
   const subs = new Map((run.subscriptionsAfterScan.length ? run.subscriptionsAfterScan : await subscriptions.list(run.tenantId)).map((d) => [d.skuId, d]));
-  for (const candidate of r.users.filter((c) => c.reclaim.length)) {
-    try {
-      const result = await applyLicenseChanges({
-        tenant: { id: run.tenantId },
+  const candidates = r.users.filter((c) => c.reclaim.length);
+  // a batch of candidates per engine run (one bulk read, one bulk write), each candidate its own group
+  for (let i = 0; i < candidates.length; i += RECLAIM_BATCH) {
+    const batch = candidates.slice(i, i + RECLAIM_BATCH);
+    const outcomes = await applyChanges({
+      tenantId: run.tenantId,
+      seats: reservedSeats(run.tenantId),
+      groups: batch.map((candidate) => ({
         principal: run.principal,
         requestId: run.runId,
         operation: 'reconciliation',
         changes: [
-          {
+          directChange(run.principal, {
             userId: candidate.userId,
             // decided again on the user as it is at the write (re-enabled meanwhile: nothing happens)
             changeFor: (doc) => {
@@ -32,15 +36,22 @@ export async function reclaimStep(run: Run): Promise<void> {
               if (!now?.reclaim.length) throw new ApiError(409, 'notACandidate', 'The account was enabled again, or its licenses changed, since it was found.');
               return { addLicenses: [], removeLicenses: now.reclaim };
             },
-          },
+          }),
         ],
-      });
-      const removed = result.changed.has(candidate.userId) ? candidate.reclaim : [];
-      r.actions.push({ userId: candidate.userId, status: removed.length ? 'reclaimed' : 'skipped', removed });
-    } catch (e) {
-      const skipped = e instanceof ApiError && e.code === 'notACandidate';
-      r.actions.push({ userId: candidate.userId, status: skipped ? 'skipped' : 'failed', removed: [], message: messageOf(e) });
-    }
+      })),
+    });
+    batch.forEach((candidate, k) => {
+      const o = outcomes[k];
+      if (o.ok) {
+        const removed = o.changed.has(candidate.userId) ? candidate.reclaim : [];
+        r.actions.push({ userId: candidate.userId, status: removed.length ? 'reclaimed' : 'skipped', removed });
+        return;
+      }
+      const skipped = o.error instanceof ApiError && o.error.code === 'notACandidate';
+      r.actions.push({ userId: candidate.userId, status: skipped ? 'skipped' : 'failed', removed: [], message: messageOf(o.error) });
+    });
     await run.lease.keepAlive();
   }
 }
+
+const RECLAIM_BATCH = 100;
