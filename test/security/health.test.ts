@@ -7,6 +7,7 @@ test('an anonymous caller gets statuses and timings, no reasons', async () => {
   const body = (await r.json()) as any;
   expect(r.status).toBe(200);
   expect(Object.keys(body).sort()).toEqual(['checkedDateTime', 'checks', 'status']);
+  expect(Object.keys(body.checks).sort()).toEqual(['cosmosDb', 'queues']); // the loop below looks at each
   for (const check of Object.values(body.checks) as any[]) expect(Object.keys(check).sort()).toEqual(['durationMs', 'status']);
 });
 
