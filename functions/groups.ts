@@ -12,7 +12,8 @@ import { parseSelect, project } from '../shared/odata/query';
 import { groupSchema } from '../shared/odata/resources';
 import { GROUP_PROPERTIES, listGroups, parseGroupQuery } from '../shared/usecases/directoryLists';
 import { getSubscription } from '../shared/usecases/directory';
-import { notFound } from '../shared/errors';
+import { z } from 'zod';
+import { ApiError, ErrorCodes, notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
 import { users } from '../shared/storage/users';
 import { addMember, assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, removeMember, reprocessGroup } from '../shared/usecases/groups';
@@ -198,6 +199,23 @@ app.storageQueue('processGroupLicensing', {
   },
 });
 
+const waitingPosition = z.strictObject({ c: z.string().min(1), o: z.number().int().min(0) });
+
+/** The waiting list's $skiptoken: the store's continuation and how many came before; anything else is a 400. */
+function waitingSkipToken(skiptoken: string | undefined): { c?: string; o: number } {
+  const raw = decodeSkipToken(skiptoken);
+  if (raw === undefined) return { o: 0 };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
+  const r = waitingPosition.safeParse(parsed);
+  if (!r.success) throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.', '$skiptoken');
+  return r.data;
+}
+
 route({
   name: 'listWaitingList',
   method: 'GET',
@@ -211,8 +229,7 @@ route({
   handler: async (ctx) => {
     const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
     // the skiptoken carries the store's continuation and how many came before, for the positions
-    const raw = decodeSkipToken(ctx.query.$skiptoken);
-    const { c: token, o: start } = raw ? (JSON.parse(raw) as { c: string; o: number }) : { c: undefined, o: 0 };
+    const { c: token, o: start } = waitingSkipToken(ctx.query.$skiptoken);
     const page = await waitingList.list(ctx.tenant.id, sku.skuId, ctx.query.$top ?? DEFAULT_PAGE_SIZE, token);
     const docs = await users.getMany(ctx.tenant.id, page.items.map((w) => w.userId));
     return collectionResult(

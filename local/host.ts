@@ -141,6 +141,20 @@ export function readHostJson(path: string) {
   };
 }
 
+/**
+ * The request's absolute URL. The request target is a path: `//x/y` stays the path `//x/y` (resolved as a
+ * relative reference it would name the host `x`, and links built from it would point there); a Host header
+ * that is no host (`a b`, `[`) is answered as localhost's rather than with a 500.
+ */
+export function requestUrl(target: string | undefined, scheme: string, host: string | undefined): URL {
+  const path = target?.startsWith('/') ? target : '/';
+  try {
+    return new URL(`${scheme}://${host ?? 'localhost'}${path}`);
+  } catch {
+    return new URL(`${scheme}://localhost${path}`);
+  }
+}
+
 export async function startHost(options: HostOptions): Promise<RunningHost> {
   installFunctionsCore();
   // load the library only now, so it finds the core API above
@@ -224,7 +238,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     // the scheme the caller used: links the app builds from the request (@odata.nextLink, Location) keep it
     const scheme = (req.socket as import('node:tls').TLSSocket).encrypted ? 'https' : 'http';
-    const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? 'localhost'}`);
+    const url = requestUrl(req.url, scheme, req.headers.host);
     const cors = options.cors ?? { origins: [], credentials: false };
     const pre = preflight(cors, req);
     if (pre) {
@@ -242,7 +256,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const adminRun = /^\/admin\/functions\/([^/]+)\/?$/i.exec(url.pathname);
     if (adminRun && req.method === 'POST') {
-      await runNow(decodeURIComponent(adminRun[1]), req, res);
+      // The admin call has no key (as with Core Tools), so a web page must not be able to make it: a
+      // browser sends Origin with every cross-site POST (a no-cors text/plain one too, which no preflight
+      // stops) and with a DNS-rebound same-origin one; curl, scripts and tests send none.
+      if (req.headers.origin !== undefined) {
+        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'admin calls are not taken from a browser (the request has an Origin header)' }));
+        return;
+      }
+      await runNow(pathSegments(adminRun[1])[0] ?? '', req, res);
       return;
     }
     const parts = pathSegments(url.pathname);

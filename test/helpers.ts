@@ -71,10 +71,13 @@ export interface TestTenant {
   sku(skuId: string): Promise<any>;
 }
 
-/** A new organization with its own admins, created through the operator API. */
-export async function newTenant(name = 'Test org'): Promise<TestTenant> {
+/**
+ * A new organization with its own admins, created through the operator API; `api` is the test stack's
+ * unless a test runs a stack of its own (the tenant's helpers then call that one).
+ */
+export async function newTenant(name = 'Test org', api = TEST_API): Promise<TestTenant> {
   const operator = await operatorToken();
-  const created = await call('POST', '/v1.0/tenants', { token: operator, body: { displayName: name, defaultUsageLocation: 'NL' } });
+  const created = await call('POST', `${api}/v1.0/tenants`, { token: operator, body: { displayName: name, defaultUsageLocation: 'NL' } });
   if (created.status !== 201) throw new Error(`tenant create failed: ${created.status} ${JSON.stringify(created.body)}`);
   const id: string = created.body.id;
   const tokens = {
@@ -91,7 +94,7 @@ export async function newTenant(name = 'Test org'): Promise<TestTenant> {
     tokens,
     async createUser(props = {}) {
       n++;
-      const r = await call('POST', '/v1.0/users', {
+      const r = await call('POST', `${api}/v1.0/users`, {
         token: tokens.global,
         body: { displayName: `User ${n}`, userPrincipalName: `user${n}-${randomUUID().slice(0, 6)}@test.dev`, usageLocation: 'NL', ...props },
       });
@@ -99,13 +102,13 @@ export async function newTenant(name = 'Test org'): Promise<TestTenant> {
       return r.body;
     },
     async buy(skuId, totalLicenses, extra = {}) {
-      const r = await call('POST', '/v1.0/directory/subscriptions', { token: tokens.billing, body: { skuId, totalLicenses, ...extra } });
+      const r = await call('POST', `${api}/v1.0/directory/subscriptions`, { token: tokens.billing, body: { skuId, totalLicenses, ...extra } });
       if (r.status !== 201) throw new Error(`buy failed: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body;
     },
-    assign: (userId, body, token = tokens.license) => call('POST', `/v1.0/users/${userId}/assignLicense`, { token, body }),
+    assign: (userId, body, token = tokens.license) => call('POST', `${api}/v1.0/users/${userId}/assignLicense`, { token, body }),
     async sku(skuId) {
-      const r = await call('GET', `/v1.0/subscribedSkus/${id}_${skuId}`, { token: tokens.reader });
+      const r = await call('GET', `${api}/v1.0/subscribedSkus/${id}_${skuId}`, { token: tokens.reader });
       return r.body;
     },
   };

@@ -14,7 +14,11 @@ import { Readable } from 'node:stream';
 import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ApiError, errorBody } from '../errors';
 import { BatchBody } from '../schemas/contracts';
+import { log } from '../log';
 import { dispatch, RequestContext, Result } from './pipeline';
+
+/** The route name of `$batch` itself (functions/routing.ts): a batch does not dispatch to it. */
+const BATCH_ROUTE = 'batch';
 
 type Item = BatchBody['requests'][number];
 interface Answer {
@@ -69,6 +73,12 @@ function relativeUrl(url: string, root: string): string {
   return /^v1\.0\//i.test(rel) ? rel : `v1.0/${rel}`;
 }
 
+/**
+ * The most of a streamed answer (a CSV download) a batch holds for one request: a direct call streams it,
+ * a batch answer is one JSON document built in memory, so 20 large downloads in one batch must not be.
+ */
+export const MAX_BATCH_STREAMED_BYTES = 1024 * 1024;
+
 async function bodyOf(res: HttpResponseInit): Promise<unknown> {
   if (res.jsonBody !== undefined) return res.jsonBody;
   const b = res.body as unknown;
@@ -77,7 +87,16 @@ async function bodyOf(res: HttpResponseInit): Promise<unknown> {
   if (typeof b === 'string') text = b;
   else if (b instanceof Readable || (typeof b === 'object' && Symbol.asyncIterator in (b as object))) {
     const chunks: Buffer[] = [];
-    for await (const chunk of b as AsyncIterable<string | Buffer>) chunks.push(Buffer.from(chunk));
+    let size = 0;
+    // leaving the loop early ends the stream (and the generator that produces it): nothing more is read
+    for await (const chunk of b as AsyncIterable<string | Buffer>) {
+      const buffer = Buffer.from(chunk);
+      size += buffer.byteLength;
+      if (size > MAX_BATCH_STREAMED_BYTES) {
+        throw new ApiError(400, 'BadRequest', `The answer to this request is larger than ${MAX_BATCH_STREAMED_BYTES} bytes, more than a batch carries: call it on its own (it streams).`, 'url');
+      }
+      chunks.push(buffer);
+    }
     text = Buffer.concat(chunks).toString('utf8');
   } else text = String(b);
   return text;
@@ -100,7 +119,6 @@ async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: It
   const requestId = randomUUID();
   try {
     const rel = relativeUrl(item.url, root);
-    if (/^v1\.0\/\$batch\b/i.test(rel)) throw new ApiError(400, 'BadRequest', 'A batch cannot contain another $batch.', 'url');
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(item.headers ?? {})) headers[k.toLowerCase()] = v;
     // the batch's own token authenticates every request in it, as in Graph
@@ -113,11 +131,15 @@ async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: It
       headers['content-type'] ??= 'application/json';
     }
     const target = new URL(`${ctx.url.origin}${root}${rel}`);
+    // `..` segments are resolved by the URL: what is left must still be under the API's root
+    if (!target.pathname.startsWith(root)) throw new ApiError(400, 'BadRequest', `'${item.url}' leaves the API: give it relative to the version, like /users?$top=5.`, 'url');
     const request = new HttpRequest({ method: item.method, url: target.toString(), headers, body: body === undefined ? undefined : { string: body } });
     const invocation = new InvocationContext({ invocationId: requestId, functionName: 'batch', logHandler: () => undefined });
-    const res = await dispatch(request, decodeURI(target.pathname.slice(root.length)), invocation);
+    // the path as sent: dispatch decodes each segment once, as the host does for a direct call
+    const res = await dispatch(request, target.pathname.slice(root.length), invocation, { [BATCH_ROUTE]: 'A batch cannot contain another $batch.' });
     return { id: item.id, status: res.status ?? 200, headers: headersOf(res), body: await bodyOf(res) };
   } catch (e) {
+    if (!(e instanceof ApiError)) log.error('unhandled error in a batch request', { requestId, batchRequestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: (e as Error)?.stack ?? String(e) });
     const err = e instanceof ApiError ? e : new ApiError(500, 'internalServerError', `Something went wrong on our side. Quote request id ${requestId} to support.`);
     return { id: item.id, status: err.status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) };
   }

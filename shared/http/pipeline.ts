@@ -307,13 +307,18 @@ const unmatched = (status: 404 | 405, method: string, path: string, allow: strin
 
 /**
  * Answers a request in-process as its route would (`$batch`): the same handler, so the same middleware
- * (token, tenant, role, validation, throttling). `path` is the part after the route prefix.
+ * (token, tenant, role, validation, throttling). `path` is the part after the route prefix, as sent
+ * (percent-encoded: each segment is decoded once, as for a direct call). `refuse` names routes the caller
+ * does not dispatch to (a batch, another batch): decided on the route the path matched, whatever its
+ * spelling (`%24batch`, `./$batch`, `//$batch`), and answered 400.
  */
-export async function dispatch(request: HttpRequest, path: string, invocation: InvocationContext): Promise<HttpResponseInit> {
+export async function dispatch(request: HttpRequest, path: string, invocation: InvocationContext, refuse: Record<string, string> = {}): Promise<HttpResponseInit> {
   const match = tableOfAllRoutes().match(request.method, pathSegments(path));
   const requestId = randomUUID();
   if (match.kind === 'notFound' || (match.kind === 'found' && !match.entry.value.handler)) return unmatched(404, request.method, path, [], requestId);
   if (match.kind === 'methodNotAllowed') return unmatched(405, request.method, path, match.allow, requestId);
+  const refused = refuse[match.entry.value.name];
+  if (refused) throw new ApiError(400, 'BadRequest', refused, 'url');
   const headers: Record<string, string> = {};
   request.headers.forEach((v, k) => (headers[k] = v));
   const routed = new HttpRequest({

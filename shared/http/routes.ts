@@ -86,10 +86,13 @@ export function compareRoutes(a: RouteTemplate, b: RouteTemplate): number {
   return 0;
 }
 
-/** A path's segments, each percent-decoded (a segment that is not valid percent-encoding stays as sent). */
+/**
+ * A path's segments, each percent-decoded (a segment that is not valid percent-encoding stays as sent).
+ * Empty segments (doubled or trailing slashes) are dropped by the split itself: no pattern runs on the path
+ * (an unanchored `/\/+$/` took time quadratic in a run of slashes, from any caller's URL).
+ */
 export function pathSegments(pathname: string): string[] {
   return pathname
-    .replace(/\/+$/, '')
     .split('/')
     .filter(Boolean)
     .map((p) => {

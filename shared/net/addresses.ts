@@ -2,8 +2,9 @@
  * Which network addresses an outbound call of the service (an alert webhook) may reach: public ones only.
  * Loopback, private, link-local (169.254.169.254 is the cloud's metadata service), shared, documentation,
  * multicast and reserved ranges, their IPv6 counterparts (unique local fc00::/7, link-local fe80::/10), and
- * the IPv6 forms that embed an IPv4 address (mapped ::ffff:a.b.c.d, NAT64, 6to4) are refused: a tenant's
- * webhook must never become a way into the service's own network. Node's BlockList does the matching.
+ * the IPv6 forms that embed an IPv4 address (mapped ::ffff:a.b.c.d, compatible ::a.b.c.d, translated
+ * ::ffff:0:a.b.c.d, NAT64, 6to4) are refused: a tenant's webhook must never become a way into the
+ * service's own network. Node's BlockList does the matching.
  */
 import { BlockList, isIP } from 'node:net';
 
@@ -29,12 +30,18 @@ for (const [net, bits] of [
 for (const [net, bits] of [
   ['::', 128],
   ['::1', 128],
+  // IPv4-compatible ::a.b.c.d (deprecated, RFC 4291; some stacks tunnel it to the IPv4 address) and
+  // IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 2765): IPv4-embedding forms like the mapped one
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
   ['64:ff9b::', 96],
   ['64:ff9b:1::', 48],
   ['100::', 64],
   ['2001::', 23],
   ['2001:db8::', 32],
   ['2002::', 16],
+  ['3fff::', 20], // documentation (RFC 9637)
+  ['5f00::', 16], // SRv6 SIDs (RFC 9602), not globally routable
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],

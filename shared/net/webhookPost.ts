@@ -53,10 +53,17 @@ export async function resolveDestination(raw: string, allowLoopbackHttp: boolean
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
-/** POSTs the body to the checked address; resolves to the HTTP status (a redirect is just a status). */
+/**
+ * POSTs the body to the checked address; resolves to the HTTP status (a redirect is just a status) as soon
+ * as the status line and headers are in, and hangs up: the answer's body is never read. `timeoutMs` bounds
+ * the whole exchange, from connecting to the headers (a socket idle timeout alone would let a receiver that
+ * trickles a byte now and then, or never ends its body, hold the delivery and its worker indefinitely).
+ */
 export function postPinned(d: Destination, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   const send = d.url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise<number>((resolve, reject) => {
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    const settle = () => clearTimeout(deadline);
     const req = send(
       d.url,
       {
@@ -71,13 +78,17 @@ export function postPinned(d: Destination, body: string, headers: Record<string,
         timeout: timeoutMs,
       },
       (res) => {
-        res.resume(); // the answer's body is not read: only the status matters
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
+        settle();
+        resolve(res.statusCode ?? 0);
+        res.on('error', () => undefined); // the hang-up below may surface as an aborted answer
+        req.destroy(); // only the status matters: the answer's body is not read
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('error', (e) => {
+      settle();
+      reject(e);
+    });
     req.end(body);
   });
 }

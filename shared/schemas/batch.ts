@@ -11,7 +11,17 @@ export const batchRequest = z.strictObject({
     .transform((m) => m.toUpperCase()),
   /** Relative to the version, as Graph takes it: `/users?$top=5`, `users/{id}`, or `/v1.0/users`. */
   url: z.string().min(1).max(8000),
-  headers: z.record(z.string(), z.string()).optional(),
+  /**
+   * HTTP headers as HTTP has them (RFC 9110): a name is a token; a value is Latin-1 text without CR, LF or
+   * NUL (anything else cannot be a header of the request dispatched in-process).
+   */
+  headers: z
+    .record(
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' }),
+      z.string().refine((v) => !/[\r\n\0]|[^\u0000-\u00ff]/.test(v), { error: 'must be an HTTP header value: Latin-1 text without line breaks or NUL characters' }),
+      { error: (issue) => (issue.code === 'invalid_key' ? 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' : undefined) },
+    )
+    .optional(),
   body: z.unknown().optional(),
   dependsOn: z.array(z.string()).max(MAX_BATCH_REQUESTS).optional(),
 });

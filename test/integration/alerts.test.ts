@@ -8,6 +8,8 @@ let server: Server;
 let url = '';
 const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
 let failNext = 0;
+/** When set, the next delivery that is not failed waits for it before it is answered. */
+let holdNext: Promise<void> | undefined;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -19,8 +21,12 @@ beforeAll(async () => {
         res.writeHead(500).end();
         return;
       }
-      received.push({ headers: req.headers, body });
-      res.writeHead(200).end();
+      const hold = holdNext ?? Promise.resolve();
+      holdNext = undefined;
+      void hold.then(() => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(200).end();
+      });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -51,6 +57,10 @@ test('a low-seat alert is delivered once when a product falls to its threshold, 
   expect(listed.body.value[0].secret).toBeUndefined();
 
   failNext = 1; // the receiver is down for the first attempt
+  // and answers the second only once the test has seen the delivery waiting to be retried: the state is
+  // looked at while it lasts, not within the 5 s until the retry (the delivery's 10 s deadline bounds it)
+  let answerRetry!: () => void;
+  holdNext = new Promise<void>((resolve) => (answerRetry = resolve));
   const users = [await t.createUser(), await t.createUser(), await t.createUser()];
   expect((await t.assign(users[0].id, addBody(SKU.E3))).status).toBe(200); // 2 left: no alert
   expect((await t.assign(users[1].id, addBody(SKU.E3))).status).toBe(200); // 1 left: alert
@@ -59,6 +69,7 @@ test('a low-seat alert is delivered once when a product falls to its threshold, 
   const retrying = await until(deliveries, (d) => d.length === 1 && d[0].status === 'retrying');
   expect(retrying[0]).toMatchObject({ event: 'lowSeats', attempts: 1 });
   expect(retrying[0].lastError).toMatch(/did not accept the delivery/);
+  answerRetry();
   const delivered = await until(deliveries, (d) => d[0]?.status === 'delivered');
   expect(delivered).toHaveLength(1);
   expect(delivered[0].attempts).toBe(2);

@@ -133,7 +133,8 @@ test('a member whose inherited product fails keeps the others; the error is on t
   const wl = (await call('GET', `/v1.0/subscribedSkus/${SKU.EXO1}/waitingList`, { token: t.tokens.reader })).body.value;
   expect(wl.map((w: any) => w.userId)).toEqual([waiting.id]); // only the member without a seat waits
   await call('PATCH', `/v1.0/directory/subscriptions/${SKU.EXO1}`, { token: t.tokens.billing, body: { totalLicenses: 2 } });
-  await until(() => states(waiting.id), (s) => s[0].state === 'Active');
+  // (without this assertion a waiting list that did nothing would pass: the reprocess below activates it too)
+  expect((await until(() => states(waiting.id), (s) => s[0].state === 'Active'))[0]).toMatchObject({ state: 'Active', error: 'None' });
 
   const re = await call('POST', `/v1.0/users/${waiting.id}/reprocessLicenseAssignment`, { token: t.tokens.license });
   expect(re.status).toBe(200);

@@ -5,8 +5,9 @@
  * error (429s included) into a 400 with its raw message.
  */
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { MAX_JOB_USERS } from '../../shared/schemas/contracts';
-import { call, newTenant, TestTenant, tokenFor } from '../helpers';
+import { call, newTenant, SKU, TestTenant, tokenFor } from '../helpers';
 import { testStackEnv, TEST_API } from '../env';
 import { OwnStack, startOwnStack } from '../ownStack';
 
@@ -45,9 +46,29 @@ test('a chunked CSV upload over 32 MB gets 413, and the host keeps serving', asy
   expect((await call('GET', '/v1.0/licenseJobs', { token: t.tokens.reader })).body.value).toEqual([]);
 });
 
-test('a chunked JSON body over its 1 MB limit gets 413 while it arrives', async () => {
-  const res = await post(`/v1.0/users/${randomUUID()}/assignLicense`, chunkedBody(3 * 1024 * 1024, '{"addLicenses":[],"removeLicenses":["', 'x'), 'application/json');
-  expect(res.status).toBe(413);
+test('a chunked JSON body over its 1 MB limit gets 413 while it arrives: the answer comes before the body has ended', async () => {
+  // 1.5 MB sent and the body left open: only a service that counts while the body arrives can answer now
+  // (one that reads the body whole first waits for an end that never comes; the deadline is the failure bound)
+  const url = new URL(`${TEST_API}/v1.0/users/${randomUUID()}/assignLicense`);
+  const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${t.tokens.global}`, 'content-type': 'application/json' } });
+  try {
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+    });
+    req.write('{"addLicenses":[],"removeLicenses":["');
+    for (let i = 0; i < 24; i++) req.write(Buffer.alloc(64 * 1024, 'x'));
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer while the body was still open')), 20_000).unref());
+    const res = await Promise.race([answered, deadline]);
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).error.code).toBe('requestTooLarge');
+  } finally {
+    req.destroy();
+  }
 });
 
 test(`a CSV of more than ${MAX_JOB_USERS} rows is refused, and no job is stored`, async () => {
@@ -75,7 +96,7 @@ test('job slots are taken atomically: 15 simultaneous takers of a budget of 5 ge
 describe('store errors in the CSV path are not the caller\'s fault (own stack with fault injection)', () => {
   let stack: OwnStack;
   beforeAll(async () => {
-    stack = await startOwnStack(90, { COSMOS_EMULATOR_FAULTS: '1' });
+    stack = await startOwnStack(90, { COSMOS_EMULATOR_FAULTS: '1', MAX_ACTIVE_JOBS_PER_TENANT: '5' });
   });
   afterAll(() => stack?.stop());
 
@@ -84,13 +105,34 @@ describe('store errors in the CSV path are not the caller\'s fault (own stack wi
     const org = await fetch(`${stack.api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Faulty org' }) });
     const admin = await tokenFor('GlobalAdministrator', ((await org.json()) as any).id);
     await fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'POST', body: JSON.stringify({ operation: 'upsert', collection: 'jobs', status: 429, count: 40 }) });
-    const r = await fetch(`${stack.api}/v1.0/licenseJobs/import`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: 'userPrincipalName,licenses\r\na@b.dev,ENTERPRISEPACK\r\n' });
+    // 150 rows: the first chunk of 100 is stored while the CSV is still being read (the path that turned a
+    // store error into a 400), the rest after it
+    const csv = ['userPrincipalName,licenses', ...Array.from({ length: 150 }, (_, i) => `u${i}@b.dev,ENTERPRISEPACK`)].join('\r\n');
+    const r = await fetch(`${stack.api}/v1.0/licenseJobs/import`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: csv });
     await fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'DELETE' });
     const body = (await r.json()) as any;
     expect(r.status).toBe(503);
     expect(body.error.code).toBe('serviceUnavailable');
     expect(r.headers.get('retry-after')).toBeTruthy();
     expect(body.error.message).not.toMatch(/injected|TooManyRequests/);
+  });
+
+  test('job slots through HTTP: 15 simultaneous job creations for a budget of 5 (jobs that cannot finish) get exactly 5 through', async () => {
+    const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
+    const org = (await (await fetch(`${stack.api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Slots org', defaultUsageLocation: 'NL' }) })).json()) as any;
+    const admin = await tokenFor('GlobalAdministrator', org.id);
+    const post = (path: string, body: unknown) => fetch(`${stack.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post('/v1.0/directory/subscriptions', { skuId: SKU.E1, totalLicenses: 10 })).status).toBe(201);
+    const user = (await (await post('/v1.0/users', { displayName: 'Stuck', userPrincipalName: 'stuck@slots.dev', usageLocation: 'NL' })).json()) as any;
+    // the user's document is broken: a job holding it cannot finish while the test runs, so its slot stays taken
+    const { CosmosClient } = await import('@azure/cosmos');
+    const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
+    const directory = cosmos.database(stack.env.COSMOS_DATABASE!).container('directory');
+    await directory.item(user.id, org.id).replace({ ...(await directory.item(user.id, org.id).read()).resource, licenseAssignments: 'corrupt' });
+    cosmos.dispose();
+    const made = await Promise.all(Array.from({ length: 15 }, () => post('/v1.0/licenseJobs', { mode: 'add', userIds: [user.id], addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] })));
+    const statuses = made.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array(5).fill(202), ...Array(10).fill(429)]);
   });
 });
 

@@ -8,6 +8,7 @@ import { isUserPrincipalName, MAX_UPN_LENGTH } from '../../shared/domain/upn';
 import { createLicenseJobBody, createUserBody, userPrincipalName } from '../../shared/schemas/contracts';
 import { MAX_CSV_RECORD_CHARS } from '../../shared/usecases/licenseJobs';
 import { call, newTenant, TestTenant } from '../helpers';
+import { TEST_API } from '../env';
 
 const steps = (s: string) => {
   let n = 0;
@@ -54,6 +55,22 @@ describe('through HTTP', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.target).toBe('userPrincipalNames[0]');
     expect(r.body.error.message).toMatch(/at most 113 characters/);
+  });
+
+  test('names shaped to make the old pattern backtrack (60 KB of "a." and a second @), 20 in one selection: 400 on each name\'s length at once', async () => {
+    // the old check ran its pattern (quadratic on this shape: seconds per name) even after the length check
+    // had failed; the deadline is the failure bound, the answer needs milliseconds
+    const hostile = 'a@' + 'a.'.repeat(30_000) + '@';
+    const r = await fetch(`${TEST_API}/v1.0/licenseJobs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.tokens.global}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ mode: 'add', userPrincipalNames: Array(20).fill(hostile), addLicenses: [] }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const body = (await r.json()) as any;
+    expect(r.status).toBe(400);
+    expect(body.error.details.map((d: any) => d.target)).toEqual(Array.from({ length: 20 }, (_, i) => `userPrincipalNames[${i}]`));
+    expect(body.error.details.every((d: any) => /at most 113 characters/.test(d.message))).toBe(true);
   });
 
   test('a CSV cell longer than a row may be: the import is refused with the line, nothing is stored', async () => {

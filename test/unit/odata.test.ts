@@ -114,13 +114,13 @@ describe('list options and the advanced query parameters', () => {
 
   test('$search, $count and the advanced filters need ConsistencyLevel: eventual (and $count=true for filters)', () => {
     expect(code(() => parse({ $search: '"displayName:al"' }))).toBe('400 Request_UnsupportedQuery');
-    expect(parse({ $search: '"displayName:al"' }, 'eventual').where).toBeDefined();
+    expect(parse({ $search: '"displayName:al"' }, 'eventual').where).toEqual({ sql: 'STARTSWITH(c.search.displayName, @s0)', parameters: [{ name: '@s0', value: 'al' }], needs: [] });
     expect(code(() => parse({ $count: true }))).toBe('400 Request_UnsupportedQuery');
     expect(code(() => parse({ $filter: 'assignedLicenses/$count eq 0' }, 'eventual'))).toBe('400 Request_UnsupportedQuery');
     expect(code(() => parse({ $filter: 'assignedLicenses/$count eq 0', $count: true }))).toBe('400 Request_UnsupportedQuery');
     expect(parse({ $filter: 'assignedLicenses/$count eq 0', $count: true }, 'Eventual').count).toBe(true);
     expect(code(() => parse({ $filter: 'accountEnabled eq true', $orderby: 'displayName' }))).toBe('400 Request_UnsupportedQuery');
-    expect(parse({ $filter: 'accountEnabled eq true' }).where).toBeDefined();
+    expect(parse({ $filter: 'accountEnabled eq true' }).where).toEqual({ sql: 'c.accountEnabled = @f0', parameters: [{ name: '@f0', value: true }], needs: [] });
   });
 
   test('$select: known properties (any case), id always; an unknown one is a 400', () => {
