@@ -18,6 +18,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
+import sirv from 'sirv';
 
 type Handler = (...args: unknown[]) => unknown;
 interface Binding {
@@ -136,6 +137,11 @@ function matchRoute(segments: Segment[], parts: string[]): Record<string, string
 
 // ---------------- host ----------------
 
+/** Vite names built assets by content hash: they never change, so the browser may keep them; index.html is always asked again. */
+function cacheHeaders(res: ServerResponse, pathname: string) {
+  res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+}
+
 export interface HostOptions {
   port: number;
   /** Also serve https on this port (Graph SDKs send their token only to https URLs). */
@@ -148,10 +154,20 @@ export interface HostOptions {
   /** The Function App's entry module (package.json main). */
   entry: string;
   hostJson?: string;
-  /** Extra routes outside the prefix served by the host itself (the dev JWKS). */
-  extraRoutes?: Record<string, () => Promise<unknown>>;
+  /**
+   * Extra routes outside the prefix served by the host itself (the dev JWKS, the console's dev sign-in):
+   * a function answers GET with JSON; `{ post }` answers POST with a JSON body.
+   */
+  extraRoutes?: Record<string, ExtraRoute>;
+  /**
+   * Files served at `/` over https (the built admin console). The console calls the API on the same
+   * origin, so it needs no CORS and the browser accepts the certificate once. Over http, `/` redirects there.
+   */
+  staticRoot?: string;
   quiet?: boolean;
 }
+
+export type ExtraRoute = (() => Promise<unknown>) | { post: (body: unknown) => Promise<{ status: number; body: unknown }> };
 
 export interface RunningHost {
   url: string;
@@ -173,13 +189,25 @@ export function readHostJson(path: string) {
   };
 }
 
-export async function startHost(options: HostOptions): Promise<RunningHost> {
+/**
+ * Loads an entry module the way the Functions worker does and returns every registration it made: what
+ * the Functions host in Azure would serve from it (the host below, and the test that the deployed entry
+ * has no development-only route).
+ */
+export function loadRegistrations(entry: string): Registration[] {
   installFunctionsCore();
   // load the library only now, so it finds the core API above
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const lib = require('@azure/functions') as typeof import('@azure/functions');
+  require('@azure/functions');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(options.entry);
+  require(entry);
+  return registrations;
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  loadRegistrations(options.entry);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('@azure/functions') as typeof import('@azure/functions');
 
   const hostJson = readHostJson(options.hostJson ?? join(process.cwd(), 'host.json'));
   const prefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/|\/$/g, '');
@@ -254,13 +282,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       .catch((e) => console.error(`[${reg.name}] admin run failed:`, (e as Error)?.message ?? e));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  async function handle(req: IncomingMessage, res: ServerResponse, secure: boolean) {
+    // the scheme the caller used: links the API builds from the request URL (@odata.nextLink, Location)
+    // must stay on https for a Graph client, which sends its token to https URLs only
+    const url = new URL(req.url ?? '/', `${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
     const extra = options.extraRoutes?.[url.pathname];
-    if (extra && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await extra()));
-      return;
-    }
+    if (extra && (await serveExtra(extra, req, res))) return;
     if (url.pathname === '/admin/host/status') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ state: 'Running', functions: registrations.map((r) => r.name) }));
       return;
@@ -278,10 +305,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
         return p;
       }
     });
-    if (prefix && parts.shift()?.toLowerCase() !== prefix.toLowerCase()) {
-      res.writeHead(404).end();
+    if (prefix && parts[0]?.toLowerCase() !== prefix.toLowerCase()) {
+      if (options.staticRoot && (req.method === 'GET' || req.method === 'HEAD')) serveSite(req, res, url, secure);
+      else res.writeHead(404).end();
       return;
     }
+    if (prefix) parts.shift();
     const method = (req.method ?? 'GET').toUpperCase();
     let found: { route: HttpRoute; params: Record<string, string> } | undefined;
     for (const route of httpRoutes) {
@@ -324,8 +353,41 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     res.writeHead(response.status ?? 200, outHeaders).end(payload);
   }
 
-  const serve = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((e) => {
+  async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    if (typeof extra === 'function') {
+      if (req.method !== 'GET') return false;
+      json(200, await extra());
+      return true;
+    }
+    if (req.method !== 'POST') return false;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      json(400, { error: { code: 'invalidRequest', message: 'The body must be JSON.' } });
+      return true;
+    }
+    const answer = await extra.post(body);
+    json(answer.status, answer.body);
+    return true;
+  }
+
+  // the console: files from staticRoot over https; over http, the page moves to https. `dev` makes sirv look
+  // at the folder on each request, so `npm run build:web` while the host runs shows on the next reload
+  const site = options.staticRoot ? sirv(options.staticRoot, { etag: true, dev: true, setHeaders: cacheHeaders }) : undefined;
+  function serveSite(req: IncomingMessage, res: ServerResponse, url: URL, secure: boolean) {
+    if (!secure && options.https) {
+      res.writeHead(302, { location: `https://${url.hostname}:${options.https.port}${url.pathname}${url.search}` }).end();
+      return;
+    }
+    site!(req, res, () => void res.writeHead(404).end());
+  }
+
+  const serveOn = (secure: boolean) => (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res, secure).catch((e) => {
       console.error('local host error', e);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -340,8 +402,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
     return server;
   };
-  const server = await listen(createServer(serve), options.port);
-  const tlsServer = options.https ? await listen(createTlsServer({ key: options.https.key, cert: options.https.cert }, serve), options.https.port) : undefined;
+  const server = await listen(createServer(serveOn(false)), options.port);
+  const tlsServer = options.https ? await listen(createTlsServer({ key: options.https.key, cert: options.https.cert }, serveOn(true)), options.https.port) : undefined;
 
   const { startQueueListeners } = await import('./queues');
   const { startTimers } = await import('./timers');
