@@ -1,0 +1,3 @@
+export default function Page({ groupId }: { groupId: string }) {
+  return <p>{groupId}</p>;
+}

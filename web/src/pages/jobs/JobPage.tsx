@@ -1,0 +1,3 @@
+export default function Page({ jobId }: { jobId: string }) {
+  return <p>{jobId}</p>;
+}

@@ -1,0 +1,3 @@
+export default function Page({ tab }: { tab?: string }) {
+  return <p>{tab}</p>;
+}
