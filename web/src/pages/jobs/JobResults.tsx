@@ -1,0 +1,61 @@
+/** A job's result per user (or CSV row): what was done, or the rule's message; filterable to the failures. */
+import { Badge, Button, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { RefusalBar } from '../../components/Refusal';
+import { refusalOf } from '../../graph/errors';
+import { usePagedList } from '../../graph/paging';
+import { keys } from '../../graph/queries';
+import type { JobResult } from '../../graph/types';
+
+const color = { succeeded: 'success', failed: 'danger', skipped: 'subtle' } as const;
+
+export function JobResults({ jobId, live }: { jobId: string; live?: unknown }) {
+  const { t } = useTranslation();
+  const [failedOnly, setFailedOnly] = useState(false);
+  const results = usePagedList<JobResult>([...keys.job(jobId), 'results', failedOnly, live], (c) => {
+    const r = c.api(`/licenseJobs/${jobId}/results`).top(100);
+    return failedOnly ? r.query({ status: 'failed' }) : r;
+  });
+  return (
+    <section aria-label={t('jobResults.title')} style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+      <Switch label={t('jobResults.failedOnly')} checked={failedOnly} onChange={(_, d) => setFailedOnly(d.checked)} />
+      {results.isError && <RefusalBar refusal={refusalOf(results.error)} />}
+      <Table size="small" aria-label={t('jobResults.title')}>
+        <TableHeader>
+          <TableRow>
+            <TableHeaderCell style={{ width: 64 }}>{t('jobResults.row')}</TableHeaderCell>
+            <TableHeaderCell>{t('jobResults.user')}</TableHeaderCell>
+            <TableHeaderCell style={{ width: 120 }}>{t('licenses.status')}</TableHeaderCell>
+            <TableHeaderCell>{t('jobResults.outcome')}</TableHeaderCell>
+          </TableRow>
+        </TableHeader>
+        <TableBody>
+          {results.items.map((r) => (
+            <TableRow key={r.row} data-testid="job-result">
+              <TableCell>{r.row}</TableCell>
+              <TableCell>{r.userPrincipalName ?? r.userId}</TableCell>
+              <TableCell>
+                <Badge appearance="tint" color={color[r.status]}>
+                  {t(`jobResults.status.${r.status}`)}
+                </Badge>
+              </TableCell>
+              <TableCell>
+                <Text size={200}>
+                  {r.message}
+                  {r.code && r.status === 'failed' ? ` (${r.code})` : ''}
+                </Text>
+              </TableCell>
+            </TableRow>
+          ))}
+        </TableBody>
+      </Table>
+      {!results.isPending && !results.items.length && <Text>{failedOnly ? t('jobResults.noFailures') : t('jobResults.none')}</Text>}
+      {results.hasNextPage && (
+        <Button onClick={() => results.fetchNextPage()} disabled={results.isFetchingNextPage}>
+          {t('common.loadMore')}
+        </Button>
+      )}
+    </section>
+  );
+}
