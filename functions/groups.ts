@@ -7,7 +7,10 @@ import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, paging, route } f
 import { groupView, userView } from '../shared/http/views';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
-import { groups, memberships, waitingList } from '../shared/storage/groups';
+import { memberships, waitingList } from '../shared/storage/groups';
+import { parseSelect, project } from '../shared/odata/query';
+import { groupSchema } from '../shared/odata/resources';
+import { GROUP_PROPERTIES, listGroups, parseGroupQuery } from '../shared/usecases/directoryLists';
 import { getSubscription } from '../shared/usecases/directory';
 import { notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
@@ -33,14 +36,14 @@ route({
   method: 'GET',
   route: 'v1.0/groups',
   tag: 'Groups',
-  summary: 'Groups, paged, with a name prefix search',
+  summary: 'Groups, paged, with $filter (hasMembersWithLicenseErrors eq true, displayName), a name prefix $search, $select and $count',
   permission: 'read',
   query: c.groupListQuery,
-  response: c.collection(c.group),
+  response: c.collection(c.group.partial()),
   handler: async (ctx) => {
-    const prefix = ctx.query.$search?.replace(/^"(.*)"$/, '$1').replace(/^displayName:/i, '').trim() || undefined;
-    const page = await groups.list(ctx.tenant.id, ...paging(ctx.query), prefix);
-    return collectionResult(ctx.url, page.items.map(groupView), page.continuationToken);
+    const q = parseGroupQuery(ctx.query, ctx.request.headers.get('consistencylevel'));
+    const page = await listGroups(ctx.tenant.id, q, ...paging(ctx.query));
+    return collectionResult(ctx.url, page.items.map((g) => project(groupView(g), q.select)), page.continuationToken, page.count);
   },
 });
 
@@ -49,11 +52,15 @@ route({
   method: 'GET',
   route: 'v1.0/groups/{id}',
   tag: 'Groups',
-  summary: 'One group, with its assignedLicenses and licenseProcessingState',
+  summary: 'One group, with its assignedLicenses and licenseProcessingState ($select to pick properties)',
   permission: 'read',
   params: c.idParam,
-  response: c.group,
-  handler: async (ctx) => ({ body: groupView(await getGroup(ctx.tenant.id, ctx.params.id)) }),
+  query: c.selectQuery,
+  response: c.group.partial(),
+  handler: async (ctx) => {
+    const select = parseSelect(groupSchema, GROUP_PROPERTIES, ctx.query.$select);
+    return { body: project(groupView(await getGroup(ctx.tenant.id, ctx.params.id)), select) };
+  },
 });
 
 route({

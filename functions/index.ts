@@ -22,3 +22,5 @@ import './seatPlanner';
 import './alerts';
 import './openapi';
 import './health';
+// last: $batch and the catch-all for unmatched routes
+import './routing';

@@ -127,10 +127,12 @@ route({
   query: c.jobResultsQuery,
   response: c.collection(c.jobResult),
   handler: async (ctx) => {
-    const from = ctx.query.$skiptoken ? Number(decodeSkipToken(`${ctx.query.$skiptoken}`)?.replace(/^\+/, '')) : 0;
-    if (!Number.isInteger(from) || from < 0) throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink as it is.', '$skiptoken');
+    // the skiptoken is the position of the next result: `+{chunk}.{index in the chunk}`
+    const m = ctx.query.$skiptoken ? /^\+(\d+)(?:\.(\d+))?$/.exec(decodeSkipToken(`${ctx.query.$skiptoken}`) ?? '') : undefined;
+    if (m === null) throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink as it is.', '$skiptoken');
+    const from = m ? { chunk: Number(m[1]), offset: Number(m[2] ?? 0) } : { chunk: 0, offset: 0 };
     const page = await jobResults(ctx.tenant.id, ctx.params.id, from, ctx.query.$top ?? DEFAULT_PAGE_SIZE, ctx.query.status);
-    const link = nextLink(ctx.url, page.next === undefined ? undefined : `+${page.next}`);
+    const link = nextLink(ctx.url, page.next === undefined ? undefined : `+${page.next.chunk}.${page.next.offset}`);
     return { body: { value: page.results, ...(link ? { '@odata.nextLink': link } : {}) } };
   },
 });

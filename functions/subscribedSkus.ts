@@ -6,18 +6,23 @@ import { subscriptions, users } from '../shared/storage/repository';
 import { getSubscription } from '../shared/usecases/directory';
 import { catalog } from '../shared/domain/catalog';
 import { assignSkuToUsers } from '../shared/usecases/licenses';
+import { parseSelect, project } from '../shared/odata/query';
+import { subscribedSkuSchema } from '../shared/odata/resources';
+import { SUBSCRIBED_SKU_PROPERTIES } from '../shared/usecases/directoryLists';
 
 route({
   name: 'listSubscribedSkus',
   method: 'GET',
   route: 'v1.0/subscribedSkus',
   tag: 'Licenses',
-  summary: 'Products the organization subscribes to, with total, assigned and available seats and their service-plan rules',
+  summary: 'Products the organization subscribes to, with total, assigned and available seats and their service-plan rules ($select to pick properties)',
   permission: 'read',
-  response: c.collection(c.subscribedSku),
+  query: c.selectQuery,
+  response: c.collection(c.subscribedSku.partial()),
   handler: async (ctx) => {
+    const select = parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, ctx.query.$select);
     const docs = await subscriptions.list(ctx.tenant.id);
-    return collectionResult(ctx.url, docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map(subscribedSkuView));
+    return collectionResult(ctx.url, docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map((d) => project(subscribedSkuView(d), select)));
   },
 });
 
@@ -29,8 +34,11 @@ route({
   summary: 'One product: seats, state and service plans (with conflicts, dependencies, auto-assigned plans and where they are not offered)',
   permission: 'read',
   params: c.subscribedSkuParam,
-  response: c.subscribedSku,
-  handler: async (ctx) => ({ body: subscribedSkuView(await getSubscription(ctx.tenant.id, ctx.params.id)) }),
+  query: c.selectQuery,
+  response: c.subscribedSku.partial(),
+  handler: async (ctx) => ({
+    body: project(subscribedSkuView(await getSubscription(ctx.tenant.id, ctx.params.id)), parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, ctx.query.$select)),
+  }),
 });
 
 route({

@@ -1,31 +1,46 @@
 /** Users > Active users: enough directory to exercise every licensing rule through the API. */
+import { ApiError } from '../shared/errors';
 import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { userView } from '../shared/http/views';
+import { isEventual, parseSelect, project } from '../shared/odata/query';
+import { userSchema } from '../shared/odata/resources';
 import * as c from '../shared/schemas/contracts';
-import { users } from '../shared/storage/repository';
 import { createUser, updateUser } from '../shared/usecases/directory';
+import { countUsers, listUsers, parseUserQuery, USER_PROPERTIES } from '../shared/usecases/directoryLists';
 import { resolveUser } from '../shared/usecases/licenses';
-
-/** `$search="displayName:ad"` (Graph) or a plain prefix `ad`: matches the start of the name or the UPN. */
-function searchPrefix(search: string | undefined): string | undefined {
-  if (!search) return undefined;
-  const unquoted = search.trim().replace(/^"(.*)"$/, '$1');
-  const m = /^(displayName|userPrincipalName):(.*)$/i.exec(unquoted);
-  return (m ? m[2] : unquoted).trim() || undefined;
-}
 
 route({
   name: 'listUsers',
   method: 'GET',
   route: 'v1.0/users',
   tag: 'Users',
-  summary: 'Users, paged ($top, @odata.nextLink), with a name/UPN prefix search ($search) for the type-ahead',
+  summary:
+    'Users, paged ($top, @odata.nextLink), with OData $filter, $search (prefix type-ahead), $orderby, $select and $count; the advanced forms need ConsistencyLevel: eventual (see the README)',
   permission: 'read',
   query: c.userListQuery,
-  response: c.collection(c.user),
+  response: c.collection(c.user.partial()),
   handler: async (ctx) => {
-    const page = await users.list(ctx.tenant.id, ...paging(ctx.query), searchPrefix(ctx.query.$search));
-    return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
+    const q = parseUserQuery(ctx.query, ctx.request.headers.get('consistencylevel'));
+    const page = await listUsers(ctx.tenant.id, q, ...paging(ctx.query));
+    return collectionResult(ctx.url, page.items.map((u) => project(userView(u), q.select)), page.continuationToken, page.count);
+  },
+});
+
+route({
+  name: 'countUsers',
+  method: 'GET',
+  route: 'v1.0/users/$count',
+  tag: 'Users',
+  summary: 'How many users (text/plain), optionally matching $filter / $search; needs ConsistencyLevel: eventual, as in Graph',
+  permission: 'read',
+  query: c.userCountQuery,
+  handler: async (ctx) => {
+    const consistency = ctx.request.headers.get('consistencylevel');
+    // Graph's answer to /$count without the advanced query header
+    if (!isEventual(consistency)) throw new ApiError(400, 'Request_BadRequest', "$count is not currently supported without the header 'ConsistencyLevel: eventual'.", 'ConsistencyLevel');
+    const q = parseUserQuery({ ...ctx.query, $count: true }, consistency);
+    const n = await countUsers(ctx.tenant.id, q);
+    return { stream: (async function* () { yield String(n); })(), headers: { 'content-type': 'text/plain; charset=utf-8' } };
   },
 });
 
@@ -50,13 +65,15 @@ route({
   method: 'GET',
   route: 'v1.0/users/{id}',
   tag: 'Users',
-  summary: 'One user, by id or userPrincipalName, with assignedLicenses and licenseAssignmentStates',
+  summary: 'One user, by id or userPrincipalName, with assignedLicenses and licenseAssignmentStates ($select to pick properties)',
   permission: 'read',
   params: c.userRefParam,
-  response: c.user,
+  query: c.selectQuery,
+  response: c.user.partial(),
   handler: async (ctx) => {
+    const select = parseSelect(userSchema, USER_PROPERTIES, ctx.query.$select);
     const doc = await resolveUser(ctx.tenant.id, ctx.params.id);
-    return { body: userView(doc), headers: { ETag: doc._etag ?? '' } };
+    return { body: project(userView(doc), select), headers: { ETag: doc._etag ?? '' } };
   },
 });
 

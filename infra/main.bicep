@@ -34,8 +34,14 @@ param reconciliationSchedule string = '0 0 2 * * *'
 param subscriptionCacheTtlMs int = 2000
 
 @allowed(['20', '22'])
-@description('Node.js major version of the Functions runtime.')
-param nodeVersion string = '20'
+@description('Node.js major version of the Functions runtime (the code runs on both).')
+param nodeVersion string = '22'
+
+@description('CORS: origins allowed to call the API from a browser, comma-separated (https://portal.contoso.com,https://admin.contoso.com; * for any). Empty: none.')
+param corsAllowedOrigins string = ''
+
+@description('CORS: whether browsers may send credentials (cookies, Authorization by the browser). Not allowed together with *.')
+param corsSupportCredentials bool = false
 
 var abbrs = loadJsonContent('./abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -122,6 +128,8 @@ module api './modules/function-app.bicep' = {
     authJwksUri: authJwksUri
     subscriptionCacheTtlMs: subscriptionCacheTtlMs
     reconciliationSchedule: reconciliationSchedule
+    corsAllowedOrigins: empty(corsAllowedOrigins) ? [] : map(split(corsAllowedOrigins, ','), origin => trim(origin))
+    corsSupportCredentials: corsSupportCredentials
   }
 }
 

@@ -19,6 +19,8 @@ import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
 import sirv from 'sirv';
+import { pathSegments, RouteTable } from '../shared/http/routes';
+import { applyCors, CorsSettings, preflight } from './cors';
 
 type Handler = (...args: unknown[]) => unknown;
 interface Binding {
@@ -69,72 +71,6 @@ function installFunctionsCore(): void {
   M._cache[CORE_ID] = { id: CORE_ID, filename: CORE_ID, loaded: true, exports: coreApi, children: [], paths: [] };
 }
 
-// ---------------- route templates ----------------
-
-type Segment =
-  | { kind: 'literal'; value: string }
-  | { kind: 'param'; name: string; constraint?: string; optional: boolean }
-  | { kind: 'catchAll'; name: string };
-
-interface HttpRoute {
-  reg: Registration;
-  methods: string[];
-  segments: Segment[];
-  rank: number[];
-}
-
-function compile(template: string): Segment[] {
-  return template
-    .split('/')
-    .filter(Boolean)
-    .map((seg): Segment => {
-      const m = /^\{(\*)?(\w+)(?::([^}?]+))?(\?)?\}$/.exec(seg);
-      if (!m) return { kind: 'literal', value: seg.toLowerCase() };
-      if (m[1]) return { kind: 'catchAll', name: m[2] };
-      return { kind: 'param', name: m[2], constraint: m[3], optional: !!m[4] };
-    });
-}
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-function satisfies(constraint: string | undefined, value: string): boolean {
-  switch (constraint?.toLowerCase()) {
-    case undefined:
-      return true;
-    case 'guid':
-      return GUID.test(value);
-    case 'int':
-    case 'long':
-      return /^-?\d+$/.test(value);
-    case 'alpha':
-      return /^[a-z]+$/i.test(value);
-    default:
-      return true;
-  }
-}
-
-function matchRoute(segments: Segment[], parts: string[]): Record<string, string> | undefined {
-  const params: Record<string, string> = {};
-  for (let i = 0; i < segments.length; i++) {
-    const s = segments[i];
-    const part = parts[i];
-    if (s.kind === 'catchAll') {
-      params[s.name] = parts.slice(i).join('/');
-      return params;
-    }
-    if (part === undefined) {
-      if (s.kind === 'param' && s.optional) continue;
-      return undefined;
-    }
-    if (s.kind === 'literal') {
-      if (s.value !== part.toLowerCase()) return undefined;
-    } else {
-      if (!satisfies(s.constraint, part)) return undefined;
-      params[s.name] = part;
-    }
-  }
-  return parts.length <= segments.length ? params : undefined;
-}
-
 // ---------------- host ----------------
 
 /** Vite names built assets by content hash: they never change, so the browser may keep them; index.html is always asked again. */
@@ -165,6 +101,8 @@ export interface HostOptions {
    */
   staticRoot?: string;
   quiet?: boolean;
+  /** CORS as the platform does it in Azure: local.settings.json's Host.CORS and Host.CORSCredentials. */
+  cors?: CorsSettings;
 }
 
 export type ExtraRoute = (() => Promise<unknown>) | { post: (body: unknown) => Promise<{ status: number; body: unknown }> };
@@ -211,20 +149,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const hostJson = readHostJson(options.hostJson ?? join(process.cwd(), 'host.json'));
   const prefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/|\/$/g, '');
-  const httpRoutes: HttpRoute[] = registrations
-    .filter((r) => r.trigger.type.toLowerCase() === 'httptrigger')
-    .map((reg) => {
-      const segments = compile(reg.trigger.route ?? reg.name);
-      const rank = segments.map((s) => (s.kind === 'literal' ? 0 : s.kind === 'catchAll' ? 3 : s.constraint ? 1 : 2));
-      return { reg, methods: (reg.trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase()), segments, rank };
-    })
-    .sort((a, b) => {
-      for (let i = 0; i < Math.max(a.rank.length, b.rank.length); i++) {
-        const d = (a.rank[i] ?? -1) - (b.rank[i] ?? -1);
-        if (d) return d;
-      }
-      return 0;
-    });
+  // ranked as the Functions host (ASP.NET Core routing) ranks them: a catch-all `{*path}` comes last
+  const httpRoutes = new RouteTable<Registration>();
+  for (const reg of registrations.filter((r) => r.trigger.type.toLowerCase() === 'httptrigger')) {
+    httpRoutes.add(reg.trigger.route ?? reg.name, reg.trigger.methods ?? ['GET', 'POST'], reg);
+  }
 
   const context = (reg: Registration, triggerMetadata?: Record<string, unknown>) =>
     new lib.InvocationContext({
@@ -286,6 +215,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     // the scheme the caller used: links the API builds from the request URL (@odata.nextLink, Location)
     // must stay on https for a Graph client, which sends its token to https URLs only
     const url = new URL(req.url ?? '/', `${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+    const cors = options.cors ?? { origins: [], credentials: false };
+    const pre = preflight(cors, req);
+    if (pre) {
+      res.writeHead(pre.status, pre.headers).end();
+      return;
+    }
     const extra = options.extraRoutes?.[url.pathname];
     if (extra && (await serveExtra(extra, req, res))) return;
     if (url.pathname === '/admin/host/status') {
@@ -297,14 +232,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       await runNow(decodeURIComponent(adminRun[1]), req, res);
       return;
     }
-    const path = url.pathname.replace(/\/+$/, '');
-    const parts = path.split('/').filter(Boolean).map((p) => {
-      try {
-        return decodeURIComponent(p);
-      } catch {
-        return p;
-      }
-    });
+    const parts = pathSegments(url.pathname);
     if (prefix && parts[0]?.toLowerCase() !== prefix.toLowerCase()) {
       if (options.staticRoot && (req.method === 'GET' || req.method === 'HEAD')) serveSite(req, res, url, secure);
       else res.writeHead(404).end();
@@ -312,20 +240,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     if (prefix) parts.shift();
     const method = (req.method ?? 'GET').toUpperCase();
-    let found: { route: HttpRoute; params: Record<string, string> } | undefined;
-    for (const route of httpRoutes) {
-      if (!route.methods.includes(method)) continue;
-      const params = matchRoute(route.segments, parts);
-      if (params) {
-        found = { route, params };
-        break;
-      }
-    }
-    if (!found) {
-      // as the Functions host: an unknown route or method is a plain 404
+    const match = httpRoutes.match(method, parts);
+    if (match.kind !== 'found') {
+      // as the Functions host: an unknown route or method is a plain 404 (the app's own catch-all, when it
+      // registers one, answers these itself)
       res.writeHead(404).end();
       return;
     }
+    const found = { route: { reg: match.entry.value }, params: match.params };
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
@@ -350,7 +272,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
     const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status ?? 200, outHeaders).end(payload);
+    res.writeHead(response.status ?? 200, applyCors(cors, req, outHeaders)).end(payload);
   }
 
   async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {

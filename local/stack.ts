@@ -21,7 +21,7 @@ export interface Stack {
 }
 
 /** `attach`: use emulators that are already running on the configured ports (a second host on the same data). */
-export async function startStack(o: { port: number; httpsPort?: number; quiet?: boolean; root?: string; attach?: boolean }): Promise<Stack> {
+export async function startStack(o: { port: number; httpsPort?: number; quiet?: boolean; root?: string; attach?: boolean; cors?: import('./cors').CorsSettings }): Promise<Stack> {
   const root = o.root ?? join(__dirname, '..', '..');
   const { settings } = await import('../shared/config');
   const s = settings();
@@ -61,6 +61,7 @@ export async function startStack(o: { port: number; httpsPort?: number; quiet?: 
       },
       staticRoot: consoleBuilt ? consoleRoot : undefined,
       quiet: o.quiet,
+      cors: o.cors,
     });
   } catch (e) {
     await emulators.stop();

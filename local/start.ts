@@ -16,7 +16,7 @@ import { applyLocalSettings } from './settingsFile';
 async function main() {
   const root = join(__dirname, '..', '..');
   process.chdir(root);
-  const { file, port, httpsPort } = applyLocalSettings(root);
+  const { file, port, httpsPort, cors } = applyLocalSettings(root);
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
   const seed = !args.includes('--no-seed');
@@ -32,7 +32,7 @@ async function main() {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    stack = await startStack({ port, httpsPort, quiet, root, attach });
+    stack = await startStack({ port, httpsPort, quiet, root, attach, cors });
     const host = stack.host;
     if (args.includes('--print-pids')) console.log(`EMULATOR_PIDS ${stack.emulatorPids.join(',')}`);
     if (seed) {

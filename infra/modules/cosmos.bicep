@@ -61,6 +61,9 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-04-15
 // no index. test/unit/infra.test.ts checks these paths against the repository's queries.
 //   users:         type = 'user' [STARTSWITH(search.displayName | search.userPrincipalName)]
 //                  [ARRAY_CONTAINS(skuIds)] ORDER BY search.displayName
+//   users' OData $filter (shared/odata/resources.ts): accountEnabled, userType, usageLocation,
+//                  search.department, assignedSkuIds[], assignedLicenseCount, hasLicenseErrors;
+//                  $orderby search.displayName | search.userPrincipalName, asc or desc
 //   subscriptions: type = 'subscription'
 resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
   parent: database
@@ -85,6 +88,14 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/search/userPrincipalName/?' }
           { path: '/skuIds/[]/?' }
           { path: '/id/?' }
+          // users' $filter
+          { path: '/accountEnabled/?' }
+          { path: '/userType/?' }
+          { path: '/usageLocation/?' }
+          { path: '/search/department/?' }
+          { path: '/assignedSkuIds/[]/?' }
+          { path: '/assignedLicenseCount/?' }
+          { path: '/hasLicenseErrors/?' }
           { path: '/_ts/?' }
           // groups, memberships, the waiting list
           { path: '/assignedLicenses/?' }

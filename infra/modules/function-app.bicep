@@ -22,6 +22,9 @@ param authAudience string
 param authJwksUri string
 param subscriptionCacheTtlMs int
 param reconciliationSchedule string
+@description('Origins the platform answers CORS for (preflights and response headers): empty for none, [\'*\'] for any.')
+param corsAllowedOrigins array = []
+param corsSupportCredentials bool = false
 param maximumInstanceCount int = 100
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
@@ -54,6 +57,14 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // CORS is the platform's: it answers preflights and adds the headers before the app runs, so the app
+    // adds none itself (the local host plays this part from local.settings.json's Host.CORS)
+    siteConfig: {
+      cors: {
+        allowedOrigins: corsAllowedOrigins
+        supportCredentials: corsSupportCredentials
+      }
+    }
     functionAppConfig: {
       deployment: {
         storage: {

@@ -11,7 +11,7 @@ interface Operation {
   route: string;
   summary: string;
   tag: string;
-  auth: 'tenant' | 'operator' | 'anonymous';
+  auth: 'tenant' | 'operator' | 'token' | 'anonymous';
   permission?: string;
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;
@@ -25,6 +25,9 @@ const operations: Operation[] = [];
 export function registerOperation(op: Operation): void {
   operations.push(op);
 }
+
+/** Every documented operation: the routes the service answers (the pipeline's catch-all reads them for 405). */
+export const registeredOperations = (): readonly Operation[] => operations;
 
 const jsonSchema = (schema: ZodType, io: 'input' | 'output') => {
   const { $schema, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;

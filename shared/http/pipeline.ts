@@ -15,7 +15,8 @@ import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
 import { isCosmosError } from '../storage/cosmos';
 import { tenants, TenantDoc } from '../storage/repository';
 import { log } from '../log';
-import { registerOperation } from './openapi';
+import { registeredOperations, registerOperation } from './openapi';
+import { pathSegments, RouteTable } from './routes';
 import { admit } from './throttle';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -43,7 +44,11 @@ export interface Result {
   headers?: Record<string, string>;
 }
 
-type Auth = 'tenant' | 'operator' | 'anonymous';
+/**
+ * `tenant`: a token of a provisioned tenant; `operator`: a token with the operator app role; `token`: any
+ * valid token, whatever its roles (`$batch`: each request inside is checked on its own); `anonymous`: none.
+ */
+type Auth = 'tenant' | 'operator' | 'token' | 'anonymous';
 
 export interface RouteSpec<P, Q, B> {
   name: string;
@@ -52,7 +57,6 @@ export interface RouteSpec<P, Q, B> {
   route: string;
   summary: string;
   tag: string;
-  /** `tenant`: a token of a provisioned tenant; `operator`: a token with the operator app role; `anonymous`: none. */
   auth?: Auth;
   permission?: Action;
   /**
@@ -182,12 +186,27 @@ const role =
     return next(ctx);
   };
 
+/** A route without query options takes none: an unknown option is refused, never ignored (as Graph does). */
+const NO_QUERY = z.strictObject({});
+
+function parseQuery(schema: ZodType | undefined, request: HttpRequest): unknown {
+  const raw = Object.fromEntries(request.query.entries());
+  const s = schema ?? NO_QUERY;
+  const known = s instanceof z.ZodObject ? Object.keys(s.shape) : undefined;
+  const unknown = known ? Object.keys(raw).filter((k) => !known.includes(k)) : [];
+  if (unknown.length) {
+    const takes = known!.length ? `; it takes ${known!.join(', ')}` : '; it takes none';
+    throw new ApiError(400, 'Request_UnsupportedQuery', `Query option '${unknown[0]}' is not supported on this call${takes}.`, unknown[0]);
+  }
+  return parse(s, raw, 'query');
+}
+
 const validate =
   (spec: RouteSpec<unknown, unknown, unknown>): Middleware =>
   (next) =>
   async (ctx) => {
     ctx.params = parse(spec.params, ctx.request.params, 'path');
-    ctx.query = parse(spec.query, Object.fromEntries(ctx.request.query.entries()), 'query');
+    ctx.query = parseQuery(spec.query, ctx.request);
     if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request, spec.maxBodyBytes ?? MAX_BODY_BYTES), 'body');
     const action = spec.permissionFor?.({ body: ctx.body, query: ctx.query });
     if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
@@ -203,26 +222,111 @@ function toResponse(result: Result, requestId: string, clientRequestId: string |
   return { status: result.status ?? 200, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
 }
 
+type HttpHandler = (request: HttpRequest, invocation: InvocationContext) => Promise<HttpResponseInit>;
+
+/** The response headers a browser client reads (request-id to quote, Location, ETag for If-Match, Retry-After). */
+export const EXPOSED_HEADERS = 'request-id, client-request-id, retry-after, location, etag';
+
+/**
+ * CORS is the platform's (App Service CORS in Azure, the local host locally): it decides the origin and
+ * answers preflights. App Service CORS cannot expose response headers, though, so a cross-origin request
+ * gets Access-Control-Expose-Headers from here; alone, without the platform's Allow-Origin for an allowed
+ * origin, it grants nothing (and the local host removes it for a disallowed one).
+ */
+function exposeToBrowsers(request: HttpRequest, res: HttpResponseInit): HttpResponseInit {
+  if (!request.headers.get('origin')) return res;
+  return { ...res, headers: { ...(res.headers as Record<string, string>), 'Access-Control-Expose-Headers': EXPOSED_HEADERS } };
+}
+
+/**
+ * The routes declared through route(), with their handlers: `$batch` dispatches to them in-process and the
+ * catch-all answers 404/405 from them (routes registered directly with app.http are added from the OpenAPI
+ * registry, without a handler, so their methods still count for 405).
+ */
+const routeTable = new RouteTable<{ name: string; handler?: HttpHandler }>();
+const inTable = new Set<string>();
+
+function tableOfAllRoutes() {
+  for (const op of registeredOperations()) {
+    if (inTable.has(op.name)) continue;
+    inTable.add(op.name);
+    routeTable.add(op.route, [op.method], { name: op.name });
+  }
+  return routeTable;
+}
+
 /** Declares one HTTP function: registers it with the Functions runtime and documents it. */
 export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): void {
   const s = spec as unknown as RouteSpec<unknown, unknown, unknown>;
   const auth = s.auth ?? 'tenant';
-  if (auth !== 'anonymous' && !s.permission) throw new Error(`route ${s.name}: an authenticated route must name its permission`);
+  if ((auth === 'tenant' || auth === 'operator') && !s.permission) throw new Error(`route ${s.name}: an authenticated route must name its permission`);
   const pipeline = compose(errors, authenticated(auth), tenantScope(auth), role(auth === 'operator' ? 'manageTenants' : s.permission), validate(s))(
     (ctx) => s.handler(ctx),
   );
   registerOperation({ ...s, auth });
+  const handler: HttpHandler = async (request, invocation) => {
+    const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
+    const started = Date.now();
+    const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: request.headers.get('if-match') ?? undefined } as Ctx;
+    const result = await pipeline(ctx);
+    log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status: result.status ?? 200, ms: Date.now() - started });
+    return exposeToBrowsers(request, toResponse(result, requestId, request.headers.get('client-request-id')));
+  };
+  routeTable.add(s.route, [s.method], { name: s.name, handler });
+  inTable.add(s.name);
   app.http(s.name, {
     methods: [s.method],
     route: s.route,
     authLevel: 'anonymous', // authentication is the bearer token, checked above
+    handler,
+  });
+}
+
+const unmatched = (status: 404 | 405, method: string, path: string, allow: string[], requestId: string): HttpResponseInit => {
+  const err =
+    status === 404
+      ? new ApiError(404, ErrorCodes.notFound, `Resource not found for the segment '${path.split('/').filter(Boolean).pop() ?? path}': no call answers ${method} /${path}.`)
+      : new ApiError(405, 'Request_BadRequest', `Specified HTTP method is not allowed for the request target: ${path} takes ${allow.join(', ')}.`);
+  return { status, jsonBody: errorBody(err, requestId), headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId, ...(status === 405 ? { Allow: allow.join(', ') } : {}) } };
+};
+
+/**
+ * Answers a request in-process as its route would (`$batch`): the same handler, so the same middleware
+ * (token, tenant, role, validation, throttling). `path` is the part after the route prefix.
+ */
+export async function dispatch(request: HttpRequest, path: string, invocation: InvocationContext): Promise<HttpResponseInit> {
+  const match = tableOfAllRoutes().match(request.method, pathSegments(path));
+  const requestId = randomUUID();
+  if (match.kind === 'notFound' || (match.kind === 'found' && !match.entry.value.handler)) return unmatched(404, request.method, path, [], requestId);
+  if (match.kind === 'methodNotAllowed') return unmatched(405, request.method, path, match.allow, requestId);
+  const headers: Record<string, string> = {};
+  request.headers.forEach((v, k) => (headers[k] = v));
+  const routed = new HttpRequest({
+    method: request.method,
+    url: request.url,
+    headers,
+    params: match.params,
+    body: request.body ? { bytes: new Uint8Array(await request.arrayBuffer()) } : undefined,
+  });
+  return match.entry.value.handler!(routed, invocation);
+}
+
+/**
+ * The lowest-precedence function (`{*path}`, every method): what no route takes answers Graph's error
+ * shape, 404 Request_ResourceNotFound or 405 with Allow, instead of the Functions host's empty 404. The
+ * host ranks a catch-all after every other route (locally too: shared/http/routes.ts).
+ */
+export function registerUnmatchedRoute(): void {
+  app.http('unmatchedRoute', {
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+    route: '{*path}',
+    authLevel: 'anonymous',
     handler: async (request, invocation) => {
+      const path = request.params.path ?? '';
       const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
-      const started = Date.now();
-      const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: request.headers.get('if-match') ?? undefined } as Ctx;
-      const result = await pipeline(ctx);
-      log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status: result.status ?? 200, ms: Date.now() - started });
-      return toResponse(result, requestId, request.headers.get('client-request-id'));
+      const match = tableOfAllRoutes().match(request.method, pathSegments(path));
+      // found can only be a route whose own function did not take the request (none, in practice): 404
+      return match.kind === 'methodNotAllowed' ? unmatched(405, request.method, path, match.allow, requestId) : unmatched(404, request.method, path, [], requestId);
     },
   });
 }
@@ -249,9 +353,10 @@ export const DEFAULT_PAGE_SIZE = 100;
 /** A list call's page: its size ($top, default 100) and where to continue ($skiptoken). */
 export const paging = (q: { $top?: number; $skiptoken?: string }) => [q.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(q.$skiptoken)] as const;
 
-export function collectionResult<T>(url: URL, items: T[], continuationToken?: string): Result {
+/** A page of a collection, Graph's shape: `@odata.count` (with $count=true), `value`, `@odata.nextLink`. */
+export function collectionResult<T>(url: URL, items: T[], continuationToken?: string, count?: number): Result {
   const link = nextLink(url, continuationToken);
-  return { body: { value: items, ...(link ? { '@odata.nextLink': link } : {}) } };
+  return { body: { ...(count !== undefined ? { '@odata.count': count } : {}), value: items, ...(link ? { '@odata.nextLink': link } : {}) } };
 }
 
 export { z };

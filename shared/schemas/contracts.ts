@@ -22,10 +22,38 @@ export const pageQuery = z.strictObject({
   $skiptoken: z.string().max(4000).optional(),
 });
 
+// ---------- OData query options (shared/odata) ----------
+const odataOption = {
+  $filter: z
+    .string()
+    .max(2048)
+    .describe(
+      "Graph's $filter: eq/ne/in on accountEnabled, userType, usageLocation, department, displayName, userPrincipalName, id; startswith(displayName|userPrincipalName|department|usageLocation, '...'); and, or, not, parentheses; assignedLicenses/any(x:x/skuId eq {guid}); assignedLicenses/$count eq|ne|gt|ge|lt|le n; licenseAssignmentStates/any(x:x/state eq 'Error'). ne, not, eq null and /$count need ConsistencyLevel: eventual and $count=true",
+    ),
+  $search: z
+    .string()
+    .max(200)
+    .describe('"displayName:al" OR "userPrincipalName:al" (AND, OR, parentheses): each clause a case-insensitive prefix of the property; needs ConsistencyLevel: eventual'),
+  $orderby: z.string().max(100).describe('displayName or userPrincipalName, asc or desc; with $filter needs ConsistencyLevel: eventual and $count=true'),
+  $select: z.string().max(2000).describe('comma-separated properties to return (id always comes back)'),
+  $count: z
+    .string()
+    .regex(/^(true|false)$/i, { error: 'must be true or false' })
+    .transform((v) => v.toLowerCase() === 'true')
+    .describe('true adds @odata.count (all matches, not the page); needs ConsistencyLevel: eventual'),
+};
+const selectOnly = { $select: odataOption.$select };
+
 export const userListQuery = pageQuery.extend({
-  /** Type-ahead: a prefix of displayName or userPrincipalName. Graph style `"displayName:ad"` or plain `ad`. */
-  $search: z.string().max(200).optional(),
+  $filter: odataOption.$filter.optional(),
+  $search: odataOption.$search.optional(),
+  $orderby: odataOption.$orderby.optional(),
+  $select: odataOption.$select.optional(),
+  $count: odataOption.$count.optional(),
 });
+/** `GET /users/$count`: the number of users matching, as text. */
+export const userCountQuery = z.strictObject({ $filter: odataOption.$filter.optional(), $search: odataOption.$search.optional() });
+export const selectQuery = z.strictObject({ $select: selectOnly.$select.optional() });
 
 export const auditQuery = pageQuery.extend({
   userId: guid.optional(),
@@ -155,7 +183,12 @@ export const createGroupBody = z.strictObject({
 export const memberRefBody = z.strictObject({
   '@odata.id': z.string().regex(/\/(directoryObjects|users)\/[0-9a-fA-F-]{36}$/, { error: 'must end in /directoryObjects/{user id}' }),
 });
-export const groupListQuery = pageQuery.extend({ $search: z.string().max(200).optional() });
+export const groupListQuery = pageQuery.extend({
+  $filter: odataOption.$filter.describe("hasMembersWithLicenseErrors eq true|false; displayName eq|startswith; id eq|in").optional(),
+  $search: z.string().max(200).describe('"displayName:sa": a case-insensitive prefix of the name; needs ConsistencyLevel: eventual').optional(),
+  $select: odataOption.$select.optional(),
+  $count: odataOption.$count.optional(),
+});
 export const groupMemberParams = z.strictObject({ id: guid, userId: guid });
 export const groupLicensingMessage = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('group'), tenantId: guid, groupId: guid, continuation: z.string().optional() }),
@@ -415,7 +448,7 @@ export const assignSkuResult = z.object({
 });
 
 export const collection = <T extends z.ZodType>(item: T) =>
-  z.object({ value: z.array(item), '@odata.nextLink': z.string().optional() });
+  z.object({ '@odata.count': z.number().optional().describe('with $count=true: every match'), value: z.array(item), '@odata.nextLink': z.string().optional() });
 
 const healthCheck = z.object({ status: z.enum(['Healthy', 'Unhealthy']), durationMs: z.number(), error: z.string().optional() });
 export const health = z.object({ status: z.enum(['Healthy', 'Unhealthy']), checks: z.object({ cosmosDb: healthCheck, queues: healthCheck }) });
@@ -525,4 +558,42 @@ export const reconciliationReport = z.object({
   steps: z.record(z.string(), z.unknown()).describe('results of further steps (group licensing), by name'),
   unreadableUsers: z.array(z.string()),
   errors: z.array(z.object({ step: z.string(), message: z.string() })),
+});
+
+// ---------- JSON batching ($batch) ----------
+export const MAX_BATCH_REQUESTS = 20;
+export const batchRequest = z.strictObject({
+  id: z.string().min(1).max(100),
+  method: z
+    .string()
+    .regex(/^(GET|POST|PUT|PATCH|DELETE)$/i, { error: 'must be GET, POST, PUT, PATCH or DELETE' })
+    .transform((m) => m.toUpperCase()),
+  /** Relative to the version, as Graph takes it: `/users?$top=5`, `users/{id}`, or `/v1.0/users`. */
+  url: z.string().min(1).max(8000),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.unknown().optional(),
+  dependsOn: z.array(z.string()).max(MAX_BATCH_REQUESTS).optional(),
+});
+export const batchBody = z
+  .strictObject({
+    requests: z
+      .array(batchRequest)
+      .min(1, { error: 'give at least one request' })
+      .max(MAX_BATCH_REQUESTS, { error: `A batch takes at most ${MAX_BATCH_REQUESTS} requests.` }),
+  })
+  .superRefine((b, ctx) => {
+    const ids = b.requests.map((r) => r.id.toLowerCase());
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', message: `Request id '${b.requests[i].id}' is used twice; ids must be unique in a batch.`, path: ['requests', i, 'id'] });
+    });
+    b.requests.forEach((r, i) =>
+      (r.dependsOn ?? []).forEach((d, j) => {
+        if (!ids.includes(d.toLowerCase())) ctx.addIssue({ code: 'custom', message: `dependsOn names '${d}', which is not a request of this batch.`, path: ['requests', i, 'dependsOn', j] });
+        if (d.toLowerCase() === r.id.toLowerCase()) ctx.addIssue({ code: 'custom', message: 'a request cannot depend on itself.', path: ['requests', i, 'dependsOn', j] });
+      }),
+    );
+  });
+export type BatchBody = z.infer<typeof batchBody>;
+export const batchResponse = z.object({
+  responses: z.array(z.object({ id: z.string(), status: z.number(), headers: z.record(z.string(), z.string()), body: z.unknown().optional() })),
 });

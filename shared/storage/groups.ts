@@ -53,17 +53,6 @@ export const groups = {
     await deleteIfPresent('directory', id, tenantId);
   },
 
-  list(tenantId: string, top: number, token?: string, prefix?: string): Promise<Page<GroupDoc>> {
-    return queryPage<GroupDoc>(
-      'directory',
-      tenantId,
-      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'group'${prefix ? ' AND STARTSWITH(c.search.displayName, @p)' : ''} ORDER BY c.search.displayName`,
-      prefix ? [{ name: '@p', value: prefix.toLowerCase() }] : [],
-      top,
-      token,
-    );
-  },
-
   /** Groups that carry licenses (the reconciliation re-runs them). */
   withLicenses(tenantId: string, top: number, token?: string): Promise<Page<GroupDoc>> {
     return queryPage<GroupDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'group' AND ARRAY_LENGTH(c.assignedLicenses) > 0`, [], top, token);

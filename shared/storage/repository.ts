@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { SqlParameter } from '@azure/cosmos';
 import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
-import { CapabilityStatus, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
+import { CapabilityStatus, effectiveLicenses, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
 import { JSONObject } from '@azure/cosmos';
 import { bulk, container, CONTAINERS, isCosmosError, replaceIfMatch, retriable, tracked } from './cosmos';
 
@@ -43,9 +43,18 @@ export interface UserDoc {
   jobTitle: string | null;
   createdDateTime: string;
   licenseAssignments: LicenseAssignment[];
-  /** Derived, for queries: lower-cased names for prefix search, and the distinct products held. */
-  search: { displayName: string; userPrincipalName: string };
+  /** Derived, for queries: lower-cased names for prefix search (and department), and the distinct products held. */
+  search: { displayName: string; userPrincipalName: string; department?: string | null };
   skuIds: string[];
+  /**
+   * Derived for $filter, set by withQueryFields on every write here (so no caller maintains them):
+   * the products in assignedLicenses (active paths only, unlike skuIds), how many, and whether any path
+   * is in Error. Absent on documents written before they existed, until the reconciliation's
+   * `userQueryFields` step (or any write) adds them.
+   */
+  assignedSkuIds?: string[];
+  assignedLicenseCount?: number;
+  hasLicenseErrors?: boolean;
   /** The audit record of the last license change, written in the same atomic replace as the change. */
   lastLicenseChange?: AuditDoc;
   /** The last bulk jobs that changed this user: a redelivered chunk sees its work is done. */
@@ -207,6 +216,23 @@ export const tenants = {
 
 // ---------------- users ----------------
 
+/**
+ * The user with its query fields recomputed from what it holds: every write of a user goes through here,
+ * so a filter on assignedLicenses, their count, license errors or a case-insensitive department sees the
+ * document as Graph's view shows it, whichever use-case wrote it.
+ */
+export function withQueryFields(doc: UserDoc): UserDoc {
+  const assignments = doc.licenseAssignments ?? [];
+  const assigned = effectiveLicenses(assignments).map((l) => l.skuId.toLowerCase());
+  return {
+    ...doc,
+    search: { displayName: doc.displayName.toLowerCase(), userPrincipalName: doc.userPrincipalName.toLowerCase(), department: doc.department?.toLowerCase() ?? null },
+    assignedSkuIds: assigned,
+    assignedLicenseCount: assigned.length,
+    hasLicenseErrors: assignments.some((a) => a.state === 'Error'),
+  };
+}
+
 // base64url: a UPN may hold characters a Cosmos DB id may not (guests' `#EXT#`)
 const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
 
@@ -235,7 +261,7 @@ export const users = {
   async replaceManyIfMatch(items: { doc: UserDoc; etag: string }[]): Promise<(UserDoc | undefined)[]> {
     if (!items.length) return [];
     const ops = items.map(({ doc, etag }) => {
-      const { _etag, ...body } = doc;
+      const { _etag, ...body } = withQueryFields(doc);
       void _etag;
       return { operationType: 'Replace' as const, id: doc.id, partitionKey: doc.tenantId, resourceBody: body as unknown as JSONObject, ifMatch: etag };
     });
@@ -268,23 +294,16 @@ export const users = {
       }
       await tracked(() => c.item(claim.id, doc.tenantId).replace(claim, { accessCondition: { type: 'IfMatch', condition: existing.etag } }));
     }
-    const res = await tracked(() => c.items.create(doc));
+    const res = await tracked(() => c.items.create(withQueryFields(doc)));
     return res.resource as UserDoc;
   },
 
   /** Replaces a user if it still has the given etag; undefined when someone changed it meanwhile. */
-  replaceIfMatch: (doc: UserDoc, etag: string) => replaceIfMatch('directory', doc, etag),
+  replaceIfMatch: (doc: UserDoc, etag: string) => replaceIfMatch('directory', withQueryFields(doc), etag),
 
-  list(tenantId: string, top: number, token?: string, prefix?: string): Promise<Page<UserDoc>> {
-    const where = prefix ? ' AND (STARTSWITH(c.search.displayName, @p) OR STARTSWITH(c.search.userPrincipalName, @p))' : '';
-    return queryPage<UserDoc>(
-      'directory',
-      tenantId,
-      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${where} ORDER BY c.search.displayName`,
-      prefix ? [{ name: '@p', value: prefix.toLowerCase() }] : [],
-      top,
-      token,
-    );
+  /** Users written before the query fields existed (the reconciliation's userQueryFields step adds them). */
+  withoutQueryFields(tenantId: string, top: number, token?: string): Promise<Page<UserDoc>> {
+    return queryPage<UserDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND NOT IS_DEFINED(c.assignedLicenseCount)`, [], top, token);
   },
 
   listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {

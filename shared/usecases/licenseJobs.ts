@@ -190,15 +190,22 @@ export async function cancelJob(tenantId: string, jobId: string): Promise<JobDoc
 }
 
 /** Results of processed chunks, from chunk `from` on, at least `top` of them (whole chunks). */
-export async function jobResults(tenantId: string, jobId: string, from: number, top: number, status?: JobResult['status']) {
+/**
+ * A page of a job's results: at most `top`, from a position (chunk, index in the chunk's results). The
+ * position of the next page is returned as it is, inside a chunk when the page ended there, so a page
+ * never holds more than `top` whatever the chunk size.
+ */
+export async function jobResults(tenantId: string, jobId: string, from: { chunk: number; offset: number }, top: number, status?: JobResult['status']) {
   const job = await getJob(tenantId, jobId);
   const out: JobResult[] = [];
-  let index = from;
-  for (; index < job.chunkCount && out.length < top; index++) {
-    const chunk = await jobs.getChunk(tenantId, jobId, index);
-    for (const r of chunk?.results ?? []) if (!status || r.status === status) out.push(r);
+  for (let chunk = from.chunk, offset = from.offset; chunk < job.chunkCount; chunk++, offset = 0) {
+    const results = (await jobs.getChunk(tenantId, jobId, chunk))?.results ?? [];
+    for (; offset < results.length; offset++) {
+      if (out.length === top) return { results: out, next: { chunk, offset } };
+      if (!status || results[offset].status === status) out.push(results[offset]);
+    }
   }
-  return { results: out, next: index < job.chunkCount ? index : undefined };
+  return { results: out, next: undefined };
 }
 
 const csvField = (v: unknown) => {

@@ -11,6 +11,7 @@ import { join, relative } from 'node:path';
 import { settingsSchema } from '../../shared/config';
 import { CONTAINERS, PARTITION_KEY_PATH } from '../../shared/storage/cosmos';
 import { QUEUES } from '../../shared/storage/queues';
+import { groupSchema, queriedPaths as odataQueriedPaths, userSchema } from '../../shared/odata/resources';
 
 const ROOT = join(__dirname, '..', '..');
 const INFRA = join(ROOT, 'infra');
@@ -256,6 +257,13 @@ function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
       }
     }
   }
+  // the OData list queries (shared/storage/odata.ts) are built from the resources' tables: every path a
+  // $filter, $search or $orderby can name is queried in the directory container
+  const directory = byContainer.get('directory') ?? new Map<string, { array: boolean }>();
+  for (const schema of [userSchema, groupSchema]) {
+    for (const { path, array } of odataQueriedPaths(schema)) directory.set(path, { array: array || !!directory.get(path)?.array });
+  }
+  byContainer.set('directory', directory);
   return byContainer;
 }
 
@@ -351,6 +359,25 @@ describe('infra/ matches the code', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  test('the OData tables name paths (a user filter on assignedLicenses, their count, license errors, department)', () => {
+    const paths = queriedPaths().get('directory')!;
+    for (const p of ['assignedSkuIds', 'assignedLicenseCount', 'hasLicenseErrors', 'search.department', 'accountEnabled', 'usageLocation', 'userType']) expect(paths.has(p)).toBe(true);
+    expect(paths.get('assignedSkuIds')!.array).toBe(true);
+  });
+
+  test('CORS is the platform\'s: siteConfig.cors from parameters surfaced through azd; Node 22 by default, 20 allowed', () => {
+    const site = ofType('Microsoft.Web/sites')[0];
+    expect(get(site.body, 'properties.siteConfig.cors.allowedOrigins')).toBe('corsAllowedOrigins');
+    expect(get(site.body, 'properties.siteConfig.cors.supportCredentials')).toBe('corsSupportCredentials');
+    const main = stripComments(readFileSync(join(INFRA, 'main.bicep'), 'utf8'));
+    expect(main).toMatch(/^param corsAllowedOrigins string = ''$/m);
+    expect(main).toMatch(/^param nodeVersion string = '22'$/m);
+    expect(main).toMatch(/@allowed\(\['20', '22'\]\)\s*\n(?:@description\(.*\)\s*\n)?param nodeVersion/);
+    const parameterFile = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
+    expect(parameterFile).toContain('${CORS_ALLOWED_ORIGINS=}');
+    expect(parameterFile).toContain('${CORS_SUPPORT_CREDENTIALS=false}');
   });
 
   const bicepQueues = ofType('Microsoft.Storage/storageAccounts/queueServices/queues').map(resourceName);

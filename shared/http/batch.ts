@@ -1,0 +1,130 @@
+/**
+ * Graph's JSON batching (`POST /v1.0/$batch`): up to 20 requests in one, each answered as if it had been
+ * sent on its own. Each request is dispatched in-process to its route's own handler (pipeline.ts
+ * `dispatch`, matching with the one route table), so it goes through the same middleware as a direct call:
+ * the batch's Authorization header is authenticated for it, it counts against the tenant's request budget,
+ * its tenant, role and input are checked, and its errors have the usual shape.
+ *
+ * Order: requests without `dependsOn` run together; a request runs once those it depends on have
+ * answered, and when one of them failed (status >= 400) it is not run and answers 424 Failed Dependency,
+ * as Graph does. A cycle in `dependsOn` makes the whole batch a 400 before anything runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { ApiError, errorBody } from '../errors';
+import { BatchBody } from '../schemas/contracts';
+import { dispatch, RequestContext, Result } from './pipeline';
+
+type Item = BatchBody['requests'][number];
+interface Answer {
+  id: string;
+  status: number;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+/** Response headers a client of a batch needs (the rest are transport). */
+const KEPT_HEADERS = ['content-type', 'location', 'etag', 'retry-after', 'request-id', 'client-request-id', 'allow', 'content-disposition'];
+
+/** The order the requests can run in, wave by wave; a 400 when dependsOn has a cycle. */
+export function batchWaves(requests: Pick<Item, 'id' | 'dependsOn'>[]): string[][] {
+  const done = new Set<string>();
+  const waves: string[][] = [];
+  let pending = requests.map((r) => ({ id: r.id.toLowerCase(), deps: (r.dependsOn ?? []).map((d) => d.toLowerCase()) }));
+  while (pending.length) {
+    const ready = pending.filter((r) => r.deps.every((d) => done.has(d)));
+    if (!ready.length) {
+      throw new ApiError(400, 'BadRequest', `The dependsOn of requests ${pending.map((r) => `'${r.id}'`).join(', ')} form a cycle: no order can satisfy them.`, 'requests');
+    }
+    waves.push(ready.map((r) => r.id));
+    for (const r of ready) done.add(r.id);
+    pending = pending.filter((r) => !ready.includes(r));
+  }
+  return waves;
+}
+
+/** A batch item's URL as a path under the route prefix: `/users?$top=5` and `/v1.0/users` both name v1.0/users. */
+function relativeUrl(url: string): string {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) throw new ApiError(400, 'BadRequest', `'${url}' is not a relative URL: give it relative to the version, like /users?$top=5.`, 'url');
+  const rel = url.replace(/^\/+/, '');
+  return /^v1\.0\//i.test(rel) ? rel : `v1.0/${rel}`;
+}
+
+async function bodyOf(res: HttpResponseInit): Promise<unknown> {
+  if (res.jsonBody !== undefined) return res.jsonBody;
+  const b = res.body as unknown;
+  if (b === undefined || b === null) return undefined;
+  let text: string;
+  if (typeof b === 'string') text = b;
+  else if (b instanceof Readable || (typeof b === 'object' && Symbol.asyncIterator in (b as object))) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of b as AsyncIterable<string | Buffer>) chunks.push(Buffer.from(chunk));
+    text = Buffer.concat(chunks).toString('utf8');
+  } else text = String(b);
+  return text;
+}
+
+function headersOf(res: HttpResponseInit): Record<string, string> {
+  const out: Record<string, string> = {};
+  const h = res.headers as Record<string, string> | Headers | undefined;
+  const put = (k: string, v: string) => {
+    if (KEPT_HEADERS.includes(k.toLowerCase())) out[k.toLowerCase()] = v;
+  };
+  // the pipeline answers headers as a plain object; a Headers instance is read too
+  if (h && typeof (h as Headers).forEach === 'function') (h as Headers).forEach((v, k) => put(k, v));
+  else for (const [k, v] of Object.entries((h as Record<string, string>) ?? {})) put(k, String(v));
+  return out;
+}
+
+async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: Item, root: string): Promise<Answer> {
+  const requestId = randomUUID();
+  try {
+    const rel = relativeUrl(item.url);
+    if (/^v1\.0\/\$batch\b/i.test(rel)) throw new ApiError(400, 'BadRequest', 'A batch cannot contain another $batch.', 'url');
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(item.headers ?? {})) headers[k.toLowerCase()] = v;
+    // the batch's own token authenticates every request in it, as in Graph
+    const auth = ctx.request.headers.get('authorization');
+    if (auth) headers.authorization = auth;
+    else delete headers.authorization;
+    let body: string | undefined;
+    if (item.body !== undefined && item.body !== null) {
+      body = typeof item.body === 'string' ? item.body : JSON.stringify(item.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const target = new URL(`${ctx.url.origin}${root}${rel}`);
+    const request = new HttpRequest({ method: item.method, url: target.toString(), headers, body: body === undefined ? undefined : { string: body } });
+    const invocation = new InvocationContext({ invocationId: requestId, functionName: 'batch', logHandler: () => undefined });
+    const res = await dispatch(request, decodeURI(target.pathname.slice(root.length)), invocation);
+    return { id: item.id, status: res.status ?? 200, headers: headersOf(res), body: await bodyOf(res) };
+  } catch (e) {
+    const err = e instanceof ApiError ? e : new ApiError(500, 'internalServerError', `Something went wrong on our side. Quote request id ${requestId} to support.`);
+    return { id: item.id, status: err.status, headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) };
+  }
+}
+
+export async function runBatch(ctx: RequestContext<unknown, unknown, BatchBody>): Promise<Result> {
+  const requests = ctx.body.requests;
+  const waves = batchWaves(requests);
+  // the route prefix as this request reached it: /api/v1.0/$batch -> /api/
+  const root = ctx.url.pathname.replace(/v1\.0\/\$batch\/?$/i, '');
+  const byId = new Map(requests.map((r) => [r.id.toLowerCase(), r]));
+  const answers = new Map<string, Answer>();
+  for (const wave of waves) {
+    await Promise.all(
+      wave.map(async (id) => {
+        const item = byId.get(id)!;
+        const failed = (item.dependsOn ?? []).map((d) => answers.get(d.toLowerCase())!).find((a) => a.status >= 400);
+        if (failed) {
+          const requestId = randomUUID();
+          const err = new ApiError(424, 'FailedDependency', `Not run: request '${failed.id}', which this request depends on, failed with ${failed.status}.`, failed.id);
+          answers.set(id, { id: item.id, status: 424, headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) });
+          return;
+        }
+        answers.set(id, await runOne(ctx, item, root));
+      }),
+    );
+  }
+  return { body: { responses: requests.map((r) => answers.get(r.id.toLowerCase())!) } };
+}

@@ -1,0 +1,172 @@
+/**
+ * Which Graph property a query may name, and which stored path answers it. Every path here is a field of
+ * the stored documents (shared/storage/repository.ts keeps the derived ones right on every write of a
+ * user) and is indexed in infra/modules/cosmos.bicep; test/unit/infra.test.ts reads these tables to check.
+ *
+ * Case: Microsoft Graph compares directory strings case-insensitively, so names, UPNs and departments are
+ * compared on their lower-cased copies under `search`; usageLocation is stored upper case and userType in
+ * its canonical spelling, so a literal is normalised to the same form instead.
+ */
+import type { Literal } from './filter';
+
+export type ScalarOp = 'eq' | 'ne' | 'in' | 'startswith';
+
+export interface ScalarProperty {
+  name: string;
+  /** The document path (`search.department` is `c.search.department`). */
+  path: string;
+  type: 'boolean' | 'string';
+  ops: ScalarOp[];
+  /** The stored form of a string literal. */
+  normalise?: (value: string) => string;
+  /** `eq null` / `ne null` allowed (an advanced query in Graph). */
+  nullable?: boolean;
+  /** Literals that may be given as an unquoted GUID too (ids). */
+  guid?: boolean;
+}
+
+/** `collection/any(x:x/property eq value)`: SQL for one value, 2-valued (true or false, never undefined). */
+export interface LambdaProperty {
+  name: string;
+  type: 'guid' | 'string';
+  /** Document paths the SQL reads (for the index check). */
+  paths: { path: string; array?: boolean }[];
+  sql: (param: string, value: string) => string;
+  /** The parameter's value for a literal (normalised). */
+  value: (literal: string) => string | boolean;
+}
+
+export interface CollectionProperty {
+  name: string;
+  /** `collection/$count`: the stored count. */
+  countPath?: string;
+  any?: Record<string, LambdaProperty>;
+}
+
+/** A property answered by a parameter the caller supplies (a set of ids computed from other documents). */
+export interface MembershipProperty {
+  name: string;
+  /** The parameter (an array of ids) the storage binds: `ARRAY_CONTAINS(@param, c.id)`. */
+  param: string;
+}
+
+export interface ResourceSchema {
+  /** For messages: `User`, `Group`. */
+  entity: string;
+  /** For messages: `microsoft.graph.user`. */
+  odataType: string;
+  /** The document type every query of this resource keeps (`c.type = '...'`). */
+  docType: string;
+  scalars: Record<string, ScalarProperty>;
+  collections: Record<string, CollectionProperty>;
+  memberships: Record<string, MembershipProperty>;
+  /** `$orderby` properties and their paths. */
+  orderBy: Record<string, { name: string; path: string }>;
+  /** `$search` properties and the lower-cased path matched by prefix; a clause without one searches all. */
+  search: Record<string, { name: string; path: string }>;
+}
+
+const lower = (s: string) => s.toLowerCase();
+const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((i) => [i.name.toLowerCase(), i]));
+
+export const userSchema: ResourceSchema = {
+  entity: 'User',
+  odataType: 'microsoft.graph.user',
+  docType: 'user',
+  scalars: byName<ScalarProperty>([
+    { name: 'id', path: 'id', type: 'string', ops: ['eq', 'ne', 'in'], normalise: lower, guid: true },
+    { name: 'accountEnabled', path: 'accountEnabled', type: 'boolean', ops: ['eq', 'ne', 'in'] },
+    { name: 'userType', path: 'userType', type: 'string', ops: ['eq', 'ne', 'in'], normalise: (s) => ({ member: 'Member', guest: 'Guest' })[s.toLowerCase()] ?? s, nullable: true },
+    { name: 'usageLocation', path: 'usageLocation', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: (s) => s.toUpperCase() },
+    { name: 'department', path: 'search.department', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower, nullable: true },
+    { name: 'displayName', path: 'search.displayName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
+    { name: 'userPrincipalName', path: 'search.userPrincipalName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
+  ]),
+  collections: byName<CollectionProperty>([
+    {
+      name: 'assignedLicenses',
+      countPath: 'assignedLicenseCount',
+      any: byName<LambdaProperty>([
+        {
+          name: 'skuId',
+          type: 'guid',
+          paths: [{ path: 'assignedSkuIds', array: true }],
+          sql: (p) => `(IS_ARRAY(c.assignedSkuIds) AND ARRAY_CONTAINS(c.assignedSkuIds, ${p}))`,
+          value: lower,
+        },
+      ]),
+    },
+    {
+      name: 'licenseAssignmentStates',
+      any: byName<LambdaProperty>([
+        {
+          // our states are Active and Error: Error is the stored flag; Active is "holds a license" (an
+          // active path is exactly what makes a product appear in assignedLicenses); no other state occurs
+          name: 'state',
+          type: 'string',
+          paths: [{ path: 'hasLicenseErrors' }, { path: 'assignedLicenseCount' }],
+          sql: (p, value) =>
+            value.toLowerCase() === 'error'
+              ? `(IS_BOOL(c.hasLicenseErrors) AND c.hasLicenseErrors = ${p})`
+              : value.toLowerCase() === 'active'
+                ? `(IS_NUMBER(c.assignedLicenseCount) AND c.assignedLicenseCount > 0 AND ${p})`
+                : `(false AND ${p})`,
+          value: () => true,
+        },
+      ]),
+    },
+  ]),
+  memberships: {},
+  orderBy: byName([
+    { name: 'displayName', path: 'search.displayName' },
+    { name: 'userPrincipalName', path: 'search.userPrincipalName' },
+  ]),
+  search: byName([
+    { name: 'displayName', path: 'search.displayName' },
+    { name: 'userPrincipalName', path: 'search.userPrincipalName' },
+  ]),
+};
+
+export const groupSchema: ResourceSchema = {
+  entity: 'Group',
+  odataType: 'microsoft.graph.group',
+  docType: 'group',
+  scalars: byName<ScalarProperty>([
+    { name: 'id', path: 'id', type: 'string', ops: ['eq', 'ne', 'in'], normalise: lower, guid: true },
+    { name: 'displayName', path: 'search.displayName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
+  ]),
+  collections: {},
+  // the groups some member is in error for: the storage computes the set from the users (groupsInError)
+  memberships: byName([{ name: 'hasMembersWithLicenseErrors', param: '@groupsWithLicenseErrors' }]),
+  orderBy: byName([{ name: 'displayName', path: 'search.displayName' }]),
+  search: byName([{ name: 'displayName', path: 'search.displayName' }]),
+};
+
+/** Products take $select only (the list is small and held whole): no filterable property. */
+export const subscribedSkuSchema: ResourceSchema = {
+  entity: 'SubscribedSku',
+  odataType: 'microsoft.graph.subscribedSku',
+  docType: 'subscription',
+  scalars: {},
+  collections: {},
+  memberships: {},
+  orderBy: {},
+  search: {},
+};
+
+/** Every document path a translated query of this resource may filter or sort on (for the index check). */
+export function queriedPaths(schema: ResourceSchema): { path: string; array: boolean }[] {
+  return [
+    { path: 'tenantId', array: false },
+    { path: 'type', array: false },
+    ...Object.values(schema.scalars).map((p) => ({ path: p.path, array: false })),
+    ...Object.values(schema.collections).flatMap((c) => [
+      ...(c.countPath ? [{ path: c.countPath, array: false }] : []),
+      ...Object.values(c.any ?? {}).flatMap((l) => l.paths.map((p) => ({ path: p.path, array: !!p.array }))),
+    ]),
+    ...Object.values(schema.orderBy).map((o) => ({ path: o.path, array: false })),
+    ...Object.values(schema.search).map((s) => ({ path: s.path, array: false })),
+  ];
+}
+
+export type { Literal };
