@@ -44,6 +44,9 @@ export function UsageLocationPicker({ user, onSaved }: { user: User; onSaved?: (
       <div style={{ display: 'flex', gap: 8, alignItems: 'end' }}>
         <Field label={t('usageLocation.label', { name: user.displayName })}>
           <Dropdown
+            // in DOM order: this picker lives in a modal panel, and a popup portalled outside it would be
+            // treated as the page behind the panel
+            inlinePopup
             value={code ? countryName(code) : ''}
             selectedOptions={code ? [code] : []}
             placeholder={t('usageLocation.placeholder')}

@@ -49,6 +49,7 @@ export const en = {
   common: {
     loading: 'Loading…',
     close: 'Close',
+    closePanel: 'Close panel',
     cancel: 'Cancel',
     save: 'Save',
     saveChanges: 'Save changes',
@@ -277,6 +278,7 @@ export const en = {
   },
   jobResults: {
     title: 'Result per user',
+    now: 'Licenses now: {{products}}',
     failedOnly: 'Show failed only',
     row: 'Row',
     user: 'User',

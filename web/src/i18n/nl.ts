@@ -51,6 +51,7 @@ export const nl: typeof en = {
   common: {
     loading: 'Laden…',
     close: 'Sluiten',
+    closePanel: 'Deelvenster sluiten',
     cancel: 'Annuleren',
     save: 'Opslaan',
     saveChanges: 'Wijzigingen opslaan',
@@ -284,6 +285,7 @@ export const nl: typeof en = {
   },
   jobResults: {
     title: 'Resultaat per gebruiker',
+    now: 'Licenties nu: {{products}}',
     failedOnly: 'Alleen mislukte tonen',
     row: 'Rij',
     user: 'Gebruiker',

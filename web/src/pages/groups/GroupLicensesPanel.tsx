@@ -2,11 +2,11 @@
  * A group > Assign licenses: products switched on (with their apps) go to every member; the service
  * processes the members in the background and records any member's failure on that member.
  */
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, OverlayDrawer, Text } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, Text } from '@fluentui/react-components';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Panel } from '../../components/Panel';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
@@ -31,23 +31,18 @@ export function GroupLicensesPanel({ group, members, onClose, onAssigned }: { gr
     },
   });
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
-      <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {t('group.assignTitle', { group: group.displayName })}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
-      <DrawerBody style={{ display: 'flex', flexDirection: 'column', gap: 16 }}>
-        <Text>{t('group.assignExplained')}</Text>
-        <ProductChoice chosen={chosen} onChange={setChosen} users={members} />
-        {save.isError && <RefusalBar refusal={refusalOf(save.error)} />}
-      </DrawerBody>
-      <DrawerFooter>
-        <Button appearance="primary" disabled={save.isPending} onClick={() => save.mutate()}>
+    <Panel
+      title={t('group.assignTitle', { group: group.displayName })}
+      onClose={onClose}
+      footer={
+        <Button appearance="primary" disabledFocusable={save.isPending} onClick={() => save.mutate()}>
           {t('common.saveChanges')}
         </Button>
-        <Button onClick={onClose}>{t('common.close')}</Button>
-      </DrawerFooter>
-    </OverlayDrawer>
+      }
+    >
+      <Text>{t('group.assignExplained')}</Text>
+      <ProductChoice chosen={chosen} onChange={setChosen} users={members} />
+      {save.isError && <RefusalBar refusal={refusalOf(save.error)} />}
+    </Panel>
   );
 }

@@ -3,13 +3,13 @@
  * usageLocation, displayName), preview it (a dry run: every row checked, the seats it needs), then start
  * the import and follow it on the job's page. Bad rows are reported, good rows applied.
  */
-import { Button, Checkbox, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, Link, makeStyles, OverlayDrawer, Radio, RadioGroup, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, Checkbox, Field, Link, makeStyles, Radio, RadioGroup, Text, tokens } from '@fluentui/react-components';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
 import { useCan } from '../../auth/session';
+import { Panel } from '../../components/Panel';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { Refusal, refusalOf } from '../../graph/errors';
@@ -19,7 +19,7 @@ import { downloadText } from '../../licensing/download';
 import { JobPreview } from './JobPreview';
 import { JobResults } from './JobResults';
 
-const useStyles = makeStyles({ body: { display: 'flex', flexDirection: 'column', gap: '16px' }, hint: { color: tokens.colorNeutralForeground3 } });
+const useStyles = makeStyles({ hint: { color: tokens.colorNeutralForeground3 } });
 
 export function ImportCsvPanel({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
@@ -60,58 +60,55 @@ export function ImportCsvPanel({ onClose }: { onClose: () => void }) {
     );
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
-      <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>{t('import.title')}</DrawerHeaderTitle>
-      </DrawerHeader>
-      <DrawerBody className={styles.body}>
-        <Text className={styles.hint}>
-          {t('import.columns')}{' '}
-          <Link as="button" onClick={sample}>
-            {t('import.sample')}
-          </Link>
-        </Text>
-        <Field label={t('import.file')} hint={file ? `${file.name} · ${Math.ceil(file.size / 1024)} KB` : undefined}>
-          <input
-            type="file"
-            accept=".csv,text/csv"
-            onChange={(e) => {
-              setFile(e.target.files?.[0]);
-              setPreviewId(undefined);
-            }}
-          />
-        </Field>
-        <RadioGroup aria-label={t('import.mode')} value={options.mode} onChange={(_, d) => (setOptions({ ...options, mode: d.value as ImportOptions['mode'] }), setPreviewId(undefined))}>
-          <Radio value="add" label={t('manage.mode.add')} />
-          <Radio value="replace" label={t('manage.mode.replace')} />
-        </RadioGroup>
-        {mayCreateUsers && (
-          <Checkbox
-            label={t('import.createMissing')}
-            checked={options.createMissingUsers}
-            onChange={(_, d) => (setOptions({ ...options, createMissingUsers: d.checked === true }), setPreviewId(undefined))}
-          />
-        )}
-        {refusal && <RefusalBar refusal={refusal} />}
-        {previewId && (
-          <>
-            <JobPreview jobId={previewId} />
-            <JobResults jobId={previewId} />
-          </>
-        )}
-      </DrawerBody>
-      <DrawerFooter>
-        {!previewId ? (
-          <Button appearance="primary" disabled={!file || busy} onClick={() => send(true)}>
+    <Panel
+      title={t('import.title')}
+      onClose={onClose}
+      footer={
+        !previewId ? (
+          <Button appearance="primary" disabledFocusable={!file || busy} onClick={() => send(true)}>
             {t('manage.preview')}
           </Button>
         ) : (
-          <Button appearance="primary" disabled={busy} onClick={() => send(false)}>
+          <Button appearance="primary" disabledFocusable={busy} onClick={() => send(false)}>
             {t('import.start')}
           </Button>
-        )}
-        <Button onClick={onClose}>{t('common.close')}</Button>
-      </DrawerFooter>
-    </OverlayDrawer>
+        )
+      }
+    >
+      <Text className={styles.hint}>
+        {t('import.columns')}{' '}
+        <Link as="button" onClick={sample}>
+          {t('import.sample')}
+        </Link>
+      </Text>
+      <Field label={t('import.file')} hint={file ? `${file.name} · ${Math.ceil(file.size / 1024)} KB` : undefined}>
+        <input
+          type="file"
+          accept=".csv,text/csv"
+          onChange={(e) => {
+            setFile(e.target.files?.[0]);
+            setPreviewId(undefined);
+          }}
+        />
+      </Field>
+      <RadioGroup aria-label={t('import.mode')} value={options.mode} onChange={(_, d) => (setOptions({ ...options, mode: d.value as ImportOptions['mode'] }), setPreviewId(undefined))}>
+        <Radio value="add" label={t('manage.mode.add')} />
+        <Radio value="replace" label={t('manage.mode.replace')} />
+      </RadioGroup>
+      {mayCreateUsers && (
+        <Checkbox
+          label={t('import.createMissing')}
+          checked={options.createMissingUsers}
+          onChange={(_, d) => (setOptions({ ...options, createMissingUsers: d.checked === true }), setPreviewId(undefined))}
+        />
+      )}
+      {refusal && <RefusalBar refusal={refusal} />}
+      {previewId && (
+        <>
+          <JobPreview jobId={previewId} />
+          <JobResults jobId={previewId} />
+        </>
+      )}
+    </Panel>
   );
 }

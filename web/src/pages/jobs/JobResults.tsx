@@ -5,13 +5,14 @@ import { useTranslation } from 'react-i18next';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
-import { keys } from '../../graph/queries';
+import { keys, useSkuNames } from '../../graph/queries';
 import type { JobResult } from '../../graph/types';
 
 const color = { succeeded: 'success', failed: 'danger', skipped: 'subtle' } as const;
 
 export function JobResults({ jobId, live }: { jobId: string; live?: unknown }) {
   const { t } = useTranslation();
+  const skuName = useSkuNames();
   const [failedOnly, setFailedOnly] = useState(false);
   const results = usePagedList<JobResult>([...keys.job(jobId), 'results', failedOnly, live], (c) => {
     const r = c.api(`/licenseJobs/${jobId}/results`).top(100);
@@ -42,7 +43,7 @@ export function JobResults({ jobId, live }: { jobId: string; live?: unknown }) {
               </TableCell>
               <TableCell>
                 <Text size={200}>
-                  {r.message}
+                  {r.message ?? (r.after ? t('jobResults.now', { products: r.after.map((l) => skuName(l.skuId)).join(', ') || '—' }) : '')}
                   {r.code && r.status === 'failed' ? ` (${r.code})` : ''}
                 </Text>
               </TableCell>

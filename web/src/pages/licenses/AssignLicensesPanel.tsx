@@ -4,13 +4,13 @@
  * user it concerns, with the service's message (what is wrong, how to fix it) and the console's way out
  * where it has one (a missing usage location can be set right there).
  */
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, makeStyles, MessageBar, MessageBarBody, OverlayDrawer, Subtitle2, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, makeStyles, MessageBar, MessageBarBody, Subtitle2, Text, tokens } from '@fluentui/react-components';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { PeoplePicker } from '../../components/PeoplePicker';
+import { Panel } from '../../components/Panel';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { UsageLocationPicker } from '../../components/UsageLocation';
@@ -22,7 +22,6 @@ import { MAX_USERS_PER_ASSIGN, SubscribedSku, User } from '../../graph/types';
 import { enabledPlansOf } from '../../licensing/plans';
 
 const useStyles = makeStyles({
-  body: { display: 'flex', flexDirection: 'column', gap: '16px' },
   who: { display: 'flex', flexDirection: 'column', gap: '8px', margin: 0, padding: 0, listStyle: 'none' },
   hint: { color: tokens.colorNeutralForeground3 },
 });
@@ -57,68 +56,63 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
   const replacePerson = (u: User) => setPeople((list) => list.map((p) => (p.id === u.id ? u : p)));
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
-      <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {t('assign.title', { product: sku.displayName })}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
-      <DrawerBody className={styles.body}>
-        <Text className={styles.hint}>{t('assign.intro', { max: MAX_USERS_PER_ASSIGN, available: sku.availableUnits })}</Text>
-        <PeoplePicker label={t('assign.people')} selected={people} onChange={(list) => (setPeople(list), setDone(undefined))} max={MAX_USERS_PER_ASSIGN} invalid={refusedUsers} />
-        {general && <RefusalBar refusal={general} />}
-        {people.length > 0 && (
-          <ul className={styles.who} aria-label={t('assign.checks')}>
-            {people.map((u) => {
-              const mine = detailsFor(refusal, u.id);
-              const guest = guestsBlocked.includes(u);
-              if (!mine.length && !guest && u.usageLocation) return null;
-              return (
-                <li key={u.id} data-testid={`assign-user-${u.userPrincipalName}`}>
-                  {guest && (
-                    <MessageBar intent="warning" layout="multiline">
-                      <MessageBarBody>{t('assign.guestNeedsGlobal', { name: u.displayName })}</MessageBarBody>
-                    </MessageBar>
-                  )}
-                  {!u.usageLocation && !mine.length && (
-                    <MessageBar intent="warning" layout="multiline">
-                      <MessageBarBody>{t('assign.noLocation', { name: u.displayName })}</MessageBarBody>
-                    </MessageBar>
-                  )}
-                  {mine.map((d, i) => (
-                    <RefusalBar key={i} refusal={d} title={u.displayName} />
-                  ))}
-                  {!u.usageLocation && <UsageLocationPicker user={u} onSaved={replacePerson} />}
-                </li>
-              );
-            })}
-          </ul>
-        )}
-        {done && <SuccessBar title={t('assign.done', { count: done.count, product: sku.displayName })}>{t('assign.left', { available: done.available })}</SuccessBar>}
-        <Subtitle2 as="h2">{t('assign.apps')}</Subtitle2>
-        <ServicePlans
-          plans={sku.servicePlans}
-          disabled={disabled}
-          onToggle={(id, on) =>
-            setDisabled((d) => {
-              const next = new Set(d);
-              if (on) next.delete(id);
-              else next.add(id);
-              return next;
-            })
-          }
-          users={people}
-          usersPlans={people.map((u) => enabledPlansOf(u, skus, sku.skuId))}
-          planName={planNameIn(skus)}
-          label={t('assign.appsOf', { product: sku.displayName })}
-        />
-      </DrawerBody>
-      <DrawerFooter>
-        <Button appearance="primary" disabled={!people.length || guestsBlocked.length > 0 || assign.isPending} onClick={() => assign.mutate()}>
+    <Panel
+      title={t('assign.title', { product: sku.displayName })}
+      onClose={onClose}
+      footer={
+        <Button appearance="primary" disabledFocusable={!people.length || guestsBlocked.length > 0 || assign.isPending} onClick={() => assign.mutate()}>
           {assign.isPending ? t('assign.assigning') : t('assign.submit')}
         </Button>
-        <Button onClick={onClose}>{t('common.close')}</Button>
-      </DrawerFooter>
-    </OverlayDrawer>
+      }
+    >
+      <Text className={styles.hint}>{t('assign.intro', { max: MAX_USERS_PER_ASSIGN, available: sku.availableUnits })}</Text>
+      <PeoplePicker label={t('assign.people')} selected={people} onChange={(list) => (setPeople(list), setDone(undefined))} max={MAX_USERS_PER_ASSIGN} invalid={refusedUsers} />
+      {general && <RefusalBar refusal={general} />}
+      {people.length > 0 && (
+        <ul className={styles.who} aria-label={t('assign.checks')}>
+          {people.map((u) => {
+            const mine = detailsFor(refusal, u.id);
+            const guest = guestsBlocked.includes(u);
+            if (!mine.length && !guest && u.usageLocation) return null;
+            return (
+              <li key={u.id} data-testid={`assign-user-${u.userPrincipalName}`}>
+                {guest && (
+                  <MessageBar intent="warning" layout="multiline">
+                    <MessageBarBody>{t('assign.guestNeedsGlobal', { name: u.displayName })}</MessageBarBody>
+                  </MessageBar>
+                )}
+                {!u.usageLocation && !mine.length && (
+                  <MessageBar intent="warning" layout="multiline">
+                    <MessageBarBody>{t('assign.noLocation', { name: u.displayName })}</MessageBarBody>
+                  </MessageBar>
+                )}
+                {mine.map((d, i) => (
+                  <RefusalBar key={i} refusal={d} title={u.displayName} />
+                ))}
+                {!u.usageLocation && <UsageLocationPicker user={u} onSaved={replacePerson} />}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {done && <SuccessBar title={t('assign.done', { count: done.count, product: sku.displayName })}>{t('assign.left', { available: done.available })}</SuccessBar>}
+      <Subtitle2 as="h2">{t('assign.apps')}</Subtitle2>
+      <ServicePlans
+        plans={sku.servicePlans}
+        disabled={disabled}
+        onToggle={(id, on) =>
+          setDisabled((d) => {
+            const next = new Set(d);
+            if (on) next.delete(id);
+            else next.add(id);
+            return next;
+          })
+        }
+        users={people}
+        usersPlans={people.map((u) => enabledPlansOf(u, skus, sku.skuId))}
+        planName={planNameIn(skus)}
+        label={t('assign.appsOf', { product: sku.displayName })}
+      />
+    </Panel>
   );
 }

@@ -64,7 +64,7 @@ export function UnassignDialog({ sku, users, onClose }: { sku: SubscribedSku; us
           </DialogContent>
           <DialogActions>
             {!outcome && (
-              <Button appearance="primary" onClick={run} disabled={busy}>
+              <Button appearance="primary" onClick={run} disabledFocusable={busy}>
                 {t('unassign.submit')}
               </Button>
             )}

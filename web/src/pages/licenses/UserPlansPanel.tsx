@@ -4,13 +4,13 @@
  * now (licenseDetails: each plan's provisioningStatus). A license that only comes from a group is
  * changed on the group, so it is shown here, not edited.
  */
-import { Badge, Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, makeStyles, MessageBar, MessageBarBody, OverlayDrawer, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Badge, Button, makeStyles, MessageBar, MessageBarBody, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
+import { Panel } from '../../components/Panel';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { useGraph } from '../../graph/client';
@@ -20,7 +20,7 @@ import { keys, licensesChanged, planNameIn, useSkus } from '../../graph/queries'
 import type { SubscribedSku, User } from '../../graph/types';
 import { enabledPlansOf } from '../../licensing/plans';
 
-const useStyles = makeStyles({ body: { display: 'flex', flexDirection: 'column', gap: '16px' }, hint: { color: tokens.colorNeutralForeground3 } });
+const useStyles = makeStyles({ hint: { color: tokens.colorNeutralForeground3 } });
 
 export function UserPlansPanel({ sku, user, onClose }: { sku: SubscribedSku; user: User; onClose: () => void }) {
   const { t } = useTranslation();
@@ -42,88 +42,83 @@ export function UserPlansPanel({ sku, user, onClose }: { sku: SubscribedSku; use
   const planName = planNameIn(skus);
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
-      <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {user.displayName}
-        </DrawerHeaderTitle>
-        <Text className={styles.hint}>{user.userPrincipalName}</Text>
-      </DrawerHeader>
-      <DrawerBody className={styles.body}>
-        <Subtitle2 as="h2">{t('userPlans.title', { product: sku.displayName })}</Subtitle2>
-        {groups.length > 0 && (
-          <MessageBar intent="info" layout="multiline">
-            <MessageBarBody>
-              {t(direct ? 'userPlans.alsoInherited' : 'userPlans.onlyInherited')}{' '}
-              {groups.map((g, i) => (
-                <span key={g}>
-                  {i > 0 && ', '}
-                  <GroupName id={g} />
-                </span>
-              ))}
-            </MessageBarBody>
-          </MessageBar>
-        )}
-        <ServicePlans
-          plans={sku.servicePlans}
-          disabled={direct ? disabled : new Set(user.assignedLicenses.find((l) => l.skuId === sku.skuId)?.disabledPlans ?? [])}
-          onToggle={
-            editable
-              ? (id, on) => {
-                  save.reset();
-                  setDisabled((d) => {
-                    const next = new Set(d);
-                    if (on) next.delete(id);
-                    else next.add(id);
-                    return next;
-                  });
-                }
-              : undefined
-          }
-          users={[user]}
-          usersPlans={[enabledPlansOf(user, skus, sku.skuId)]}
-          planName={planName}
-          label={t('assign.appsOf', { product: sku.displayName })}
-        />
-        {save.isError && <RefusalBar refusal={refusalOf(save.error)} title={user.displayName} />}
-        {save.isSuccess && <SuccessBar title={t('userPlans.saved')} />}
-        <Subtitle2 as="h2">{t('userPlans.now')}</Subtitle2>
-        {current ? (
-          <Table size="small" aria-label={t('userPlans.now')}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell>{t('userPlans.plan')}</TableHeaderCell>
-                <TableHeaderCell>{t('userPlans.status')}</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {current.servicePlans.map((p) => (
-                <TableRow key={p.servicePlanId} data-testid={`status-${p.servicePlanName}`}>
-                  <TableCell>{planName(p.servicePlanId)}</TableCell>
-                  <TableCell>
-                    <Badge appearance="tint" color={p.provisioningStatus === 'Success' ? 'success' : 'subtle'}>
-                      {p.provisioningStatus === 'Success' ? t('userPlans.on') : t('userPlans.off')}
-                    </Badge>{' '}
-                    <Text size={200} className={styles.hint}>
-                      {p.provisioningStatus}
-                    </Text>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        ) : (
-          <Text className={styles.hint}>{details.isPending ? t('common.loading') : t('userPlans.none')}</Text>
-        )}
-      </DrawerBody>
-      <DrawerFooter>
-        {editable && (
-          <Button appearance="primary" onClick={() => save.mutate()} disabled={save.isPending}>
+    <Panel
+      title={user.displayName}
+      subtitle={user.userPrincipalName}
+      onClose={onClose}
+      footer={
+        editable && (
+          <Button appearance="primary" onClick={() => save.mutate()} disabledFocusable={save.isPending}>
             {t('common.save')}
           </Button>
-        )}
-        <Button onClick={onClose}>{t('common.close')}</Button>
-      </DrawerFooter>
-    </OverlayDrawer>
+        )
+      }
+    >
+      <Subtitle2 as="h2">{t('userPlans.title', { product: sku.displayName })}</Subtitle2>
+      {groups.length > 0 && (
+        <MessageBar intent="info" layout="multiline">
+          <MessageBarBody>
+            {t(direct ? 'userPlans.alsoInherited' : 'userPlans.onlyInherited')}{' '}
+            {groups.map((g, i) => (
+              <span key={g}>
+                {i > 0 && ', '}
+                <GroupName id={g} />
+              </span>
+            ))}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      <ServicePlans
+        plans={sku.servicePlans}
+        disabled={direct ? disabled : new Set(user.assignedLicenses.find((l) => l.skuId === sku.skuId)?.disabledPlans ?? [])}
+        onToggle={
+          editable
+            ? (id, on) => {
+                save.reset();
+                setDisabled((d) => {
+                  const next = new Set(d);
+                  if (on) next.delete(id);
+                  else next.add(id);
+                  return next;
+                });
+              }
+            : undefined
+        }
+        users={[user]}
+        usersPlans={[enabledPlansOf(user, skus, sku.skuId)]}
+        planName={planName}
+        label={t('assign.appsOf', { product: sku.displayName })}
+      />
+      {save.isError && <RefusalBar refusal={refusalOf(save.error)} title={user.displayName} />}
+      {save.isSuccess && <SuccessBar title={t('userPlans.saved')} />}
+      <Subtitle2 as="h2">{t('userPlans.now')}</Subtitle2>
+      {current ? (
+        <Table size="small" aria-label={t('userPlans.now')}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>{t('userPlans.plan')}</TableHeaderCell>
+              <TableHeaderCell>{t('userPlans.status')}</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {current.servicePlans.map((p) => (
+              <TableRow key={p.servicePlanId} data-testid={`status-${p.servicePlanName}`}>
+                <TableCell>{planName(p.servicePlanId)}</TableCell>
+                <TableCell>
+                  <Badge appearance="tint" color={p.provisioningStatus === 'Success' ? 'success' : 'subtle'}>
+                    {p.provisioningStatus === 'Success' ? t('userPlans.on') : t('userPlans.off')}
+                  </Badge>{' '}
+                  <Text size={200} className={styles.hint}>
+                    {p.provisioningStatus}
+                  </Text>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      ) : (
+        <Text className={styles.hint}>{details.isPending ? t('common.loading') : t('userPlans.none')}</Text>
+      )}
+    </Panel>
   );
 }

@@ -32,7 +32,8 @@ export default function ActiveUsersPage() {
   const [search, setSearch] = useState('');
   const [filter, setFilter] = useState('all');
   const term = useDeferredValue(search.trim());
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // the selected users themselves, so a selection survives a new search or filter
+  const [selected, setSelected] = useState<Map<string, User>>(new Map());
   const [managing, setManaging] = useState(false);
   const [open, setOpen] = useState<string>();
 
@@ -47,7 +48,7 @@ export default function ActiveUsersPage() {
   const loadMore = useCallback(() => {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-  const selectedUsers = list.items.filter((u) => selected.has(u.id));
+  const select = (ids: Set<string>) => setSelected((prev) => new Map([...ids].map((id) => [id, prev.get(id) ?? list.items.find((u) => u.id === id)!])));
   const filterLabel = filter === 'all' ? t('users.filter.all') : filter === 'unlicensed' ? t('users.filter.unlicensed') : filter === 'errors' ? t('users.filter.errors') : t('users.filter.product', { product: skus.find((s) => `sku:${s.skuId}` === filter)?.displayName ?? '' });
 
   return (
@@ -65,7 +66,7 @@ export default function ActiveUsersPage() {
           {selected.size ? t('users.selected', { count: selected.size }) : list.count !== undefined ? t('users.counted', { count: list.count }) : t('users.shown', { count: list.items.length })}
         </Text>
         <span className={styles.spacer} />
-        <Dropdown aria-label={t('users.filter.label')} value={filterLabel} selectedOptions={[filter]} onOptionSelect={(_, d) => (setFilter(d.optionValue ?? 'all'), setSelected(new Set()))}>
+        <Dropdown aria-label={t('users.filter.label')} value={filterLabel} selectedOptions={[filter]} onOptionSelect={(_, d) => setFilter(d.optionValue ?? 'all')}>
           <Option value="all">{t('users.filter.all')}</Option>
           <Option value="unlicensed">{t('users.filter.unlicensed')}</Option>
           <Option value="errors">{t('users.filter.errors')}</Option>
@@ -87,18 +88,18 @@ export default function ActiveUsersPage() {
           total={list.count}
           hasMore={!!hasNextPage}
           loadMore={loadMore}
-          selected={selected}
-          onSelect={mayAssign ? setSelected : undefined}
+          selected={new Set(selected.keys())}
+          onSelect={mayAssign ? select : undefined}
           onOpen={(u) => setOpen(u.id)}
         />
       )}
       {!list.isPending && !list.items.length && <Text>{t('users.none')}</Text>}
       {managing && (
         <ManageLicensesPanel
-          users={selectedUsers}
+          users={[...selected.values()]}
           onClose={(done) => {
             setManaging(false);
-            if (done) setSelected(new Set());
+            if (done) setSelected(new Map());
           }}
         />
       )}

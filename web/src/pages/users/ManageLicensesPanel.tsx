@@ -4,12 +4,12 @@
  * name. More: a bulk job, previewed first (a dry run: seats needed against available per product, and
  * how many users would fail), then started and followed on its page.
  */
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, makeStyles, MessageBar, MessageBarBody, OverlayDrawer, Radio, RadioGroup, Subtitle2, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, makeStyles, MessageBar, MessageBarBody, Radio, RadioGroup, Subtitle2, Text, tokens } from '@fluentui/react-components';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
+import { Panel } from '../../components/Panel';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { Refusal, refusalOf } from '../../graph/errors';
@@ -21,7 +21,7 @@ import { changeFor, ChosenProduct, ManageMode } from '../../licensing/changes';
 import { JobPreview } from '../jobs/JobPreview';
 import { ProductChoice } from './ProductChoice';
 
-const useStyles = makeStyles({ body: { display: 'flex', flexDirection: 'column', gap: '16px' }, hint: { color: tokens.colorNeutralForeground3 }, list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '8px' } });
+const useStyles = makeStyles({ hint: { color: tokens.colorNeutralForeground3 }, list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '8px' } });
 
 type Outcome = { user: User; result: 'changed' | 'nothing' } | { user: User; refusal: Refusal };
 
@@ -87,81 +87,78 @@ export function ManageLicensesPanel({ users, onClose }: { users: User[]; onClose
   const canSubmit = mode === 'unassignAll' || chosen.length > 0;
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose(step === 'done')}>
-      <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={() => onClose(step === 'done')} />}>
-          {t('manage.title')}
-        </DrawerHeaderTitle>
-        <Text className={styles.hint}>{t('manage.forUsers', { count: users.length })}</Text>
-      </DrawerHeader>
-      <DrawerBody className={styles.body}>
-        {step === 'mode' && (
-          <RadioGroup aria-label={t('manage.title')} value={mode} onChange={(_, d) => setMode(d.value as ManageMode)}>
-            <Radio value="add" label={t('manage.mode.add')} />
-            <Radio value="replace" label={t('manage.mode.replace')} />
-            <Radio value="unassignAll" label={t('manage.mode.unassignAll')} />
-          </RadioGroup>
-        )}
-        {step === 'products' && (
-          <>
-            <Subtitle2 as="h2">{t(`manage.step.${mode}`)}</Subtitle2>
-            {mode === 'unassignAll' ? (
-              <Text>{t('manage.unassignAllExplained', { count: users.length })}</Text>
-            ) : (
-              <>
-                <Text className={styles.hint}>{t('manage.appsExplained')}</Text>
-                <ProductChoice chosen={chosen} onChange={setChosen} users={users} />
-              </>
-            )}
-            {bulk && !previewId && (
-              <MessageBar intent="info" layout="multiline">
-                <MessageBarBody>{t('manage.bulk', { count: users.length, max: MAX_USERS_PER_ASSIGN })}</MessageBarBody>
-              </MessageBar>
-            )}
-            {previewId && <JobPreview jobId={previewId} />}
-          </>
-        )}
-        {refusal && <RefusalBar refusal={refusal} />}
-        {step === 'done' && outcomes && (
-          <>
-            {changed > 0 && <SuccessBar title={t('manage.done', { count: changed })} />}
-            <ul className={styles.list} aria-label={t('manage.outcomes')}>
-              {outcomes.map((o) =>
-                'refusal' in o ? (
-                  <li key={o.user.id}>
-                    <RefusalBar refusal={o.refusal} title={o.user.displayName} />
-                  </li>
-                ) : o.result === 'nothing' ? (
-                  <li key={o.user.id}>
-                    <Text className={styles.hint}>{t('manage.nothing', { name: o.user.displayName })}</Text>
-                  </li>
-                ) : null,
-              )}
-            </ul>
-          </>
-        )}
-      </DrawerBody>
-      <DrawerFooter>
-        {step === 'mode' && (
-          <Button appearance="primary" onClick={() => setStep('products')}>
-            {t('common.next')}
-          </Button>
-        )}
-        {step === 'products' && !previewId && (
-          <>
-            <Button onClick={() => setStep('mode')}>{t('common.back')}</Button>
-            <Button appearance="primary" disabled={!canSubmit || busy} onClick={run}>
-              {bulk ? t('manage.preview') : t('common.saveChanges')}
+    <Panel
+      title={t('manage.title')}
+      subtitle={t('manage.forUsers', { count: users.length })}
+      onClose={() => onClose(step === 'done')}
+      footer={
+        <>
+          {step === 'mode' && (
+            <Button appearance="primary" onClick={() => setStep('products')}>
+              {t('common.next')}
             </Button>
-          </>
-        )}
-        {step === 'products' && previewId && (
-          <Button appearance="primary" disabled={busy} onClick={start}>
-            {t('manage.startJob', { count: users.length })}
-          </Button>
-        )}
-        <Button onClick={() => onClose(step === 'done')}>{t('common.close')}</Button>
-      </DrawerFooter>
-    </OverlayDrawer>
+          )}
+          {step === 'products' && !previewId && (
+            <>
+              <Button onClick={() => setStep('mode')}>{t('common.back')}</Button>
+              <Button appearance="primary" disabledFocusable={!canSubmit || busy} onClick={run}>
+                {bulk ? t('manage.preview') : t('common.saveChanges')}
+              </Button>
+            </>
+          )}
+          {step === 'products' && previewId && (
+            <Button appearance="primary" disabledFocusable={busy} onClick={start}>
+              {t('manage.startJob', { count: users.length })}
+            </Button>
+          )}
+        </>
+      }
+    >
+      {step === 'mode' && (
+        <RadioGroup aria-label={t('manage.title')} value={mode} onChange={(_, d) => setMode(d.value as ManageMode)}>
+          <Radio value="add" label={t('manage.mode.add')} />
+          <Radio value="replace" label={t('manage.mode.replace')} />
+          <Radio value="unassignAll" label={t('manage.mode.unassignAll')} />
+        </RadioGroup>
+      )}
+      {step === 'products' && (
+        <>
+          <Subtitle2 as="h2">{t(`manage.step.${mode}`)}</Subtitle2>
+          {mode === 'unassignAll' ? (
+            <Text>{t('manage.unassignAllExplained', { count: users.length })}</Text>
+          ) : (
+            <>
+              <Text className={styles.hint}>{t('manage.appsExplained')}</Text>
+              <ProductChoice chosen={chosen} onChange={setChosen} users={users} />
+            </>
+          )}
+          {bulk && !previewId && (
+            <MessageBar intent="info" layout="multiline">
+              <MessageBarBody>{t('manage.bulk', { count: users.length, max: MAX_USERS_PER_ASSIGN })}</MessageBarBody>
+            </MessageBar>
+          )}
+          {previewId && <JobPreview jobId={previewId} />}
+        </>
+      )}
+      {refusal && <RefusalBar refusal={refusal} />}
+      {step === 'done' && outcomes && (
+        <>
+          {changed > 0 && <SuccessBar title={t('manage.done', { count: changed })} />}
+          <ul className={styles.list} aria-label={t('manage.outcomes')}>
+            {outcomes.map((o) =>
+              'refusal' in o ? (
+                <li key={o.user.id}>
+                  <RefusalBar refusal={o.refusal} title={o.user.displayName} />
+                </li>
+              ) : o.result === 'nothing' ? (
+                <li key={o.user.id}>
+                  <Text className={styles.hint}>{t('manage.nothing', { name: o.user.displayName })}</Text>
+                </li>
+              ) : null,
+            )}
+          </ul>
+        </>
+      )}
+    </Panel>
   );
 }

@@ -4,13 +4,13 @@
  * changed and shows the outcome. A missing usage location is asked for first. Licenses the user inherits
  * from a group are shown with the group, checked and not removable here.
  */
-import { Badge, Button, Caption1, Checkbox, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, OverlayDrawer, Spinner, Subtitle2, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Badge, Button, Caption1, Checkbox, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Subtitle2, Text, tokens } from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
+import { Panel } from '../../components/Panel';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { UsageLocationPicker, useCountryName } from '../../components/UsageLocation';
@@ -24,7 +24,6 @@ import { enabledPlansOf } from '../../licensing/plans';
 import { totalUnits } from '../../licensing/seats';
 
 const useStyles = makeStyles({
-  body: { display: 'flex', flexDirection: 'column', gap: '16px' },
   hint: { color: tokens.colorNeutralForeground3 },
   list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '8px' },
   caption: { display: 'block', marginLeft: '32px', marginTop: '-6px', color: tokens.colorNeutralForeground3 },
@@ -66,9 +65,9 @@ export function UserLicensesPanel({ userId, onClose }: { userId: string; onClose
 
   if (!user.data) {
     return (
-      <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
-        <DrawerBody>{user.isError ? <RefusalBar refusal={refusalOf(user.error)} /> : <Spinner label={t('common.loading')} />}</DrawerBody>
-      </OverlayDrawer>
+      <Panel title={t('userLicenses.title')} onClose={onClose}>
+        {user.isError ? <RefusalBar refusal={refusalOf(user.error)} /> : <Spinner label={t('common.loading')} />}
+      </Panel>
     );
   }
   const u = user.data;
@@ -142,45 +141,39 @@ export function UserLicensesPanel({ userId, onClose }: { userId: string; onClose
   };
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
-      <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>{u.displayName}</DrawerHeaderTitle>
-        <Text className={styles.hint}>
-          {u.userPrincipalName}
-          {u.userType === 'Guest' && ` · ${t('userLicenses.guest')}`}
-        </Text>
-      </DrawerHeader>
-      <DrawerBody className={styles.body}>
-        <Subtitle2 as="h2">{t('userLicenses.location')}</Subtitle2>
-        {!u.usageLocation && (
-          <MessageBar intent="warning" layout="multiline">
-            <MessageBarBody>
-              <MessageBarTitle>{t('userLicenses.noLocationTitle')}</MessageBarTitle>
-              {t('userLicenses.noLocation')}
-            </MessageBarBody>
-          </MessageBar>
-        )}
-        {mayLocate ? <UsageLocationPicker user={u} /> : <Text>{u.usageLocation ? countryName(u.usageLocation) : '—'}</Text>}
-        <Subtitle2 as="h2">{t('userLicenses.title')}</Subtitle2>
-        {guestBlocked && mayAssign && (
-          <MessageBar intent="warning" layout="multiline">
-            <MessageBarBody>{t('assign.guestNeedsGlobal', { name: u.displayName })}</MessageBarBody>
-          </MessageBar>
-        )}
-        <ul className={styles.list} aria-label={t('userLicenses.title')}>
-          {shown.map(product)}
-        </ul>
-        {save.isError && <RefusalBar refusal={refusalOf(save.error)} title={u.displayName} />}
-        {save.isSuccess && <SuccessBar title={t('userLicenses.saved')} />}
-      </DrawerBody>
-      <DrawerFooter>
-        {editable && (
-          <Button appearance="primary" disabled={!change || save.isPending} onClick={() => change && save.mutate(change)}>
+    <Panel
+      title={u.displayName}
+      subtitle={`${u.userPrincipalName}${u.userType === 'Guest' ? ` · ${t('userLicenses.guest')}` : ''}`}
+      onClose={onClose}
+      footer={
+        editable && (
+          <Button appearance="primary" disabledFocusable={!change || save.isPending} onClick={() => change && save.mutate(change)}>
             {t('common.saveChanges')}
           </Button>
-        )}
-        <Button onClick={onClose}>{t('common.close')}</Button>
-      </DrawerFooter>
-    </OverlayDrawer>
+        )
+      }
+    >
+      <Subtitle2 as="h2">{t('userLicenses.location')}</Subtitle2>
+      {!u.usageLocation && (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>
+            <MessageBarTitle>{t('userLicenses.noLocationTitle')}</MessageBarTitle>
+            {t('userLicenses.noLocation')}
+          </MessageBarBody>
+        </MessageBar>
+      )}
+      {mayLocate ? <UsageLocationPicker user={u} /> : <Text>{u.usageLocation ? countryName(u.usageLocation) : '—'}</Text>}
+      <Subtitle2 as="h2">{t('userLicenses.title')}</Subtitle2>
+      {guestBlocked && mayAssign && (
+        <MessageBar intent="warning" layout="multiline">
+          <MessageBarBody>{t('assign.guestNeedsGlobal', { name: u.displayName })}</MessageBarBody>
+        </MessageBar>
+      )}
+      <ul className={styles.list} aria-label={t('userLicenses.title')}>
+        {shown.map(product)}
+      </ul>
+      {save.isError && <RefusalBar refusal={refusalOf(save.error)} title={u.displayName} />}
+      {save.isSuccess && <SuccessBar title={t('userLicenses.saved')} />}
+    </Panel>
   );
 }

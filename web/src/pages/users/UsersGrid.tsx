@@ -69,7 +69,7 @@ export function UsersGrid({ users, total, hasMore, loadMore, selected, onSelect,
                 <Checkbox
                   aria-label={t('users.selectAllShown', { count: users.length })}
                   checked={allShown ? true : someShown ? 'mixed' : false}
-                  onChange={(_, d) => onSelect(d.checked ? new Set([...selected, ...users.map((u) => u.id)]) : new Set())}
+                  onChange={(_, d) => onSelect(d.checked ? new Set([...selected, ...users.map((u) => u.id)]) : new Set([...selected].filter((id) => !users.some((u) => u.id === id))))}
                 />
               </TableHeaderCell>
             )}
