@@ -10,7 +10,7 @@ export function LanguagePicker({ appearance = 'subtle', className }: { appearanc
   return (
     <Menu checkedValues={{ language: [lng] }} onCheckedValueChange={(_, d) => chooseLanguage(d.checkedItems[0] as Language)}>
       <MenuTrigger disableButtonEnhancement>
-        <MenuButton appearance={appearance} className={className} icon={<LocalLanguageRegular />} aria-label={t('shell.language')}>
+        <MenuButton appearance={appearance} className={className} icon={<LocalLanguageRegular />} aria-label={`${t('shell.language')}: ${LANGUAGES[lng]}`}>
           {LANGUAGES[lng]}
         </MenuButton>
       </MenuTrigger>

@@ -34,7 +34,7 @@ export function PeoplePicker({ label, selected, onChange, max, invalid }: { labe
   };
 
   return (
-    <Field label={label} hint={full ? t('picker.full', { max }) : t('picker.hint', { max })}>
+    <Field label={label} hint={max === 1 ? undefined : full ? t('picker.full', { max }) : t('picker.hint', { max })}>
       <TagPicker inline onOptionSelect={onOptionSelect} selectedOptions={selected.map((u) => u.id)}>
         <TagPickerControl>
           <TagPickerGroup aria-label={t('picker.selected')}>

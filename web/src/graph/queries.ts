@@ -4,6 +4,7 @@
  */
 import { QueryClient, useQuery } from '@tanstack/react-query';
 import { useGraph } from './client';
+import { getJob, isFinal } from './jobs';
 import { listSubscribedSkus } from './licensing';
 import type { SubscribedSku } from './types';
 
@@ -24,6 +25,12 @@ export const keys = {
 export function useSkus() {
   const client = useGraph();
   return useQuery({ queryKey: keys.skus, queryFn: () => listSubscribedSkus(client) });
+}
+
+/** A bulk job, followed every second until it is final (one query however many parts of a page show it). */
+export function useJob(jobId: string) {
+  const client = useGraph();
+  return useQuery({ queryKey: keys.job(jobId), queryFn: () => getJob(client, jobId), refetchInterval: (q) => (q.state.data && isFinal(q.state.data) ? false : 1000) });
 }
 
 /** Product names by skuId (the admin's words, not part numbers), for lists that hold only skuIds. */

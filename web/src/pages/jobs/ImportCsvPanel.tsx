@@ -83,6 +83,7 @@ export function ImportCsvPanel({ onClose }: { onClose: () => void }) {
       </Text>
       <Field label={t('import.file')} hint={file ? `${file.name} · ${Math.ceil(file.size / 1024)} KB` : undefined}>
         <input
+          aria-label={t('import.file')}
           type="file"
           accept=".csv,text/csv"
           onChange={(e) => {

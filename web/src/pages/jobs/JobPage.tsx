@@ -4,7 +4,7 @@
  */
 import { Button, Card, Field, makeStyles, ProgressBar, Spinner, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
 import { ArrowDownloadRegular, DismissCircleRegular } from '@fluentui/react-icons';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
@@ -12,8 +12,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
-import { cancelJob, failedRowsCsv, getJob, isFinal } from '../../graph/jobs';
-import { keys, licensesChanged } from '../../graph/queries';
+import { cancelJob, failedRowsCsv, isFinal } from '../../graph/jobs';
+import { keys, licensesChanged, useJob } from '../../graph/queries';
 import { downloadText } from '../../licensing/download';
 import { JobPreview } from './JobPreview';
 import { JobResults } from './JobResults';
@@ -30,13 +30,9 @@ export default function JobPage({ jobId }: { jobId: string }) {
   const client = useGraph();
   const queryClient = useQueryClient();
   const mayAssign = useCan('assignLicenses');
-  const job = useQuery({
-    queryKey: keys.job(jobId),
-    queryFn: () => getJob(client, jobId),
-    // follow a running job; once it is final, the seats and users it changed are stale elsewhere
-    refetchInterval: (q) => (q.state.data && isFinal(q.state.data) ? false : 1000),
-  });
+  const job = useJob(jobId);
   const final = !!job.data && isFinal(job.data);
+  // once the job is final, the seats and users it changed are stale everywhere else
   useEffect(() => {
     if (final) void licensesChanged(queryClient);
   }, [final, queryClient]);
@@ -90,7 +86,7 @@ export default function JobPage({ jobId }: { jobId: string }) {
       {cancel.isError && <RefusalBar refusal={refusalOf(cancel.error)} />}
       {download.isError && <RefusalBar refusal={refusalOf(download.error)} />}
       {(j.dryRun || j.requireSeats) && final && <JobPreview jobId={j.id} />}
-      <JobResults jobId={j.id} live={final ? 'final' : j.counts.processed} />
+      <JobResults jobId={j.id} />
       {!final && (
         <Button style={{ marginTop: 8 }} appearance="subtle" onClick={() => job.refetch()}>
           {t('common.refresh')}

@@ -8,15 +8,15 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
-import { getJob, isFinal, jobResults } from '../../graph/jobs';
-import { keys, useSkuNames } from '../../graph/queries';
+import { isFinal, jobResults } from '../../graph/jobs';
+import { keys, useJob, useSkuNames } from '../../graph/queries';
 import { RefusalBar } from '../../components/Refusal';
 
 export function JobPreview({ jobId }: { jobId: string }) {
   const { t } = useTranslation();
   const client = useGraph();
   const skuName = useSkuNames();
-  const job = useQuery({ queryKey: keys.job(jobId), queryFn: () => getJob(client, jobId), refetchInterval: (q) => (q.state.data && isFinal(q.state.data) ? false : 1000) });
+  const job = useJob(jobId);
   const done = !!job.data && isFinal(job.data);
   const failures = useQuery({ queryKey: [...keys.job(jobId), 'failed'], queryFn: () => jobResults(client, jobId, true), enabled: done });
 

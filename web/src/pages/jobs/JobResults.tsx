@@ -5,16 +5,20 @@ import { useTranslation } from 'react-i18next';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
-import { keys, useSkuNames } from '../../graph/queries';
+import { isFinal } from '../../graph/jobs';
+import { keys, useJob, useSkuNames } from '../../graph/queries';
 import type { JobResult } from '../../graph/types';
 
 const color = { succeeded: 'success', failed: 'danger', skipped: 'subtle' } as const;
 
-export function JobResults({ jobId, live }: { jobId: string; live?: unknown }) {
+export function JobResults({ jobId }: { jobId: string }) {
   const { t } = useTranslation();
   const skuName = useSkuNames();
   const [failedOnly, setFailedOnly] = useState(false);
-  const results = usePagedList<JobResult>([...keys.job(jobId), 'results', failedOnly, live], (c) => {
+  // asked again as the job moves on, and once more when it is final
+  const job = useJob(jobId).data;
+  const progress = job && (isFinal(job) ? 'final' : job.counts.processed);
+  const results = usePagedList<JobResult>([...keys.job(jobId), 'results', failedOnly, progress], (c) => {
     const r = c.api(`/licenseJobs/${jobId}/results`).top(100);
     return failedOnly ? r.query({ status: 'failed' }) : r;
   });
