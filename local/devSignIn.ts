@@ -48,6 +48,6 @@ export function devSignInRoutes(o: { tenantId: string; issuer: string; audience:
         return { status: 200, body: { access_token, token_type: 'Bearer', expires_in: EXPIRES_IN } };
       },
     },
-    [CONSOLE_CONFIG_PATH]: async () => ({ signIn: 'dev', roles }),
+    [CONSOLE_CONFIG_PATH]: async () => ({ signIn: 'dev' }),
   };
 }

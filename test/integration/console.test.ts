@@ -41,7 +41,7 @@ test('the console is served at / over https with a certificate from the local CA
   const js = await https(`/${script}`);
   expect(js.status).toBe(200);
   expect(js.headers['cache-control']).toMatch(/immutable/);
-  expect((await https('/console-config.json')).text).toBe(JSON.stringify({ signIn: 'dev', roles: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'] }));
+  expect(JSON.parse((await https('/console-config.json')).text)).toEqual({ signIn: 'dev' });
 
   const plain = await fetch(`http://localhost:${TEST_PORTS.host}/`, { redirect: 'manual' });
   expect(plain.status).toBe(302);
