@@ -17,8 +17,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance as clock } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
+import { applyLocalSettings } from '../local/settingsFile';
 
 const ROOT = join(__dirname, '..', '..');
 const PORTS = { host: 27371, https: 27372, cosmos: 28381, queue: 30301 };
@@ -43,7 +44,10 @@ Object.assign(process.env, {
   LOG_LEVEL: 'warn',
   THROTTLE_TENANT_REQUESTS_PER_SECOND: '1000000',
   THROTTLE_TENANT_BURST: '1000000',
+  RECONCILIATION_SCHEDULE: '0 0 0 31 2 *', // never during the bench
 });
+// the rest as npm start has them (local.settings.json, else the sample): values set above win
+applyLocalSettings(ROOT);
 
 const FIRST = ['Adele', 'Alex', 'Brian', 'Cameron', 'Christie', 'Debra', 'Diego', 'Emily', 'Enrico', 'Grady', 'Henrietta', 'Irvin', 'Isaiah', 'Johanna', 'Joni', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Sanne', 'Ravi'];
 const LAST = ['Vance', 'Wilber', 'Bowen', 'Gu', 'Langer', 'Siciliani', 'Lorenz', 'Holloway', 'Robbins', 'Graham', 'Wilke', 'Fernandez', 'Archie', 'Mueller', 'Sayers', 'Sherman', 'Cline', 'Berger', 'Cattaneo', 'Deyoung', 'Johnson', 'White', 'Braun', 'Jansen', 'Larsson', 'Patel', 'Smit', 'Visser', 'Bakker', 'Janssen', 'Dekker', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dijkstra', 'Kok', 'Jacobs', 'Meijer'];
@@ -86,13 +90,15 @@ async function main() {
 
   const { startStack } = await import('../local/stack');
   const stack = await startStack({ port: PORTS.host, httpsPort: PORTS.https, quiet: true, root: ROOT });
+  // stopped or interrupted: the emulators go too
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stack.stop().finally(() => process.exit(130)));
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'] });
   let failed = false;
   try {
-    const started = performance.now();
+    const started = clock.now();
     await setUp(users);
-    console.log(`set-up: ${users} users in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed below)\n`);
+    console.log(`set-up: ${users} users in ${((clock.now() - started) / 1000).toFixed(1)} s (not timed below)\n`);
 
     // ---- 1. initial JavaScript, as a newcomer's browser fetches it ----
     const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 }, locale: 'en-US' });
@@ -114,13 +120,13 @@ async function main() {
     if (total >= BUDGET_BYTES) failed = true;
 
     // ---- 2. Active users with 10,000 users ----
-    const t0 = performance.now();
+    const t0 = clock.now();
     await page.goto(`${stack.consoleUrl}#/users`);
     await page.getByTestId('user-row').first().waitFor();
-    const firstRows = performance.now() - t0;
+    const firstRows = clock.now() - t0;
     const scroller = page.getByTestId('users-scroller');
     let maxRows = 0;
-    const scrollStart = performance.now();
+    const scrollStart = clock.now();
     for (;;) {
       const state = await scroller.evaluate((el) => {
         el.scrollTop = el.scrollHeight;
@@ -128,10 +134,10 @@ async function main() {
       });
       maxRows = Math.max(maxRows, state.rows);
       if (state.loaded >= users) break;
-      if (performance.now() - scrollStart > 300_000) throw new Error(`scrolling stopped at ${state.loaded} of ${users} users`);
+      if (clock.now() - scrollStart > 300_000) throw new Error(`scrolling stopped at ${state.loaded} of ${users} users`);
       await page.waitForTimeout(50); // a scroll step; the grid asks for the next page as the end nears
     }
-    const scrolled = performance.now() - scrollStart;
+    const scrolled = clock.now() - scrollStart;
     console.log(`Active users, ${users} users in the organization:`);
     console.log(`  first rows shown              ${firstRows.toFixed(0)} ms`);
     console.log(`  scrolled to the end           ${(scrolled / 1000).toFixed(1)} s (${users} users loaded page by page, 200 a page)`);
@@ -143,11 +149,16 @@ async function main() {
     await scroller.evaluate((el) => (el.scrollTop = 0));
     const box = page.getByRole('searchbox', { name: 'Search active users list' });
     const timings: number[] = [];
-    for (let i = 0; i < searches; i++) {
-      const word = LAST[i % LAST.length];
-      const term = word.slice(0, 3);
-      await box.fill(term.slice(0, 2));
-      await page.waitForFunction((t) => Array.from(document.querySelectorAll('[data-testid="user-row"]')).every((r) => r.textContent!.toLowerCase().includes(t)), term.slice(0, 2).toLowerCase());
+    // the search matches the start of a name: each term is a first name's prefix, typed one more letter
+    // than the previous one, so every measured keystroke asks the service something new
+    const terms = FIRST.flatMap((name) => Array.from({ length: name.length - 1 }, (_, k) => name.slice(0, k + 2))).slice(0, searches);
+    for (const term of terms) {
+      const before = term.slice(0, -1);
+      await box.fill(before);
+      await page.waitForFunction((t) => {
+        const names = Array.from(document.querySelectorAll('[data-testid="user-row"] button')).map((b) => b.textContent ?? '');
+        return names.length > 0 && names.every((n) => n.toLowerCase().startsWith(t));
+      }, before.toLowerCase());
       const measured = page.evaluate((t) => {
         performance.clearResourceTimings();
         const input = document.querySelector<HTMLInputElement>('input[type="search"]')!;
@@ -156,7 +167,7 @@ async function main() {
         const shown = new Promise<number>((resolve) => {
           const check = () => {
             const names = Array.from(document.querySelectorAll('[data-testid="user-row"] button')).map((b) => b.textContent ?? '');
-            if (answered() && names.length && names.every((n) => n.split(' ').some((w) => w.toLowerCase().startsWith(t.toLowerCase())))) resolve(performance.now());
+            if (answered() && names.length && names.every((n) => n.toLowerCase().startsWith(t.toLowerCase()))) resolve(performance.now());
             else requestAnimationFrame(check);
           };
           requestAnimationFrame(check);
@@ -164,13 +175,14 @@ async function main() {
         (window as unknown as { __armed: boolean }).__armed = true;
         return Promise.all([pressed, shown]).then(([from, to]) => to - from);
       }, term);
+      measured.catch(() => undefined); // awaited below; a failure is reported there, not as an unhandled rejection
       await page.waitForFunction(() => (window as unknown as { __armed?: boolean }).__armed === true);
       await page.evaluate(() => ((window as unknown as { __armed: boolean }).__armed = false));
-      await box.press(term[2]);
+      await box.press(term[term.length - 1]);
       timings.push(await measured);
     }
     timings.sort((a, b) => a - b);
-    console.log(`  search, keystroke to rows     median ${quantile(timings, 0.5).toFixed(0)} ms, p95 ${quantile(timings, 0.95).toFixed(0)} ms (${searches} searches)`);
+    console.log(`  search, keystroke to rows     median ${quantile(timings, 0.5).toFixed(0)} ms, p95 ${quantile(timings, 0.95).toFixed(0)} ms (${timings.length} searches)`);
   } finally {
     await browser.close();
     await stack.stop();
