@@ -53,39 +53,24 @@
  * Exit code 0 when the run completed and verified (targets met or not), 1 on a FAIL, 2 on bad arguments.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CosmosDiagnostics } from '@azure/cosmos';
-import { applyLocalSettings } from '../local/settingsFile';
+import { parseArgs } from './lib/args';
+import { runScript, serveChild, startChild, type Child } from './lib/child';
+import { applyBenchEnv, benchEnv } from './lib/env';
+import { childProc, EMULATORS } from './lib/proc';
+import { measureRawWrites, rawWrites, type RawWriteResult, type RawWriteTask } from './lib/rawWrites';
+import { documentKind, OpTally, standardLabel, statusList, traceSdk, type SdkCall } from './lib/sdkTrace';
+import { startBenchStack } from './lib/stack';
+import { busyMs, cpuMs, diffCpu, fmt, Level, mb, met, percentile, pool, sleep } from './lib/stats';
+import { printTable } from './lib/table';
 
-const ROOT = join(__dirname, '..', '..');
 /** Ports of their own (not those of npm start, the tests or bench/assign-license.ts), so they can run side by side. */
 const PORTS = { host: 27171, cosmos: 28181, queue: 30101 };
 const TARGET = { ratio: 0.5, peakRssBytes: 300e6, memoryUsers: 100_000 };
 const POLL_MS = 500;
 const SETUP_CONCURRENCY = 64;
-const MB = 1e6;
-
-/** Bench-only settings, applied before anything from shared/ is loaded (settings are cached at first use). */
-const benchEnv: Record<string, string> = {
-  LOCAL_HTTP_PORT: String(PORTS.host),
-  COSMOS_ENDPOINT: `http://127.0.0.1:${PORTS.cosmos}`,
-  COSMOS_KEY: 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
-  COSMOS_DATABASE: 'licensing-bench-jobs',
-  AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:${PORTS.queue}/devstoreaccount1;`,
-  AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
-  AUTH_AUDIENCE: 'api://license-assignment-service',
-  AUTH_JWKS_URI: `http://127.0.0.1:${PORTS.host}/.well-known/dev-jwks.json`,
-  SUBSCRIPTION_CACHE_TTL_MS: '2000',
-  DEV_KEY_FILE: join(ROOT, '.local', 'bench-jobs-dev-signing-key.json'),
-  LOG_LEVEL: 'warn',
-  // the bench measures capacity, not the per-tenant budget (shared/http/throttle.ts): lift it for this run
-  THROTTLE_TENANT_REQUESTS_PER_SECOND: '1000000',
-  THROTTLE_TENANT_BURST: '1000000',
-};
+const ENV = benchEnv({ ports: PORTS, database: 'licensing-bench-jobs', keyFile: 'bench-jobs-dev-signing-key.json' });
 
 // ---------------- command line ----------------
 
@@ -94,95 +79,20 @@ interface Options {
   /** Raw-write concurrency; undefined: the job's structural concurrency (CHUNKS_IN_FLIGHT x CHUNK_SIZE). */
   concurrency?: number;
   trace: boolean;
-  /** Run the emulator launcher as it is (quadratic query scans), see the header. */
 }
 
 const USAGE = 'usage: node dist/bench/bulk-job.js [--users N (default 10000, at most 100000)] [--concurrency C (raw writes; default CHUNKS_IN_FLIGHT x CHUNK_SIZE)] [--no-trace]';
-
-function usage(problem?: string): never {
-  if (problem) console.error(`${problem}\n${USAGE}`);
-  else console.log(USAGE);
-  process.exit(problem ? 2 : 0);
-}
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = { users: 10_000, trace: true };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') usage();
-    if (arg === '--no-trace') {
-      o.trace = false;
-      continue;
-    }
-    const m = /^--(users|concurrency)(?:=(.*))?$/.exec(arg);
-    if (!m) usage(`unknown argument ${arg}`);
-    const raw = m[2] ?? argv[++i];
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) usage(`--${m[1]} needs a positive whole number (got ${raw ?? 'nothing'})`);
-    if (m[1] === 'users') {
-      if (n > TARGET.memoryUsers) usage(`--users is at most ${TARGET.memoryUsers} (the API's limit per job)`);
-      o.users = n;
-    } else o.concurrency = n;
-  }
-  return o;
-}
-
-// ---------------- helpers ----------------
-
-/** Runs task(0..count-1) with at most `concurrency` in flight. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      results[i] = await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return results;
-}
-
-/** Nearest-rank percentile of an ascending array. */
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const mb = (bytes: number) => `${fmt(bytes / MB)} MB`;
-const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU time (ms) and peak RSS (VmHWM, bytes) of this process's child processes whose command line contains `match`, from /proc (Linux). */
-const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/<pid>/stat times: 100 on the Linux architectures Node runs on
-function childProc(match: string): { cpuMs: number; peakRss: number } | undefined {
-  try {
-    let found: { cpuMs: number; peakRss: number } | undefined;
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-      if (Number(fields[1]) !== process.pid) continue;
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(match)) continue;
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      found = {
-        cpuMs: (found?.cpuMs ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS, // utime + stime
-        peakRss: Math.max(found?.peakRss ?? 0, Number(hwm ?? 0) * 1024),
-      };
-    }
-    return found;
-  } catch {
-    return undefined;
-  }
-}
-const EMULATORS = { cosmos: 'cosmosEmulator.js', azurite: 'azurite-queue' };
-
-async function startBenchStack() {
-  const { startStack } = await import('../local/stack');
-  return startStack({ port: PORTS.host, quiet: true, root: ROOT });
-}
+const parse = (argv: string[]) =>
+  parseArgs<Options>(
+    argv,
+    USAGE,
+    { users: 10_000, trace: true },
+    {
+      users: { int: 'users', check: (n) => (n > TARGET.memoryUsers ? `--users is at most ${TARGET.memoryUsers} (the API's limit per job)` : undefined) },
+      concurrency: { int: 'concurrency' },
+      'no-trace': { set: { trace: false } },
+    },
+  );
 
 // ---------------- the load generator (child process) ----------------
 
@@ -198,15 +108,13 @@ interface JobView {
 type ToGenerator =
   | { type: 'setup'; users: number; warmup: number; run: string; concurrency: number }
   | { type: 'job'; which: 'bench' | 'warmup'; url: string; headers: Record<string, string>; skuId: string; timeoutMs: number }
-  | { type: 'raw'; tenantId: string; run: string; targetSize: number; from: number; count: number; concurrency: number }
+  | RawWriteTask
   | { type: 'size'; tenantId: string };
 type FromGenerator =
-  | { type: 'ready' }
   | { type: 'setup'; seconds: number; tenantId: string; created: number }
   | { type: 'job'; postStatus: number; postMs: number; postBytes: number; postError?: string; sentAt: number; polls: number; view?: JobView; timedOut: boolean; cpuMs: number }
-  | { type: 'raw'; seconds: number; latencies: number[]; requests: number; cpuMs: number; failures: number; firstError?: string }
-  | { type: 'size'; userBytes: number; auditBytes: number }
-  | { type: 'error'; message: string };
+  | RawWriteResult
+  | { type: 'size'; userBytes: number; auditBytes: number };
 
 /**
  * The child process: creates the organization and its users, starts jobs over HTTP and polls them, and runs
@@ -214,15 +122,14 @@ type FromGenerator =
  * parent's environment (the bench settings), so its SDK client is configured exactly like the app's.
  */
 async function loadGenerator(): Promise<void> {
-  const { container, tracked, cosmosRequestStats } = await import('../shared/storage/cosmos');
+  const { container } = await import('../shared/storage/cosmos');
   const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
   const { SKU } = await import('../shared/domain/catalog');
-  const send = (m: FromGenerator) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
   let tenantId = '';
   const ids: { bench: string[]; warmup: string[] } = { bench: [], warmup: [] };
   const body = (m: object) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('_')));
 
-  const handlers = {
+  const handlers: Parameters<typeof serveChild<ToGenerator, FromGenerator>>[0] = {
     async setup(m: Extract<ToGenerator, { type: 'setup' }>): Promise<FromGenerator> {
       const started = performance.now();
       const tenant = await createTenant({ displayName: 'Bench org (bulk jobs)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
@@ -277,77 +184,10 @@ async function loadGenerator(): Promise<void> {
       return { type: 'size', userBytes: bytes(user), auditBytes: bytes(q.resources[0] as object | undefined) };
     },
 
-    async raw(m: Extract<ToGenerator, { type: 'raw' }>): Promise<FromGenerator> {
-      const cpu = process.cpuUsage();
-      const rawDoc = (i: number) => {
-        const doc = { id: `raw-${m.run}-${i}`, tenantId: m.tenantId, type: 'benchRaw', createdDateTime: new Date().toISOString(), pad: '' };
-        doc.pad = 'x'.repeat(Math.max(0, m.targetSize - Buffer.byteLength(JSON.stringify(doc))));
-        return doc;
-      };
-      const before = cosmosRequestStats.requests;
-      const latencies: number[] = [];
-      let failures = 0;
-      let firstError: string | undefined;
-      const started = performance.now();
-      await pool(m.count, m.concurrency, async (i) => {
-        const doc = rawDoc(m.from + i);
-        const t = performance.now();
-        try {
-          await tracked(() => container('directory').items.upsert(doc));
-          latencies.push(performance.now() - t);
-        } catch (e) {
-          failures++;
-          firstError ??= String((e as Error).message ?? e).split('\n')[0];
-        }
-      });
-      const seconds = (performance.now() - started) / 1000;
-      return { type: 'raw', seconds, latencies, requests: cosmosRequestStats.requests - before, cpuMs: cpuMs(process.cpuUsage(cpu)), failures, firstError };
-    },
+    raw: rawWrites,
   };
 
-  process.on('disconnect', () => process.exit(0));
-  process.on('message', (m: ToGenerator) => {
-    (handlers[m.type] as (m: ToGenerator) => Promise<FromGenerator>)(m).then(send, (e) => send({ type: 'error', message: String((e as Error)?.stack ?? e) }));
-  });
-  await send({ type: 'ready' });
-}
-
-/** Starts the load generator and returns a function that hands it one task and waits for the answer. */
-async function startLoadGenerator() {
-  const child = fork(__filename, ['--load-generator'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let pending: { resolve: (m: FromGenerator) => void; reject: (e: Error) => void } | undefined;
-  let ready!: () => void;
-  const isReady = new Promise<void>((resolve, reject) => {
-    ready = resolve;
-    child.once('exit', (code) => reject(new Error(`load generator exited with code ${code} before it was ready`)));
-  });
-  child.on('message', (m: FromGenerator) => {
-    if (m.type === 'ready') return ready();
-    const p = pending;
-    pending = undefined;
-    if (m.type === 'error') p?.reject(new Error(`load generator: ${m.message}`));
-    else p?.resolve(m);
-  });
-  child.on('exit', (code) => pending?.reject(new Error(`load generator exited with code ${code}`)));
-  await isReady;
-  return {
-    pid: child.pid!,
-    run<T extends ToGenerator>(task: T): Promise<Extract<FromGenerator, { type: T['type'] }>> {
-      if (pending) throw new Error('load generator busy');
-      return new Promise((resolve, reject) => {
-        pending = { resolve: resolve as (m: FromGenerator) => void, reject };
-        child.send(task);
-      });
-    },
-    stop(): Promise<void> {
-      if (child.exitCode !== null || child.signalCode) return Promise.resolve();
-      return new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.disconnect();
-        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
-      });
-    },
-  };
+  await serveChild<ToGenerator, FromGenerator>(handlers);
 }
 
 // ---------------- instrumentation of the host process ----------------
@@ -367,84 +207,13 @@ let tracing = true;
 const partOf = (): Ctx | undefined => (tracing ? als.getStore() : undefined);
 
 /**
- * Per-operation tally of the SDK's diagnostics, as in bench/assign-license.ts: an operation's row has its
- * answered requests (the last attempt); the SDK's metadata lookups (query plans…) and retried attempts
- * (429s, resets…) have rows of their own. Counted the same way as the app's own counter (cosmosRequestStats).
+ * Per-operation tally of the SDK's diagnostics (lib/sdkTrace.ts), by part: an operation's row has its
+ * answered requests (the last attempt); the SDK's metadata lookups and retried attempts have rows of their
+ * own. Counted the same way as the app's own counter (cosmosRequestStats).
  */
-interface OpStats {
-  part: Part;
-  calls: number;
-  requests: number;
-  /** Gateway time (ms) summed over `timed` requests. */
-  ms: number;
-  timed: number;
-  statuses: Map<number | string, number>;
-}
-const opStats = new Map<string, OpStats>();
+const opStats = new OpTally();
 let tallying = false;
 
-function row(part: Part, label: string): OpStats {
-  const key = `${part}|${label}`;
-  let s = opStats.get(key);
-  if (!s) opStats.set(key, (s = { part, calls: 0, requests: 0, ms: 0, timed: 0, statuses: new Map() }));
-  return s;
-}
-const bump = (m: Map<number | string, number>, k: number | string) => m.set(k, (m.get(k) ?? 0) + 1);
-
-function tally(part: Part, label: string, diagnostics: CosmosDiagnostics | undefined, status: number | string, unansweredLast: boolean) {
-  if (!tallying) return;
-  const s = row(part, label);
-  const stats = diagnostics?.clientSideRequestStatistics;
-  const gateway = stats?.gatewayStatistics ?? [];
-  const failed = stats?.retryDiagnostics?.failedAttempts ?? [];
-  // retried attempts that got an HTTP answer are in gatewayStatistics as well (same activity id)
-  const retriedIds = new Set(failed.map((f) => f.activityId).filter(Boolean));
-  const answers = gateway.filter((g) => !g.activityId || !retriedIds.has(g.activityId));
-  s.calls++;
-  s.requests += stats ? answers.length + (unansweredLast ? 1 : 0) : 1;
-  s.ms += answers.reduce((t, g) => t + (g.durationInMs ?? 0), 0);
-  s.timed += answers.length;
-  bump(s.statuses, status);
-  for (const m of stats?.metadataDiagnostics?.metadataLookups ?? []) {
-    const r = row(part, `  metadata ${m.metaDataType} (${label})`);
-    r.calls++;
-    r.requests++;
-    r.ms += m.durationInMs ?? 0;
-    r.timed++;
-    bump(r.statuses, 'ok');
-  }
-  for (const f of failed) {
-    const r = row(part, `  retried attempt (${label})`);
-    r.calls++;
-    r.requests++;
-    r.ms += f.durationInMs ?? 0;
-    r.timed++;
-    bump(r.statuses, f.statusCode);
-  }
-}
-
-/** Time-weighted mean of a counter (Cosmos DB calls in flight, chunks running) over a window. */
-class Level {
-  value = 0;
-  max = 0;
-  private area = 0;
-  private last = performance.now();
-  private zeroMs = 0;
-  change(delta: number, now = performance.now()) {
-    this.area += this.value * (now - this.last);
-    if (this.value === 0) this.zeroMs += now - this.last;
-    this.last = now;
-    this.value += delta;
-    if (this.value > this.max) this.max = this.value;
-  }
-  /** Area (value x ms) and time at zero (ms) so far. */
-  snapshot(now = performance.now()) {
-    return { area: this.area + this.value * (now - this.last), zeroMs: this.zeroMs + (this.value === 0 ? now - this.last : 0), at: now };
-  }
-  resetMax() {
-    this.max = this.value;
-  }
-}
 const cosmosInFlight = new Level();
 const chunksRunning = new Level();
 
@@ -480,19 +249,7 @@ function finishChunk(trace: ChunkTrace, end: number) {
   if (!measuringChunks) return;
   chunkAgg.chunks++;
   chunkAgg.ms.push(end - trace.start);
-  trace.intervals.sort((a, b) => a[0] - b[0]);
-  let busy = 0;
-  let curStart = -1;
-  let curEnd = -1;
-  for (const [a, b] of trace.intervals) {
-    if (a > curEnd) {
-      busy += curEnd - curStart;
-      curStart = a;
-      curEnd = b;
-    } else curEnd = Math.max(curEnd, b);
-  }
-  busy += curEnd - curStart;
-  chunkAgg.busyMs += busy;
+  chunkAgg.busyMs += busyMs(trace.intervals);
   for (const [label, o] of trace.ops) {
     let s = chunkAgg.steps.get(label);
     if (!s) chunkAgg.steps.set(label, (s = { chunks: 0, n: 0, spanMs: 0, ms: 0, order: 0 }));
@@ -512,52 +269,8 @@ let watching = false;
 let onCompletion: (() => void) | undefined;
 
 async function instrument(tenantDocId: () => string | undefined) {
-  const sdk = await import('@azure/cosmos');
   const queues = await import('@azure/storage-queue');
-  type Fn = (...args: unknown[]) => Promise<{ diagnostics?: CosmosDiagnostics; statusCode?: number }>;
-  const wrap = (proto: object, method: string, label: (self: any, args: unknown[]) => string, after?: (self: any, args: unknown[]) => void) => {
-    const target = proto as Record<string, Fn>;
-    const original = target[method];
-    target[method] = async function (this: unknown, ...args: unknown[]) {
-      const name = label(this, args);
-      const ctx = partOf();
-      const part: Part = tracing ? (ctx?.part ?? 'other') : 'all';
-      const t0 = performance.now();
-      cosmosInFlight.change(1, t0);
-      try {
-        const res = await original.apply(this, args);
-        tally(part, name, res.diagnostics, res.statusCode ?? 200, false);
-        after?.(this, args);
-        return res;
-      } catch (e) {
-        const err = e as { diagnostics?: CosmosDiagnostics; code?: number | string };
-        tally(part, name, err.diagnostics, err.code ?? 'error', typeof err.code === 'string');
-        throw e;
-      } finally {
-        const t1 = performance.now();
-        cosmosInFlight.change(-1, t1);
-        if (ctx?.chunk) recordOp(ctx.chunk, name, t0, t1);
-      }
-    };
-  };
-  // what a document is, from its container and id
-  const kind = (container: string, id: string | undefined) => {
-    if (container === 'jobs') return !id ? 'jobs' : id.startsWith('idem-') ? 'idempotencyKey' : id.includes('_') ? 'chunk' : 'job';
-    if (container !== 'directory') return container;
-    if (!id) return 'directory';
-    if (id === tenantDocId()) return 'tenant';
-    if (id.includes('_')) return 'subscription';
-    if (id.startsWith('upn-')) return 'upnClaim';
-    if (id.startsWith('raw-')) return 'raw';
-    return 'user';
-  };
-  const bodyId = (args: unknown[]) => (args[0] as { id?: string } | undefined)?.id;
-  // a query by container and the document type it selects (`c.type = '…'`)
-  const queryLabel = (self: { resourceLink?: string; query?: string | { query?: string } }) => {
-    const text = typeof self.query === 'string' ? self.query : (self.query?.query ?? '');
-    const type = /c\.type\s*=\s*'(\w+)'/i.exec(text)?.[1];
-    return `query ${String(self.resourceLink ?? '').split('/').filter(Boolean).pop() ?? '?'}${type ? ` type='${type}'` : ''}`;
-  };
+  const kind = documentKind(tenantDocId);
   type PatchArg = { condition?: string; operations?: { path: string; value?: unknown }[] } | { path: string; value?: unknown }[] | undefined;
   const patchOps = (args: unknown[]) => {
     const a = args[0] as PatchArg;
@@ -581,9 +294,9 @@ async function instrument(tenantDocId: () => string | undefined) {
     return `patch ${kind(self.container.id, self.id)}${what}`;
   };
   // the final status of the watched job: the end of the measured window
-  const afterPatch = (self: { container: { id: string }; id: string }, args: unknown[]) => {
-    if (!watching || completion || kind(self.container.id, self.id) !== 'job') return;
-    if (!patchOps(args).some((o) => o.path === '/status' && ['completed', 'completedWithErrors', 'failed', 'cancelled'].includes(String(o.value)))) return;
+  const afterPatch = (call: SdkCall) => {
+    if (!watching || completion || kind(call.self.container.id, call.self.id) !== 'job') return;
+    if (!patchOps(call.args).some((o) => o.path === '/status' && ['completed', 'completedWithErrors', 'failed', 'cancelled'].includes(String(o.value)))) return;
     completion = {
       at: performance.now(),
       inFlight: cosmosInFlight.snapshot(),
@@ -594,23 +307,20 @@ async function instrument(tenantDocId: () => string | undefined) {
     };
     onCompletion?.();
   };
-  wrap(sdk.Item.prototype, 'read', (self) => `read ${kind(self.container.id, self.id)}`);
-  wrap(sdk.Item.prototype, 'replace', (self) => `replace ${kind(self.container.id, self.id)}`);
-  wrap(sdk.Item.prototype, 'delete', (self) => `delete ${kind(self.container.id, self.id)}`);
-  wrap(sdk.Item.prototype, 'patch', patchLabel, afterPatch);
-  wrap(sdk.Items.prototype, 'create', (self, args) => `create ${kind(self.container.id, bodyId(args))}`);
-  wrap(sdk.Items.prototype, 'upsert', (self, args) => `upsert ${kind(self.container.id, bodyId(args))}`);
-  // bulk / transactional batch: one call carries many operations (up to 100 per request)
-  const bulkLabel = (self: { container: { id: string } }, args: unknown[]) => {
-    const ops = (args[0] as { operationType?: string; id?: string; resourceBody?: { id?: string } }[] | undefined) ?? [];
-    return `${[...new Set(ops.map((o) => o.operationType))].join('+')} ${kind(self.container.id, ops[0]?.id ?? ops[0]?.resourceBody?.id)}`;
-  };
-  wrap(sdk.Items.prototype, 'bulk', (self, args) => `bulk ${bulkLabel(self, args)}`);
-  wrap(sdk.Items.prototype, 'batch', (self, args) => `batch ${bulkLabel(self, args)}`);
-  // (its answer has no diagnostics: counted as one request per call, however many it sent)
-  wrap(sdk.Items.prototype, 'executeBulkOperations', (self, args) => `executeBulkOperations ${bulkLabel(self, args)}`);
-  wrap(sdk.QueryIterator.prototype, 'fetchNext', queryLabel);
-  wrap(sdk.QueryIterator.prototype, 'fetchAll', queryLabel);
+  await traceSdk<Ctx | undefined>({
+    label: standardLabel(kind, patchLabel),
+    onStart(t0) {
+      cosmosInFlight.change(1, t0);
+      return partOf();
+    },
+    onEnd(call, ctx) {
+      const part: Part = tracing ? (ctx?.part ?? 'other') : 'all';
+      if (tallying) opStats.add(part, call);
+      if (call.ok && call.method === 'patch') afterPatch(call);
+      cosmosInFlight.change(-1, call.t1);
+      if (ctx?.chunk) recordOp(ctx.chunk, call.label, call.t0, call.t1);
+    },
+  });
 
   // queue calls (Azurite): not Cosmos DB requests, counted apart; inside a chunk they are one of its steps
   for (const method of ['sendMessage', 'receiveMessages', 'deleteMessage', 'updateMessage'] as const) {
@@ -670,27 +380,22 @@ function wrapHandlers(registrations: { name: string; handler: (...args: unknown[
 function printBreakdown(per: number, totalRequests: number) {
   const order: Part[] = ['chunk', 'create', 'poll', 'other', 'all'];
   const partName: Record<Part, string> = { chunk: 'chunk', create: 'POST', poll: 'poll', other: 'other', all: 'all' };
-  const all = [...opStats.entries()];
-  const rows: [string, OpStats][] = [];
-  for (const part of order) {
-    const ops = all.filter(([k, s]) => s.part === part && !k.slice(k.indexOf('|') + 1).startsWith('  ')).sort((a, b) => b[1].requests - a[1].requests);
-    for (const op of ops) {
-      rows.push(op);
-      const label = op[0].slice(op[0].indexOf('|') + 1);
-      for (const sub of all) if (sub[1].part === part && sub[0].slice(sub[0].indexOf('|') + 1).startsWith('  ') && sub[0].endsWith(`(${label})`)) rows.push(sub);
-    }
-  }
+  const rows = opStats.ordered(order);
   if (!rows.length) return;
-  const labelOf = (k: string) => k.slice(k.indexOf('|') + 1);
-  const width = Math.max(30, ...rows.map(([k]) => labelOf(k).length));
   console.log(`  Cosmos DB requests between the POST and the completion, by part and operation (from the SDK diagnostics; ${totalRequests} in the app's own counter):`);
-  console.log(`    ${'part'.padEnd(6)} ${'operation'.padEnd(width)} ${'calls'.padStart(8)} ${'requests'.padStart(9)} ${'per user'.padStart(9)} ${'mean ms'.padStart(8)}  statuses`);
-  for (const [k, s] of rows) {
-    const statuses = [...s.statuses].map(([code, n]) => `${code}x${n}`).join(' ');
-    console.log(
-      `    ${partName[s.part].padEnd(6)} ${labelOf(k).padEnd(width)} ${String(s.calls).padStart(8)} ${String(s.requests).padStart(9)} ${fmt(s.requests / per, 3).padStart(9)} ${fmt(s.ms / Math.max(1, s.timed), 2).padStart(8)}  ${statuses}`,
-    );
-  }
+  printTable(
+    '    ',
+    [
+      { title: 'part', width: 6 },
+      { title: 'operation', width: 30 },
+      { title: 'calls', width: 8, align: 'right' },
+      { title: 'requests', width: 9, align: 'right' },
+      { title: 'per user', width: 9, align: 'right' },
+      { title: 'mean ms', width: 8, align: 'right' },
+      { title: 'statuses', gap: 2 },
+    ],
+    rows.map((s) => [partName[s.group as Part], s.label, String(s.calls), String(s.requests), fmt(s.requests / per, 3), fmt(s.ms / Math.max(1, s.timed), 2), statusList(s.statuses)]),
+  );
   if (tracing) console.log(`    (part: chunk = the queue-triggered chunk function; POST = creating the job; poll = the status GETs; other = outside those, e.g. the queue listener)`);
   if (queueStats.size)
     console.log(`  queue (Azurite) calls of the host in the same window: ${[...queueStats].map(([m, q]) => `${m} ${q.calls} (mean ${fmt(q.ms / q.calls, 1)} ms)`).join(', ')}`);
@@ -707,26 +412,31 @@ function printChunkProfile(chunkSize: number) {
   );
   if (!tracing || !chunkAgg.steps.size) return;
   const steps = [...chunkAgg.steps].sort((a, b) => a[1].order / a[1].chunks - b[1].order / b[1].chunks);
-  const width = Math.max(30, ...steps.map(([l]) => l.length));
   console.log(`  a chunk's steps (means per chunk; span = first call's start to last call's end of that step within the chunk; steps run one after the other, calls within a step at once):`);
-  console.log(`    ${'step'.padEnd(width)} ${'calls'.padStart(7)} ${'starts at'.padStart(10)} ${'span ms'.padStart(9)} ${'share'.padStart(6)} ${'call ms'.padStart(8)}`);
-  for (const [label, s] of steps) {
-    console.log(
-      `    ${label.padEnd(width)} ${fmt(s.n / n, 1).padStart(7)} ${fmt(s.order / s.chunks, 1).padStart(10)} ${fmt(s.spanMs / n, 1).padStart(9)} ${`${fmt((100 * s.spanMs) / n / mean, 0)}%`.padStart(6)} ${fmt(s.ms / s.n, 2).padStart(8)}`,
-    );
-  }
   const idle = mean - chunkAgg.busyMs / n;
-  console.log(`    ${'outside any Cosmos DB / queue call'.padEnd(width)} ${''.padStart(7)} ${''.padStart(10)} ${fmt(idle, 1).padStart(9)} ${`${fmt((100 * idle) / mean, 0)}%`.padStart(6)}   (app CPU: JSON, rules, results; and waiting for the event loop)`);
+  printTable(
+    '    ',
+    [
+      { title: 'step', width: 30 },
+      { title: 'calls', width: 7, align: 'right' },
+      { title: 'starts at', width: 10, align: 'right' },
+      { title: 'span ms', width: 9, align: 'right' },
+      { title: 'share', width: 6, align: 'right' },
+      { title: 'call ms', width: 8, align: 'right' },
+    ],
+    [
+      ...steps.map(([label, s]) => [label, fmt(s.n / n, 1), fmt(s.order / s.chunks, 1), fmt(s.spanMs / n, 1), `${fmt((100 * s.spanMs) / n / mean, 0)}%`, fmt(s.ms / s.n, 2)]),
+      { cells: ['outside any Cosmos DB / queue call', '', '', fmt(idle, 1), `${fmt((100 * idle) / mean, 0)}%`], tail: '   (app CPU: JSON, rules, results; and waiting for the event loop)' },
+    ],
+  );
 }
 
 // ---------------- the benchmark ----------------
 
 async function main(): Promise<number> {
-  const opt = parseArgs(process.argv.slice(2));
+  const opt = parse(process.argv.slice(2));
   tracing = opt.trace;
-  Object.assign(process.env, benchEnv);
-  applyLocalSettings(ROOT);
-  if (!existsSync(join(ROOT, 'dist', 'functions', 'index.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first');
+  applyBenchEnv(ENV);
 
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
   const { SKU } = await import('../shared/domain/catalog');
@@ -749,18 +459,11 @@ async function main(): Promise<number> {
     `bulk license job benchmark: one 'add' job over ${N} users (CHUNK_SIZE ${CHUNK_SIZE}, CHUNKS_IN_FLIGHT ${CHUNKS_IN_FLIGHT}) vs ${N} raw upserts at concurrency ${C} ` +
       `(Node ${process.version}, cosmosdb-server + Azurite + local host in this process, load from a child process${tracing ? '' : ', --no-trace'}; emulator launcher with linear query scans)`,
   );
-  const stack = await startBenchStack();
-  let generator: Awaited<ReturnType<typeof startLoadGenerator>> | undefined;
-  // Ctrl-C / kill: stop the emulators and the child too (they are separate processes)
-  const interrupted = (signal: string) => {
-    console.error(`${signal}: stopping the stack`);
-    void Promise.allSettled([generator?.stop(), stack.stop()]).then(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const stack = await startBenchStack(PORTS);
+  let generator: Child<ToGenerator, FromGenerator> | undefined;
   wrapHandlers(stack.host.registrations as never);
   try {
-    generator = await startLoadGenerator();
+    generator = await startChild<ToGenerator, FromGenerator>(__filename, 'load-generator');
     // -------- set-up (not timed; in the child) --------
     const run = randomUUID().slice(0, 8);
     const setup = await generator.run({ type: 'setup', users: N, warmup: WARMUP, run, concurrency: SETUP_CONCURRENCY });
@@ -870,16 +573,13 @@ async function main(): Promise<number> {
     // host process idle meanwhile: the emulator's single-document write capacity at that concurrency.
     const size = await generator.run({ type: 'size', tenantId });
     const targetSize = size.userBytes;
-    const rawJob = { type: 'raw' as const, tenantId, run, targetSize };
-    const rawWarm = await generator.run({ ...rawJob, from: 10 * N, count: Math.min(N, 2 * C), concurrency: C });
+    const rawJob = { tenantId, run, targetSize, op: 'upsert' as const };
+    const rawWarm = await generator.run({ type: 'raw', ...rawJob, from: 10 * N, count: Math.min(N, 2 * C), concurrency: C });
     if (rawWarm.failures) problems.push(`${rawWarm.failures} raw warm-up writes failed: ${rawWarm.firstError}`);
     const rawPass = async (concurrency: number, from: number) => {
-      const emuBefore = childProc(EMULATORS.cosmos)?.cpuMs;
-      const raw = await generator!.run({ ...rawJob, from, count: N, concurrency });
-      const emuAfter = childProc(EMULATORS.cosmos)?.cpuMs;
-      if (raw.failures) problems.push(`${raw.failures}/${N} raw writes at concurrency ${concurrency} failed: ${raw.firstError}`);
-      const lat = raw.latencies.sort((a, b) => a - b);
-      return { concurrency, raw, rate: (N - raw.failures) / raw.seconds, p50: percentile(lat, 50), p99: percentile(lat, 99), emuMs: emuBefore !== undefined && emuAfter !== undefined ? emuAfter - emuBefore : undefined };
+      const pass = await measureRawWrites(generator!, { ...rawJob, from, count: N, concurrency });
+      if (pass.raw.failures) problems.push(`${pass.raw.failures}/${N} raw writes at concurrency ${concurrency} failed: ${pass.raw.firstError}`);
+      return pass;
     };
     const main1 = await rawPass(C, 0);
     const achieved = Math.max(1, Math.round(meanInFlight));
@@ -887,13 +587,12 @@ async function main(): Promise<number> {
     const ratio = rate / main1.rate;
 
     // -------- report --------
-    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
     const iso = (t: string | null | undefined) => (t ? Date.parse(t) : NaN);
     const created = iso(view.createdDateTime);
     const started = iso(view.startedDateTime);
     const completed = iso(view.completedDateTime);
     const processingS = (completed - started) / 1000;
-    const byPart = (part: Part) => [...opStats.values()].filter((o) => o.part === part).reduce((t, o) => t + o.requests, 0);
+    const byPart = (part: Part) => [...opStats.rows.values()].filter((o) => o.group === part).reduce((t, o) => t + o.requests, 0);
     const pollRequests = byPart('poll');
     const pct = (ms: number | undefined, secs: number) => (ms === undefined ? 'n/a' : `${fmt(ms / 10 / secs, 0)}% of a core`);
     console.log('');
@@ -956,21 +655,4 @@ async function main(): Promise<number> {
   }
 }
 
-const diffCpu = (a: NodeJS.CpuUsage, b: NodeJS.CpuUsage): NodeJS.CpuUsage => ({ user: a.user - b.user, system: a.system - b.system });
-
-if (require.main !== module) {
-  // imported, not run
-} else if (process.argv.includes('--load-generator')) {
-  loadGenerator().catch((e) => {
-    console.error(`load generator: ${(e as Error)?.stack ?? e}`);
-    process.exit(1);
-  });
-} else {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`FAIL: ${(e as Error)?.stack ?? e}`);
-      process.exit(1);
-    },
-  );
-}
+runScript(module, main, { 'load-generator': loadGenerator });

@@ -51,16 +51,17 @@
  *    read once more as a noise check (another benchmark may share the machine).
  * Exit code 0 when the run completed and verified (target met or not), 1 on a FAIL, 2 on bad arguments.
  */
-import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { CosmosDiagnostics } from '@azure/cosmos';
-import { applyLocalSettings } from '../local/settingsFile';
+import { parseArgs } from './lib/args';
+import { runScript, serveChild, startChild } from './lib/child';
+import { applyBenchEnv, benchEnv } from './lib/env';
+import { childProc, EMULATORS, machineLoad, otherBenchmarks } from './lib/proc';
+import { bodyOf, bulkKind, requestParts, statusList, traceSdk, type SdkCall } from './lib/sdkTrace';
+import { startBenchStack } from './lib/stack';
+import { busyMs, cpuMs, fmt, mb, MB, met, pool, sleep } from './lib/stats';
+import { printTable } from './lib/table';
 
-const ROOT = join(__dirname, '..', '..');
 /** Ports of their own (not those of npm start, the tests, bench/assign-license.ts or bench/bulk-job.ts), so they can run side by side. */
 const PORTS = { host: 27271, cosmos: 28281, queue: 30201 };
 const TARGET = { ratio: 2 };
@@ -73,26 +74,17 @@ const DRIFT = { enterpriseOver: 37, enterpriseStaleHold: 5, standardUnder: 12, s
 const RECENT_EVERY = 100;
 const DISABLED_EVERY = 200;
 const MIN_USERS = 100;
-const MB = 1e6;
-
-/** Bench-only settings, applied before anything from shared/ is loaded (settings are cached at first use). */
-const benchEnv: Record<string, string> = {
-  LOCAL_HTTP_PORT: String(PORTS.host),
-  COSMOS_ENDPOINT: `http://127.0.0.1:${PORTS.cosmos}`,
-  COSMOS_KEY: 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==',
-  COSMOS_DATABASE: 'licensing-bench-reconcile',
-  AzureWebJobsStorage: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;QueueEndpoint=http://127.0.0.1:${PORTS.queue}/devstoreaccount1;`,
-  AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
-  AUTH_AUDIENCE: 'api://license-assignment-service',
-  AUTH_JWKS_URI: `http://127.0.0.1:${PORTS.host}/.well-known/dev-jwks.json`,
-  SUBSCRIPTION_CACHE_TTL_MS: '2000',
-  DEV_KEY_FILE: join(ROOT, '.local', 'bench-reconcile-dev-signing-key.json'),
-  LOG_LEVEL: 'warn',
-  // an over-count is lowered once its counter has been still this long (900 s by default): short for the bench
-  RECONCILIATION_SEAT_GRACE_SECONDS: String(GRACE_SECONDS),
-  // the timer (every tenant) must not fire during the bench: 03:00 UTC on January 1st
-  RECONCILIATION_SCHEDULE: '0 0 3 1 1 *',
-};
+const ENV = benchEnv({
+  ports: PORTS,
+  database: 'licensing-bench-reconcile',
+  keyFile: 'bench-reconcile-dev-signing-key.json',
+  extra: {
+    // an over-count is lowered once its counter has been still this long (900 s by default): short for the bench
+    RECONCILIATION_SEAT_GRACE_SECONDS: String(GRACE_SECONDS),
+    // the timer (every tenant) must not fire during the bench: 03:00 UTC on January 1st
+    RECONCILIATION_SCHEDULE: '0 0 3 1 1 *',
+  },
+});
 
 // ---------------- command line ----------------
 
@@ -103,130 +95,17 @@ interface Options {
 }
 
 const USAGE = `usage: node dist/bench/reconcile.js [--users N (default 100000, at least ${MIN_USERS})] [--page P (full read page size, default ${RECONCILIATION_USER_PAGE} = the reconciliation's user page)]`;
+const parse = (argv: string[]) =>
+  parseArgs<Options>(
+    argv,
+    USAGE,
+    { users: 100_000, page: RECONCILIATION_USER_PAGE },
+    { users: { int: 'users', check: (n) => (n < MIN_USERS ? `--users is at least ${MIN_USERS}` : undefined) }, page: { int: 'page' } },
+  );
 
-function usage(problem?: string): never {
-  if (problem) console.error(`${problem}\n${USAGE}`);
-  else console.log(USAGE);
-  process.exit(problem ? 2 : 0);
-}
-
-function parseArgs(argv: string[]): Options {
-  const o: Options = { users: 100_000, page: RECONCILIATION_USER_PAGE };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '-h' || arg === '--help') usage();
-    const m = /^--(users|page)(?:=(.*))?$/.exec(arg);
-    if (!m) usage(`unknown argument ${arg}`);
-    const raw = m[2] ?? argv[++i];
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) usage(`--${m[1]} needs a positive whole number (got ${raw ?? 'nothing'})`);
-    if (m[1] === 'users' && n < MIN_USERS) usage(`--users is at least ${MIN_USERS}`);
-    o[m[1] as keyof Options] = n;
-  }
-  return o;
-}
-
-// ---------------- helpers ----------------
-
-/** Runs task(0..count-1) with at most `concurrency` in flight. */
-async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-}
-
-const fmt = (n: number, digits = 1) => n.toFixed(digits);
-const mb = (bytes: number) => `${fmt(bytes / MB)} MB`;
-const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DAY_MS = 86_400_000;
 /** A fixed pseudo-random number in [0, 1) per index and salt (multiplicative hashing), so every run builds the same tenant. */
 const rand = (i: number, salt = 0) => (Math.imul(Math.imul(i + 1, 0x9e3779b1) ^ Math.imul(salt + 1, 0x85ebca6b), 0xc2b2ae35) >>> 0) / 2 ** 32;
-
-/** CPU time (ms) and peak RSS (VmHWM, bytes) of this process's child processes whose command line contains `match`, from /proc (Linux). */
-const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/<pid>/stat times: 100 on the Linux architectures Node runs on
-function childProc(match: string): { cpuMs: number; peakRss: number } | undefined {
-  try {
-    let found: { cpuMs: number; peakRss: number } | undefined;
-    for (const pid of readdirSync('/proc')) {
-      if (!/^\d+$/.test(pid)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-      if (Number(fields[1]) !== process.pid) continue;
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(match)) continue;
-      const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      found = {
-        cpuMs: (found?.cpuMs ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS, // utime + stime
-        peakRss: Math.max(found?.peakRss ?? 0, Number(hwm ?? 0) * 1024),
-      };
-    }
-    return found;
-  } catch {
-    return undefined;
-  }
-}
-const EMULATOR = 'cosmosEmulator.js';
-
-/** The machine's load: 1-minute load average and the other busy processes (another benchmark may share the 2 cores). */
-function machineLoad(): string {
-  try {
-    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-    return `load average ${load} on ${cpus().length} cores`;
-  } catch {
-    return 'load average n/a';
-  }
-}
-
-/** Benchmarks of this project running on the machine that are not this one (nor its parents or children): they share the cores. */
-function otherBenchmarks(): string[] {
-  const out: string[] = [];
-  try {
-    const procs = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
-    const parent = new Map<number, number>();
-    for (const pid of procs) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        parent.set(Number(pid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-      } catch {
-        /* gone */
-      }
-    }
-    const ancestors = new Set<number>();
-    for (let p = process.pid, n = 0; p > 1 && n < 50; p = parent.get(p) ?? 0, n++) ancestors.add(p);
-    const descendant = (pid: number): boolean => {
-      for (let p = pid, n = 0; p > 1 && n < 50; p = parent.get(p) ?? 0, n++) if (p === process.pid) return true;
-      return false;
-    };
-    for (const pid of procs) {
-      const id = Number(pid);
-      if (ancestors.has(id) || descendant(id)) continue;
-      try {
-        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-        if (!/(^|\/)node$/.test(argv[0] ?? '')) continue;
-        const script = argv.slice(1).join(' ');
-        const m = /dist\/bench\/[\w-]+\.js.*/.exec(script);
-        if (m) out.push(m[0]);
-      } catch {
-        /* gone */
-      }
-    }
-  } catch {
-    /* not Linux */
-  }
-  return out;
-}
-
-async function startBenchStack() {
-  const { startStack } = await import('../local/stack');
-  return startStack({ port: PORTS.host, quiet: true, root: ROOT });
-}
 
 // ---------------- the set-up (child process) ----------------
 
@@ -250,7 +129,6 @@ interface SetupResult {
   documents: number;
   meanUserBytes: number;
 }
-type FromSetup = SetupResult | { type: 'ready' } | { type: 'error'; message: string };
 
 /**
  * Builds the tenant (see the header, step 2). Runs in the child: it inherits the parent's environment (the
@@ -449,34 +327,17 @@ async function setupTenant(n: number): Promise<SetupResult> {
   };
 }
 
-/** The child: one set-up task, then it exits. */
-function setupChild(): void {
-  const send = (m: FromSetup) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
-  process.on('disconnect', () => process.exit(0));
-  process.once('message', (m: { users: number }) => {
-    setupTenant(m.users).then(send, (e) => send({ type: 'error', message: String((e as Error)?.stack ?? e) })).finally(() => process.exit(0));
-  });
-  void send({ type: 'ready' });
-}
+/** The set-up child (--setup): one task, the tenant. */
+const setupChild = () => serveChild<{ type: 'setup'; users: number }, SetupResult>({ setup: (m) => setupTenant(m.users) });
 
-/** Runs the set-up in a child process and waits for its answer. */
-function runSetup(users: number): Promise<SetupResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--setup'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    let done = false;
-    child.on('message', (m: FromSetup) => {
-      if (m.type === 'ready') {
-        child.send({ users });
-        return;
-      }
-      done = true;
-      if (m.type === 'error') reject(new Error(`set-up: ${m.message}`));
-      else resolve(m);
-    });
-    child.on('exit', (code) => {
-      if (!done) reject(new Error(`set-up process exited with code ${code}`));
-    });
-  });
+/** Runs the set-up in a child process (its writes never grow this process) and waits for its answer. */
+async function runSetup(users: number): Promise<SetupResult> {
+  const child = await startChild<{ type: 'setup'; users: number }, SetupResult>(__filename, 'setup');
+  try {
+    return await child.run({ type: 'setup', users });
+  } finally {
+    await child.stop();
+  }
 }
 
 // ---------------- instrumentation of this process ----------------
@@ -509,27 +370,22 @@ interface Phase {
 }
 let phase: Phase | undefined;
 
-function tally(label: string, t0: number, t1: number, diagnostics: CosmosDiagnostics | undefined, status: number | string, unansweredLast: boolean, items: number) {
+function tally(call: SdkCall) {
   const p = phase;
   if (!p) return;
-  let s = p.ops.get(label);
-  if (!s) p.ops.set(label, (s = { calls: 0, requests: 0, metadata: 0, retries: 0, items: 0, bytes: 0, ms: 0, first: t0 - p.t0, last: 0, statuses: new Map() }));
-  const stats = diagnostics?.clientSideRequestStatistics;
-  const gateway = stats?.gatewayStatistics ?? [];
-  const failed = stats?.retryDiagnostics?.failedAttempts ?? [];
-  const metadata = stats?.metadataDiagnostics?.metadataLookups?.length ?? 0;
-  let failedWithoutAnswer = 0;
-  for (const f of failed) if (!f.activityId || !gateway.some((g) => g.activityId === f.activityId)) failedWithoutAnswer++;
+  let s = p.ops.get(call.label);
+  if (!s) p.ops.set(call.label, (s = { calls: 0, requests: 0, metadata: 0, retries: 0, items: 0, bytes: 0, ms: 0, first: call.t0 - p.t0, last: 0, statuses: new Map() }));
+  const parts = requestParts(call.diagnostics, call.unansweredLast);
   s.calls++;
-  s.requests += stats ? gateway.length + metadata + failedWithoutAnswer + (unansweredLast ? 1 : 0) : 1;
-  s.metadata += metadata;
-  s.retries += failed.length;
-  s.items += items;
-  s.bytes += gateway.reduce((t, g) => t + (g.responsePayloadLengthInBytes ?? 0), 0);
-  s.ms += t1 - t0;
-  s.last = Math.max(s.last, t1 - p.t0);
-  s.statuses.set(status, (s.statuses.get(status) ?? 0) + 1);
-  p.intervals.push([t0, t1]);
+  s.requests += parts.total;
+  s.metadata += parts.metadata.length;
+  s.retries += parts.retried.length;
+  s.items += call.items;
+  s.bytes += parts.bytes;
+  s.ms += call.t1 - call.t0;
+  s.last = Math.max(s.last, call.t1 - p.t0);
+  s.statuses.set(call.status, (s.statuses.get(call.status) ?? 0) + 1);
+  p.intervals.push([call.t0, call.t1]);
 }
 
 /** Names a query after what issues it (the storage function), from its text. */
@@ -567,43 +423,38 @@ function docKind(container: string, id: string | undefined, tenantId: () => stri
 }
 
 async function instrument(tenantId: () => string | undefined) {
-  const sdk = await import('@azure/cosmos');
   const queues = await import('@azure/storage-queue');
-  type Res = { diagnostics?: CosmosDiagnostics; statusCode?: number; resources?: unknown[] };
-  type Fn = (...args: unknown[]) => Promise<Res>;
-  const wrap = (proto: object, method: string, label: (self: any, args: unknown[]) => string) => {
-    const target = proto as Record<string, Fn>;
-    const original = target[method];
-    target[method] = async function (this: unknown, ...args: unknown[]) {
-      if (!phase) return original.apply(this, args);
-      const name = label(this, args);
-      const t0 = performance.now();
-      try {
-        const res = await original.apply(this, args);
-        tally(name, t0, performance.now(), res.diagnostics, res.statusCode ?? 200, false, Array.isArray(res.resources) ? res.resources.length : 0);
-        return res;
-      } catch (e) {
-        const err = e as { diagnostics?: CosmosDiagnostics; code?: number | string };
-        tally(name, t0, performance.now(), err.diagnostics, err.code ?? 'error', typeof err.code === 'string', 0);
-        throw e;
-      }
-    };
-  };
-  const bodyOf = (args: unknown[]) => args[0] as { id?: string; type?: string } | undefined;
   const conditional = (args: unknown[], i: number) => {
     const o = args[i] as { accessCondition?: unknown; condition?: string } | undefined;
     return o?.accessCondition ? ' (If-Match)' : '';
   };
-  wrap(sdk.Item.prototype, 'read', (self) => `read ${docKind(self.container.id, self.id, tenantId)}`);
-  wrap(sdk.Item.prototype, 'replace', (self, args) => `replace ${docKind(self.container.id, self.id, tenantId, bodyOf(args)?.type)}${conditional(args, 1)}`);
-  wrap(sdk.Item.prototype, 'delete', (self) => `delete ${docKind(self.container.id, self.id, tenantId)}`);
-  wrap(sdk.Item.prototype, 'patch', (self, args) => {
-    const a = args[0] as { condition?: string } | unknown[];
-    return `patch ${docKind(self.container.id, self.id, tenantId)}${!Array.isArray(a) && a?.condition ? ' (condition)' : ''}${conditional(args, 1)}`;
+  const kindOf = (container: string, id: string | undefined) => docKind(container, id, tenantId);
+  await traceSdk({
+    enabled: () => !!phase,
+    label(method, self, args) {
+      switch (method) {
+        case 'read':
+        case 'delete':
+          return `${method} ${docKind(self.container.id, self.id, tenantId)}`;
+        case 'replace':
+          return `replace ${docKind(self.container.id, self.id, tenantId, bodyOf(args)?.type)}${conditional(args, 1)}`;
+        case 'patch': {
+          const a = args[0] as { condition?: string } | unknown[];
+          return `patch ${docKind(self.container.id, self.id, tenantId)}${!Array.isArray(a) && a?.condition ? ' (condition)' : ''}${conditional(args, 1)}`;
+        }
+        case 'create':
+        case 'upsert':
+          return `${method} ${docKind(self.container.id, bodyOf(args)?.id, tenantId, bodyOf(args)?.type)}`;
+        case 'bulk':
+        case 'batch':
+        case 'executeBulkOperations':
+          return `${method} ${bulkKind(kindOf, self, args)}`;
+        default:
+          return queryLabel(self);
+      }
+    },
+    onEnd: tally,
   });
-  wrap(sdk.Items.prototype, 'create', (self, args) => `create ${docKind(self.container.id, bodyOf(args)?.id, tenantId, bodyOf(args)?.type)}`);
-  wrap(sdk.Items.prototype, 'upsert', (self, args) => `upsert ${docKind(self.container.id, bodyOf(args)?.id, tenantId, bodyOf(args)?.type)}`);
-  wrap(sdk.QueryIterator.prototype, 'fetchNext', queryLabel);
   // queue sends (Azurite): not Cosmos DB requests; rows of their own
   const proto = queues.QueueClient.prototype as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
   const send = proto.sendMessage;
@@ -668,22 +519,6 @@ function watchGroupLicensing(registrations: { name: string; handler: (...args: u
   };
 }
 
-/** Time (ms) within [t0, t1] covered by at least one interval. */
-function busyMs(intervals: [number, number][]): number {
-  const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
-  let busy = 0;
-  let curStart = -1;
-  let curEnd = -1;
-  for (const [a, b] of sorted) {
-    if (a > curEnd) {
-      busy += curEnd - curStart;
-      curStart = a;
-      curEnd = b;
-    } else curEnd = Math.max(curEnd, b);
-  }
-  return busy + (curEnd - curStart);
-}
-
 interface Measured<T> {
   value: T;
   ms: number;
@@ -710,7 +545,7 @@ async function measure<T>(name: string, stats: { requests: number; metadata: num
     peak.rss = Math.max(peak.rss, m.rss);
     peak.heap = Math.max(peak.heap, m.heapUsed);
   }, 50);
-  const emu0 = childProc(EMULATOR)?.cpuMs;
+  const emu0 = childProc(EMULATORS.cosmos)?.cpuMs;
   const cpu0 = process.cpuUsage();
   const p: Phase = { name, t0: performance.now(), ops: new Map(), intervals: [] };
   phase = p;
@@ -723,7 +558,7 @@ async function measure<T>(name: string, stats: { requests: number; metadata: num
   }
   const ms = performance.now() - p.t0;
   const hostCpuMs = cpuMs(process.cpuUsage(cpu0));
-  const emu1 = childProc(EMULATOR)?.cpuMs;
+  const emu1 = childProc(EMULATORS.cosmos)?.cpuMs;
   const m1 = process.memoryUsage();
   return {
     value,
@@ -745,30 +580,55 @@ async function measure<T>(name: string, stats: { requests: number; metadata: num
 function printProfile(m: Measured<unknown>, per: number, perLabel: string) {
   const rows = [...m.phase.ops].sort((a, b) => a[1].first - b[1].first);
   if (!rows.length) return;
-  const width = Math.max(40, ...rows.map(([l]) => l.length));
   console.log(`  ${m.phase.name}: operations in the order they first ran (ms from the phase start; calls run one after the other unless their spans overlap)`);
-  console.log(
-    `    ${'operation'.padEnd(width)} ${'calls'.padStart(6)} ${'requests'.padStart(8)} ${perLabel.padStart(9)} ${'docs'.padStart(8)} ${'MB'.padStart(7)} ${'ms/call'.padStart(8)} ${'sum ms'.padStart(9)} ${'share'.padStart(6)} ${'first'.padStart(8)} ${'last'.padStart(8)}  statuses`,
-  );
-  for (const [label, s] of rows) {
-    const statuses = [...s.statuses].map(([code, k]) => `${code}x${k}`).join(' ');
-    const extra = [s.metadata ? `${s.metadata} metadata` : '', s.retries ? `${s.retries} retried` : ''].filter(Boolean).join(', ');
-    console.log(
-      `    ${label.padEnd(width)} ${String(s.calls).padStart(6)} ${String(s.requests).padStart(8)} ${fmt(s.requests / per, 4).padStart(9)} ${String(s.items).padStart(8)} ${fmt(s.bytes / MB, 1).padStart(7)} ` +
-        `${fmt(s.ms / s.calls, 1).padStart(8)} ${fmt(s.ms, 0).padStart(9)} ${`${fmt((100 * s.ms) / m.ms, 0)}%`.padStart(6)} ${fmt(s.first, 0).padStart(8)} ${fmt(s.last, 0).padStart(8)}  ${statuses}${extra ? ` (${extra})` : ''}`,
-    );
-  }
   const outside = m.ms - busyMs(m.phase.intervals);
-  console.log(`    ${'outside any Cosmos DB / queue call'.padEnd(width)} ${''.padStart(6)} ${''.padStart(8)} ${''.padStart(9)} ${''.padStart(8)} ${''.padStart(7)} ${''.padStart(8)} ${fmt(outside, 0).padStart(9)} ${`${fmt((100 * outside) / m.ms, 0)}%`.padStart(6)}   (this process's own work: JSON, the per-user checks, the report; and waiting for the event loop)`);
+  printTable(
+    '    ',
+    [
+      { title: 'operation', width: 40 },
+      { title: 'calls', width: 6, align: 'right' },
+      { title: 'requests', width: 8, align: 'right' },
+      { title: perLabel, width: 9, align: 'right' },
+      { title: 'docs', width: 8, align: 'right' },
+      { title: 'MB', width: 7, align: 'right' },
+      { title: 'ms/call', width: 8, align: 'right' },
+      { title: 'sum ms', width: 9, align: 'right' },
+      { title: 'share', width: 6, align: 'right' },
+      { title: 'first', width: 8, align: 'right' },
+      { title: 'last', width: 8, align: 'right' },
+      { title: 'statuses', gap: 2 },
+    ],
+    [
+      ...rows.map(([label, s]) => {
+        const extra = [s.metadata ? `${s.metadata} metadata` : '', s.retries ? `${s.retries} retried` : ''].filter(Boolean).join(', ');
+        return [
+          label,
+          String(s.calls),
+          String(s.requests),
+          fmt(s.requests / per, 4),
+          String(s.items),
+          fmt(s.bytes / MB, 1),
+          fmt(s.ms / s.calls, 1),
+          fmt(s.ms, 0),
+          `${fmt((100 * s.ms) / m.ms, 0)}%`,
+          fmt(s.first, 0),
+          fmt(s.last, 0),
+          `${statusList(s.statuses)}${extra ? ` (${extra})` : ''}`,
+        ];
+      }),
+      {
+        cells: ['outside any Cosmos DB / queue call', '', '', '', '', '', '', fmt(outside, 0), `${fmt((100 * outside) / m.ms, 0)}%`],
+        tail: "   (this process's own work: JSON, the per-user checks, the report; and waiting for the event loop)",
+      },
+    ],
+  );
 }
 
 // ---------------- the benchmark ----------------
 
 async function main(): Promise<number> {
-  const opt = parseArgs(process.argv.slice(2));
-  Object.assign(process.env, benchEnv);
-  applyLocalSettings(ROOT);
-  if (!existsSync(join(ROOT, 'dist', 'functions', 'index.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first');
+  const opt = parse(process.argv.slice(2));
+  applyBenchEnv(ENV);
 
   const { cosmosRequestStats, container, tracked } = await import('../shared/storage/cosmos');
   const { SKU } = await import('../shared/domain/catalog');
@@ -784,13 +644,7 @@ async function main(): Promise<number> {
       `(Node ${process.version}, cosmosdb-server + Azurite + local host with functions/index.js in this process; emulator's query scan made linear, see the header)`,
   );
   console.log(`machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'}`);
-  const stack = await startBenchStack();
-  const interrupted = (signal: string) => {
-    console.error(`${signal}: stopping the stack`);
-    void stack.stop().then(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const stack = await startBenchStack(PORTS);
   watchGroupLicensing(stack.host.registrations as never);
   try {
     // the same module instance the host's functions/index.js registered its steps on (dist/shared/usecases/reconciliation.js)
@@ -945,7 +799,6 @@ async function main(): Promise<number> {
 
     // -------- report --------
     const ratio = rec.ms / read.ms;
-    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
     const pct = (ms: number | undefined, wall: number) => (ms === undefined ? 'n/a' : `${fmt(ms, 0)} ms = ${fmt((100 * ms) / wall, 0)}% of a core`);
     const scan = rec.phase.ops.get("query: scan, the tenant's users (userPages)");
     const readOp = read.phase.ops.get('query: the full read (SELECT * of the partition)');
@@ -987,7 +840,7 @@ async function main(): Promise<number> {
     console.log(
       `noise check:                  the same full read after the run: ${fmt(read2.ms / 1000, 2)} s (${read2.value.docs} documents, ${read2.requests} requests; ${fmt((100 * (read2.ms - read.ms)) / read.ms, 0)}% vs the first); ratio against it ${fmt(rec.ms / read2.ms, 3)}`,
     );
-    const emulatorPeak = childProc(EMULATOR)?.peakRss;
+    const emulatorPeak = childProc(EMULATORS.cosmos)?.peakRss;
     if (emulatorPeak) console.log(`  (the emulator's own peak RSS, for context: ${mb(emulatorPeak)}; it keeps every document in memory)`);
     const othersNow = otherBenchmarks();
     console.log(`machine after the run:        ${loadAfterRun}${othersNow.length || others.length ? `; other benchmarks seen: ${[...new Set([...others, ...othersNow])].join(' | ')}` : '; no other benchmark seen'}`);
@@ -1005,16 +858,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (require.main !== module) {
-  // imported, not run
-} else if (process.argv.includes('--setup')) {
-  setupChild();
-} else {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      console.error(`FAIL: ${(e as Error)?.stack ?? e}`);
-      process.exit(1);
-    },
-  );
-}
+runScript(module, main, { setup: setupChild });

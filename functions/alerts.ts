@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
-import { deliveries, WebhookDoc, webhooks } from '../shared/storage/alerts';
+import { deliveries, WebhookDoc } from '../shared/storage/alerts';
 import { QUEUES } from '../shared/storage/queues';
-import { deleteWebhook, deliver, deliveryView, registerWebhook } from '../shared/usecases/alerts';
+import { deleteWebhook, deliver, deliveryView, listWebhooks, registerWebhook } from '../shared/usecases/alerts';
 
 const view = ({ id, url, events, lowSeatThresholds, createdDateTime }: WebhookDoc) => ({ id, url, events, lowSeatThresholds, createdDateTime });
 
@@ -31,10 +31,10 @@ route({
   method: 'GET',
   route: 'v1.0/alerts/webhooks',
   tag: 'Alerts',
-  summary: 'The webhooks of the organization',
+  summary: 'The webhooks of the organization (the full URL only for Global and Billing admins; others see its origin)',
   permission: 'read',
   response: c.collection(c.webhook),
-  handler: async (ctx) => collectionResult(ctx.url, (await webhooks.all(ctx.tenant.id)).map(view)),
+  handler: async (ctx) => collectionResult(ctx.url, await listWebhooks(ctx.tenant.id, ctx.principal)),
 });
 
 route({

@@ -135,7 +135,7 @@ route({
   body: c.assignLicenseBody,
   response: c.group,
   status: 202,
-  handler: async (ctx) => ({ status: 202, body: groupView(await assignLicenseToGroup(ctx.tenant.id, ctx.params.id, ctx.body)) }),
+  handler: async (ctx) => ({ status: 202, body: groupView(await assignLicenseToGroup(ctx.tenant.id, ctx.params.id, ctx.body, ctx.principal)) }),
 });
 
 route({

@@ -3,11 +3,15 @@
  * configured, then registers every function with @azure/functions' `app`. The Functions host in Azure and
  * the project's local host (local/host.ts) both load this file.
  */
+import { app } from '@azure/functions';
 import { settings } from '../shared/config';
 import { startTelemetry } from '../shared/telemetry';
 
 // fail at start-up, naming every missing setting, rather than at the first request
 startTelemetry(settings());
+// Request bodies arrive as streams: size limits apply while a body is read (a 32 MB CSV or an endless
+// chunked upload is cut off at its limit), and CSV imports are parsed as they arrive.
+app.setup({ enableHttpStream: true });
 
 import './subscribedSkus';
 import './users';

@@ -38,7 +38,7 @@ route({
   body: c.createSubscriptionBody,
   response: c.companySubscription,
   status: 201,
-  handler: async (ctx) => ({ status: 201, body: companySubscriptionView(await createSubscription(ctx.tenant.id, ctx.body)) }),
+  handler: async (ctx) => ({ status: 201, body: companySubscriptionView(await createSubscription(ctx.tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })) }),
 });
 
 route({

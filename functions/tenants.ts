@@ -36,7 +36,7 @@ route({
   handler: async (ctx) => {
     const tenant = await tenants.get(ctx.params.tenantId.toLowerCase());
     if (!tenant) throw notFound('Organization', ctx.params.tenantId);
-    return { status: 201, body: companySubscriptionView(await createSubscription(tenant.id, ctx.body)) };
+    return { status: 201, body: companySubscriptionView(await createSubscription(tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })) };
   },
 });
 

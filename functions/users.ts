@@ -2,6 +2,7 @@
 import { ApiError } from '../shared/errors';
 import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { userView } from '../shared/http/views';
+import { quotedEtag } from '../shared/http/etag';
 import { isEventual, parseSelect, project } from '../shared/odata/query';
 import { userSchema } from '../shared/odata/resources';
 import * as c from '../shared/schemas/contracts';
@@ -56,7 +57,7 @@ route({
   status: 201,
   handler: async (ctx) => {
     const doc = await createUser(ctx.tenant.id, ctx.body);
-    return { status: 201, body: userView(doc), headers: { ETag: doc._etag ?? '', Location: `${ctx.url.origin}${ctx.url.pathname}/${doc.id}` } };
+    return { status: 201, body: userView(doc), headers: { ETag: quotedEtag(doc._etag), Location: `${ctx.url.origin}${ctx.url.pathname}/${doc.id}` } };
   },
 });
 
@@ -73,7 +74,7 @@ route({
   handler: async (ctx) => {
     const select = parseSelect(userSchema, USER_PROPERTIES, ctx.query.$select);
     const doc = await resolveUser(ctx.tenant.id, ctx.params.id);
-    return { body: project(userView(doc), select), headers: { ETag: doc._etag ?? '' } };
+    return { body: project(userView(doc), select), headers: { ETag: quotedEtag(doc._etag) } };
   },
 });
 
@@ -84,14 +85,15 @@ route({
   tag: 'Users',
   summary: "Change a user's properties. If-Match with the @odata.etag answers 412 when stale. 204, or 200 with Prefer: return=representation",
   permission: 'updateUsageLocation',
-  permissionFor: ({ body }) => (Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
+  // usageLocation alone: License admins too; userType decides who may license the user: Global admins only
+  permissionFor: ({ body }) => ('userType' in body ? 'changeUserType' : Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
   params: c.userRefParam,
   body: c.updateUserBody,
   response: c.user,
   handler: async (ctx) => {
     const target = await resolveUser(ctx.tenant.id, ctx.params.id);
     const doc = await updateUser(ctx.tenant.id, target.id, ctx.body, ctx.ifMatch);
-    const headers = { ETag: doc._etag ?? '' };
+    const headers = { ETag: quotedEtag(doc._etag) };
     return /return=representation/i.test(ctx.request.headers.get('prefer') ?? '') ? { body: userView(doc), headers } : { status: 204, headers };
   },
 });

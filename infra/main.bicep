@@ -33,6 +33,18 @@ param reconciliationSchedule string = '0 0 2 * * *'
 @description('SUBSCRIPTION_CACHE_TTL_MS: how long an instance reuses a tenant\'s subscription list for rule checks.')
 param subscriptionCacheTtlMs int = 2000
 
+@description('The operator\'s Entra ID tenant id (OPERATOR_TENANT_ID): only app-only tokens from there may create organizations. Empty: nobody may.')
+param operatorTenantId string = ''
+
+@description('Client ids, comma-separated, of the operator\'s provisioning apps (OPERATOR_CLIENT_IDS).')
+param operatorClientIds string = ''
+
+@description('Private networking: Cosmos DB and Storage refuse public traffic and the Function App reaches them through private endpoints in a virtual network (modules/network.bicep). Off: public endpoints, Entra ID auth only.')
+param networkIsolation bool = false
+
+@description('With networkIsolation: public addresses (CIDR or single IPs) that may still reach Cosmos DB and Storage, e.g. an admin workstation or a CI runner.')
+param allowedIpRanges array = []
+
 @allowed(['20', '22'])
 @description('Node.js major version of the Functions runtime (the code runs on both).')
 param nodeVersion string = '22'
@@ -94,6 +106,8 @@ module storage './modules/storage.bicep' = {
     tags: tags
     deploymentContainerName: deploymentContainerName
     appPrincipalId: identity.outputs.principalId
+    networkIsolation: networkIsolation
+    allowedIpRanges: allowedIpRanges
   }
 }
 
@@ -106,6 +120,20 @@ module cosmos './modules/cosmos.bicep' = {
     tags: tags
     databaseName: cosmosDatabaseName
     appPrincipalId: identity.outputs.principalId
+    networkIsolation: networkIsolation
+    allowedIpRanges: allowedIpRanges
+  }
+}
+
+module network './modules/network.bicep' = if (networkIsolation) {
+  name: 'network'
+  scope: rg
+  params: {
+    vnetName: '${abbrs.networkVirtualNetworks}${resourceToken}'
+    location: location
+    tags: tags
+    cosmosAccountId: cosmos.outputs.id
+    storageAccountId: storage.outputs.id
   }
 }
 
@@ -143,6 +171,9 @@ module api './modules/function-app.bicep' = {
     authJwksUri: authJwksUri
     subscriptionCacheTtlMs: subscriptionCacheTtlMs
     reconciliationSchedule: reconciliationSchedule
+    operatorTenantId: operatorTenantId
+    operatorClientIds: operatorClientIds
+    virtualNetworkSubnetId: networkIsolation ? network!.outputs.appSubnetId : ''
     // the console's own origin, and any others the operator names
     corsAllowedOrigins: concat([web.outputs.origin], empty(corsAllowedOrigins) ? [] : map(split(corsAllowedOrigins, ','), origin => trim(origin)))
     corsSupportCredentials: corsSupportCredentials

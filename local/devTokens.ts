@@ -47,8 +47,20 @@ export async function devJwks() {
 export const DEV_ROLES = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader', 'Operator', 'User', 'App'] as const;
 export type DevRole = (typeof DEV_ROLES)[number];
 
+/** Client ids the dev tokens name in `azp`: the operator's provisioning app (allow-listed in the sample settings), an automation app, the console. */
+export const DEV_CLIENT = {
+  operator: 'c0ffee00-0000-4000-8000-00000000a990',
+  automation: 'c0ffee00-0000-4000-8000-00000000a991',
+  portal: 'c0ffee00-0000-4000-8000-00000000a992',
+} as const;
+
+/** A role by its name or a short form (`Global`, `license-admin`, `reader`); `User` is the plain user, never User Administrator. */
 export function parseDevRole(input: string): DevRole | undefined {
-  const norm = input.toLowerCase().replace(/[^a-z]/g, '').replace(/administrator$|admin$/, '');
+  const lower = input.toLowerCase().replace(/[^a-z]/g, '');
+  const exact = DEV_ROLES.find((r) => r.toLowerCase() === lower);
+  if (exact) return exact;
+  const norm = lower.replace(/administrator$|admin$/, '');
+  if (norm === lower) return lower === 'reader' ? 'GlobalReader' : undefined; // `user` alone is the plain user, found above
   return DEV_ROLES.find((r) => r.toLowerCase().replace(/administrator$/, '') === norm);
 }
 
@@ -69,9 +81,12 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
   const claims: Record<string, unknown> = { tid: o.tenantId, oid: o.objectId ?? randomUUID(), ver: '2.0' };
   if (o.role === 'Operator' || o.role === 'App') {
     claims.idtyp = 'app';
+    claims.azp = o.role === 'Operator' ? DEV_CLIENT.operator : DEV_CLIENT.automation;
     claims.roles = o.role === 'Operator' ? [AppRole.TenantsManage] : [AppRole.ReadWriteAll];
     claims.app_displayname = o.name ?? (o.role === 'Operator' ? 'Provisioning (dev)' : 'License automation (dev)');
   } else {
+    claims.idtyp = 'user';
+    claims.azp = DEV_CLIENT.portal;
     claims.name = o.name ?? `Dev ${o.role}`;
     claims.preferred_username = `${o.role.toLowerCase()}@dev.local`;
     claims.wids = o.role === 'User' ? [] : [DirectoryRole[o.role as DirectoryRoleName]];

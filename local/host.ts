@@ -18,6 +18,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { createServer as createTlsServer } from 'node:https';
 import Module from 'node:module';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import sirv from 'sirv';
 import { pathSegments, RouteTable } from '../shared/http/routes';
 import { applyCors, CorsSettings, preflight } from './cors';
@@ -76,6 +78,34 @@ function installFunctionsCore(): void {
 /** Vite names built assets by content hash: they never change, so the browser may keep them; index.html is always asked again. */
 function cacheHeaders(res: ServerResponse, pathname: string) {
   res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+}
+
+/** What the host reads of a body a function stopped reading early (a refusal at its size limit) before it hangs up. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A request's body as a stream for the function. When the function stops reading early (a 413 at its
+ * limit, a 400 on a bad row) or never reads it, the rest is read and dropped (drainRest) rather than the
+ * socket destroyed or left stuck, so the client gets the answer, and a kept-alive connection its next
+ * one; past MAX_DRAIN_BYTES the host hangs up.
+ */
+function streamedBody(req: IncomingMessage): PassThrough {
+  const body = new PassThrough();
+  req.pipe(body);
+  body.on('close', () => drainRest(req));
+  return body;
+}
+
+function drainRest(req: IncomingMessage): void {
+  if (req.complete || (req as IncomingMessage & { draining?: boolean }).draining) return;
+  (req as IncomingMessage & { draining?: boolean }).draining = true;
+  req.unpipe();
+  let drained = 0;
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAIN_BYTES) req.destroy();
+  });
+  req.resume();
 }
 
 export interface HostOptions {
@@ -180,7 +210,15 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > 1024 * 1024) {
+        res.writeHead(413).end();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
     let input: unknown;
     try {
       const text = Buffer.concat(chunks).toString('utf8');
@@ -248,18 +286,18 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     const found = { route: { reg: match.entry.value }, params: match.params };
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-    const request = new lib.HttpRequest({
+    // The body is handed over as a stream, as the Functions host does with HTTP streams enabled
+    // (app.setup({ enableHttpStream: true })): the function reads what it needs and enforces its limits
+    // while reading, instead of the whole body being buffered first.
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+    const nativeRequest = new Request(url.toString(), {
       method,
-      url: url.toString(),
       headers,
-      params: found.params,
-      body: body.length ? { bytes: body } : undefined,
-    } as never);
+      ...(hasBody ? { body: streamedBody(req) as unknown as ReadableStream, duplex: 'half' } : {}),
+    } as RequestInit);
+    const request = new lib.HttpRequest({ method, url: url.toString(), headers, params: found.params, nativeRequest } as never);
     let response: InstanceType<typeof lib.HttpResponse>;
     try {
       const result = await found.route.reg.handler(request, context(found.route.reg));
@@ -271,8 +309,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     const outHeaders: Record<string, string> = {};
     response.headers.forEach((v, k) => (outHeaders[k] = v));
-    const payload = Buffer.from(await response.arrayBuffer());
-    res.writeHead(response.status ?? 200, applyCors(cors, req, outHeaders)).end(payload);
+    if (hasBody) drainRest(req); // whatever the function left unread
+    res.writeHead(response.status ?? 200, applyCors(cors, req, outHeaders));
+    if (!response.body) {
+      res.end();
+      return;
+    }
+    // streamed out as it is produced (CSV downloads), never buffered whole
+    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res).catch(() => res.destroy());
   }
 
   async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {

@@ -1,9 +1,12 @@
 /**
  * Demo data for `npm start`: one organization whose products show every rule at work — a mailbox-plan
- * conflict (Office 365 E1 vs E3), a dependency across products (Project needs SharePoint), an
- * auto-assigned service (Sway), plans not offered in some countries (Teams Phone in IN), a small product
- * that runs out of seats, a self-service purchase to take over — and members, a guest, a user
- * without usage location, and a group whose members inherit a product. Written through the same use-cases as the API; skipped if already there.
+ * conflict (Office 365 E1 vs E3, the documented earlier behaviour: Microsoft now allows both), a
+ * dependency across products (Teams Phone needs Teams from another product), a dependency met within a
+ * product (Planner and Project Plan 3 brings its own SharePoint), an auto-assigned service (Sway: it
+ * comes without a separate assignment, and can still be switched off), plans not offered in some
+ * countries (Teams Phone in IN), a small product that runs out of seats, a self-service purchase to take
+ * over — and members, a guest, a user without usage location, and a group whose members inherit a
+ * product. Written through the same use-cases as the API; skipped if already there.
  */
 import { SKU } from '../shared/domain/catalog';
 import { Principal } from '../shared/domain/roles';
@@ -63,9 +66,8 @@ export async function seedDemo(o: { tenantId?: string; displayName?: string } = 
   await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin' });
   await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin' });
   await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin' });
-  await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id });
-
   const seeder: Principal = { tenantId: tenant.id, objectId: 'seed', displayName: 'Demo seed', directoryRoles: ['GlobalAdministrator'], appRoles: [], isApp: true };
+  await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id }, { principal: seeder, requestId: 'demo-seed' });
   const add = (alias: string, skuIds: string[]) => ({
     userId: byAlias[alias].id,
     changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }),
@@ -77,10 +79,13 @@ export async function seedDemo(o: { tenantId?: string; displayName?: string } = 
     operation: 'seed',
     changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])],
   });
-  // group-based licensing: a group whose members inherit Office 365 E1 (Yammer-free E3 users keep theirs)
+  // group-based licensing: a group whose members inherit Office 365 E1
   const sales = await createGroup(tenant.id, { displayName: 'Sales team', description: 'Inherits Office 365 E1' });
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await memberships.add(tenant.id, sales.id, byAlias[alias].id);
-  await groups.replaceIfMatch({ ...sales, assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }] }, sales._etag!);
+  await groups.replaceIfMatch(
+    { ...sales, assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }], licenseAssigners: { [SKU.STANDARDPACK]: { id: seeder.objectId, displayName: seeder.displayName, mayLicenseGuests: true } } },
+    sales._etag!,
+  );
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(tenant.id, byAlias[alias].id, 'demo-seed');
   return { created: true, users: byAlias };
 }

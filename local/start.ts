@@ -74,7 +74,7 @@ async function printWelcome(stack: import('./stack').Stack, tenantId: string, cr
     'Try:',
     `  TOKEN=$(npm run token -- GlobalAdministrator)`,
     `  curl -s -H "Authorization: Bearer $TOKEN" ${url}/v1.0/subscribedSkus`,
-    `  curl -s -H "Authorization: Bearer $TOKEN" "${url}/v1.0/users?\\$search=al"`,
+    `  curl -s -H "Authorization: Bearer $TOKEN" -H "ConsistencyLevel: eventual" "${url}/v1.0/users?\\$search=al"`,
     '',
     'Ctrl-C stops the host and the emulators.',
     '',

@@ -24,7 +24,8 @@ async function main() {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const tenantId = (flag('tenant') ?? DEMO_TENANT_ID).toLowerCase();
+  // the operator's token comes from the operator's own tenant; any other from the organization asked for
+  const tenantId = (role === 'Operator' ? (process.env.OPERATOR_TENANT_ID ?? '') : (flag('tenant') ?? DEMO_TENANT_ID)).toLowerCase();
   const issuer = process.env.AUTH_ISSUER!;
   const audience = process.env.AUTH_AUDIENCE!;
   const expires = flag('expires');

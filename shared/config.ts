@@ -14,6 +14,20 @@ export const settingsSchema = z.object({
   AUTH_ISSUER: z.string().min(1, 'AUTH_ISSUER must name the token issuer, e.g. https://login.microsoftonline.com/{tenantid}/v2.0'),
   AUTH_AUDIENCE: z.string().min(1, 'AUTH_AUDIENCE must be the API app registration (api://... or its client id)'),
   AUTH_JWKS_URI: z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }),
+  /**
+   * The operator's own Entra ID tenant: only app-only tokens issued there (and by an allow-listed client)
+   * may create organizations and provision their purchases. Unset: nobody may.
+   */
+  OPERATOR_TENANT_ID: z
+    .union([z.literal(''), z.guid({ message: 'OPERATOR_TENANT_ID must be the operator tenant id (a GUID)' })])
+    .optional()
+    .transform((v) => v?.toLowerCase() || undefined),
+  /** Client (application) ids, comma-separated, whose app-only tokens from OPERATOR_TENANT_ID may call the operator routes. */
+  OPERATOR_CLIENT_IDS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+    .refine((ids) => ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)), { message: 'OPERATOR_CLIENT_IDS must be client ids (GUIDs), comma-separated' }),
   /** How long an instance may reuse a tenant's subscription list for rule checks (seats are always checked at the write). */
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** Per tenant and instance: sustained requests per second, and the burst allowed above it (429 beyond). */
@@ -23,6 +37,8 @@ export const settingsSchema = z.object({
   MAX_ACTIVE_JOBS_PER_TENANT: z.coerce.number().int().positive().default(5),
   /** Local development and tests only: lets alert webhooks point at http://localhost (Azure: https only). */
   ALERTS_ALLOW_HTTP_LOCALHOST: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** How long one health check result answers every caller of the anonymous /health (backend calls bounded). */
+  HEALTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   /** Telemetry to Application Insights (OpenTelemetry) when set; nothing is sent when empty. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
   /** When the license reconciliation runs (timer '%RECONCILIATION_SCHEDULE%'): NCRONTAB, six fields, seconds first, UTC. */

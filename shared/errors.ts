@@ -32,7 +32,6 @@ export const ErrorCodes = {
   unauthenticated: 'InvalidAuthenticationToken',
   tenantNotProvisioned: 'tenantNotProvisioned',
   insufficientRole: 'Authorization_RequestDenied',
-  guestRequiresGlobalAdministrator: 'guestLicenseRequiresGlobalAdministrator',
   notFound: 'Request_ResourceNotFound',
   preconditionFailed: 'PreconditionFailed',
   conflict: 'conflict',
@@ -45,7 +44,6 @@ export const ErrorCodes = {
   dependencyViolation: 'DependencyViolation',
   usageLocationRequired: 'usageLocationRequired',
   prohibitedInUsageLocation: 'ProhibitedInUsageLocationViolation',
-  autoAssignedServicePlan: 'autoAssignedServicePlan',
   unknownServicePlan: 'unknownServicePlan',
   licenseNotAssigned: 'licenseNotAssigned',
   licenseInheritedFromGroup: 'licenseInheritedFromGroup',
@@ -73,12 +71,23 @@ export const badRequest = (message: string, target?: string, details?: ErrorDeta
 export const notFound = (what: string, id: string) =>
   new ApiError(404, ErrorCodes.notFound, `${what} '${id}' does not exist in this organization.`, id);
 
-/** Refusal by the licensing rules: 409, one detail per violation. */
+/**
+ * Refusal by the licensing rules: 409, one detail per violation (400 when a named service plan does not exist). A refusal because of the caller's role
+ * (the guest rule) is 403 Authorization_RequestDenied, as in Graph, whatever else is wrong too: the
+ * caller cannot fix it by changing the request.
+ */
 export function ruleViolation(violations: Violation[]): ApiError {
   const first = violations[0];
-  if (violations.length === 1) return new ApiError(409, first.code, first.message, first.target, violations);
+  const denied = violations.find((v) => v.code === ErrorCodes.insufficientRole);
+  if (denied) {
+    const others = violations.length - 1;
+    return new ApiError(403, ErrorCodes.insufficientRole, `${denied.message}${others ? ` (${others} more problem${others > 1 ? 's' : ''} in details.)` : ''}`, denied.target, violations);
+  }
+  // a service plan that is not in the product is a malformed request (400), not a rule's refusal
+  const status = violations.some((v) => v.code === ErrorCodes.unknownServicePlan) ? 400 : 409;
+  if (violations.length === 1) return new ApiError(status, first.code, first.message, first.target, violations);
   return new ApiError(
-    409,
+    status,
     ErrorCodes.licenseRuleViolation,
     `${violations.length} problems stop this change; nothing was changed. ${violations.map((v) => v.message).join(' ')}`,
     undefined,

@@ -16,6 +16,8 @@ export const testStackEnv: Record<string, string> = {
   AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
   AUTH_AUDIENCE: 'api://license-assignment-service',
   AUTH_JWKS_URI: `http://127.0.0.1:${TEST_PORTS.host}/.well-known/dev-jwks.json`,
+  OPERATOR_TENANT_ID: 'c0ffee00-0000-4000-8000-0000000000e0',
+  OPERATOR_CLIENT_IDS: 'c0ffee00-0000-4000-8000-00000000a990',
   SUBSCRIPTION_CACHE_TTL_MS: '2000',
   // the tests hammer the API on purpose; test/integration/operations.test.ts runs its own stack with low budgets
   THROTTLE_TENANT_REQUESTS_PER_SECOND: '100000',
@@ -27,5 +29,7 @@ export const testStackEnv: Record<string, string> = {
   RECONCILIATION_SCHEDULE: '0 0 0 31 2 *',
   RECONCILIATION_SEAT_GRACE_SECONDS: '3',
   DEV_KEY_FILE: TEST_KEY_FILE,
+  // CORS as local.settings.json's Host.CORS would give it (test/integration/cors.test.ts)
+  LOCAL_HOST_CORS: 'https://portal.test.dev, http://localhost:5173',
   LOG_LEVEL: 'warn',
 };

@@ -35,6 +35,9 @@ export async function call<T = any>(
 export const tokenFor = (role: DevRole, tenantId: string, extra: { expiresIn?: number; objectId?: string } = {}) =>
   mintDevToken({ role, tenantId, issuer: testStackEnv.AUTH_ISSUER, audience: testStackEnv.AUTH_AUDIENCE, ...extra });
 
+/** The operator's provisioning app: an app-only token from the operator tenant, allow-listed client. */
+export const operatorToken = () => tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
+
 export const SKU = {
   E3: '6fd2c87f-b296-42f0-b197-1e91e994b900',
   E1: '18181a46-0d4e-45cd-891e-60aabd171b4e',
@@ -53,6 +56,7 @@ export const PLAN = {
   SWAY: 'a23b959c-7ce8-4e57-9140-b90eb88a9e97',
   YAMMER: '7547a3fe-08ee-4ccb-b430-5077c5041653',
   PROJECT_SERVICE: 'fe71d6c3-a2ea-4499-9778-da042bf08063',
+  PROJECT_CLIENT: 'fafd7243-e5c1-4a3a-9e40-495efcb1d3c3',
   PHONE: '4828c8ec-dc2e-4779-b502-87ac9ce28ab7',
 };
 
@@ -69,7 +73,7 @@ export interface TestTenant {
 
 /** A new organization with its own admins, created through the operator API. */
 export async function newTenant(name = 'Test org'): Promise<TestTenant> {
-  const operator = await tokenFor('Operator', randomUUID());
+  const operator = await operatorToken();
   const created = await call('POST', '/v1.0/tenants', { token: operator, body: { displayName: name, defaultUsageLocation: 'NL' } });
   if (created.status !== 201) throw new Error(`tenant create failed: ${created.status} ${JSON.stringify(created.body)}`);
   const id: string = created.body.id;
@@ -105,4 +109,22 @@ export async function newTenant(name = 'Test org'): Promise<TestTenant> {
       return r.body;
     },
   };
+}
+
+/**
+ * A token signed with the test stack's dev key, with exactly the claims given (plus iss for its tid, aud,
+ * iat, exp): for tests of what the service makes of claims a real token may carry.
+ */
+export async function signedToken(claims: Record<string, unknown> & { tid: string }, header: { alg?: string } = {}): Promise<string> {
+  const { devKey } = await import('../local/devTokens');
+  const { importJWK, SignJWT } = await import('jose');
+  const k = await devKey();
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ oid: randomUUID(), ...claims })
+    .setProtectedHeader({ alg: header.alg ?? 'RS256', kid: k.kid, typ: 'JWT' })
+    .setIssuer(testStackEnv.AUTH_ISSUER.replace('{tenantid}', claims.tid))
+    .setAudience(testStackEnv.AUTH_AUDIENCE)
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(await importJWK(k.privateJwk, 'RS256'));
 }

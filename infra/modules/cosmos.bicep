@@ -15,6 +15,10 @@ param tags object = {}
 param databaseName string
 @description('Principal (object) id of the app\'s managed identity.')
 param appPrincipalId string
+@description('Refuse public network traffic (the app reaches the account through a private endpoint, see network.bicep), except from allowedIpRanges.')
+param networkIsolation bool = false
+@description('Public addresses (CIDR or single IPs) that may still reach the account when networkIsolation is on.')
+param allowedIpRanges array = []
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
   name: name
@@ -42,7 +46,10 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2025-04-15' = {
     ]
     // Entra ID only: no account keys (the app never gets COSMOS_KEY in Azure).
     disableLocalAuth: true
-    publicNetworkAccess: 'Enabled'
+    // isolated: private endpoint only, plus the listed addresses; otherwise public (Entra ID auth only)
+    publicNetworkAccess: networkIsolation && empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
+    ipRules: networkIsolation ? [for ip in allowedIpRanges: { ipAddressOrRange: ip }] : []
+    isVirtualNetworkFilterEnabled: false
   }
 }
 
@@ -195,16 +202,19 @@ resource dataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitio
   name: '00000000-0000-0000-0000-000000000002'
 }
 
+// Scoped to the service's database, not the whole account: the identity reaches nothing else the
+// account may hold.
 resource appDataContributor 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-04-15' = {
   parent: account
-  name: guid(account.id, appPrincipalId, dataContributor.id)
+  name: guid(account.id, appPrincipalId, dataContributor.id, databaseName)
   properties: {
     roleDefinitionId: dataContributor.id
     principalId: appPrincipalId
-    scope: account.id
+    scope: '${account.id}/dbs/${database.name}'
   }
 }
 
+output id string = account.id
 output name string = account.name
 output endpoint string = account.properties.documentEndpoint
 output databaseName string = database.name

@@ -22,6 +22,11 @@ param authAudience string
 param authJwksUri string
 param subscriptionCacheTtlMs int
 param reconciliationSchedule string
+@description('Operator tenant and allow-listed client ids (OPERATOR_TENANT_ID, OPERATOR_CLIENT_IDS): who may create organizations.')
+param operatorTenantId string
+param operatorClientIds string
+@description('Subnet the app joins (VNet integration) when the network is isolated; empty otherwise.')
+param virtualNetworkSubnetId string = ''
 @description('Origins the platform answers CORS for (preflights and response headers): empty for none, [\'*\'] for any.')
 param corsAllowedOrigins array = []
 param corsSupportCredentials bool = false
@@ -57,8 +62,10 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    // CORS is the platform's: it answers preflights and adds the headers before the app runs, so the app
-    // adds none itself (the local host plays this part from local.settings.json's Host.CORS)
+    virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
+    // CORS is the platform's: it answers preflights and adds the headers before the app runs; the app adds
+    // only Access-Control-Expose-Headers, which App Service CORS cannot set (the local host plays this part
+    // from local.settings.json's Host.CORS)
     siteConfig: {
       cors: {
         allowedOrigins: corsAllowedOrigins
@@ -115,6 +122,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     AUTH_ISSUER: authIssuer
     AUTH_AUDIENCE: authAudience
     AUTH_JWKS_URI: authJwksUri
+    // who the operator is (shared/auth/operator.ts): empty means nobody may create organizations
+    OPERATOR_TENANT_ID: operatorTenantId
+    OPERATOR_CLIENT_IDS: operatorClientIds
+    // one health result answers every anonymous /health caller for this long
+    HEALTH_CACHE_SECONDS: '5'
     SUBSCRIPTION_CACHE_TTL_MS: string(subscriptionCacheTtlMs)
     // per-tenant budgets, per instance (shared/http/throttle.ts): over them the API answers 429 + Retry-After
     THROTTLE_TENANT_REQUESTS_PER_SECOND: '50'

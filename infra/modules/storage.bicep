@@ -9,6 +9,10 @@ param tags object = {}
 param deploymentContainerName string
 @description('Principal (object) id of the app\'s managed identity.')
 param appPrincipalId string
+@description('Refuse public network traffic (the app reaches the account through private endpoints, see network.bicep), except from allowedIpRanges.')
+param networkIsolation bool = false
+@description('Public addresses (CIDR or single IPs) that may still reach the account when networkIsolation is on.')
+param allowedIpRanges array = []
 
 // Built-in roles. Queue Data Contributor covers what queue triggers (read, update, delete messages),
 // queue output bindings (send) and the host's poison handling (create `<queue>-poison`, send) need, so
@@ -31,9 +35,10 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
     dnsEndpointType: 'Standard'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: networkIsolation && empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: networkIsolation ? 'Deny' : 'Allow'
+      ipRules: networkIsolation ? [for ip in allowedIpRanges: { value: ip, action: 'Allow' }] : []
       bypass: 'AzureServices'
     }
   }
@@ -110,6 +115,7 @@ resource appQueueDataContributor 'Microsoft.Authorization/roleAssignments@2022-0
   }
 }
 
+output id string = storage.id
 output name string = storage.name
 output blobEndpoint string = storage.properties.primaryEndpoints.blob
 output queueEndpoint string = storage.properties.primaryEndpoints.queue

@@ -1,7 +1,8 @@
 /**
  * The product catalog: what each product (SKU) contains and the rules between its service plans, as data.
  * The rules are served through the API (subscribedSkus' servicePlans), so a portal can grey out a toggle
- * before the admin clicks it. Ids follow Microsoft's published product/service-plan identifiers.
+ * before the admin clicks it. Ids, part numbers and product names follow Microsoft's table "Product names
+ * and service plan identifiers for licensing" (checked against its edition of October 29, 2025).
  */
 export interface ServicePlanDefinition {
   servicePlanId: string;
@@ -12,7 +13,10 @@ export interface ServicePlanDefinition {
   conflictsWith: string[];
   /** This plan needs at least one of these plans enabled for the user (in any product). */
   dependsOn: string[];
-  /** Comes to every licensed user on its own: needs no assignment and cannot be switched off on its own. */
+  /**
+   * Information only: comes with the product on its own, no separate assignment needed. It can still be
+   * switched off through disabledPlans like any other plan (Microsoft's own examples disable SWAY that way).
+   */
   isAutoAssigned: boolean;
   /** Two-letter usage locations where the plan is not offered. */
   notOfferedIn: string[];
@@ -66,15 +70,19 @@ export const SKU = {
   MCOEV: 'e43b5b99-8dfb-405f-9987-dc307f34bcbd',
 } as const;
 
-// A mailbox can only have one Exchange Online plan; Office for the web opens files from SharePoint.
+// The demo's conflict. Microsoft now lets a user hold Exchange Online (Plan 1) and (Plan 2) together; the
+// catalog follows the documented earlier behaviour (a mailbox has one plan, so the two exclude each other)
+// on purpose, to show the mutually-exclusive rule with products admins know.
 const exchangeP2 = () => plan(PLAN.EXCHANGE_S_ENTERPRISE, 'EXCHANGE_S_ENTERPRISE', 'Exchange Online (Plan 2)', { conflictsWith: [PLAN.EXCHANGE_S_STANDARD] });
 const exchangeP1 = () => plan(PLAN.EXCHANGE_S_STANDARD, 'EXCHANGE_S_STANDARD', 'Exchange Online (Plan 1)', { conflictsWith: [PLAN.EXCHANGE_S_ENTERPRISE] });
+// Office for the web opens files from SharePoint.
 const sharePointP2 = () => plan(PLAN.SHAREPOINTENTERPRISE, 'SHAREPOINTENTERPRISE', 'SharePoint (Plan 2)');
 const sharePointP1 = () => plan(PLAN.SHAREPOINTSTANDARD, 'SHAREPOINTSTANDARD', 'SharePoint (Plan 1)');
 const officeWeb = () =>
   plan(PLAN.SHAREPOINTWAC, 'SHAREPOINTWAC', 'Office for the web', { dependsOn: [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD] });
 const teams = () => plan(PLAN.TEAMS1, 'TEAMS1', 'Microsoft Teams');
 const sway = () => plan(PLAN.SWAY, 'SWAY', 'Sway', { isAutoAssigned: true });
+const yammer = () => plan(PLAN.YAMMER_ENTERPRISE, 'YAMMER_ENTERPRISE', 'Viva Engage (Yammer Enterprise)', { notOfferedIn: ['CN', 'RU'] });
 
 export const CATALOG: readonly ProductDefinition[] = [
   {
@@ -88,7 +96,7 @@ export const CATALOG: readonly ProductDefinition[] = [
       officeWeb(),
       teams(),
       sway(),
-      plan(PLAN.YAMMER_ENTERPRISE, 'YAMMER_ENTERPRISE', 'Viva Engage (Yammer Enterprise)', { notOfferedIn: ['CN', 'RU'] }),
+      yammer(),
     ],
   },
   {
@@ -96,7 +104,7 @@ export const CATALOG: readonly ProductDefinition[] = [
     skuPartNumber: 'STANDARDPACK',
     displayName: 'Office 365 E1',
     appliesTo: 'User',
-    servicePlans: [exchangeP1(), sharePointP1(), officeWeb(), teams(), sway()],
+    servicePlans: [exchangeP1(), sharePointP1(), officeWeb(), teams(), sway(), yammer()],
   },
   {
     skuId: SKU.EXCHANGESTANDARD,
@@ -115,12 +123,15 @@ export const CATALOG: readonly ProductDefinition[] = [
   {
     skuId: SKU.PROJECTPROFESSIONAL,
     skuPartNumber: 'PROJECTPROFESSIONAL',
-    displayName: 'Project Plan 3',
+    displayName: 'Planner and Project Plan 3',
     appliesTo: 'User',
     servicePlans: [
-      plan(PLAN.PROJECT_CLIENT_SUBSCRIPTION, 'PROJECT_CLIENT_SUBSCRIPTION', 'Project Online desktop client'),
-      // Project Online stores its sites in SharePoint: it needs SharePoint from another product.
+      plan(PLAN.PROJECT_CLIENT_SUBSCRIPTION, 'PROJECT_CLIENT_SUBSCRIPTION', 'Project Online Desktop Client'),
+      // Project Online keeps its sites in SharePoint. The product brings its own SharePoint (Plan 2), so the
+      // dependency is met within it; it bites when that SharePoint is switched off and no other product has one.
       plan(PLAN.SHAREPOINT_PROJECT, 'SHAREPOINT_PROJECT', 'Project Online Service', { dependsOn: [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD] }),
+      sharePointP2(),
+      officeWeb(),
     ],
   },
   {
@@ -129,6 +140,7 @@ export const CATALOG: readonly ProductDefinition[] = [
     displayName: 'Microsoft Teams Phone Standard',
     appliesTo: 'User',
     servicePlans: [
+      // the dependency across products: Teams Phone has no Teams of its own, it needs Teams from another product
       plan(PLAN.MCOEV, 'MCOEV', 'Microsoft Teams Phone', { dependsOn: [PLAN.TEAMS1], notOfferedIn: ['CN', 'IN', 'AE'] }),
     ],
   },

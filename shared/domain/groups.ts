@@ -23,6 +23,8 @@ export interface GroupLicenses {
   groupId: string;
   displayName: string;
   assignedLicenses: { skuId: string; disabledPlans: string[] }[];
+  /** Products of the group that a Global Administrator assigned: the only ones a guest member may inherit. */
+  assignedByGlobalAdministrator?: string[];
 }
 
 /** Graph's licenseAssignmentState.error for a rule's code. */
@@ -78,6 +80,15 @@ export function evaluateGroupPaths(input: {
   const next = [...base, ...groupPaths(group, previous, now)];
   const hadBefore = new Set(effectiveLicenses(previous).map((l) => l.skuId));
   const v: Violation[] = [];
+  // the guest rule holds on every path: a guest inherits only what a Global Administrator gave the group
+  const notByGlobal = group.assignedLicenses.filter((l) => !(group.assignedByGlobalAdministrator ?? []).includes(l.skuId));
+  if (user.userType === 'Guest' && notByGlobal.length) {
+    v.push({
+      code: ErrorCodes.insufficientRole,
+      message: `${user.displayName} (${user.userPrincipalName}) is a guest user, and only a Global Administrator can license guests. ${notByGlobal.map((l) => catalog.product(l.skuId)?.displayName ?? l.skuId).join(', ')} was assigned to group ${group.displayName} by someone else. Ask a Global Administrator to assign the group's licenses again (POST /groups/${group.groupId}/assignLicense), or remove the guest from the group.`,
+      target: user.id,
+    });
+  }
   for (const l of group.assignedLicenses) {
     const wasActive = previous.some((p) => p.assignedByGroup === group.groupId && p.skuId === l.skuId && isActive(p));
     const refusal = subscriptionRefusal(l.skuId, subscriptions.get(l.skuId), wasActive ? 'change' : 'assign');
@@ -99,7 +110,7 @@ export function evaluateGroupPaths(input: {
   return { violations: v, next, newProducts };
 }
 
-/** Checks a group's licenses themselves (before any member): products subscribed, plans real and switchable. */
+/** Checks a group's licenses themselves (before any member): products subscribed, plans part of the product. */
 export function checkGroupLicenses(add: { skuId: string; disabledPlans: string[] }[], subscriptions: ReadonlyMap<string, SubscriptionForRules>): Violation[] {
   const v: Violation[] = [];
   add.forEach((a, i) => {
@@ -120,10 +131,8 @@ export function checkGroupLicenses(add: { skuId: string; disabledPlans: string[]
         target: `addLicenses[${i}].skuId`,
       });
     for (const planId of a.disabledPlans) {
-      const plan = product.servicePlans.find((p) => p.servicePlanId === planId.toLowerCase());
-      if (!plan) v.push({ code: ErrorCodes.unknownServicePlan, message: `Service plan '${planId}' is not part of ${product.displayName}.`, target: `addLicenses[${i}].disabledPlans` });
-      else if (plan.isAutoAssigned)
-        v.push({ code: ErrorCodes.autoAssignedServicePlan, message: `${plan.displayName} comes automatically with ${product.displayName} and cannot be switched off on its own.`, target: `addLicenses[${i}].disabledPlans` });
+      if (!product.servicePlans.some((p) => p.servicePlanId === planId.toLowerCase()))
+        v.push({ code: ErrorCodes.unknownServicePlan, message: `Service plan '${planId}' is not part of ${product.displayName}.`, target: `addLicenses[${i}].disabledPlans` });
     }
   });
   return v;

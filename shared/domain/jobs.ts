@@ -5,6 +5,7 @@
 import { ErrorCodes, Violation } from '../errors';
 import { catalog, ProductDefinition } from './catalog';
 import { LicenseAssignment, LicenseChange } from './licensing';
+import { isUserPrincipalName, MAX_UPN_LENGTH } from './upn';
 
 export const JOB_MODES = ['add', 'replace', 'remove', 'unassignAll', 'swap'] as const;
 export type JobMode = (typeof JOB_MODES)[number];
@@ -56,7 +57,7 @@ export function jobChangeFor(req: JobRequest, assignments: LicenseAssignment[], 
       const to = req.toSkuId!.toLowerCase();
       const current = mine.find((a) => a.skuId === from);
       if (!current) return { skip: `The user does not have ${catalog.product(from)?.displayName ?? from} directly.` };
-      const toPlans = new Set(catalog.product(to)?.servicePlans.filter((p) => !p.isAutoAssigned).map((p) => p.servicePlanId) ?? []);
+      const toPlans = new Set(catalog.product(to)?.servicePlans.map((p) => p.servicePlanId) ?? []);
       const carried = current.disabledPlans.filter((p) => toPlans.has(p));
       const keepTarget = mine.find((a) => a.skuId === to);
       // already has B: keep B's own disabled plans rather than overwriting them
@@ -99,7 +100,8 @@ export interface CsvRow {
   addLicenses: { skuId: string; disabledPlans: string[] }[];
 }
 
-const UPN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+/** A cell quoted back in a message: enough to find it, never the whole of a hostile value. */
+const quote = (v: string) => (v.length > 120 ? `${v.slice(0, 120)}…` : v);
 
 /**
  * Reads one CSV record (header names are case-insensitive): userPrincipalName; licenses (or skus):
@@ -114,22 +116,23 @@ export function readCsvRecord(record: Record<string, string>, row: number, mode:
   };
   const upn = get('userprincipalname', 'upn');
   const fail = (message: string, target: string) => ({ row, userPrincipalName: upn, error: { code: ErrorCodes.invalidRequest, message: `Row ${row}: ${message}`, target } });
-  if (!UPN.test(upn)) return fail(`userPrincipalName '${upn}' must look like name@domain.`, 'userPrincipalName');
+  if (upn.length > MAX_UPN_LENGTH || !isUserPrincipalName(upn))
+    return fail(`userPrincipalName '${quote(upn)}' must look like name@domain (at most ${MAX_UPN_LENGTH} characters).`, 'userPrincipalName');
   const products = get('licenses', 'skus', 'sku', 'products', 'skupartnumber', 'skuid').split(/[;+|]/).map((s) => s.trim()).filter(Boolean);
   if (!products.length && mode === 'add') return fail('no product given in the licenses column.', 'licenses');
   const resolved: ProductDefinition[] = [];
   for (const p of products) {
     const product = catalog.product(p) ?? catalog.productByPartNumber(p);
-    if (!product) return fail(`unknown product '${p}'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.`, 'licenses');
+    if (!product) return fail(`unknown product '${quote(p)}'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.`, 'licenses');
     if (!resolved.includes(product)) resolved.push(product); // named twice (e.g. by skuPartNumber and skuId): once
   }
   const planNames = get('disabledplans', 'disabled plans').split(/[;+|]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const name of planNames) {
     if (!resolved.some((prod) => prod.servicePlans.some((s) => s.servicePlanId === name || s.servicePlanName.toLowerCase() === name)))
-      return fail(`disabled plan '${name}' is not part of ${resolved.map((r) => r.skuPartNumber).join(', ') || 'the listed products'}.`, 'disabledPlans');
+      return fail(`disabled plan '${quote(name)}' is not part of ${resolved.map((r) => r.skuPartNumber).join(', ') || 'the listed products'}.`, 'disabledPlans');
   }
   const usageLocation = get('usagelocation', 'usage location');
-  if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation)) return fail(`usageLocation '${usageLocation}' must be a two-letter country code.`, 'usageLocation');
+  if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation)) return fail(`usageLocation '${quote(usageLocation)}' must be a two-letter country code.`, 'usageLocation');
   return {
     row,
     userPrincipalName: upn,

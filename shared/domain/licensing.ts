@@ -125,7 +125,7 @@ export function enabledPlans(licenses: { skuId: string; disabledPlans: string[] 
     const product = catalog.product(l.skuId);
     if (!product) continue;
     for (const plan of product.servicePlans) {
-      if (plan.isAutoAssigned || !l.disabledPlans.includes(plan.servicePlanId)) out.push({ plan, product });
+      if (!l.disabledPlans.includes(plan.servicePlanId)) out.push({ plan, product });
     }
   }
   return out;
@@ -287,7 +287,7 @@ export function evaluateLicenseChange(input: {
 
   if (user.userType === 'Guest' && !can(principal, 'assignLicensesToGuests')) {
     v.push({
-      code: ErrorCodes.guestRequiresGlobalAdministrator,
+      code: ErrorCodes.insufficientRole,
       message: `${who(user)} is a guest user. Only a Global Administrator can assign or remove licenses for guests; ask one to make this change.`,
       target,
     });
@@ -310,17 +310,10 @@ export function evaluateLicenseChange(input: {
     if (problem) return v.push({ ...problem, target });
     const product = catalog.product(skuId)!;
     for (const planId of add.disabledPlans) {
-      const plan = product.servicePlans.find((p) => p.servicePlanId === planId.toLowerCase());
-      if (!plan) {
+      if (!product.servicePlans.some((p) => p.servicePlanId === planId.toLowerCase())) {
         v.push({
           code: ErrorCodes.unknownServicePlan,
           message: `Service plan '${planId}' is not part of ${product.displayName}. Its plans are: ${product.servicePlans.map((p) => `${p.servicePlanName} (${p.servicePlanId})`).join(', ')}.`,
-          target: `addLicenses[${i}].disabledPlans`,
-        });
-      } else if (plan.isAutoAssigned) {
-        v.push({
-          code: ErrorCodes.autoAssignedServicePlan,
-          message: `${plan.displayName} comes automatically with ${product.displayName} and cannot be switched off on its own. Remove it from disabledPlans.`,
           target: `addLicenses[${i}].disabledPlans`,
         });
       }

@@ -34,21 +34,27 @@ export type Action =
   | 'assignLicenses'
   | 'assignLicensesToGuests'
   | 'manageUsers'
+  | 'changeUserType'
   | 'updateUsageLocation'
   | 'manageSubscriptions'
   | 'manageTenants';
 
 const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }> = {
+  // Tenants.ReadWrite.All grants nothing inside an organization: it counts only on the operator routes,
+  // and only for the operator's own allow-listed application (shared/auth/operator.ts).
   read: {
     directory: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'],
-    app: [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage],
+    app: [AppRole.ReadAll, AppRole.ReadWriteAll],
   },
   assignLicenses: { directory: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator'], app: [AppRole.ReadWriteAll] },
   assignLicensesToGuests: { directory: ['GlobalAdministrator'], app: [] },
   manageUsers: { directory: ['GlobalAdministrator', 'UserAdministrator'], app: [] },
+  // Guest or member decides who may license the user (only a Global Administrator licenses guests), so
+  // only a Global Administrator may change it: otherwise Guest -> Member, assign, -> Guest licenses a guest.
+  changeUserType: { directory: ['GlobalAdministrator'], app: [] },
   // A License Administrator may set a user's usage location (it is needed before a license can be assigned).
   updateUsageLocation: { directory: ['GlobalAdministrator', 'UserAdministrator', 'LicenseAdministrator'], app: [AppRole.ReadWriteAll] },
-  manageSubscriptions: { directory: ['GlobalAdministrator', 'BillingAdministrator'], app: [AppRole.TenantsManage] },
+  manageSubscriptions: { directory: ['GlobalAdministrator', 'BillingAdministrator'], app: [] },
   manageTenants: { directory: [], app: [AppRole.TenantsManage] },
 };
 
@@ -57,6 +63,7 @@ export const actionDescription: Record<Action, string> = {
   assignLicenses: 'assign or remove licenses',
   assignLicensesToGuests: 'assign licenses to guest users',
   manageUsers: 'create or change users',
+  changeUserType: "change whether a user is a member or a guest",
   updateUsageLocation: "change a user's usage location",
   manageSubscriptions: 'buy or remove licenses and manage subscriptions',
   manageTenants: 'create organizations',
@@ -66,15 +73,28 @@ export interface Principal {
   tenantId: string;
   objectId: string;
   displayName: string;
+  /** Directory roles: from `wids`, in delegated (user) tokens only. */
   directoryRoles: DirectoryRoleName[];
+  /** Application permissions: from `roles`, in app-only tokens only. */
   appRoles: string[];
+  /** An app-only token (`idtyp: app`). */
   isApp: boolean;
+  /** The calling application's client id (`azp`, v1 `appid`), when the token names one. */
+  clientId?: string;
 }
 
 export function rolesFromClaims(wids: unknown): DirectoryRoleName[] {
   if (!Array.isArray(wids)) return [];
   const names = Object.entries(DirectoryRole) as [DirectoryRoleName, string][];
   return names.filter(([, id]) => wids.includes(id)).map(([name]) => name);
+}
+
+const KNOWN_APP_ROLES: string[] = Object.values(AppRole);
+
+/** The application permissions this API knows, from a `roles` claim (anything else is ignored). */
+export function appRolesFromClaims(roles: unknown): string[] {
+  if (!Array.isArray(roles)) return [];
+  return KNOWN_APP_ROLES.filter((r) => roles.includes(r));
 }
 
 export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'>, action: Action): boolean {

@@ -6,10 +6,11 @@
  * the OpenAPI registry, from the same declaration.
  */
 import { randomUUID } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
 import { authenticate } from '../auth/tokens';
+import { requireOperator } from '../auth/operator';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
 import { isCosmosError } from '../storage/cosmos';
@@ -18,6 +19,7 @@ import { log } from '../log';
 import { registeredOperations, registerOperation } from './openapi';
 import { pathSegments, RouteTable } from './routes';
 import { admit } from './throttle';
+import { parseIfMatch } from './etag';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -30,7 +32,8 @@ export interface RequestContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  ifMatch: string | undefined;
+  /** The If-Match header's etags (bare), `*`, or undefined when absent (shared/http/etag.ts). */
+  ifMatch: ReturnType<typeof parseIfMatch>;
   /** Absolute URL of this request, for @odata.nextLink. */
   url: URL;
 }
@@ -45,8 +48,9 @@ export interface Result {
 }
 
 /**
- * `tenant`: a token of a provisioned tenant; `operator`: a token with the operator app role; `token`: any
- * valid token, whatever its roles (`$batch`: each request inside is checked on its own); `anonymous`: none.
+ * `tenant`: a token of a provisioned tenant; `operator`: the operator's own application
+ * (shared/auth/operator.ts); `token`: any valid token, whatever its roles (`$batch`: each request inside
+ * is checked on its own); `anonymous`: none.
  */
 type Auth = 'tenant' | 'operator' | 'token' | 'anonymous';
 
@@ -100,30 +104,39 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' 
 
 const tooLarge = (limit: number) => new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${limit} bytes.`, 'body');
 
-/** The request body as a stream that fails with 413 past `limit` bytes (CSV uploads). */
-export function boundedBody(request: HttpRequest, limit: number): Readable {
-  if (Number(request.headers.get('content-length') ?? 0) > limit) throw tooLarge(limit);
-  if (!request.body) return Readable.from([]);
+/**
+ * The request body, chunk by chunk, failing with 413 as soon as more than `limit` bytes have arrived:
+ * whatever Content-Length said, and for chunked uploads that have none. Nothing is buffered whole before
+ * the limit applies (HTTP streams are enabled in functions/index.ts).
+ */
+async function* limitedChunks(request: HttpRequest, limit: number): AsyncGenerator<Uint8Array> {
+  if (!request.body) return;
   let seen = 0;
-  return Readable.fromWeb(request.body as import('node:stream/web').ReadableStream).pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        seen += chunk.length;
-        done(seen > limit ? tooLarge(limit) : null, chunk);
-      },
-    }),
-  );
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    seen += chunk.byteLength;
+    if (seen > limit) throw tooLarge(limit);
+    yield chunk;
+  }
+}
+
+const declaredTooLarge = (request: HttpRequest, limit: number) => Number(request.headers.get('content-length') ?? 0) > limit;
+
+/** The request body as a stream that fails with 413 past `limit` bytes (CSV uploads). Errors reach whoever reads it. */
+export function boundedBody(request: HttpRequest, limit: number): Readable {
+  if (declaredTooLarge(request, limit)) throw tooLarge(limit);
+  return Readable.from(limitedChunks(request, limit), { objectMode: false });
 }
 
 async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > limit) throw tooLarge(limit);
-  const text = await request.text();
-  if (Buffer.byteLength(text) > limit) throw tooLarge(limit);
+  if (declaredTooLarge(request, limit)) throw tooLarge(limit);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
+  const text = Buffer.concat(chunks).toString('utf8');
   if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
-  if (type && !/^application\/(.+\+)?json\b/i.test(type))
-    throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Content-Type must be application/json (got ${type}).`, 'Content-Type');
+  // a body is JSON only when it says so: no Content-Type is not taken as JSON
+  if (!/^application\/(.+\+)?json\b/i.test(type))
+    throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Send the body as JSON with Content-Type: application/json (got ${type || 'no Content-Type'}).`, 'Content-Type');
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -162,6 +175,7 @@ const authenticated =
     if (auth === 'anonymous') return next(ctx);
     ctx.principal = await authenticate(ctx.request.headers.get('authorization'));
     admit(ctx.principal.tenantId); // per-tenant budget, before any work for the request
+    if (auth === 'operator') requireOperator(ctx.principal);
     return next(ctx);
   };
 
@@ -267,7 +281,7 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
   const handler: HttpHandler = async (request, invocation) => {
     const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
     const started = Date.now();
-    const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: request.headers.get('if-match') ?? undefined } as Ctx;
+    const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: parseIfMatch(request.headers.get('if-match')) } as Ctx;
     const result = await pipeline(ctx);
     log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status: result.status ?? 200, ms: Date.now() - started });
     return exposeToBrowsers(request, toResponse(result, requestId, request.headers.get('client-request-id')));

@@ -13,33 +13,42 @@ interface Bucket {
   at: number;
 }
 
-const buckets = new Map<string, Bucket>();
 const MAX_BUCKETS = 10_000;
 
-/** Takes one request from the tenant's budget, or throws 429 with the seconds until one is available. */
-export function admit(tenantId: string, now = Date.now()): void {
-  const { THROTTLE_TENANT_REQUESTS_PER_SECOND: rate, THROTTLE_TENANT_BURST: burst } = settings();
-  let b = buckets.get(tenantId);
-  if (!b) {
-    if (buckets.size >= MAX_BUCKETS) {
-      for (const [k, v] of buckets) if (now - v.at > 60_000) buckets.delete(k);
+/** A set of per-tenant buckets with the given budget; `now` is injectable (tests move the clock). */
+export function tokenBuckets(budget: () => { rate: number; burst: number }) {
+  const buckets = new Map<string, Bucket>();
+  /** Takes one request from the tenant's budget, or throws 429 with the seconds until one is available. */
+  return function admit(tenantId: string, now = Date.now()): void {
+    const { rate, burst } = budget();
+    let b = buckets.get(tenantId);
+    if (!b) {
+      if (buckets.size >= MAX_BUCKETS) {
+        for (const [k, v] of buckets) if (now - v.at > 60_000) buckets.delete(k);
+      }
+      b = { tokens: burst, at: now };
+      buckets.set(tenantId, b);
     }
-    b = { tokens: burst, at: now };
-    buckets.set(tenantId, b);
-  }
-  b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
-  b.at = now;
-  if (b.tokens >= 1) {
-    b.tokens -= 1;
-    return;
-  }
-  const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / rate));
-  throw new ApiError(
-    429,
-    'TooManyRequests',
-    `Your organization is sending more requests than this service accepts (${rate} per second, bursts of ${burst}). Wait ${retryAfter} s and try again; for many users at once, use a bulk license job.`,
-    undefined,
-    undefined,
-    { 'Retry-After': String(retryAfter) },
-  );
+    b.tokens = Math.min(burst, b.tokens + (Math.max(0, now - b.at) / 1000) * rate);
+    b.at = Math.max(b.at, now);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return;
+    }
+    const retryAfter = Math.max(1, Math.ceil((1 - b.tokens) / rate));
+    throw new ApiError(
+      429,
+      'TooManyRequests',
+      `Your organization is sending more requests than this service accepts (${rate} per second, bursts of ${burst}). Wait ${retryAfter} s and try again; for many users at once, use a bulk license job.`,
+      undefined,
+      undefined,
+      { 'Retry-After': String(retryAfter) },
+    );
+  };
 }
+
+/** The service's budget, from the settings. */
+export const admit = tokenBuckets(() => {
+  const s = settings();
+  return { rate: s.THROTTLE_TENANT_REQUESTS_PER_SECOND, burst: s.THROTTLE_TENANT_BURST };
+});

@@ -12,6 +12,8 @@ import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/reposi
 import { JobDoc } from '../storage/jobs';
 import { GroupDoc } from '../storage/groups';
 import { FINAL_STATUSES, jobProgress } from '../domain/jobs';
+import { quotedEtag } from './etag';
+import { defaultMailNickname } from '../domain/users';
 
 type Strict<G, T> = T & G;
 
@@ -20,7 +22,7 @@ export function subscribedSkuView(doc: SubscriptionDoc): Strict<Graph.Subscribed
   const consumedUnits = doc.seat.consumed;
   const forRules = { ...doc, consumedUnits };
   return {
-    '@odata.etag': doc._etag,
+    '@odata.etag': quotedEtag(doc._etag),
     id: doc.id,
     skuId: doc.skuId,
     skuPartNumber: doc.skuPartNumber,
@@ -47,7 +49,7 @@ export function subscribedSkuView(doc: SubscriptionDoc): Strict<Graph.Subscribed
 
 export function companySubscriptionView(doc: SubscriptionDoc): Strict<Omit<Graph.CompanySubscription, 'status'>, z.infer<typeof c.companySubscription>> {
   return {
-    '@odata.etag': doc._etag ?? '',
+    '@odata.etag': quotedEtag(doc._etag),
     id: doc.id,
     skuId: doc.skuId,
     skuPartNumber: doc.skuPartNumber,
@@ -64,10 +66,13 @@ export function companySubscriptionView(doc: SubscriptionDoc): Strict<Omit<Graph
 
 export function userView(doc: UserDoc): Strict<Graph.User, z.infer<typeof c.user>> {
   return {
-    '@odata.etag': doc._etag ?? '',
+    '@odata.etag': quotedEtag(doc._etag),
     id: doc.id,
     displayName: doc.displayName,
     userPrincipalName: doc.userPrincipalName,
+    mailNickname: doc.mailNickname ?? defaultMailNickname(doc.userPrincipalName),
+    givenName: doc.givenName ?? null,
+    surname: doc.surname ?? null,
     mail: doc.mail,
     usageLocation: doc.usageLocation,
     accountEnabled: doc.accountEnabled,
@@ -102,7 +107,7 @@ export function licenseDetailsView(doc: UserDoc, subs: Map<string, SubscriptionD
         servicePlanId: p.servicePlanId,
         servicePlanName: p.servicePlanName,
         appliesTo: p.appliesTo,
-        provisioningStatus: inactive || (!p.isAutoAssigned && l.disabledPlans.includes(p.servicePlanId)) ? 'Disabled' : 'Success',
+        provisioningStatus: inactive || l.disabledPlans.includes(p.servicePlanId) ? 'Disabled' : 'Success',
       })),
     };
   });
@@ -151,7 +156,7 @@ export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): 
 
 export function groupView(doc: GroupDoc): Strict<Graph.Group, z.infer<typeof c.group>> {
   return {
-    '@odata.etag': doc._etag ?? '',
+    '@odata.etag': quotedEtag(doc._etag),
     id: doc.id,
     displayName: doc.displayName,
     description: doc.description,

@@ -121,7 +121,8 @@ export function translateSearch(schema: ResourceSchema, text: string): SqlCondit
     if (m && !fields[0]) throw unsupportedQuery(`$search on '${m[1]}' is not supported; search ${Object.values(schema.search).map((s) => s.name).join(' or ')}.`, '$search');
     const name = `@s${parameters.length}`;
     parameters.push({ name, value: (m ? m[2] : v).trim().toLowerCase() });
-    const parts = fields.map((f) => `(IS_STRING(c.${f.path}) AND STARTSWITH(c.${f.path}, ${name}))`);
+    // a missing or non-string field makes STARTSWITH undefined, i.e. not a match, as wanted (no NOT here)
+    const parts = fields.map((f) => `STARTSWITH(c.${f.path}, ${name})`);
     return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
   };
   const or = (): string => {
@@ -179,7 +180,8 @@ export function parseListQuery(schema: ResourceSchema, q: ListQueryInput, consis
   const search = q.$search !== undefined ? translateSearch(schema, q.$search) : undefined;
   const parts = [filter, search].filter((p): p is NonNullable<typeof p> => !!p);
   const where = parts.length
-    ? { sql: parts.map((p) => p.sql).join(' AND '), parameters: parts.flatMap((p) => p.parameters), needs: filter?.needs ?? [] }
+    ? // both come AND-safe (an OR at their top parenthesised)
+      { sql: parts.map((p) => p.sql).join(' AND '), parameters: parts.flatMap((p) => p.parameters), needs: filter?.needs ?? [] }
     : undefined;
   return { where, orderBy, select: parseSelect(schema, selectable, q.$select), count };
 }

@@ -25,13 +25,16 @@ export interface ScalarProperty {
   guid?: boolean;
 }
 
-/** `collection/any(x:x/property eq value)`: SQL for one value, 2-valued (true or false, never undefined). */
+/**
+ * `collection/any(x:x/property eq value)`: the SQL for one value, or for its negation (`not(...any(...))`:
+ * true where OData's is, missing fields included; see translate.ts).
+ */
 export interface LambdaProperty {
   name: string;
   type: 'guid' | 'string';
   /** Document paths the SQL reads (for the index check). */
   paths: { path: string; array?: boolean }[];
-  sql: (param: string, value: string) => string;
+  sql: (param: string, value: string, negated: boolean) => string;
   /** The parameter's value for a literal (normalised). */
   value: (literal: string) => string | boolean;
 }
@@ -91,7 +94,7 @@ export const userSchema: ResourceSchema = {
           name: 'skuId',
           type: 'guid',
           paths: [{ path: 'assignedSkuIds', array: true }],
-          sql: (p) => `(IS_ARRAY(c.assignedSkuIds) AND ARRAY_CONTAINS(c.assignedSkuIds, ${p}))`,
+          sql: (p, _v, negated) => (negated ? `NOT IS_ARRAY(c.assignedSkuIds) OR NOT ARRAY_CONTAINS(c.assignedSkuIds, ${p})` : `ARRAY_CONTAINS(c.assignedSkuIds, ${p})`),
           value: lower,
         },
       ]),
@@ -105,12 +108,12 @@ export const userSchema: ResourceSchema = {
           name: 'state',
           type: 'string',
           paths: [{ path: 'hasLicenseErrors' }, { path: 'assignedLicenseCount' }],
-          sql: (p, value) =>
-            value.toLowerCase() === 'error'
-              ? `(IS_BOOL(c.hasLicenseErrors) AND c.hasLicenseErrors = ${p})`
-              : value.toLowerCase() === 'active'
-                ? `(IS_NUMBER(c.assignedLicenseCount) AND c.assignedLicenseCount > 0 AND ${p})`
-                : `(false AND ${p})`,
+          sql: (p, value, negated) => {
+            const state = value.toLowerCase();
+            if (state === 'error') return negated ? `NOT IS_BOOL(c.hasLicenseErrors) OR c.hasLicenseErrors != ${p}` : `c.hasLicenseErrors = ${p}`;
+            if (state === 'active') return negated ? `NOT IS_NUMBER(c.assignedLicenseCount) OR c.assignedLicenseCount <= 0` : `c.assignedLicenseCount > 0`;
+            return negated ? 'true' : 'false';
+          },
           value: () => true,
         },
       ]),

@@ -3,11 +3,15 @@
  *
  * - Values never enter the SQL text: every literal becomes a parameter (`@f0`, `@f1`, ...); the text is
  *   made only of the paths of the resource's table (resources.ts), operators and parameter names.
- * - Every condition is 2-valued. Cosmos DB's SQL is 3-valued (a comparison with a missing field or a
- *   value of another type is undefined, and NOT undefined is undefined, so `not(department eq 'x')` would
- *   drop users without a department); OData's is not. Each leaf therefore checks the field's type first
- *   (`IS_STRING(c.p) AND c.p = @f0`, false AND undefined being false), so NOT, AND and OR combine plain
- *   booleans and the result is what the same filter gives evaluated on the Graph view.
+ * - NOT is pushed down to the leaves (negation normal form) and each negated leaf is written as the
+ *   condition that is true when OData's is (`department ne 'x'`: missing, null, or another value). Cosmos
+ *   DB's SQL is 3-valued (a comparison with a missing or null field is undefined, and NOT undefined is
+ *   undefined, so a plain `NOT (c.department = @f0)` would drop users without a department); with no NOT
+ *   above a leaf, an undefined leaf acts exactly as false (AND and OR are monotone), so the result is what
+ *   the filter gives evaluated on the Graph view.
+ * - As few parentheses as the precedence needs (NOT > AND > OR): the local emulator's SQL parser takes
+ *   time exponential in the nesting of parentheses, and real Cosmos DB does not mind.
+ * - The condition is safe to AND into a query as it is (an OR at its top comes parenthesised).
  * - What needs Graph's advanced query parameters (ConsistencyLevel: eventual and $count=true) is
  *   collected, for the caller to check: `ne`, `not`, `eq null`, `collection/$count`.
  */
@@ -33,6 +37,22 @@ const unsupported = (schema: ResourceSchema, property: string) =>
 
 const describe = (l: Literal) => (l.kind === 'null' ? 'null' : l.kind === 'string' ? `'${l.value}'` : String(l.value));
 
+/** A condition being built: a leaf (its SQL binds at least as tight as AND) or an AND / OR of parts. */
+type Node = { leaf: string; hasOr?: boolean } | { and: Node[] } | { or: Node[] };
+
+/** SQL of a node for a place inside an AND (an OR gets parentheses) or inside an OR (nothing does). */
+function print(n: Node, inAnd: boolean): string {
+  if ('leaf' in n) return n.hasOr && inAnd ? `(${n.leaf})` : n.leaf;
+  if ('and' in n) return n.and.map((c) => print(c, true)).join(' AND ');
+  const text = n.or.map((c) => print(c, false)).join(' OR ');
+  return inAnd ? `(${text})` : text;
+}
+
+const leaf = (sql: string): Node => ({ leaf: sql });
+const anyOf = (...sql: string[]): Node => (sql.length === 1 ? leaf(sql[0]) : { leaf: sql.join(' OR '), hasOr: true });
+/** True when the field is missing or null (the negated comparisons hold there). */
+const absent = (path: string) => [`NOT IS_DEFINED(c.${path})`, `IS_NULL(c.${path})`];
+
 export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix = 'f'): TranslatedFilter {
   const parameters: SqlParameter[] = [];
   const advanced = new Set<string>();
@@ -52,59 +72,66 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
     throw invalidFilter(`${p.name} is a String: compare it with a quoted value like '${p.name === 'usageLocation' ? 'NL' : 'text'}', not ${describe(l)}.`);
   };
 
-  /** `c.p = value`, false (never undefined) when the field is missing or of another type. */
-  const equals = (p: ScalarProperty, l: Literal): string => {
-    if (l.kind === 'null') {
-      if (!p.nullable) throw unsupported(schema, p.name);
-      advanced.add('null values');
-      return `(IS_NULL(c.${p.path}) OR NOT IS_DEFINED(c.${p.path}))`;
-    }
-    const value = scalarValue(p, l);
-    return `(${p.type === 'boolean' ? 'IS_BOOL' : 'IS_STRING'}(c.${p.path}) AND c.${p.path} = ${param(value)})`;
-  };
-
   const scalar = (name: string, op: string): ScalarProperty => {
     const p = schema.scalars[name.toLowerCase()];
     if (!p || !p.ops.includes(op as ScalarProperty['ops'][number])) throw unsupported(schema, p?.name ?? name);
     return p;
   };
 
-  const walk = (e: FilterExpr): string => {
+  /** `p eq value` (negated: `p ne value`, true where the field is missing or null too). */
+  const equals = (p: ScalarProperty, l: Literal, negated: boolean): Node => {
+    if (l.kind === 'null') {
+      if (!p.nullable) throw unsupported(schema, p.name);
+      advanced.add('null values');
+      return negated ? leaf(`IS_DEFINED(c.${p.path}) AND NOT IS_NULL(c.${p.path})`) : anyOf(...absent(p.path));
+    }
+    const v = param(scalarValue(p, l));
+    return negated ? anyOf(...absent(p.path), `c.${p.path} != ${v}`) : leaf(`c.${p.path} = ${v}`);
+  };
+
+  const flip = { eq: 'ne', ne: 'eq', gt: 'le', le: 'gt', ge: 'lt', lt: 'ge' } as const;
+  const sqlOp = { eq: '=', ne: '!=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
+
+  /** The node of `e`, or of `not e` when negated. */
+  const walk = (e: FilterExpr, negated: boolean): Node => {
     switch (e.kind) {
       case 'and':
-      case 'or':
-        return `(${walk(e.left)} ${e.kind.toUpperCase()} ${walk(e.right)})`;
+      case 'or': {
+        // De Morgan: not (a and b) = not a or not b
+        const kind = (e.kind === 'and') !== negated ? 'and' : 'or';
+        const parts = [walk(e.left, negated), walk(e.right, negated)].flatMap((n) => (kind === 'and' && 'and' in n ? n.and : kind === 'or' && 'or' in n ? n.or : [n]));
+        return kind === 'and' ? { and: parts } : { or: parts };
+      }
       case 'not':
         advanced.add("Operator 'not'");
-        return `(NOT ${walk(e.expr)})`;
+        return walk(e.expr, !negated);
       case 'compare': {
         const membership = schema.memberships[e.property.toLowerCase()];
         if (membership) {
           if ((e.op !== 'eq' && e.op !== 'ne') || e.value.kind !== 'boolean') throw unsupported(schema, membership.name);
           if (e.op === 'ne') advanced.add("Operator 'ne'");
           needs.add(membership.param);
-          const positive = e.value.value === (e.op === 'eq');
-          return positive ? `ARRAY_CONTAINS(${membership.param}, c.id)` : `(NOT ARRAY_CONTAINS(${membership.param}, c.id))`;
+          const positive = (e.value.value === (e.op === 'eq')) !== negated;
+          return leaf(positive ? `ARRAY_CONTAINS(${membership.param}, c.id)` : `NOT ARRAY_CONTAINS(${membership.param}, c.id)`);
         }
         if (e.op !== 'eq' && e.op !== 'ne') throw unsupported(schema, scalar(e.property, 'eq').name);
         const p = scalar(e.property, e.op);
-        if (e.op === 'eq') return equals(p, e.value);
-        advanced.add("Operator 'ne'");
-        return `(NOT ${equals(p, e.value)})`;
+        if (e.op === 'ne') advanced.add("Operator 'ne'");
+        return equals(p, e.value, (e.op === 'ne') !== negated);
       }
       case 'in': {
         const p = scalar(e.property, 'in');
-        const nulls = e.values.filter((v) => v.kind === 'null');
+        const withNull = e.values.some((v) => v.kind === 'null');
+        if (withNull) equals(p, { kind: 'null' }, false); // the same checks (nullable, advanced) as eq null
         const values = e.values.filter((v) => v.kind !== 'null').map((v) => param(scalarValue(p, v)));
-        const parts = [
-          ...(values.length ? [`(${p.type === 'boolean' ? 'IS_BOOL' : 'IS_STRING'}(c.${p.path}) AND c.${p.path} IN (${values.join(', ')}))`] : []),
-          ...(nulls.length ? [equals(p, nulls[0])] : []),
-        ];
-        return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
+        if (!negated) return anyOf(...(values.length ? [`c.${p.path} IN (${values.join(', ')})`] : []), ...(withNull ? absent(p.path) : []));
+        const notIn = values.length ? `NOT ARRAY_CONTAINS([${values.join(', ')}], c.${p.path})` : undefined;
+        return withNull ? leaf(`IS_DEFINED(c.${p.path}) AND NOT IS_NULL(c.${p.path})${notIn ? ` AND ${notIn}` : ''}`) : anyOf(`NOT IS_DEFINED(c.${p.path})`, notIn!);
       }
       case 'startswith': {
         const p = scalar(e.property, 'startswith');
-        return `(IS_STRING(c.${p.path}) AND STARTSWITH(c.${p.path}, ${param(p.normalise ? p.normalise(e.value) : e.value)}))`;
+        const v = param(p.normalise ? p.normalise(e.value) : e.value);
+        return negated ? anyOf(`NOT IS_STRING(c.${p.path})`, `NOT STARTSWITH(c.${p.path}, ${v})`) : leaf(`STARTSWITH(c.${p.path}, ${v})`);
       }
       case 'any': {
         const collection = schema.collections[e.collection.toLowerCase()];
@@ -115,18 +142,18 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
         if (lambda.type === 'guid' && l.kind !== 'guid') throw invalidFilter(`${collection.name}/${lambda.name} is a GUID: write it without quotes, like ${lambda.name} eq 6fd2c87f-b296-42f0-b197-1e91e994b900.`);
         if (lambda.type === 'string' && l.kind !== 'string') throw invalidFilter(`${collection.name}/${lambda.name} is a String: compare it with a quoted value like 'Error', not ${describe(l)}.`);
         const value = (l as { value: string }).value;
-        return lambda.sql(param(lambda.value(value)), value);
+        const sql = lambda.sql(param(lambda.value(value)), value, negated);
+        return sql.includes(' OR ') ? { leaf: sql, hasOr: true } : leaf(sql);
       }
       case 'count': {
         const collection = schema.collections[e.collection.toLowerCase()];
         if (!collection?.countPath) throw unsupported(schema, collection?.name ?? e.collection);
         advanced.add(`${collection.name}/$count`);
-        const ops = { eq: '=', ne: '!=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
-        return `(IS_NUMBER(c.${collection.countPath}) AND c.${collection.countPath} ${ops[e.op]} ${param(e.value)})`;
+        return leaf(`c.${collection.countPath} ${sqlOp[negated ? flip[e.op] : e.op]} ${param(e.value)}`);
       }
     }
   };
 
-  const sql = walk(expr);
+  const sql = print(walk(expr, false), true);
   return { sql, parameters, advanced: [...advanced], needs: [...needs] };
 }

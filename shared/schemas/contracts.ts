@@ -4,8 +4,18 @@
  * 400 naming it, so a typo never silently does nothing.
  */
 import { z } from 'zod';
+import { isUserPrincipalName, MAX_UPN_LENGTH } from '../domain/upn';
 
 export const guid = z.guid({ error: 'must be a GUID, like 6fd2c87f-b296-42f0-b197-1e91e994b900' });
+/**
+ * A user principal name: the length is checked first and stops the checks (abort), so the pattern never
+ * runs on a long input; the pattern itself is a linear scan (shared/domain/upn.ts).
+ */
+export const userPrincipalName = z
+  .string()
+  .trim()
+  .max(MAX_UPN_LENGTH, { error: `must be at most ${MAX_UPN_LENGTH} characters`, abort: true })
+  .refine((v) => isUserPrincipalName(v), { error: 'must look like name@domain' });
 /** Usage location: a two-letter country code (ISO 3166-1 alpha-2), stored upper case. */
 export const countryCode = z
   .string()
@@ -108,14 +118,13 @@ export const servicePlanToggleBody = z
 
 // ---------- bulk license jobs ----------
 export const MAX_JOB_USERS = 100_000;
-const upnString = z.string().trim().max(113).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'must look like name@domain' });
 export const jobMode = z.enum(['add', 'replace', 'remove', 'unassignAll', 'swap']);
 export const createLicenseJobBody = z
   .strictObject({
     mode: jobMode,
     /** The selection: user ids and/or userPrincipalNames, any size up to 100,000. */
     userIds: z.array(guid).max(MAX_JOB_USERS).default([]),
-    userPrincipalNames: z.array(upnString).max(MAX_JOB_USERS).default([]),
+    userPrincipalNames: z.array(userPrincipalName).max(MAX_JOB_USERS).default([]),
     addLicenses: z.array(addLicense).max(MAX_LICENSES_PER_REQUEST).default([]),
     removeLicenses: z.array(guid).max(MAX_LICENSES_PER_REQUEST).default([]),
     fromSkuId: guid.optional(),
@@ -128,7 +137,8 @@ export const createLicenseJobBody = z
   .refine((b) => b.userIds.length + b.userPrincipalNames.length > 0, { error: 'select at least one user (userIds or userPrincipalNames)', path: ['userIds'] })
   .refine((b) => b.userIds.length + b.userPrincipalNames.length <= MAX_JOB_USERS, { error: `at most ${MAX_JOB_USERS} users per job`, path: ['userIds'] });
 
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** A query flag: `?dryRun`, `?dryRun=true` or `?dryRun=false` (a bare flag means true). */
+const flag = z.enum(['true', 'false', ''], { error: 'must be true or false (or the bare flag, meaning true)' }).transform((v) => v !== 'false');
 export const importLicenseJobQuery = z.strictObject({
   mode: z.enum(['add', 'replace']).default('add'),
   dryRun: flag.default(false),
@@ -181,7 +191,10 @@ export const createGroupBody = z.strictObject({
 });
 /** Graph's `POST /groups/{id}/members/$ref` body: `{ "@odata.id": "https://.../directoryObjects/{id}" }`. */
 export const memberRefBody = z.strictObject({
-  '@odata.id': z.string().regex(/\/(directoryObjects|users)\/[0-9a-fA-F-]{36}$/, { error: 'must end in /directoryObjects/{user id}' }),
+  '@odata.id': z
+    .string()
+    .max(2000, { abort: true })
+    .regex(/\/(directoryObjects|users)\/[0-9a-fA-F-]{36}$/, { error: 'must end in /directoryObjects/{user id}' }),
 });
 export const groupListQuery = pageQuery.extend({
   $filter: odataOption.$filter.describe("hasMembersWithLicenseErrors eq true|false; displayName eq|startswith; id eq|in").optional(),
@@ -218,10 +231,41 @@ export const group = z.object({
 
 // ---------- users ----------
 export const userType = z.enum(['Member', 'Guest']);
+/** Graph's mailNickname: the mail alias, at most 64 characters, none of `@ ( ) \ [ ] " ; : < > ,` or spaces. */
+export const mailNickname = z
+  .string()
+  .max(64, { error: 'must be at most 64 characters', abort: true })
+  .regex(/^[^@()\\[\]";:<>,\s]+$/, { error: 'must be a mail alias: no spaces and none of @ ( ) \\ [ ] " ; : < > ,' });
+/**
+ * Entra ID's password rules for a new user: 8 to 256 characters of A-Z, a-z, 0-9, the usual symbols and
+ * spaces, with three of the four kinds. Checked because a Graph client sends it; then dropped: this
+ * service signs nobody in, so the password is never stored or logged.
+ */
+const password = z
+  .string()
+  .max(256, { error: 'must be at most 256 characters', abort: true })
+  .refine(
+    (p) =>
+      p.length >= 8 &&
+      /^[A-Za-z0-9@#$%^&*\-_!+=[\]{}|\\:',.?/`~"();<> ]+$/.test(p) &&
+      [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(p)).length >= 3,
+    { error: 'does not meet the password complexity requirements: 8 to 256 characters with three of lowercase, uppercase, digits and symbols' },
+  );
+export const passwordProfile = z.strictObject({
+  password,
+  forceChangePasswordNextSignIn: z.boolean().optional(),
+  forceChangePasswordNextSignInWithMfa: z.boolean().optional(),
+});
 export const createUserBody = z.strictObject({
   displayName: z.string().trim().min(1).max(256),
-  userPrincipalName: z.string().trim().max(113).regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: 'must look like name@domain' }),
-  mail: z.email().optional(),
+  userPrincipalName,
+  /** Graph requires it; here it defaults to the part of the user principal name before the @. */
+  mailNickname: mailNickname.optional(),
+  /** Validated as Entra ID would, then discarded (never stored, never logged): the service signs nobody in. */
+  passwordProfile: passwordProfile.optional(),
+  givenName: z.string().max(64).optional(),
+  surname: z.string().max(64).optional(),
+  mail: z.string().max(254, { abort: true }).pipe(z.email()).optional(),
   usageLocation: countryCode.nullable().optional(),
   accountEnabled: z.boolean().default(true),
   userType: userType.default('Member'),
@@ -231,6 +275,9 @@ export const createUserBody = z.strictObject({
 export const updateUserBody = z
   .strictObject({
     displayName: z.string().trim().min(1).max(256).optional(),
+    mailNickname: mailNickname.optional(),
+    givenName: z.string().max(64).nullable().optional(),
+    surname: z.string().max(64).nullable().optional(),
     usageLocation: countryCode.nullable().optional(),
     accountEnabled: z.boolean().optional(),
     userType: userType.optional(),
@@ -305,7 +352,7 @@ export const reductionPlan = z.object({
 });
 
 export const createWebhookBody = z.strictObject({
-  url: z.url({ error: 'must be an https:// URL' }).max(2000),
+  url: z.string().max(2000, { error: 'must be at most 2000 characters', abort: true }).pipe(z.url({ error: 'must be an https:// URL' })),
   events: z.array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment'])).min(1).max(3),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
@@ -335,7 +382,7 @@ export const createTenantBody = z.strictObject({
 // ---------- path parameters ----------
 export const idParam = z.strictObject({ id: guid });
 /** A user by object id or by userPrincipalName, as Graph accepts. */
-export const userRef = z.union([guid, z.string().regex(/^[^@\s/]+@[^@\s/]+$/)], { error: 'must be a user id (GUID) or a userPrincipalName' });
+export const userRef = z.union([guid, z.string().max(MAX_UPN_LENGTH, { abort: true }).regex(/^[^@\s/]+@[^@\s/]+$/)], { error: 'must be a user id (GUID) or a userPrincipalName' });
 export const userRefParam = z.strictObject({ id: userRef });
 export const userAndSkuParams = z.strictObject({ id: userRef, skuId: guid });
 /** subscribedSku ids are Graph's `{tenantId}_{skuId}`; a bare skuId is accepted too. */
@@ -352,7 +399,7 @@ export const servicePlanInfo = z.object({
   displayName: z.string(),
   conflictsWith: z.array(z.string()).describe('servicePlanIds that cannot be enabled together with this plan'),
   dependsOn: z.array(z.string()).describe('this plan needs one of these servicePlanIds enabled'),
-  isAutoAssigned: z.boolean().describe('comes with the product on its own and cannot be switched off alone'),
+  isAutoAssigned: z.boolean().describe('comes with the product on its own: no separate assignment needed; it can still be switched off through disabledPlans like any plan'),
   notOfferedIn: z.array(z.string()).describe('usage locations where the plan is not offered'),
 });
 export const subscribedSku = z.object({
@@ -391,6 +438,9 @@ export const user = z.object({
   id: z.string(),
   displayName: z.string(),
   userPrincipalName: z.string(),
+  mailNickname: z.string(),
+  givenName: z.string().nullable(),
+  surname: z.string().nullable(),
   mail: z.string().nullable(),
   usageLocation: z.string().nullable(),
   accountEnabled: z.boolean(),
@@ -450,8 +500,8 @@ export const assignSkuResult = z.object({
 export const collection = <T extends z.ZodType>(item: T) =>
   z.object({ '@odata.count': z.number().optional().describe('with $count=true: every match'), value: z.array(item), '@odata.nextLink': z.string().optional() });
 
-const healthCheck = z.object({ status: z.enum(['Healthy', 'Unhealthy']), durationMs: z.number(), error: z.string().optional() });
-export const health = z.object({ status: z.enum(['Healthy', 'Unhealthy']), checks: z.object({ cosmosDb: healthCheck, queues: healthCheck }) });
+const healthCheck = z.object({ status: z.enum(['Healthy', 'Unhealthy']), durationMs: z.number() });
+export const health = z.object({ status: z.enum(['Healthy', 'Unhealthy']), checkedDateTime: z.string(), checks: z.object({ cosmosDb: healthCheck, queues: healthCheck }) });
 
 export const errorResponse = z.object({
   error: z.object({

@@ -1,7 +1,7 @@
 /**
  * Alert webhooks (directory container) and their deliveries (jobs container, expiring after 30 days).
  */
-import { container, deleteIfPresent, tracked } from './cosmos';
+import { container, deleteIfPresent, readOf, tracked } from './cosmos';
 import { Page, queryPage } from './repository';
 
 export const ALERT_EVENTS = ['lowSeats', 'groupLicensingFailure', 'overAssignment'] as const;
@@ -18,6 +18,8 @@ export interface WebhookDoc {
   /** HMAC key for the payload signature; shown once, at registration. */
   secret: string;
   createdDateTime: string;
+  /** The tenant's webhook slot it holds (storage/slots.ts): at most MAX_WEBHOOKS_PER_TENANT. */
+  slot?: number;
 }
 
 export interface DeliveryDoc {
@@ -57,7 +59,7 @@ export const deliveries = {
     return (await tracked(() => container('jobs').items.create({ ...doc, ttl: DELIVERY_TTL }))).resource as DeliveryDoc;
   },
   async get(tenantId: string, id: string): Promise<DeliveryDoc | undefined> {
-    return (await tracked(() => container('jobs').item(id, tenantId).read<DeliveryDoc>())).resource ?? undefined;
+    return readOf<DeliveryDoc>('jobs', id, tenantId, 'alertDelivery');
   },
   async set(tenantId: string, id: string, fields: Partial<DeliveryDoc>): Promise<void> {
     await tracked(() =>

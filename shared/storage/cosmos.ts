@@ -101,6 +101,16 @@ export async function ensureDatabase(): Promise<void> {
   }
 }
 
+/**
+ * A point read of one document of a given type: undefined when there is none, or when the id belongs to a
+ * document of another type (a tenant's or a group's id passed as a user's must read as "no such user",
+ * never as a user-shaped tenant).
+ */
+export async function readOf<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, type: string): Promise<T | undefined> {
+  const res = await tracked(() => container(which).item(id, tenantId).read<T & { type?: string }>());
+  return res.resource?.type === type ? (res.resource as T) : undefined;
+}
+
 /** Creates a document unless one with its id exists: true if created (a claim, a membership, a marker). */
 export async function createIfAbsent<T extends { id: string; tenantId: string }>(which: keyof typeof CONTAINERS, doc: T): Promise<boolean> {
   try {

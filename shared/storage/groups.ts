@@ -16,6 +16,11 @@ export interface GroupDoc {
   /** The group's products: every member inherits them (Graph's group.assignedLicenses). */
   assignedLicenses: { skuId: string; disabledPlans: string[] }[];
   licenseProcessingState: { state: 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete' };
+  /**
+   * Who assigned each product to the group (by skuId): only a Global Administrator may license guests, so
+   * a guest member inherits a product only when a Global Administrator assigned it (absent: nobody known).
+   */
+  licenseAssigners?: Record<string, { id: string; displayName: string; mayLicenseGuests: boolean }>;
   search: { displayName: string };
   _etag?: string;
 }

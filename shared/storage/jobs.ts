@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { JobRequest, JobStatus } from '../domain/jobs';
 import { DirectoryRoleName } from '../domain/roles';
 import { Violation } from '../errors';
-import { container, isCosmosError, tracked } from './cosmos';
+import { container, isCosmosError, readOf, tracked } from './cosmos';
+import { releaseSlot, SlotDoc, takeSlot } from './slots';
 import { Page, queryPage } from './repository';
 
 export interface JobDoc {
@@ -37,6 +38,10 @@ export interface JobDoc {
   preview: { needed: Record<string, number> };
   cancel: boolean;
   error: Violation | null;
+  /** A hash of what the creating request asked (body and options): a retry with its Idempotency-Key must match. */
+  requestFingerprint?: string;
+  /** The tenant's job slot this job holds while queued or running (storage/slots.ts). */
+  slot?: number;
   _etag?: string;
 }
 
@@ -81,6 +86,9 @@ export interface ChunkDoc {
 }
 
 export const chunkId = (jobId: string, index: number) => `${jobId}_${index}`;
+
+/** Bulk jobs hold one of the tenant's job slots (MAX_ACTIVE_JOBS_PER_TENANT) while queued or running. */
+const JOB_SLOTS = 'jobSlot';
 const c = () => container('jobs');
 
 async function read<T extends object>(id: string, tenantId: string): Promise<T | undefined> {
@@ -89,8 +97,8 @@ async function read<T extends object>(id: string, tenantId: string): Promise<T |
 }
 
 export const jobs = {
-  get: (tenantId: string, jobId: string) => read<JobDoc>(jobId.toLowerCase(), tenantId),
-  getChunk: (tenantId: string, jobId: string, index: number) => read<ChunkDoc>(chunkId(jobId, index), tenantId),
+  get: (tenantId: string, jobId: string) => readOf<JobDoc>('jobs', jobId.toLowerCase(), tenantId, 'licenseJob'),
+  getChunk: (tenantId: string, jobId: string, index: number) => readOf<ChunkDoc>('jobs', chunkId(jobId, index), tenantId, 'licenseJobChunk'),
 
   /** Creates the job; if it already exists (a retried create) returns the existing one. */
   async create(doc: JobDoc): Promise<JobDoc> {
@@ -184,11 +192,10 @@ export const jobs = {
     }
   },
 
-  /** Jobs of the tenant that are queued or running (the bulk-work budget). */
-  async countActive(tenantId: string): Promise<number> {
-    const page = await queryPage<number>('jobs', tenantId, `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' AND (c.status = 'queued' OR c.status = 'running')`, [], 1);
-    return page.items[0] ?? 0;
-  },
+
+  /** A job slot for the job, or undefined when the tenant's jobs hold them all (see storage/slots.ts). */
+  takeSlot: (tenantId: string, jobId: string, size: number, isOver: (held: SlotDoc) => Promise<boolean>) => takeSlot('jobs', tenantId, JOB_SLOTS, size, jobId, isOver),
+  releaseSlot: (tenantId: string, jobId: string, n: number) => releaseSlot('jobs', tenantId, JOB_SLOTS, n, jobId),
 
   list(tenantId: string, top: number, token?: string): Promise<Page<JobDoc>> {
     return queryPage<JobDoc>('jobs', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' ORDER BY c.createdDateTime DESC`, [], top, token);

@@ -3,14 +3,14 @@
  * document type, then the translated $filter / $search condition (shared/odata/translate.ts: parameters
  * only, paths from the resource's table), sorted by an indexed path. The tenant condition and the
  * partition key are set here and nowhere else, so no filter text can widen a query beyond the caller's
- * tenant: a filter is always ANDed inside its own parentheses, after `c.tenantId = @tenantId`.
+ * tenant: a filter is always ANDed after `c.tenantId = @tenantId` (the translation hands it over AND-safe:
+ * an OR at its top comes parenthesised).
  */
 import type { SqlParameter } from '@azure/cosmos';
 import type { ResourceSchema } from '../odata/resources';
 import type { SqlCondition } from '../odata/translate';
-import { container } from './cosmos';
+import { container, tracked } from './cosmos';
 import { Page, queryAll, queryPage } from './repository';
-import { tracked } from './cosmos';
 
 export interface ListSpec {
   where?: SqlCondition & { needs: string[] };
@@ -20,7 +20,9 @@ export interface ListSpec {
 /** The SQL text and parameters of a list (without @tenantId: queryPage binds it, with the partition key). */
 export function listQuery(schema: ResourceSchema, spec: ListSpec, bindings: SqlParameter[] = [], select = '*'): { query: string; parameters: SqlParameter[] } {
   const order = spec.orderBy ?? { path: Object.values(schema.orderBy)[0].path, desc: false };
-  const where = spec.where ? ` AND (${spec.where.sql})` : '';
+  // the condition comes AND-safe from the translation (an OR at its top parenthesised): no extra
+  // parentheses, which the local emulator's parser pays for exponentially
+  const where = spec.where ? ` AND ${spec.where.sql}` : '';
   return {
     query: `SELECT ${select} FROM c WHERE c.tenantId = @tenantId AND c.type = '${schema.docType}'${where}${select === '*' ? ` ORDER BY c.${order.path} ${order.desc ? 'DESC' : 'ASC'}` : ''}`,
     parameters: [...(spec.where?.parameters ?? []), ...bindings.filter((b) => spec.where?.needs.includes(b.name))],

@@ -15,7 +15,7 @@ import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
 import { CapabilityStatus, effectiveLicenses, LicenseAssignment, PurchaseChannel, seatLimit } from '../domain/licensing';
 import { JSONObject } from '@azure/cosmos';
-import { bulk, container, CONTAINERS, isCosmosError, replaceIfMatch, retriable, tracked } from './cosmos';
+import { bulk, container, CONTAINERS, isCosmosError, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 
 export interface TenantDoc {
   id: string;
@@ -33,6 +33,10 @@ export interface UserDoc {
   type: 'user';
   displayName: string;
   userPrincipalName: string;
+  /** Graph's mail alias (absent on users stored before it was kept: the UPN's part before the @). */
+  mailNickname?: string;
+  givenName?: string | null;
+  surname?: string | null;
   mail: string | null;
   usageLocation: string | null;
   accountEnabled: boolean;
@@ -199,7 +203,7 @@ export const tenants = {
   async get(tenantId: string): Promise<TenantDoc | undefined> {
     const hit = tenantCache.get(tenantId);
     if (hit && Date.now() - hit.at < 60_000) return hit.doc;
-    const doc = await readDoc<TenantDoc>('directory', tenantId, tenantId);
+    const doc = await readOf<TenantDoc>('directory', tenantId, tenantId, 'tenant');
     if (doc) tenantCache.set(tenantId, { at: Date.now(), doc });
     return doc;
   },
@@ -237,7 +241,7 @@ export function withQueryFields(doc: UserDoc): UserDoc {
 const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
 
 export const users = {
-  get: (tenantId: string, id: string) => readDoc<UserDoc>('directory', id.toLowerCase(), tenantId),
+  get: (tenantId: string, id: string) => readOf<UserDoc>('directory', id.toLowerCase(), tenantId, 'user'),
 
   /** Many users by id: point reads, in bulk requests when there are several. */
   async getMany(tenantId: string, ids: string[]): Promise<Map<string, UserDoc>> {
@@ -246,7 +250,7 @@ export const users = {
   },
 
   async findByUpn(tenantId: string, upn: string): Promise<UserDoc | undefined> {
-    const claim = await readDoc<{ userId: string }>('directory', upnClaimId(upn), tenantId);
+    const claim = await readOf<{ userId: string }>('directory', upnClaimId(upn), tenantId, 'upnClaim');
     return claim ? users.get(tenantId, claim.userId) : undefined;
   },
 
@@ -349,7 +353,7 @@ export const subscriptions = {
     subscriptionCache.delete(tenantId);
   },
 
-  get: (tenantId: string, skuId: string) => readDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId),
+  get: (tenantId: string, skuId: string) => readOf<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, 'subscription'),
 
   async create(doc: SubscriptionDoc): Promise<SubscriptionDoc> {
     try {
@@ -361,6 +365,13 @@ export const subscriptions = {
         throw new ApiError(409, ErrorCodes.conflict, `Your organization already has a ${doc.skuPartNumber} subscription. Change its totalLicenses instead of buying a second one.`, 'skuId');
       throw e;
     }
+  },
+
+  /** Replaces a subscription if it still has that etag (buying a deleted product again); undefined when it changed meanwhile. */
+  async replaceIfMatch(doc: SubscriptionDoc, etag: string): Promise<SubscriptionDoc | undefined> {
+    const written = await replaceIfMatch('directory', doc, etag);
+    subscriptions.invalidate(doc.tenantId);
+    return written;
   },
 
   /**
@@ -494,7 +505,7 @@ async function seatsFreed(doc: SubscriptionDoc | undefined): Promise<void> {
 export const audit = {
   newId: () => randomUUID(),
 
-  get: (tenantId: string, id: string) => readDoc<AuditDoc>('audit', id, tenantId),
+  get: (tenantId: string, id: string) => readOf<AuditDoc>('audit', id, tenantId, 'licenseChange'),
 
   /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
   async write(records: AuditDoc[]): Promise<void> {

@@ -14,18 +14,32 @@ import * as c from '../schemas/contracts';
 import { AlertEvent, deliveries, DeliveryDoc, WebhookDoc, webhooks } from '../storage/alerts';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { seatEvents, SubscriptionDoc } from '../storage/repository';
+import { releaseSlot, takeSlot } from '../storage/slots';
+import { postPinned, resolveDestination, UnsafeDestination } from '../net/webhookPost';
+import { can, Principal } from '../domain/roles';
 import { registerReconciliationStep } from './reconciliation';
 
 export const RETRY_DELAYS_SECONDS = [5, 60, 300, 1800];
+export const DELIVERY_FAILED = 'The webhook did not accept the delivery (no 2xx answer). It is tried again later; check the endpoint.';
+
+/** Webhooks a tenant may register: each is a way out of the service, so their number is bounded. */
+export const MAX_WEBHOOKS_PER_TENANT = 10;
+const WEBHOOK_SLOTS = 'webhookSlot';
 
 export async function registerWebhook(tenantId: string, body: z.infer<typeof c.createWebhookBody>): Promise<WebhookDoc> {
-  const url = new URL(body.url);
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !(local && settings().ALERTS_ALLOW_HTTP_LOCALHOST)) {
-    throw new ApiError(400, ErrorCodes.invalidRequest, 'The webhook URL must use https://.', 'url');
+  try {
+    await resolveDestination(body.url, settings().ALERTS_ALLOW_HTTP_LOCALHOST);
+  } catch (e) {
+    if (e instanceof UnsafeDestination) throw new ApiError(400, ErrorCodes.invalidRequest, e.message, 'url');
+    throw e;
+  }
+  const id = randomUUID();
+  const slot = await takeSlot('directory', tenantId, WEBHOOK_SLOTS, MAX_WEBHOOKS_PER_TENANT, id, async (held) => !(await webhooks.get(tenantId, held.holder)));
+  if (slot === undefined) {
+    throw new ApiError(409, 'webhookLimitReached', `Your organization already has ${MAX_WEBHOOKS_PER_TENANT} webhooks. Delete one (DELETE /v1.0/alerts/webhooks/{id}) before adding another.`, 'url');
   }
   const doc = await webhooks.create({
-    id: randomUUID(),
+    id,
     tenantId,
     type: 'alertWebhook',
     url: body.url,
@@ -33,13 +47,31 @@ export async function registerWebhook(tenantId: string, body: z.infer<typeof c.c
     lowSeatThresholds: Object.fromEntries(Object.entries(body.lowSeatThresholds).map(([k, v]) => [k.toLowerCase(), v])),
     secret: randomBytes(32).toString('base64url'),
     createdDateTime: new Date().toISOString(),
+    slot,
   });
   cache.delete(tenantId);
   return doc;
 }
 
+/**
+ * The webhooks as a caller may see them: a webhook URL often carries a token of the receiving service, so
+ * only those who may manage webhooks see it whole; other readers see where it goes (scheme and host).
+ */
+export async function listWebhooks(tenantId: string, principal: Principal) {
+  const whole = can(principal, 'manageSubscriptions');
+  return (await webhooks.all(tenantId)).map(({ id, url, events, lowSeatThresholds, createdDateTime }) => ({
+    id,
+    url: whole ? url : `${new URL(url).origin}/…`,
+    events,
+    lowSeatThresholds,
+    createdDateTime,
+  }));
+}
+
 export async function deleteWebhook(tenantId: string, id: string): Promise<void> {
-  if (!(await webhooks.remove(tenantId, id))) throw notFound('Webhook', id);
+  const hook = await webhooks.get(tenantId, id);
+  if (!hook || !(await webhooks.remove(tenantId, id))) throw notFound('Webhook', id);
+  if (hook.slot !== undefined) await releaseSlot('directory', tenantId, WEBHOOK_SLOTS, hook.slot, id);
   cache.delete(tenantId);
 }
 
@@ -94,23 +126,28 @@ export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promis
   const body = JSON.stringify(d.payload);
   let error: string | null = null;
   try {
-    const res = await fetch(hook.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-license-alert-signature': signature(hook.secret, body, Math.floor(now.getTime() / 1000)), 'x-license-alert-event': d.event },
+    // resolved and checked again at every attempt (what a name points to can change), connected to the checked address
+    const destination = await resolveDestination(hook.url, settings().ALERTS_ALLOW_HTTP_LOCALHOST);
+    const status = await postPinned(
+      destination,
       body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (!res.ok) error = `HTTP ${res.status}`;
+      { 'content-type': 'application/json', 'x-license-alert-signature': signature(hook.secret, body, Math.floor(now.getTime() / 1000)), 'x-license-alert-event': d.event },
+      10_000,
+    );
+    if (status < 200 || status >= 300) error = `answered HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`;
   } catch (e) {
     error = (e as Error).message;
   }
+  if (error) log.warn('alert delivery attempt failed', { tenantId: m.tenantId, deliveryId: d.id, webhookId: d.webhookId, error: error.slice(0, 300) });
   const attempts = d.attempts + 1;
   if (!error) {
     await deliveries.set(m.tenantId, d.id, { status: 'delivered', attempts, lastError: null, lastAttemptDateTime: now.toISOString() });
     return;
   }
   const delay = RETRY_DELAYS_SECONDS[attempts - 1];
-  await deliveries.set(m.tenantId, d.id, { status: delay === undefined ? 'failed' : 'retrying', attempts, lastError: error, lastAttemptDateTime: now.toISOString() });
+  // readers of the deliveries learn that it failed, not how (a status or a connection error would make the
+  // webhook a port scanner of whatever it points at); the operator finds the reason in the log
+  await deliveries.set(m.tenantId, d.id, { status: delay === undefined ? 'failed' : 'retrying', attempts, lastError: DELIVERY_FAILED, lastAttemptDateTime: now.toISOString() });
   if (delay !== undefined) await sendMessage(QUEUES.alertDeliveries, m, delay);
   else log.warn('alert delivery failed for good', { tenantId: m.tenantId, deliveryId: d.id, webhookId: d.webhookId });
 }

@@ -4,13 +4,21 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { catalog } from '../domain/catalog';
-import { seatLimit } from '../domain/licensing';
 import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions';
 import { firstLifecycleDate } from '../domain/reconciliation';
 import { ApiError, badRequest, ErrorCodes, notFound, ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
 import { SubscriptionDoc, subscriptionId, subscriptions, TenantDoc, tenants, UserDoc, users } from '../storage/repository';
-import { forRules } from './licenseChanges';
+import { auditRecordFor, forRules, withSkus } from './licenseChanges';
+import { evaluateLicenseChange, LicenseChangeOutcome, seatLimit } from '../domain/licensing';
+import { Principal } from '../domain/roles';
+import { audit } from '../storage/repository';
+import { log } from '../log';
+import { QUEUES, sendMessage } from '../storage/queues';
+import { ifMatchSatisfied, parseIfMatch } from '../http/etag';
+import { defaultMailNickname } from '../domain/users';
+
+type IfMatch = ReturnType<typeof parseIfMatch>;
 
 export async function createTenant(body: z.infer<typeof c.createTenantBody>): Promise<TenantDoc> {
   const id = (body.id ?? randomUUID()).toLowerCase();
@@ -26,9 +34,9 @@ export async function createTenant(body: z.infer<typeof c.createTenantBody>): Pr
 }
 
 /** `If-Match` semantics: absent or `*` always matches; otherwise the resource must still have that etag. */
-function checkIfMatch(ifMatch: string | undefined, etag: string | undefined, what: string): void {
-  if (!ifMatch || ifMatch === '*' || ifMatch === etag) return;
-  throw new ApiError(412, ErrorCodes.preconditionFailed, `${what} has changed since you read it (If-Match ${ifMatch} is stale). Read it again and reapply your change.`, 'If-Match');
+function checkIfMatch(ifMatch: IfMatch, etag: string | undefined, what: string): void {
+  if (ifMatchSatisfied(ifMatch, etag)) return;
+  throw new ApiError(412, ErrorCodes.preconditionFailed, `${what} has changed since you read it (its If-Match etag is stale). Read it again and reapply your change.`, 'If-Match');
 }
 
 // ---------------- users ----------------
@@ -45,6 +53,10 @@ export async function createUser(tenantId: string, body: z.infer<typeof c.create
     type: 'user',
     displayName: body.displayName,
     userPrincipalName: body.userPrincipalName,
+    mailNickname: body.mailNickname ?? defaultMailNickname(body.userPrincipalName),
+    givenName: body.givenName ?? null,
+    surname: body.surname ?? null,
+    // body.passwordProfile was validated and is dropped here on purpose: this service signs nobody in
     mail: body.mail ?? null,
     usageLocation: body.usageLocation ?? null,
     accountEnabled: body.accountEnabled,
@@ -70,7 +82,7 @@ export async function getUser(tenantId: string, id: string): Promise<UserDoc> {
  * Changes a user's properties. With If-Match the change applies only to that version (412 otherwise);
  * without it, a concurrent license change is merged by re-reading (properties and licenses are disjoint).
  */
-export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: string): Promise<UserDoc> {
+export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: IfMatch): Promise<UserDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getUser(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, `User '${id}'`);
@@ -81,15 +93,25 @@ export async function updateUser(tenantId: string, id: string, body: z.infer<typ
     if (body.accountEnabled === false && doc.accountEnabled !== false) next.disabledDateTime = new Date().toISOString();
     if (body.accountEnabled === true && doc.accountEnabled === false) next.disabledDateTime = null;
     const written = await users.replaceIfMatch(next, doc._etag!);
-    if (written) return written;
-    if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`);
+    if (written) {
+      // guest or member decides which group licenses the user may inherit: converge them again
+      if (body.userType && body.userType !== doc.userType) await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: doc.id });
+      return written;
+    }
+    if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`); // it changed under our feet: the etag given is stale now
   }
   throw new ApiError(409, ErrorCodes.conflict, `User '${id}' kept changing while this request ran. Try again.`);
 }
 
 // ---------------- subscriptions ----------------
 
-export async function createSubscription(tenantId: string, body: z.infer<typeof c.createSubscriptionBody>): Promise<SubscriptionDoc> {
+/** Who buys: the caller, for the rules and the audit record of a self-service buyer's license. */
+export interface Buyer {
+  principal: Principal;
+  requestId: string;
+}
+
+export async function createSubscription(tenantId: string, body: z.infer<typeof c.createSubscriptionBody>, buyer?: Buyer): Promise<SubscriptionDoc> {
   const product = body.skuId ? catalog.product(body.skuId) : catalog.productByPartNumber(body.skuPartNumber!);
   if (!product) {
     throw badRequest(
@@ -104,6 +126,9 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
   if (body.ownerUserId && !owner) throw badRequest(`User '${body.ownerUserId}' does not exist in this organization.`, 'ownerUserId');
   const now = new Date().toISOString();
   const selfService = body.purchaseChannel === 'selfService';
+  // a self-service buyer gets the product: the same rules as any assignment (guests, usage location,
+  // plans offered there, conflicts), checked before anything is bought
+  if (selfService && owner) await checkBuyerLicense(tenantId, owner, product.skuId, body.totalLicenses, buyer, now);
   const doc: SubscriptionDoc = {
     id: subscriptionId(tenantId, product.skuId),
     tenantId,
@@ -121,20 +146,56 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     // a self-service buyer holds one seat of their purchase from the start
     seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0, holds: {} },
   };
-  const created = await subscriptions.create(doc);
-  if (selfService && owner) {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const u = attempt === 0 ? owner : await getUser(tenantId, owner.id);
-      if (u.licenseAssignments.some((a) => a.skuId === product.skuId)) break;
-      const next: UserDoc = {
-        ...u,
-        licenseAssignments: [...u.licenseAssignments, { skuId: product.skuId, disabledPlans: [], assignedByGroup: null, assignedDateTime: now, lastUpdatedDateTime: now }],
-        skuIds: [...new Set([...u.skuIds, product.skuId])],
-      };
-      if (await users.replaceIfMatch(next, u._etag!)) break;
+  const created = (await buyAgainIfDeleted(doc)) ?? (await subscriptions.create(doc));
+  if (selfService && owner) await giveBuyerLicense(tenantId, owner.id, product.skuId, buyer!, now);
+  return created;
+}
+
+/**
+ * One subscription per product: a product whose subscription reached Deleted is bought again by
+ * replacing that document (If-Match), the seat counter carried over (it counts whoever still holds the
+ * product) and its generation moved on. Undefined when there is no deleted subscription to replace.
+ */
+async function buyAgainIfDeleted(doc: SubscriptionDoc): Promise<SubscriptionDoc | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const existing = await subscriptions.get(doc.tenantId, doc.skuId);
+    if (!existing || existing.capabilityStatus !== 'Deleted') return undefined;
+    const consumed = existing.seat.consumed + doc.seat.consumed;
+    if (consumed > doc.totalLicenses) throw ruleViolation(checkSubscriptionChange({ ...forRules(existing), capabilityStatus: 'Enabled', consumedUnits: consumed }, { totalLicenses: doc.totalLicenses }));
+    const again: SubscriptionDoc = { ...doc, seat: { ...existing.seat, consumed, limit: doc.seat.limit, gen: existing.seat.gen + 1 } };
+    const written = await subscriptions.replaceIfMatch(again, existing._etag!);
+    if (written) return written;
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The subscription kept changing while this request ran. Try again.');
+}
+
+function buyerChange(skuId: string) {
+  return { addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] };
+}
+
+async function checkBuyerLicense(tenantId: string, owner: UserDoc, skuId: string, totalLicenses: number, buyer: Buyer | undefined, now: string): Promise<void> {
+  if (!buyer) throw new Error('a self-service purchase needs the buyer (principal and request id) for its rules and audit record');
+  const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
+  // judged as the product will be once bought: enabled, the buyer's seat free
+  subs.set(skuId, { skuId, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses, consumedUnits: 0 });
+  const outcome = evaluateLicenseChange({ principal: buyer.principal, user: owner, subscriptions: subs, change: buyerChange(skuId), now, checkSeats: false });
+  if (outcome.violations.length) throw ruleViolation(outcome.violations);
+}
+
+/** The buyer's license, written with its audit record like every license change (the seat was counted at purchase). */
+async function giveBuyerLicense(tenantId: string, ownerId: string, skuId: string, buyer: Buyer, now: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const u = await getUser(tenantId, ownerId);
+    if (u.licenseAssignments.some((a) => a.skuId === skuId && a.assignedByGroup === null)) return;
+    const next = [...u.licenseAssignments.filter((a) => !(a.assignedByGroup === null && a.skuId === skuId)), { skuId, disabledPlans: [], assignedByGroup: null, assignedDateTime: now, lastUpdatedDateTime: now }];
+    const outcome: LicenseChangeOutcome = { violations: [], next, seatsToReserve: [], seatsToRelease: [], unchanged: false };
+    const record = auditRecordFor({ tenant: { id: tenantId }, requestId: buyer.requestId, principal: buyer.principal, operation: 'selfServicePurchase' }, u, outcome, buyerChange(skuId), now);
+    if (await users.replaceIfMatch(withSkus(u, outcome, record), u._etag!)) {
+      await audit.write([record]);
+      return;
     }
   }
-  return created;
+  log.warn('self-service buyer not licensed: the user kept changing (the reconciliation recounts the seat)', { tenantId, userId: ownerId, skuId });
 }
 
 export async function getSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {
@@ -146,7 +207,7 @@ export async function getSubscription(tenantId: string, id: string): Promise<Sub
   return doc;
 }
 
-export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>, ifMatch?: string): Promise<SubscriptionDoc> {
+export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>, ifMatch?: IfMatch): Promise<SubscriptionDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getSubscription(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, 'The subscription');

@@ -19,6 +19,7 @@ import { sendMessage, QUEUES } from '../storage/queues';
 import { audit, AuditDoc, seatEvents, SubscriptionDoc, subscriptions, tenants, UserDoc, users } from '../storage/repository';
 import { forRules } from './licenseChanges';
 import { log } from '../log';
+import { can, Principal } from '../domain/roles';
 import { emit } from './alerts';
 import { registerReconciliationStep } from './reconciliation';
 
@@ -84,7 +85,7 @@ export async function removeMember(tenantId: string, groupId: string, userId: st
  * Graph's group assignLicense: adds (re-adding replaces disabledPlans) and removes the group's products,
  * then queues the members' processing. Errors of members land on the members, not here.
  */
-export async function assignLicenseToGroup(tenantId: string, groupId: string, body: c.AssignLicenseBody): Promise<GroupDoc> {
+export async function assignLicenseToGroup(tenantId: string, groupId: string, body: c.AssignLicenseBody, by: Principal): Promise<GroupDoc> {
   const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
   const problems = checkGroupLicenses(body.addLicenses, subs);
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -95,12 +96,18 @@ export async function assignLicenseToGroup(tenantId: string, groupId: string, bo
     });
     if (problems.length) throw ruleViolation(problems);
     const removed = new Set([...body.removeLicenses, ...body.addLicenses.map((a) => a.skuId)].map((s) => s.toLowerCase()));
+    const assigner = { id: by.objectId, displayName: by.displayName, mayLicenseGuests: can(by, 'assignLicensesToGuests') };
+    const licenseAssigners = Object.fromEntries([
+      ...Object.entries(g.licenseAssigners ?? {}).filter(([sku]) => !removed.has(sku)),
+      ...body.addLicenses.map((a) => [a.skuId.toLowerCase(), assigner] as const),
+    ]);
     const next: GroupDoc = {
       ...g,
       assignedLicenses: [
         ...g.assignedLicenses.filter((l) => !removed.has(l.skuId)),
         ...body.addLicenses.map((a) => ({ skuId: a.skuId.toLowerCase(), disabledPlans: [...new Set(a.disabledPlans.map((p) => p.toLowerCase()))] })),
       ],
+      licenseAssigners,
       licenseProcessingState: { state: 'QueuedForProcessing' },
     };
     const written = await groups.replaceIfMatch(next, g._etag!);
@@ -111,6 +118,16 @@ export async function assignLicenseToGroup(tenantId: string, groupId: string, bo
   }
   throw new ApiError(409, ErrorCodes.conflict, 'The group kept changing while this request ran. Try again.');
 }
+
+/** The pure rules' view of a group: its products and which of them a Global Administrator assigned. */
+export const groupLicensesOf = (g: GroupDoc): GroupLicenses => ({
+  groupId: g.id,
+  displayName: g.displayName,
+  assignedLicenses: g.assignedLicenses,
+  assignedByGlobalAdministrator: Object.entries(g.licenseAssigners ?? {})
+    .filter(([, a]) => a.mayLicenseGuests)
+    .map(([sku]) => sku),
+});
 
 export async function reprocessGroup(tenantId: string, groupId: string): Promise<GroupDoc> {
   const g = await getGroup(tenantId, groupId);
@@ -145,7 +162,7 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
     const reserved: string[] = [];
     const failedGroups: string[] = [];
     for (const g of groupDocs) {
-      const group: GroupLicenses = { groupId: g.id, displayName: g.displayName, assignedLicenses: g.assignedLicenses };
+      const group = groupLicensesOf(g);
       const r = evaluateGroupPaths({ user, base, group, previous: user.licenseAssignments, subscriptions: subs, defaultUsageLocation: tenant?.defaultUsageLocation ?? null, now });
       let failure: Violation | undefined = r.violations[0];
       if (!failure) {

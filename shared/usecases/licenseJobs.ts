@@ -16,11 +16,12 @@
  * - Preview (dry run) evaluates every user and counts the seats needed, changing nothing. A job that must
  *   not start without enough seats runs the preview first, then applies if the seats are there.
  */
-import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
 import { z } from 'zod';
-import { licenseJobChunkMessage } from '../schemas/contracts';
+import { licenseJobChunkMessage, MAX_JOB_USERS } from '../schemas/contracts';
 import { catalog } from '../domain/catalog';
 import { checkJobRequest, FINAL_STATUSES, JobRequest, jobChangeFor, readCsvRecord } from '../domain/jobs';
 import { availableUnits, countViolation, evaluateLicenseChange, LicenseChangeOutcome } from '../domain/licensing';
@@ -32,11 +33,16 @@ import { ChunkDoc, chunkId, JobDoc, JobItem, JobResult, jobs } from '../storage/
 import { QUEUES, sendMessage } from '../storage/queues';
 import { audit, AuditDoc, subscriptions, UserDoc, users } from '../storage/repository';
 import { createUser } from './directory';
+import { csvLine } from '../csv';
 import { applyLicenseChanges, auditRecordFor, forRules, jobAuditId, withSkus } from './licenseChanges';
 import { Caller } from './licenses';
 
 export const CHUNK_SIZE = 100;
+/** Characters in one CSV record: a user principal name (113), a few products and plans fit many times over. */
+export const MAX_CSV_RECORD_CHARS = 4096;
 export const CHUNKS_IN_FLIGHT = 4;
+/** A job slot whose job was never stored (its creation stopped half-way) is free again after this long. */
+const ABANDONED_SLOT_MS = 15 * 60_000;
 
 export type ChunkMessage = z.infer<typeof licenseJobChunkMessage>;
 
@@ -86,23 +92,52 @@ function newJob(caller: Caller, id: string, source: JobDoc['source'], o: JobOpti
  * Starts a job once per idempotency key: a retried create returns the same job (and re-sends its first
  * messages if it never started, in case the first attempt stopped between storing and enqueueing).
  */
-async function startOnce(caller: Caller, idempotencyKey: string | undefined, build: (jobId: string) => Promise<JobDoc>): Promise<{ job: JobDoc; created: boolean }> {
+async function startOnce(
+  caller: Caller,
+  idempotencyKey: string | undefined,
+  /** The request's fingerprint (a hash of what it asks): a retry must ask the same, or it is refused. */
+  fingerprint: () => Promise<string>,
+  build: (jobId: string) => Promise<JobDoc>,
+): Promise<{ job: JobDoc; created: boolean }> {
   let jobId: string = randomUUID();
   if (idempotencyKey) jobId = await jobs.claimIdempotencyKey(caller.tenant.id, idempotencyKey, jobId);
   const existing = await jobs.get(caller.tenant.id, jobId);
   if (existing) {
+    // the same key for another request is a client error (IETF Idempotency-Key draft: 422), never the first job
+    if (existing.requestFingerprint && existing.requestFingerprint !== (await fingerprint())) {
+      throw new ApiError(
+        422,
+        'idempotencyKeyReused',
+        'This Idempotency-Key was already used for a different request (another body or options). Use a new key for a new job, or send the first request again unchanged.',
+        'Idempotency-Key',
+      );
+    }
     if (existing.status === 'queued' && existing.progress.chunksdone === 0) await enqueueFirstChunks(existing);
     return { job: existing, created: false };
   }
-  // bulk work is budgeted per tenant too: a few jobs at a time, so one tenant cannot fill the queue
+  // bulk work is budgeted per tenant too: a few jobs at a time, so one tenant cannot fill the queue. The
+  // slot is taken before any work, atomically (see jobs.takeSlot), and given back when the job ends.
   const max = settings().MAX_ACTIVE_JOBS_PER_TENANT;
-  if ((await jobs.countActive(caller.tenant.id)) >= max) {
+  const slot = await jobs.takeSlot(caller.tenant.id, jobId, max, async (held) => {
+    const job = await jobs.get(caller.tenant.id, held.holder);
+    // no job yet: still being stored (a large CSV streaming in), unless its creation was abandoned long ago
+    if (!job) return Date.now() - Date.parse(held.takenDateTime) > ABANDONED_SLOT_MS;
+    return FINAL_STATUSES.includes(job.status);
+  });
+  if (slot === undefined) {
     throw new ApiError(429, 'TooManyRequests', `Your organization already has ${max} bulk license jobs queued or running. Wait for one to finish (GET /v1.0/licenseJobs) and try again.`, undefined, undefined, {
       'Retry-After': '30',
     });
   }
-  const job = await jobs.create(await build(jobId));
+  let job: JobDoc;
+  try {
+    job = await jobs.create({ ...(await build(jobId)), slot });
+  } catch (e) {
+    await jobs.releaseSlot(caller.tenant.id, jobId, slot).catch(() => undefined); // else freed once seen as ended
+    throw e;
+  }
   if (job.chunkCount) await enqueueFirstChunks(job);
+  else await jobs.releaseSlot(caller.tenant.id, job.id, slot);
   return { job, created: true };
 }
 
@@ -124,19 +159,56 @@ export async function createSelectionJob(caller: Caller, o: JobOptions & { userI
   const ids = [...new Set(o.userIds.map((i) => i.toLowerCase()))];
   const upns = [...new Set(o.userPrincipalNames.map((u) => u.toLowerCase()))];
   const items: JobItem[] = [...ids.map((userId, i) => ({ row: i + 1, userId })), ...upns.map((userPrincipalName, i) => ({ row: ids.length + i + 1, userPrincipalName }))];
-  return startOnce(caller, idempotencyKey, async (jobId) => {
+  const fingerprint = sha256(JSON.stringify({ ...o, userIds: ids, userPrincipalNames: upns }));
+  return startOnce(caller, idempotencyKey, async () => fingerprint, async (jobId) => {
     const chunkCount = await writeChunks(caller.tenant.id, jobId, items);
-    return newJob(caller, jobId, 'selection', o, items.length, chunkCount);
+    return { ...newJob(caller, jobId, 'selection', o, items.length, chunkCount), requestFingerprint: fingerprint };
   });
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
+
+/** A stream passed through unchanged while its bytes are hashed: digest() once it has ended. */
+function hashing(source: Readable): Readable & { digest(): string } {
+  const hash = createHash('sha256');
+  const out = source.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    }),
+  ) as Transform & { digest(): string };
+  source.on('error', (e) => out.destroy(e)); // pipe() does not pass errors on: the reader must see the 413
+  let digest: string | undefined;
+  out.digest = () => (digest ??= hash.digest('base64url'));
+  return out;
+}
+
 /** Reads a CSV as it streams in, writing chunk documents as they fill: memory stays bounded by a chunk. */
-export async function createCsvJob(caller: Caller, csv: Readable, o: JobOptions, idempotencyKey?: string) {
+export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions, idempotencyKey?: string) {
+  const csv = hashing(body);
+  const options = JSON.stringify({ mode: o.request.mode, dryRun: o.dryRun, requireSeats: o.requireSeats, createMissingUsers: o.createMissingUsers });
+  // a retry with a key already used: the file must be the same one (read to the end to know)
+  const fingerprint = async () => {
+    for await (const chunk of csv) void chunk;
+    return sha256(`${options}\n${csv.digest()}`);
+  };
   const problems = checkJobRequest({ ...o.request, addLicenses: [{ skuId: catalog.all()[0].skuId, disabledPlans: [] }] });
   if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
   const mode = o.request.mode === 'replace' ? 'replace' : 'add';
-  return startOnce(caller, idempotencyKey, async (jobId) => {
-    const parser = csv.pipe(parse({ columns: (header: string[]) => header.map((h) => h.trim()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true }));
+  return startOnce(caller, idempotencyKey, fingerprint, async (jobId) => {
+    // pipeline, not pipe: an error of the body (413 past the size limit) reaches the parser and this loop
+    const parser = parse({
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+      // no license row is anywhere near this long: a longer one is refused before any cell is looked at
+      max_record_size: MAX_CSV_RECORD_CHARS,
+    });
+    pipeline(csv, parser, () => undefined);
     let batch: JobItem[] = [];
     let chunkCount = 0;
     let total = 0;
@@ -150,6 +222,8 @@ export async function createCsvJob(caller: Caller, csv: Readable, o: JobOptions,
             throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV needs a header row with a userPrincipalName column (found: ${Object.keys(record).join(', ')}).`, 'userPrincipalName');
         }
         total++;
+        if (total > MAX_JOB_USERS)
+          throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV has more than ${MAX_JOB_USERS} rows; a job takes at most ${MAX_JOB_USERS} users. Split the file and import each part.`, 'body');
         const row = readCsvRecord(record, total + 1, mode); // +1: the header is line 1
         if ('error' in row) batch.push({ row: row.row, userPrincipalName: row.userPrincipalName || undefined, error: row.error, raw: record });
         else {
@@ -162,13 +236,25 @@ export async function createCsvJob(caller: Caller, csv: Readable, o: JobOptions,
         }
       }
     } catch (e) {
-      if (e instanceof ApiError) throw e;
-      throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV could not be read: ${(e as Error).message}`, 'body');
+      // only the file's own faults are the caller's (a store error is a store error: 503, 500)
+      if (e instanceof CsvError) {
+        const tooLong = e.code === 'CSV_MAX_RECORD_SIZE';
+        throw new ApiError(
+          400,
+          ErrorCodes.invalidRequest,
+          tooLong ? `A row of the CSV is longer than ${MAX_CSV_RECORD_CHARS} characters (near line ${Number(e.lines ?? 0)}). Check the file.` : `The CSV could not be read: ${e.message.slice(0, 300)}`,
+          'body',
+        );
+      }
+      throw e;
+    } finally {
+      parser.destroy();
     }
     if (!total) throw new ApiError(400, ErrorCodes.invalidRequest, 'The CSV has no rows: give a header row and one row per user.', 'body');
     chunkCount = await writeChunks(caller.tenant.id, jobId, batch, chunkCount);
     const job = newJob(caller, jobId, 'csv', o, total, chunkCount);
     job.preview.needed = Object.fromEntries([...skus].map((s) => [s, 0]));
+    job.requestFingerprint = sha256(`${options}\n${csv.digest()}`);
     return job;
   });
 }
@@ -208,16 +294,28 @@ export async function jobResults(tenantId: string, jobId: string, from: { chunk:
   return { results: out, next: undefined };
 }
 
-const csvField = (v: unknown) => {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+/**
+ * The products and plans a selection job gives, as the import's `licenses` and `disabledPlans` columns
+ * (skuPartNumbers and servicePlanNames, `;`-separated): what to import again for its failed users.
+ */
+function selectionColumns(job: JobDoc): { licenses: string; disabledPlans: string } {
+  const r = job.request;
+  const adds = r.mode === 'add' || r.mode === 'replace' ? r.addLicenses : r.mode === 'swap' && r.toSkuId ? [{ skuId: r.toSkuId, disabledPlans: [] }] : [];
+  const names = adds.map((a) => catalog.product(a.skuId)?.skuPartNumber ?? a.skuId);
+  const plans = [...new Set(adds.flatMap((a) => a.disabledPlans.map((p) => catalog.plan(p)?.servicePlanName ?? p)))];
+  return { licenses: names.join(';'), disabledPlans: plans.join(';') };
+}
 
-/** The failed rows as CSV, to fix and import again: the original columns plus the error. Streams chunk by chunk. */
+/**
+ * The failed rows as CSV, to fix and import again: the import's columns (userPrincipalName, licenses,
+ * disabledPlans, usageLocation, displayName) then userId and the error. For an import, the row as it was
+ * given; for a selection, the user and the products the job gave (add and replace jobs import as they
+ * are; for other modes the file lists whom to retry). Streams chunk by chunk.
+ */
 export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGenerator<string> {
   const job = await getJob(tenantId, jobId);
-  const header = job.source === 'csv' ? ['userPrincipalName', 'licenses', 'disabledPlans', 'usageLocation', 'displayName'] : ['userId', 'userPrincipalName'];
-  yield [...header, 'errorCode', 'errorMessage'].join(',') + '\r\n';
+  yield csvLine(['userPrincipalName', 'licenses', 'disabledPlans', 'usageLocation', 'displayName', 'userId', 'errorCode', 'errorMessage']);
+  const selection = job.source === 'selection' ? selectionColumns(job) : undefined;
   for (let index = 0; index < job.chunkCount; index++) {
     const chunk = await jobs.getChunk(tenantId, jobId, index);
     if (!chunk?.results) continue;
@@ -227,11 +325,11 @@ export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGene
       const item = byRow.get(r.row);
       const raw = item?.raw ?? {};
       const pick = (name: string) => Object.entries(raw).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-      const values =
-        job.source === 'csv'
-          ? [pick('userPrincipalName') ?? r.userPrincipalName, pick('licenses') ?? pick('skus'), pick('disabledPlans'), pick('usageLocation'), pick('displayName')]
-          : [r.userId ?? item?.userId, r.userPrincipalName ?? item?.userPrincipalName];
-      yield [...values, r.code, r.message].map(csvField).join(',') + '\r\n';
+      const upn = r.userPrincipalName ?? item?.userPrincipalName;
+      const values = selection
+        ? [upn, selection.licenses, selection.disabledPlans, '', '']
+        : [pick('userPrincipalName') ?? upn, pick('licenses') ?? pick('skus'), pick('disabledPlans'), pick('usageLocation'), pick('displayName')];
+      yield csvLine([...values, r.userId ?? item?.userId, r.code, r.message]);
     }
   }
 }
@@ -568,6 +666,13 @@ async function settleChunk(job: JobDoc, index: number, results: JobResult[], nee
 }
 
 async function finish(job: JobDoc): Promise<void> {
+  await endPhase(job);
+  // ended (or waiting for nothing): the slot goes back to the tenant's budget
+  const ended = await jobs.get(job.tenantId, job.id);
+  if (ended && FINAL_STATUSES.includes(ended.status) && ended.slot !== undefined) await jobs.releaseSlot(job.tenantId, job.id, ended.slot);
+}
+
+async function endPhase(job: JobDoc): Promise<void> {
   const now = new Date().toISOString();
   if (job.cancel) {
     await jobs.set(job.tenantId, job.id, { status: 'cancelled', completedDateTime: now });

@@ -46,7 +46,7 @@ test('a low-seat alert is delivered once when a product falls to its threshold, 
   const hook = await call('POST', '/v1.0/alerts/webhooks', { token: t.tokens.billing, body: { url, events: ['lowSeats', 'groupLicensingFailure'], lowSeatThresholds: { [SKU.E3]: 1 } } });
   expect(hook.status).toBe(201);
   expect(hook.body.secret).toBeTruthy();
-  const listed = await call('GET', '/v1.0/alerts/webhooks', { token: t.tokens.reader });
+  const listed = await call('GET', '/v1.0/alerts/webhooks', { token: t.tokens.billing });
   expect(listed.body.value).toEqual([expect.objectContaining({ id: hook.body.id, url })]);
   expect(listed.body.value[0].secret).toBeUndefined();
 
@@ -57,7 +57,8 @@ test('a low-seat alert is delivered once when a product falls to its threshold, 
   expect((await t.assign(users[2].id, addBody(SKU.E3))).status).toBe(200); // 0 left: already alerted
   const deliveries = async () => (await call('GET', '/v1.0/alerts/deliveries', { token: t.tokens.reader })).body.value;
   const retrying = await until(deliveries, (d) => d.length === 1 && d[0].status === 'retrying');
-  expect(retrying[0]).toMatchObject({ event: 'lowSeats', attempts: 1, lastError: 'HTTP 500' });
+  expect(retrying[0]).toMatchObject({ event: 'lowSeats', attempts: 1 });
+  expect(retrying[0].lastError).toMatch(/did not accept the delivery/);
   const delivered = await until(deliveries, (d) => d[0]?.status === 'delivered');
   expect(delivered).toHaveLength(1);
   expect(delivered[0].attempts).toBe(2);

@@ -180,7 +180,9 @@ describe('users', () => {
     expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.license, body: { usageLocation: 'DE' } })).status).toBe(204);
     const la = await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.license, body: { usageLocation: 'DE', userType: 'Guest' } });
     expect(la.status).toBe(403);
-    expect(la.body.error.message).toMatch(/create or change users/);
+    // userType decides who may license the user: a Global Administrator's call
+    expect(la.body.error.message).toMatch(/change whether a user is a member or a guest.*Global Administrator/);
+    expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.userAdmin, body: { userType: 'Guest' } })).status).toBe(403);
     expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.reader, body: { usageLocation: 'FR' } })).status).toBe(403);
     expect((await call('POST', '/v1.0/users', { token: t.tokens.license, body: { displayName: 'x', userPrincipalName: 'x@y.dev' } })).status).toBe(403);
     const after = await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader });
@@ -225,9 +227,11 @@ test('the OpenAPI document is served, generated from the same schemas', async ()
   expect(Object.keys(r.body.paths)).toEqual(expect.arrayContaining(['/v1.0/subscribedSkus', '/v1.0/users', '/v1.0/auditLogs/licenseChanges', '/v1.0/directory/subscriptions/{id}/takeOver']));
 });
 
-test('unknown routes and methods answer 404 as the Functions host does', async () => {
-  expect((await call('GET', '/v1.0/nothing-here', { token: t.tokens.global })).status).toBe(404);
-  expect((await call('DELETE', '/v1.0/subscribedSkus', { token: t.tokens.global })).status).toBe(404);
+test('unknown routes answer 404 and unknown methods 405 (with Allow), in Graph\'s error shape (test/integration/routing.test.ts has more)', async () => {
+  const missing = await call('GET', '/v1.0/nothing-here', { token: t.tokens.global });
+  expect([missing.status, missing.body.error.code]).toEqual([404, 'Request_ResourceNotFound']);
+  const wrong = await call('DELETE', '/v1.0/subscribedSkus', { token: t.tokens.global });
+  expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET']);
 });
 
 test('the product catalog is public, and subscriptions honour If-Match too', async () => {

@@ -150,20 +150,35 @@ test('a member whose inherited product fails keeps the others; the error is on t
 });
 
 test('dependency and usage-location errors land on the member with Graph\'s error values', async () => {
+  // Planner and Project Plan 3 brings its own SharePoint: a member without other products gets it
   const g = await group('Projects only');
-  const noSharePoint = await t.createUser({ displayName: 'No SharePoint' });
-  await join(g.id, noSharePoint.id);
+  const projectOnly = await t.createUser({ displayName: 'Project Only' });
+  await join(g.id, projectOnly.id);
   expect((await assignToGroup(g.id, addBody(SKU.PROJECT))).status).toBe(202);
   await settled(g.id);
+  expect((await user(projectOnly.id)).licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.PROJECT, assignedByGroup: g.id, state: 'Active', error: 'None' })]);
+  // ... but with that SharePoint switched off by the group, Project Online Service has none
+  const noSpo = await group('Projects without SharePoint');
+  const noSharePoint = await t.createUser({ displayName: 'No SharePoint' });
+  await join(noSpo.id, noSharePoint.id);
+  expect((await assignToGroup(noSpo.id, addBody(SKU.PROJECT, [PLAN.SPO2, PLAN.WAC]))).status).toBe(202);
+  await settled(noSpo.id);
   const s = (await user(noSharePoint.id)).licenseAssignmentStates[0];
-  expect(s).toMatchObject({ assignedByGroup: g.id, state: 'Error', error: 'DependencyViolation' });
+  expect(s).toMatchObject({ assignedByGroup: noSpo.id, state: 'Error', error: 'DependencyViolation' });
+  expect(s.errorMessage).toMatch(/Project Online Service in Planner and Project Plan 3 needs SharePoint/);
   expect((await user(noSharePoint.id)).assignedLicenses).toEqual([]);
 
+  // the dependency across products: Teams Phone for a member without Teams; and a country it is not offered in
   const phones = await group('Phones');
+  const noTeams = await t.createUser({ displayName: 'No Teams' });
   const india = await t.createUser({ displayName: 'In India', usageLocation: 'IN' });
+  await join(phones.id, noTeams.id);
   await join(phones.id, india.id);
   expect((await assignToGroup(phones.id, addBody(SKU.PHONE))).status).toBe(202);
   await settled(phones.id);
+  const d = (await user(noTeams.id)).licenseAssignmentStates[0];
+  expect(d).toMatchObject({ assignedByGroup: phones.id, state: 'Error', error: 'DependencyViolation' });
+  expect(d.errorMessage).toMatch(/Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams/);
   const p = (await user(india.id)).licenseAssignmentStates[0];
   expect(p).toMatchObject({ assignedByGroup: phones.id, state: 'Error', error: 'ProhibitedInUsageLocationViolation' });
   expect(p.errorMessage).toMatch(/not offered in IN/);
@@ -172,11 +187,28 @@ test('dependency and usage-location errors land on the member with Graph\'s erro
   const bad = await assignToGroup(g.id, addBody(SKU.PBI));
   expect(bad.status).toBe(409);
   expect(bad.body.error.code).toBe('productNotSubscribed');
-  const sway = await assignToGroup(g.id, addBody(SKU.E3, [PLAN.SWAY]));
-  expect(sway.status).toBe(409);
-  expect(sway.body.error.code).toBe('autoAssignedServicePlan');
+  const unknownPlan = await assignToGroup(g.id, addBody(SKU.E3, [PLAN.EXO1]));
+  expect(unknownPlan.status).toBe(400); // an unknown service plan is a malformed request (shared/errors.ts ruleViolation), not a rule
+  expect(unknownPlan.body.error).toMatchObject({ code: 'unknownServicePlan', message: `Service plan '${PLAN.EXO1}' is not part of Office 365 E3.` });
   // who may: a Global Reader may not
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.reader, body: addBody(SKU.E1) })).status).toBe(403);
+});
+
+test('Sway (auto-assigned) switched off through a group: accepted, and the member has it Disabled', async () => {
+  const g = await group('No Sway');
+  const m = await t.createUser({ displayName: 'Group No Sway' });
+  expect((await join(g.id, m.id)).status).toBe(204);
+  const r = await assignToGroup(g.id, addBody(SKU.E1, [PLAN.SWAY]));
+  expect(r.status).toBe(202);
+  expect(r.body.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  await settled(g.id);
+  const u = await user(m.id);
+  expect(u.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  expect(u.licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.E1, assignedByGroup: g.id, disabledPlans: [PLAN.SWAY], state: 'Active', error: 'None' })]);
+  const d = await call('GET', `/v1.0/users/${m.id}/licenseDetails`, { token: t.tokens.reader });
+  expect(d.status).toBe(200);
+  const disabled = d.body.value[0].servicePlans.filter((p: any) => p.provisioningStatus === 'Disabled').map((p: any) => p.servicePlanId);
+  expect(disabled).toEqual([PLAN.SWAY]);
 });
 
 test('waiting list: members without a seat wait in order (priority, then join time) and get one automatically when seats free up or are bought', async () => {

@@ -70,14 +70,14 @@ test('add: 250 users get a product with plans switched off; 202 with where to wa
 
   // swap E3 -> E1 on each user who has E3, carrying over the plans both products have
   const some = users.slice(0, 30);
-  await Promise.all(some.slice(0, 5).map((u) => t.assign(u.id, addBody(SKU.E3, [PLAN.TEAMS, PLAN.YAMMER]))));
+  await Promise.all(some.slice(0, 5).map((u) => t.assign(u.id, addBody(SKU.E3, [PLAN.TEAMS, PLAN.YAMMER, PLAN.EXO2]))));
   const other = (await createUsers(t, 2))[0]; // has no E3: skipped
   const swap = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.license, body: { mode: 'swap', userIds: [...some.map((u) => u.id), other.id], fromSkuId: SKU.E3, toSkuId: SKU.E1 } });
   expect(swap.status).toBe(202);
   const swapped = await waitForJob(t, swap.body.id);
   expect(swapped.counts).toMatchObject({ total: 31, succeeded: 30, skipped: 1, failed: 0 });
-  expect(await licensesOf(t, some[0].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.TEAMS] }]); // Yammer is not in E1
-  expect(await licensesOf(t, some[10].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [] }]);
+  expect(await licensesOf(t, some[0].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.TEAMS, PLAN.YAMMER] }]); // both in E1; Exchange (Plan 2) is not
+  expect(await licensesOf(t, some[10].id)).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.YAMMER] }]); // as the add job left E3
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(220);
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(30);
 
@@ -149,9 +149,9 @@ test('CSV import: good rows applied, bad rows reported with the reason, failed r
   expect(download.status).toBe(200);
   expect(download.headers.get('content-type')).toMatch(/text\/csv/);
   const lines = (await download.text()).trim().split(/\r\n/);
-  expect(lines[0]).toBe('userPrincipalName,licenses,disabledPlans,usageLocation,displayName,errorCode,errorMessage');
+  expect(lines[0]).toBe('userPrincipalName,licenses,disabledPlans,usageLocation,displayName,userId,errorCode,errorMessage');
   expect(lines).toHaveLength(6);
-  expect(lines.find((l) => l.startsWith('cat@csv.dev'))).toMatch(/^cat@csv.dev,ENTERPRISEPACK,,,,usageLocationRequired,/);
+  expect(lines.find((l) => l.startsWith('cat@csv.dev'))).toMatch(/^cat@csv.dev,ENTERPRISEPACK,,,,[0-9a-f-]{36},usageLocationRequired,/);
 
   // fix and re-import the failed rows, creating the missing users this time (a User Administrator may)
   const fixed = ['userPrincipalName,licenses,usageLocation,displayName', 'ghost@csv.dev,STANDARDPACK,GB,Ghost Writer', 'eve@csv.dev,STANDARDPACK,US,Eve New'].join('\n');

@@ -36,10 +36,12 @@ test('type-ahead finds users by name or UPN prefix, then the product is assigned
   const b = await t.createUser({ displayName: 'Zack Picker', userPrincipalName: 'zack@typeahead.dev' });
   await t.createUser({ displayName: 'Other Person', userPrincipalName: 'zz-other@typeahead.dev' });
 
-  const byName = await call('GET', `/v1.0/users?$search=${encodeURIComponent('"displayName:za"')}`, { token: t.tokens.license });
+  // $search is an advanced query in Graph: it needs ConsistencyLevel: eventual
+  const eventual = { ConsistencyLevel: 'eventual' };
+  const byName = await call('GET', `/v1.0/users?$search=${encodeURIComponent('"displayName:za"')}`, { token: t.tokens.license, headers: eventual });
   expect(byName.status).toBe(200);
   expect(byName.body.value.map((u: any) => u.displayName)).toEqual(['Zack Picker']);
-  const byUpn = await call('GET', '/v1.0/users?$search=zoe.p', { token: t.tokens.license });
+  const byUpn = await call('GET', '/v1.0/users?$search=zoe.p', { token: t.tokens.license, headers: eventual });
   expect(byUpn.body.value.map((u: any) => u.id)).toEqual([a.id]);
 
   const r = await call('POST', `/v1.0/subscribedSkus/${t.id}_${SKU.E3}/assign`, {

@@ -24,7 +24,7 @@ test('flow 4: the whole set stated at once — add two products, then swap one f
     expect.arrayContaining([expect.objectContaining({ skuId: SKU.E3, assignedByGroup: null, state: 'Active', error: 'None' })]),
   );
 
-  // swap E3 for E1 while keeping Project: SharePoint Plan 1 still satisfies Project's dependency
+  // swap E3 for E1 while keeping Project
   const e3Before = (await t.sku(SKU.E3)).consumedUnits;
   const e1Before = (await t.sku(SKU.E1)).consumedUnits;
   const swap = await t.assign(u.id, { addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }], removeLicenses: [SKU.E3] });
@@ -39,26 +39,58 @@ test('flow 4: the whole set stated at once — add two products, then swap one f
   expect(byUpn.body.value.map((d: any) => d.skuPartNumber).sort()).toEqual(['PROJECTPROFESSIONAL', 'STANDARDPACK']);
 });
 
-test('dependency across products: removing the product that carries SharePoint from a Project user is refused, naming the dependency', async () => {
-  const u = await t.createUser({ displayName: 'Project Person' });
-  expect((await t.assign(u.id, { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }, { skuId: SKU.PROJECT, disabledPlans: [] }], removeLicenses: [] })).status).toBe(200);
-  const r = await t.assign(u.id, { addLicenses: [], removeLicenses: [SKU.E3] });
+test('dependency across products: removing the product that carries Teams from a Teams Phone user is refused, naming the dependency', async () => {
+  const u = await t.createUser({ displayName: 'Phone Person' });
+  expect((await t.assign(u.id, { addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }, { skuId: SKU.PHONE, disabledPlans: [] }], removeLicenses: [] })).status).toBe(200);
+  const r = await t.assign(u.id, { addLicenses: [], removeLicenses: [SKU.E1] });
   expect(r.status).toBe(409);
   expect(r.body.error.code).toBe('DependencyViolation');
-  expect(r.body.error.message).toMatch(/Project Online Service in Project Plan 3 needs SharePoint \(Plan 2\) or SharePoint \(Plan 1\)/);
-  expect(r.body.error.message).toMatch(/Project Person/);
+  expect(r.body.error.message).toMatch(/Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams, which this change switches off for Phone Person/);
   // unchanged
   const user = await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader });
-  expect(user.body.assignedLicenses).toHaveLength(2);
+  expect(user.body.assignedLicenses.map((l: any) => l.skuId).sort()).toEqual([SKU.E1, SKU.PHONE].sort());
 
-  // and Project alone, for a user without SharePoint anywhere
-  const v = await t.createUser({ displayName: 'No SharePoint' });
-  const alone = await t.assign(v.id, addBody(SKU.PROJECT));
+  // and Teams Phone alone, for a user without Teams anywhere
+  const v = await t.createUser({ displayName: 'No Teams' });
+  const alone = await t.assign(v.id, addBody(SKU.PHONE));
   expect(alone.status).toBe(409);
   expect(alone.body.error.code).toBe('DependencyViolation');
-  expect(alone.body.error.message).toMatch(/switch SHAREPOINT_PROJECT off/);
+  expect(alone.body.error.message).toMatch(/needs Microsoft Teams, which No Teams .* does not have enabled.*switch MCOEV off/);
   // the way out the message names: switch that plan off
-  expect((await t.assign(v.id, addBody(SKU.PROJECT, [PLAN.PROJECT_SERVICE]))).status).toBe(200);
+  expect((await t.assign(v.id, addBody(SKU.PHONE, [PLAN.PHONE]))).status).toBe(200);
+});
+
+test('Planner and Project Plan 3 brings its own SharePoint: it assigns to a user without other products; switching that SharePoint off is refused while nothing else has one', async () => {
+  const u = await t.createUser({ displayName: 'Project Only' });
+  const r = await t.assign(u.id, addBody(SKU.PROJECT));
+  expect(r.status).toBe(200);
+  expect(r.body.assignedLicenses).toEqual([{ skuId: SKU.PROJECT, disabledPlans: [] }]);
+  const details = await call('GET', `/v1.0/users/${u.id}/licenseDetails`, { token: t.tokens.reader });
+  expect(details.body.value.map((d: any) => d.skuPartNumber)).toEqual(['PROJECTPROFESSIONAL']);
+  const plans = details.body.value[0].servicePlans;
+  expect(plans.map((p: any) => p.servicePlanId).sort()).toEqual([PLAN.PROJECT_CLIENT, PLAN.PROJECT_SERVICE, PLAN.SPO2, PLAN.WAC].sort());
+  expect(plans.every((p: any) => p.provisioningStatus === 'Success')).toBe(true);
+
+  // its SharePoint (and Office for the web) switched off, with no other SharePoint: Project Online Service would have none
+  const sharePointOff = { disable: ['SHAREPOINTENTERPRISE', 'SHAREPOINTWAC'] };
+  const refused = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.PROJECT}/updateServicePlans`, { token: t.tokens.license, body: sharePointOff });
+  expect(refused.status).toBe(409);
+  expect(refused.body.error.code).toBe('DependencyViolation');
+  expect(refused.body.error.message).toMatch(
+    /Project Online Service in Planner and Project Plan 3 needs SharePoint \(Plan 2\) or SharePoint \(Plan 1\), which this change switches off for Project Only/,
+  );
+
+  // with E1's SharePoint (Plan 1) beside it, the same switch is fine
+  expect((await t.assign(u.id, addBody(SKU.E1))).status).toBe(200);
+  const off = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.PROJECT}/updateServicePlans`, { token: t.tokens.license, body: sharePointOff });
+  expect(off.status).toBe(200);
+  const status = (id: string) => off.body.servicePlans.find((p: any) => p.servicePlanId === id).provisioningStatus;
+  expect([status(PLAN.SPO2), status(PLAN.WAC), status(PLAN.PROJECT_SERVICE)]).toEqual(['Disabled', 'Disabled', 'Success']);
+  // and now E1 cannot go: Project Online Service rests on its SharePoint
+  const rm = await t.assign(u.id, { addLicenses: [], removeLicenses: [SKU.E1] });
+  expect(rm.status).toBe(409);
+  expect(rm.body.error.code).toBe('DependencyViolation');
+  expect(rm.body.error.message).toMatch(/Project Online Service in Planner and Project Plan 3 needs .*, which this change switches off/);
 });
 
 test('flow 2: switching named plans on and off keeps the rest; rules still apply to each toggle', async () => {
@@ -83,11 +115,15 @@ test('flow 2: switching named plans on and off keeps the rest; rules still apply
   expect(dep.body.error.code).toBe('DependencyViolation');
   expect(dep.body.error.message).toMatch(/Office for the web in Office 365 E3 needs SharePoint \(Plan 2\) or SharePoint \(Plan 1\), which this change switches off/);
 
-  // Sway comes on its own and cannot be switched off alone
-  const sway = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['SWAY'] } });
-  expect(sway.status).toBe(409);
-  expect(sway.body.error.code).toBe('autoAssignedServicePlan');
-  expect(sway.body.error.message).toMatch(/Sway comes automatically with Office 365 E3/);
+  // Sway comes with the product on its own, yet is switched off (and on again) like any other plan
+  const swayOff = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['SWAY'] } });
+  expect(swayOff.status).toBe(200);
+  expect(status(PLAN.SWAY, swayOff.body)).toBe('Disabled');
+  expect(status(PLAN.TEAMS, swayOff.body)).toBe('Disabled'); // kept
+  expect(status(PLAN.EXO2, swayOff.body)).toBe('Success');
+  const swayOn = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { enable: [PLAN.SWAY] } });
+  expect(swayOn.status).toBe(200);
+  expect(status(PLAN.SWAY, swayOn.body)).toBe('Success');
 
   const unknown = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['NOPE'] } });
   expect(unknown.status).toBe(400);
@@ -96,6 +132,42 @@ test('flow 2: switching named plans on and off keeps the rest; rules still apply
   const notHeld = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E1}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['TEAMS1'] } });
   expect(notHeld.status).toBe(409);
   expect(notHeld.body.error.code).toBe('licenseNotAssigned');
+});
+
+test('Sway (auto-assigned: no separate assignment needed) switched off by disabledPlans: accepted, and licenseDetails shows it Disabled', async () => {
+  const u = await t.createUser({ displayName: 'No Sway' });
+  const r = await t.assign(u.id, addBody(SKU.E1, [PLAN.SWAY]));
+  expect(r.status).toBe(200);
+  expect(r.body.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  const plansOf = async () => {
+    const d = await call('GET', `/v1.0/users/${u.id}/licenseDetails`, { token: t.tokens.reader });
+    expect(d.status).toBe(200);
+    expect(d.body.value.map((x: any) => x.skuId)).toEqual([SKU.E1]);
+    return d.body.value[0].servicePlans as { servicePlanId: string; provisioningStatus: string }[];
+  };
+  const off = await plansOf();
+  expect(off.filter((p) => p.provisioningStatus === 'Disabled').map((p) => p.servicePlanId)).toEqual([PLAN.SWAY]);
+  expect(off.filter((p) => p.provisioningStatus === 'Success')).toHaveLength(off.length - 1);
+  // the product still describes Sway as auto-assigned: that is information, not a lock
+  expect((await t.sku(SKU.E1)).servicePlans.find((p: any) => p.servicePlanId === PLAN.SWAY).isAutoAssigned).toBe(true);
+
+  // re-adding without it switches Sway back on
+  expect((await t.assign(u.id, addBody(SKU.E1))).status).toBe(200);
+  expect((await plansOf()).every((p) => p.provisioningStatus === 'Success')).toBe(true);
+});
+
+test('Office 365 E1 contains Yammer: licenseDetails lists it, and in CN (where it is not offered) E1 needs it switched off', async () => {
+  const nl = await t.createUser({ displayName: 'E1 Yammer' });
+  expect((await t.assign(nl.id, addBody(SKU.E1))).status).toBe(200);
+  const d = await call('GET', `/v1.0/users/${nl.id}/licenseDetails`, { token: t.tokens.reader });
+  expect(d.body.value[0].servicePlans.find((p: any) => p.servicePlanId === PLAN.YAMMER)).toMatchObject({ servicePlanName: 'YAMMER_ENTERPRISE', provisioningStatus: 'Success' });
+
+  const cn = await t.createUser({ displayName: 'E1 China', usageLocation: 'CN' });
+  const r = await t.assign(cn.id, addBody(SKU.E1));
+  expect(r.status).toBe(409);
+  expect(r.body.error.code).toBe('ProhibitedInUsageLocationViolation');
+  expect(r.body.error.message).toMatch(/Viva Engage \(Yammer Enterprise\) in Office 365 E1 is not offered in CN.*Switch YAMMER_ENTERPRISE off/);
+  expect((await t.assign(cn.id, addBody(SKU.E1, [PLAN.YAMMER]))).status).toBe(200);
 });
 
 test("Graph semantics: re-adding a product replaces its disabledPlans and uses no new seat", async () => {
@@ -122,16 +194,21 @@ test('usage location: plans not offered in the country are refused with the fix;
 
 test('flow 5: only a Global Administrator may license a guest', async () => {
   const guest = await t.createUser({ displayName: 'Guest From Fabrikam', userPrincipalName: 'guest_fabrikam.com#EXT#@test.dev', userType: 'Guest' });
+  const before = (await t.sku(SKU.E1)).consumedUnits;
   for (const token of [t.tokens.license, t.tokens.userAdmin]) {
     const r = await t.assign(guest.id, addBody(SKU.E1), token);
-    expect(r.status).toBe(409);
-    expect(r.body.error.code).toBe('guestLicenseRequiresGlobalAdministrator');
+    // a refusal because of the caller's role is Graph's 403, with the role that may in the message
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('Authorization_RequestDenied');
     expect(r.body.error.message).toMatch(/Guest From Fabrikam .* is a guest user\. Only a Global Administrator/);
   }
-  expect((await t.sku(SKU.E1)).consumedUnits).toBe((await t.sku(SKU.E1)).consumedUnits);
+  // nothing was taken by the refused calls
+  expect((await t.sku(SKU.E1)).consumedUnits).toBe(before);
+  expect((await call('GET', `/v1.0/users/${guest.id}`, { token: t.tokens.reader })).body.assignedLicenses).toEqual([]);
   const ok = await t.assign(guest.id, addBody(SKU.E1), t.tokens.global);
   expect(ok.status).toBe(200);
   expect(ok.body.assignedLicenses[0].skuId).toBe(SKU.E1);
+  expect((await t.sku(SKU.E1)).consumedUnits).toBe(before + 1);
 });
 
 test('subscription states: only active subscriptions take new assignments; suspended ones cannot be changed; renewal restores', async () => {

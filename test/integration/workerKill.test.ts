@@ -3,65 +3,24 @@
  * worker: every user ends exactly as if processed once, and the seat count matches the holders.
  * This test runs its own stack on its own ports, because it kills it.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { testStackEnv, TEST_PORTS } from '../env';
+import { testStackEnv } from '../env';
 import { tokenFor } from '../helpers';
-import { randomUUID } from 'node:crypto';
+import { OwnStack, startOwnStack } from '../ownStack';
 
-const offset = 70;
-const ports = { host: TEST_PORTS.host + offset, cosmos: TEST_PORTS.cosmos + offset, queue: TEST_PORTS.queue + offset };
-const api = `http://localhost:${ports.host}/api`;
-const env = {
-  ...process.env,
-  ...testStackEnv,
-  LOCAL_HTTP_PORT: String(ports.host),
-  COSMOS_ENDPOINT: `http://127.0.0.1:${ports.cosmos}`,
-  AzureWebJobsStorage: testStackEnv.AzureWebJobsStorage.replace(/:\d+\/devstoreaccount1/, `:${ports.queue}/devstoreaccount1`),
-  AUTH_JWKS_URI: `http://127.0.0.1:${ports.host}/.well-known/dev-jwks.json`,
-  LOCAL_QUEUE_LEASE_SECONDS: '2',
-};
-const root = join(__dirname, '..', '..');
-let emulatorPids: number[] = [];
-const children: ChildProcess[] = [];
-
-function startStack(args: string[], extraEnv: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'dist', 'local', 'start.js'), '--no-seed', '--quiet', ...args], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const pids = /EMULATOR_PIDS ([\d,]*)/.exec(out);
-      if (pids?.[1]) emulatorPids = pids[1].split(',').map(Number);
-      if (out.includes('READY ')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`stack exited ${code}: ${out}`)));
-  });
-}
+let stack: OwnStack;
+afterAll(() => stack?.stop());
 
 async function call(method: string, path: string, token: string, body?: unknown) {
-  const r = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(`${stack.api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
   return { status: r.status, body: (await r.json().catch(() => undefined)) as any };
 }
-
-afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGTERM');
-  for (const pid of emulatorPids) {
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      /* already gone */
-    }
-  }
-});
 
 test('killed mid-chunk, redelivered to a new worker: each user once, seats right, job completes', async () => {
   const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
   // worker 1 kills itself after writing 40 users of the job
-  const first = await startStack(['--print-pids'], { LICENSE_JOB_FAULT_KILL_AFTER_USERS: '40' });
-  const exited = new Promise<string | null>((resolve) => first.once('exit', (_code, signal) => resolve(signal)));
-  const operator = await tokenFor('Operator', randomUUID());
+  stack = await startOwnStack(70, { LOCAL_QUEUE_LEASE_SECONDS: '2', LICENSE_JOB_FAULT_KILL_AFTER_USERS: '40' });
+  const exited = new Promise<string | null>((resolve) => stack.host.once('exit', (_code, signal) => resolve(signal)));
+  const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
   const tenant = await call('POST', '/v1.0/tenants', operator, { displayName: 'Kill org' });
   expect(tenant.status).toBe(201);
   const admin = await tokenFor('GlobalAdministrator', tenant.body.id);
@@ -78,7 +37,7 @@ test('killed mid-chunk, redelivered to a new worker: each user once, seats right
   expect(await exited).toBe('SIGKILL');
 
   // worker 2 on the same data: the messages come back after their lease and the job finishes
-  await startStack(['--attach']);
+  await stack.attach({ LICENSE_JOB_FAULT_KILL_AFTER_USERS: '' });
   let status: any;
   for (let i = 0; i < 200; i++) {
     status = (await call('GET', `/v1.0/licenseJobs/${job.body.id}`, admin)).body;

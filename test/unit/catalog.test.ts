@@ -31,10 +31,14 @@ describe('catalog: products', () => {
     expect(planIds(SKU.ENTERPRISEPACK).sort()).toEqual(
       [PLAN.EXCHANGE_S_ENTERPRISE, PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC, PLAN.TEAMS1, PLAN.SWAY, PLAN.YAMMER_ENTERPRISE].sort(),
     );
-    expect(planIds(SKU.STANDARDPACK).sort()).toEqual([PLAN.EXCHANGE_S_STANDARD, PLAN.SHAREPOINTSTANDARD, PLAN.SHAREPOINTWAC, PLAN.TEAMS1, PLAN.SWAY].sort());
+    expect(planIds(SKU.STANDARDPACK).sort()).toEqual(
+      [PLAN.EXCHANGE_S_STANDARD, PLAN.SHAREPOINTSTANDARD, PLAN.SHAREPOINTWAC, PLAN.TEAMS1, PLAN.SWAY, PLAN.YAMMER_ENTERPRISE].sort(),
+    );
     expect(planIds(SKU.EXCHANGESTANDARD)).toEqual([PLAN.EXCHANGE_S_STANDARD]);
     expect(planIds(SKU.POWER_BI_PRO)).toEqual([PLAN.BI_AZURE_P2]);
-    expect(planIds(SKU.PROJECTPROFESSIONAL).sort()).toEqual([PLAN.PROJECT_CLIENT_SUBSCRIPTION, PLAN.SHAREPOINT_PROJECT].sort());
+    expect(planIds(SKU.PROJECTPROFESSIONAL).sort()).toEqual(
+      [PLAN.PROJECT_CLIENT_SUBSCRIPTION, PLAN.SHAREPOINT_PROJECT, PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC].sort(),
+    );
     expect(planIds(SKU.MCOEV)).toEqual([PLAN.MCOEV]);
   });
 
@@ -44,7 +48,7 @@ describe('catalog: products', () => {
       ['STANDARDPACK', 'Office 365 E1'],
       ['EXCHANGESTANDARD', 'Exchange Online (Plan 1)'],
       ['POWER_BI_PRO', 'Power BI Pro'],
-      ['PROJECTPROFESSIONAL', 'Project Plan 3'],
+      ['PROJECTPROFESSIONAL', 'Planner and Project Plan 3'],
       ['MCOEV', 'Microsoft Teams Phone Standard'],
     ]);
   });
@@ -72,6 +76,7 @@ describe('catalog: service plan rules', () => {
   });
 
   test('E1/E3 Exchange conflict: Exchange Online Plan 1 and Plan 2 exclude each other, in every product that has them', () => {
+    // the documented earlier behaviour, kept on purpose as the demo's conflict (Microsoft now allows both)
     expect(planIn(SKU.ENTERPRISEPACK, PLAN.EXCHANGE_S_ENTERPRISE).conflictsWith).toEqual([PLAN.EXCHANGE_S_STANDARD]);
     expect(planIn(SKU.STANDARDPACK, PLAN.EXCHANGE_S_STANDARD).conflictsWith).toEqual([PLAN.EXCHANGE_S_ENTERPRISE]);
     expect(planIn(SKU.EXCHANGESTANDARD, PLAN.EXCHANGE_S_STANDARD).conflictsWith).toEqual([PLAN.EXCHANGE_S_ENTERPRISE]);
@@ -82,16 +87,24 @@ describe('catalog: service plan rules', () => {
     expect([...new Set(withConflicts)].sort()).toEqual(['EXCHANGE_S_ENTERPRISE', 'EXCHANGE_S_STANDARD']);
   });
 
-  test('Office for the web depends on SharePoint (Plan 1 or Plan 2), in E1 and E3', () => {
-    for (const sku of [SKU.ENTERPRISEPACK, SKU.STANDARDPACK])
+  test('Office for the web depends on SharePoint (Plan 1 or Plan 2), in E1, E3 and Project Plan 3', () => {
+    for (const sku of [SKU.ENTERPRISEPACK, SKU.STANDARDPACK, SKU.PROJECTPROFESSIONAL])
       expect(planIn(sku, PLAN.SHAREPOINTWAC).dependsOn.sort()).toEqual([PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD].sort());
   });
 
-  test('Project Online Service depends on SharePoint from another product; the desktop client depends on nothing', () => {
+  test('Project Online Service depends on SharePoint, which Project Plan 3 brings itself; the desktop client depends on nothing', () => {
     expect(planIn(SKU.PROJECTPROFESSIONAL, PLAN.SHAREPOINT_PROJECT).dependsOn.sort()).toEqual([PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD].sort());
     expect(planIn(SKU.PROJECTPROFESSIONAL, PLAN.PROJECT_CLIENT_SUBSCRIPTION).dependsOn).toEqual([]);
-    // the dependency cannot be met inside Project Plan 3 itself
-    for (const d of planIn(SKU.PROJECTPROFESSIONAL, PLAN.SHAREPOINT_PROJECT).dependsOn) expect(planIds(SKU.PROJECTPROFESSIONAL)).not.toContain(d);
+    // met within the product: its own SharePoint (Plan 2), the same plan as E3's
+    expect(planIds(SKU.PROJECTPROFESSIONAL)).toContain(PLAN.SHAREPOINTENTERPRISE);
+    expect(planIn(SKU.PROJECTPROFESSIONAL, PLAN.SHAREPOINTENTERPRISE)).toEqual(planIn(SKU.ENTERPRISEPACK, PLAN.SHAREPOINTENTERPRISE));
+    expect(planIn(SKU.PROJECTPROFESSIONAL, PLAN.SHAREPOINTWAC)).toEqual(planIn(SKU.ENTERPRISEPACK, PLAN.SHAREPOINTWAC));
+  });
+
+  test('the dependency across products is Teams Phone on Teams: every other dependency can be met within its own product', () => {
+    const across = allPlans.filter(({ product: p, plan }) => plan.dependsOn.length && !plan.dependsOn.some((d) => planIds(p.skuId).includes(d)));
+    expect(across.map(({ product: p, plan }) => [p.skuPartNumber, plan.servicePlanName])).toEqual([['MCOEV', 'MCOEV']]);
+    expect(planIds(SKU.MCOEV)).not.toContain(PLAN.TEAMS1);
   });
 
   test('Teams Phone depends on Teams and is not offered in CN, IN or AE', () => {
@@ -111,14 +124,15 @@ describe('catalog: service plan rules', () => {
     expect(allPlans.filter(({ plan }) => plan.isAutoAssigned).map(({ plan }) => plan.servicePlanId)).toEqual([PLAN.SWAY, PLAN.SWAY]);
   });
 
-  test('Yammer (E3 only) is not offered in CN or RU', () => {
+  test('Yammer is in E1 and E3 with the same definition, not offered in CN or RU', () => {
     expect(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE).notOfferedIn.sort()).toEqual(['CN', 'RU']);
-    expect(planIds(SKU.STANDARDPACK)).not.toContain(PLAN.YAMMER_ENTERPRISE);
+    expect(planIn(SKU.STANDARDPACK, PLAN.YAMMER_ENTERPRISE)).toEqual(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE));
+    expect(allPlans.filter(({ plan }) => plan.servicePlanId === PLAN.YAMMER_ENTERPRISE).map(({ product: p }) => p.skuPartNumber)).toEqual(['ENTERPRISEPACK', 'STANDARDPACK']);
   });
 
   test('only Yammer and Teams Phone have location limits, all as uppercase two-letter codes', () => {
     const limited = allPlans.filter(({ plan }) => plan.notOfferedIn.length);
-    expect(limited.map(({ plan }) => plan.servicePlanName).sort()).toEqual(['MCOEV', 'YAMMER_ENTERPRISE']);
+    expect(limited.map(({ plan }) => plan.servicePlanName).sort()).toEqual(['MCOEV', 'YAMMER_ENTERPRISE', 'YAMMER_ENTERPRISE']);
     for (const { plan } of limited) for (const c of plan.notOfferedIn) expect(c).toMatch(/^[A-Z]{2}$/);
   });
 
@@ -153,6 +167,9 @@ describe('catalog lookups', () => {
     expect(catalog.planName(PLAN.SHAREPOINTENTERPRISE)).toBe('SharePoint (Plan 2)');
     expect(catalog.planName(PLAN.SHAREPOINTSTANDARD)).toBe('SharePoint (Plan 1)');
     expect(catalog.planName(PLAN.TEAMS1)).toBe('Microsoft Teams');
+    // Project's plans by the friendly names of Microsoft's table
+    expect(catalog.planName(PLAN.PROJECT_CLIENT_SUBSCRIPTION)).toBe('Project Online Desktop Client');
+    expect(catalog.planName(PLAN.SHAREPOINT_PROJECT)).toBe('Project Online Service');
     expect(catalog.planName('11111111-2222-3333-4444-555555555555')).toBe('11111111-2222-3333-4444-555555555555');
   });
 

@@ -442,7 +442,7 @@ describe('evaluateGroupPaths: usage location', () => {
 });
 
 describe('evaluateGroupPaths: plans not offered in the usage location', () => {
-  describe('Yammer (E3) is not offered in CN or RU', () => {
+  describe('Yammer (in E1 and E3) is not offered in CN or RU', () => {
     test.each(['CN', 'RU'])('%s: refused, naming the plan and how to switch it off', (loc) => {
       const r = evalGroup({ user: member([], { usageLocation: loc }), group: group([add(E3)]) });
       const v = only(r, ErrorCodes.prohibitedInUsageLocation);
@@ -460,8 +460,10 @@ describe('evaluateGroupPaths: plans not offered in the usage location', () => {
       expect(evalGroup({ user: member([], { usageLocation: loc }), group: group([add(E3)]) }).violations).toEqual([]);
     });
 
-    test('E1 has no Yammer: applies in CN', () => {
-      expect(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E1)]) }).violations).toEqual([]);
+    test('E1 has Yammer too: refused in CN, applies with Yammer switched off by the group', () => {
+      const v = only(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E1)]) }), ErrorCodes.prohibitedInUsageLocation);
+      expect(v.message).toContain('Viva Engage (Yammer Enterprise) in Office 365 E1 is not offered in CN');
+      expect(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E1, [PLAN.YAMMER_ENTERPRISE])]) }).violations).toEqual([]);
     });
   });
 
@@ -566,51 +568,65 @@ describe('evaluateGroupPaths: conflicting plans (one Exchange Online plan per ma
 });
 
 describe('evaluateGroupPaths: dependent plans', () => {
+  // Planner and Project Plan 3 has its own SharePoint (Plan 2): the dependency bites when the group switches it off
   describe('Project Online Service needs SharePoint', () => {
-    test('unmet: refused, naming both SharePoint plans', () => {
+    const OWN_SHAREPOINT_OFF = [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC];
+
+    test("met by the product's own SharePoint: a member without other products gets it", () => {
       const r = evalGroup({ group: group([add(PROJECT)]) });
+      expect(r.violations).toEqual([]);
+      expect(r.newProducts).toEqual([PROJECT]);
+    });
+
+    test('its SharePoint switched off by the group, none elsewhere: refused, naming both SharePoint plans', () => {
+      const r = evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(codes(r)).toEqual([ErrorCodes.dependencyViolation]);
       expect(v.message).toBe(
-        `Project Online Service in Project Plan 3 needs SharePoint (Plan 2) or SharePoint (Plan 1), which ${WHO} does not have enabled. ` +
+        `Project Online Service in Planner and Project Plan 3 needs SharePoint (Plan 2) or SharePoint (Plan 1), which ${WHO} does not have enabled. ` +
           `Assign a product with SharePoint (Plan 2) or SharePoint (Plan 1) (or switch it on) first, or switch SHAREPOINT_PROJECT off (disabledPlans: ${PLAN.SHAREPOINT_PROJECT}).`,
       );
       expect(v.target).toBe(USER_ID);
       expect(assignmentError(v.code)).toBe('DependencyViolation');
     });
 
-    test('satisfied by a direct E3 (SharePoint Plan 2)', () => {
-      expect(evalGroup({ user: member([direct(E3)]), group: group([add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off: satisfied by a direct E3 (SharePoint Plan 2)', () => {
+      expect(evalGroup({ user: member([direct(E3)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('satisfied by a direct E1 (SharePoint Plan 1)', () => {
-      expect(evalGroup({ user: member([direct(E1)]), group: group([add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off: satisfied by a direct E1 (SharePoint Plan 1)', () => {
+      expect(evalGroup({ user: member([direct(E1)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test("satisfied by another group's path", () => {
+    test("its SharePoint off: satisfied by another group's path", () => {
       const earlier = viaGroup(E1, [], OTHER_GROUP);
-      expect(evalGroup({ user: member([earlier]), base: [earlier], group: group([add(PROJECT)]) }).violations).toEqual([]);
+      expect(evalGroup({ user: member([earlier]), base: [earlier], group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('satisfied by a product of the same group', () => {
-      expect(evalGroup({ group: group([add(PROJECT), add(E3)]) }).violations).toEqual([]);
+    test('its SharePoint off: satisfied by a product of the same group', () => {
+      expect(evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF), add(E3)]) }).violations).toEqual([]);
     });
 
-    test("unmet when the other group's path failed", () => {
+    test('its SharePoint off: satisfied by a direct Project that keeps SharePoint on (plans are the union of the paths)', () => {
+      expect(evalGroup({ user: member([direct(PROJECT)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
+    });
+
+    test("its SharePoint off: unmet when the other group's path failed", () => {
       const earlier = failed(viaGroup(E3, [], OTHER_GROUP));
-      expect(codes(evalGroup({ group: group([add(PROJECT)]), base: [earlier], previous: [earlier] }))).toEqual([ErrorCodes.dependencyViolation]);
+      expect(codes(evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]), base: [earlier], previous: [earlier] }))).toEqual([ErrorCodes.dependencyViolation]);
     });
 
-    test('unmet when the direct path has SharePoint switched off', () => {
-      expect(codes(evalGroup({ user: member([direct(E3, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]), group: group([add(PROJECT)]) }))).toEqual([ErrorCodes.dependencyViolation]);
+    test('its SharePoint off: unmet when the direct path has SharePoint switched off too', () => {
+      const user = member([direct(E3, OWN_SHAREPOINT_OFF)]);
+      expect(codes(evalGroup({ user, group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }))).toEqual([ErrorCodes.dependencyViolation]);
     });
 
-    test('not checked when the group switches Project Online Service off', () => {
-      expect(evalGroup({ group: group([add(PROJECT, [PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
+    test('not checked when the group switches Project Online Service off as well', () => {
+      expect(evalGroup({ group: group([add(PROJECT, [...OWN_SHAREPOINT_OFF, PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
     });
 
-    test('a product with no SharePoint (Exchange Online) does not help', () => {
-      expect(codes(evalGroup({ user: member([direct(EXO1)]), group: group([add(PROJECT)]) }))).toEqual([ErrorCodes.dependencyViolation]);
+    test('its SharePoint off: a product with no SharePoint (Exchange Online) does not help', () => {
+      expect(codes(evalGroup({ user: member([direct(EXO1)]), group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]) }))).toEqual([ErrorCodes.dependencyViolation]);
     });
   });
 
@@ -634,6 +650,7 @@ describe('evaluateGroupPaths: dependent plans', () => {
     });
   });
 
+  // the dependency across products: Teams Phone has no Teams of its own
   describe('Teams Phone needs Teams', () => {
     test('unmet: refused, naming Teams', () => {
       const v = only(evalGroup({ group: group([add(PHONE)]) }), ErrorCodes.dependencyViolation);
@@ -662,8 +679,8 @@ describe('evaluateGroupPaths: dependent plans', () => {
   });
 
   test('a dependency the member already missed is not blamed on the group', () => {
-    // a direct Project without SharePoint (from before): an unrelated group still applies
-    expect(evalGroup({ user: member([direct(PROJECT)]), group: group([add(PBI)]) }).violations).toEqual([]);
+    // a direct Teams Phone without Teams (from before): an unrelated group still applies
+    expect(evalGroup({ user: member([direct(PHONE)]), group: group([add(PBI)]) }).violations).toEqual([]);
   });
 });
 
@@ -685,6 +702,15 @@ describe('evaluateGroupPaths: several paths for one product use one seat and ena
     expect(r.violations).toEqual([]);
     expect(effectiveLicenses(r.next)).toEqual([{ skuId: E3, disabledPlans: [] }]);
     expect(r.newProducts).toEqual([]);
+  });
+
+  test('Sway (auto-assigned) switched off by the group is off for the member, unless another path keeps it on', () => {
+    const alone = evalGroup({ group: group([add(E1, [PLAN.SWAY])]) });
+    expect(alone.violations).toEqual([]);
+    expect(effectiveLicenses(alone.next)).toEqual([{ skuId: E1, disabledPlans: [PLAN.SWAY] }]);
+    const withDirect = evalGroup({ user: member([direct(E1)]), group: group([add(E1, [PLAN.SWAY])]) });
+    expect(withDirect.violations).toEqual([]);
+    expect(effectiveLicenses(withDirect.next)).toEqual([{ skuId: E1, disabledPlans: [] }]);
   });
 
   test('three paths (direct and two groups): only what all three switch off is off', () => {
@@ -764,10 +790,10 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     });
 
     test("a self-service subscription's disabled plans are still checked", () => {
-      const v = checkGroupLicenses([add(E3, [PLAN.SWAY])], subs(sub(E3, { channel: 'selfService' })));
+      const v = checkGroupLicenses([add(E3, [UNKNOWN_PLAN])], subs(sub(E3, { channel: 'selfService' })));
       expect(v.map((x) => [x.code, x.target])).toEqual([
         [ErrorCodes.selfServiceSubscription, 'addLicenses[0].skuId'],
-        [ErrorCodes.autoAssignedServicePlan, 'addLicenses[0].disabledPlans'],
+        [ErrorCodes.unknownServicePlan, 'addLicenses[0].disabledPlans'],
       ]);
     });
   });
@@ -790,36 +816,28 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
       expect(checkGroupLicenses([add(E1, ['NOT-A-PLAN'])], subs())[0].message).toBe("Service plan 'NOT-A-PLAN' is not part of Office 365 E1.");
     });
 
-    test.each([
-      [E3, 'Office 365 E3'],
-      [E1, 'Office 365 E1'],
-    ])('Sway comes automatically with %s: cannot be switched off', (skuId, name) => {
-      expect(checkGroupLicenses([add(skuId, [PLAN.SWAY])], subs())).toEqual([
-        {
-          code: ErrorCodes.autoAssignedServicePlan,
-          message: `Sway comes automatically with ${name} and cannot be switched off on its own.`,
-          target: 'addLicenses[0].disabledPlans',
-        },
-      ]);
+    // Sway comes with the product on its own (no separate assignment), but is not locked: a group may switch it off
+    test.each([E3, E1])('Sway (auto-assigned) switched off in %s: accepted', (skuId) => {
+      expect(checkGroupLicenses([add(skuId, [PLAN.SWAY])], subs())).toEqual([]);
     });
 
-    test('Sway in upper case: still auto-assigned', () => {
-      expect(codes({ violations: checkGroupLicenses([add(E3, [PLAN.SWAY.toUpperCase()])], subs()) })).toEqual([ErrorCodes.autoAssignedServicePlan]);
+    test('Sway in upper case: accepted too', () => {
+      expect(checkGroupLicenses([add(E3, [PLAN.SWAY.toUpperCase()])], subs())).toEqual([]);
     });
 
-    test('one problem per offending plan; the fine ones are not reported', () => {
+    test('one problem per offending plan; the fine ones (Sway among them) are not reported', () => {
       const v = checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, UNKNOWN_PLAN, PLAN.SWAY, PLAN.TEAMS1])], subs());
-      expect(v.map((x) => x.code)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.autoAssignedServicePlan]);
+      expect(v).toEqual([{ code: ErrorCodes.unknownServicePlan, message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`, target: 'addLicenses[0].disabledPlans' }]);
     });
   });
 
   test("targets name each license by its index, problems in the request's order", () => {
     const m = subs(sub(PBI, { channel: 'selfService' }));
     m.delete(PROJECT);
-    const v = checkGroupLicenses([add(E3), add(UNKNOWN_SKU), add(E1, [PLAN.SWAY]), add(PBI), add(PROJECT), add(EXO1, [UNKNOWN_PLAN])], m);
+    const v = checkGroupLicenses([add(E3), add(UNKNOWN_SKU), add(E1, [PLAN.SWAY, UNKNOWN_PLAN]), add(PBI), add(PROJECT), add(EXO1, [UNKNOWN_PLAN])], m);
     expect(v.map((x) => [x.code, x.target])).toEqual([
       [ErrorCodes.productNotSubscribed, 'addLicenses[1].skuId'],
-      [ErrorCodes.autoAssignedServicePlan, 'addLicenses[2].disabledPlans'],
+      [ErrorCodes.unknownServicePlan, 'addLicenses[2].disabledPlans'],
       [ErrorCodes.selfServiceSubscription, 'addLicenses[3].skuId'],
       [ErrorCodes.productNotSubscribed, 'addLicenses[4].skuId'],
       [ErrorCodes.unknownServicePlan, 'addLicenses[5].disabledPlans'],

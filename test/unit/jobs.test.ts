@@ -200,7 +200,7 @@ describe('jobChangeFor: swap', () => {
   test('disabled plans that exist in both products are carried over; those only in A are dropped', () => {
     const disabled = [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.EXCHANGE_S_ENTERPRISE, PLAN.SHAREPOINTWAC, PLAN.SHAREPOINTENTERPRISE];
     const c = changeOf(jobChangeFor(swap(E3, E1), [direct(E3, disabled)]));
-    expect(c).toEqual({ addLicenses: [add(E1, [PLAN.TEAMS1, PLAN.SHAREPOINTWAC])], removeLicenses: [E3] });
+    expect(c).toEqual({ addLicenses: [add(E1, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.SHAREPOINTWAC])], removeLicenses: [E3] });
   });
 
   test('a plan of both products keeps its place in the list', () => {
@@ -208,10 +208,14 @@ describe('jobChangeFor: swap', () => {
     expect(c.addLicenses).toEqual([add(E3, [PLAN.SHAREPOINTWAC, PLAN.TEAMS1])]);
   });
 
-  test('an auto-assigned plan is never carried over, even when both products have it', () => {
-    // Sway is in E3 and E1 and auto-assigned: it cannot be disabled in B (older data may have it in A)
+  test('an auto-assigned plan (Sway) switched off in A is carried over like any plan when B has it too', () => {
+    // auto-assigned only means Sway comes without a separate assignment: switched off in A, it stays off in B
     const c = changeOf(jobChangeFor(swap(E3, E1), [direct(E3, [PLAN.SWAY, PLAN.TEAMS1])]));
-    expect(c.addLicenses).toEqual([add(E1, [PLAN.TEAMS1])]);
+    expect(c.addLicenses).toEqual([add(E1, [PLAN.SWAY, PLAN.TEAMS1])]);
+  });
+
+  test('Sway switched off in A is dropped when B has no Sway', () => {
+    expect(changeOf(jobChangeFor(swap(E1, EXO1), [direct(E1, [PLAN.SWAY])])).addLicenses).toEqual([add(EXO1, [])]);
   });
 
   test('products with no plan in common: nothing carried', () => {
@@ -299,7 +303,7 @@ describe('jobChangeFor feeds evaluateLicenseChange: the outcome per mode', () =>
   test('swap: B with the carried plans, A gone, the rest kept', () => {
     expect(after(req('swap', { fromSkuId: E3, toSkuId: E1 }), [direct(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE]), direct(PBI)])).toEqual(
       sorted([
-        { skuId: E1, disabledPlans: [PLAN.TEAMS1], group: null },
+        { skuId: E1, disabledPlans: [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE], group: null },
         { skuId: PBI, disabledPlans: [], group: null },
       ]),
     );
@@ -607,7 +611,7 @@ describe('readCsvRecord', () => {
     });
 
     test('a plan id that is in no listed product fails the row', () => {
-      expect(err(read({ userPrincipalName: UPN, licenses: 'STANDARDPACK', disabledPlans: PLAN.YAMMER_ENTERPRISE })).error.target).toBe('disabledPlans');
+      expect(err(read({ userPrincipalName: UPN, licenses: 'STANDARDPACK', disabledPlans: PLAN.EXCHANGE_S_ENTERPRISE })).error.target).toBe('disabledPlans');
     });
 
     test('replace mode, plans but no products: fails, naming "the listed products"', () => {
@@ -622,7 +626,7 @@ describe('readCsvRecord', () => {
       expect(ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: ' ; | ' })).addLicenses).toEqual([add(E3, [])]);
     });
 
-    test('an auto-assigned plan is passed on as named (the licensing rules refuse it later)', () => {
+    test('an auto-assigned plan (Sway) is passed on as named, like any plan of the product', () => {
       expect(ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: 'SWAY' })).addLicenses).toEqual([add(E3, [PLAN.SWAY])]);
     });
   });
@@ -640,12 +644,12 @@ describe('readCsvRecord', () => {
       expect(err(read({ userPrincipalName: upn, licenses: 'ENTERPRISEPACK' }, 'add', 12))).toEqual({
         row: 12,
         userPrincipalName: upn,
-        error: { code: ErrorCodes.invalidRequest, message: `Row 12: userPrincipalName '${upn}' must look like name@domain.`, target: 'userPrincipalName' },
+        error: { code: ErrorCodes.invalidRequest, message: `Row 12: userPrincipalName '${upn}' must look like name@domain (at most 113 characters).`, target: 'userPrincipalName' },
       });
     });
 
     test('no userPrincipalName column fails the row', () => {
-      expect(err(read({ licenses: 'ENTERPRISEPACK' })).error).toMatchObject({ target: 'userPrincipalName', message: "Row 2: userPrincipalName '' must look like name@domain." });
+      expect(err(read({ licenses: 'ENTERPRISEPACK' })).error).toMatchObject({ target: 'userPrincipalName', message: "Row 2: userPrincipalName '' must look like name@domain (at most 113 characters)." });
     });
 
     test('spaces around are trimmed', () => {

@@ -190,15 +190,17 @@ describe('enabledPlans', () => {
     expect(r).toHaveLength(4);
   });
 
-  test('an auto-assigned plan (Sway) counts as enabled even when listed as disabled', () => {
+  test('an auto-assigned plan (Sway) listed as disabled is left out like any other plan', () => {
     const r = enabledPlans([{ skuId: E1, disabledPlans: [PLAN.SWAY, PLAN.TEAMS1] }]);
-    expect(ids(r)).toContain(PLAN.SWAY);
+    expect(catalog.plan(PLAN.SWAY)!.isAutoAssigned).toBe(true);
+    expect(ids(r)).not.toContain(PLAN.SWAY);
     expect(ids(r)).not.toContain(PLAN.TEAMS1);
+    expect(ids(r)).toContain(PLAN.EXCHANGE_S_STANDARD);
   });
 
-  test('a product with every plan disabled still brings its auto-assigned plans', () => {
+  test('a product with every plan disabled brings no plan at all, auto-assigned ones included', () => {
     const all = catalog.product(E3)!.servicePlans.map((p) => p.servicePlanId);
-    expect(ids(enabledPlans([{ skuId: E3, disabledPlans: all }]))).toEqual([PLAN.SWAY]);
+    expect(enabledPlans([{ skuId: E3, disabledPlans: all }])).toEqual([]);
     expect(enabledPlans([{ skuId: PBI, disabledPlans: [PLAN.BI_AZURE_P2] }])).toEqual([]);
   });
 
@@ -265,7 +267,7 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
   test.each(NON_GLOBAL)('guest user + %s: refused, naming the guest and the role that may', (role) => {
     const g = guest();
     const r = evaluate({ user: g, principal: asRole(role), change: change([add(E3)]) });
-    const v = only(r, ErrorCodes.guestRequiresGlobalAdministrator);
+    const v = only(r, ErrorCodes.insufficientRole);
     expect(v.target).toBe(g.id);
     expect(v.message).toContain('Guest From Fabrikam (gfab_fabrikam.example#EXT#@contoso.example) is a guest user');
     expect(v.message).toContain('Only a Global Administrator can assign or remove licenses for guests');
@@ -274,11 +276,11 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
   });
 
   test('guest user + no role: refused', () => {
-    expect(codes(evaluate({ user: guest(), principal: asRole(), change: change([add(E3)]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
+    expect(codes(evaluate({ user: guest(), principal: asRole(), change: change([add(E3)]) }))).toEqual([ErrorCodes.insufficientRole]);
   });
 
   test.each([AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.ReadAll])('guest user + app permission %s: refused (guests excepted for apps)', (app) => {
-    expect(codes(evaluate({ user: guest(), principal: asApp(app), change: change([add(E3)]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
+    expect(codes(evaluate({ user: guest(), principal: asApp(app), change: change([add(E3)]) }))).toEqual([ErrorCodes.insufficientRole]);
   });
 
   test('guest user + Global Administrator: allowed (assign and remove)', () => {
@@ -293,8 +295,8 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
 
   test('removing a guest\'s license or changing its plans is refused for a License Administrator too', () => {
     const g = guest([direct(E3)]);
-    expect(codes(evaluate({ user: g, change: change([], [E3]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
-    expect(codes(evaluate({ user: g, change: change([add(E3, [PLAN.TEAMS1])]) }))).toEqual([ErrorCodes.guestRequiresGlobalAdministrator]);
+    expect(codes(evaluate({ user: g, change: change([], [E3]) }))).toEqual([ErrorCodes.insufficientRole]);
+    expect(codes(evaluate({ user: g, change: change([add(E3, [PLAN.TEAMS1])]) }))).toEqual([ErrorCodes.insufficientRole]);
   });
 
   test.each<DirectoryRoleName>(['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator'])('member user + %s: no guest rule', (role) => {
@@ -304,7 +306,7 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
   test('the guest refusal comes along with the other problems of the change', () => {
     const g = { ...guest(), usageLocation: null };
     expect(codes(evaluate({ user: g, change: change([add(E3)]) })).sort()).toEqual(
-      [ErrorCodes.guestRequiresGlobalAdministrator, ErrorCodes.usageLocationRequired].sort(),
+      [ErrorCodes.insufficientRole, ErrorCodes.usageLocationRequired].sort(),
     );
   });
 });
@@ -745,78 +747,115 @@ describe('evaluateLicenseChange: dependent service plans', () => {
     });
   });
 
-  describe('Project needs SharePoint from another product', () => {
-    test('Project alone: refused, naming Project Online Service, SharePoint, the user and the fixes', () => {
+  // Planner and Project Plan 3 brings its own SharePoint (Plan 2) and Office for the web: Project Online
+  // Service's dependency is met within the product, and bites only when that SharePoint is switched off.
+  describe('Project Online Service needs SharePoint: its own, or another product\'s when its own is off', () => {
+    const OWN_SHAREPOINT_OFF = [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC];
+
+    test('Project alone, for a user without other products: fine (its own SharePoint meets the dependency)', () => {
       const r = evaluate({ change: change([add(PROJECT)]) });
+      expect(r.violations).toEqual([]);
+      expect(r.seatsToReserve).toEqual([PROJECT]);
+    });
+
+    test('Project alone with its SharePoint (and Office for the web) off: refused, naming Project Online Service, SharePoint, the user and the fixes', () => {
+      const r = evaluate({ change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(r.violations).toHaveLength(1); // the desktop client needs nothing
       expect(v.target).toBe(USER_ID);
-      expect(v.message).toContain(`Project Online Service in Project Plan 3 needs ${SHAREPOINT_EITHER}, which ${WHO} does not have enabled`);
+      expect(v.message).toContain(`Project Online Service in Planner and Project Plan 3 needs ${SHAREPOINT_EITHER}, which ${WHO} does not have enabled`);
       expect(v.message).toContain(`switch SHAREPOINT_PROJECT off (disabledPlans: ${PLAN.SHAREPOINT_PROJECT})`);
     });
 
-    test('Project alone with Project Online Service switched off: fine', () => {
-      expect(evaluate({ change: change([add(PROJECT, [PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
+    test('only its SharePoint off: both plans that need it are refused, Project Online Service and Office for the web', () => {
+      const r = evaluate({ change: change([add(PROJECT, [PLAN.SHAREPOINTENTERPRISE])]) });
+      expect(codes(r)).toEqual([ErrorCodes.dependencyViolation, ErrorCodes.dependencyViolation]);
+      expect(r.violations.map((v) => v.message.split(' needs ')[0]).sort()).toEqual([
+        'Office for the web in Planner and Project Plan 3',
+        'Project Online Service in Planner and Project Plan 3',
+      ]);
+    });
+
+    test('SharePoint, Office for the web and Project Online Service all off: fine', () => {
+      expect(evaluate({ change: change([add(PROJECT, [...OWN_SHAREPOINT_OFF, PLAN.SHAREPOINT_PROJECT])]) }).violations).toEqual([]);
     });
 
     test.each([
       ['E3 (SharePoint Plan 2)', E3],
       ['E1 (SharePoint Plan 1)', E1],
-    ])('user has %s: fine', (_l, sku) => {
-      expect(evaluate({ user: member([direct(sku)]), change: change([add(PROJECT)]) }).violations).toEqual([]);
+    ])('its SharePoint off, user has %s: fine', (_l, sku) => {
+      expect(evaluate({ user: member([direct(sku)]), change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('user has E3 through a group: fine', () => {
-      expect(evaluate({ user: member([viaGroup(E3)]), change: change([add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off, user has E3 through a group: fine', () => {
+      expect(evaluate({ user: member([viaGroup(E3)]), change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('Project together with E3 in one request: fine', () => {
-      expect(evaluate({ change: change([add(E3), add(PROJECT)]) }).violations).toEqual([]);
+    test('its SharePoint off, together with E3 in one request: fine', () => {
+      expect(evaluate({ change: change([add(E3), add(PROJECT, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
-    test('user has E3 with SharePoint off: refused', () => {
-      const user = member([direct(E3, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]);
-      expect(codes(evaluate({ user, change: change([add(PROJECT)]) }))).toEqual([ErrorCodes.dependencyViolation]);
+    test('its SharePoint off, user has E3 with SharePoint off too: refused', () => {
+      const user = member([direct(E3, OWN_SHAREPOINT_OFF)]);
+      expect(codes(evaluate({ user, change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) }))).toEqual([ErrorCodes.dependencyViolation]);
     });
 
-    test('removing E3 from a user who has Project: refused, "this change switches off"', () => {
-      const r = evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([], [E3]) });
+    test('switching SharePoint off in a Project the user holds, with nothing else: refused, "this change switches off"', () => {
+      const r = evaluate({ user: member([direct(PROJECT)]), change: change([add(PROJECT, OWN_SHAREPOINT_OFF)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(r.violations).toHaveLength(1);
-      expect(v.target).toBe(USER_ID);
-      expect(v.message).toContain(`Project Online Service in Project Plan 3 needs ${SHAREPOINT_EITHER}, which this change switches off for ${WHO}`);
+      expect(v.message).toContain(`Project Online Service in Planner and Project Plan 3 needs ${SHAREPOINT_EITHER}, which this change switches off for ${WHO}`);
       expect(v.message).toContain('switch Project Online Service off first');
     });
 
-    test("switching E3's SharePoint off for a user who has Project: refused for Project too", () => {
-      const r = evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([add(E3, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]) });
+    test('removing E3 from a user whose Project has its own SharePoint on: fine', () => {
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([], [E3]) }).violations).toEqual([]);
+    });
+
+    test('removing E3 from a user whose Project has its SharePoint off: refused, "this change switches off"', () => {
+      const r = evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([], [E3]) });
       const v = only(r, ErrorCodes.dependencyViolation);
-      expect(v.message).toContain('Project Online Service in Project Plan 3');
+      expect(r.violations).toHaveLength(1);
+      expect(v.target).toBe(USER_ID);
+      expect(v.message).toContain(`Project Online Service in Planner and Project Plan 3 needs ${SHAREPOINT_EITHER}, which this change switches off for ${WHO}`);
+      expect(v.message).toContain('switch Project Online Service off first');
+    });
+
+    test("switching E3's SharePoint off for a user whose Project has its SharePoint off: refused for Project too", () => {
+      const r = evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([add(E3, OWN_SHAREPOINT_OFF)]) });
+      const v = only(r, ErrorCodes.dependencyViolation);
+      expect(v.message).toContain('Project Online Service in Planner and Project Plan 3');
+    });
+
+    test("switching E3's SharePoint off for a user whose Project has its own on: fine", () => {
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([add(E3, OWN_SHAREPOINT_OFF)]) }).violations).toEqual([]);
     });
 
     test('removing E3 and Project together: fine', () => {
-      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([], [E3, PROJECT]) }).violations).toEqual([]);
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([], [E3, PROJECT]) }).violations).toEqual([]);
     });
 
-    test('removing E3 from a user who has Project with Project Online Service off: fine', () => {
-      expect(evaluate({ user: member([direct(E3), direct(PROJECT, [PLAN.SHAREPOINT_PROJECT])]), change: change([], [E3]) }).violations).toEqual([]);
+    test('removing E3 from a user whose Project has SharePoint and Project Online Service off: fine', () => {
+      const user = member([direct(E3), direct(PROJECT, [...OWN_SHAREPOINT_OFF, PLAN.SHAREPOINT_PROJECT])]);
+      expect(evaluate({ user, change: change([], [E3]) }).violations).toEqual([]);
     });
 
     test('removing E3 while E1 still brings SharePoint (Plan 1): fine', () => {
-      const user = member([direct(E1), direct(E3, [PLAN.EXCHANGE_S_ENTERPRISE]), direct(PROJECT)]);
+      const user = member([direct(E1), direct(E3, [PLAN.EXCHANGE_S_ENTERPRISE]), direct(PROJECT, OWN_SHAREPOINT_OFF)]);
       expect(evaluate({ user, change: change([], [E3]) }).violations).toEqual([]);
     });
 
     test('removing the direct E3 while a group still brings it: fine', () => {
-      expect(evaluate({ user: member([direct(E3), viaGroup(E3), direct(PROJECT)]), change: change([], [E3]) }).violations).toEqual([]);
+      expect(evaluate({ user: member([direct(E3), viaGroup(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([], [E3]) }).violations).toEqual([]);
     });
 
-    test('replacing E3 by E1 keeps Project working', () => {
-      expect(evaluate({ user: member([direct(E3), direct(PROJECT)]), change: change([add(E1)], [E3]) }).violations).toEqual([]);
+    test('replacing E3 by E1 keeps Project (its SharePoint off) working', () => {
+      expect(evaluate({ user: member([direct(E3), direct(PROJECT, OWN_SHAREPOINT_OFF)]), change: change([add(E1)], [E3]) }).violations).toEqual([]);
     });
   });
 
-  describe('Teams Phone needs Teams', () => {
+  // Teams Phone has no Teams of its own: the catalog's dependency across products
+  describe('Teams Phone needs Teams from another product', () => {
     test('Teams Phone alone: refused, naming Microsoft Teams', () => {
       const r = evaluate({ change: change([add(PHONE)]) });
       const v = only(r, ErrorCodes.dependencyViolation);
@@ -845,11 +884,28 @@ describe('evaluateLicenseChange: dependent service plans', () => {
       const user = member([direct(E1, [PLAN.EXCHANGE_S_STANDARD]), direct(E3), direct(PHONE)]);
       expect(evaluate({ user, change: change([add(E3, [PLAN.TEAMS1])]) }).violations).toEqual([]);
     });
+
+    test('Teams Phone together with E1 in one request: fine', () => {
+      expect(evaluate({ change: change([add(E1), add(PHONE)]) }).violations).toEqual([]);
+    });
+
+    test('removing the product that carries Teams from a Teams Phone user: refused, "this change switches off"', () => {
+      const r = evaluate({ user: member([direct(E1), direct(PHONE)]), change: change([], [E1]) });
+      const v = only(r, ErrorCodes.dependencyViolation);
+      expect(r.violations).toHaveLength(1);
+      expect(v.target).toBe(USER_ID);
+      expect(v.message).toContain(`Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams, which this change switches off for ${WHO}`);
+      expect(v.message).toContain('switch Microsoft Teams Phone off first');
+    });
+
+    test('removing E1 and Teams Phone together: fine', () => {
+      expect(evaluate({ user: member([direct(E1), direct(PHONE)]), change: change([], [E1, PHONE]) }).violations).toEqual([]);
+    });
   });
 
   describe('a dependency that was unmet before is not blamed on an unrelated change', () => {
-    test('Project without SharePoint (through a group), add Power BI', () => {
-      expect(evaluate({ user: member([viaGroup(PROJECT)]), change: change([add(PBI)]) }).violations).toEqual([]);
+    test('Project with its SharePoint off and none elsewhere (through a group), add Power BI', () => {
+      expect(evaluate({ user: member([viaGroup(PROJECT, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]), change: change([add(PBI)]) }).violations).toEqual([]);
     });
 
     test('Teams Phone without Teams, remove Power BI', () => {
@@ -882,7 +938,7 @@ describe('evaluateLicenseChange: usage location', () => {
     ]);
   });
 
-  describe('Yammer (E3) is not offered in CN or RU', () => {
+  describe('Yammer (in E1 and E3) is not offered in CN or RU', () => {
     test.each(['CN', 'RU'])('%s: refused, naming plan, product, location, user and both fixes', (loc) => {
       const r = evaluate({ user: member([], { usageLocation: loc }), change: change([add(E3)]) });
       const v = only(r, ErrorCodes.prohibitedInUsageLocation);
@@ -905,8 +961,10 @@ describe('evaluateLicenseChange: usage location', () => {
       expect(evaluate({ user: member([], { usageLocation: loc }), change: change([add(E3)]) }).violations).toEqual([]);
     });
 
-    test('E1 (no Yammer) is fine in CN', () => {
-      expect(evaluate({ user: member([], { usageLocation: 'CN' }), change: change([add(E1)]) }).violations).toEqual([]);
+    test('E1 has Yammer too: refused in CN, naming Office 365 E1; fine with Yammer switched off', () => {
+      const v = only(evaluate({ user: member([], { usageLocation: 'CN' }), change: change([add(E1)]) }), ErrorCodes.prohibitedInUsageLocation);
+      expect(v.message).toContain(`Viva Engage (Yammer Enterprise) in Office 365 E1 is not offered in CN, the usage location of ${WHO}`);
+      expect(evaluate({ user: member([], { usageLocation: 'CN' }), change: change([add(E1, [PLAN.YAMMER_ENTERPRISE])]) }).violations).toEqual([]);
     });
 
     test('switching Yammer back on for a user in CN is refused', () => {
@@ -955,34 +1013,47 @@ describe('evaluateLicenseChange: usage location', () => {
   });
 });
 
-describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
-  test('an auto-assigned plan (Sway) in disabledPlans: refused, naming Sway and the product, at the field', () => {
+// "Automatically assigned" means Sway comes with the product without a separate assignment, not that it is
+// locked: Microsoft's own examples switch SWAY off through disabledPlans.
+describe('evaluateLicenseChange: an auto-assigned plan (Sway) can be switched off like any plan', () => {
+  test('Sway in disabledPlans of a new product: accepted, and stored as disabled', () => {
     const r = evaluate({ change: change([add(E3, [PLAN.SWAY])]) });
-    const v = only(r, ErrorCodes.autoAssignedServicePlan);
-    expect(r.violations).toHaveLength(1);
-    expect(v.target).toBe('addLicenses[0].disabledPlans');
-    expect(v.message).toContain('Sway comes automatically with Office 365 E3 and cannot be switched off on its own');
-    expect(v.message).toContain('Remove it from disabledPlans');
+    expect(r.violations).toEqual([]);
+    expect(r.seatsToReserve).toEqual([E3]);
+    expect(r.next).toEqual([{ skuId: E3, disabledPlans: [PLAN.SWAY], assignedByGroup: null, assignedDateTime: NOW, lastUpdatedDateTime: NOW }]);
   });
 
-  test('Sway in E1, as the second product of the request, upper case: target points at addLicenses[1]', () => {
-    const v = only(evaluate({ change: change([add(PBI), add(E1, [PLAN.TEAMS1, PLAN.SWAY.toUpperCase()])]) }), ErrorCodes.autoAssignedServicePlan);
-    expect(v.target).toBe('addLicenses[1].disabledPlans');
-    expect(v.message).toContain('Sway comes automatically with Office 365 E1');
+  test('Sway in E1, as the second product of the request, upper case: accepted and stored in lower case', () => {
+    const r = evaluate({ change: change([add(PBI), add(E1, [PLAN.TEAMS1, PLAN.SWAY.toUpperCase()])]) });
+    expect(r.violations).toEqual([]);
+    expect(r.next.find((a) => a.skuId === E1)!.disabledPlans).toEqual([PLAN.TEAMS1, PLAN.SWAY]);
   });
 
-  test('Sway in disabledPlans of a product the user already holds: refused as well', () => {
-    expect(codes(evaluate({ user: member([direct(E3)]), change: change([add(E3, [PLAN.SWAY])]) }))).toEqual([ErrorCodes.autoAssignedServicePlan]);
+  test('switching Sway off on a product the user already holds is a real change, not a no-op', () => {
+    const r = evaluate({ user: member([direct(E3)]), change: change([add(E3, [PLAN.SWAY])]) });
+    expect(r.violations).toEqual([]);
+    expect(r.unchanged).toBe(false);
+    expect(r.seatsToReserve).toEqual([]);
+    expect(r.next.map((a) => a.disabledPlans)).toEqual([[PLAN.SWAY]]);
   });
 
+  test('switching Sway back on (re-adding without it) is a real change too', () => {
+    const r = evaluate({ user: member([direct(E3, [PLAN.SWAY])]), change: change([add(E3)]) });
+    expect(r.violations).toEqual([]);
+    expect(r.unchanged).toBe(false);
+    expect(r.next.map((a) => a.disabledPlans)).toEqual([[]]);
+  });
+});
+
+describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
   test('a plan of another product in disabledPlans: unknownServicePlan at the field, listing the product\'s plans', () => {
-    const r = evaluate({ change: change([add(E1, [PLAN.YAMMER_ENTERPRISE])]) });
+    const r = evaluate({ change: change([add(E1, [PLAN.EXCHANGE_S_ENTERPRISE])]) });
     const v = only(r, ErrorCodes.unknownServicePlan);
     expect(r.violations).toHaveLength(1);
     expect(v.target).toBe('addLicenses[0].disabledPlans');
-    expect(v.message).toContain(`Service plan '${PLAN.YAMMER_ENTERPRISE}' is not part of Office 365 E1`);
+    expect(v.message).toContain(`Service plan '${PLAN.EXCHANGE_S_ENTERPRISE}' is not part of Office 365 E1`);
     for (const p of catalog.product(E1)!.servicePlans) expect(v.message).toContain(`${p.servicePlanName} (${p.servicePlanId})`);
-    expect(v.message).not.toContain('YAMMER_ENTERPRISE (');
+    expect(v.message).not.toContain('EXCHANGE_S_ENTERPRISE (');
   });
 
   test('garbage in disabledPlans of the third product: target addLicenses[2].disabledPlans', () => {
@@ -991,9 +1062,10 @@ describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
     expect(v.message).toContain("Service plan 'not-a-plan' is not part of Office 365 E3");
   });
 
-  test('one violation per bad plan', () => {
+  test('one violation per bad plan; Sway between them is not one', () => {
     const r = evaluate({ change: change([add(E3, ['x-1', PLAN.SWAY, 'x-2'])]) });
-    expect(codes(r)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.autoAssignedServicePlan, ErrorCodes.unknownServicePlan]);
+    expect(codes(r)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.unknownServicePlan]);
+    expect(r.violations.map((v) => v.message.slice(0, 30))).toEqual(["Service plan 'x-1' is not part", "Service plan 'x-2' is not part"]);
     expect(r.violations.every((v) => v.target === 'addLicenses[0].disabledPlans')).toBe(true);
   });
 
@@ -1108,7 +1180,7 @@ describe('evaluateLicenseChange: the result (next, unchanged)', () => {
 });
 
 describe('evaluateLicenseChange: several problems at once', () => {
-  test('every problem of the change is reported, each with its own code', () => {
+  test('every problem of the change is reported, each with its own code (Sway switched off is not one)', () => {
     const user = { ...guest([direct(E1)]), usageLocation: null };
     const r = evaluate({
       user,
@@ -1117,9 +1189,8 @@ describe('evaluateLicenseChange: several problems at once', () => {
     });
     expect(codes(r).sort()).toEqual(
       [
-        ErrorCodes.guestRequiresGlobalAdministrator,
+        ErrorCodes.insufficientRole,
         ErrorCodes.subscriptionNotActive,
-        ErrorCodes.autoAssignedServicePlan,
         ErrorCodes.unknownServicePlan,
         ErrorCodes.licenseNotAssigned,
         ErrorCodes.usageLocationRequired,
@@ -1136,12 +1207,11 @@ describe('ErrorCodes used by the rules', () => {
       mutuallyExclusiveViolation: 'MutuallyExclusiveViolation',
       dependencyViolation: 'DependencyViolation',
       prohibitedInUsageLocation: 'ProhibitedInUsageLocationViolation',
-      guestRequiresGlobalAdministrator: 'guestLicenseRequiresGlobalAdministrator',
+      insufficientRole: 'Authorization_RequestDenied',
       subscriptionNotActive: 'subscriptionNotActive',
       selfServiceSubscription: 'selfServiceSubscription',
       productNotSubscribed: 'productNotSubscribed',
       usageLocationRequired: 'usageLocationRequired',
-      autoAssignedServicePlan: 'autoAssignedServicePlan',
       unknownServicePlan: 'unknownServicePlan',
       licenseNotAssigned: 'licenseNotAssigned',
       quantityBelowAssigned: 'quantityBelowAssigned',
@@ -1153,5 +1223,9 @@ describe('ErrorCodes used by the rules', () => {
   test('codes are unique', () => {
     const values = Object.values(ErrorCodes);
     expect(new Set(values).size).toBe(values.length);
+  });
+
+  test('there is no refusal for auto-assigned plans any more (they can be switched off)', () => {
+    expect(Object.values(ErrorCodes)).not.toContain('autoAssignedServicePlan');
   });
 });

@@ -11,23 +11,24 @@ import {
 } from '../../shared/domain/roles';
 import { asApp, asRole } from './fixtures';
 
-const ACTIONS: Action[] = ['read', 'assignLicenses', 'assignLicensesToGuests', 'manageUsers', 'updateUsageLocation', 'manageSubscriptions', 'manageTenants'];
+const ACTIONS: Action[] = ['read', 'assignLicenses', 'assignLicensesToGuests', 'manageUsers', 'changeUserType', 'updateUsageLocation', 'manageSubscriptions', 'manageTenants'];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
 const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage];
 
 /** The product rules (licensing-reference.md, "Who may act"), written out independently of roles.ts. */
 const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
-  GlobalAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: true, manageUsers: true, updateUsageLocation: true, manageSubscriptions: true, manageTenants: false },
-  LicenseAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
-  UserAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: true, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
-  BillingAdministrator: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, updateUsageLocation: false, manageSubscriptions: true, manageTenants: false },
-  GlobalReader: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: false },
+  GlobalAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: true, manageUsers: true, changeUserType: true, updateUsageLocation: true, manageSubscriptions: true, manageTenants: false },
+  LicenseAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
+  UserAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: true, changeUserType: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
+  BillingAdministrator: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: true, manageTenants: false },
+  GlobalReader: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: false },
 };
 
 const APP_MATRIX: Record<string, Record<Action, boolean>> = {
-  [AppRole.ReadAll]: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: false },
-  [AppRole.ReadWriteAll]: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
-  [AppRole.TenantsManage]: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, updateUsageLocation: false, manageSubscriptions: true, manageTenants: true },
+  [AppRole.ReadAll]: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: false },
+  [AppRole.ReadWriteAll]: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
+  // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
+  [AppRole.TenantsManage]: { read: false, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: true },
 };
 
 describe('DirectoryRole template ids', () => {
@@ -60,6 +61,11 @@ describe('can: each action x each directory role', () => {
   test('only a Global Administrator may change a guest user\'s licenses', () => {
     expect(ROLES.filter((r) => can(asRole(r), 'assignLicensesToGuests'))).toEqual(['GlobalAdministrator']);
     expect(APP_ROLES.filter((r) => can(asApp(r), 'assignLicensesToGuests'))).toEqual([]);
+  });
+
+  test("changing whether a user is a guest: Global Administrator only (it decides who may license them)", () => {
+    expect(ROLES.filter((r) => can(asRole(r), 'changeUserType'))).toEqual(['GlobalAdministrator']);
+    expect(APP_ROLES.filter((r) => can(asApp(r), 'changeUserType'))).toEqual([]);
   });
 
   test('buying/removing seats: Global or Billing administrator only', () => {
@@ -189,11 +195,11 @@ describe('missingRoleMessage', () => {
     expect(m).not.toMatch(/License Administrator|User Administrator|application permission/);
   });
 
-  test('subscriptions: Global or Billing Administrator, or the tenants permission', () => {
+  test('subscriptions: Global or Billing Administrator (the operator buys through the operator routes)', () => {
     const m = missingRoleMessage('manageSubscriptions');
     expect(m).toMatch(/buy or remove licenses/);
-    expect(m).toMatch(/Global Administrator, Billing Administrator/);
-    expect(m).toMatch(/Tenants\.ReadWrite\.All application permission/);
+    expect(m).toMatch(/Global Administrator or Billing Administrator/);
+    expect(m).not.toMatch(/Tenants\.ReadWrite\.All/);
   });
 
   test('tenants: only the application permission', () => {

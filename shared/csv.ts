@@ -1,0 +1,16 @@
+/**
+ * CSV the service writes (failed rows to fix and import again, reports): RFC 4180 quoting, and cells that a
+ * spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first) prefixed with `'`, as
+ * OWASP's CSV-injection guidance says: a user principal name or display name typed by someone else must
+ * never become `=HYPERLINK(...)` in an admin's Excel.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+export function csvCell(value: unknown): string {
+  let s = value === undefined || value === null ? '' : String(value);
+  if (FORMULA_START.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV line (CRLF-terminated). */
+export const csvLine = (values: unknown[]) => `${values.map(csvCell).join(',')}\r\n`;

@@ -1,0 +1,83 @@
+/**
+ * Posting to a tenant's webhook without letting the URL reach inside: the host name is resolved, every
+ * address it resolves to must be public (shared/net/addresses.ts), and the connection goes to the address
+ * that was checked (the socket's lookup is pinned to it), so a DNS answer that changes between the check
+ * and the connection (rebinding) cannot redirect it. Redirects are never followed (a 3xx is a failed
+ * delivery: following one would re-send the body and its signature elsewhere). The caller learns only
+ * whether it worked; the reason is logged for the operator.
+ */
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { isLoopbackAddress, isPublicAddress } from './addresses';
+
+export interface Destination {
+  url: URL;
+  address: string;
+  family: 4 | 6;
+}
+
+export class UnsafeDestination extends Error {}
+
+/**
+ * Checks a webhook URL and resolves it to the address to connect to. https only; `allowLoopbackHttp`
+ * (local development and tests) also admits http to a loopback address, and nothing else that is internal.
+ */
+export async function resolveDestination(raw: string, allowLoopbackHttp: boolean): Promise<Destination> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UnsafeDestination('The webhook URL is not a valid URL.');
+  }
+  if (url.username || url.password) throw new UnsafeDestination('The webhook URL must not carry a user name or password.');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UnsafeDestination('The webhook URL must use https://.');
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: { address: string; family: number }[];
+  if (isIP(host)) addresses = [{ address: host, family: isIP(host) }];
+  else {
+    try {
+      addresses = await lookup(host, { all: true, verbatim: true });
+    } catch {
+      throw new UnsafeDestination(`The webhook host ${host} could not be resolved.`);
+    }
+  }
+  if (!addresses.length) throw new UnsafeDestination(`The webhook host ${host} could not be resolved.`);
+  const allLoopback = addresses.every((a) => isLoopbackAddress(a.address));
+  const devLoopback = allowLoopbackHttp && allLoopback;
+  if (!devLoopback && !addresses.every((a) => isPublicAddress(a.address)))
+    throw new UnsafeDestination('The webhook URL must point to a public internet address (not a private, loopback, link-local or reserved one).');
+  if (url.protocol !== 'https:' && !devLoopback) throw new UnsafeDestination('The webhook URL must use https://.');
+  const first = addresses[0];
+  return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+}
+
+/** POSTs the body to the checked address; resolves to the HTTP status (a redirect is just a status). */
+export function postPinned(d: Destination, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+  const send = d.url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<number>((resolve, reject) => {
+    const req = send(
+      d.url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        // the connection goes to the address that was checked, whatever DNS says now (TLS still checks the name)
+        lookup: (_host, opts, cb) => {
+          const done = cb as (e: null, a: string | { address: string; family: number }[], f?: number) => void;
+          if ((opts as { all?: boolean }).all) done(null, [{ address: d.address, family: d.family }]);
+          else done(null, d.address, d.family);
+        },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume(); // the answer's body is not read: only the status matters
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}

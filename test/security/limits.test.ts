@@ -1,0 +1,95 @@
+/**
+ * Finding 6 (medium): resource limits that did not hold. A chunked CSV upload over 32 MB crashed the local
+ * host; CSVs over 100,000 rows were accepted; bodies were buffered whole before limits applied; 15
+ * parallel job creations got 6 through a cap of 5. Finding 8 (low): the CSV path turned any Cosmos DB
+ * error (429s included) into a 400 with its raw message.
+ */
+import { randomUUID } from 'node:crypto';
+import { MAX_JOB_USERS } from '../../shared/schemas/contracts';
+import { call, newTenant, TestTenant, tokenFor } from '../helpers';
+import { testStackEnv, TEST_API } from '../env';
+import { OwnStack, startOwnStack } from '../ownStack';
+
+let t: TestTenant;
+beforeAll(async () => {
+  t = await newTenant('Limits org');
+});
+
+/** A request body streamed in chunks with no Content-Length (Transfer-Encoding: chunked): `first`, then `fill` repeated. */
+function chunkedBody(totalBytes: number, first: string, fill: string): ReadableStream<Uint8Array> {
+  let sent = 0;
+  const block = Buffer.from(fill.repeat(Math.max(1, Math.floor(65_536 / fill.length))));
+  return new ReadableStream({
+    pull(controller) {
+      if (sent === 0) {
+        controller.enqueue(Buffer.from(first));
+        sent += first.length;
+      } else if (sent < totalBytes) {
+        controller.enqueue(block);
+        sent += block.length;
+      } else controller.close();
+    },
+  });
+}
+
+const post = (path: string, body: ReadableStream<Uint8Array>, type: string) =>
+  fetch(`${TEST_API}${path}`, { method: 'POST', headers: { authorization: `Bearer ${t.tokens.global}`, 'content-type': type }, body, duplex: 'half' } as RequestInit);
+
+test('a chunked CSV upload over 32 MB gets 413, and the host keeps serving', async () => {
+  // rows of 3.9 KB: fewer than the 100,000-row limit fit in 32 MB, so the size limit is what stops it
+  const row = `someone@contoso.dev,ENTERPRISEPACK,${'x'.repeat(3900)}\r\n`;
+  const res = await post('/v1.0/licenseJobs/import', chunkedBody(33 * 1024 * 1024, 'userPrincipalName,licenses,displayName\r\n', row), 'text/csv');
+  expect(res.status).toBe(413);
+  expect(((await res.json()) as any).error.code).toBe('requestTooLarge');
+  expect((await fetch(`${TEST_API}/health`)).status).toBe(200);
+  expect((await call('GET', '/v1.0/licenseJobs', { token: t.tokens.reader })).body.value).toEqual([]);
+});
+
+test('a chunked JSON body over its 1 MB limit gets 413 while it arrives', async () => {
+  const res = await post(`/v1.0/users/${randomUUID()}/assignLicense`, chunkedBody(3 * 1024 * 1024, '{"addLicenses":[],"removeLicenses":["', 'x'), 'application/json');
+  expect(res.status).toBe(413);
+});
+
+test(`a CSV of more than ${MAX_JOB_USERS} rows is refused, and no job is stored`, async () => {
+  const rows = ['userPrincipalName,licenses'];
+  for (let i = 0; i <= MAX_JOB_USERS; i++) rows.push(`u${i}@rows.dev,ENTERPRISEPACK`);
+  const r = await call('POST', '/v1.0/licenseJobs/import?dryRun=true', { token: t.tokens.global, rawBody: rows.join('\n'), headers: { 'content-type': 'text/csv' } });
+  expect(r.status).toBe(400);
+  expect(r.body.error.message).toMatch(/more than 100000 rows/);
+  expect((await call('GET', '/v1.0/licenseJobs', { token: t.tokens.reader })).body.value).toEqual([]);
+});
+
+test('job slots are taken atomically: 15 simultaneous takers of a budget of 5 get exactly 5 distinct slots', async () => {
+  const { takeSlot } = await import('../../shared/storage/slots');
+  const tenantId = randomUUID();
+  const holders = Array.from({ length: 15 }, () => randomUUID());
+  const got = await Promise.all(holders.map((h) => takeSlot('jobs', tenantId, 'jobSlot', 5, h, async () => false)));
+  const taken = got.filter((n): n is number => n !== undefined);
+  expect(taken.sort()).toEqual([0, 1, 2, 3, 4]);
+  // the holder of slot 2 is over (its job ended without giving the slot back): exactly one of several takes it
+  const over = holders[got.indexOf(2)];
+  const again = await Promise.all(Array.from({ length: 6 }, () => takeSlot('jobs', tenantId, 'jobSlot', 5, randomUUID(), async (held) => held.holder === over)));
+  expect(again.filter((n) => n !== undefined)).toEqual([2]);
+});
+
+describe('store errors in the CSV path are not the caller\'s fault (own stack with fault injection)', () => {
+  let stack: OwnStack;
+  beforeAll(async () => {
+    stack = await startOwnStack(90, { COSMOS_EMULATOR_FAULTS: '1' });
+  });
+  afterAll(() => stack?.stop());
+
+  test('Cosmos DB throttling while a CSV is stored answers 503 with Retry-After, not 400 with the raw message', async () => {
+    const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
+    const org = await fetch(`${stack.api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Faulty org' }) });
+    const admin = await tokenFor('GlobalAdministrator', ((await org.json()) as any).id);
+    await fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'POST', body: JSON.stringify({ operation: 'upsert', collection: 'jobs', status: 429, count: 40 }) });
+    const r = await fetch(`${stack.api}/v1.0/licenseJobs/import`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: 'userPrincipalName,licenses\r\na@b.dev,ENTERPRISEPACK\r\n' });
+    await fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'DELETE' });
+    const body = (await r.json()) as any;
+    expect(r.status).toBe(503);
+    expect(body.error.code).toBe('serviceUnavailable');
+    expect(r.headers.get('retry-after')).toBeTruthy();
+    expect(body.error.message).not.toMatch(/injected|TooManyRequests/);
+  });
+});
