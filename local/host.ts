@@ -249,10 +249,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       .catch((e) => console.error(`[${reg.name}] admin run failed:`, (e as Error)?.message ?? e));
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, secure: boolean) {
-    // the scheme the caller used: links the API builds from the request URL (@odata.nextLink, Location)
-    // must stay on https for a Graph client, which sends its token to https URLs only
-    const url = new URL(req.url ?? '/', `${secure ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`);
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    // the scheme the caller used: links the app builds from the request (@odata.nextLink, Location) keep it
+    const scheme = (req.socket as import('node:tls').TLSSocket).encrypted ? 'https' : 'http';
+    const secure = scheme === 'https';
+    const url = new URL(req.url ?? '/', `${scheme}://${req.headers.host ?? 'localhost'}`);
     const cors = options.cors ?? { origins: [], credentials: false };
     const pre = preflight(cors, req);
     if (pre) {
@@ -352,8 +353,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     site!(req, res, () => void res.writeHead(404).end());
   }
 
-  const serveOn = (secure: boolean) => (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res, secure).catch((e) => {
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((e) => {
       console.error('local host error', e);
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -368,8 +369,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     });
     return server;
   };
-  const server = await listen(createServer(serveOn(false)), options.port);
-  const tlsServer = options.https ? await listen(createTlsServer({ key: options.https.key, cert: options.https.cert }, serveOn(true)), options.https.port) : undefined;
+  const server = await listen(createServer(serve), options.port);
+  const tlsServer = options.https ? await listen(createTlsServer({ key: options.https.key, cert: options.https.cert }, serve), options.https.port) : undefined;
 
   const { startQueueListeners } = await import('./queues');
   const { startTimers } = await import('./timers');

@@ -6,6 +6,9 @@ const offset = Number(process.env.TEST_PORT_OFFSET ?? 0);
 export const TEST_PORTS = { host: 17071 + offset, cosmos: 18081 + offset, queue: 20001 + offset };
 export const TEST_KEY_FILE = join(__dirname, '..', '.local', `test-dev-signing-key${offset ? `-${offset}` : ''}.json`);
 export const TEST_API = `http://localhost:${TEST_PORTS.host}/api`;
+/** The same API over https (the host's https port is its http port + 1), as a Graph client reaches it. */
+export const TEST_HTTPS_API = `https://localhost:${TEST_PORTS.host + 1}/api`;
+
 
 export const testStackEnv: Record<string, string> = {
   LOCAL_HTTP_PORT: String(TEST_PORTS.host),

@@ -24,8 +24,20 @@ interface Answer {
   body?: unknown;
 }
 
-/** Response headers a client of a batch needs (the rest are transport). */
-const KEPT_HEADERS = ['content-type', 'location', 'etag', 'retry-after', 'request-id', 'client-request-id', 'allow', 'content-disposition'];
+/**
+ * Response headers a client of a batch needs (the rest are transport), named as Graph names them in a
+ * batch answer: the JS SDK's BatchResponseContent looks for `Content-Type` exactly to parse a JSON body.
+ */
+const KEPT_HEADERS: Record<string, string> = {
+  'content-type': 'Content-Type',
+  location: 'Location',
+  etag: 'ETag',
+  'retry-after': 'Retry-After',
+  'request-id': 'request-id',
+  'client-request-id': 'client-request-id',
+  allow: 'Allow',
+  'content-disposition': 'Content-Disposition',
+};
 
 /** The order the requests can run in, wave by wave; a 400 when dependsOn has a cycle. */
 export function batchWaves(requests: Pick<Item, 'id' | 'dependsOn'>[]): string[][] {
@@ -44,10 +56,16 @@ export function batchWaves(requests: Pick<Item, 'id' | 'dependsOn'>[]): string[]
   return waves;
 }
 
-/** A batch item's URL as a path under the route prefix: `/users?$top=5` and `/v1.0/users` both name v1.0/users. */
-function relativeUrl(url: string): string {
+/**
+ * A batch item's URL as a path under the route prefix: `/users?$top=5`, `/v1.0/users` and, as a Graph SDK
+ * writes it for a base URL with a path (it keeps everything after the host), `/api/v1.0/users` all name
+ * v1.0/users. `root` is the route prefix as this batch request reached it (`/api/`).
+ */
+function relativeUrl(url: string, root: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) throw new ApiError(400, 'BadRequest', `'${url}' is not a relative URL: give it relative to the version, like /users?$top=5.`, 'url');
-  const rel = url.replace(/^\/+/, '');
+  let rel = url.replace(/^\/+/, '');
+  const prefix = root.replace(/^\/+/, '');
+  if (prefix && rel.toLowerCase().startsWith(`${prefix.toLowerCase()}v1.0/`)) rel = rel.slice(prefix.length);
   return /^v1\.0\//i.test(rel) ? rel : `v1.0/${rel}`;
 }
 
@@ -69,7 +87,8 @@ function headersOf(res: HttpResponseInit): Record<string, string> {
   const out: Record<string, string> = {};
   const h = res.headers as Record<string, string> | Headers | undefined;
   const put = (k: string, v: string) => {
-    if (KEPT_HEADERS.includes(k.toLowerCase())) out[k.toLowerCase()] = v;
+    const name = KEPT_HEADERS[k.toLowerCase()];
+    if (name) out[name] = v;
   };
   // the pipeline answers headers as a plain object; a Headers instance is read too
   if (h && typeof (h as Headers).forEach === 'function') (h as Headers).forEach((v, k) => put(k, v));
@@ -80,7 +99,7 @@ function headersOf(res: HttpResponseInit): Record<string, string> {
 async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: Item, root: string): Promise<Answer> {
   const requestId = randomUUID();
   try {
-    const rel = relativeUrl(item.url);
+    const rel = relativeUrl(item.url, root);
     if (/^v1\.0\/\$batch\b/i.test(rel)) throw new ApiError(400, 'BadRequest', 'A batch cannot contain another $batch.', 'url');
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(item.headers ?? {})) headers[k.toLowerCase()] = v;
@@ -100,7 +119,7 @@ async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: It
     return { id: item.id, status: res.status ?? 200, headers: headersOf(res), body: await bodyOf(res) };
   } catch (e) {
     const err = e instanceof ApiError ? e : new ApiError(500, 'internalServerError', `Something went wrong on our side. Quote request id ${requestId} to support.`);
-    return { id: item.id, status: err.status, headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) };
+    return { id: item.id, status: err.status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) };
   }
 }
 
@@ -119,7 +138,7 @@ export async function runBatch(ctx: RequestContext<unknown, unknown, BatchBody>)
         if (failed) {
           const requestId = randomUUID();
           const err = new ApiError(424, 'FailedDependency', `Not run: request '${failed.id}', which this request depends on, failed with ${failed.status}.`, failed.id);
-          answers.set(id, { id: item.id, status: 424, headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) });
+          answers.set(id, { id: item.id, status: 424, headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) });
           return;
         }
         answers.set(id, await runOne(ctx, item, root));

@@ -275,16 +275,20 @@ export async function cancelJob(tenantId: string, jobId: string): Promise<JobDoc
   return jobs.set(tenantId, jobId, { cancel: true });
 }
 
-/** Results of processed chunks, from chunk `from` on, at least `top` of them (whole chunks). */
+/** Chunks one page of results may read: a filter that matches little (status=failed) pages on instead of reading the whole job. */
+export const RESULT_CHUNKS_PER_PAGE = 20;
+
 /**
  * A page of a job's results: at most `top`, from a position (chunk, index in the chunk's results). The
  * position of the next page is returned as it is, inside a chunk when the page ended there, so a page
- * never holds more than `top` whatever the chunk size.
+ * never holds more than `top` whatever the chunk size; and a page reads at most RESULT_CHUNKS_PER_PAGE
+ * chunks, so it may hold fewer (even none) and still link to the next, as Graph's pages may.
  */
 export async function jobResults(tenantId: string, jobId: string, from: { chunk: number; offset: number }, top: number, status?: JobResult['status']) {
   const job = await getJob(tenantId, jobId);
   const out: JobResult[] = [];
   for (let chunk = from.chunk, offset = from.offset; chunk < job.chunkCount; chunk++, offset = 0) {
+    if (chunk - from.chunk >= RESULT_CHUNKS_PER_PAGE) return { results: out, next: { chunk, offset: 0 } };
     const results = (await jobs.getChunk(tenantId, jobId, chunk))?.results ?? [];
     for (; offset < results.length; offset++) {
       if (out.length === top) return { results: out, next: { chunk, offset } };

@@ -27,7 +27,7 @@ test('requests with relative URLs (with or without /v1.0) answer as direct calls
   ]);
   expect(r.status).toBe(200);
   const res = byId(r);
-  expect(res['1']).toMatchObject({ status: 200, headers: { 'content-type': expect.stringMatching(/json/) } });
+  expect(res['1']).toMatchObject({ status: 200, headers: { 'Content-Type': expect.stringMatching(/json/) } });
   expect(res['1'].body.value).toHaveLength(1);
   expect(res['2'].body).toEqual({ id: u.id, displayName: 'Batched One' });
   expect(res['3'].body.value.map((s: any) => s.skuId)).toEqual([SKU.E1]);
@@ -52,7 +52,7 @@ test('each request is authorised on its own: a reader\'s batch reads, and its wr
   expect([res.write.status, res.write.body.error.code]).toEqual([403, 'Authorization_RequestDenied']);
   expect(res.invalid.status).toBe(400);
   expect([res.nowhere.status, res.nowhere.body.error.code]).toEqual([404, 'Request_ResourceNotFound']);
-  expect([res.method.status, res.method.headers.allow]).toEqual([405, 'GET']);
+  expect([res.method.status, res.method.headers.Allow]).toEqual([405, 'GET']);
   // a token of another organization sees only its own: the same URL is a 404 there
   const stranger = await tokenFor('GlobalAdministrator', randomUUID());
   const other = await batch([{ id: '1', method: 'GET', url: '/users?$top=1' }], stranger);
@@ -123,7 +123,7 @@ describe('throttling counts each request of a batch', () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(BURST - 1);
     expect(statuses.filter((s) => s === 429)).toHaveLength(20 - (BURST - 1));
     const throttled = responses.find((x) => x.status === 429)!;
-    expect(throttled.headers['retry-after']).toBeTruthy();
+    expect(throttled.headers['Retry-After']).toBeTruthy();
     expect(throttled.body.error.code).toBe('TooManyRequests');
     // the budget is spent: the next direct call is throttled too
     const direct = await fetch(`${api}/v1.0/organization`, { headers: { authorization: `Bearer ${token}` } });

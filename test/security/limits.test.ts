@@ -93,3 +93,34 @@ describe('store errors in the CSV path are not the caller\'s fault (own stack wi
     expect(body.error.message).not.toMatch(/injected|TooManyRequests/);
   });
 });
+
+test('results filtered by status page on after a bounded number of chunks instead of reading the whole job in one request', async () => {
+  const { RESULT_CHUNKS_PER_PAGE } = await import('../../shared/usecases/licenseJobs');
+  const chunks = RESULT_CHUNKS_PER_PAGE + 5;
+  // users that do not exist: every row fails, so a filter on `succeeded` matches nothing anywhere
+  const userIds = Array.from({ length: chunks * 100 }, () => randomUUID());
+  const job = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.global, body: { mode: 'unassignAll', userIds, dryRun: true } });
+  expect(job.status).toBe(202);
+  for (let i = 0; i < 600; i++) {
+    const s = (await call('GET', `/v1.0/licenseJobs/${job.body.id}`, { token: t.tokens.reader })).body;
+    if (s.status === 'completedWithErrors' || s.status === 'completed') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const first = await call('GET', `/v1.0/licenseJobs/${job.body.id}/results?status=succeeded&$top=5`, { token: t.tokens.reader });
+  expect(first.status).toBe(200);
+  expect(first.body.value).toEqual([]);
+  expect(first.body['@odata.nextLink']).toBeTruthy(); // stopped after RESULT_CHUNKS_PER_PAGE chunks
+  const second = await call('GET', first.body['@odata.nextLink'], { token: t.tokens.reader });
+  expect(second.body.value).toEqual([]);
+  expect(second.body['@odata.nextLink']).toBeUndefined(); // the 5 chunks left fit in one page
+  // the failed ones come in pages of $top, all of them
+  let failed = 0;
+  let next: string | undefined = `/v1.0/licenseJobs/${job.body.id}/results?status=failed&$top=999`;
+  while (next) {
+    const page: any = await call('GET', next, { token: t.tokens.reader });
+    expect(page.body.value.length).toBeLessThanOrEqual(999);
+    failed += page.body.value.length;
+    next = page.body['@odata.nextLink'];
+  }
+  expect(failed).toBe(chunks * 100);
+});
