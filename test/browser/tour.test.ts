@@ -1,9 +1,10 @@
 /**
  * Every page of the console, as a Global Administrator: axe-core finds no serious or critical
- * accessibility violation on any of them (panels open included), and each is photographed for the README.
+ * accessibility violation on any of them (panels open included), each is photographed for the README,
+ * and every request goes to the one origin the console is served from (so one certificate, one warning).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launch, open, Org, screenshot, seedOrg, seriousViolations, signedIn, SKU } from './harness';
+import { api, CONSOLE_URL, launch, open, Org, screenshot, seedOrg, seriousViolations, signedIn, SKU } from './harness';
 
 jest.setTimeout(180_000);
 let browser: Browser;
@@ -14,10 +15,14 @@ const found: Record<string, string[]> = {};
 beforeAll(async () => {
   [browser, org] = await Promise.all([launch(), seedOrg()]);
   admin = await signedIn(browser, 'GlobalAdministrator', org.id);
+  admin.on('request', (r) => origins.add(new URL(r.url()).origin));
 });
 afterAll(async () => {
   await browser?.close();
 });
+
+/** Every request the console makes, by origin: one origin means one certificate (one warning at most). */
+const origins = new Set<string>();
 
 /** Checks the page as it is now and keeps its picture. */
 async function check(page: Page, name: string) {
@@ -90,4 +95,6 @@ test('no serious or critical accessibility violation on any page or panel', asyn
   await page.close();
 
   expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  // the console, its configuration and every API call come from the one https origin it is served from
+  expect([...origins]).toEqual([new URL(CONSOLE_URL).origin]);
 });
