@@ -1,5 +1,5 @@
 /**
- * Billing > Licenses in the browser: assign a product to users and watch the seats move, a conflict
+ * Billing > Licenses in the browser: assign a product to users and watch the seats move (and unassign), a conflict
  * refused with its message and fixed in place, an app switched off for one user, and Assign licenses
  * done with the keyboard alone.
  */
@@ -55,6 +55,19 @@ test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the av
   // and the three are listed as holders
   const holders = await api('GlobalReader', org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}/assignments`);
   expect(holders.body.value.map((u: { displayName: string }) => u.displayName)).toEqual(expect.arrayContaining(['Diego Siciliani', 'Emily Braun', 'Johanna Lorenz']));
+
+  // Unassign two of them on the product's page: their licenses are available again at once
+  await page.getByRole('link', { name: 'Office 365 E3' }).click();
+  await page.getByRole('checkbox', { name: 'Select Diego Siciliani' }).check();
+  await page.getByRole('checkbox', { name: 'Select Emily Braun' }).check();
+  await page.getByRole('button', { name: 'Unassign licenses' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Unassign Office 365 E3' });
+  await dialog.getByText('Remove Office 365 E3 from 2 users?', { exact: false }).waitFor();
+  await dialog.getByRole('button', { name: 'Unassign', exact: true }).click();
+  await dialog.getByText('Office 365 E3 removed from 2 users.').waitFor();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByTestId('seats-available').filter({ hasText: String(before - 1) }).waitFor();
+  expect(await availableE3()).toBe(before - 1);
   await page.close();
 });
 

@@ -31,7 +31,17 @@ async function check(page: Page, name: string) {
 }
 
 test('no serious or critical accessibility violation on any page or panel', async () => {
+  // products in every state: Teams Phone expired (Warning), Project Plan 3 disabled (Suspended)
+  for (const [skuId, states] of [
+    ['e43b5b99-8dfb-405f-9987-dc307f34bcbd', ['Warning']],
+    ['53818b1b-4a27-454b-8896-0dba576410e6', ['Warning', 'Suspended']],
+  ] as const) {
+    for (const status of states) expect((await api('BillingAdministrator', org.id, 'PATCH', `/v1.0/directory/subscriptions/${org.id}_${skuId}`, { status })).status).toBe(200);
+  }
   let page = await open(admin, '/licenses', 'Licenses');
+  // a state is said with what it means
+  await page.getByRole('row', { name: /Microsoft Teams Phone Standard/ }).getByText('Users keep working; no new assignments. Renew it.').waitFor();
+  await page.getByRole('row', { name: /Project Plan 3/ }).getByText('Users have lost access; nothing can be assigned. Renew it.').waitFor();
   await check(page, 'licenses');
   await page.getByRole('link', { name: 'Office 365 E3' }).click();
   await page.getByRole('button', { name: 'Apps and services of Adele Vance' }).waitFor();

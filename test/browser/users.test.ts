@@ -4,6 +4,7 @@
  * location asked for first; a license inherited from a group shown with its group, not removable).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { call, tokenFor } from '../helpers';
 import { api, launch, open, Org, screenshot, seedOrg, signedIn, SKU } from './harness';
 
 jest.setTimeout(180_000);
@@ -138,5 +139,43 @@ test('Licenses and apps: a missing usage location is asked for first; Save shows
   expect(await e1.getByRole('checkbox', { name: 'Office 365 E1' }).isDisabled()).toBe(true);
   await screenshot(page, 'user-licenses');
   expect(skuIds(await userOf(org.users.lidiah.id))).toEqual([SKU.E1]);
+  await page.close();
+});
+
+test('filters in Graph syntax: unlicensed users, users with license errors, users of a product, counted by the service', async () => {
+  const counted = async (filter: string) =>
+    (await call('GET', `/v1.0/users?$filter=${encodeURIComponent(filter)}&$count=true&$top=1`, { token: await tokenFor('GlobalReader', org.id), headers: { ConsistencyLevel: 'eventual' } })).body['@odata.count'] as number;
+  // Adele has E3 directly; joining Sales team gives her its E1 in error (two Exchange plans)
+  const sales = (await api('GlobalReader', org.id, 'GET', '/v1.0/groups')).body.value.find((g: { displayName: string }) => g.displayName === 'Sales team');
+  expect((await api('UserAdministrator', org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${org.users.adelev.id}` })).status).toBe(204);
+  // the group is processed in the background: wait (bounded) until the service records her error
+  for (const started = Date.now(); !(await userOf(org.users.adelev.id)).licenseAssignmentStates.some((a: { state: string }) => a.state === 'Error'); ) {
+    if (Date.now() - started > 60_000) throw new Error("Adele's group license never reached its error state");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  const page = await open(admin, '/users', 'Active users');
+  const filter = async (option: string) => {
+    await page.getByRole('combobox', { name: /Filter/ }).click();
+    await page.getByRole('option', { name: option }).click();
+  };
+  await filter('Unlicensed users');
+  const unlicensed = await counted('assignedLicenses/$count eq 0');
+  expect(unlicensed).toBeGreaterThan(10);
+  await page.getByTestId('users-count').getByText(`${unlicensed} users`).waitFor();
+  const shown = await page.getByTestId('user-row').allInnerTexts();
+  expect(shown.length).toBeGreaterThan(5);
+  expect(shown.filter((r) => !r.includes('Unlicensed'))).toEqual([]);
+
+  await filter('Users with license errors');
+  await page.getByTestId('user-row').filter({ hasText: 'Adele Vance' }).getByText('License error').waitFor();
+  await page.getByTestId('users-count').getByText('1 user', { exact: true }).waitFor();
+
+  await filter('Office 365 E1');
+  const e1 = await counted(`assignedLicenses/any(x:x/skuId eq ${SKU.E1})`);
+  await page.getByTestId('users-count').getByText(`${e1} users`).waitFor();
+  await screenshot(page, 'active-users-filtered');
+  const rows = await page.getByTestId('user-row').allInnerTexts();
+  expect(rows.every((r) => r.includes('Office 365 E1'))).toBe(true);
   await page.close();
 });

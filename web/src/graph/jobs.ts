@@ -4,7 +4,7 @@
  * and cancels.
  */
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
-import type { Collection, CreateLicenseJob, JobResult, LicenseJob } from './types';
+import type { Collection, CreateLicenseJob, LicenseJob } from './types';
 
 /** One Idempotency-Key per start: a retry of the same click never starts a second job. */
 export const createLicenseJob = (client: Client, body: CreateLicenseJob, idempotencyKey = crypto.randomUUID()) =>
@@ -28,9 +28,10 @@ export const listJobs = async (client: Client) => ((await client.api('/licenseJo
 
 export const getJob = (client: Client, id: string) => client.api(`/licenseJobs/${id}`).get() as Promise<LicenseJob>;
 
-export const jobResults = (client: Client, id: string, failedOnly: boolean) => {
-  const r = client.api(`/licenseJobs/${id}/results`).top(200);
-  return (failedOnly ? r.query({ status: 'failed' }) : r).get() as Promise<Collection<JobResult>>;
+/** A job's results, a page at a time; only the failed ones when asked. */
+export const jobResultsRequest = (client: Client, id: string, failedOnly: boolean, top = 100) => {
+  const r = client.api(`/licenseJobs/${id}/results`).top(top);
+  return failedOnly ? r.query({ status: 'failed' }) : r;
 };
 
 /** The failed rows as the service writes them (CSV: the original columns plus errorCode and errorMessage). */

@@ -70,6 +70,11 @@ export const en = {
     Suspended: 'Disabled',
     Deleted: 'Deleted',
     selfService: 'Self-service purchase',
+    short: {
+      Warning: 'Users keep working; no new assignments. Renew it.',
+      Suspended: 'Users have lost access; nothing can be assigned. Renew it.',
+      Deleted: 'Its licenses were removed from its users.',
+    },
     meaning: {
       Warning: 'This subscription has expired and is in its grace period: users keep working for now, but no licenses can be assigned. Renew it before it is disabled.',
       Suspended: 'This subscription is disabled: its users have lost access to its apps and services, and its licenses cannot be assigned or changed. Renew it to restore access before it is deleted.',

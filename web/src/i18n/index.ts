@@ -5,7 +5,7 @@
  */
 import i18n from 'i18next';
 import LanguageDetector from 'i18next-browser-languagedetector';
-import { initReactI18next } from 'react-i18next';
+import { initReactI18next, useTranslation } from 'react-i18next';
 import { en } from './en';
 import { nl } from './nl';
 
@@ -44,3 +44,9 @@ export function chooseLanguage(lng: Language) {
 
 export const currentLanguage = (): Language => (i18n.resolvedLanguage === 'nl' ? 'nl' : 'en');
 export default i18n;
+
+/** Dates and times in the console's language (the admin's pick, else the browser's). */
+export function useDateTime(style: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' }) {
+  const { i18n: instance } = useTranslation();
+  return new Intl.DateTimeFormat(instance.resolvedLanguage, style);
+}

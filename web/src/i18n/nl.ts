@@ -72,6 +72,11 @@ export const nl: typeof en = {
     Suspended: 'Uitgeschakeld',
     Deleted: 'Verwijderd',
     selfService: 'Self-service aankoop',
+    short: {
+      Warning: 'Gebruikers blijven werken; geen nieuwe toewijzingen. Verleng het.',
+      Suspended: 'Gebruikers hebben geen toegang meer; niets kan worden toegewezen. Verleng het.',
+      Deleted: 'De licenties zijn bij de gebruikers ingetrokken.',
+    },
     meaning: {
       Warning:
         'Dit abonnement is verlopen en zit in de respijtperiode: gebruikers kunnen voorlopig blijven werken, maar er kunnen geen licenties worden toegewezen. Verleng het voordat het wordt uitgeschakeld.',

@@ -44,3 +44,11 @@ export function planNotes(
   }
   return notes;
 }
+
+/** A copy of a set of plan ids with one switched on (taken out of the disabled set) or off (put in). */
+export function withPlan(disabled: Set<string>, planId: string, on: boolean): Set<string> {
+  const next = new Set(disabled);
+  if (on) next.delete(planId);
+  else next.add(planId);
+  return next;
+}

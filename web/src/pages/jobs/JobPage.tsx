@@ -7,6 +7,7 @@ import { ArrowDownloadRegular, DismissCircleRegular } from '@fluentui/react-icon
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { PageHeader } from '../../components/PageHeader';
 import { RefusalBar } from '../../components/Refusal';
@@ -25,7 +26,7 @@ const useStyles = makeStyles({
 });
 
 export default function JobPage({ jobId }: { jobId: string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const styles = useStyles();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -43,7 +44,7 @@ export default function JobPage({ jobId }: { jobId: string }) {
   if (job.isError) return <RefusalBar refusal={refusalOf(job.error)} />;
   const j = job.data;
   const eta = j.estimatedSecondsRemaining;
-  const when = new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'medium', timeStyle: 'medium' });
+  const when = useDateTime({ dateStyle: 'medium', timeStyle: 'medium' });
 
   return (
     <>

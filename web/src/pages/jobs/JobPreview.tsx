@@ -8,7 +8,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
-import { isFinal, jobResults } from '../../graph/jobs';
+import { isFinal, jobResultsRequest } from '../../graph/jobs';
+import type { Collection, JobResult } from '../../graph/types';
 import { keys, useJob, useSkuNames } from '../../graph/queries';
 import { RefusalBar } from '../../components/Refusal';
 
@@ -18,7 +19,7 @@ export function JobPreview({ jobId }: { jobId: string }) {
   const skuName = useSkuNames();
   const job = useJob(jobId);
   const done = !!job.data && isFinal(job.data);
-  const failures = useQuery({ queryKey: [...keys.job(jobId), 'failed'], queryFn: () => jobResults(client, jobId, true), enabled: done });
+  const failures = useQuery({ queryKey: [...keys.job(jobId), 'failed'], queryFn: () => jobResultsRequest(client, jobId, true, 5).get() as Promise<Collection<JobResult>>, enabled: done });
 
   if (job.isError) return <RefusalBar refusal={refusalOf(job.error)} />;
   if (!job.data || !done) return <ProgressBar value={job.data ? job.data.percentComplete / 100 : undefined} aria-label={t('preview.running')} />;

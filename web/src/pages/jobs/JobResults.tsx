@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
-import { isFinal } from '../../graph/jobs';
+import { isFinal, jobResultsRequest } from '../../graph/jobs';
 import { keys, useJob, useSkuNames } from '../../graph/queries';
 import type { JobResult } from '../../graph/types';
 
@@ -18,10 +18,7 @@ export function JobResults({ jobId }: { jobId: string }) {
   // asked again as the job moves on, and once more when it is final
   const job = useJob(jobId).data;
   const progress = job && (isFinal(job) ? 'final' : job.counts.processed);
-  const results = usePagedList<JobResult>([...keys.job(jobId), 'results', failedOnly, progress], (c) => {
-    const r = c.api(`/licenseJobs/${jobId}/results`).top(100);
-    return failedOnly ? r.query({ status: 'failed' }) : r;
-  });
+  const results = usePagedList<JobResult>([...keys.job(jobId), 'results', failedOnly, progress], (c) => jobResultsRequest(c, jobId, failedOnly));
   return (
     <section aria-label={t('jobResults.title')} style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
       <Switch label={t('jobResults.failedOnly')} checked={failedOnly} onChange={(_, d) => setFailedOnly(d.checked)} />

@@ -7,6 +7,7 @@ import { ArrowUploadRegular } from '@fluentui/react-icons';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { useLocation } from 'wouter';
 import { useCan } from '../../auth/session';
 import { Grid } from '../../components/Grid';
@@ -21,13 +22,13 @@ import { ImportCsvPanel } from './ImportCsvPanel';
 import { JobStatusBadge } from './JobStatus';
 
 export default function JobsPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const client = useGraph();
   const [, navigate] = useLocation();
   const mayAssign = useCan('assignLicenses');
   const [importing, setImporting] = useState(false);
   const jobs = useQuery({ queryKey: keys.jobs, queryFn: () => listJobs(client), refetchInterval: (q) => (q.state.data?.some((j) => !isFinal(j)) ? 2000 : false) });
-  const when = new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'medium', timeStyle: 'short' });
+  const when = useDateTime({ dateStyle: 'medium', timeStyle: 'short' });
 
   const columns: TableColumnDefinition<LicenseJob>[] = [
     createTableColumn({

@@ -19,7 +19,7 @@ import { detailsFor, Refusal, refusalOf } from '../../graph/errors';
 import { assignSkuToUsers } from '../../graph/licensing';
 import { licensesChanged, planNameIn, useSkus } from '../../graph/queries';
 import { MAX_USERS_PER_ASSIGN, SubscribedSku, User } from '../../graph/types';
-import { enabledPlansOf } from '../../licensing/plans';
+import { enabledPlansOf, withPlan } from '../../licensing/plans';
 
 const useStyles = makeStyles({
   who: { display: 'flex', flexDirection: 'column', gap: '8px', margin: 0, padding: 0, listStyle: 'none' },
@@ -100,14 +100,7 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
       <ServicePlans
         plans={sku.servicePlans}
         disabled={disabled}
-        onToggle={(id, on) =>
-          setDisabled((d) => {
-            const next = new Set(d);
-            if (on) next.delete(id);
-            else next.add(id);
-            return next;
-          })
-        }
+        onToggle={(id, on) => setDisabled((d) => withPlan(d, id, on))}
         users={people}
         usersPlans={people.map((u) => enabledPlansOf(u, skus, sku.skuId))}
         planName={planNameIn(skus)}

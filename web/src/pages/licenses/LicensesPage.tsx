@@ -50,8 +50,8 @@ export default function LicensesPage() {
       columnId: 'status',
       renderHeaderCell: () => t('licenses.status'),
       renderCell: (s) => (
-        <span style={{ display: 'inline-flex', gap: 8, alignItems: 'center', flexWrap: 'wrap' }}>
-          <SkuStatusBadge sku={s} />
+        <span style={{ display: 'flex', gap: 6, flexDirection: 'column', alignItems: 'flex-start', padding: '8px 0' }}>
+          <SkuStatusBadge sku={s} explain />
           {s.purchaseChannel === 'selfService' && mayTakeOver && (
             <Button size="small" onClick={() => takeOver.mutate(s)} disabled={takeOver.isPending} aria-label={t('licenses.takeOver', { product: s.displayName })}>
               {t('licenses.takeOverShort')}

@@ -18,7 +18,7 @@ import { refusalOf } from '../../graph/errors';
 import { assignLicense, licenseDetails } from '../../graph/licensing';
 import { keys, licensesChanged, planNameIn, useSkus } from '../../graph/queries';
 import type { SubscribedSku, User } from '../../graph/types';
-import { enabledPlansOf } from '../../licensing/plans';
+import { enabledPlansOf, withPlan } from '../../licensing/plans';
 
 const useStyles = makeStyles({ hint: { color: tokens.colorNeutralForeground3 } });
 
@@ -75,12 +75,7 @@ export function UserPlansPanel({ sku, user, onClose }: { sku: SubscribedSku; use
           editable
             ? (id, on) => {
                 save.reset();
-                setDisabled((d) => {
-                  const next = new Set(d);
-                  if (on) next.delete(id);
-                  else next.add(id);
-                  return next;
-                });
+                setDisabled((d) => withPlan(d, id, on));
               }
             : undefined
         }

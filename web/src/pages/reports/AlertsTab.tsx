@@ -6,6 +6,7 @@ import { Button, Checkbox, Field, Input, makeStyles, MessageBar, MessageBarBody,
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
@@ -19,7 +20,7 @@ const EVENTS: AlertEvent[] = ['lowSeats', 'groupLicensingFailure', 'overAssignme
 const useStyles = makeStyles({ form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '12px 0 24px' }, hint: { color: tokens.colorNeutralForeground3 }, row: { display: 'flex', gap: '16px', flexWrap: 'wrap' } });
 
 export function AlertsTab() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const styles = useStyles();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -34,7 +35,7 @@ export function AlertsTab() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: keys.reports });
   const create = useMutation({ mutationFn: () => createWebhook(client, { url, events, lowSeatThresholds: events.includes('lowSeats') ? thresholds : {} }), onSuccess: refresh });
   const remove = useMutation({ mutationFn: (id: string) => deleteWebhook(client, id), onSuccess: refresh });
-  const when = new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'short', timeStyle: 'medium' });
+  const when = useDateTime({ dateStyle: 'short', timeStyle: 'medium' });
 
   return (
     <>

@@ -5,6 +5,7 @@
 import { Button, Dropdown, Field, Input, makeStyles, Option, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { PeoplePicker } from '../../components/PeoplePicker';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
@@ -17,7 +18,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const useStyles = makeStyles({ filters: { display: 'flex', gap: '16px', alignItems: 'start', flexWrap: 'wrap', marginBottom: '12px' }, hint: { color: tokens.colorNeutralForeground3 } });
 
 export function AuditTab() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const styles = useStyles();
   const skus = useSkus().data ?? [];
   const skuName = useSkuNames();
@@ -28,7 +29,7 @@ export function AuditTab() {
   const jobInvalid = jobId !== '' && !GUID.test(jobId);
   const filter = { userId: user[0]?.id, skuId: skuId || undefined, jobId: jobInvalid ? undefined : jobId || undefined };
   const records = usePagedList<LicenseChangeRecord>([...keys.reports, 'audit', filter], (c) => auditRequest(c, filter));
-  const when = new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'short', timeStyle: 'medium' });
+  const when = useDateTime({ dateStyle: 'short', timeStyle: 'medium' });
   const names = (list: { skuId: string }[]) => list.map((l) => skuName(l.skuId)).join(', ') || '—';
 
   return (

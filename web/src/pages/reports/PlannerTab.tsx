@@ -7,6 +7,7 @@ import { Button, Checkbox, Dropdown, Field, makeStyles, MessageBar, MessageBarBo
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
@@ -40,6 +41,7 @@ export function PlannerTab() {
     },
   });
   const p = plan.data;
+  const day = useDateTime({ dateStyle: 'medium' });
 
   return (
     <>
@@ -95,7 +97,7 @@ export function PlannerTab() {
                     )}
                     <TableCell>{u.displayName}</TableCell>
                     <TableCell>{u.userPrincipalName}</TableCell>
-                    <TableCell>{new Date(u.assignedDateTime).toLocaleDateString()}</TableCell>
+                    <TableCell>{day.format(new Date(u.assignedDateTime))}</TableCell>
                     <TableCell>{u.hasDirectAssignment ? t('product.direct') : t('planner.viaGroup')}</TableCell>
                   </TableRow>
                 ))}

@@ -8,6 +8,7 @@ import { PlayRegular } from '@fluentui/react-icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { Grid } from '../../components/Grid';
 import { RefusalBar } from '../../components/Refusal';
@@ -20,7 +21,7 @@ import type { ReconciliationReport } from '../../graph/types';
 const useStyles = makeStyles({ card: { padding: '12px 16px', marginTop: '16px', display: 'flex', flexDirection: 'column', gap: '12px' }, hint: { color: tokens.colorNeutralForeground3 } });
 
 export function ReconciliationTab() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const styles = useStyles();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -35,7 +36,7 @@ export function ReconciliationTab() {
       await queryClient.invalidateQueries({ queryKey: keys.reports });
     },
   });
-  const when = new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'medium', timeStyle: 'medium' });
+  const when = useDateTime({ dateStyle: 'medium', timeStyle: 'medium' });
   const open = runs.data?.value.find((r) => r.id === openId) ?? (run.data?.id === openId ? run.data : undefined);
 
   const columns: TableColumnDefinition<ReconciliationReport>[] = [

@@ -7,6 +7,7 @@ import { Button, Dropdown, Field, makeStyles, Option, SpinButton, Table, TableBo
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
 import { RefusalBar } from '../../components/Refusal';
@@ -19,7 +20,7 @@ import { setWaitingPriority, WaitingEntry, waitingListRequest } from '../../grap
 const useStyles = makeStyles({ filters: { display: 'flex', gap: '16px', alignItems: 'end', marginBottom: '12px' } });
 
 export function WaitingListTab() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const styles = useStyles();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -32,7 +33,7 @@ export function WaitingListTab() {
     mutationFn: ({ userId, priority }: { userId: string; priority: number }) => setWaitingPriority(client, skuId, userId, priority),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: [...keys.reports, 'waiting', skuId] }),
   });
-  const when = new Intl.DateTimeFormat(i18n.resolvedLanguage, { dateStyle: 'short', timeStyle: 'short' });
+  const when = useDateTime({ dateStyle: 'short', timeStyle: 'short' });
 
   return (
     <>
