@@ -40,11 +40,12 @@ export default function JobPage({ jobId }: { jobId: string }) {
   const cancel = useMutation({ mutationFn: () => cancelJob(client, jobId), onSuccess: (j) => queryClient.setQueryData(keys.job(jobId), j) });
   const download = useMutation({ mutationFn: async () => downloadText(`license-job-${jobId}-failed.csv`, await failedRowsCsv(client, jobId)) });
 
+  const when = useDateTime({ dateStyle: 'medium', timeStyle: 'medium' });
+
   if (job.isPending) return <Spinner label={t('common.loading')} />;
   if (job.isError) return <RefusalBar refusal={refusalOf(job.error)} />;
   const j = job.data;
   const eta = j.estimatedSecondsRemaining;
-  const when = useDateTime({ dateStyle: 'medium', timeStyle: 'medium' });
 
   return (
     <>
