@@ -144,8 +144,8 @@ async function setupTenant(n: number): Promise<SetupResult> {
   const { evaluateLicenseChange } = await import('../shared/domain/licensing');
   const { auditRecordFor, withSkus, forRules } = await import('../shared/usecases/licenseChanges');
   const { SKU } = await import('../shared/domain/catalog');
-  type UserDoc = import('../shared/storage/repository').UserDoc;
-  type AuditDoc = import('../shared/storage/repository').AuditDoc;
+  type UserDoc = import('../shared/storage/documents').UserDoc;
+  type AuditDoc = import('../shared/storage/documents').AuditDoc;
   type JobDoc = import('../shared/storage/jobs').JobDoc;
   type Principal = import('../shared/domain/roles').Principal;
 
@@ -206,7 +206,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
   let auditWritten = 0;
   let userBytes = 0;
   const plainMembers: string[] = [];
-  const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`; // as in shared/storage/repository.ts
+  const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`; // as in shared/storage/users.ts
   const buildUser = (i: number): { user: UserDoc; record?: AuditDoc; lost: boolean } => {
     const isRecent = i % RECENT_EVERY === RECENT_EVERY / 2;
     const isDisabled = !isRecent && i % DISABLED_EVERY === 7;

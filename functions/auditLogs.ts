@@ -2,7 +2,7 @@
 import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { licenseChangeView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
-import { audit } from '../shared/storage/repository';
+import { audit } from '../shared/storage/audit';
 
 route({
   name: 'listLicenseChanges',

@@ -14,7 +14,7 @@ import { GROUP_PROPERTIES, listGroups, parseGroupQuery } from '../shared/usecase
 import { getSubscription } from '../shared/usecases/directory';
 import { notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
-import { users } from '../shared/storage/repository';
+import { users } from '../shared/storage/users';
 import { addMember, assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, removeMember, reprocessGroup } from '../shared/usecases/groups';
 import { resolveUser } from '../shared/usecases/licenses';
 

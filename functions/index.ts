@@ -13,6 +13,21 @@ startTelemetry(settings());
 // chunked upload is cut off at its limit), and CSV imports are parsed as they arrive.
 app.setup({ enableHttpStream: true });
 
+import { subscribeToSeats } from '../shared/storage/seatEvents';
+import { lowSeatAlerts, overAssignmentAlertsStep } from '../shared/usecases/alerts';
+import { groupLicensingStep, waitingListTurns } from '../shared/usecases/groups';
+import { addMissingQueryFields } from '../shared/usecases/directoryLists';
+import { registerReconciliationStep } from '../shared/usecases/reconciliation';
+
+// The one place where modules are wired together: what follows seat changes, and the reconciliation's
+// extra steps (in this order, after its own).
+subscribeToSeats(lowSeatAlerts); // low-seat alerts when seats are taken
+subscribeToSeats(waitingListTurns); // a freed or bought seat goes to the first member waiting for one
+registerReconciliationStep('groupLicensing', groupLicensingStep);
+registerReconciliationStep('overAssignmentAlerts', overAssignmentAlertsStep);
+// users written before the $filter fields existed get them (shared/storage/users.ts withQueryFields)
+registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(tenant.id));
+
 import './subscribedSkus';
 import './users';
 import './licenses';

@@ -13,7 +13,7 @@ import * as c from '../shared/schemas/contracts';
 import { jobs } from '../shared/storage/jobs';
 import { QUEUES } from '../shared/storage/queues';
 import { cancelJob, ChunkMessage, createCsvJob, createSelectionJob, failChunk, getJob, jobResults, failedRowsCsv, processChunk } from '../shared/usecases/licenseJobs';
-import { subscriptions } from '../shared/storage/repository';
+import { subscriptions } from '../shared/storage/subscriptions';
 
 const MAX_SELECTION_BYTES = 8 * 1024 * 1024;
 const MAX_CSV_BYTES = 32 * 1024 * 1024;

@@ -2,7 +2,7 @@
 import { collectionResult, route } from '../shared/http/pipeline';
 import { licenseDetailsView, userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
-import { subscriptions } from '../shared/storage/repository';
+import { subscriptions } from '../shared/storage/subscriptions';
 import { assignLicense, resolveUser, updateServicePlans } from '../shared/usecases/licenses';
 
 route({

@@ -16,11 +16,7 @@ import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
 import { reconciliationReports } from '../shared/storage/reconciliation';
-import { getReclaimPolicy, reconcileAllTenants, reconcileTenant, registerReconciliationStep, updateReclaimPolicy } from '../shared/usecases/reconciliation';
-import { addMissingQueryFields } from '../shared/usecases/directoryLists';
-
-// users written before the $filter fields existed get them (shared/storage/repository.ts withQueryFields)
-registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(tenant.id));
+import { getReclaimPolicy, reconcileAllTenants, reconcileTenant, updateReclaimPolicy } from '../shared/usecases/reconciliation';
 
 /** A stored report as the API shows it: without storage fields. */
 function reportView(doc: object): Record<string, unknown> {

@@ -2,7 +2,8 @@
 import { collectionResult, paging, route } from '../shared/http/pipeline';
 import { subscribedSkuView, userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
-import { subscriptions, users } from '../shared/storage/repository';
+import { subscriptions } from '../shared/storage/subscriptions';
+import { users } from '../shared/storage/users';
 import { getSubscription } from '../shared/usecases/directory';
 import { catalog } from '../shared/domain/catalog';
 import { assignSkuToUsers } from '../shared/usecases/licenses';
@@ -68,7 +69,10 @@ route({
   params: c.subscribedSkuParam,
   body: c.assignSkuToUsersBody,
   response: c.assignSkuResult,
-  handler: async (ctx) => ({ body: await assignSkuToUsers(ctx, ctx.params.id, ctx.body) }),
+  handler: async (ctx) => {
+    const { subscription, ...result } = await assignSkuToUsers(ctx, ctx.params.id, ctx.body);
+    return { body: { ...result, subscribedSku: subscribedSkuView(subscription) } };
+  },
 });
 
 route({

@@ -2,7 +2,7 @@
 import { collectionResult, route } from '../shared/http/pipeline';
 import { companySubscriptionView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
-import { subscriptions } from '../shared/storage/repository';
+import { subscriptions } from '../shared/storage/subscriptions';
 import { createSubscription, getSubscription, takeOverSubscription, updateSubscription } from '../shared/usecases/directory';
 
 route({

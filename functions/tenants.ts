@@ -4,7 +4,7 @@ import { collectionResult, route } from '../shared/http/pipeline';
 import { companySubscriptionView, organizationView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { notFound } from '../shared/errors';
-import { tenants } from '../shared/storage/repository';
+import { tenants } from '../shared/storage/tenants';
 import { createSubscription, createTenant } from '../shared/usecases/directory';
 
 route({

@@ -10,7 +10,8 @@
  */
 import { SKU } from '../shared/domain/catalog';
 import { Principal } from '../shared/domain/roles';
-import { tenants, UserDoc } from '../shared/storage/repository';
+import { tenants } from '../shared/storage/tenants';
+import { UserDoc } from '../shared/storage/documents';
 import { createSubscription, createTenant, createUser } from '../shared/usecases/directory';
 import { applyLicenseChanges } from '../shared/usecases/licenseChanges';
 import { convergeUser, createGroup } from '../shared/usecases/groups';

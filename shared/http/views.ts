@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { catalog } from '../domain/catalog';
 import { availableUnits, effectiveLicenses, prepaidUnits } from '../domain/licensing';
 import * as c from '../schemas/contracts';
-import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/repository';
+import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
 import { JobDoc } from '../storage/jobs';
 import { GroupDoc } from '../storage/groups';
 import { FINAL_STATUSES, jobProgress } from '../domain/jobs';

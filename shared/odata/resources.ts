@@ -1,6 +1,6 @@
 /**
  * Which Graph property a query may name, and which stored path answers it. Every path here is a field of
- * the stored documents (shared/storage/repository.ts keeps the derived ones right on every write of a
+ * the stored documents (shared/storage/users.ts keeps the derived ones right on every write of a
  * user) and is indexed in infra/modules/cosmos.bicep; test/unit/infra.test.ts reads these tables to check.
  *
  * Case: Microsoft Graph compares directory strings case-insensitively, so names, UPNs and departments are

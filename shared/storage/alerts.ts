@@ -2,7 +2,8 @@
  * Alert webhooks (directory container) and their deliveries (jobs container, expiring after 30 days).
  */
 import { container, deleteIfPresent, readOf, tracked } from './cosmos';
-import { Page, queryPage } from './repository';
+import { Page } from './documents';
+import { queryPage } from './queries';
 
 export const ALERT_EVENTS = ['lowSeats', 'groupLicensingFailure', 'overAssignment'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];

@@ -4,7 +4,9 @@
  * at a time, and a user's groups are one query.
  */
 import { bulk, container, createIfAbsent, deleteIfPresent, isCosmosError, replaceIfMatch, tracked } from './cosmos';
-import { Page, queryAll, queryPage, subscriptions, UserDoc } from './repository';
+import { Page, UserDoc } from './documents';
+import { queryAll, queryPage } from './queries';
+import { subscriptions } from './subscriptions';
 
 export interface GroupDoc {
   id: string;

@@ -12,7 +12,8 @@ import { DirectoryRoleName } from '../domain/roles';
 import { Violation } from '../errors';
 import { container, isCosmosError, readOf, tracked } from './cosmos';
 import { releaseSlot, SlotDoc, takeSlot } from './slots';
-import { Page, queryPage } from './repository';
+import { Page } from './documents';
+import { queryPage } from './queries';
 
 export interface JobDoc {
   id: string;

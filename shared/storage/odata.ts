@@ -10,7 +10,8 @@ import type { SqlParameter } from '@azure/cosmos';
 import type { ResourceSchema } from '../odata/resources';
 import type { SqlCondition } from '../odata/translate';
 import { container, tracked } from './cosmos';
-import { Page, queryAll, queryPage } from './repository';
+import { Page } from './documents';
+import { queryAll, queryPage } from './queries';
 
 export interface ListSpec {
   where?: SqlCondition & { needs: string[] };

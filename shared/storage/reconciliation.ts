@@ -12,7 +12,9 @@ import { SqlParameter } from '@azure/cosmos';
 import { ReclaimPolicy } from '../domain/reconciliation';
 import { LicenseAssignment } from '../domain/licensing';
 import { container, isCosmosError, tracked } from './cosmos';
-import { AuditDoc, Page, queryPage, queryPages, SubscriptionDoc, subscriptions, UserDoc } from './repository';
+import { AuditDoc, Page, SubscriptionDoc, UserDoc } from './documents';
+import { queryPage, queryPages } from './queries';
+import { subscriptions } from './subscriptions';
 
 const jobsContainer = () => container('jobs');
 const directory = () => container('directory');

@@ -13,11 +13,12 @@ import { settings } from '../config';
 import * as c from '../schemas/contracts';
 import { AlertEvent, deliveries, DeliveryDoc, WebhookDoc, webhooks } from '../storage/alerts';
 import { QUEUES, sendMessage } from '../storage/queues';
-import { seatEvents, SubscriptionDoc } from '../storage/repository';
+import { SeatSubscriber } from '../storage/seatEvents';
+import { SubscriptionDoc } from '../storage/documents';
 import { releaseSlot, takeSlot } from '../storage/slots';
 import { postPinned, resolveDestination, UnsafeDestination } from '../net/webhookPost';
 import { can, Principal } from '../domain/roles';
-import { registerReconciliationStep } from './reconciliation';
+import { ReconciliationStep } from './reconciliation';
 
 export const RETRY_DELAYS_SECONDS = [5, 60, 300, 1800];
 export const DELIVERY_FAILED = 'The webhook did not accept the delivery (no 2xx answer). It is tried again later; check the endpoint.';
@@ -153,7 +154,11 @@ export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promis
 }
 
 // low seats: when a product's available seats fall to (or through) a webhook's threshold
-seatEvents.onTaken = async (doc: SubscriptionDoc, n: number) => {
+export const lowSeatAlerts: SeatSubscriber = {
+  seatsTaken: (doc: SubscriptionDoc, n: number) => lowSeatAlert(doc, n),
+};
+
+async function lowSeatAlert(doc: SubscriptionDoc, n: number): Promise<void> {
   const available = doc.seat.limit - doc.seat.consumed;
   await emit(
     doc.tenantId,
@@ -164,7 +169,7 @@ seatEvents.onTaken = async (doc: SubscriptionDoc, n: number) => {
       return threshold !== undefined && available <= threshold && available + n > threshold;
     },
   );
-};
+}
 
 export const deliveryView = (d: DeliveryDoc) => ({
   id: d.id,
@@ -179,8 +184,8 @@ export const deliveryView = (d: DeliveryDoc) => ({
 });
 
 // over-assignment: each product the reconciliation finds over its enabled units, once per run
-registerReconciliationStep('overAssignmentAlerts', async (tenant, report) => {
+export const overAssignmentAlertsStep: ReconciliationStep = async (tenant, report) => {
   let alerted = 0;
   for (const o of report.overAssignments) alerted += await emit(tenant.id, 'overAssignment', { ...o });
   return { alerted };
-});
+};

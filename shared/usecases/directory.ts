@@ -8,11 +8,14 @@ import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions'
 import { firstLifecycleDate } from '../domain/reconciliation';
 import { ApiError, badRequest, ErrorCodes, notFound, ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
-import { SubscriptionDoc, subscriptionId, subscriptions, TenantDoc, tenants, UserDoc, users } from '../storage/repository';
+import { SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
+import { subscriptionId, subscriptions } from '../storage/subscriptions';
+import { tenants } from '../storage/tenants';
+import { users } from '../storage/users';
 import { auditRecordFor, forRules, withSkus } from './licenseChanges';
 import { evaluateLicenseChange, LicenseChangeOutcome, seatLimit } from '../domain/licensing';
 import { Principal } from '../domain/roles';
-import { audit } from '../storage/repository';
+import { audit } from '../storage/audit';
 import { log } from '../log';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { ifMatchSatisfied, parseIfMatch } from '../http/etag';

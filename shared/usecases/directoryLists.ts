@@ -8,7 +8,8 @@ import { groupSchema, ResourceSchema, userSchema } from '../odata/resources';
 import * as c from '../schemas/contracts';
 import { GroupDoc } from '../storage/groups';
 import { lists } from '../storage/odata';
-import { UserDoc, users } from '../storage/repository';
+import { UserDoc } from '../storage/documents';
+import { users } from '../storage/users';
 
 /** Properties $select may name: every property of the documented view but the etag annotation. */
 export const USER_PROPERTIES = Object.keys(c.user.shape).filter((k) => !k.startsWith('@'));

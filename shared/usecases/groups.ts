@@ -16,12 +16,17 @@ import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../err
 import * as c from '../schemas/contracts';
 import { GroupDoc, groups, memberships, waitingList } from '../storage/groups';
 import { sendMessage, QUEUES } from '../storage/queues';
-import { audit, AuditDoc, seatEvents, SubscriptionDoc, subscriptions, tenants, UserDoc, users } from '../storage/repository';
+import { audit } from '../storage/audit';
+import { AuditDoc, SubscriptionDoc, UserDoc } from '../storage/documents';
+import { SeatSubscriber } from '../storage/seatEvents';
+import { subscriptions } from '../storage/subscriptions';
+import { tenants } from '../storage/tenants';
+import { users } from '../storage/users';
 import { forRules } from './licenseChanges';
 import { log } from '../log';
 import { can, Principal } from '../domain/roles';
 import { emit } from './alerts';
-import { registerReconciliationStep } from './reconciliation';
+import { ReconciliationStep } from './reconciliation';
 
 export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
 const MEMBERS_PER_MESSAGE = 200;
@@ -290,7 +295,9 @@ export async function serveWaitingList(tenantId: string, skuId: string): Promise
 }
 
 // a seat freed (or bought) where members wait: queue the waiting list's turn
-seatEvents.onFreed = (tenantId, skuId) => sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId, skuId } satisfies GroupLicensingMessage);
+export const waitingListTurns: SeatSubscriber = {
+  seatsFreed: (tenantId, skuId) => sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId, skuId } satisfies GroupLicensingMessage),
+};
 
 const normalise = (list: LicenseAssignment[]) =>
   [...list]
@@ -331,7 +338,7 @@ export async function processGroupLicensing(m: GroupLicensingMessage): Promise<v
  * are converged (a lost message), and waiting lists with free seats are served. The work goes to the
  * group-licensing queue, so the run stays short.
  */
-registerReconciliationStep('groupLicensing', async (tenant, _report, context) => {
+export const groupLicensingStep: ReconciliationStep = async (tenant, _report, context) => {
   let groupsQueued = 0;
   let formerMembersQueued = 0;
   let token: string | undefined;
@@ -351,4 +358,4 @@ registerReconciliationStep('groupLicensing', async (tenant, _report, context) =>
   const waitingLists = (await subscriptions.list(tenant.id)).filter((d) => d.seat.waiting! > 0 && d.seat.consumed < d.seat.limit);
   for (const d of waitingLists) await sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId: tenant.id, skuId: d.skuId } satisfies GroupLicensingMessage);
   return { groupsQueued, formerMembersQueued, waitingListsServed: waitingLists.map((d) => d.skuId) };
-});
+};

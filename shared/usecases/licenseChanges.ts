@@ -25,7 +25,10 @@ import {
   subscriptionRefusal,
   SubscriptionForRules,
 } from '../domain/licensing';
-import { audit, AuditDoc, SubscriptionDoc, subscriptions, TenantDoc, UserDoc, users } from '../storage/repository';
+import { audit } from '../storage/audit';
+import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
+import { subscriptions } from '../storage/subscriptions';
+import { users } from '../storage/users';
 import { log } from '../log';
 import { isCosmosError } from '../storage/cosmos';
 

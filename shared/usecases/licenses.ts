@@ -7,8 +7,8 @@ import { catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, notFound } from '../errors';
 import * as c from '../schemas/contracts';
-import { subscribedSkuView } from '../http/views';
-import { TenantDoc, UserDoc, users } from '../storage/repository';
+import { TenantDoc, UserDoc } from '../storage/documents';
+import { users } from '../storage/users';
 import { applyLicenseChanges } from './licenseChanges';
 import { getSubscription } from './directory';
 
@@ -49,7 +49,7 @@ export async function assignSkuToUsers(caller: Caller, subscribedSkuId: string, 
   return {
     skuId: sku.skuId,
     assigned: result.users.map((u) => ({ userId: u.id, changed: result.changed.has(u.id) })),
-    subscribedSku: subscribedSkuView(fresh),
+    subscription: fresh,
   };
 }
 

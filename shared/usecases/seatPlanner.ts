@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { checkReduction, Holder, planReduction } from '../domain/seatPlanner';
 import { ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
-import { users } from '../storage/repository';
+import { users } from '../storage/users';
 import { getSubscription, updateSubscription } from './directory';
 import { applyLicenseChanges } from './licenseChanges';
 import { Caller } from './licenses';

@@ -3,7 +3,7 @@
  * code. Every list is derived from the code, never copied: the settings from shared/config.ts
  * (settingsSchema), the containers and partition key from shared/storage/cosmos.ts, the queues and
  * binding-expression settings from functions/, the index paths from the queries in
- * shared/storage/repository.ts. No Bicep compiler runs here, so the Bicep is read with a small parser
+ * every module of shared/storage/. No Bicep compiler runs here, so the Bicep is read with a small parser
  * that understands the subset infra/ uses (resources, nested objects and arrays, strings, comments).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -221,7 +221,7 @@ const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'),
 const SAMPLE_EXEMPT = ['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'COSMOS_KEY'];
 
 /**
- * Document paths each container's queries filter or sort on, from shared/storage/repository.ts: the file
+ * Document paths each container's queries filter or sort on, from every module of shared/storage/: each file
  * is split into its `export const x = {...}` objects; a path `c.a.b` in an object belongs to the
  * containers that object queries with queryPage('<container>', ...). Method calls on a container
  * variable named c (`c.items.create(`) and conditional-patch conditions (lines naming `condition`: they

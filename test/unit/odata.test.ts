@@ -14,7 +14,8 @@ import { parseListQuery, translateSearch } from '../../shared/odata/query';
 import { groupSchema, userSchema } from '../../shared/odata/resources';
 import { translateFilter } from '../../shared/odata/translate';
 import { listQuery } from '../../shared/storage/odata';
-import { withQueryFields, UserDoc } from '../../shared/storage/repository';
+import { withQueryFields } from '../../shared/storage/users';
+import { UserDoc } from '../../shared/storage/documents';
 import { userView } from '../../shared/http/views';
 import { USER_PROPERTIES } from '../../shared/usecases/directoryLists';
 

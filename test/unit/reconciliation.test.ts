@@ -33,7 +33,7 @@ import {
   WARNING_PERIOD_DAYS,
 } from '../../shared/domain/reconciliation';
 import { registerReconciliationStep, ReconciliationReport, runRegisteredSteps } from '../../shared/usecases/reconciliation';
-import { TenantDoc } from '../../shared/storage/repository';
+import { TenantDoc } from '../../shared/storage/documents';
 import { direct, EARLIER, GROUP_ID, NOW, viaGroup } from './fixtures';
 
 const days = (n: number, from = NOW) => new Date(Date.parse(from) + n * DAY_MS).toISOString();

@@ -1,0 +1,52 @@
+/** The audit trail of license changes (container `audit`), newest first per tenant. */
+import { randomUUID } from 'node:crypto';
+import { JSONObject, SqlParameter } from '@azure/cosmos';
+import { bulk, container, readOf, retriable, tracked } from './cosmos';
+import { AuditDoc, Page } from './documents';
+import { queryPage } from './queries';
+
+export const audit = {
+  newId: () => randomUUID(),
+
+  get: (tenantId: string, id: string) => readOf<AuditDoc>('audit', id, tenantId, 'licenseChange'),
+
+  /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
+  async write(records: AuditDoc[]): Promise<void> {
+    if (records.length <= 1) {
+      await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
+      return;
+    }
+    const res = await bulk('audit', records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: r as unknown as JSONObject })));
+    await Promise.all(
+      res.map(async (r, i) => {
+        if (retriable(r.statusCode)) await tracked(() => container('audit').items.upsert(records[i]));
+        else if (r.statusCode >= 400) throw new Error(`writing audit record ${records[i].id} answered ${r.statusCode}`);
+      }),
+    );
+  },
+
+  list(tenantId: string, top: number, token?: string, filter: { userId?: string; skuId?: string; jobId?: string } = {}): Promise<Page<AuditDoc>> {
+    const where: string[] = [];
+    const params: SqlParameter[] = [];
+    if (filter.userId) {
+      where.push('c.userId = @userId');
+      params.push({ name: '@userId', value: filter.userId.toLowerCase() });
+    }
+    if (filter.jobId) {
+      where.push('c.jobId = @jobId');
+      params.push({ name: '@jobId', value: filter.jobId.toLowerCase() });
+    }
+    if (filter.skuId) {
+      where.push('ARRAY_CONTAINS(c.skuIds, @skuId)');
+      params.push({ name: '@skuId', value: filter.skuId.toLowerCase() });
+    }
+    return queryPage<AuditDoc>(
+      'audit',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseChange'${where.map((w) => ` AND ${w}`).join('')} ORDER BY c.activityDateTime DESC`,
+      params,
+      top,
+      token,
+    );
+  },
+};

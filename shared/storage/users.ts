@@ -1,0 +1,112 @@
+/**
+ * Users: one document each, changed only by replaces with If-Match (a user's licenses change in one atomic
+ * write), plus a claim document per user principal name that keeps it unique in the tenant.
+ */
+import { JSONObject } from '@azure/cosmos';
+import { ApiError, ErrorCodes } from '../errors';
+import { effectiveLicenses } from '../domain/licensing';
+import { bulk, container, isCosmosError, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
+import { Page, UserDoc } from './documents';
+import { bulkRead, queryPage } from './queries';
+
+/**
+ * The user with its query fields recomputed from what it holds: every write of a user goes through here,
+ * so a filter on assignedLicenses, their count, license errors or a case-insensitive department sees the
+ * document as Graph's view shows it, whichever use-case wrote it.
+ */
+export function withQueryFields(doc: UserDoc): UserDoc {
+  const assignments = doc.licenseAssignments ?? [];
+  const assigned = effectiveLicenses(assignments).map((l) => l.skuId.toLowerCase());
+  return {
+    ...doc,
+    search: { displayName: doc.displayName.toLowerCase(), userPrincipalName: doc.userPrincipalName.toLowerCase(), department: doc.department?.toLowerCase() ?? null },
+    assignedSkuIds: assigned,
+    assignedLicenseCount: assigned.length,
+    hasLicenseErrors: assignments.some((a) => a.state === 'Error'),
+  };
+}
+
+// base64url: a UPN may hold characters a Cosmos DB id may not (guests' `#EXT#`)
+const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
+
+export const users = {
+  get: (tenantId: string, id: string) => readOf<UserDoc>('directory', id.toLowerCase(), tenantId, 'user'),
+
+  /** Many users by id: point reads, in bulk requests when there are several. */
+  async getMany(tenantId: string, ids: string[]): Promise<Map<string, UserDoc>> {
+    const docs = ids.length <= 1 ? await Promise.all(ids.map((id) => users.get(tenantId, id))) : await bulkRead<UserDoc>(tenantId, ids.map((id) => id.toLowerCase()));
+    return new Map(docs.filter((d): d is UserDoc => !!d && d.type === 'user').map((d) => [d.id, d]));
+  },
+
+  async findByUpn(tenantId: string, upn: string): Promise<UserDoc | undefined> {
+    const claim = await readOf<{ userId: string }>('directory', upnClaimId(upn), tenantId, 'upnClaim');
+    return claim ? users.get(tenantId, claim.userId) : undefined;
+  },
+
+  /** Many users by userPrincipalName (lower case keys): the claims, then the users, each in bulk. */
+  async getManyByUpn(tenantId: string, upns: string[]): Promise<Map<string, UserDoc>> {
+    const claims = (await bulkRead<{ userId: string }>(tenantId, upns.map(upnClaimId))).filter((c): c is { userId: string } => !!c);
+    const found = await users.getMany(tenantId, claims.map((c) => c.userId));
+    return new Map([...found.values()].map((u) => [u.userPrincipalName.toLowerCase(), u]));
+  },
+
+  /** Replaces many users, each only if it still has its etag: the written user, or undefined where it changed. */
+  async replaceManyIfMatch(items: { doc: UserDoc; etag: string }[]): Promise<(UserDoc | undefined)[]> {
+    if (!items.length) return [];
+    const ops = items.map(({ doc, etag }) => {
+      const { _etag, ...body } = withQueryFields(doc);
+      void _etag;
+      return { operationType: 'Replace' as const, id: doc.id, partitionKey: doc.tenantId, resourceBody: body as unknown as JSONObject, ifMatch: etag };
+    });
+    const res = await bulk('directory', ops);
+    return Promise.all(
+      res.map(async (r, i) => {
+        if (r.statusCode === 412) return undefined;
+        if (retriable(r.statusCode)) return users.replaceIfMatch(items[i].doc, items[i].etag); // on its own, with the SDK's retries
+        if (r.statusCode >= 400) throw new Error(`replacing user ${items[i].doc.id} answered ${r.statusCode}`);
+        return { ...(r.resourceBody as unknown as UserDoc), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag };
+      }),
+    );
+  },
+
+  /**
+   * Creates a user. The user principal name is kept unique per tenant by a claim document created first;
+   * a claim left behind by an interrupted create (its user never written) is taken over.
+   */
+  async create(doc: UserDoc): Promise<UserDoc> {
+    const c = container('directory');
+    const claim = { id: upnClaimId(doc.userPrincipalName), tenantId: doc.tenantId, type: 'upnClaim', userId: doc.id };
+    try {
+      await tracked(() => c.items.create(claim));
+    } catch (e) {
+      if (!isCosmosError(e, 409)) throw e;
+      const existing = await tracked(() => c.item(claim.id, doc.tenantId).read<typeof claim>());
+      const holder = existing.resource && (await users.get(doc.tenantId, existing.resource.userId));
+      if (holder || !existing.resource) {
+        throw new ApiError(409, ErrorCodes.conflict, `Another user already has the user principal name ${doc.userPrincipalName}. Pick another one.`, 'userPrincipalName');
+      }
+      await tracked(() => c.item(claim.id, doc.tenantId).replace(claim, { accessCondition: { type: 'IfMatch', condition: existing.etag } }));
+    }
+    const res = await tracked(() => c.items.create(withQueryFields(doc)));
+    return res.resource as UserDoc;
+  },
+
+  /** Replaces a user if it still has the given etag; undefined when someone changed it meanwhile. */
+  replaceIfMatch: (doc: UserDoc, etag: string) => replaceIfMatch('directory', withQueryFields(doc), etag),
+
+  /** Users written before the query fields existed (the reconciliation's userQueryFields step adds them). */
+  withoutQueryFields(tenantId: string, top: number, token?: string): Promise<Page<UserDoc>> {
+    return queryPage<UserDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND NOT IS_DEFINED(c.assignedLicenseCount)`, [], top, token);
+  },
+
+  listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {
+    return queryPage<UserDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku) ORDER BY c.search.displayName`,
+      [{ name: '@sku', value: skuId }],
+      top,
+      token,
+    );
+  },
+};

@@ -1,0 +1,27 @@
+/** The tenant's reclaim policy: read and changed by its admins. */
+import { DEFAULT_RECLAIM_POLICY, ReclaimPolicy } from '../../domain/reconciliation';
+import { ApiError } from '../../errors';
+import { reclaimPolicies, ReclaimPolicyDoc } from '../../storage/reconciliation';
+
+export async function getReclaimPolicy(tenantId: string): Promise<{ reclaimDisabledAccounts: ReclaimPolicy; lastModifiedDateTime: string | null; lastModifiedBy: { id: string; displayName: string } | null }> {
+  const doc = await reclaimPolicies.get(tenantId);
+  return { reclaimDisabledAccounts: doc?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY, lastModifiedDateTime: doc?.lastModifiedDateTime ?? null, lastModifiedBy: doc?.lastModifiedBy ?? null };
+}
+
+/** Changes the fields given, keeping the others (If-Match on the stored policy, retried on a concurrent change). */
+export async function updateReclaimPolicy(tenantId: string, change: Partial<ReclaimPolicy>, by: { id: string; displayName: string }): Promise<ReclaimPolicyDoc> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await reclaimPolicies.get(tenantId);
+    const written = await reclaimPolicies.put(
+      {
+        tenantId,
+        reclaimDisabledAccounts: { ...(current?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY), ...change },
+        lastModifiedDateTime: new Date().toISOString(),
+        lastModifiedBy: by,
+      },
+      current?._etag,
+    );
+    if (written) return written;
+  }
+  throw new ApiError(409, 'conflict', 'The reconciliation policy kept changing while this request ran. Try again.');
+}

@@ -1,0 +1,40 @@
+/** Steps other modules add to every run (group licensing, alerts), registered where the app starts. */
+import { TenantDoc } from '../../storage/documents';
+import { ReconciliationReport } from './report';
+import { LeaseLostError } from './lease';
+
+export interface ReconciliationStepContext {
+  runId: string;
+  /** The run's start (ISO). */
+  now: string;
+  /** Call now and then in a long step: renews the tenant's lease (throws when another run took it over). */
+  keepAlive(): Promise<void>;
+}
+
+/** A step of another module: returns what it found and did (stored under its name in the report's `steps`). */
+export type ReconciliationStep = (tenant: TenantDoc, report: Readonly<ReconciliationReport>, context: ReconciliationStepContext) => Promise<object>;
+
+const registeredSteps = new Map<string, ReconciliationStep>();
+
+/**
+ * Adds a step to every tenant's reconciliation, run after the reconciliation's own steps, in registration
+ * order, under the same lease. A step that throws is reported (its error under its name and in `errors`)
+ * and does not stop the others. Registering a name again replaces that step.
+ */
+export function registerReconciliationStep(name: string, step: ReconciliationStep): void {
+  registeredSteps.set(name, step);
+}
+
+/** Runs the registered steps into the report (exported for tests). */
+export async function runRegisteredSteps(tenant: TenantDoc, report: ReconciliationReport, context: ReconciliationStepContext): Promise<void> {
+  for (const [name, step] of registeredSteps) {
+    try {
+      report.steps[name] = await step(tenant, report, context);
+    } catch (e) {
+      if (e instanceof LeaseLostError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      report.steps[name] = { error: message };
+      report.errors.push({ step: name, message });
+    }
+  }
+}

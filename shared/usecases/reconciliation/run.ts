@@ -1,0 +1,41 @@
+/** One run of one tenant: what its steps share. */
+import { HoldJobState, ReclaimPolicy } from '../../domain/reconciliation';
+import { Principal } from '../../domain/roles';
+import { SubscriptionDoc } from '../../storage/documents';
+import { ReconciliationReport } from './report';
+import { LeaseKeeper } from './lease';
+
+export interface RunOptions {
+  trigger: 'timer' | 'onDemand';
+  requestedBy?: { id: string; displayName: string } | null;
+}
+
+export interface Run {
+  tenantId: string;
+  runId: string;
+  now: string;
+  report: ReconciliationReport;
+  lease: LeaseKeeper;
+  graceSeconds: number;
+  policy: ReclaimPolicy;
+  principal: Principal;
+  jobStates: Map<string, HoldJobState>;
+  auditChecked: boolean;
+  /** Filled by the scan for the reclaim step. */
+  disabledWithoutDate: string[];
+  subscriptionsAfterScan: SubscriptionDoc[];
+}
+
+/** Who the reconciliation's own changes are attributed to in the audit trail. */
+export const systemPrincipal = (tenantId: string): Principal => ({
+  tenantId,
+  objectId: 'license-reconciliation',
+  displayName: 'License reconciliation',
+  // guests' licenses too (a Global Administrator's reach); the reconciliation only removes, never adds
+  directoryRoles: ['GlobalAdministrator'],
+  appRoles: [],
+  isApp: true,
+});
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
