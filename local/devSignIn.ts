@@ -2,7 +2,7 @@
  * The admin console's sign-in on the local host, in place of Entra ID: the console's sign-in page posts
  * the admin role to pick and gets back a dev token for it, as MSAL gets an access token from Entra ID in
  * Azure. Local only: wired in local/stack.ts next to the dev JWKS, signed with the dev key that only the
- * local host trusts, and never part of functions/ (test/integration/deployedEntry.test.ts proves the
+ * local host trusts, and never part of functions/ (test/integration/console.test.ts proves the
  * deployed entry registers no such route).
  *
  *   POST /.local/dev-token  { "role": "LicenseAdministrator" }  ->  { access_token, token_type, expires_in }

@@ -46,15 +46,16 @@ export const getUser = (client: Client, id: string) => client.api(`/users/${enco
 export const setUsageLocation = (client: Client, user: Pick<User, 'id' | '@odata.etag'>, usageLocation: string) =>
   client.api(`/users/${user.id}`).header('If-Match', user['@odata.etag']).header('Prefer', 'return=representation').patch({ usageLocation }) as Promise<User>;
 
-export const listGroups = (client: Client, search?: string) => {
+/** Groups, by name, or only those where some member's group license failed (Graph's advanced query). */
+export function groupsRequest(client: Client, q: { search?: string; withErrors?: boolean }): GraphRequest {
   let r = client.api('/groups').top(100);
-  if (search?.trim()) r = r.search(searchClause(search)).header('ConsistencyLevel', 'eventual');
-  return r.get() as Promise<Collection<Group>>;
-};
+  const term = q.search?.trim();
+  if (term) r = r.search(searchClause(term));
+  if (q.withErrors) r = r.filter('hasMembersWithLicenseErrors eq true');
+  return term || q.withErrors ? r.header('ConsistencyLevel', 'eventual') : r;
+}
 
 export const getGroup = (client: Client, id: string) => client.api(`/groups/${id}`).get() as Promise<Group>;
 
-export const groupMembers = (client: Client, id: string) => client.api(`/groups/${id}/members`).top(100).get() as Promise<Collection<User>>;
-
-export const membersWithLicenseErrors = (client: Client, id: string) =>
-  client.api(`/groups/${id}/membersWithLicenseErrors`).top(100).get() as Promise<Collection<User>>;
+/** A group's members, or only those whose license from it is in error. */
+export const groupMembersRequest = (client: Client, id: string, withErrors: boolean) => client.api(`/groups/${id}/${withErrors ? 'membersWithLicenseErrors' : 'members'}`).top(100);

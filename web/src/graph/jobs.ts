@@ -39,5 +39,5 @@ export const failedRowsCsv = (client: Client, id: string) => client.api(`/licens
 
 export const cancelJob = (client: Client, id: string) => client.api(`/licenseJobs/${id}/cancel`).post({}) as Promise<LicenseJob>;
 
-export const FINAL: LicenseJob['status'][] = ['completed', 'completedWithErrors', 'failed', 'cancelled'];
+const FINAL: LicenseJob['status'][] = ['completed', 'completedWithErrors', 'failed', 'cancelled'];
 export const isFinal = (job: LicenseJob) => FINAL.includes(job.status);

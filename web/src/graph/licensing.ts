@@ -22,9 +22,6 @@ export const assignLicense = (client: Client, userId: string, body: AssignLicens
 export const licenseDetails = async (client: Client, userId: string) =>
   ((await client.api(`/users/${userId}/licenseDetails`).get()) as Collection<LicenseDetails>).value;
 
-export const listCompanySubscriptions = async (client: Client) =>
-  ((await client.api('/directory/subscriptions').get()) as Collection<CompanySubscription>).value;
-
 /** Take over a self-service purchase (Global or Billing admin): afterwards admins assign it like any other. */
 export const takeOverSubscription = (client: Client, subscriptionId: string) =>
   client.api(`/directory/subscriptions/${subscriptionId}/takeOver`).post({}) as Promise<CompanySubscription>;

@@ -11,7 +11,6 @@ import type { SubscribedSku } from './types';
 export const keys = {
   skus: ['subscribedSkus'] as const,
   sku: (skuId: string) => ['subscribedSkus', skuId] as const,
-  subscriptions: ['companySubscriptions'] as const,
   users: ['users'] as const,
   user: (id: string) => ['users', 'one', id] as const,
   licenseDetails: (id: string) => ['users', 'licenseDetails', id] as const,

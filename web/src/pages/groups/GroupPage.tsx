@@ -11,7 +11,7 @@ import { useCan } from '../../auth/session';
 import { PageHeader } from '../../components/PageHeader';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
-import { getGroup } from '../../graph/directory';
+import { getGroup, groupMembersRequest } from '../../graph/directory';
 import { refusalOf } from '../../graph/errors';
 import { assignGroupLicense, reprocessGroup, reprocessUser } from '../../graph/groups';
 import { usePagedList } from '../../graph/paging';
@@ -41,9 +41,7 @@ export default function GroupPage({ groupId }: { groupId: string }) {
     // the service processes a group's licenses in the background: follow it until it is done
     refetchInterval: (q) => (q.state.data && q.state.data.licenseProcessingState.state !== 'ProcessingComplete' ? 1500 : false),
   });
-  const members = usePagedList<User>(['groups', groupId, 'members', tab, group.data?.licenseProcessingState.state], (c) =>
-    c.api(tab === 'errors' ? `/groups/${groupId}/membersWithLicenseErrors` : `/groups/${groupId}/members`).top(100),
-  );
+  const members = usePagedList<User>(['groups', groupId, 'members', tab, group.data?.licenseProcessingState.state], (c) => groupMembersRequest(c, groupId, tab === 'errors'));
   const changed = () => Promise.all([queryClient.invalidateQueries({ queryKey: keys.group(groupId) }), licensesChanged(queryClient)]);
   const remove = useMutation({ mutationFn: (skuId: string) => assignGroupLicense(client, groupId, { addLicenses: [], removeLicenses: [skuId] }), onSuccess: changed });
   const reprocess = useMutation({ mutationFn: () => reprocessGroup(client, groupId), onSuccess: changed });

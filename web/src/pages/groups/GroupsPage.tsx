@@ -9,7 +9,7 @@ import { useLocation } from 'wouter';
 import { Grid } from '../../components/Grid';
 import { PageHeader } from '../../components/PageHeader';
 import { RefusalBar } from '../../components/Refusal';
-import { searchClause } from '../../graph/directory';
+import { groupsRequest } from '../../graph/directory';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
 import { useSkuNames } from '../../graph/queries';
@@ -25,12 +25,7 @@ export default function GroupsPage() {
   const [search, setSearch] = useState('');
   const term = useDeferredValue(search.trim());
   const [errorsOnly, setErrorsOnly] = useState(false);
-  const groups = usePagedList<Group>(['groups', 'list', term, errorsOnly], (c) => {
-    let r = c.api('/groups').top(100);
-    if (term) r = r.search(searchClause(term));
-    if (errorsOnly) r = r.filter('hasMembersWithLicenseErrors eq true');
-    return term || errorsOnly ? r.header('ConsistencyLevel', 'eventual') : r;
-  });
+  const groups = usePagedList<Group>(['groups', 'list', term, errorsOnly], (c) => groupsRequest(c, { search: term, withErrors: errorsOnly }));
 
   const columns: TableColumnDefinition<Group>[] = [
     createTableColumn({
