@@ -56,6 +56,19 @@ export async function signedIn(browser: Browser, role: DirectoryRoleName, tenant
   return context;
 }
 
+/** One test file's console: its own browser and copy of the demo organization, an admin signed in (`role`). */
+export function consoleFor(role: DirectoryRoleName): { browser: Browser; org: Org; admin: BrowserContext } {
+  const c = {} as { browser: Browser; org: Org; admin: BrowserContext };
+  beforeAll(async () => {
+    [c.browser, c.org] = await Promise.all([launch(), seedOrg()]);
+    c.admin = await signedIn(c.browser, role, c.org.id);
+  });
+  afterAll(async () => {
+    await c.browser?.close();
+  });
+  return c;
+}
+
 /** Opens a console page (`/licenses`, `/users`, ...) and waits for its heading. */
 export async function open(context: BrowserContext, path: string, heading?: string | RegExp): Promise<Page> {
   const page = await context.newPage();
@@ -103,6 +116,21 @@ export async function numberIn(locator: Locator): Promise<number> {
   await locator.filter({ hasText: /\d/ }).waitFor();
   return Number((await locator.innerText()).replace(/[^\d]/g, ''));
 }
+
+/**
+ * Waits (bounded) until the service shows a state it reaches in the background (a group's licenses
+ * processed for a member): the test goes on from that state, not from a guess at how long it takes.
+ */
+export async function until(what: string, probe: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  for (const started = Date.now(); !(await probe()); ) {
+    if (Date.now() - started > ms) throw new Error(`${what}: not reached within ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** A user's license paths are in error (a group license that failed for them). */
+export const inError = async (tenantId: string, userId: string) =>
+  ((await api('GlobalReader', tenantId, 'GET', `/v1.0/users/${userId}`)).body.licenseAssignmentStates as { state: string }[]).some((a) => a.state === 'Error');
 
 /** Through the API, as the test's own check of what the console did. */
 export async function api(role: DevRole, tenantId: string, method: string, path: string, body?: unknown) {

@@ -4,23 +4,12 @@
  * and reprocessed once the cause is gone.
  */
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { api, launch, open, Org, screenshot, seedOrg, signedIn, SKU } from './harness';
+import { api, consoleFor, inError, open, screenshot, SKU, until } from './harness';
 
 jest.setTimeout(180_000);
-let browser: Browser;
-let org: Org;
-let admin: BrowserContext;
+const c = consoleFor('LicenseAdministrator');
 
-beforeAll(async () => {
-  [browser, org] = await Promise.all([launch(), seedOrg()]);
-  admin = await signedIn(browser, 'LicenseAdministrator', org.id);
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const userOf = async (id: string) => (await api('GlobalReader', org.id, 'GET', `/v1.0/users/${id}`)).body;
+const userOf = async (id: string) => (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${id}`)).body;
 
 test('a CSV with bad rows: previewed row by row, imported, and its failed rows downloaded as CSV', async () => {
   const csv = [
@@ -30,7 +19,7 @@ test('a CSV with bad rows: previewed row by row, imported, and its failed rows d
     'cameronw@contoso.dev,NOSUCHPRODUCT,,',
     'nobody@contoso.dev,ENTERPRISEPACK,,',
   ].join('\n');
-  const page = await open(admin, '/jobs', 'Bulk license jobs');
+  const page = await open(c.admin, '/jobs', 'Bulk license jobs');
   await page.getByRole('button', { name: 'Import from CSV' }).click();
   const panel = page.getByRole('dialog', { name: 'Import licenses from a CSV file' });
   await panel.getByLabel('CSV file').setInputFiles({ name: 'licenses.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
@@ -39,7 +28,7 @@ test('a CSV with bad rows: previewed row by row, imported, and its failed rows d
   await panel.getByTestId('job-result').filter({ hasText: "unknown product 'NOSUCHPRODUCT'" }).waitFor();
   await screenshot(page, 'import-preview');
   // the preview changed nothing
-  expect((await userOf(org.users.debrab.id)).assignedLicenses).toEqual([]);
+  expect((await userOf(c.org.users.debrab.id)).assignedLicenses).toEqual([]);
 
   await panel.getByRole('button', { name: 'Start the import' }).click();
   await page.getByRole('heading', { level: 1, name: 'Bulk license job: Add licenses' }).waitFor();
@@ -59,34 +48,36 @@ test('a CSV with bad rows: previewed row by row, imported, and its failed rows d
   expect(rows).toHaveLength(3);
   expect(rows.slice(1).map((r) => r.split(',')[0]).sort()).toEqual(['cameronw@contoso.dev', 'nobody@contoso.dev']);
 
-  expect((await userOf(org.users.debrab.id)).assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: [] }]);
-  expect((await userOf(org.users.christiec.id)).assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: ['57ff2da0-773e-42df-b2af-ffb7a2317929'] }]);
+  expect((await userOf(c.org.users.debrab.id)).assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: [] }]);
+  expect((await userOf(c.org.users.christiec.id)).assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: ['57ff2da0-773e-42df-b2af-ffb7a2317929'] }]);
   await page.close();
 });
 
 test("a group member whose inherited license fails is listed with the reason, and Reprocess clears it once the cause is gone", async () => {
-  const groups = (await api('GlobalReader', org.id, 'GET', '/v1.0/groups')).body.value;
+  const groups = (await api('GlobalReader', c.org.id, 'GET', '/v1.0/groups')).body.value;
   const sales = groups.find((g: { displayName: string }) => g.displayName === 'Sales team');
   // Adele has E3 directly: Office 365 E1 from Sales team would give her two Exchange plans
-  const added = await api('UserAdministrator', org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${org.users.adelev.id}` });
+  const added = await api('UserAdministrator', c.org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${c.org.users.adelev.id}` });
   expect(added.status).toBe(204);
+  // processed in the background: the pages are opened once the service has recorded her error
+  await until("Adele's license from Sales team in error", () => inError(c.org.id, c.org.users.adelev.id));
 
-  const page = await open(admin, '/groups', 'Groups');
+  const page = await open(c.admin, '/groups', 'Groups');
   await page.getByRole('combobox', { name: 'Filter' }).click();
   await page.getByRole('option', { name: 'Groups with license errors' }).click();
   await page.getByRole('link', { name: 'Sales team' }).click();
   await page.getByRole('tab', { name: 'Members with license errors' }).click();
   const adele = page.getByTestId('group-member').filter({ hasText: 'Adele Vance' });
-  await adele.getByText('Office 365 E1: MutuallyExclusiveViolation').waitFor({ timeout: 60_000 });
+  await adele.getByText('Office 365 E1: MutuallyExclusiveViolation').waitFor();
   expect(await adele.innerText()).toMatch(/Exchange Online \(Plan 1\).*conflicts with Exchange Online \(Plan 2\)/s);
   await screenshot(page, 'group-errors');
 
   // the cause goes away: Adele's direct E3 is removed; Reprocess gives her the group's E1
-  expect((await api('LicenseAdministrator', org.id, 'POST', `/v1.0/users/${org.users.adelev.id}/assignLicense`, { addLicenses: [], removeLicenses: [SKU.E3] })).status).toBe(200);
+  expect((await api('LicenseAdministrator', c.org.id, 'POST', `/v1.0/users/${c.org.users.adelev.id}/assignLicense`, { addLicenses: [], removeLicenses: [SKU.E3] })).status).toBe(200);
   await adele.getByRole('button', { name: 'Reprocess the licenses of Adele Vance' }).click();
   await adele.waitFor({ state: 'detached', timeout: 60_000 });
   await page.getByText('No member has a license error.').waitFor();
-  const states = (await userOf(org.users.adelev.id)).licenseAssignmentStates;
+  const states = (await userOf(c.org.users.adelev.id)).licenseAssignmentStates;
   expect(states).toEqual([expect.objectContaining({ skuId: SKU.E1, assignedByGroup: sales.id, state: 'Active' })]);
   await page.close();
 });

@@ -3,23 +3,13 @@
  * refused with its message and fixed in place, an app switched off for one user, and Assign licenses
  * done with the keyboard alone.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { api, launch, numberIn, open, Org, PLAN, screenshot, seedOrg, signedIn, SKU, tabTo } from './harness';
+import type { Page } from 'playwright-core';
+import { api, consoleFor, numberIn, open, PLAN, screenshot, SKU, tabTo } from './harness';
 
 jest.setTimeout(120_000);
-let browser: Browser;
-let org: Org;
-let admin: BrowserContext;
+const c = consoleFor('GlobalAdministrator');
 
-beforeAll(async () => {
-  [browser, org] = await Promise.all([launch(), seedOrg()]);
-  admin = await signedIn(browser, 'GlobalAdministrator', org.id);
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const availableE3 = async () => (await api('GlobalReader', org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits as number;
+const availableE3 = async () => (await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits as number;
 
 async function openAssign(page: Page) {
   await page.getByRole('button', { name: 'Assign licenses', exact: true }).click();
@@ -34,7 +24,7 @@ async function pick(page: Page, typed: string, name: string) {
 }
 
 test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the available count', async () => {
-  const page = await open(admin, '/licenses', 'Licenses');
+  const page = await open(c.admin, '/licenses', 'Licenses');
   const before = await numberIn(page.getByTestId('available-ENTERPRISEPACK'));
   expect(before).toBe(await availableE3());
 
@@ -53,7 +43,7 @@ test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the av
   await page.getByRole('navigation', { name: 'Admin center navigation' }).getByRole('link', { name: 'Licenses' }).click();
   await page.getByTestId('available-ENTERPRISEPACK').filter({ hasText: String(before - 3) }).waitFor();
   // and the three are listed as holders
-  const holders = await api('GlobalReader', org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}/assignments`);
+  const holders = await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}/assignments`);
   expect(holders.body.value.map((u: { displayName: string }) => u.displayName)).toEqual(expect.arrayContaining(['Diego Siciliani', 'Emily Braun', 'Johanna Lorenz']));
 
   // Unassign two of them on the product's page: their licenses are available again at once
@@ -72,29 +62,29 @@ test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the av
 });
 
 test('a conflict is refused with the service message next to the user, and fixed by switching the plan off', async () => {
-  const page = await open(admin, `/licenses/${SKU.E3}`, 'Office 365 E3');
+  const page = await open(c.admin, `/licenses/${SKU.E3}`, 'Office 365 E3');
   const panel = await openAssign(page);
   await pick(page, 'Alex', 'Alex Wilber');
   await panel.getByRole('button', { name: 'Assign', exact: true }).click();
 
-  const refusal = panel.getByTestId(`assign-user-${org.users.alexw.userPrincipalName}`);
+  const refusal = panel.getByTestId(`assign-user-${c.org.users.alexw.userPrincipalName}`);
   await refusal.getByText(/Exchange Online \(Plan 2\) in Office 365 E3 conflicts with Exchange Online \(Plan 1\) in Office 365 E1/).waitFor();
   expect(await refusal.innerText()).toMatch(/Switch one of them off .*or remove Office 365 E1 from the user first/s);
   expect(await refusal.locator('[data-code]').getAttribute('data-code')).toBe('MutuallyExclusiveViolation');
   await screenshot(page, 'assign-conflict');
-  expect((await api('GlobalReader', org.id, 'GET', `/v1.0/users/${org.users.alexw.id}`)).body.assignedLicenses.map((l: { skuId: string }) => l.skuId)).toEqual([SKU.E1]);
+  expect((await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.alexw.id}`)).body.assignedLicenses.map((l: { skuId: string }) => l.skuId)).toEqual([SKU.E1]);
 
   // the way out the message names: switch Exchange Online (Plan 2) off for this assignment
   await panel.getByRole('switch', { name: 'Exchange Online (Plan 2)' }).click();
   await panel.getByRole('button', { name: 'Assign', exact: true }).click();
   await panel.getByText('Office 365 E3 assigned to 1 user.').waitFor();
-  const alex = (await api('GlobalReader', org.id, 'GET', `/v1.0/users/${org.users.alexw.id}`)).body;
+  const alex = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.alexw.id}`)).body;
   expect(alex.assignedLicenses).toEqual(expect.arrayContaining([{ skuId: SKU.E3, disabledPlans: [PLAN.EXO2] }]));
   await page.close();
 });
 
 test("an app switched off for one user shows in that user's licenseDetails", async () => {
-  const page = await open(admin, `/licenses/${SKU.E3}`, 'Office 365 E3');
+  const page = await open(c.admin, `/licenses/${SKU.E3}`, 'Office 365 E3');
   await page.getByRole('button', { name: 'Apps and services of Adele Vance' }).click();
   const panel = page.getByRole('dialog', { name: 'Adele Vance' });
   await panel.getByTestId('status-TEAMS1').getByText('On', { exact: true }).waitFor();
@@ -105,7 +95,7 @@ test("an app switched off for one user shows in that user's licenseDetails", asy
   await panel.getByTestId('status-TEAMS1').getByText('Disabled').waitFor();
   await screenshot(page, 'user-apps');
 
-  const details = (await api('GlobalReader', org.id, 'GET', `/v1.0/users/${org.users.adelev.id}/licenseDetails`)).body.value;
+  const details = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.adelev.id}/licenseDetails`)).body.value;
   const e3 = details.find((d: { skuId: string }) => d.skuId === SKU.E3);
   const status = Object.fromEntries(e3.servicePlans.map((p: { servicePlanName: string; provisioningStatus: string }) => [p.servicePlanName, p.provisioningStatus]));
   expect(status).toMatchObject({ TEAMS1: 'Disabled', EXCHANGE_S_ENTERPRISE: 'Success', SHAREPOINTENTERPRISE: 'Success' });
@@ -114,7 +104,7 @@ test("an app switched off for one user shows in that user's licenseDetails", asy
 
 test('Assign licenses with the keyboard alone', async () => {
   const before = await availableE3();
-  const page = await open(admin, '/licenses', 'Licenses');
+  const page = await open(c.admin, '/licenses', 'Licenses');
   await tabTo(page, page.getByRole('link', { name: 'Office 365 E3' }));
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { level: 1, name: 'Office 365 E3' }).waitFor();
@@ -132,7 +122,7 @@ test('Assign licenses with the keyboard alone', async () => {
   await page.keyboard.press('Enter');
   await panel.getByText('Office 365 E3 assigned to 1 user.').waitFor();
   expect(await availableE3()).toBe(before - 1);
-  const grady = (await api('GlobalReader', org.id, 'GET', `/v1.0/users/${org.users.gradya.id}`)).body;
+  const grady = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.gradya.id}`)).body;
   expect(grady.assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: [] }]);
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'detached' });

@@ -4,8 +4,8 @@
  * the README, and every request goes to the one origin the console is served from (so one certificate,
  * one warning at most).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CONSOLE_URL, launch, Org, screenshot, seedOrg, seriousViolations, signedIn } from './harness';
+import type { BrowserContext, Page } from 'playwright-core';
+import { consoleFor, CONSOLE_URL, Org, screenshot, seriousViolations } from './harness';
 
 export interface Tour {
   admin: BrowserContext;
@@ -17,10 +17,16 @@ export interface Tour {
 }
 
 export function tour(): Tour {
-  let browser: Browser;
+  const c = consoleFor('GlobalAdministrator');
   const found: Record<string, string[]> = {};
   const origins = new Set<string>();
   const t = {
+    get admin() {
+      return c.admin;
+    },
+    get org() {
+      return c.org;
+    },
     async check(page: Page, name: string) {
       found[name] = await seriousViolations(page);
       await screenshot(page, name);
@@ -30,13 +36,8 @@ export function tour(): Tour {
       expect([...origins]).toEqual([new URL(CONSOLE_URL).origin]);
     },
   } as Tour;
-  beforeAll(async () => {
-    [browser, t.org] = await Promise.all([launch(), seedOrg()]);
-    t.admin = await signedIn(browser, 'GlobalAdministrator', t.org.id);
-    t.admin.on('request', (r) => origins.add(new URL(r.url()).origin));
-  });
-  afterAll(async () => {
-    await browser?.close();
+  beforeAll(() => {
+    c.admin.on('request', (r) => origins.add(new URL(r.url()).origin));
   });
   return t;
 }

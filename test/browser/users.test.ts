@@ -3,24 +3,14 @@
  * a previewed bulk job whose progress bar reaches 100 %, and one user's Licenses and apps (a missing usage
  * location asked for first; a license inherited from a group shown with its group, not removable).
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { call, tokenFor } from '../helpers';
-import { api, launch, open, Org, screenshot, seedOrg, signedIn, SKU } from './harness';
+import { api, consoleFor, inError, open, screenshot, SKU, until } from './harness';
 
 jest.setTimeout(180_000);
-let browser: Browser;
-let org: Org;
-let admin: BrowserContext;
+const c = consoleFor('UserAdministrator');
 
-beforeAll(async () => {
-  [browser, org] = await Promise.all([launch(), seedOrg()]);
-  admin = await signedIn(browser, 'UserAdministrator', org.id);
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-const userOf = async (id: string) => (await api('GlobalReader', org.id, 'GET', `/v1.0/users/${id}`)).body;
+const userOf = async (id: string) => (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${id}`)).body;
 const skuIds = (u: { assignedLicenses: { skuId: string }[] }) => u.assignedLicenses.map((l) => l.skuId).sort();
 
 /** Searches Active users and waits until the grid shows only matching users (the answer, not the previous list). */
@@ -38,7 +28,7 @@ async function searchAndSelect(page: Page, term: string, name: string) {
 }
 
 test('Replace on Active users: the selected users end up with exactly the chosen product', async () => {
-  const page = await open(admin, '/users', 'Active users');
+  const page = await open(c.admin, '/users', 'Active users');
   await page.getByRole('button', { name: 'Alex Wilber' }).waitFor();
   await searchAndSelect(page, 'Alex', 'Alex Wilber');
   await searchAndSelect(page, 'Nestor', 'Nestor Wilke');
@@ -56,7 +46,7 @@ test('Replace on Active users: the selected users end up with exactly the chosen
 
   // Alex's E1 and Nestor's Exchange Online (Plan 1) are replaced by E3, with Yammer off
   for (const alias of ['alexw', 'nestorw']) {
-    const u = await userOf(org.users[alias].id);
+    const u = await userOf(c.org.users[alias].id);
     expect(u.assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: ['7547a3fe-08ee-4ccb-b430-5077c5041653'] }]);
   }
   await page.close();
@@ -66,14 +56,14 @@ test('25 selected users become a bulk job: previewed (seats needed vs available)
   // 25 more people, and enough Office 365 E3 licenses for all of them
   const created = await Promise.all(
     Array.from({ length: 25 }, (_, i) =>
-      api('UserAdministrator', org.id, 'POST', '/v1.0/users', { displayName: `Bulk tester ${String(i + 1).padStart(2, '0')}`, userPrincipalName: `bulk${i + 1}@contoso.dev`, usageLocation: 'NL' }),
+      api('UserAdministrator', c.org.id, 'POST', '/v1.0/users', { displayName: `Bulk tester ${String(i + 1).padStart(2, '0')}`, userPrincipalName: `bulk${i + 1}@contoso.dev`, usageLocation: 'NL' }),
     ),
   );
   expect(created.map((r) => r.status)).toEqual(Array(25).fill(201));
-  expect((await api('BillingAdministrator', org.id, 'PATCH', `/v1.0/directory/subscriptions/${org.id}_${SKU.E3}`, { totalLicenses: 100 })).status).toBe(200);
-  const available = (await api('GlobalReader', org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits;
+  expect((await api('BillingAdministrator', c.org.id, 'PATCH', `/v1.0/directory/subscriptions/${c.org.id}_${SKU.E3}`, { totalLicenses: 100 })).status).toBe(200);
+  const available = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits;
 
-  const page = await open(admin, '/users', 'Active users');
+  const page = await open(c.admin, '/users', 'Active users');
   await search(page, 'Bulk tester');
   await page.getByTestId('users-count').getByText('25 users').waitFor();
   await page.getByRole('checkbox', { name: 'Select all 25 users shown' }).check();
@@ -92,7 +82,7 @@ test('25 selected users become a bulk job: previewed (seats needed vs available)
   await preview.scrollIntoViewIfNeeded();
   await screenshot(page, 'bulk-preview');
   // the preview changed nobody
-  expect((await api('GlobalReader', org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits).toBe(available);
+  expect((await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits).toBe(available);
 
   await panel.getByRole('button', { name: 'Start the job for 25 users' }).click();
   await page.getByRole('heading', { level: 1, name: 'Bulk license job: Add licenses' }).waitFor();
@@ -103,14 +93,14 @@ test('25 selected users become a bulk job: previewed (seats needed vs available)
   await screenshot(page, 'bulk-job');
 
   const jobId = page.url().split('/jobs/')[1];
-  const job = (await api('GlobalReader', org.id, 'GET', `/v1.0/licenseJobs/${jobId}`)).body;
+  const job = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/licenseJobs/${jobId}`)).body;
   expect(job).toMatchObject({ status: 'completed', mode: 'add', counts: { total: 25, succeeded: 25, failed: 0 } });
-  expect((await api('GlobalReader', org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits).toBe(available - 25);
+  expect((await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits).toBe(available - 25);
   await page.close();
 });
 
 test('Licenses and apps: a missing usage location is asked for first; Save shows the outcome; a group license stays with its group', async () => {
-  const page = await open(admin, '/users', 'Active users');
+  const page = await open(c.admin, '/users', 'Active users');
   await search(page, 'Isaiah');
   await page.getByRole('button', { name: 'Isaiah Langer' }).click();
   const panel = page.getByRole('dialog', { name: 'Isaiah Langer' });
@@ -125,7 +115,7 @@ test('Licenses and apps: a missing usage location is asked for first; Save shows
   await panel.getByTestId('license-STANDARDPACK').getByRole('checkbox', { name: 'Microsoft Teams', exact: true }).uncheck();
   await panel.getByRole('button', { name: 'Save changes' }).click();
   await panel.getByText('Licenses and apps saved.').waitFor();
-  const isaiah = await userOf(org.users.isaiahl.id);
+  const isaiah = await userOf(c.org.users.isaiahl.id);
   expect(isaiah.usageLocation).toBe('NL');
   expect(isaiah.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: ['57ff2da0-773e-42df-b2af-ffb7a2317929'] }]);
   await panel.getByRole('button', { name: 'Close', exact: true }).click();
@@ -138,23 +128,20 @@ test('Licenses and apps: a missing usage location is asked for first; Save shows
   expect(await e1.getByRole('checkbox', { name: 'Office 365 E1' }).isChecked()).toBe(true);
   expect(await e1.getByRole('checkbox', { name: 'Office 365 E1' }).isDisabled()).toBe(true);
   await screenshot(page, 'user-licenses');
-  expect(skuIds(await userOf(org.users.lidiah.id))).toEqual([SKU.E1]);
+  expect(skuIds(await userOf(c.org.users.lidiah.id))).toEqual([SKU.E1]);
   await page.close();
 });
 
 test('filters in Graph syntax: unlicensed users, users with license errors, users of a product, counted by the service', async () => {
   const counted = async (filter: string) =>
-    (await call('GET', `/v1.0/users?$filter=${encodeURIComponent(filter)}&$count=true&$top=1`, { token: await tokenFor('GlobalReader', org.id), headers: { ConsistencyLevel: 'eventual' } })).body['@odata.count'] as number;
+    (await call('GET', `/v1.0/users?$filter=${encodeURIComponent(filter)}&$count=true&$top=1`, { token: await tokenFor('GlobalReader', c.org.id), headers: { ConsistencyLevel: 'eventual' } })).body['@odata.count'] as number;
   // Adele has E3 directly; joining Sales team gives her its E1 in error (two Exchange plans)
-  const sales = (await api('GlobalReader', org.id, 'GET', '/v1.0/groups')).body.value.find((g: { displayName: string }) => g.displayName === 'Sales team');
-  expect((await api('UserAdministrator', org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${org.users.adelev.id}` })).status).toBe(204);
-  // the group is processed in the background: wait (bounded) until the service records her error
-  for (const started = Date.now(); !(await userOf(org.users.adelev.id)).licenseAssignmentStates.some((a: { state: string }) => a.state === 'Error'); ) {
-    if (Date.now() - started > 60_000) throw new Error("Adele's group license never reached its error state");
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  const sales = (await api('GlobalReader', c.org.id, 'GET', '/v1.0/groups')).body.value.find((g: { displayName: string }) => g.displayName === 'Sales team');
+  expect((await api('UserAdministrator', c.org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${c.org.users.adelev.id}` })).status).toBe(204);
+  // the group is processed in the background: go on once the service has recorded her error
+  await until("Adele's license from Sales team in error", () => inError(c.org.id, c.org.users.adelev.id));
 
-  const page = await open(admin, '/users', 'Active users');
+  const page = await open(c.admin, '/users', 'Active users');
   const filter = async (option: string) => {
     await page.getByRole('combobox', { name: /Filter/ }).click();
     await page.getByRole('option', { name: option }).click();

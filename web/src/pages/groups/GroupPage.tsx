@@ -92,10 +92,16 @@ export default function GroupPage({ groupId }: { groupId: string }) {
         {reprocess.isSuccess && <SuccessBar title={t('group.reprocessing')} />}
         {[remove, reprocess, reprocessOne].map((m, i) => m.isError && <RefusalBar key={i} refusal={refusalOf(m.error)} />)}
       </Card>
-      <TabList selectedValue={tab} onTabSelect={(_, d) => setTab(d.value as 'all' | 'errors')} aria-label={t('group.members')}>
-        <Tab value="all">{t('group.members')}</Tab>
-        <Tab value="errors">{t('group.membersWithErrors')}</Tab>
-      </TabList>
+      <div style={{ display: 'flex', alignItems: 'center', gap: 12 }}>
+        <TabList selectedValue={tab} onTabSelect={(_, d) => setTab(d.value as 'all' | 'errors')} aria-label={t('group.members')}>
+          <Tab value="all">{t('group.members')}</Tab>
+          <Tab value="errors">{t('group.membersWithErrors')}</Tab>
+        </TabList>
+        {/* members are processed in the background (one joining, a seat freed): ask again */}
+        <Button appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={() => members.refetch()}>
+          {t('common.refresh')}
+        </Button>
+      </div>
       <Table aria-label={tab === 'errors' ? t('group.membersWithErrors') : t('group.members')} style={{ maxWidth: 1100 }}>
         <TableHeader>
           <TableRow>

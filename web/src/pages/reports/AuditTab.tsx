@@ -2,11 +2,12 @@
  * The audit log of license changes, newest first: who changed what for whom, before and after, by
  * which request or bulk job. Filter by user, product or job.
  */
-import { Button, Dropdown, Field, Input, makeStyles, Option, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import { Button, Field, Input, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../../i18n';
 import { PeoplePicker } from '../../components/PeoplePicker';
+import { ProductPicker } from '../../components/ProductPicker';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
@@ -38,16 +39,7 @@ export function AuditTab() {
         <div style={{ minWidth: 320 }}>
           <PeoplePicker label={t('audit.user')} selected={user} onChange={setUser} max={1} />
         </div>
-        <Field label={t('audit.product')}>
-          <Dropdown value={skuId ? skuName(skuId) : t('audit.anyProduct')} selectedOptions={[skuId]} onOptionSelect={(_, d) => setSkuId(d.optionValue ?? '')}>
-            <Option value="">{t('audit.anyProduct')}</Option>
-            {skus.map((s) => (
-              <Option key={s.skuId} value={s.skuId}>
-                {s.displayName}
-              </Option>
-            ))}
-          </Dropdown>
-        </Field>
+        <ProductPicker skus={skus} skuId={skuId} onChange={setSkuId} anyLabel={t('audit.anyProduct')} />
         <Field label={t('audit.job')} validationState={jobInvalid ? 'error' : 'none'} validationMessage={jobInvalid ? t('audit.jobInvalid') : undefined}>
           <Input value={job} onChange={(_, d) => setJob(d.value)} placeholder="00000000-0000-0000-0000-000000000000" />
         </Field>

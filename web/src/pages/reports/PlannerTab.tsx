@@ -3,12 +3,13 @@
  * over the line (the most recently assigned) and the days left in the 90-day window. Global and Billing
  * admins can then reduce, choosing whose licenses go first.
  */
-import { Button, Checkbox, Dropdown, Field, makeStyles, MessageBar, MessageBarBody, Option, SpinButton, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import { Button, Checkbox, Field, makeStyles, MessageBar, MessageBarBody, SpinButton, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
+import { ProductPicker } from '../../components/ProductPicker';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
@@ -46,15 +47,7 @@ export function PlannerTab() {
   return (
     <>
       <div className={styles.filters}>
-        <Field label={t('licenses.product')}>
-          <Dropdown value={sku?.displayName ?? ''} placeholder={t('planner.pick')} selectedOptions={[skuId]} onOptionSelect={(_, d) => (setSkuId(d.optionValue ?? ''), setTotal(undefined), reduce.reset())}>
-            {skus.map((s) => (
-              <Option key={s.skuId} value={s.skuId}>
-                {s.displayName}
-              </Option>
-            ))}
-          </Dropdown>
-        </Field>
+        <ProductPicker skus={skus} skuId={skuId} onChange={(id) => (setSkuId(id), setTotal(undefined), reduce.reset())} />
         {sku && (
           <Field label={t('planner.newTotal')} hint={t('planner.now', { total: totalUnits(sku), assigned: sku.consumedUnits })}>
             <SpinButton min={0} value={target} onChange={(_, d) => setTotal(d.value ?? Number(d.displayValue ?? 0))} />

@@ -3,13 +3,14 @@
  * (priority, then since when). A freed or bought seat goes to the first automatically; admins who may
  * assign licenses can move someone up by raising their priority.
  */
-import { Button, Dropdown, Field, makeStyles, Option, SpinButton, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Button, makeStyles, SpinButton, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
+import { ProductPicker } from '../../components/ProductPicker';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
@@ -38,15 +39,7 @@ export function WaitingListTab() {
   return (
     <>
       <div className={styles.filters}>
-        <Field label={t('licenses.product')}>
-          <Dropdown value={skus.find((s) => s.skuId === skuId)?.displayName ?? ''} placeholder={t('planner.pick')} selectedOptions={[skuId]} onOptionSelect={(_, d) => setSkuId(d.optionValue ?? '')}>
-            {skus.map((s) => (
-              <Option key={s.skuId} value={s.skuId}>
-                {s.displayName}
-              </Option>
-            ))}
-          </Dropdown>
-        </Field>
+        <ProductPicker skus={skus} skuId={skuId} onChange={setSkuId} />
       </div>
       {list.isError && <RefusalBar refusal={refusalOf(list.error)} />}
       {save.isError && <RefusalBar refusal={refusalOf(save.error)} />}
