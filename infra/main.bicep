@@ -52,6 +52,10 @@ param nodeVersion string = '22'
 @description('CORS: origins allowed to call the API from a browser, comma-separated (https://portal.contoso.com,https://admin.contoso.com; * for any). Empty: none.')
 param corsAllowedOrigins string = ''
 
+@allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
+@description('Region of the admin console (Azure Static Web Apps is offered in these regions only).')
+param consoleLocation string = 'westeurope'
+
 @description('CORS: whether browsers may send credentials (cookies, Authorization by the browser). Not allowed together with *.')
 param corsSupportCredentials bool = false
 
@@ -133,6 +137,17 @@ module network './modules/network.bicep' = if (networkIsolation) {
   }
 }
 
+// The admin console (static files). Its origin is allowed by the Function App's CORS below.
+module web './modules/static-web-app.bicep' = {
+  name: 'web'
+  scope: rg
+  params: {
+    name: '${abbrs.webStaticSites}console-${resourceToken}'
+    location: consoleLocation
+    tags: tags
+  }
+}
+
 // Depends on the three modules above through their outputs, so the identity's role assignments exist
 // before the app gets its settings and starts.
 module api './modules/function-app.bicep' = {
@@ -159,7 +174,8 @@ module api './modules/function-app.bicep' = {
     operatorTenantId: operatorTenantId
     operatorClientIds: operatorClientIds
     virtualNetworkSubnetId: networkIsolation ? network!.outputs.appSubnetId : ''
-    corsAllowedOrigins: empty(corsAllowedOrigins) ? [] : map(split(corsAllowedOrigins, ','), origin => trim(origin))
+    // the console's own origin, and any others the operator names
+    corsAllowedOrigins: concat([web.outputs.origin], empty(corsAllowedOrigins) ? [] : map(split(corsAllowedOrigins, ','), origin => trim(origin)))
     corsSupportCredentials: corsSupportCredentials
   }
 }
@@ -170,6 +186,8 @@ output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = api.outputs.name
 output SERVICE_API_ENDPOINT string = 'https://${api.outputs.defaultHostName}/api'
+output AZURE_STATIC_WEB_APP_NAME string = web.outputs.name
+output CONSOLE_URL string = web.outputs.origin
 output AZURE_COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString

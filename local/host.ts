@@ -20,6 +20,7 @@ import Module from 'node:module';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import sirv from 'sirv';
 import { pathSegments, RouteTable } from '../shared/http/routes';
 import { applyCors, CorsSettings, preflight } from './cors';
 
@@ -74,6 +75,11 @@ function installFunctionsCore(): void {
 
 // ---------------- host ----------------
 
+/** Vite names built assets by content hash: they never change, so the browser may keep them; index.html is always asked again. */
+function cacheHeaders(res: ServerResponse, pathname: string) {
+  res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+}
+
 /** What the host reads of a body a function stopped reading early (a refusal at its size limit) before it hangs up. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
@@ -114,12 +120,22 @@ export interface HostOptions {
   /** The Function App's entry module (package.json main). */
   entry: string;
   hostJson?: string;
-  /** Extra routes outside the prefix served by the host itself (the dev JWKS). */
-  extraRoutes?: Record<string, () => Promise<unknown>>;
+  /**
+   * Extra routes outside the prefix served by the host itself (the dev JWKS, the console's dev sign-in):
+   * a function answers GET with JSON; `{ post }` answers POST with a JSON body.
+   */
+  extraRoutes?: Record<string, ExtraRoute>;
+  /**
+   * Files served at `/` over https (the built admin console). The console calls the API on the same
+   * origin, so it needs no CORS and the browser accepts the certificate once. Over http, `/` redirects there.
+   */
+  staticRoot?: string;
   quiet?: boolean;
   /** CORS as the platform does it in Azure: local.settings.json's Host.CORS and Host.CORSCredentials. */
   cors?: CorsSettings;
 }
+
+export type ExtraRoute = (() => Promise<unknown>) | { post: (body: unknown) => Promise<{ status: number; body: unknown }> };
 
 export interface RunningHost {
   url: string;
@@ -155,13 +171,25 @@ export function requestUrl(target: string | undefined, scheme: string, host: str
   }
 }
 
-export async function startHost(options: HostOptions): Promise<RunningHost> {
+/**
+ * Loads an entry module the way the Functions worker does and returns every registration it made: what
+ * the Functions host in Azure would serve from it (the host below, and the test that the deployed entry
+ * has no development-only route).
+ */
+export function loadRegistrations(entry: string): Registration[] {
   installFunctionsCore();
   // load the library only now, so it finds the core API above
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const lib = require('@azure/functions') as typeof import('@azure/functions');
+  require('@azure/functions');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(options.entry);
+  require(entry);
+  return registrations;
+}
+
+export async function startHost(options: HostOptions): Promise<RunningHost> {
+  loadRegistrations(options.entry);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const lib = require('@azure/functions') as typeof import('@azure/functions');
 
   const hostJson = readHostJson(options.hostJson ?? join(process.cwd(), 'host.json'));
   const prefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/|\/$/g, '');
@@ -238,6 +266,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     // the scheme the caller used: links the app builds from the request (@odata.nextLink, Location) keep it
     const scheme = (req.socket as import('node:tls').TLSSocket).encrypted ? 'https' : 'http';
+    const secure = scheme === 'https';
     const url = requestUrl(req.url, scheme, req.headers.host);
     const cors = options.cors ?? { origins: [], credentials: false };
     const pre = preflight(cors, req);
@@ -246,10 +275,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     const extra = options.extraRoutes?.[url.pathname];
-    if (extra && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await extra()));
-      return;
-    }
+    if (extra && (await serveExtra(extra, req, res))) return;
     if (url.pathname === '/admin/host/status') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ state: 'Running', functions: registrations.map((r) => r.name) }));
       return;
@@ -267,10 +293,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return;
     }
     const parts = pathSegments(url.pathname);
-    if (prefix && parts.shift()?.toLowerCase() !== prefix.toLowerCase()) {
-      res.writeHead(404).end();
+    if (prefix && parts[0]?.toLowerCase() !== prefix.toLowerCase()) {
+      if (options.staticRoot && (req.method === 'GET' || req.method === 'HEAD')) serveSite(req, res, url, secure);
+      else res.writeHead(404).end();
       return;
     }
+    if (prefix) parts.shift();
     const method = (req.method ?? 'GET').toUpperCase();
     const match = httpRoutes.match(method, parts);
     if (match.kind !== 'found') {
@@ -311,6 +339,39 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     }
     // streamed out as it is produced (CSV downloads), never buffered whole
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res).catch(() => res.destroy());
+  }
+
+  async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    if (typeof extra === 'function') {
+      if (req.method !== 'GET') return false;
+      json(200, await extra());
+      return true;
+    }
+    if (req.method !== 'POST') return false;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: unknown;
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    } catch {
+      json(400, { error: { code: 'invalidRequest', message: 'The body must be JSON.' } });
+      return true;
+    }
+    const answer = await extra.post(body);
+    json(answer.status, answer.body);
+    return true;
+  }
+
+  // the console: files from staticRoot over https; over http, the page moves to https. `dev` makes sirv look
+  // at the folder on each request, so `npm run build:web` while the host runs shows on the next reload
+  const site = options.staticRoot ? sirv(options.staticRoot, { etag: true, dev: true, setHeaders: cacheHeaders }) : undefined;
+  function serveSite(req: IncomingMessage, res: ServerResponse, url: URL, secure: boolean) {
+    if (!secure && options.https) {
+      res.writeHead(302, { location: `https://${url.hostname}:${options.https.port}${url.pathname}${url.search}` }).end();
+      return;
+    }
+    site!(req, res, () => void res.writeHead(404).end());
   }
 
   const serve = (req: IncomingMessage, res: ServerResponse) => {

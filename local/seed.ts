@@ -46,11 +46,13 @@ const people: [string, string, string | null, 'Member' | 'Guest'][] = [
   ['Emily Braun', 'emilyb', 'NL', 'Member'],
 ];
 
-export async function seedDemo(): Promise<{ created: boolean; users: Record<string, UserDoc> }> {
-  const existing = await tenants.get(DEMO_TENANT_ID);
+/** The demo organization; the console's browser tests seed copies of it under tenant ids of their own. */
+export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created: boolean; users: Record<string, UserDoc> }> {
+  const tenantId = o.tenantId ?? DEMO_TENANT_ID;
+  const existing = await tenants.get(tenantId);
   const byAlias: Record<string, UserDoc> = {};
   if (existing) return { created: false, users: byAlias };
-  const tenant = await createTenant({ id: DEMO_TENANT_ID, displayName: 'Contoso (demo)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
+  const tenant = await createTenant({ id: tenantId, displayName: 'Contoso (demo)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
   for (const [displayName, alias, usageLocation, userType] of people) {
     byAlias[alias] = await createUser(tenant.id, {
       displayName,

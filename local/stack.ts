@@ -3,6 +3,7 @@
  * the app's registrations and the dev JWKS. Used by `npm start`, the tests and the benchmarks.
  * Settings must already be in process.env (see settingsFile.ts).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningHost } from './host';
 
@@ -12,6 +13,8 @@ export interface Stack {
   /** The https base URL and the CA file a Node client trusts it with (NODE_EXTRA_CA_CERTS). */
   httpsUrl: string;
   caFile: string;
+  /** The admin console's address (https, same origin as the API), when the console is built (dist/web). */
+  consoleUrl?: string;
   /** Process ids of the emulators this stack started (none when attached to running ones). */
   emulatorPids: number[];
   stop(): Promise<void>;
@@ -29,6 +32,7 @@ export async function startStack(o: { port: number; httpsPort?: number; quiet?: 
   const emulators = o.attach ? { pids: [], stop: async () => undefined } : await startEmulators({ cosmosPort, queuePort, quiet: o.quiet });
   let host: RunningHost | undefined;
   let caFile = '';
+  let consoleBuilt = false;
   try {
     const { ensureDatabase } = await import('../shared/storage/cosmos');
     await ensureDatabase();
@@ -40,13 +44,22 @@ export async function startStack(o: { port: number; httpsPort?: number; quiet?: 
     const { ensureDevCertificate } = await import('./tls');
     const tls = await ensureDevCertificate(join(root, '.local', 'tls'));
     caFile = tls.caFile;
+    const { devSignInRoutes } = await import('./devSignIn');
+    const { DEMO_TENANT_ID } = await import('./seed');
+    const consoleRoot = join(root, 'dist', 'web');
+    consoleBuilt = existsSync(join(consoleRoot, 'index.html'));
     host = await startHost({
       port: o.port,
       https: { port: o.httpsPort ?? o.port + 1, key: tls.key, cert: tls.cert },
       bind: process.env.LOCAL_HOST_BIND || undefined,
       entry: join(root, 'dist', 'functions', 'index.js'),
       hostJson: join(root, 'host.json'),
-      extraRoutes: { '/.well-known/dev-jwks.json': devJwks },
+      extraRoutes: {
+        '/.well-known/dev-jwks.json': devJwks,
+        // the console's dev sign-in: local only, like the dev JWKS (never in functions/)
+        ...devSignInRoutes({ tenantId: (process.env.DEV_SIGNIN_TENANT_ID || DEMO_TENANT_ID).toLowerCase(), issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE }),
+      },
+      staticRoot: consoleBuilt ? consoleRoot : undefined,
       quiet: o.quiet,
       cors: o.cors,
     });
@@ -60,6 +73,7 @@ export async function startStack(o: { port: number; httpsPort?: number; quiet?: 
     url: running.url,
     httpsUrl: running.httpsUrl!,
     caFile,
+    consoleUrl: consoleBuilt ? `${new URL(running.httpsUrl!).origin}/` : undefined,
     emulatorPids: emulators.pids,
     async stop() {
       await running.close().catch(() => undefined);

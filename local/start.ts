@@ -3,7 +3,8 @@
  *   1. settings from local.settings.json (or the sample on a fresh clone)
  *   2. the emulators: Cosmos DB (@vercel/cosmosdb-server) and Azurite queues
  *   3. database and containers; demo data
- *   4. the local host on http://localhost:7071/api serving functions/index.ts's registrations
+ *   4. the local host on http://localhost:7071/api serving functions/index.ts's registrations, the same
+ *      over https on 7072, and there at / the admin console (dist/web) with its dev sign-in
  *   5. ready-to-use dev tokens for each admin role
  * Ctrl-C stops everything. `--no-seed` skips the demo data (the tests use it); `--attach` starts only the
  * host, on emulators already running (a second worker on the same data); `--print-pids` prints the
@@ -51,8 +52,12 @@ async function printWelcome(stack: import('./stack').Stack, tenantId: string, cr
   const { mintDevToken } = await import('./devTokens');
   const s = (await import('../shared/config')).settings();
   const roles = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'] as const;
+  const consoleLine = stack.consoleUrl
+    ? [`Admin console: ${stack.consoleUrl}  (pick an admin role to sign in; the first visit shows one certificate warning: README, "The admin console")`, '']
+    : ['Admin console: not built (npm run build:web), so not served', ''];
   const lines = [
     '',
+    ...consoleLine,
     `License assignment service on ${url}  (settings: ${file.split('/').pop()})`,
     `                       and on ${stack.httpsUrl}  (for Graph clients: they send tokens only over https)`,
     `  A Node.js client trusts it with: NODE_EXTRA_CA_CERTS=${stack.caFile}`,

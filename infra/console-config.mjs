@@ -1,0 +1,30 @@
+// Writes dist/web/console-config.json for the console in Azure, from the azd environment (azd passes its
+// values to hooks as environment variables): sign in with Entra ID (MSAL), call the Function App's API.
+// Run by azure.yaml's `web` prepackage hook after `npm run build:web` (an argument names another file). Locally the local host answers
+// console-config.json itself (dev sign-in), so this file is for Azure only.
+import { writeFileSync } from 'node:fs';
+
+const need = (name, hint) => {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${name} is not set. ${hint}`);
+    process.exit(1);
+  }
+  return v;
+};
+const apiBaseUrl = need('SERVICE_API_ENDPOINT', 'Run `azd provision` first: it outputs the API address.');
+const clientId = need('CONSOLE_CLIENT_ID', "Register the console as a single-page application in Entra ID and run `azd env set CONSOLE_CLIENT_ID <its client id>` (infra/README.md, 'The admin console').");
+const audience = need('AUTH_AUDIENCE', 'Run `azd env set AUTH_AUDIENCE <the API app registration>` (README, Deploy to Azure).');
+const config = {
+  signIn: 'msal',
+  apiBaseUrl,
+  msal: {
+    clientId,
+    // any work or school account; the API still accepts only organizations it serves
+    authority: process.env.CONSOLE_AUTHORITY || 'https://login.microsoftonline.com/organizations',
+    scopes: [`${audience.replace(/\/$/, '')}/.default`],
+  },
+};
+const out = process.argv[2] ?? new URL('../dist/web/console-config.json', import.meta.url);
+writeFileSync(out, `${JSON.stringify(config, null, 2)}\n`);
+console.log(`${out}: API ${apiBaseUrl}, Entra ID app ${clientId}`);

@@ -1,0 +1,48 @@
+/** The tour, part 2: Groups, a group, Bulk license jobs, a job, CSV import, every report (see tour.ts). */
+import { api, open, SKU } from './harness';
+import { tour } from './tour';
+
+jest.setTimeout(180_000);
+const t = tour();
+
+test('Groups, a group, Bulk license jobs, a job, CSV import and every report: accessible, on one origin', async () => {
+  let page = await open(t.admin, '/groups', 'Groups');
+  await page.getByRole('link', { name: 'Sales team' }).waitFor();
+  await t.check(page, 'groups');
+  await page.getByRole('link', { name: 'Sales team' }).click();
+  await page.getByTestId('group-member').first().waitFor();
+  await t.check(page, 'group');
+  await page.close();
+
+  // a finished job to look at
+  const job = await api('GlobalAdministrator', t.org.id, 'POST', '/v1.0/licenseJobs', { mode: 'add', userIds: [t.org.users.debrab.id, t.org.users.leeg.id], addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] });
+  expect(job.status).toBe(202);
+  page = await open(t.admin, '/jobs', 'Bulk license jobs');
+  await page.getByRole('button', { name: 'Import from CSV' }).waitFor();
+  await t.check(page, 'jobs');
+  await page.getByRole('button', { name: 'Import from CSV' }).click();
+  await t.check(page, 'import-csv');
+  await page.close();
+  page = await open(t.admin, `/jobs/${job.body.id}`, /Bulk license job/);
+  await page.getByText('100% complete').waitFor({ timeout: 60_000 });
+  await t.check(page, 'job');
+  await page.close();
+
+  page = await open(t.admin, '/reports/reconciliation', 'Licensing reports');
+  await page.getByRole('button', { name: 'Run now' }).click();
+  await page.getByText(/Report of /).waitFor();
+  await t.check(page, 'reports-reconciliation');
+  for (const [tab, ready] of [
+    ['Audit log', 'audit-record'],
+    ['Seat reduction planner', null],
+    ['Waiting list', null],
+    ['Alerts', null],
+  ] as const) {
+    await page.getByRole('tab', { name: tab }).click();
+    if (ready) await page.getByTestId(ready).first().waitFor();
+    await t.check(page, `reports-${tab.toLowerCase().replace(/\s+/g, '-')}`);
+  }
+  await page.close();
+
+  t.expectClean();
+});

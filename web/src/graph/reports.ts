@@ -1,0 +1,43 @@
+/**
+ * Licensing reports: reconciliation runs and their reports, the audit log of license changes, the
+ * seat-reduction planner, a product's waiting list, and alert webhooks with their deliveries.
+ */
+import type { Client } from '@microsoft/microsoft-graph-client';
+import type { AlertDelivery, AlertEvent, Collection, CompanySubscription, ReconciliationReport, ReductionPlan, WaitingEntry, Webhook, WebhookCreated } from './types';
+
+export const listReconciliations = (client: Client) => client.api('/reconciliations').top(20).get() as Promise<Collection<ReconciliationReport>>;
+
+export const runReconciliation = (client: Client) => client.api('/reconciliations').post({}) as Promise<ReconciliationReport>;
+
+export interface AuditFilter {
+  userId?: string;
+  skuId?: string;
+  jobId?: string;
+}
+
+export const auditRequest = (client: Client, f: AuditFilter) => {
+  const params = Object.fromEntries(Object.entries(f).filter(([, v]) => v)) as Record<string, string>;
+  return client.api('/auditLogs/licenseChanges').top(50).query(params);
+};
+
+export const reductionPlan = (client: Client, subscriptionId: string, totalLicenses: number) =>
+  client.api(`/directory/subscriptions/${subscriptionId}/reductionPlan`).query({ totalLicenses: String(totalLicenses) }).get() as Promise<ReductionPlan>;
+
+export const reduceSeats = (client: Client, subscriptionId: string, totalLicenses: number, unassignUserIds: string[]) =>
+  client.api(`/directory/subscriptions/${subscriptionId}/reduce`).post({ totalLicenses, unassignUserIds }) as Promise<CompanySubscription>;
+
+export const waitingListRequest = (client: Client, skuId: string) => client.api(`/subscribedSkus/${skuId}/waitingList`).top(50);
+
+export const setWaitingPriority = (client: Client, skuId: string, userId: string, priority: number) =>
+  client.api(`/subscribedSkus/${skuId}/waitingList/${userId}`).patch({ priority }) as Promise<void>;
+
+export const listWebhooks = (client: Client) => client.api('/alerts/webhooks').get() as Promise<Collection<Webhook>>;
+
+export const createWebhook = (client: Client, body: { url: string; events: AlertEvent[]; lowSeatThresholds: Record<string, number> }) =>
+  client.api('/alerts/webhooks').post(body) as Promise<WebhookCreated>;
+
+export const deleteWebhook = (client: Client, id: string) => client.api(`/alerts/webhooks/${id}`).delete() as Promise<void>;
+
+export const deliveriesRequest = (client: Client) => client.api('/alerts/deliveries').top(50);
+
+export type { WaitingEntry, AlertDelivery };
