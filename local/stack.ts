@@ -41,6 +41,7 @@ export async function startStack(o: { port: number; httpsPort?: number; quiet?: 
     const { devJwks, devKey } = await import('./devTokens');
     await devKey(); // created before anyone mints a token against this host
     const { startHost } = await import('./host');
+    (await import('./chaos')).installChaos(); // tests of failure only (off unless its setting is there)
     const { ensureDevCertificate } = await import('./tls');
     const tls = await ensureDevCertificate(join(root, '.local', 'tls'));
     caFile = tls.caFile;

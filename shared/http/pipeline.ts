@@ -113,6 +113,7 @@ const tooLarge = (limit: number) => new ApiError(413, ErrorCodes.requestTooLarge
 async function* limitedChunks(request: HttpRequest, limit: number): AsyncGenerator<Uint8Array> {
   if (!request.body) return;
   let seen = 0;
+  // the library types the body as the DOM's ReadableStream; Node's web streams are async iterable
   for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     seen += chunk.byteLength;
     if (seen > limit) throw tooLarge(limit);

@@ -23,7 +23,7 @@ export function decideDirect(principal: Pick<Principal, 'directoryRoles' | 'appR
     const user = { ...stored, ...patch };
     const change = d.changeFor(user);
     const outcome = evaluateLicenseChange({ principal, user, subscriptions: context.subscriptions, change, now: context.now, checkSeats: false });
-    const patched = Object.entries(patch).some(([k, v]) => (stored as unknown as Record<string, unknown>)[k] !== v);
+    const patched = Object.entries(patch).some(([k, v]) => stored[k as keyof UserDoc] !== v);
     return {
       violations: outcome.violations,
       next: outcome.next,

@@ -35,8 +35,16 @@ export interface ApplyRequest {
   seats: SeatStrategy;
   /** Marks on the audit records of this request's changes (a bulk chunk's seat bookkeeping). */
   mark?: (plan: { taken: ReadonlyMap<string, SeatSource> }) => Partial<AuditDoc>;
-  /** Called with the number of users written, right after each commit (the local host's chaos test hooks in here). */
-  onCommitted?: (n: number) => void;
+}
+
+/** Who learns of each commit, right after it (before seats are released and records written): wired where the app starts. */
+export type CommitObserver = (written: number, groups: readonly ChangeGroup[]) => void;
+const commitObservers: CommitObserver[] = [];
+
+/** Adds a commit observer (the local host's worker-kill test hook is one); returns how to remove it. */
+export function observeCommits(observer: CommitObserver): () => void {
+  commitObservers.push(observer);
+  return () => commitObservers.splice(commitObservers.indexOf(observer), 1);
 }
 
 const MAX_ATTEMPTS = 5;
@@ -170,7 +178,8 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
       return { doc: changedUser(p.user, p.decision.next, p.decision.fields ?? {}, record), etag: p.user._etag! };
     });
     const results = await users.writeMany(docs);
-    req.onCommitted?.(results.filter((r) => 'written' in r).length);
+    const written = results.filter((r) => 'written' in r).length;
+    for (const observe of commitObservers) observe(written, groups);
     const conflicts: Plan[] = [];
     for (const [i, p] of pending.entries()) {
       const r = results[i];
@@ -359,7 +368,7 @@ async function undo(tenantId: string, failed: Plan[], seats: SeatStrategy): Prom
       .filter((p) => p.written)
       .map(async (p) => {
         const restored: UserDoc = { ...p.written!, licenseAssignments: p.user.licenseAssignments, skuIds: p.user.skuIds, lastLicenseChange: p.user.lastLicenseChange, appliedJobs: p.user.appliedJobs };
-        for (const k of Object.keys(p.decision.fields ?? {})) (restored as unknown as Record<string, unknown>)[k] = (p.user as unknown as Record<string, unknown>)[k];
+        Object.assign(restored, Object.fromEntries(Object.keys(p.decision.fields ?? {}).map((k) => [k, p.user[k as keyof UserDoc]])));
         const back = await persistently(() => users.replaceIfMatch(restored, p.written!._etag!)).catch((e) => {
           log.error('could not put a user back after a failed request: the user keeps this change', { tenantId, userId: p.user.id, error: String(e) });
           return undefined;

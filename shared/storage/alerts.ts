@@ -1,7 +1,7 @@
 /**
  * Alert webhooks (directory container) and their deliveries (jobs container, expiring after 30 days).
  */
-import { container, deleteIfPresent, readOf, tracked } from './cosmos';
+import { container, deleteIfPresent, patchDoc, readOf, setFields, tracked } from './cosmos';
 import { Page } from './documents';
 import { queryPage } from './queries';
 
@@ -63,11 +63,7 @@ export const deliveries = {
     return readOf<DeliveryDoc>('jobs', id, tenantId, 'alertDelivery');
   },
   async set(tenantId: string, id: string, fields: Partial<DeliveryDoc>): Promise<void> {
-    await tracked(() =>
-      container('jobs')
-        .item(id, tenantId)
-        .patch(Object.entries(fields).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }))),
-    );
+    await patchDoc('jobs', id, tenantId, setFields(fields));
   },
   list(tenantId: string, top: number, token?: string): Promise<Page<DeliveryDoc>> {
     return queryPage<DeliveryDoc>('jobs', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'alertDelivery' ORDER BY c.createdDateTime DESC`, [], top, token);

@@ -1,7 +1,7 @@
 /** The audit trail of license changes (container `audit`), newest first per tenant. */
 import { randomUUID } from 'node:crypto';
-import { JSONObject, SqlParameter } from '@azure/cosmos';
-import { bulk, container, readOf, retriable, tracked } from './cosmos';
+import { SqlParameter } from '@azure/cosmos';
+import { bulk, bulkBody, container, readOf, retriable, tracked } from './cosmos';
 import { AuditDoc, Page } from './documents';
 import { queryPage } from './queries';
 
@@ -16,7 +16,7 @@ export const audit = {
       await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
       return;
     }
-    const res = await bulk('audit', records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: r as unknown as JSONObject })));
+    const res = await bulk('audit', records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: bulkBody(r) })));
     await Promise.all(
       res.map(async (r, i) => {
         if (retriable(r.statusCode)) await tracked(() => container('audit').items.upsert(records[i]));

@@ -1,4 +1,4 @@
-import { Container, CosmosClient, CosmosDiagnostics, ErrorResponse, JSONObject, OperationInput, OperationResponse } from '@azure/cosmos';
+import { Container, CosmosClient, CosmosDiagnostics, ErrorResponse, JSONObject, OperationInput, OperationResponse, PatchOperation } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import { settings } from '../config';
 
@@ -145,6 +145,51 @@ export async function replaceIfMatch<T extends { id: string; tenantId: string; _
     throw e;
   }
 }
+
+/**
+ * Patches one document: all operations applied together, or none. With a `condition` (a Cosmos DB
+ * predicate on the one document, `c.seat.consumed + 1 <= c.seat.limit`), only if it holds: undefined when
+ * it does not or there is no such document. The document as patched, typed.
+ */
+export async function patchDoc<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, operations: PatchOperation[], condition?: string): Promise<T | undefined> {
+  try {
+    const res = await tracked(() => container(which).item(id, tenantId).patch(condition ? { condition: `from c where ${condition}`, operations } : operations));
+    return res.resource as unknown as T;
+  } catch (e) {
+    if (condition && (isCosmosError(e, 412) || isCosmosError(e, 404))) return undefined;
+    throw e;
+  }
+}
+
+/** Patches one document only if it is still that version (If-Match): undefined when it changed meanwhile. */
+export async function patchIfMatch<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, operations: PatchOperation[], etag: string): Promise<T | undefined> {
+  try {
+    const res = await tracked(() => container(which).item(id, tenantId).patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } }));
+    return res.resource as unknown as T;
+  } catch (e) {
+    if (isCosmosError(e, 412)) return undefined;
+    throw e;
+  }
+}
+
+/** Creates a document: the document as created, or undefined when one with its id exists. */
+export async function createDoc<T extends { id: string; tenantId: string }>(which: keyof typeof CONTAINERS, doc: T): Promise<T | undefined> {
+  try {
+    return (await tracked(() => container(which).items.create(doc))).resource as unknown as T;
+  } catch (e) {
+    if (isCosmosError(e, 409)) return undefined;
+    throw e;
+  }
+}
+
+/** `set` operations for the given fields (top-level properties). */
+export const setFields = (fields: object): PatchOperation[] => Object.entries(fields).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
+
+/** A document as a bulk operation's body (the SDK types it as plain JSON). */
+export const bulkBody = (doc: object): JSONObject => doc as unknown as JSONObject;
+
+/** A bulk operation's answer as the document it carries, with its etag. */
+export const bulkDoc = <T>(r: { resourceBody?: JSONObject; eTag?: string }): T => ({ ...(r.resourceBody as unknown as T), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag }) as T;
 
 /**
  * Many point operations of one partition in bulk requests (up to 100 operations each), for the bulk-job

@@ -3,7 +3,7 @@
  * its own small document (`member-{groupId}-{userId}`), so groups of any size page and change one member
  * at a time, and a user's groups are one query.
  */
-import { bulk, container, createIfAbsent, deleteIfPresent, isCosmosError, replaceIfMatch, tracked } from './cosmos';
+import { bulk, container, createIfAbsent, deleteIfPresent, patchDoc, readOf, replaceIfMatch, setFields, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
 import { queryAll, queryPage } from './queries';
 import { subscriptions } from './subscriptions';
@@ -53,7 +53,7 @@ export const groups = {
   replaceIfMatch: (doc: GroupDoc, etag: string) => replaceIfMatch('directory', doc, etag),
 
   async setProcessingState(tenantId: string, id: string, state: GroupDoc['licenseProcessingState']['state']): Promise<void> {
-    await tracked(() => c().item(id, tenantId).patch([{ op: 'set', path: '/licenseProcessingState/state', value: state }]));
+    await patchDoc('directory', id, tenantId, [{ op: 'set', path: '/licenseProcessingState/state', value: state }]);
   },
 
   async remove(tenantId: string, id: string): Promise<void> {
@@ -161,19 +161,10 @@ export const waitingList = {
   },
 
   async setPriority(tenantId: string, skuId: string, userId: string, priority: number): Promise<WaitingDoc | undefined> {
-    try {
-      const item = c().item(waitingId(skuId, userId), tenantId);
-      const current = (await tracked(() => item.read<WaitingDoc>())).resource;
-      if (!current) return undefined;
-      const ops = [
-        { op: 'set' as const, path: '/priority', value: priority },
-        { op: 'set' as const, path: '/sortKey', value: waitingOrder(priority, current.since, userId) },
-      ];
-      return (await tracked(() => item.patch(ops))).resource as unknown as WaitingDoc;
-    } catch (e) {
-      if (isCosmosError(e, 404)) return undefined;
-      throw e;
-    }
+    const current = await readOf<WaitingDoc>('directory', waitingId(skuId, userId), tenantId, 'waitingSeat');
+    if (!current) return undefined;
+    // conditional on the entry being there still (it may have left the list meanwhile)
+    return patchDoc<WaitingDoc>('directory', current.id, tenantId, setFields({ priority, sortKey: waitingOrder(priority, current.since, userId) }), `c.type = 'waitingSeat'`);
   },
 
   list(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<WaitingDoc>> {

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { JobRequest, JobStatus } from '../domain/jobs';
 import { DirectoryRoleName } from '../domain/roles';
 import { Violation } from '../errors';
-import { container, isCosmosError, readOf, tracked } from './cosmos';
+import { PatchOperation } from '@azure/cosmos';
+import { container, isCosmosError, patchDoc, readOf, setFields, tracked } from './cosmos';
 import { releaseSlot, SlotDoc, takeSlot } from './slots';
 import { Page } from './documents';
 import { queryPage } from './queries';
@@ -142,55 +143,31 @@ export const jobs = {
     counts: { succeeded: number; failed: number; skipped: number },
     needed: Record<string, number> = {},
   ): Promise<JobDoc | undefined> {
-    const ops = [
-      { op: 'set' as const, path: `/progress/done/${index}`, value: true },
-      { op: 'incr' as const, path: '/progress/chunksdone', value: 1 },
-      { op: 'incr' as const, path: '/progress/succeeded', value: counts.succeeded },
-      { op: 'incr' as const, path: '/progress/failed', value: counts.failed },
-      { op: 'incr' as const, path: '/progress/skipped', value: counts.skipped },
+    const ops: PatchOperation[] = [
+      { op: 'set', path: `/progress/done/${index}`, value: true },
+      { op: 'incr', path: '/progress/chunksdone', value: 1 },
+      { op: 'incr', path: '/progress/succeeded', value: counts.succeeded },
+      { op: 'incr', path: '/progress/failed', value: counts.failed },
+      { op: 'incr', path: '/progress/skipped', value: counts.skipped },
       ...Object.entries(needed)
         .filter(([, n]) => n > 0)
-        .map(([sku, n]) => ({ op: 'incr' as const, path: `/preview/needed/${sku}`, value: n })),
+        .map(([sku, n]): PatchOperation => ({ op: 'incr', path: `/preview/needed/${sku}`, value: n })),
     ];
-    try {
-      // at most 10 operations per patch: 5 counters + up to 5 products in one go, the rest after
-      const first = ops.slice(0, 10);
-      const res = await tracked(() => c().item(jobId, tenantId).patch({ condition: `from c where not is_defined(c.progress.done["${index}"])`, operations: first }));
-      let doc = res.resource as unknown as JobDoc;
-      for (let i = 10; i < ops.length; i += 10) doc = (await tracked(() => c().item(jobId, tenantId).patch(ops.slice(i, i + 10)))).resource as unknown as JobDoc;
-      return doc;
-    } catch (e) {
-      if (isCosmosError(e, 412)) return undefined;
-      throw e;
-    }
+    // at most 10 operations per patch: 5 counters + up to 5 products in one go (the one that counts), the rest after
+    let doc = await patchDoc<JobDoc>('jobs', jobId, tenantId, ops.slice(0, 10), `not is_defined(c.progress.done["${index}"])`);
+    for (let i = 10; doc && i < ops.length; i += 10) doc = await patchDoc<JobDoc>('jobs', jobId, tenantId, ops.slice(i, i + 10));
+    return doc;
   },
 
   /** Sets fields of the job unconditionally (status changes are monotonic and idempotent). */
   async set(tenantId: string, jobId: string, fields: Partial<JobDoc>): Promise<JobDoc> {
-    const operations = Object.entries(fields).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
-    return (await tracked(() => c().item(jobId, tenantId).patch(operations))).resource as unknown as JobDoc;
+    return (await patchDoc<JobDoc>('jobs', jobId, tenantId, setFields(fields)))!;
   },
 
   /** Starts the apply phase after a passed seat check: counters back to zero, once (gated on the phase). */
   async startApplyPhase(tenantId: string, jobId: string): Promise<boolean> {
-    try {
-      await tracked(() =>
-        c()
-          .item(jobId, tenantId)
-          .patch({
-            condition: `from c where c.phase = 'preview'`,
-            operations: [
-              { op: 'set', path: '/phase', value: 'apply' },
-              { op: 'set', path: '/progress', value: { done: {}, chunksdone: 0, succeeded: 0, failed: 0, skipped: 0 } },
-              { op: 'set', path: '/status', value: 'running' },
-            ],
-          }),
-      );
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 412)) return false;
-      throw e;
-    }
+    const started = await patchDoc<JobDoc>('jobs', jobId, tenantId, setFields({ phase: 'apply', progress: { done: {}, chunksdone: 0, succeeded: 0, failed: 0, skipped: 0 }, status: 'running' }), `c.phase = 'preview'`);
+    return !!started;
   },
 
 

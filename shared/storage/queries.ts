@@ -4,7 +4,7 @@
  */
 import { SqlParameter } from '@azure/cosmos';
 import { ApiError, ErrorCodes } from '../errors';
-import { bulk, container, CONTAINERS, isCosmosError, retriable, tracked } from './cosmos';
+import { CONTAINERS, bulk, bulkDoc, container, isCosmosError, retriable, tracked } from './cosmos';
 import { Page } from './documents';
 
 const tenantParam = (tenantId: string): SqlParameter => ({ name: '@tenantId', value: tenantId });
@@ -59,7 +59,7 @@ export async function bulkRead<T>(tenantId: string, ids: string[], which: keyof 
       if (r.statusCode === 404) return undefined;
       if (retriable(r.statusCode)) return readDoc<T & object>(which, ids[i], tenantId);
       if (r.statusCode >= 400) throw new Error(`reading ${ids[i]} answered ${r.statusCode}`);
-      return { ...(r.resourceBody as unknown as T), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag } as T;
+      return bulkDoc<T>(r);
     }),
   );
 }

@@ -11,7 +11,7 @@
 import { SqlParameter } from '@azure/cosmos';
 import { ReclaimPolicy } from '../domain/reconciliation';
 import { LicenseAssignment } from '../domain/licensing';
-import { container, isCosmosError, tracked } from './cosmos';
+import { container, createDoc, isCosmosError, patchDoc, patchIfMatch, replaceIfMatch, tracked } from './cosmos';
 import { AuditDoc, Page, SubscriptionDoc, UserDoc } from './documents';
 import { queryPage, queryPages } from './queries';
 import { subscriptions } from './subscriptions';
@@ -46,12 +46,10 @@ export interface LeaseDoc {
 const LEASE_ID = 'reconciliation-lease';
 
 async function replaceLease(doc: LeaseDoc, etag: string): Promise<LeaseDoc | undefined> {
-  const { _etag, ...body } = doc;
-  void _etag;
   try {
-    return (await tracked(() => jobsContainer().item(LEASE_ID, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }))).resource as unknown as LeaseDoc;
+    return await replaceIfMatch('jobs', { ...doc, id: LEASE_ID }, etag);
   } catch (e) {
-    if (isCosmosError(e, 412) || isCosmosError(e, 404)) return undefined;
+    if (isCosmosError(e, 404)) return undefined; // released meanwhile
     throw e;
   }
 }
@@ -155,15 +153,7 @@ export const reclaimPolicies = {
   async put(doc: Omit<ReclaimPolicyDoc, 'id' | 'type'>, etag?: string): Promise<ReclaimPolicyDoc | undefined> {
     const body: ReclaimPolicyDoc = { ...doc, id: POLICY_ID, type: 'reconciliationPolicy' };
     delete body._etag;
-    try {
-      const res = etag
-        ? await tracked(() => directory().item(POLICY_ID, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }))
-        : await tracked(() => directory().items.create(body));
-      return res.resource as unknown as ReclaimPolicyDoc;
-    } catch (e) {
-      if (isCosmosError(e, 412) || isCosmosError(e, 409)) return undefined;
-      throw e;
-    }
+    return etag ? replaceIfMatch('directory', body, etag) : createDoc('directory', body);
   },
 };
 
@@ -228,24 +218,9 @@ export const seatCounter = {
    * when it moved (count again).
    */
   async repair(doc: SubscriptionDoc, next: { consumed: number; holds: Record<string, number> }): Promise<SubscriptionDoc | undefined> {
-    try {
-      const res = await tracked(() =>
-        directory()
-          .item(doc.id, doc.tenantId)
-          .patch(
-            [
-              { op: 'set', path: '/seat/consumed', value: next.consumed },
-              { op: 'set', path: '/seat/holds', value: next.holds },
-            ],
-            { accessCondition: { type: 'IfMatch', condition: doc._etag! } },
-          ),
-      );
-      subscriptions.invalidate(doc.tenantId);
-      return res.resource as unknown as SubscriptionDoc;
-    } catch (e) {
-      if (isCosmosError(e, 412)) return undefined;
-      throw e;
-    }
+    const repaired = await patchIfMatch<SubscriptionDoc>('directory', doc.id, doc.tenantId, [{ op: 'set', path: '/seat/consumed', value: next.consumed }, { op: 'set', path: '/seat/holds', value: next.holds }], doc._etag!);
+    if (repaired) subscriptions.invalidate(doc.tenantId);
+    return repaired;
   },
 
   /**
@@ -253,15 +228,7 @@ export const seatCounter = {
    * window does not move); neither touches the seat counter or `gen`, so no admin change has to retry.
    */
   async markOverAssigned(doc: SubscriptionDoc, since: string | null): Promise<boolean> {
-    const condition = since
-      ? `from c where not is_defined(c.overAssignedSince) or is_null(c.overAssignedSince)`
-      : `from c where is_defined(c.overAssignedSince) and not is_null(c.overAssignedSince)`;
-    try {
-      await tracked(() => directory().item(doc.id, doc.tenantId).patch({ condition, operations: [{ op: 'set', path: '/overAssignedSince', value: since }] }));
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
-      throw e;
-    }
+    const condition = since ? `not is_defined(c.overAssignedSince) or is_null(c.overAssignedSince)` : `is_defined(c.overAssignedSince) and not is_null(c.overAssignedSince)`;
+    return !!(await patchDoc('directory', doc.id, doc.tenantId, [{ op: 'set', path: '/overAssignedSince', value: since }], condition));
   },
 };

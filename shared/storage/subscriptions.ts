@@ -8,7 +8,8 @@
 import { settings } from '../config';
 import { ApiError, ErrorCodes } from '../errors';
 import { seatLimit } from '../domain/licensing';
-import { container, isCosmosError, readOf, replaceIfMatch, tracked } from './cosmos';
+import { PatchOperation } from '@azure/cosmos';
+import { container, isCosmosError, patchDoc, readOf, replaceIfMatch, setFields, tracked } from './cosmos';
 import { SubscriptionDoc } from './documents';
 import { queryAll } from './queries';
 import { seatsFreed, seatsTaken } from './seatEvents';
@@ -69,18 +70,10 @@ export const subscriptions = {
    */
   async reserveSeats(tenantId: string, skuId: string, n: number): Promise<boolean> {
     if (n <= 0) return true;
-    try {
-      const res = await tracked(() =>
-        container('directory')
-          .item(subscriptionId(tenantId, skuId), tenantId)
-          .patch({ condition: `from c where c.seat.consumed + ${n} <= c.seat.limit`, operations: [{ op: 'incr', path: '/seat/consumed', value: n }] }),
-      );
-      await seatsTaken(res.resource as unknown as SubscriptionDoc | undefined, n);
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
-      throw e;
-    }
+    const doc = await patchDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, [{ op: 'incr', path: '/seat/consumed', value: n }], `c.seat.consumed + ${n} <= c.seat.limit`);
+    if (!doc) return false;
+    await seatsTaken(doc, n);
+    return true;
   },
 
   /**
@@ -88,50 +81,40 @@ export const subscriptions = {
    * the seats are there). False when the condition fails: the hold exists already, or too few seats.
    */
   async createHold(tenantId: string, skuId: string, key: string, n: number): Promise<boolean> {
-    const condition = `from c where not is_defined(c.seat.holds["${key}"])${n > 0 ? ` and c.seat.consumed + ${n} <= c.seat.limit` : ''}`;
-    try {
-      const res = await tracked(() =>
-        container('directory')
-          .item(subscriptionId(tenantId, skuId), tenantId)
-          .patch({ condition, operations: [{ op: 'incr', path: '/seat/consumed', value: n }, { op: 'set', path: `/seat/holds/${key}`, value: n }] }),
-      );
-      await seatsTaken(res.resource as unknown as SubscriptionDoc | undefined, n);
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
-      throw e;
-    }
+    const condition = `not is_defined(c.seat.holds["${key}"])${n > 0 ? ` and c.seat.consumed + ${n} <= c.seat.limit` : ''}`;
+    const doc = await patchDoc<SubscriptionDoc>(
+      'directory',
+      subscriptionId(tenantId, skuId),
+      tenantId,
+      [
+        { op: 'incr', path: '/seat/consumed', value: n },
+        { op: 'set', path: `/seat/holds/${key}`, value: n },
+      ],
+      condition,
+    );
+    if (!doc) return false;
+    await seatsTaken(doc, n);
+    return true;
   },
 
   /** Settles a chunk's hold once: removes it and adjusts consumed by delta in the same write. */
   async settleHold(tenantId: string, skuId: string, key: string, delta: number): Promise<boolean> {
-    try {
-      await tracked(() =>
-        container('directory')
-          .item(subscriptionId(tenantId, skuId), tenantId)
-          .patch({ condition: `from c where is_defined(c.seat.holds["${key}"])`, operations: [{ op: 'remove', path: `/seat/holds/${key}` }, { op: 'incr', path: '/seat/consumed', value: delta }] }),
-      );
-      return true;
-    } catch (e) {
-      if (isCosmosError(e, 412) || isCosmosError(e, 404)) return false;
-      throw e;
-    }
+    const ops: PatchOperation[] = [
+      { op: 'remove', path: `/seat/holds/${key}` },
+      { op: 'incr', path: '/seat/consumed', value: delta },
+    ];
+    return !!(await patchDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, ops, `is_defined(c.seat.holds["${key}"])`));
   },
 
   /** Gives n seats back (after the users no longer hold them). */
   async releaseSeats(tenantId: string, skuId: string, n: number): Promise<void> {
     if (n <= 0) return;
-    const res = await tracked(() =>
-      container('directory')
-        .item(subscriptionId(tenantId, skuId), tenantId)
-        .patch([{ op: 'incr', path: '/seat/consumed', value: -n }]),
-    );
-    await seatsFreed(res.resource as unknown as SubscriptionDoc | undefined);
+    await seatsFreed(await patchDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, [{ op: 'incr', path: '/seat/consumed', value: -n }]));
   },
 
   /** Counts members waiting for a seat of this product (+1 joined the waiting list, -1 left it). */
   async adjustWaiting(tenantId: string, skuId: string, delta: number): Promise<void> {
-    await tracked(() => container('directory').item(subscriptionId(tenantId, skuId), tenantId).patch([{ op: 'incr', path: '/seat/waiting', value: delta }]));
+    await patchDoc('directory', subscriptionId(tenantId, skuId), tenantId, [{ op: 'incr', path: '/seat/waiting', value: delta }]);
   },
 
   /**
@@ -147,24 +130,11 @@ export const subscriptions = {
     const limit = seatLimit(next);
     const conditions = [`c.seat.gen = ${doc.seat.gen}`];
     if (change.totalLicenses !== undefined) conditions.push(`c.seat.consumed <= ${change.totalLicenses}`);
-    const operations = [
-      ...Object.entries(change).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value })),
-      { op: 'set' as const, path: '/seat/limit', value: limit },
-      { op: 'incr' as const, path: '/seat/gen', value: 1 },
-    ];
-    try {
-      const res = await tracked(() =>
-        container('directory')
-          .item(doc.id, doc.tenantId)
-          .patch({ condition: `from c where ${conditions.join(' and ')}`, operations }),
-      );
-      subscriptions.invalidate(doc.tenantId);
-      const updated = res.resource as unknown as SubscriptionDoc;
-      if (updated.seat.limit > doc.seat.limit) await seatsFreed(updated);
-      return updated;
-    } catch (e) {
-      if (isCosmosError(e, 412)) return undefined;
-      throw e;
-    }
+    const operations: PatchOperation[] = [...setFields(change), { op: 'set', path: '/seat/limit', value: limit }, { op: 'incr', path: '/seat/gen', value: 1 }];
+    const updated = await patchDoc<SubscriptionDoc>('directory', doc.id, doc.tenantId, operations, conditions.join(' and '));
+    if (!updated) return undefined;
+    subscriptions.invalidate(doc.tenantId);
+    if (updated.seat.limit > doc.seat.limit) await seatsFreed(updated);
+    return updated;
   },
 };

@@ -2,10 +2,9 @@
  * Users: one document each, changed only by replaces with If-Match (a user's licenses change in one atomic
  * write), plus a claim document per user principal name that keeps it unique in the tenant.
  */
-import { JSONObject } from '@azure/cosmos';
 import { ApiError, ErrorCodes } from '../errors';
 import { effectiveLicenses } from '../domain/licensing';
-import { bulk, container, isCosmosError, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
+import { bulk, bulkBody, bulkDoc, container, isCosmosError, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
 import { bulkRead, queryPage } from './queries';
 
@@ -81,7 +80,7 @@ export const users = {
     const ops = items.map(({ doc, etag }) => {
       const { _etag, ...body } = withQueryFields(doc);
       void _etag;
-      return { operationType: 'Replace' as const, id: doc.id, partitionKey: doc.tenantId, resourceBody: body as unknown as JSONObject, ifMatch: etag };
+      return { operationType: 'Replace' as const, id: doc.id, partitionKey: doc.tenantId, resourceBody: bulkBody(body), ifMatch: etag };
     });
     let res: Awaited<ReturnType<typeof bulk>>;
     try {
@@ -94,7 +93,7 @@ export const users = {
         if (r.statusCode === 412) return { stale: true };
         if (retriable(r.statusCode)) return alone(items[i]);
         if (r.statusCode >= 400) return { error: new Error(`replacing user ${items[i].doc.id} answered ${r.statusCode}`), unknown: false };
-        return { written: { ...(r.resourceBody as unknown as UserDoc), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag } };
+        return { written: bulkDoc<UserDoc>(r) };
       }),
     );
   },

@@ -88,8 +88,7 @@ export async function updateUser(tenantId: string, id: string, body: z.infer<typ
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getUser(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, `User '${id}'`);
-    const next: UserDoc = { ...doc };
-    for (const [k, v] of Object.entries(body)) if (v !== undefined) (next as unknown as Record<string, unknown>)[k] = v;
+    const next: UserDoc = { ...doc, ...(Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as Partial<UserDoc>) };
     next.search = searchFields(next);
     // when an account is switched off, for the reconciliation's reclaim policy (disabled for more than N days)
     if (body.accountEnabled === false && doc.accountEnabled !== false) next.disabledDateTime = new Date().toISOString();

@@ -224,7 +224,7 @@ const SAMPLE_EXEMPT = ['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', 'COSMO
  * Document paths each container's queries filter or sort on, from every module of shared/storage/: each file
  * is split into its `export const x = {...}` objects; a path `c.a.b` in an object belongs to the
  * containers that object queries with queryPage('<container>', ...). Method calls on a container
- * variable named c (`c.items.create(`) and conditional-patch conditions (lines naming `condition`: they
+ * variable named c (`c.items.create(`) and conditional-patch conditions (lines naming `condition` or a patch helper: they
  * are evaluated on one document and use no index) are not queries.
  */
 function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
@@ -239,7 +239,7 @@ function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
     const containers = [...segment.matchAll(/query(?:Page|Pages|All)<[^>]*>\(\s*'(\w+)'/g)].map((m) => m[1]);
     if (!containers.length) continue;
     for (const whole of segment.split('\n')) {
-      if (/condition/i.test(whole)) continue;
+      if (/condition|patchDoc|patchIfMatch/i.test(whole)) continue; // a conditional patch's predicate: evaluated on one document, no index
       if (/\b(fields|projection)\s*=/.test(whole)) continue; // a projection list built apart from its SELECT
       // a SELECT's projection needs no index: only what follows WHERE (or ORDER BY) is filtered or sorted on
       const at = /SELECT/i.test(whole) ? whole.search(/\b(WHERE|ORDER BY)\b/i) : 0;

@@ -204,7 +204,6 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
     tenantId: job.tenantId,
     seats,
     mark: chunkRecordMark,
-    onCommitted: faultAfterUserWrites,
     groups: candidates.map((c) => ({
       principal,
       requestId: job.id,
@@ -239,18 +238,6 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
 
 const NOTHING_TO_CHANGE = 'Nothing to change: the user already has this.';
 
-/**
- * Chaos hook for the worker-kill test (test/integration/workerKill.test.ts): with
- * LICENSE_JOB_FAULT_KILL_AFTER_USERS=N the process kills itself (SIGKILL, no cleanup) once it has written
- * N users, right after a chunk's user writes and before its audit records, settlement and results. Unset
- * everywhere else; nothing in infra/ sets it.
- */
-let usersWritten = 0;
-function faultAfterUserWrites(n: number): void {
-  const limit = Number(process.env.LICENSE_JOB_FAULT_KILL_AFTER_USERS ?? 0);
-  usersWritten += n;
-  if (limit > 0 && n > 0 && usersWritten >= limit) process.kill(process.pid, 'SIGKILL');
-}
 
 /** Settles each product's hold of a chunk once (the write is conditional on the hold still being there). */
 async function settleHolds(job: JobDoc, index: number, settlement: Settlement): Promise<void> {
