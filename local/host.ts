@@ -83,6 +83,21 @@ function cacheHeaders(res: ServerResponse, pathname: string) {
 /** What the host reads of a body a function stopped reading early (a refusal at its size limit) before it hangs up. */
 const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
+/** Bodies up to this size, with a Content-Length, are read at once (an assignLicense body is a few hundred bytes). */
+const SMALL_BODY_BYTES = 64 * 1024;
+
+/** Reads a body of a declared (small) length. */
+async function readSmall(req: IncomingMessage, declared: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > declared) break; // Node's parser stops at Content-Length; never more
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
 /**
  * A request's body as a stream for the function. When the function stops reading early (a 413 at its
  * limit, a 400 on a bad row) or never reads it, the rest is read and dropped (drainRest) rather than the
@@ -314,10 +329,14 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     // (app.setup({ enableHttpStream: true })): the function reads what it needs and enforces its limits
     // while reading, instead of the whole body being buffered first.
     const hasBody = method !== 'GET' && method !== 'HEAD';
+    // A small body of a declared length is read here at once (the declaration bounds it: the function's
+    // limit still applies to it); anything else — chunked, or large — reaches the function as a stream.
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const small = hasBody && declared <= SMALL_BODY_BYTES ? await readSmall(req, declared) : undefined;
     const nativeRequest = new Request(url.toString(), {
       method,
       headers,
-      ...(hasBody ? { body: streamedBody(req) as unknown as ReadableStream, duplex: 'half' } : {}),
+      ...(small ? { body: small } : hasBody ? { body: streamedBody(req) as unknown as ReadableStream, duplex: 'half' } : {}),
     } as RequestInit);
     const request = new lib.HttpRequest({ method, url: url.toString(), headers, params: found.params, nativeRequest } as never);
     let response: InstanceType<typeof lib.HttpResponse>;
@@ -337,7 +356,12 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.end();
       return;
     }
-    // streamed out as it is produced (CSV downloads), never buffered whole
+    // JSON is built whole by the function: written in one go. Anything else (CSV downloads) is streamed
+    // out as it is produced, never buffered whole.
+    if (/^application\/json\b/i.test(outHeaders['content-type'] ?? '')) {
+      res.end(Buffer.from(await response.arrayBuffer()));
+      return;
+    }
     await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res).catch(() => res.destroy());
   }
 

@@ -132,9 +132,13 @@ export function boundedBody(request: HttpRequest, limit: number): Readable {
 async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (declaredTooLarge(request, limit)) throw tooLarge(limit);
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
-  const text = Buffer.concat(chunks).toString('utf8');
+  let text: string;
+  if (request.headers.get('content-length')) text = await request.text(); // a declared length within the limit: it bounds the read
+  else {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
+    text = Buffer.concat(chunks).toString('utf8');
+  }
   if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
   // a body is JSON only when it says so: no Content-Type is not taken as JSON
   if (!/^application\/(.+\+)?json\b/i.test(type))
