@@ -461,7 +461,7 @@ async function main(): Promise<number> {
   );
   const stack = await startBenchStack(PORTS);
   let generator: Child<ToGenerator, FromGenerator> | undefined;
-  wrapHandlers(stack.host.registrations as never);
+  wrapHandlers(stack.host.registrations);
   try {
     generator = await startChild<ToGenerator, FromGenerator>(__filename, 'load-generator');
     // -------- set-up (not timed; in the child) --------
@@ -516,7 +516,7 @@ async function main(): Promise<number> {
     clearInterval(sampler);
     tallying = false;
     measuringChunks = false;
-    const fin = completion as Completion | undefined; // set by the SDK hook meanwhile
+    const fin = completion; // set by the SDK hook meanwhile
     const windowEnd = fin?.at ?? performance.now();
     const seconds = (windowEnd - t0) / 1000;
     const jobId = measured.view?.id;

@@ -645,7 +645,7 @@ async function main(): Promise<number> {
   );
   console.log(`machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'}`);
   const stack = await startBenchStack(PORTS);
-  watchGroupLicensing(stack.host.registrations as never);
+  watchGroupLicensing(stack.host.registrations);
   try {
     // the same module instance the host's functions/index.js registered its steps on (dist/shared/usecases/reconciliation.js)
     const { reconcileTenant } = await import('../shared/usecases/reconciliation');

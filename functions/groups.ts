@@ -92,7 +92,7 @@ route({
     const g = await getGroup(ctx.tenant.id, ctx.params.id);
     const page = await memberships.ofGroup(ctx.tenant.id, g.id, ...paging(ctx.query));
     const docs = await users.getMany(ctx.tenant.id, page.items.map((m) => m.userId));
-    return collectionResult(ctx.url, page.items.map((m) => docs.get(m.userId)).filter((u) => !!u).map((u) => userView(u!)), page.continuationToken);
+    return collectionResult(ctx.url, page.items.map((m) => docs.get(m.userId)).filter((u) => !!u).map((u) => userView(u)), page.continuationToken);
   },
 });
 

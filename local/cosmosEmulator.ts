@@ -82,6 +82,7 @@ function compile(collection: EmulatorCollection, sql: string): CompiledQuery {
   const docs = collection.documents;
   if (typeof docs._getQuery === 'function') return docs._getQuery(sql);
   // the engine the emulator itself depends on (resolved from its package, so the same version)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from another package's folder at run time
   engine ??= (require(require.resolve('@zeit/cosmosdb-query', { paths: [dirname(require.resolve('@vercel/cosmosdb-server'))] })) as { default: (sql: string) => CompiledQuery })
     .default;
   return engine(sql);
@@ -104,10 +105,10 @@ export function installPointConditionPatch(): void {
     if (!input.condition) return original(collection, input);
     // Same lookup as the original (it throws on a malformed partition key header the same way).
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { parsePartitionKey } = require('@vercel/cosmosdb-server/lib/utils/get-partition-from-header') as {
-      parsePartitionKey(header: string | undefined, fallback: string): unknown;
+    const header = require('@vercel/cosmosdb-server/lib/utils/get-partition-from-header') as {
+      parsePartitionKey(this: void, header: string | undefined, fallback: string): unknown;
     };
-    const doc = collection.document(input.id, parsePartitionKey(input.partitionKey, input.id)).read();
+    const doc = collection.document(input.id, header.parsePartitionKey(input.partitionKey, input.id)).read();
     // missing document or stale If-Match: the original answers (404 / 412), the condition never runs
     if (!doc || (input.ifMatch && input.ifMatch !== doc._etag)) return original(collection, { ...input, condition: undefined });
     let holds: boolean;
@@ -232,7 +233,7 @@ function bulkWithFaults(
     res.end = ((chunk?: unknown) => {
       let answered: unknown[] = [];
       try {
-        answered = JSON.parse(String(chunk ?? '[]')) as unknown[];
+        answered = JSON.parse(Buffer.isBuffer(chunk) ? chunk.toString('utf8') : typeof chunk === 'string' ? chunk : '[]') as unknown[];
       } catch {
         /* not a list: answer the faults alone */
       }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
-import { AppRole, DirectoryRole, DirectoryRoleName } from '../shared/domain/roles';
+import { AppRole, DirectoryRole } from '../shared/domain/roles';
 
 export const DEV_KEY_FILE = process.env.DEV_KEY_FILE ?? join(process.cwd(), '.local', 'dev-signing-key.json');
 
@@ -89,7 +89,7 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
     claims.azp = DEV_CLIENT.portal;
     claims.name = o.name ?? `Dev ${o.role}`;
     claims.preferred_username = `${o.role.toLowerCase()}@dev.local`;
-    claims.wids = o.role === 'User' ? [] : [DirectoryRole[o.role as DirectoryRoleName]];
+    claims.wids = o.role === 'User' ? [] : [DirectoryRole[o.role]];
   }
   const privateKey = await importJWK(key.privateJwk, 'RS256');
   return new SignJWT(claims)

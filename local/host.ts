@@ -342,7 +342,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     let response: InstanceType<typeof lib.HttpResponse>;
     try {
       const result = await found.route.reg.handler(request, context(found.route.reg));
-      response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse((result ?? {}) as never);
+      response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse((result ?? {}));
     } catch (e) {
       console.error(`[${found.route.reg.name}] unhandled:`, e);
       res.writeHead(500).end();
@@ -362,7 +362,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.end(Buffer.from(await response.arrayBuffer()));
       return;
     }
-    await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), res).catch(() => res.destroy());
+    await pipeline(Readable.fromWeb(response.body), res).catch(() => res.destroy());
   }
 
   async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {

@@ -31,8 +31,8 @@ export async function startStack(o: { port: number; httpsPort?: number; quiet?: 
   const { startEmulators } = await import('./emulators');
   const emulators = o.attach ? { pids: [], stop: async () => undefined } : await startEmulators({ cosmosPort, queuePort, quiet: o.quiet });
   let host: RunningHost | undefined;
-  let caFile = '';
-  let consoleBuilt = false;
+  let caFile!: string;
+  let consoleBuilt!: boolean;
   try {
     const { ensureDatabase } = await import('../shared/storage/cosmos');
     await ensureDatabase();

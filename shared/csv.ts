@@ -6,8 +6,15 @@
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+function cellText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value) ?? '';
+}
+
 export function csvCell(value: unknown): string {
-  let s = value === undefined || value === null ? '' : String(value);
+  let s = cellText(value);
   if (FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

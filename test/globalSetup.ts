@@ -17,7 +17,7 @@ export default async function globalSetup() {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('test stack did not become ready within 60s')), 60_000);
     let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       if (out.includes('READY ')) {
         clearTimeout(timer);
@@ -29,5 +29,5 @@ export default async function globalSetup() {
       reject(new Error(`test stack exited early with code ${code}:\n${out}`));
     });
   });
-  child.stdout!.resume();
+  child.stdout.resume();
 }

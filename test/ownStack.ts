@@ -64,8 +64,8 @@ export async function startOwnStack(offset: number, extra: Record<string, string
           if (line.startsWith('READY ')) resolve(child);
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
       child.once('exit', (code) => reject(new Error(`stack exited ${code}:\n${lines.slice(-40).join('\n')}`)));
     });
 
@@ -82,7 +82,7 @@ export async function startOwnStack(offset: number, extra: Record<string, string
     attach: (extraEnv) => spawnHost(['--attach'], extraEnv),
     async stop() {
       for (const c of children) if (c.exitCode === null && !c.signalCode) c.kill('SIGTERM');
-      await Promise.all(children.map((c) => (c.exitCode === null && !c.signalCode ? new Promise((r) => c.once('exit', r)) : undefined)));
+      await Promise.all(children.map((c) => (c.exitCode === null && !c.signalCode ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
       for (const pid of emulatorPids) {
         try {
           process.kill(pid, 'SIGTERM');

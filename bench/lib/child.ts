@@ -27,6 +27,8 @@ export const stopChildren = () => Promise.allSettled([...running].map((c) => c.s
 export async function startChild<To extends Task, From extends Task>(script: string, role: string, env?: Record<string, string>): Promise<Child<To, From>> {
   const child = fork(script, [`--${role}`], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: env ? { ...process.env, ...env } : process.env });
   let pending: { resolve: (m: From) => void; reject: (e: Error) => void } | undefined;
+  // assigned once ready, read by the exit handler before that (so not a const)
+  // eslint-disable-next-line prefer-const
   let handle: Child<To, From> | undefined;
   let ready!: () => void;
   const isReady = new Promise<void>((resolve, reject) => {
@@ -41,7 +43,7 @@ export async function startChild<To extends Task, From extends Task>(script: str
     else p?.resolve(m as From);
   });
   child.on('exit', (code) => {
-    if (handle) running.delete(handle as Child<Task, Task>);
+    if (handle) running.delete(handle);
     pending?.reject(new Error(`${role} process exited with code ${code}`));
   });
   await isReady;
@@ -63,8 +65,8 @@ export async function startChild<To extends Task, From extends Task>(script: str
       });
     },
   };
-  running.add(handle as Child<Task, Task>);
-  return handle as Child<To, From>;
+  running.add(handle);
+  return handle;
 }
 
 export type Handlers<To extends Task, From extends Task> = { [K in To['type']]: (task: Extract<To, { type: K }>) => Promise<From> };

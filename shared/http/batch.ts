@@ -85,7 +85,7 @@ async function bodyOf(res: HttpResponseInit): Promise<unknown> {
   if (b === undefined || b === null) return undefined;
   let text: string;
   if (typeof b === 'string') text = b;
-  else if (b instanceof Readable || (typeof b === 'object' && Symbol.asyncIterator in (b as object))) {
+  else if (b instanceof Readable || (typeof b === 'object' && Symbol.asyncIterator in b)) {
     const chunks: Buffer[] = [];
     let size = 0;
     // leaving the loop early ends the stream (and the generator that produces it): nothing more is read
@@ -98,7 +98,7 @@ async function bodyOf(res: HttpResponseInit): Promise<unknown> {
       chunks.push(buffer);
     }
     text = Buffer.concat(chunks).toString('utf8');
-  } else text = String(b);
+  } else text = await new Response(b as BodyInit).text(); // a Blob, ArrayBuffer, form or URL parameters
   return text;
 }
 

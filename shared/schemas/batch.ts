@@ -18,7 +18,9 @@ export const batchRequest = z.strictObject({
   headers: z
     .record(
       z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' }),
-      z.string().refine((v) => !/[\r\n\0]|[^\u0000-\u00ff]/.test(v), { error: 'must be an HTTP header value: Latin-1 text without line breaks or NUL characters' }),
+      z.string().refine((v) => ![...v].some((ch) => [0, 10, 13].includes(ch.charCodeAt(0)) || ch.charCodeAt(0) > 0xff), {
+        error: 'must be an HTTP header value: Latin-1 text without line breaks or NUL characters',
+      }),
       { error: (issue) => (issue.code === 'invalid_key' ? 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' : undefined) },
     )
     .optional(),

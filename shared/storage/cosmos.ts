@@ -108,7 +108,7 @@ export async function ensureDatabase(): Promise<void> {
  */
 export async function readOf<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, type: string): Promise<T | undefined> {
   const res = await tracked(() => container(which).item(id, tenantId).read<T & { type?: string }>());
-  return res.resource?.type === type ? (res.resource as T) : undefined;
+  return res.resource?.type === type ? (res.resource) : undefined;
 }
 
 /** Creates a document unless one with its id exists: true if created (a claim, a membership, a marker). */
@@ -153,8 +153,8 @@ export async function replaceIfMatch<T extends { id: string; tenantId: string; _
  */
 export async function patchDoc<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, operations: PatchOperation[], condition?: string): Promise<T | undefined> {
   try {
-    const res = await tracked(() => container(which).item(id, tenantId).patch(condition ? { condition: `from c where ${condition}`, operations } : operations));
-    return res.resource as unknown as T;
+    const res = await tracked(() => container(which).item(id, tenantId).patch<T>(condition ? { condition: `from c where ${condition}`, operations } : operations));
+    return res.resource;
   } catch (e) {
     if (condition && (isCosmosError(e, 412) || isCosmosError(e, 404))) return undefined;
     throw e;
@@ -164,8 +164,8 @@ export async function patchDoc<T extends object>(which: keyof typeof CONTAINERS,
 /** Patches one document only if it is still that version (If-Match): undefined when it changed meanwhile. */
 export async function patchIfMatch<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, operations: PatchOperation[], etag: string): Promise<T | undefined> {
   try {
-    const res = await tracked(() => container(which).item(id, tenantId).patch(operations, { accessCondition: { type: 'IfMatch', condition: etag } }));
-    return res.resource as unknown as T;
+    const res = await tracked(() => container(which).item(id, tenantId).patch<T>(operations, { accessCondition: { type: 'IfMatch', condition: etag } }));
+    return res.resource;
   } catch (e) {
     if (isCosmosError(e, 412)) return undefined;
     throw e;
@@ -175,7 +175,7 @@ export async function patchIfMatch<T extends object>(which: keyof typeof CONTAIN
 /** Creates a document: the document as created, or undefined when one with its id exists. */
 export async function createDoc<T extends { id: string; tenantId: string }>(which: keyof typeof CONTAINERS, doc: T): Promise<T | undefined> {
   try {
-    return (await tracked(() => container(which).items.create(doc))).resource as unknown as T;
+    return (await tracked(() => container(which).items.create(doc))).resource;
   } catch (e) {
     if (isCosmosError(e, 409)) return undefined;
     throw e;
@@ -183,13 +183,13 @@ export async function createDoc<T extends { id: string; tenantId: string }>(whic
 }
 
 /** `set` operations for the given fields (top-level properties). */
-export const setFields = (fields: object): PatchOperation[] => Object.entries(fields).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
+export const setFields = (fields: object): PatchOperation[] => Object.entries(fields as Record<string, unknown>).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
 
 /** A document as a bulk operation's body (the SDK types it as plain JSON). */
 export const bulkBody = (doc: object): JSONObject => doc as unknown as JSONObject;
 
 /** A bulk operation's answer as the document it carries, with its etag. */
-export const bulkDoc = <T>(r: { resourceBody?: JSONObject; eTag?: string }): T => ({ ...(r.resourceBody as unknown as T), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag }) as T;
+export const bulkDoc = <T>(r: { resourceBody?: JSONObject; eTag?: string }): T => ({ ...(r.resourceBody as unknown as T), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag });
 
 /**
  * Many point operations of one partition in bulk requests (up to 100 operations each), for the bulk-job

@@ -79,7 +79,7 @@ export const leases = {
           continue; // another run created it first: look again
         }
       }
-      const taken = await replaceLease(claim, existing!._etag!);
+      const taken = await replaceLease(claim, existing._etag!);
       if (taken) return { lease: taken };
       // changed meanwhile (another run took it, or its holder renewed or released it): look again
     }

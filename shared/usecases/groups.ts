@@ -242,7 +242,7 @@ async function keepWaitingList(tenantId: string, before: UserDoc, after: UserDoc
  */
 async function mayTakeSeat(tenantId: string, skuId: string, userId: string, subsDocs: SubscriptionDoc[]): Promise<boolean> {
   const cached = subsDocs.find((d) => d.skuId === skuId);
-  if (!(cached?.seat.waiting! > 0)) return true;
+  if (!((cached?.seat.waiting ?? 0) > 0)) return true;
   const [page, fresh] = await Promise.all([waitingList.list(tenantId, skuId, 50), subscriptions.get(tenantId, skuId)]);
   const position = page.items.findIndex((w) => w.userId === userId);
   if (!page.items.length) return true;

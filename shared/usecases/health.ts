@@ -40,7 +40,8 @@ export function healthReporter(probes: Record<string, Probe>, cacheSeconds: numb
       const entries = await Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await check(name, probe, clock)] as const));
       const checks = Object.fromEntries(entries);
       const healthy = entries.every(([, r]) => r.status === 'Healthy');
-      return { status: healthy ? 'Healthy' : 'Unhealthy', checkedDateTime: new Date(now).toISOString(), checks } as HealthReport;
+      const status: HealthReport['status'] = healthy ? 'Healthy' : 'Unhealthy';
+      return { status, checkedDateTime: new Date(now).toISOString(), checks };
     })();
     last = { at: now, report };
     return report;

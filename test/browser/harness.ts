@@ -108,7 +108,7 @@ export async function tabTo(page: Page, target: Locator, max = 60): Promise<void
     if (await target.evaluate((el) => el === document.activeElement || el.contains(document.activeElement)).catch(() => false)) return;
     await page.keyboard.press('Tab');
   }
-  throw new Error(`Tab never reached ${target}`);
+  throw new Error(`Tab never reached ${target.toString()}`);
 }
 
 /** The number in an element (available licenses, a count), once it shows one. */

@@ -43,7 +43,7 @@ test('a CSV with bad rows: previewed row by row, imported, and its failed rows d
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download failed rows' }).click()]);
   expect(download.suggestedFilename()).toMatch(/^license-job-.*-failed\.csv$/);
-  const rows = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+  const rows = readFileSync((await download.path()), 'utf8').trim().split(/\r?\n/);
   expect(rows[0]).toMatch(/^userPrincipalName,licenses,disabledPlans,usageLocation,.*errorCode,errorMessage/);
   expect(rows).toHaveLength(3);
   expect(rows.slice(1).map((r) => r.split(',')[0]).sort()).toEqual(['cameronw@contoso.dev', 'nobody@contoso.dev']);

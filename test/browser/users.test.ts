@@ -18,7 +18,7 @@ async function search(page: Page, term: string) {
   await page.getByRole('searchbox', { name: 'Search active users list' }).fill(term);
   await page.waitForFunction((t) => {
     const rows = Array.from(document.querySelectorAll('[data-testid="user-row"]'));
-    return rows.length > 0 && rows.every((r) => r.textContent!.toLowerCase().includes(t.toLowerCase()));
+    return rows.length > 0 && rows.every((r) => r.textContent.toLowerCase().includes(t.toLowerCase()));
   }, term);
 }
 

@@ -158,7 +158,7 @@ test("a selection job's failed rows are a CSV that imports again", async () => {
   expect(job.status).toBe(202);
   expect((await finished(job.body.id)).counts).toMatchObject({ succeeded: 1, failed: 1 });
   const csv = await (await fetch(job.body.failedRowsUrl, { headers: { authorization: `Bearer ${t.tokens.reader}` } })).text();
-  const rows = parse(csv, { columns: true }) as Record<string, string>[];
+  const rows = parse<Record<string, string>>(csv, { columns: true });
   expect(rows).toEqual([
     expect.objectContaining({ userPrincipalName: nowhere.userPrincipalName, licenses: 'ENTERPRISEPACK', disabledPlans: 'YAMMER_ENTERPRISE', userId: nowhere.id, errorCode: 'usageLocationRequired' }),
   ]);

@@ -12,7 +12,7 @@ afterAll(() => stack?.stop());
 
 async function call(method: string, path: string, token: string, body?: unknown) {
   const r = await fetch(`${stack.api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
-  return { status: r.status, body: (await r.json().catch(() => undefined)) as any };
+  return { status: r.status, body: await r.json().catch((): any => undefined) };
 }
 
 test('killed mid-chunk, redelivered to a new worker: each user once, seats right, job completes', async () => {

@@ -29,7 +29,7 @@ async function finished(t: TestTenant, id: string) {
   throw new Error('job did not finish');
 }
 
-const cells = (csv: string) => (parse(csv, { relax_column_count: true }) as string[][]).flat();
+const cells = (csv: string): string[] => parse(csv, { relax_column_count: true }).flat();
 
 test('the failed-rows CSV of an import never hands a formula to a spreadsheet', async () => {
   const t = await newTenant('CSV injection org');

@@ -41,7 +41,7 @@ test('a chunked CSV upload over 32 MB gets 413, and the host keeps serving', asy
   const row = `someone@contoso.dev,ENTERPRISEPACK,${'x'.repeat(3900)}\r\n`;
   const res = await post('/v1.0/licenseJobs/import', chunkedBody(33 * 1024 * 1024, 'userPrincipalName,licenses,displayName\r\n', row), 'text/csv');
   expect(res.status).toBe(413);
-  expect(((await res.json()) as any).error.code).toBe('requestTooLarge');
+  expect(((await res.json())).error.code).toBe('requestTooLarge');
   expect((await fetch(`${TEST_API}/health`)).status).toBe(200);
   expect((await call('GET', '/v1.0/licenseJobs', { token: t.tokens.reader })).body.value).toEqual([]);
 });
@@ -55,7 +55,7 @@ test('a chunked JSON body over its 1 MB limit gets 413 while it arrives: the ans
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on('response', (res) => {
         let body = '';
-        res.on('data', (d: Buffer) => (body += d));
+        res.on('data', (d: Buffer) => (body += d.toString()));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       });
       req.on('error', reject);
@@ -103,14 +103,14 @@ describe('store errors in the CSV path are not the caller\'s fault (own stack wi
   test('Cosmos DB throttling while a CSV is stored answers 503 with Retry-After, not 400 with the raw message', async () => {
     const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
     const org = await fetch(`${stack.api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Faulty org' }) });
-    const admin = await tokenFor('GlobalAdministrator', ((await org.json()) as any).id);
+    const admin = await tokenFor('GlobalAdministrator', ((await org.json())).id);
     await fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'POST', body: JSON.stringify({ operation: 'upsert', collection: 'jobs', status: 429, count: 40 }) });
     // 150 rows: the first chunk of 100 is stored while the CSV is still being read (the path that turned a
     // store error into a 400), the rest after it
     const csv = ['userPrincipalName,licenses', ...Array.from({ length: 150 }, (_, i) => `u${i}@b.dev,ENTERPRISEPACK`)].join('\r\n');
     const r = await fetch(`${stack.api}/v1.0/licenseJobs/import`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/csv' }, body: csv });
     await fetch(`http://127.0.0.1:${stack.ports.cosmos}/_faults`, { method: 'DELETE' });
-    const body = (await r.json()) as any;
+    const body = (await r.json());
     expect(r.status).toBe(503);
     expect(body.error.code).toBe('serviceUnavailable');
     expect(r.headers.get('retry-after')).toBeTruthy();
@@ -119,11 +119,11 @@ describe('store errors in the CSV path are not the caller\'s fault (own stack wi
 
   test('job slots through HTTP: 15 simultaneous job creations for a budget of 5 (jobs that cannot finish) get exactly 5 through', async () => {
     const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
-    const org = (await (await fetch(`${stack.api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Slots org', defaultUsageLocation: 'NL' }) })).json()) as any;
+    const org = (await (await fetch(`${stack.api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Slots org', defaultUsageLocation: 'NL' }) })).json());
     const admin = await tokenFor('GlobalAdministrator', org.id);
     const post = (path: string, body: unknown) => fetch(`${stack.api}${path}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post('/v1.0/directory/subscriptions', { skuId: SKU.E1, totalLicenses: 10 })).status).toBe(201);
-    const user = (await (await post('/v1.0/users', { displayName: 'Stuck', userPrincipalName: 'stuck@slots.dev', usageLocation: 'NL' })).json()) as any;
+    const user = (await (await post('/v1.0/users', { displayName: 'Stuck', userPrincipalName: 'stuck@slots.dev', usageLocation: 'NL' })).json());
     // the user's document is broken: a job holding it cannot finish while the test runs, so its slot stays taken
     const { CosmosClient } = await import('@azure/cosmos');
     const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });

@@ -9,7 +9,7 @@ const run = (env: Record<string, string>) =>
       env: { ...process.env, ...testStackEnv, FIXTURE_PORT: String(TEST_PORTS.host + 6), FIXTURE_QUEUE: `fixture-bind-${Date.now()}`, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       const m = /READY (\S+)/.exec(d.toString());
       if (m) {
         child.kill('SIGTERM');

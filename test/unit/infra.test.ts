@@ -246,7 +246,7 @@ function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
       if (at < 0) continue;
       const line = whole.slice(at);
       for (const m of line.matchAll(/(?<![\w.])c\.([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)/g)) {
-        const after = line.slice(m.index! + m[0].length).trimStart();
+        const after = line.slice(m.index + m[0].length).trimStart();
         if (after.startsWith('(')) continue;
         const array = /ARRAY_CONTAINS\(\s*$/i.test(line.slice(0, m.index));
         for (const c of containers) {

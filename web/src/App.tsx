@@ -61,7 +61,7 @@ export function App({ config }: { config: ConsoleConfig }) {
 }
 
 function SignedIn({ config, session }: { config: ConsoleConfig; session: Session }) {
-  const client = useMemo(() => createGraphClient(apiBaseUrl(config), session.getToken), [config, session]);
+  const client = useMemo(() => createGraphClient(apiBaseUrl(config), () => session.getToken()), [config, session]);
   const queryClient = useMemo(newQueryClient, [session]);
   return (
     <SessionContext.Provider value={session}>

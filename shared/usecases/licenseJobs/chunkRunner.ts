@@ -353,7 +353,7 @@ export async function failChunk(m: ChunkMessage, reason = 'Processing this part 
     const results = chunk.items.map((item) => {
       const user = found.get(item);
       if (job.phase === 'apply' && user?.appliedJobs?.includes(job.id))
-        return { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'succeeded', message: 'Applied.' } as JobResult;
+        return { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'succeeded' as const, message: 'Applied.' };
       return failed(item, user, { code: 'chunkFailed', message: `${reason} Nothing was changed for this user; import the failed rows again to retry.` });
     });
     saved = { ...chunk, phase: job.phase, results, settlement: job.phase === 'apply' ? await doneSettlement(job, chunk) : {} };

@@ -74,7 +74,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
         <Text className={styles.onBrand} data-testid="signed-in-as">
           {session.displayName} ({roleNames(session.roles).join(', ') || t('roles.none')})
         </Text>
-        <Button appearance="transparent" className={styles.onBrand} icon={<SignOutRegular />} onClick={session.signOut}>
+        <Button appearance="transparent" className={styles.onBrand} icon={<SignOutRegular />} onClick={() => session.signOut()}>
           {t('shell.signOut')}
         </Button>
       </header>

@@ -23,7 +23,7 @@ export function refusalOf(e: unknown): Refusal {
   if (e instanceof GraphError) {
     let parsed: { code?: string; message?: string; target?: string; details?: RefusalDetail[] } = {};
     try {
-      parsed = typeof e.body === 'string' ? JSON.parse(e.body) : {};
+      parsed = typeof e.body === 'string' ? (JSON.parse(e.body) as typeof parsed) : {};
     } catch {
       /* not the service's JSON (a network failure): the SDK's message stands */
     }

@@ -112,7 +112,7 @@ async function jobStatesFor(run: Run, holds: Record<string, number>): Promise<(j
 
 /** Recounts one product between two equal reads of its counter (after the full pass found it moved). */
 async function recount(run: Run, skuId: string): Promise<{ doc: WithTs<SubscriptionDoc>; holders: number; pending: number; unreadable: number } | undefined> {
-  const first = (await subscriptions.get(run.tenantId, skuId)) as WithTs<SubscriptionDoc> | undefined;
+  const first = (await subscriptions.get(run.tenantId, skuId));
   if (!first) return undefined;
   let holders = 0;
   let pending = 0;
@@ -157,7 +157,6 @@ async function settleSeats(run: Run, s1: WithTs<SubscriptionDoc>, s2: WithTs<Sub
       if (!again) continue;
       ({ doc: base, holders, pending } = again);
       extraUnreadable = again.unreadable;
-      stable = true;
     }
     const holds = base.seat.holds ?? {};
     const decision = decideSeats({
