@@ -12,7 +12,12 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // jose 6 ships ES modules only; Node 20 loads them with require(esm), jest's module runtime cannot,
   // so jest alone transpiles jose to CommonJS (the app itself uses it as published).
-  transform: { '^.+\\.[tj]s$': ['ts-jest', { diagnostics: false, tsconfig: { isolatedModules: true, allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true } }] },
+  transform: {
+    '^.+\\.[tj]s$': [
+      'ts-jest',
+      { diagnostics: false, tsconfig: { isolatedModules: true, allowJs: true, module: 'commonjs', target: 'ES2022', esModuleInterop: true } },
+    ],
+  },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   setupFiles: ['<rootDir>/test/setupEnv.ts'],
   globalSetup: '<rootDir>/test/globalSetup.ts',

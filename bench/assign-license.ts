@@ -234,7 +234,16 @@ interface ModeFigures {
   /** The machine's load as this mode started (other work shares the cores). */
   load: string;
   ratio: number;
-  cpu: { runSeconds: number; host: number; generator: number; emulator?: number; rawSeconds: number; rawGenerator: number; rawEmulator?: number; rawHost: number };
+  cpu: {
+    runSeconds: number;
+    host: number;
+    generator: number;
+    emulator?: number;
+    rawSeconds: number;
+    rawGenerator: number;
+    rawEmulator?: number;
+    rawHost: number;
+  };
   breakdown: BreakdownRow[];
 }
 
@@ -250,7 +259,11 @@ type MeasureAnswer = ModeResult & { type: 'measure' };
  * them once per process), its own stack, the run of the header's steps 1-5; returns its figures.
  */
 async function measureMode(mode: ModeKey, opt: Options): Promise<ModeResult> {
-  console.log(`-- ${MODES[mode].name} (${Object.entries(MODES[mode].env).map(([k, v]) => `${k}=${v}`).join(' ')}):`);
+  console.log(
+    `-- ${MODES[mode].name} (${Object.entries(MODES[mode].env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}):`,
+  );
   let runner: Child<MeasureTask, MeasureAnswer> | undefined;
   try {
     runner = await startChild<MeasureTask, MeasureAnswer>(__filename, 'mode-runner', MODES[mode].env);
@@ -332,12 +345,15 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
     const s = settings();
     const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    console.log(`set-up: tenant ${tenant.id}, ${N + L + WARMUP} users, ${N} ENTERPRISEPACK and ${L} EXCHANGESTANDARD seats in ${fmt((performance.now() - setupStarted) / 1000)} s`);
+    console.log(
+      `set-up: tenant ${tenant.id}, ${N + L + WARMUP} users, ${N} ENTERPRISEPACK and ${L} EXCHANGESTANDARD seats in ${fmt((performance.now() - setupStarted) / 1000)} s`,
+    );
 
     // -------- warm-up --------
     const warm = await generator.run({ type: 'assign', url: stack.url, headers, userIds: warmUsers, skuId: SKU_WARMUP, concurrency: C });
     const warmFailures = warm.results.filter((r) => !r.ok);
-    if (warmFailures.length) return { mode, problems: [`${warmFailures.length}/${WARMUP} warm-up calls failed, e.g. ${warmFailures[0].status} ${warmFailures[0].detail}`] };
+    if (warmFailures.length)
+      return { mode, problems: [`${warmFailures.length}/${WARMUP} warm-up calls failed, e.g. ${warmFailures[0].status} ${warmFailures[0].detail}`] };
 
     // -------- measured run at concurrency C --------
     const requestsBefore = { ...cosmosRequestStats };
@@ -368,14 +384,17 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
       if (!failed.length) return;
       const byStatus = new Map<number, number>();
       for (const f of failed) byStatus.set(f.status, (byStatus.get(f.status) ?? 0) + 1);
-      problems.push(`${failed.length}/${of} ${what} did not answer 200 with the product assigned (${[...byStatus].map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${failed[0].detail}`);
+      problems.push(
+        `${failed.length}/${of} ${what} did not answer 200 with the product assigned (${[...byStatus].map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${failed[0].detail}`,
+      );
     };
     callFailures(failures, N, 'assignLicense calls');
     callFailures(c1Failures, L, 'assignLicense calls at concurrency 1');
     const consumedOf = async (skuId: string, name: string, expected: number) => {
       const res = await fetch(`${stack.url}/v1.0/subscribedSkus/${tenant.id}_${skuId}`, { headers });
       const body = (await res.json().catch(() => undefined)) as { consumedUnits?: number } | undefined;
-      if (res.status !== 200 || body?.consumedUnits !== expected) problems.push(`subscribedSku ${name} shows consumedUnits ${body?.consumedUnits} (HTTP ${res.status}), expected ${expected}`);
+      if (res.status !== 200 || body?.consumedUnits !== expected)
+        problems.push(`subscribedSku ${name} shows consumedUnits ${body?.consumedUnits} (HTTP ${res.status}), expected ${expected}`);
       return body?.consumedUnits;
     };
     const consumed = await consumedOf(SKU_BENCH, 'ENTERPRISEPACK', N);
@@ -390,7 +409,9 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
         .fetchAll();
       auditCount = q.resources[0] ?? 0;
       if (auditCount !== N + L + WARMUP)
-        problems.push(`audit container holds ${auditCount} licenseChange records for the tenant, expected ${N + L + WARMUP} (${N} + ${L} at concurrency 1 + ${WARMUP} warm-up)`);
+        problems.push(
+          `audit container holds ${auditCount} licenseChange records for the tenant, expected ${N + L + WARMUP} (${N} + ${L} at concurrency 1 + ${WARMUP} warm-up)`,
+        );
     } catch (e) {
       auditCount = `not counted (${(e as Error).message?.split('\n')[0]})`;
     }
@@ -445,7 +466,15 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
         ttlMs: s.SUBSCRIPTION_CACHE_TTL_MS,
         consumed,
         auditCount,
-        c1: { calls: L, answered: L - c1Failures.length, seconds: c1.seconds, p50: percentile(c1Latencies, 50), p99: percentile(c1Latencies, 99), requests: c1Requests, consumed: c1Consumed },
+        c1: {
+          calls: L,
+          answered: L - c1Failures.length,
+          seconds: c1.seconds,
+          p50: percentile(c1Latencies, 50),
+          p99: percentile(c1Latencies, 99),
+          requests: c1Requests,
+          consumed: c1Consumed,
+        },
         raw: { count: N, size: targetSize, seconds: raw.raw.seconds, rate: raw.rate, p50: raw.p50, p99: raw.p99, requestsEach: raw.raw.requests / N },
         rawC1: { count: L, p50: rawC1.p50, p99: rawC1.p99 },
         load,
@@ -488,30 +517,51 @@ function printReport(results: ModeResult[]): void {
       row(`assignments at concurrency ${C}`, (f) => `${f.answered}/${f.users} answered 200 in ${fmt(f.seconds, 2)} s`),
       row('assignments per second', (f) => fmt(f.rate)),
       row('latency p50 / p99', (f) => `${fmt(f.p50)} ms / ${fmt(f.p99)} ms`),
-      row('Cosmos DB requests per assignment', (f) => `${fmt(f.requests / N, 3)} (${f.requests}; ${f.metadataRequests} metadata lookups, ${f.retriedRequests} retried)`),
-      row('  per assignment path', (f) => `${fmt(f.pathRequests / N, 3)}${f.pathExtras ? ` (${fmt(f.pathExtras / N, 3)} of it metadata lookups / retries)` : ''}`),
-      row('  amortized periodic refresh', (f) => `${fmt(f.refreshRequests / N, 3)} (${f.refreshes} refresh${f.refreshes === 1 ? '' : 'es'}, ${f.refreshRequests} requests)`),
+      row(
+        'Cosmos DB requests per assignment',
+        (f) => `${fmt(f.requests / N, 3)} (${f.requests}; ${f.metadataRequests} metadata lookups, ${f.retriedRequests} retried)`,
+      ),
+      row(
+        '  per assignment path',
+        (f) => `${fmt(f.pathRequests / N, 3)}${f.pathExtras ? ` (${fmt(f.pathExtras / N, 3)} of it metadata lookups / retries)` : ''}`,
+      ),
+      row(
+        '  amortized periodic refresh',
+        (f) => `${fmt(f.refreshRequests / N, 3)} (${f.refreshes} refresh${f.refreshes === 1 ? '' : 'es'}, ${f.refreshRequests} requests)`,
+      ),
       row(`at concurrency 1 (${f0.c1.calls} calls)`, (f) => `${f.c1.answered}/${f.c1.calls} answered 200 in ${fmt(f.c1.seconds, 2)} s`),
       row('  latency p50 / p99', (f) => `${fmt(f.c1.p50)} ms / ${fmt(f.c1.p99)} ms`),
       row('  Cosmos DB requests per assignment', (f) => fmt(f.c1.requests / f.c1.calls, 3)),
       row('consumedUnits afterwards', (f) => `${f.consumed} of ${f.users}, ${f.c1.consumed} of ${f.c1.calls}`),
       row('audit records', (f) => String(f.auditCount)),
-      row(`raw single-document writes/s`, (f) => `${fmt(f.raw.rate)} (${f.raw.count} creates of ${f.raw.size} B in ${fmt(f.raw.seconds, 2)} s, ${fmt(f.raw.requestsEach, 2)} requests each)`),
+      row(
+        `raw single-document writes/s`,
+        (f) => `${fmt(f.raw.rate)} (${f.raw.count} creates of ${f.raw.size} B in ${fmt(f.raw.seconds, 2)} s, ${fmt(f.raw.requestsEach, 2)} requests each)`,
+      ),
       row('  raw latency p50 / p99', (f) => `${fmt(f.raw.p50)} ms / ${fmt(f.raw.p99)} ms`),
       row(`  raw latency at concurrency 1 (${f0.rawC1.count} creates)`, (f) => `p50 ${fmt(f.rawC1.p50)} ms / p99 ${fmt(f.rawC1.p99)} ms`),
       row('ratio assignment/raw rate', (f) => fmt(f.ratio, 3)),
       row('CPU per assignment: host process', (f) => `${fmt(f.cpu.host / N, 3)} ms (host + app + SDK, ${pct(f.cpu.host, f.cpu.runSeconds)} of a core)`),
       row('  load generator', (f) => `${fmt(f.cpu.generator / N, 3)} ms (${pct(f.cpu.generator, f.cpu.runSeconds)})`),
-      row('  Cosmos DB emulator', (f) => (f.cpu.emulator === undefined ? 'n/a' : `${fmt(f.cpu.emulator / N, 3)} ms (${pct(f.cpu.emulator, f.cpu.runSeconds)}, 10 ms resolution)`)),
+      row('  Cosmos DB emulator', (f) =>
+        f.cpu.emulator === undefined ? 'n/a' : `${fmt(f.cpu.emulator / N, 3)} ms (${pct(f.cpu.emulator, f.cpu.runSeconds)}, 10 ms resolution)`,
+      ),
       row('CPU per raw write: load generator', (f) => `${fmt(f.cpu.rawGenerator / N, 3)} ms (${pct(f.cpu.rawGenerator, f.cpu.rawSeconds)})`),
-      row('  Cosmos DB emulator', (f) => (f.cpu.rawEmulator === undefined ? 'n/a' : `${fmt(f.cpu.rawEmulator / N, 3)} ms (${pct(f.cpu.rawEmulator, f.cpu.rawSeconds)})`)),
+      row('  Cosmos DB emulator', (f) =>
+        f.cpu.rawEmulator === undefined ? 'n/a' : `${fmt(f.cpu.rawEmulator / N, 3)} ms (${pct(f.cpu.rawEmulator, f.cpu.rawSeconds)})`,
+      ),
       row('  host process (idle)', (f) => `${fmt(f.cpu.rawHost / N, 3)} ms`),
     ],
   );
   console.log('');
   for (const { mode, figures: f } of cols) {
-    console.log(`${MODES[mode].name}: per assignment path ${fmt(f.pathRequests / N, 3)} (${f.pathOps}); periodic refresh: ${f.refreshes} subscription-list refresh${f.refreshes === 1 ? '' : 'es'} in ${fmt(f.seconds, 2)} s at SUBSCRIPTION_CACHE_TTL_MS ${f.ttlMs}, the list query and its query-plan lookup`);
-    if (f.breakdownTotal !== f.requests) console.log(`  (the SDK-level breakdown saw ${f.breakdownTotal} requests, the app's counter ${f.requests}: ${f.requests - f.breakdownTotal} made outside the wrapped SDK methods)`);
+    console.log(
+      `${MODES[mode].name}: per assignment path ${fmt(f.pathRequests / N, 3)} (${f.pathOps}); periodic refresh: ${f.refreshes} subscription-list refresh${f.refreshes === 1 ? '' : 'es'} in ${fmt(f.seconds, 2)} s at SUBSCRIPTION_CACHE_TTL_MS ${f.ttlMs}, the list query and its query-plan lookup`,
+    );
+    if (f.breakdownTotal !== f.requests)
+      console.log(
+        `  (the SDK-level breakdown saw ${f.breakdownTotal} requests, the app's counter ${f.requests}: ${f.requests - f.breakdownTotal} made outside the wrapped SDK methods)`,
+      );
   }
 
   // -------- targets --------
@@ -526,7 +576,12 @@ function printReport(results: ModeResult[]): void {
       row(`Cosmos DB requests per assignment <= ${TARGET.requestsPerAssignment}`, (f) => {
         const per = f.requests / N;
         const path = f.pathRequests / N;
-        const why = per <= TARGET.requestsPerAssignment ? '' : path <= TARGET.requestsPerAssignment ? ', over by the amortized refresh' : `, the path alone ${fmt(path, 3)}`;
+        const why =
+          per <= TARGET.requestsPerAssignment
+            ? ''
+            : path <= TARGET.requestsPerAssignment
+              ? ', over by the amortized refresh'
+              : `, the path alone ${fmt(path, 3)}`;
         return `${met(per <= TARGET.requestsPerAssignment)} (${fmt(per, 3)}${why})`;
       }),
     ],
@@ -536,7 +591,9 @@ function printReport(results: ModeResult[]): void {
     const ratio = on.c1.p50 / off.c1.p50;
     console.log(`${c1Target}: ${met(ratio <= 1 + TARGET.c1Slowdown)} (on/off ${fmt(ratio, 3)}: ${fmt(on.c1.p50, 2)} ms vs ${fmt(off.c1.p50, 2)} ms)`);
     // the modes run one after the other: a raw single write moving by as much says the machine moved, not the engine
-    console.log(`  (raw single-document write p50 at concurrency 1 in the same runs: on/off ${fmt(on.rawC1.p50 / off.rawC1.p50, 3)}: ${fmt(on.rawC1.p50, 2)} ms vs ${fmt(off.rawC1.p50, 2)} ms)`);
+    console.log(
+      `  (raw single-document write p50 at concurrency 1 in the same runs: on/off ${fmt(on.rawC1.p50 / off.rawC1.p50, 3)}: ${fmt(on.rawC1.p50, 2)} ms vs ${fmt(off.rawC1.p50, 2)} ms)`,
+    );
   } else console.log(`${c1Target}: not measured (needs both modes; this run has --modes ${cols.map((c) => c.mode).join(',')})`);
 
   for (const { mode, figures: f } of cols) {
@@ -553,10 +610,20 @@ function printReport(results: ModeResult[]): void {
         { title: 'mean ms', width: 8, align: 'right' },
         { title: 'statuses', gap: 2 },
       ],
-      f.breakdown.map((s) => [s.label, s.group, String(s.calls), String(s.requests), fmt(s.requests / N, 3), fmt(s.ms / Math.max(1, s.timed), 2), statusList(new Map(s.statuses))]),
+      f.breakdown.map((s) => [
+        s.label,
+        s.group,
+        String(s.calls),
+        String(s.requests),
+        fmt(s.requests / N, 3),
+        fmt(s.ms / Math.max(1, s.timed), 2),
+        statusList(new Map(s.statuses)),
+      ]),
     );
   }
-  console.log(`    (part: path = made by every assignment; refresh = the subscription-list cache refresh, once per SUBSCRIPTION_CACHE_TTL_MS, shared by all calls)`);
+  console.log(
+    `    (part: path = made by every assignment; refresh = the subscription-list cache refresh, once per SUBSCRIPTION_CACHE_TTL_MS, shared by all calls)`,
+  );
 }
 
 // ---------------- the benchmark ----------------
@@ -569,7 +636,9 @@ async function main(): Promise<number> {
     `assignLicense benchmark: ${opt.users} single-user calls at concurrency ${opt.concurrency} and ${opt.latencyCalls} at concurrency 1, per mode: ${opt.modes.map((m) => MODES[m].name).join(', ')} ` +
       `(Node ${process.version}, cosmosdb-server + Azurite + local host in a process per mode, load from a child process)`,
   );
-  console.log(`machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'} (figures are noisy beside other work)`);
+  console.log(
+    `machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'} (figures are noisy beside other work)`,
+  );
   const results: ModeResult[] = [];
   for (const mode of opt.modes) results.push(await measureMode(mode, opt));
   printReport(results);

@@ -81,7 +81,8 @@ interface Options {
   trace: boolean;
 }
 
-const USAGE = 'usage: node dist/bench/bulk-job.js [--users N (default 10000, at most 100000)] [--concurrency C (raw writes; default CHUNKS_IN_FLIGHT x CHUNK_SIZE)] [--no-trace]';
+const USAGE =
+  'usage: node dist/bench/bulk-job.js [--users N (default 10000, at most 100000)] [--concurrency C (raw writes; default CHUNKS_IN_FLIGHT x CHUNK_SIZE)] [--no-trace]';
 const parse = (argv: string[]) =>
   parseArgs<Options>(
     argv,
@@ -112,7 +113,18 @@ type ToGenerator =
   | { type: 'size'; tenantId: string };
 type FromGenerator =
   | { type: 'setup'; seconds: number; tenantId: string; created: number }
-  | { type: 'job'; postStatus: number; postMs: number; postBytes: number; postError?: string; sentAt: number; polls: number; view?: JobView; timedOut: boolean; cpuMs: number }
+  | {
+      type: 'job';
+      postStatus: number;
+      postMs: number;
+      postBytes: number;
+      postError?: string;
+      sentAt: number;
+      polls: number;
+      view?: JobView;
+      timedOut: boolean;
+      cpuMs: number;
+    }
   | RawWriteResult
   | { type: 'size'; userBytes: number; auditBytes: number };
 
@@ -178,7 +190,10 @@ async function loadGenerator(): Promise<void> {
     async size(m: Extract<ToGenerator, { type: 'size' }>): Promise<FromGenerator> {
       const user = (await container('directory').item(ids.bench[0], m.tenantId).read()).resource as object;
       const q = await container('audit')
-        .items.query({ query: "SELECT TOP 1 * FROM c WHERE c.tenantId = @t AND c.type = 'licenseChange'", parameters: [{ name: '@t', value: m.tenantId }] }, { partitionKey: m.tenantId })
+        .items.query(
+          { query: "SELECT TOP 1 * FROM c WHERE c.tenantId = @t AND c.type = 'licenseChange'", parameters: [{ name: '@t', value: m.tenantId }] },
+          { partitionKey: m.tenantId },
+        )
         .fetchAll();
       const bytes = (o: object | undefined) => (o ? Buffer.byteLength(JSON.stringify(body(o))) : 0);
       return { type: 'size', userBytes: bytes(user), auditBytes: bytes(q.resources[0] as object | undefined) };
@@ -262,7 +277,14 @@ function finishChunk(trace: ChunkTrace, end: number) {
 }
 
 /** The moment the host wrote a final status of the measured job (the end of "end to end"). */
-type Completion = { at: number; inFlight: ReturnType<Level['snapshot']>; chunks: ReturnType<Level['snapshot']>; cpu: NodeJS.CpuUsage; emulator?: number; azurite?: number };
+type Completion = {
+  at: number;
+  inFlight: ReturnType<Level['snapshot']>;
+  chunks: ReturnType<Level['snapshot']>;
+  cpu: NodeJS.CpuUsage;
+  emulator?: number;
+  azurite?: number;
+};
 let completion: Completion | undefined;
 const resetCompletion = () => (completion = undefined);
 let watching = false;
@@ -382,7 +404,9 @@ function printBreakdown(per: number, totalRequests: number) {
   const partName: Record<Part, string> = { chunk: 'chunk', create: 'POST', poll: 'poll', other: 'other', all: 'all' };
   const rows = opStats.ordered(order);
   if (!rows.length) return;
-  console.log(`  Cosmos DB requests between the POST and the completion, by part and operation (from the SDK diagnostics; ${totalRequests} in the app's own counter):`);
+  console.log(
+    `  Cosmos DB requests between the POST and the completion, by part and operation (from the SDK diagnostics; ${totalRequests} in the app's own counter):`,
+  );
   printTable(
     '    ',
     [
@@ -394,11 +418,24 @@ function printBreakdown(per: number, totalRequests: number) {
       { title: 'mean ms', width: 8, align: 'right' },
       { title: 'statuses', gap: 2 },
     ],
-    rows.map((s) => [partName[s.group as Part], s.label, String(s.calls), String(s.requests), fmt(s.requests / per, 3), fmt(s.ms / Math.max(1, s.timed), 2), statusList(s.statuses)]),
+    rows.map((s) => [
+      partName[s.group as Part],
+      s.label,
+      String(s.calls),
+      String(s.requests),
+      fmt(s.requests / per, 3),
+      fmt(s.ms / Math.max(1, s.timed), 2),
+      statusList(s.statuses),
+    ]),
   );
-  if (tracing) console.log(`    (part: chunk = the queue-triggered chunk function; POST = creating the job; poll = the status GETs; other = outside those, e.g. the queue listener)`);
+  if (tracing)
+    console.log(
+      `    (part: chunk = the queue-triggered chunk function; POST = creating the job; poll = the status GETs; other = outside those, e.g. the queue listener)`,
+    );
   if (queueStats.size)
-    console.log(`  queue (Azurite) calls of the host in the same window: ${[...queueStats].map(([m, q]) => `${m} ${q.calls} (mean ${fmt(q.ms / q.calls, 1)} ms)`).join(', ')}`);
+    console.log(
+      `  queue (Azurite) calls of the host in the same window: ${[...queueStats].map(([m, q]) => `${m} ${q.calls} (mean ${fmt(q.ms / q.calls, 1)} ms)`).join(', ')}`,
+    );
 }
 
 function printChunkProfile(chunkSize: number) {
@@ -412,7 +449,9 @@ function printChunkProfile(chunkSize: number) {
   );
   if (!tracing || !chunkAgg.steps.size) return;
   const steps = [...chunkAgg.steps].sort((a, b) => a[1].order / a[1].chunks - b[1].order / b[1].chunks);
-  console.log(`  a chunk's steps (means per chunk; span = first call's start to last call's end of that step within the chunk; steps run one after the other, calls within a step at once):`);
+  console.log(
+    `  a chunk's steps (means per chunk; span = first call's start to last call's end of that step within the chunk; steps run one after the other, calls within a step at once):`,
+  );
   const idle = mean - chunkAgg.busyMs / n;
   printTable(
     '    ',
@@ -425,8 +464,18 @@ function printChunkProfile(chunkSize: number) {
       { title: 'call ms', width: 8, align: 'right' },
     ],
     [
-      ...steps.map(([label, s]) => [label, fmt(s.n / n, 1), fmt(s.order / s.chunks, 1), fmt(s.spanMs / n, 1), `${fmt((100 * s.spanMs) / n / mean, 0)}%`, fmt(s.ms / s.n, 2)]),
-      { cells: ['outside any Cosmos DB / queue call', '', '', fmt(idle, 1), `${fmt((100 * idle) / mean, 0)}%`], tail: '   (app CPU: JSON, rules, results; and waiting for the event loop)' },
+      ...steps.map(([label, s]) => [
+        label,
+        fmt(s.n / n, 1),
+        fmt(s.order / s.chunks, 1),
+        fmt(s.spanMs / n, 1),
+        `${fmt((100 * s.spanMs) / n / mean, 0)}%`,
+        fmt(s.ms / s.n, 2),
+      ]),
+      {
+        cells: ['outside any Cosmos DB / queue call', '', '', fmt(idle, 1), `${fmt((100 * idle) / mean, 0)}%`],
+        tail: '   (app CPU: JSON, rules, results; and waiting for the event loop)',
+      },
     ],
   );
 }
@@ -471,12 +520,16 @@ async function main(): Promise<number> {
     const s = settings();
     const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    console.log(`set-up: tenant ${tenantId}, ${setup.created} users (${N} + ${WARMUP} for the warm-up job), ${N} ENTERPRISEPACK seats in ${fmt(setup.seconds)} s`);
+    console.log(
+      `set-up: tenant ${tenantId}, ${setup.created} users (${N} + ${WARMUP} for the warm-up job), ${N} ENTERPRISEPACK seats in ${fmt(setup.seconds)} s`,
+    );
 
     // -------- warm-up job --------
     const warm = await generator.run({ type: 'job', which: 'warmup', url: stack.url, headers, skuId: SKU_WARMUP, timeoutMs });
     if (warm.postStatus !== 202 || warm.view?.status !== 'completed' || warm.view.counts.succeeded !== WARMUP) {
-      console.log(`FAIL: warm-up job: POST ${warm.postStatus} ${warm.postError ?? ''} status ${warm.view?.status} counts ${JSON.stringify(warm.view?.counts)}${warm.timedOut ? ' (timed out)' : ''}`);
+      console.log(
+        `FAIL: warm-up job: POST ${warm.postStatus} ${warm.postError ?? ''} status ${warm.view?.status} counts ${JSON.stringify(warm.view?.counts)}${warm.timedOut ? ' (timed out)' : ''}`,
+      );
       return 1;
     }
 
@@ -527,9 +580,11 @@ async function main(): Promise<number> {
       return 1;
     }
     const view = measured.view!;
-    if (measured.timedOut) problems.push(`the job did not finish within ${fmt(timeoutMs / 1000, 0)} s (status ${view.status}, counts ${JSON.stringify(view.counts)})`);
+    if (measured.timedOut)
+      problems.push(`the job did not finish within ${fmt(timeoutMs / 1000, 0)} s (status ${view.status}, counts ${JSON.stringify(view.counts)})`);
     if (!fin) problems.push('the completion write of the job was not seen');
-    if (view.status !== 'completed') problems.push(`the job ended ${view.status}${view.error ? ` (${view.error.code}: ${view.error.message})` : ''}, expected completed`);
+    if (view.status !== 'completed')
+      problems.push(`the job ended ${view.status}${view.error ? ` (${view.error.code}: ${view.error.message})` : ''}, expected completed`);
     if (view.counts.succeeded !== N || view.counts.failed || view.counts.skipped)
       problems.push(`the job's counts are ${JSON.stringify(view.counts)}, expected succeeded ${N}, failed 0, skipped 0`);
 
@@ -551,14 +606,20 @@ async function main(): Promise<number> {
     // -------- verification --------
     const skuRes = await fetch(`${stack.url}/v1.0/subscribedSkus/${tenantId}_${SKU_BENCH}`, { headers });
     const skuBody = (await skuRes.json().catch(() => undefined)) as { consumedUnits?: number } | undefined;
-    if (skuRes.status !== 200 || skuBody?.consumedUnits !== N) problems.push(`subscribedSku ENTERPRISEPACK shows consumedUnits ${skuBody?.consumedUnits} (HTTP ${skuRes.status}), expected ${N}`);
-    const subDoc = (await container('directory').item(`${tenantId}_${SKU_BENCH}`, tenantId).read<{ seat: { consumed: number; holds?: Record<string, number> } }>()).resource;
+    if (skuRes.status !== 200 || skuBody?.consumedUnits !== N)
+      problems.push(`subscribedSku ENTERPRISEPACK shows consumedUnits ${skuBody?.consumedUnits} (HTTP ${skuRes.status}), expected ${N}`);
+    const subDoc = (
+      await container('directory').item(`${tenantId}_${SKU_BENCH}`, tenantId).read<{ seat: { consumed: number; holds?: Record<string, number> } }>()
+    ).resource;
     const holdsLeft = Object.keys(subDoc?.seat.holds ?? {}).length;
     if (holdsLeft) problems.push(`${holdsLeft} seat holds left on the ENTERPRISEPACK subscription`);
     const count = async (which: 'directory' | 'audit', where: string, params: { name: string; value: string }[]) =>
       (
         await container(which)
-          .items.query<number>({ query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @t AND ${where}`, parameters: [{ name: '@t', value: tenantId! }, ...params] }, { partitionKey: tenantId })
+          .items.query<number>(
+            { query: `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @t AND ${where}`, parameters: [{ name: '@t', value: tenantId! }, ...params] },
+            { partitionKey: tenantId },
+          )
           .fetchAll()
       ).resources[0] ?? 0;
     const holders = await count('directory', "c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku)", [{ name: '@sku', value: SKU_BENCH }]);
@@ -596,24 +657,34 @@ async function main(): Promise<number> {
     const pollRequests = byPart('poll');
     const pct = (ms: number | undefined, secs: number) => (ms === undefined ? 'n/a' : `${fmt(ms / 10 / secs, 0)}% of a core`);
     console.log('');
-    console.log(`job:                         ${N} users, ${view.status}, succeeded ${view.counts.succeeded}, failed ${view.counts.failed}, skipped ${view.counts.skipped}; ${chunkAgg.chunks} chunk runs`);
+    console.log(
+      `job:                         ${N} users, ${view.status}, succeeded ${view.counts.succeeded}, failed ${view.counts.failed}, skipped ${view.counts.skipped}; ${chunkAgg.chunks} chunk runs`,
+    );
     console.log(`end to end:                  ${fmt(seconds, 2)} s from sending the POST to the completion write`);
-    console.log(`users per second:            ${fmt(rate)} end to end${Number.isFinite(processingS) ? `; ${fmt(N / processingS)} over the processing phase alone (first chunk start to completion, ${fmt(processingS, 2)} s)` : ''}`);
+    console.log(
+      `users per second:            ${fmt(rate)} end to end${Number.isFinite(processingS) ? `; ${fmt(N / processingS)} over the processing phase alone (first chunk start to completion, ${fmt(processingS, 2)} s)` : ''}`,
+    );
     console.log(
       `  time split:                POST answered 202 after ${fmt(measured.postMs, 0)} ms (${mb(measured.postBytes)} body; job stored ${Number.isFinite(created) ? fmt(created - measured.sentAt, 0) : '?'} ms after sending, its ${Math.ceil(N / CHUNK_SIZE)} chunk documents first), ` +
         `first chunk picked up ${Number.isFinite(started - created) ? fmt(started - created, 0) : '?'} ms after that (queue polling), processing ${fmt(processingS, 2)} s`,
     );
-    console.log(`  chunks running (of ${CHUNKS_IN_FLIGHT} allowed): ${fmt(meanChunks, 2)} on average over the window, max ${chunksRunning.max}; none running for ${fmt(noChunkMs, 0)} ms (${fmt((100 * noChunkMs) / windowMs, 0)}%)`);
+    console.log(
+      `  chunks running (of ${CHUNKS_IN_FLIGHT} allowed): ${fmt(meanChunks, 2)} on average over the window, max ${chunksRunning.max}; none running for ${fmt(noChunkMs, 0)} ms (${fmt((100 * noChunkMs) / windowMs, 0)}%)`,
+    );
     console.log(
       `Cosmos DB requests:          ${requests} (${fmt(requests / N, 3)} per user; of them ${metadataRequests} SDK metadata lookups and ${retriedRequests} retried attempts)` +
-        (tracing ? `; without the status polls (${pollRequests} requests, a poll every ${POLL_MS} ms): ${fmt((requests - pollRequests) / N, 3)} per user` : `; status polls (every ${POLL_MS} ms) included`),
+        (tracing
+          ? `; without the status polls (${pollRequests} requests, a poll every ${POLL_MS} ms): ${fmt((requests - pollRequests) / N, 3)} per user`
+          : `; status polls (every ${POLL_MS} ms) included`),
     );
     console.log(`  in flight (host process):  ${fmt(meanInFlight, 1)} on average over the window (time-weighted), max ${cosmosInFlight.max}`);
     console.log(
       `peak RSS of this process:    ${mb(maxRss)} (kernel's lifetime peak, maxRSS; ${mb(maxRssBefore)} before the job); sampled every 50 ms during the job: ${mb(rssBefore.rss)} at the POST, peak ${mb(peak.rss)}, ` +
         `growth ${mb(peak.rss - rssBefore.rss)}; peak heapUsed ${mb(peak.heapUsed)}, peak external ${mb(peak.external)}`,
     );
-    console.log(`verified:                    consumedUnits ${skuBody?.consumedUnits} of ${N}, ${holdsLeft} holds left, ${holders} users hold the product, ${auditCount} audit records of the job, no poison messages`);
+    console.log(
+      `verified:                    consumedUnits ${skuBody?.consumedUnits} of ${N}, ${holdsLeft} holds left, ${holders} users hold the product, ${auditCount} audit records of the job, no poison messages`,
+    );
     console.log(
       `raw single-document upserts: ${N} of ${targetSize} B (an assigned user; an audit record is ${size.auditBytes} B) at concurrency ${C} in ${fmt(main1.raw.seconds, 2)} s = ${fmt(main1.rate)} writes/s ` +
         `(p50 ${fmt(main1.p50)} ms, p99 ${fmt(main1.p99)} ms, ${fmt(main1.raw.requests / N, 2)} requests each)`,
@@ -622,7 +693,9 @@ async function main(): Promise<number> {
       console.log(
         `  at the job's achieved concurrency ${main2.concurrency} (mean in flight): ${fmt(main2.raw.seconds, 2)} s = ${fmt(main2.rate)} writes/s (p50 ${fmt(main2.p50)} ms, p99 ${fmt(main2.p99)} ms); ratio at that concurrency ${fmt(rate / main2.rate, 3)}`,
       );
-    console.log(`ratio job users/s / raw writes/s: ${fmt(ratio, 3)} (end to end)${Number.isFinite(processingS) ? `; ${fmt(N / processingS / main1.rate, 3)} over the processing phase` : ''}`);
+    console.log(
+      `ratio job users/s / raw writes/s: ${fmt(ratio, 3)} (end to end)${Number.isFinite(processingS) ? `; ${fmt(N / processingS / main1.rate, 3)} over the processing phase` : ''}`,
+    );
     console.log(
       `CPU during the job:          host process ${fmt(hostCpuMs / N, 3)} ms per user (${pct(hostCpuMs, seconds)}), Cosmos DB emulator ${emulatorMs === undefined ? 'n/a' : `${fmt(emulatorMs / N, 3)} ms per user`} (${pct(emulatorMs, seconds)}), ` +
         `Azurite ${pct(azuriteMs, seconds)}, load generator ${pct(measured.cpuMs, seconds)} (10 ms resolution for the emulators)`,

@@ -44,8 +44,75 @@ applyBenchEnv(
   }),
 );
 
-const FIRST = ['Adele', 'Alex', 'Brian', 'Cameron', 'Christie', 'Debra', 'Diego', 'Emily', 'Enrico', 'Grady', 'Henrietta', 'Irvin', 'Isaiah', 'Johanna', 'Joni', 'Lee', 'Lidia', 'Lynne', 'Megan', 'Miriam', 'Nestor', 'Patti', 'Pradeep', 'Sanne', 'Ravi'];
-const LAST = ['Vance', 'Wilber', 'Bowen', 'Gu', 'Langer', 'Siciliani', 'Lorenz', 'Holloway', 'Robbins', 'Graham', 'Wilke', 'Fernandez', 'Archie', 'Mueller', 'Sayers', 'Sherman', 'Cline', 'Berger', 'Cattaneo', 'Deyoung', 'Johnson', 'White', 'Braun', 'Jansen', 'Larsson', 'Patel', 'Smit', 'Visser', 'Bakker', 'Janssen', 'Dekker', 'Mulder', 'Bos', 'Vos', 'Peters', 'Hendriks', 'Dijkstra', 'Kok', 'Jacobs', 'Meijer'];
+const FIRST = [
+  'Adele',
+  'Alex',
+  'Brian',
+  'Cameron',
+  'Christie',
+  'Debra',
+  'Diego',
+  'Emily',
+  'Enrico',
+  'Grady',
+  'Henrietta',
+  'Irvin',
+  'Isaiah',
+  'Johanna',
+  'Joni',
+  'Lee',
+  'Lidia',
+  'Lynne',
+  'Megan',
+  'Miriam',
+  'Nestor',
+  'Patti',
+  'Pradeep',
+  'Sanne',
+  'Ravi',
+];
+const LAST = [
+  'Vance',
+  'Wilber',
+  'Bowen',
+  'Gu',
+  'Langer',
+  'Siciliani',
+  'Lorenz',
+  'Holloway',
+  'Robbins',
+  'Graham',
+  'Wilke',
+  'Fernandez',
+  'Archie',
+  'Mueller',
+  'Sayers',
+  'Sherman',
+  'Cline',
+  'Berger',
+  'Cattaneo',
+  'Deyoung',
+  'Johnson',
+  'White',
+  'Braun',
+  'Jansen',
+  'Larsson',
+  'Patel',
+  'Smit',
+  'Visser',
+  'Bakker',
+  'Janssen',
+  'Dekker',
+  'Mulder',
+  'Bos',
+  'Vos',
+  'Peters',
+  'Hendriks',
+  'Dijkstra',
+  'Kok',
+  'Jacobs',
+  'Meijer',
+];
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
@@ -59,20 +126,42 @@ async function setUp(users: number) {
       for (let i = next++; i < users; i = next++) {
         const first = FIRST[i % FIRST.length];
         const last = LAST[Math.floor(i / FIRST.length) % LAST.length];
-        await createUser(TENANT, { displayName: `${first} ${last} ${i}`, userPrincipalName: `user${i}@bench.dev`, usageLocation: 'NL', accountEnabled: true, userType: 'Member' });
+        await createUser(TENANT, {
+          displayName: `${first} ${last} ${i}`,
+          userPrincipalName: `user${i}@bench.dev`,
+          usageLocation: 'NL',
+          accountEnabled: true,
+          userType: 'Member',
+        });
       }
     }),
   );
 }
 
 async function main() {
-  const { users, searches } = parseArgs(process.argv.slice(2), USAGE, { users: 10_000, searches: 40 }, { users: { int: 'users' }, searches: { int: 'searches' } });
+  const { users, searches } = parseArgs(
+    process.argv.slice(2),
+    USAGE,
+    { users: 10_000, searches: 40 },
+    { users: { int: 'users' }, searches: { int: 'searches' } },
+  );
   if (!existsSync(join(ROOT, 'dist', 'web', 'index.html'))) throw new Error('dist/web is missing: npm run build:web first (npm run bench:console does)');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 
   const stack = await startBenchStack(PORTS);
   const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
+  });
   let failed = false;
   try {
     const started = clock.now();
@@ -109,7 +198,10 @@ async function main() {
     for (;;) {
       const state = await scroller.evaluate((el) => {
         el.scrollTop = el.scrollHeight;
-        return { rows: el.querySelectorAll('[data-testid="user-row"]').length, loaded: Number(el.querySelector('[role="grid"]')!.getAttribute('aria-rowcount')) - 1 };
+        return {
+          rows: el.querySelectorAll('[data-testid="user-row"]').length,
+          loaded: Number(el.querySelector('[role="grid"]')!.getAttribute('aria-rowcount')) - 1,
+        };
       });
       maxRows = Math.max(maxRows, state.rows);
       if (state.loaded >= users) break;
@@ -142,7 +234,8 @@ async function main() {
         performance.clearResourceTimings();
         const input = document.querySelector<HTMLInputElement>('input[type="search"]')!;
         const pressed = new Promise<number>((resolve) => input.addEventListener('keydown', (e) => resolve(e.timeStamp), { once: true }));
-        const answered = () => performance.getEntriesByType('resource').some((e) => e.name.includes('/users?') && decodeURIComponent(e.name).includes(`displayName:${t}"`));
+        const answered = () =>
+          performance.getEntriesByType('resource').some((e) => e.name.includes('/users?') && decodeURIComponent(e.name).includes(`displayName:${t}"`));
         const shown = new Promise<number>((resolve) => {
           const check = () => {
             const names = Array.from(document.querySelectorAll('[data-testid="user-row"] button')).map((b) => b.textContent ?? '');
@@ -161,7 +254,9 @@ async function main() {
       timings.push(await measured);
     }
     timings.sort((a, b) => a - b);
-    console.log(`  search, keystroke to rows     median ${percentile(timings, 50).toFixed(0)} ms, p95 ${percentile(timings, 95).toFixed(0)} ms (${timings.length} searches)`);
+    console.log(
+      `  search, keystroke to rows     median ${percentile(timings, 50).toFixed(0)} ms, p95 ${percentile(timings, 95).toFixed(0)} ms (${timings.length} searches)`,
+    );
   } finally {
     await browser.close();
     await stack.stop();

@@ -169,7 +169,12 @@ async function setupTenant(n: number): Promise<SetupResult> {
   subs.push(await createSubscription(tenantId, { skuId: E1, totalLicenses: totalLicenses[E1], purchaseChannel: 'admin' }));
   const subsForRules = new Map(subs.map((d) => [d.skuId, forRules(d)]));
   const admin = { id: 'bench-admin', displayName: 'Bench admin' };
-  await reclaimPolicies.put({ tenantId, reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: true }, lastModifiedDateTime: iso(now - 40 * DAY_MS), lastModifiedBy: admin });
+  await reclaimPolicies.put({
+    tenantId,
+    reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: true },
+    lastModifiedDateTime: iso(now - 40 * DAY_MS),
+    lastModifiedBy: admin,
+  });
   let documents = 1 + 2 + 1;
 
   // -------- groups: two carry a product (members converged as the group-licensing queue would), one none --------
@@ -180,11 +185,20 @@ async function setupTenant(n: number): Promise<SetupResult> {
   let members = 0;
   for (const [k, l] of licensed.entries()) {
     const g = await createGroup(tenantId, { displayName: l.displayName, description: `Gives its members ${l.displayName.split(' ').pop()}` });
-    const withLicenses = await groups.replaceIfMatch({ ...g, assignedLicenses: [{ skuId: l.skuId, disabledPlans: [] }], licenseProcessingState: { state: 'ProcessingComplete' } }, g._etag!);
+    const withLicenses = await groups.replaceIfMatch(
+      { ...g, assignedLicenses: [{ skuId: l.skuId, disabledPlans: [] }], licenseProcessingState: { state: 'ProcessingComplete' } },
+      g._etag!,
+    );
     if (!withLicenses) throw new Error(`group ${l.displayName} changed under the set-up`);
     documents++;
     for (let m = 0; m < groupMembers; m++) {
-      const u = await createUser(tenantId, { displayName: `Group member ${k}-${m}`, userPrincipalName: `gm${k}-${m}-${run}@bench.dev`, usageLocation: 'NL', accountEnabled: true, userType: 'Member' });
+      const u = await createUser(tenantId, {
+        displayName: `Group member ${k}-${m}`,
+        userPrincipalName: `gm${k}-${m}-${run}@bench.dev`,
+        usageLocation: 'NL',
+        accountEnabled: true,
+        userType: 'Member',
+      });
       await memberships.add(tenantId, g.id, u.id);
       const converged = await convergeUser(tenantId, u.id);
       if (!converged.skuIds.includes(l.skuId)) throw new Error(`group member ${u.id} did not get ${l.skuId}: ${JSON.stringify(converged.licenseAssignments)}`);
@@ -196,7 +210,14 @@ async function setupTenant(n: number): Promise<SetupResult> {
   documents++;
 
   // -------- the directly licensed users: the documents createUser + assignLicense leave, written with the SDK --------
-  const principal: Principal = { tenantId, objectId: admin.id, displayName: admin.displayName, directoryRoles: ['GlobalAdministrator'], appRoles: [], isApp: false };
+  const principal: Principal = {
+    tenantId,
+    objectId: admin.id,
+    displayName: admin.displayName,
+    directoryRoles: ['GlobalAdministrator'],
+    appRoles: [],
+    isApp: false,
+  };
   const directory = container('directory');
   const auditContainer = container('audit');
   const departments = ['Sales', 'Engineering', 'Finance', 'Operations', 'Support', null];
@@ -374,7 +395,11 @@ function tally(call: SdkCall) {
   const p = phase;
   if (!p) return;
   let s = p.ops.get(call.label);
-  if (!s) p.ops.set(call.label, (s = { calls: 0, requests: 0, metadata: 0, retries: 0, items: 0, bytes: 0, ms: 0, first: call.t0 - p.t0, last: 0, statuses: new Map() }));
+  if (!s)
+    p.ops.set(
+      call.label,
+      (s = { calls: 0, requests: 0, metadata: 0, retries: 0, items: 0, bytes: 0, ms: 0, first: call.t0 - p.t0, last: 0, statuses: new Map() }),
+    );
   const parts = requestParts(call.diagnostics, call.unansweredLast);
   s.calls++;
   s.requests += parts.total;
@@ -391,7 +416,11 @@ function tally(call: SdkCall) {
 /** Names a query after what issues it (the storage function), from its text. */
 function queryLabel(self: { resourceLink?: string; query?: string | { query?: string } }): string {
   const text = typeof self.query === 'string' ? self.query : (self.query?.query ?? '');
-  const coll = String(self.resourceLink ?? '').split('/').filter(Boolean).pop() ?? '?';
+  const coll =
+    String(self.resourceLink ?? '')
+      .split('/')
+      .filter(Boolean)
+      .pop() ?? '?';
   const known: [RegExp, string][] = [
     [/^SELECT \* FROM c WHERE c\.tenantId = @t$/i, 'query: the full read (SELECT * of the partition)'],
     [/c\.licenseAssignments.*c\.type = 'user' AND \(?ARRAY_CONTAINS/i, "query: recount, one product's users (userPages + skuId)"],
@@ -467,7 +496,8 @@ async function instrument(tenantId: () => string | undefined) {
       const p = phase;
       const label = `queue sendMessage ${this.name}`;
       let s = p?.ops.get(label);
-      if (p && !s) p.ops.set(label, (s = { calls: 0, requests: 0, metadata: 0, retries: 0, items: 0, bytes: 0, ms: 0, first: t0 - p.t0, last: 0, statuses: new Map() }));
+      if (p && !s)
+        p.ops.set(label, (s = { calls: 0, requests: 0, metadata: 0, retries: 0, items: 0, bytes: 0, ms: 0, first: t0 - p.t0, last: 0, statuses: new Map() }));
       if (p && s) {
         const t1 = performance.now();
         s.calls++;
@@ -694,12 +724,18 @@ async function main(): Promise<number> {
 
     // -------- warm-up (sockets, container metadata, JIT in both processes): a point read, the first pages of the full read --------
     await tracked(() => directory.item(t, t).read());
-    const warm = directory.items.query({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: t }] }, { partitionKey: t, maxItemCount: opt.page });
+    const warm = directory.items.query(
+      { query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: t }] },
+      { partitionKey: t, maxItemCount: opt.page },
+    );
     for (let k = 0; k < 3 && warm.hasMoreResults(); k++) await tracked(() => warm.fetchNext());
 
     // -------- the plain full read --------
     const fullRead = async () => {
-      const it = directory.items.query({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: t }] }, { partitionKey: t, maxItemCount: opt.page });
+      const it = directory.items.query(
+        { query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: t }] },
+        { partitionKey: t, maxItemCount: opt.page },
+      );
       let docs = 0;
       let pages = 0;
       while (it.hasMoreResults()) {
@@ -721,54 +757,76 @@ async function main(): Promise<number> {
     // -------- the reconciliation --------
     const maxRssBeforeRun = process.resourceUsage().maxRSS * 1024;
     const releaseGroupWork = holdGroupLicensing();
-    const rec = await measure('reconciliation', cosmosRequestStats, () => reconcileTenant(t, { trigger: 'onDemand', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' } })).finally(
-      releaseGroupWork,
-    );
+    const rec = await measure('reconciliation', cosmosRequestStats, () =>
+      reconcileTenant(t, { trigger: 'onDemand', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' } }),
+    ).finally(releaseGroupWork);
     const report = rec.value;
     const loadAfterRun = machineLoad();
 
     // -------- verification --------
     const problems: string[] = [];
-    if (report.status !== 'completed') problems.push(`the run ended ${report.status}${report.reason ? ` (${report.reason})` : ''}: ${JSON.stringify(report.errors)}`);
+    if (report.status !== 'completed')
+      problems.push(`the run ended ${report.status}${report.reason ? ` (${report.reason})` : ''}: ${JSON.stringify(report.errors)}`);
     const seatOf = (sku: string) => report.seats.find((s) => s.skuId === sku);
     const expectSeat = (sku: string, name: string, before: number, hold: string, holdSeats: number, reason: string) => {
       const s = seatOf(sku);
       if (!s) return problems.push(`the report has no seat entry for ${name}`);
       if (s.action !== 'repaired' || s.consumedBefore !== before || s.consumedAfter !== setup.holders[sku] || s.holders !== setup.holders[sku])
-        problems.push(`${name}: action ${s.action}${s.reason ? ` (${s.reason}: ${s.message})` : ''}, consumed ${s.consumedBefore} -> ${s.consumedAfter}, holders ${s.holders}; expected repaired ${before} -> ${setup.holders[sku]}`);
+        problems.push(
+          `${name}: action ${s.action}${s.reason ? ` (${s.reason}: ${s.message})` : ''}, consumed ${s.consumedBefore} -> ${s.consumedAfter}, holders ${s.holders}; expected repaired ${before} -> ${setup.holders[sku]}`,
+        );
       const stale = s.staleHoldsRemoved.find((h) => h.key === hold);
-      if (!stale || stale.seats !== holdSeats || stale.reason !== reason) problems.push(`${name}: stale hold ${hold} not reported removed as ${reason} (${JSON.stringify(s.staleHoldsRemoved)})`);
+      if (!stale || stale.seats !== holdSeats || stale.reason !== reason)
+        problems.push(`${name}: stale hold ${hold} not reported removed as ${reason} (${JSON.stringify(s.staleHoldsRemoved)})`);
     };
     expectSeat(E3, 'ENTERPRISEPACK', setup.holders[E3] + DRIFT.enterpriseOver, finishedHold, DRIFT.enterpriseStaleHold, 'jobFinished');
     expectSeat(E1, 'STANDARDPACK', setup.holders[E1] - DRIFT.standardUnder, missingHold, DRIFT.standardMissingHold, 'jobMissing');
     const after = [await readSub(E3), await readSub(E1)];
     for (const [k, sku] of [E3, E1].entries()) {
       const name = sku === E3 ? 'ENTERPRISEPACK' : 'STANDARDPACK';
-      if (after[k].seat.consumed !== setup.holders[sku]) problems.push(`${name}: seat.consumed is ${after[k].seat.consumed} after the run, expected ${setup.holders[sku]}`);
+      if (after[k].seat.consumed !== setup.holders[sku])
+        problems.push(`${name}: seat.consumed is ${after[k].seat.consumed} after the run, expected ${setup.holders[sku]}`);
       const holdsLeft = Object.keys(after[k].seat.holds ?? {});
       if (holdsLeft.length) problems.push(`${name}: holds left after the run: ${holdsLeft.join(', ')}`);
     }
     const countHolders = async (sku: string) =>
       (
         await directory.items
-          .query<number>({ query: "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @t AND c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku)", parameters: [{ name: '@t', value: t }, { name: '@sku', value: sku }] }, { partitionKey: t })
+          .query<number>(
+            {
+              query: "SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @t AND c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku)",
+              parameters: [
+                { name: '@t', value: t },
+                { name: '@sku', value: sku },
+              ],
+            },
+            { partitionKey: t },
+          )
           .fetchAll()
       ).resources[0] ?? 0;
     const counted = { [E3]: await countHolders(E3), [E1]: await countHolders(E1) };
-    for (const sku of [E3, E1]) if (counted[sku] !== setup.holders[sku]) problems.push(`${counted[sku]} users hold ${sku} by a query, the set-up says ${setup.holders[sku]}`);
+    for (const sku of [E3, E1])
+      if (counted[sku] !== setup.holders[sku]) problems.push(`${counted[sku]} users hold ${sku} by a query, the set-up says ${setup.holders[sku]}`);
     const recreated = new Set(report.auditRecords.recreatedIds);
     const notRecreated = setup.lostAuditIds.filter((id) => !recreated.has(id));
     if (notRecreated.length || report.summary.auditRecordsRecreated !== setup.lostAuditIds.length)
-      problems.push(`audit records re-created: ${report.summary.auditRecordsRecreated}, expected the ${setup.lostAuditIds.length} lost ones (${notRecreated.length} of them not re-created)`);
+      problems.push(
+        `audit records re-created: ${report.summary.auditRecordsRecreated}, expected the ${setup.lostAuditIds.length} lost ones (${notRecreated.length} of them not re-created)`,
+      );
     for (const id of setup.lostAuditIds) {
       const doc = (await container('audit').item(id, t).read()).resource;
       if (!doc) problems.push(`audit record ${id} still missing after the run`);
     }
     if (report.summary.reclaimCandidates !== setup.disabled || report.summary.licensesReclaimed !== 0)
-      problems.push(`reclaim: ${report.summary.reclaimCandidates} candidates, ${report.summary.licensesReclaimed} reclaimed; expected ${setup.disabled} candidates, none reclaimed (dry run)`);
+      problems.push(
+        `reclaim: ${report.summary.reclaimCandidates} candidates, ${report.summary.licensesReclaimed} reclaimed; expected ${setup.disabled} candidates, none reclaimed (dry run)`,
+      );
     if (report.summary.overAssignedProducts !== 0 || report.summary.lifecycleTransitions !== 0 || report.summary.assignmentsRemoved !== 0)
       problems.push(`unexpected findings: ${JSON.stringify(report.summary)}`);
-    const steps = report.steps as Record<string, { error?: string; groupsQueued?: number; formerMembersQueued?: number; waitingListsServed?: string[]; alerted?: number }>;
+    const steps = report.steps as Record<
+      string,
+      { error?: string; groupsQueued?: number; formerMembersQueued?: number; waitingListsServed?: string[]; alerted?: number }
+    >;
     for (const name of ['groupLicensing', 'overAssignmentAlerts']) {
       if (!steps[name]) problems.push(`registered step ${name} did not run (is functions/index.js loaded?)`);
       else if (steps[name].error) problems.push(`registered step ${name} failed: ${steps[name].error}`);
@@ -777,12 +835,14 @@ async function main(): Promise<number> {
       problems.push(`the group step queued ${steps.groupLicensing.groupsQueued} groups, expected ${setup.groups.licensed}`);
 
     // -------- the group-licensing work the run queued (background, not part of the run), then the noise check --------
-    const queued = (steps.groupLicensing?.groupsQueued ?? 0) + (steps.groupLicensing?.formerMembersQueued ?? 0) + (steps.groupLicensing?.waitingListsServed?.length ?? 0);
+    const queued =
+      (steps.groupLicensing?.groupsQueued ?? 0) + (steps.groupLicensing?.formerMembersQueued ?? 0) + (steps.groupLicensing?.waitingListsServed?.length ?? 0);
     // drained: at least the queued messages handled, none running, and the queue empty (a group of more than 200 members continues in a new message)
     const { queue } = await import('../shared/storage/queues');
     const groupQueue = queue('group-licensing');
     const groupStart = performance.now();
-    const idle = async () => groupWork.done + groupWork.failed >= queued && groupWork.inFlight === 0 && ((await groupQueue.getProperties()).approximateMessagesCount ?? 0) === 0;
+    const idle = async () =>
+      groupWork.done + groupWork.failed >= queued && groupWork.inFlight === 0 && ((await groupQueue.getProperties()).approximateMessagesCount ?? 0) === 0;
     let groupDrained = !queued;
     while (queued && performance.now() - groupStart < 300_000) {
       if ((await idle()) && (await sleep(500), await idle())) {
@@ -794,7 +854,8 @@ async function main(): Promise<number> {
     const groupSeconds = (performance.now() - groupStart) / 1000;
     const afterGroups = [await readSub(E3), await readSub(E1)];
     for (const [k, sku] of [E3, E1].entries())
-      if (afterGroups[k].seat.consumed !== setup.holders[sku]) problems.push(`${sku}: seat.consumed ${afterGroups[k].seat.consumed} after the queued group work, expected ${setup.holders[sku]}`);
+      if (afterGroups[k].seat.consumed !== setup.holders[sku])
+        problems.push(`${sku}: seat.consumed ${afterGroups[k].seat.consumed} after the queued group work, expected ${setup.holders[sku]}`);
     const read2 = await measure('full read (again, after the run)', cosmosRequestStats, fullRead);
 
     // -------- report --------
@@ -819,18 +880,30 @@ async function main(): Promise<number> {
         `during the run, sampled every 50 ms: ${mb(rec.rssStart)} at the start, peak ${mb(rec.rssPeak)}, growth ${mb(rec.rssPeak - rec.rssStart)}; heapUsed ${mb(rec.heapStart)} -> peak ${mb(rec.heapPeak)}` +
         ` (the full read: RSS ${mb(read.rssStart)} -> peak ${mb(read.rssPeak)}, growth ${mb(read.rssPeak - read.rssStart)})`,
     );
-    console.log(`CPU, full read:               this process ${pct(read.hostCpuMs, read.ms)}, Cosmos DB emulator ${pct(read.emulatorCpuMs, read.ms)} (10 ms resolution for the emulator)`);
+    console.log(
+      `CPU, full read:               this process ${pct(read.hostCpuMs, read.ms)}, Cosmos DB emulator ${pct(read.emulatorCpuMs, read.ms)} (10 ms resolution for the emulator)`,
+    );
     console.log(`CPU, reconciliation:          this process ${pct(rec.hostCpuMs, rec.ms)}, Cosmos DB emulator ${pct(rec.emulatorCpuMs, rec.ms)}`);
-    console.log(`grace period:                 RECONCILIATION_SEAT_GRACE_SECONDS=${GRACE_SECONDS} for this bench (default 900); the run started ${fmt(stillFor, 1)} s after the last counter write (waited ${fmt(waited / 1000, 1)} s after the full read), so the over-count could be lowered`);
+    console.log(
+      `grace period:                 RECONCILIATION_SEAT_GRACE_SECONDS=${GRACE_SECONDS} for this bench (default 900); the run started ${fmt(stillFor, 1)} s after the last counter write (waited ${fmt(waited / 1000, 1)} s after the full read), so the over-count could be lowered`,
+    );
     console.log(`report summary:               ${report.status}; ${JSON.stringify(s)}`);
     for (const seat of report.seats)
       console.log(
         `  seats ${seat.skuPartNumber.padEnd(15)} ${seat.action}${seat.reason ? ` (${seat.reason})` : ''}: consumed ${seat.consumedBefore} -> ${seat.consumedAfter}, holders ${seat.holders}, pending releases ${seat.pendingReleases}; ` +
           `stale holds removed ${JSON.stringify(seat.staleHoldsRemoved.map((h) => `${h.key}: ${h.seats} (${h.reason})`))}`,
       );
-    console.log(`  audit check since ${report.auditRecords.checkedSince}: ${report.auditRecords.checked} recent changes checked, ${report.auditRecords.recreated} records re-created`);
-    console.log(`  reclaim (policy ${JSON.stringify(report.reclaim.policy)}): ${report.reclaim.candidates} candidates (${report.reclaim.users.length} listed), ${report.reclaim.actions.length} actions`);
-    console.log(`  registered steps: ${Object.entries(report.steps).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join('; ')}`);
+    console.log(
+      `  audit check since ${report.auditRecords.checkedSince}: ${report.auditRecords.checked} recent changes checked, ${report.auditRecords.recreated} records re-created`,
+    );
+    console.log(
+      `  reclaim (policy ${JSON.stringify(report.reclaim.policy)}): ${report.reclaim.candidates} candidates (${report.reclaim.users.length} listed), ${report.reclaim.actions.length} actions`,
+    );
+    console.log(
+      `  registered steps: ${Object.entries(report.steps)
+        .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+        .join('; ')}`,
+    );
     console.log(
       `  the group-licensing work the run queued (${queued} messages): ${groupDrained ? `processed by the host within ${fmt(groupSeconds, 1)} s after the run` : `NOT drained within ${fmt(groupSeconds, 0)} s`} (${groupWork.done} messages done, ${groupWork.failed} failed; ${groupWork.heldDuringRun} arrived while the run was measured and were held until it ended; background, not in the run's time)`,
     );
@@ -843,7 +916,9 @@ async function main(): Promise<number> {
     const emulatorPeak = childProc(EMULATORS.cosmos)?.peakRss;
     if (emulatorPeak) console.log(`  (the emulator's own peak RSS, for context: ${mb(emulatorPeak)}; it keeps every document in memory)`);
     const othersNow = otherBenchmarks();
-    console.log(`machine after the run:        ${loadAfterRun}${othersNow.length || others.length ? `; other benchmarks seen: ${[...new Set([...others, ...othersNow])].join(' | ')}` : '; no other benchmark seen'}`);
+    console.log(
+      `machine after the run:        ${loadAfterRun}${othersNow.length || others.length ? `; other benchmarks seen: ${[...new Set([...others, ...othersNow])].join(' | ')}` : '; no other benchmark seen'}`,
+    );
     console.log('');
     printProfile(read, read.value.docs, 'per doc');
     printProfile(rec, setup.users, 'per user');

@@ -15,7 +15,8 @@ route({
   method: 'POST',
   route: 'v1.0/alerts/webhooks',
   tag: 'Alerts',
-  summary: 'Register a webhook (HTTPS) for lowSeats (threshold per product), groupLicensingFailure and overAssignment; the answer carries the signing secret, once',
+  summary:
+    'Register a webhook (HTTPS) for lowSeats (threshold per product), groupLicensingFailure and overAssignment; the answer carries the signing secret, once',
   permission: 'manageSubscriptions',
   body: c.createWebhookBody,
   response: c.webhookCreated,

@@ -16,7 +16,17 @@ import { z } from 'zod';
 import { ApiError, ErrorCodes, notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
 import { users } from '../shared/storage/users';
-import { addMember, assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, removeMember, reprocessGroup } from '../shared/usecases/groups';
+import {
+  addMember,
+  assignLicenseToGroup,
+  convergeUser,
+  createGroup,
+  deleteGroup,
+  getGroup,
+  processGroupLicensing,
+  removeMember,
+  reprocessGroup,
+} from '../shared/usecases/groups';
 import { resolveUser } from '../shared/usecases/licenses';
 
 route({
@@ -44,7 +54,12 @@ route({
   handler: async (ctx) => {
     const q = parseGroupQuery(ctx.query, ctx.request.headers.get('consistencylevel'));
     const page = await listGroups(ctx.tenant.id, q, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map((g) => project(groupView(g), q.select)), page.continuationToken, page.count);
+    return collectionResult(
+      ctx.url,
+      page.items.map((g) => project(groupView(g), q.select)),
+      page.continuationToken,
+      page.count,
+    );
   },
 });
 
@@ -91,8 +106,18 @@ route({
   handler: async (ctx) => {
     const g = await getGroup(ctx.tenant.id, ctx.params.id);
     const page = await memberships.ofGroup(ctx.tenant.id, g.id, ...paging(ctx.query));
-    const docs = await users.getMany(ctx.tenant.id, page.items.map((m) => m.userId));
-    return collectionResult(ctx.url, page.items.map((m) => docs.get(m.userId)).filter((u) => !!u).map((u) => userView(u)), page.continuationToken);
+    const docs = await users.getMany(
+      ctx.tenant.id,
+      page.items.map((m) => m.userId),
+    );
+    return collectionResult(
+      ctx.url,
+      page.items
+        .map((m) => docs.get(m.userId))
+        .filter((u) => !!u)
+        .map((u) => userView(u)),
+      page.continuationToken,
+    );
   },
 });
 
@@ -195,7 +220,11 @@ app.storageQueue('processGroupLicensing', {
     }
     await processGroupLicensing(parsed.data);
     const m = parsed.data;
-    log.info('group licensing', { tenantId: m.tenantId, kind: m.kind, ...(m.kind === 'group' ? { groupId: m.groupId } : m.kind === 'user' ? { userId: m.userId } : { skuId: m.skuId }) });
+    log.info('group licensing', {
+      tenantId: m.tenantId,
+      kind: m.kind,
+      ...(m.kind === 'group' ? { groupId: m.groupId } : m.kind === 'user' ? { userId: m.userId } : { skuId: m.skuId }),
+    });
   },
 });
 
@@ -212,7 +241,8 @@ function waitingSkipToken(skiptoken: string | undefined): { c?: string; o: numbe
     parsed = undefined;
   }
   const r = waitingPosition.safeParse(parsed);
-  if (!r.success) throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.', '$skiptoken');
+  if (!r.success)
+    throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.', '$skiptoken');
   return r.data;
 }
 
@@ -221,7 +251,7 @@ route({
   method: 'GET',
   route: 'v1.0/subscribedSkus/{id}/waitingList',
   tag: 'Groups',
-  summary: "Members waiting for a seat of this product through their groups, in the order they will get one (priority, then join time)",
+  summary: 'Members waiting for a seat of this product through their groups, in the order they will get one (priority, then join time)',
   permission: 'read',
   params: c.subscribedSkuParam,
   query: c.pageQuery,
@@ -231,7 +261,10 @@ route({
     // the skiptoken carries the store's continuation and how many came before, for the positions
     const { c: token, o: start } = waitingSkipToken(ctx.query.$skiptoken);
     const page = await waitingList.list(ctx.tenant.id, sku.skuId, ctx.query.$top ?? DEFAULT_PAGE_SIZE, token);
-    const docs = await users.getMany(ctx.tenant.id, page.items.map((w) => w.userId));
+    const docs = await users.getMany(
+      ctx.tenant.id,
+      page.items.map((w) => w.userId),
+    );
     return collectionResult(
       ctx.url,
       page.items.map((w, i) => ({
@@ -253,13 +286,14 @@ route({
   method: 'PATCH',
   route: 'v1.0/subscribedSkus/{id}/waitingList/{userId}',
   tag: 'Groups',
-  summary: 'Set a waiting member\'s priority (higher gets a seat first)',
+  summary: "Set a waiting member's priority (higher gets a seat first)",
   permission: 'assignLicenses',
   params: c.skuAndUserParams,
   body: c.waitingPriorityBody,
   handler: async (ctx) => {
     const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
-    if (!(await waitingList.setPriority(ctx.tenant.id, sku.skuId, ctx.params.userId.toLowerCase(), ctx.body.priority))) throw notFound('Waiting member', ctx.params.userId);
+    if (!(await waitingList.setPriority(ctx.tenant.id, sku.skuId, ctx.params.userId.toLowerCase(), ctx.body.priority)))
+      throw notFound('Waiting member', ctx.params.userId);
     return { status: 204 };
   },
 });

@@ -7,7 +7,15 @@ import { registerOperation } from '../shared/http/openapi';
 import * as c from '../shared/schemas/contracts';
 import { healthReporter } from '../shared/usecases/health';
 
-registerOperation({ name: 'health', method: 'GET', route: 'health', tag: 'Meta', summary: 'Health of the service and what it depends on: 200 Healthy, 503 Unhealthy (reasons are logged, not shown)', auth: 'anonymous', response: c.health });
+registerOperation({
+  name: 'health',
+  method: 'GET',
+  route: 'health',
+  tag: 'Meta',
+  summary: 'Health of the service and what it depends on: 200 Healthy, 503 Unhealthy (reasons are logged, not shown)',
+  auth: 'anonymous',
+  response: c.health,
+});
 
 const report = healthReporter(
   {

@@ -12,7 +12,17 @@ import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
 import { jobs } from '../shared/storage/jobs';
 import { QUEUES } from '../shared/storage/queues';
-import { cancelJob, ChunkMessage, createCsvJob, createSelectionJob, failChunk, getJob, jobResults, failedRowsCsv, processChunk } from '../shared/usecases/licenseJobs';
+import {
+  cancelJob,
+  ChunkMessage,
+  createCsvJob,
+  createSelectionJob,
+  failChunk,
+  getJob,
+  jobResults,
+  failedRowsCsv,
+  processChunk,
+} from '../shared/usecases/licenseJobs';
 import { subscriptions } from '../shared/storage/subscriptions';
 
 const MAX_SELECTION_BYTES = 8 * 1024 * 1024;
@@ -27,7 +37,8 @@ async function accepted(ctx: RequestContext<unknown, unknown, unknown>, started:
 
 const idempotencyKey = (ctx: RequestContext<unknown, unknown, unknown>) => {
   const key = ctx.request.headers.get('idempotency-key') ?? undefined;
-  if (key !== undefined && (key.length < 1 || key.length > 200)) throw new ApiError(400, ErrorCodes.invalidRequest, 'Idempotency-Key must be 1 to 200 characters.', 'Idempotency-Key');
+  if (key !== undefined && (key.length < 1 || key.length > 200))
+    throw new ApiError(400, ErrorCodes.invalidRequest, 'Idempotency-Key must be 1 to 200 characters.', 'Idempotency-Key');
   return key;
 };
 
@@ -36,7 +47,8 @@ route({
   method: 'POST',
   route: 'v1.0/licenseJobs',
   tag: 'Bulk jobs',
-  summary: 'Start a bulk license job over a selection of users (add, replace, remove, unassignAll, swap; dryRun to preview). 202 with the job; Idempotency-Key makes a retry return the same job',
+  summary:
+    'Start a bulk license job over a selection of users (add, replace, remove, unassignAll, swap; dryRun to preview). 202 with the job; Idempotency-Key makes a retry return the same job',
   permission: 'assignLicenses',
   body: c.createLicenseJobBody,
   maxBodyBytes: MAX_SELECTION_BYTES,
@@ -79,7 +91,12 @@ route({
     const started = await createCsvJob(
       ctx,
       boundedBody(ctx.request, MAX_CSV_BYTES),
-      { request: { mode: ctx.query.mode, addLicenses: [], removeLicenses: [] }, dryRun: ctx.query.dryRun, requireSeats: ctx.query.requireSeats, createMissingUsers: ctx.query.createMissingUsers },
+      {
+        request: { mode: ctx.query.mode, addLicenses: [], removeLicenses: [] },
+        dryRun: ctx.query.dryRun,
+        requireSeats: ctx.query.requireSeats,
+        createMissingUsers: ctx.query.createMissingUsers,
+      },
       idempotencyKey(ctx),
     );
     return accepted(ctx, started);
@@ -97,7 +114,11 @@ route({
   response: c.collection(c.licenseJob),
   handler: async (ctx) => {
     const [page, subs] = await Promise.all([jobs.list(ctx.tenant.id, ...paging(ctx.query)), subscriptions.forRules(ctx.tenant.id)]);
-    return collectionResult(ctx.url, page.items.map((j) => licenseJobView(j, subs, ctx.url)), page.continuationToken);
+    return collectionResult(
+      ctx.url,
+      page.items.map((j) => licenseJobView(j, subs, ctx.url)),
+      page.continuationToken,
+    );
   },
 });
 
@@ -190,7 +211,14 @@ app.storageQueue('processLicenseJobChunk', {
     if (!m) return;
     const started = Date.now();
     await processChunk(m);
-    log.info('license job chunk', { tenantId: m.tenantId, jobId: m.jobId, chunk: m.chunk, phase: m.phase, dequeueCount: context.triggerMetadata?.dequeueCount, ms: Date.now() - started });
+    log.info('license job chunk', {
+      tenantId: m.tenantId,
+      jobId: m.jobId,
+      chunk: m.chunk,
+      phase: m.phase,
+      dequeueCount: context.triggerMetadata?.dequeueCount,
+      ms: Date.now() - started,
+    });
   },
 });
 

@@ -45,7 +45,10 @@ route({
   response: c.reconciliationReport,
   status: 201,
   handler: async (ctx) => {
-    const report = await reconcileTenant(ctx.tenant.id, { trigger: 'onDemand', requestedBy: { id: ctx.principal.objectId, displayName: ctx.principal.displayName } });
+    const report = await reconcileTenant(ctx.tenant.id, {
+      trigger: 'onDemand',
+      requestedBy: { id: ctx.principal.objectId, displayName: ctx.principal.displayName },
+    });
     if (report.status === 'skipped') {
       const seconds = Math.max(1, Math.ceil((Date.parse(report.runningUntil!) - Date.now()) / 1000));
       throw new ApiError(
@@ -81,7 +84,8 @@ route({
   method: 'GET',
   route: 'v1.0/reconciliations/policy',
   tag: 'Reconciliation',
-  summary: "The organization's reconciliation policy: reclaim licenses from accounts disabled for more than N days (off by default; a dry run until switched to act)",
+  summary:
+    "The organization's reconciliation policy: reclaim licenses from accounts disabled for more than N days (off by default; a dry run until switched to act)",
   permission: 'read',
   response: c.reconciliationPolicy,
   handler: async (ctx) => ({ body: await getReclaimPolicy(ctx.tenant.id) }),

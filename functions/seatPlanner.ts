@@ -9,7 +9,8 @@ route({
   method: 'GET',
   route: 'v1.0/directory/subscriptions/{id}/reductionPlan',
   tag: 'Subscriptions',
-  summary: 'Who would be over the line with totalLicenses=N (or, for a lapsing subscription, when it is deleted), and the days left in the 90-day over-assignment window',
+  summary:
+    'Who would be over the line with totalLicenses=N (or, for a lapsing subscription, when it is deleted), and the days left in the 90-day over-assignment window',
   permission: 'read',
   params: c.subscribedSkuParam,
   query: c.reductionPlanQuery,

@@ -23,7 +23,10 @@ route({
   handler: async (ctx) => {
     const select = parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, ctx.query.$select);
     const docs = await subscriptions.list(ctx.tenant.id);
-    return collectionResult(ctx.url, docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map((d) => project(subscribedSkuView(d), select)));
+    return collectionResult(
+      ctx.url,
+      docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map((d) => project(subscribedSkuView(d), select)),
+    );
   },
 });
 
@@ -38,7 +41,10 @@ route({
   query: c.selectQuery,
   response: c.subscribedSku.partial(),
   handler: async (ctx) => ({
-    body: project(subscribedSkuView(await getSubscription(ctx.tenant.id, ctx.params.id)), parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, ctx.query.$select)),
+    body: project(
+      subscribedSkuView(await getSubscription(ctx.tenant.id, ctx.params.id)),
+      parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, ctx.query.$select),
+    ),
   }),
 });
 
@@ -83,5 +89,9 @@ route({
   summary: 'The products on offer (skuId, skuPartNumber, service plans and their rules), to buy with POST /directory/subscriptions',
   auth: 'anonymous',
   response: c.collection(c.catalogProduct),
-  handler: async (ctx) => collectionResult(ctx.url, catalog.all().map((p) => ({ ...p, servicePlans: p.servicePlans.map((s) => ({ ...s, provisioningStatus: 'Success' })) }))),
+  handler: async (ctx) =>
+    collectionResult(
+      ctx.url,
+      catalog.all().map((p) => ({ ...p, servicePlans: p.servicePlans.map((s) => ({ ...s, provisioningStatus: 'Success' })) })),
+    ),
 });

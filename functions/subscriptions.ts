@@ -38,7 +38,10 @@ route({
   body: c.createSubscriptionBody,
   response: c.companySubscription,
   status: 201,
-  handler: async (ctx) => ({ status: 201, body: companySubscriptionView(await createSubscription(ctx.tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })) }),
+  handler: async (ctx) => ({
+    status: 201,
+    body: companySubscriptionView(await createSubscription(ctx.tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })),
+  }),
 });
 
 route({
@@ -46,7 +49,8 @@ route({
   method: 'PATCH',
   route: 'v1.0/directory/subscriptions/{id}',
   tag: 'Subscriptions',
-  summary: 'Change the quantity (never below what is assigned) or move the lifecycle: Enabled -> Warning -> Suspended -> Deleted, renewals back to Enabled. If-Match answers 412 when stale',
+  summary:
+    'Change the quantity (never below what is assigned) or move the lifecycle: Enabled -> Warning -> Suspended -> Deleted, renewals back to Enabled. If-Match answers 412 when stale',
   permission: 'manageSubscriptions',
   params: c.subscribedSkuParam,
   body: c.updateSubscriptionBody,

@@ -26,7 +26,7 @@ route({
   method: 'POST',
   route: 'v1.0/tenants/{tenantId}/subscriptions',
   tag: 'Operator',
-  summary: "Provision a purchase in an organization (operator app role Tenants.ReadWrite.All)",
+  summary: 'Provision a purchase in an organization (operator app role Tenants.ReadWrite.All)',
   auth: 'operator',
   permission: 'manageTenants',
   params: z.strictObject({ tenantId: c.guid }),
@@ -36,7 +36,10 @@ route({
   handler: async (ctx) => {
     const tenant = await tenants.get(ctx.params.tenantId.toLowerCase());
     if (!tenant) throw notFound('Organization', ctx.params.tenantId);
-    return { status: 201, body: companySubscriptionView(await createSubscription(tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })) };
+    return {
+      status: 201,
+      body: companySubscriptionView(await createSubscription(tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })),
+    };
   },
 });
 

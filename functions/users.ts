@@ -23,7 +23,12 @@ route({
   handler: async (ctx) => {
     const q = parseUserQuery(ctx.query, ctx.request.headers.get('consistencylevel'));
     const page = await listUsers(ctx.tenant.id, q, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map((u) => project(userView(u), q.select)), page.continuationToken, page.count);
+    return collectionResult(
+      ctx.url,
+      page.items.map((u) => project(userView(u), q.select)),
+      page.continuationToken,
+      page.count,
+    );
   },
 });
 
@@ -38,10 +43,16 @@ route({
   handler: async (ctx) => {
     const consistency = ctx.request.headers.get('consistencylevel');
     // Graph's answer to /$count without the advanced query header
-    if (!isEventual(consistency)) throw new ApiError(400, 'Request_BadRequest', "$count is not currently supported without the header 'ConsistencyLevel: eventual'.", 'ConsistencyLevel');
+    if (!isEventual(consistency))
+      throw new ApiError(400, 'Request_BadRequest', "$count is not currently supported without the header 'ConsistencyLevel: eventual'.", 'ConsistencyLevel');
     const q = parseUserQuery({ ...ctx.query, $count: true }, consistency);
     const n = await countUsers(ctx.tenant.id, q);
-    return { stream: (async function* () { yield String(n); })(), headers: { 'content-type': 'text/plain; charset=utf-8' } };
+    return {
+      stream: (async function* () {
+        yield String(n);
+      })(),
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    };
   },
 });
 
@@ -86,7 +97,8 @@ route({
   summary: "Change a user's properties. If-Match with the @odata.etag answers 412 when stale. 204, or 200 with Prefer: return=representation",
   permission: 'updateUsageLocation',
   // usageLocation alone: License admins too; userType decides who may license the user: Global admins only
-  permissionFor: ({ body }) => ('userType' in body ? 'changeUserType' : Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers'),
+  permissionFor: ({ body }) =>
+    'userType' in body ? 'changeUserType' : Object.keys(body).every((k) => k === 'usageLocation') ? 'updateUsageLocation' : 'manageUsers',
   params: c.userRefParam,
   body: c.updateUserBody,
   response: c.user,

@@ -13,7 +13,10 @@ const need = (name, hint) => {
   return v;
 };
 const apiBaseUrl = need('SERVICE_API_ENDPOINT', 'Run `azd provision` first: it outputs the API address.');
-const clientId = need('CONSOLE_CLIENT_ID', "Register the console as a single-page application in Entra ID and run `azd env set CONSOLE_CLIENT_ID <its client id>` (infra/README.md, 'The admin console').");
+const clientId = need(
+  'CONSOLE_CLIENT_ID',
+  "Register the console as a single-page application in Entra ID and run `azd env set CONSOLE_CLIENT_ID <its client id>` (infra/README.md, 'The admin console').",
+);
 const audience = need('AUTH_AUDIENCE', 'Run `azd env set AUTH_AUDIENCE <the API app registration>` (README, Deploy to Azure).');
 const config = {
   signIn: 'msal',

@@ -82,9 +82,9 @@ function compile(collection: EmulatorCollection, sql: string): CompiledQuery {
   const docs = collection.documents;
   if (typeof docs._getQuery === 'function') return docs._getQuery(sql);
   // the engine the emulator itself depends on (resolved from its package, so the same version)
+  const enginePath = require.resolve('@zeit/cosmosdb-query', { paths: [dirname(require.resolve('@vercel/cosmosdb-server'))] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from another package's folder at run time
-  engine ??= (require(require.resolve('@zeit/cosmosdb-query', { paths: [dirname(require.resolve('@vercel/cosmosdb-server'))] })) as { default: (sql: string) => CompiledQuery })
-    .default;
+  engine ??= (require(enginePath) as { default: (sql: string) => CompiledQuery }).default;
   return engine(sql);
 }
 
@@ -149,7 +149,12 @@ function classify(req: import('node:http').IncomingMessage): { operation: string
   if (!m) return undefined;
   const [, collection, id] = m;
   const method = req.method ?? 'GET';
-  if (id) return { collection, id: decodeURIComponent(id.slice(1)), operation: method === 'GET' ? 'read' : method === 'PUT' ? 'replace' : method === 'PATCH' ? 'patch' : 'delete' };
+  if (id)
+    return {
+      collection,
+      id: decodeURIComponent(id.slice(1)),
+      operation: method === 'GET' ? 'read' : method === 'PUT' ? 'replace' : method === 'PATCH' ? 'patch' : 'delete',
+    };
   if (req.headers['x-ms-documentdb-isquery']) return { collection, operation: 'query' };
   return { collection, operation: /true/i.test(String(req.headers['x-ms-documentdb-is-upsert'] ?? '')) ? 'upsert' : 'create' };
 }
@@ -193,7 +198,9 @@ export function installFaults(server: Server): void {
 
 /** The fault an operation takes, if one matches (a skip used up first); consumes it. */
 function takeFault(faults: Fault[], operation: string, collection: string, id?: string): Fault | undefined {
-  const fault = faults.find((f) => f.count > 0 && f.operation === operation && (!f.collection || f.collection === collection) && (!f.ids || (!!id && f.ids.includes(id))));
+  const fault = faults.find(
+    (f) => f.count > 0 && f.operation === operation && (!f.collection || f.collection === collection) && (!f.ids || (!!id && f.ids.includes(id))),
+  );
   if (!fault) return undefined;
   if (fault.skip && fault.skip > 0) {
     fault.skip--;
@@ -220,10 +227,17 @@ function bulkWithFaults(
     } catch {
       ops = [];
     }
-    const faulted = Array.isArray(ops) ? ops.map((o) => takeFault(faults, String(o?.operationType ?? '').toLowerCase(), collection, o?.id ?? o?.resourceBody?.id)) : [];
+    const faulted = Array.isArray(ops)
+      ? ops.map((o) => takeFault(faults, String(o?.operationType ?? '').toLowerCase(), collection, o?.id ?? o?.resourceBody?.id))
+      : [];
     const kept = Array.isArray(ops) ? ops.filter((_, i) => !faulted[i]) : ops;
     const body = Buffer.from(JSON.stringify(kept));
-    const fake = Object.assign(Readable.from([body]), { headers: { ...req.headers, 'content-length': String(body.length) }, method: req.method, url: req.url, httpVersion: req.httpVersion });
+    const fake = Object.assign(Readable.from([body]), {
+      headers: { ...req.headers, 'content-length': String(body.length) },
+      method: req.method,
+      url: req.url,
+      httpVersion: req.httpVersion,
+    });
     if (!faulted.some(Boolean)) {
       forward(fake as unknown as import('node:http').IncomingMessage, res);
       return;
@@ -289,7 +303,10 @@ export function installLinearQueryScan(): void {
   const original = executor.default;
   const linear = Object.assign(
     (collection: unknown[], o: { code: string }) =>
-      original(collection, { ...o, code: o.code.replace(QUADRATIC_SCAN, (_: string, a: string) => `.filter((${a}) => typeof ${a} !== "undefined").map((${a}) => ({ ${a}: ${a} }))`) }),
+      original(collection, {
+        ...o,
+        code: o.code.replace(QUADRATIC_SCAN, (_: string, a: string) => `.filter((${a}) => typeof ${a} !== "undefined").map((${a}) => ({ ${a}: ${a} }))`),
+      }),
     { linear: true as const },
   );
   executor.default = linear;

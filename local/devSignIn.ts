@@ -44,7 +44,14 @@ export function devSignInRoutes(o: { tenantId: string; issuer: string; audience:
           };
         }
         const who = SIGN_IN_ROLES[role as DirectoryRoleName];
-        const access_token = await mintDevToken({ role: role as DirectoryRoleName, tenantId: o.tenantId, issuer: o.issuer, audience: o.audience, expiresIn: EXPIRES_IN, ...who });
+        const access_token = await mintDevToken({
+          role: role as DirectoryRoleName,
+          tenantId: o.tenantId,
+          issuer: o.issuer,
+          audience: o.audience,
+          expiresIn: EXPIRES_IN,
+          ...who,
+        });
         return { status: 200, body: { access_token, token_type: 'Bearer', expires_in: EXPIRES_IN } };
       },
     },

@@ -44,7 +44,16 @@ export async function devJwks() {
 }
 
 /** Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin role). */
-export const DEV_ROLES = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader', 'Operator', 'User', 'App'] as const;
+export const DEV_ROLES = [
+  'GlobalAdministrator',
+  'LicenseAdministrator',
+  'UserAdministrator',
+  'BillingAdministrator',
+  'GlobalReader',
+  'Operator',
+  'User',
+  'App',
+] as const;
 export type DevRole = (typeof DEV_ROLES)[number];
 
 /** Client ids the dev tokens name in `azp`: the operator's provisioning app (allow-listed in the sample settings), an automation app, the console. */

@@ -57,7 +57,17 @@ export async function startEmulators(o: { cosmosPort: number; queuePort: number;
   });
   const azurite = spawn(
     process.execPath,
-    [bin('azurite-queue'), '--queuePort', String(o.queuePort), '--queueHost', '127.0.0.1', '--silent', '--disableTelemetry', '--inMemoryPersistence', '--skipApiVersionCheck'],
+    [
+      bin('azurite-queue'),
+      '--queuePort',
+      String(o.queuePort),
+      '--queueHost',
+      '127.0.0.1',
+      '--silent',
+      '--disableTelemetry',
+      '--inMemoryPersistence',
+      '--skipApiVersionCheck',
+    ],
     { stdio: ['ignore', 'ignore', stdio] },
   );
   const children = [cosmos, azurite];

@@ -301,7 +301,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       // browser sends Origin with every cross-site POST (a no-cors text/plain one too, which no preflight
       // stops) and with a DNS-rebound same-origin one; curl, scripts and tests send none.
       if (req.headers.origin !== undefined) {
-        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'admin calls are not taken from a browser (the request has an Origin header)' }));
+        res
+          .writeHead(403, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: 'admin calls are not taken from a browser (the request has an Origin header)' }));
         return;
       }
       await runNow(pathSegments(adminRun[1])[0] ?? '', req, res);
@@ -342,7 +344,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     let response: InstanceType<typeof lib.HttpResponse>;
     try {
       const result = await found.route.reg.handler(request, context(found.route.reg));
-      response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse((result ?? {}));
+      response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse(result ?? {});
     } catch (e) {
       console.error(`[${found.route.reg.name}] unhandled:`, e);
       res.writeHead(500).end();
@@ -366,7 +368,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
   }
 
   async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
     if (typeof extra === 'function') {
       if (req.method !== 'GET') return false;
       json(200, await extra());

@@ -67,21 +67,51 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
   await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin' });
   await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin' });
   await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin' });
-  const seeder: Principal = { tenantId: tenant.id, objectId: 'seed', displayName: 'Demo seed', directoryRoles: ['GlobalAdministrator'], appRoles: [], isApp: true };
-  await createSubscription(tenant.id, { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id }, { principal: seeder, requestId: 'demo-seed' });
+  const seeder: Principal = {
+    tenantId: tenant.id,
+    objectId: 'seed',
+    displayName: 'Demo seed',
+    directoryRoles: ['GlobalAdministrator'],
+    appRoles: [],
+    isApp: true,
+  };
+  await createSubscription(
+    tenant.id,
+    { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id },
+    { principal: seeder, requestId: 'demo-seed' },
+  );
   const add = (alias: string, skuIds: string[]) =>
-    directChange(seeder, { userId: byAlias[alias].id, changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }) });
+    directChange(seeder, {
+      userId: byAlias[alias].id,
+      changeFor: () => ({ addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] }),
+    });
   const [seeded] = await applyChanges({
     tenantId: tenant.id,
     seats: reservedSeats(tenant.id),
-    groups: [{ principal: seeder, requestId: 'demo-seed', operation: 'seed', changes: [add('adelev', [SKU.ENTERPRISEPACK]), add('alexw', [SKU.STANDARDPACK]), add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]), add('nestorw', [SKU.EXCHANGESTANDARD])] }],
+    groups: [
+      {
+        principal: seeder,
+        requestId: 'demo-seed',
+        operation: 'seed',
+        changes: [
+          add('adelev', [SKU.ENTERPRISEPACK]),
+          add('alexw', [SKU.STANDARDPACK]),
+          add('meganb', [SKU.ENTERPRISEPACK, SKU.PROJECTPROFESSIONAL]),
+          add('nestorw', [SKU.EXCHANGESTANDARD]),
+        ],
+      },
+    ],
   });
   settled(seeded);
   // group-based licensing: a group whose members inherit Office 365 E1
   const sales = await createGroup(tenant.id, { displayName: 'Sales team', description: 'Inherits Office 365 E1' });
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await memberships.add(tenant.id, sales.id, byAlias[alias].id);
   await groups.replaceIfMatch(
-    { ...sales, assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }], licenseAssigners: { [SKU.STANDARDPACK]: { id: seeder.objectId, displayName: seeder.displayName, mayLicenseGuests: true } } },
+    {
+      ...sales,
+      assignedLicenses: [{ skuId: SKU.STANDARDPACK, disabledPlans: [] }],
+      licenseAssigners: { [SKU.STANDARDPACK]: { id: seeder.objectId, displayName: seeder.displayName, mayLicenseGuests: true } },
+    },
     sales._etag!,
   );
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(tenant.id, byAlias[alias].id, 'demo-seed');

@@ -19,7 +19,10 @@ export interface LocalHostSettings {
 export function applyLocalSettings(root = process.cwd()): LocalHostSettings {
   const own = join(root, 'local.settings.json');
   const file = existsSync(own) ? own : join(root, 'local.settings.sample.json');
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, string>; Host?: { LocalHttpPort?: number; CORS?: string; CORSCredentials?: boolean | string } };
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as {
+    Values?: Record<string, string>;
+    Host?: { LocalHttpPort?: number; CORS?: string; CORSCredentials?: boolean | string };
+  };
   for (const [k, v] of Object.entries(parsed.Values ?? {})) if (process.env[k] === undefined) process.env[k] = String(v);
   const port = Number(process.env.LOCAL_HTTP_PORT ?? parsed.Host?.LocalHttpPort ?? 7071);
   const cors = corsSettings(process.env.LOCAL_HOST_CORS ?? parsed.Host?.CORS, process.env.LOCAL_HOST_CORS_CREDENTIALS ?? parsed.Host?.CORSCredentials);

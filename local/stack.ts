@@ -21,7 +21,14 @@ export interface Stack {
 }
 
 /** `attach`: use emulators that are already running on the configured ports (a second host on the same data). */
-export async function startStack(o: { port: number; httpsPort?: number; quiet?: boolean; root?: string; attach?: boolean; cors?: import('./cors').CorsSettings }): Promise<Stack> {
+export async function startStack(o: {
+  port: number;
+  httpsPort?: number;
+  quiet?: boolean;
+  root?: string;
+  attach?: boolean;
+  cors?: import('./cors').CorsSettings;
+}): Promise<Stack> {
   const root = o.root ?? join(__dirname, '..', '..');
   const { settings } = await import('../shared/config');
   const s = settings();

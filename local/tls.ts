@@ -27,7 +27,12 @@ function usable(certPem: string, caPem: string): boolean {
   try {
     const cert = new X509Certificate(certPem);
     const ca = new X509Certificate(caPem);
-    return Date.parse(cert.validTo) - Date.now() > 7 * DAY && Date.parse(ca.validTo) - Date.now() > 7 * DAY && cert.checkIssued(ca) && cert.checkHost('localhost') !== undefined;
+    return (
+      Date.parse(cert.validTo) - Date.now() > 7 * DAY &&
+      Date.parse(ca.validTo) - Date.now() > 7 * DAY &&
+      cert.checkIssued(ca) &&
+      cert.checkHost('localhost') !== undefined
+    );
   } catch {
     return false;
   }

@@ -26,8 +26,15 @@ export const settingsSchema = z.object({
   OPERATOR_CLIENT_IDS: z
     .string()
     .optional()
-    .transform((v) => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
-    .refine((ids) => ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)), { message: 'OPERATOR_CLIENT_IDS must be client ids (GUIDs), comma-separated' }),
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine((ids) => ids.every((id) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)), {
+      message: 'OPERATOR_CLIENT_IDS must be client ids (GUIDs), comma-separated',
+    }),
   /** How long an instance may reuse a tenant's subscription list for rule checks (seats are always checked at the write). */
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
   /** Per tenant and instance: sustained requests per second, and the burst allowed above it (429 beyond). */
@@ -37,21 +44,25 @@ export const settingsSchema = z.object({
    * Group commit (shared/licensing/groupCommit.ts): concurrent interactive license changes of a tenant are
    * written together. 'false' writes each request on its own (same outcomes, more Cosmos DB requests).
    */
-  LICENSE_GROUP_COMMIT: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  LICENSE_GROUP_COMMIT: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   /** Bulk jobs a tenant may have queued or running at once (429 for one more). */
   MAX_ACTIVE_JOBS_PER_TENANT: z.coerce.number().int().positive().default(5),
   /** Local development and tests only: lets alert webhooks point at http://localhost (Azure: https only). */
-  ALERTS_ALLOW_HTTP_LOCALHOST: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  ALERTS_ALLOW_HTTP_LOCALHOST: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** How long one health check result answers every caller of the anonymous /health (backend calls bounded). */
   HEALTH_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   /** Telemetry to Application Insights (OpenTelemetry) when set; nothing is sent when empty. */
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
   /** When the license reconciliation runs (timer '%RECONCILIATION_SCHEDULE%'): NCRONTAB, six fields, seconds first, UTC. */
-  RECONCILIATION_SCHEDULE: z
-    .string()
-    .trim()
-    .default('0 0 2 * * *')
-    .refine(isSixFieldCron, { message: "RECONCILIATION_SCHEDULE must be an NCRONTAB expression with six fields, seconds first, e.g. '0 0 2 * * *' (02:00 UTC daily)" }),
+  RECONCILIATION_SCHEDULE: z.string().trim().default('0 0 2 * * *').refine(isSixFieldCron, {
+    message: "RECONCILIATION_SCHEDULE must be an NCRONTAB expression with six fields, seconds first, e.g. '0 0 2 * * *' (02:00 UTC daily)",
+  }),
   /**
    * The reconciliation lowers a seat counter only after it has not moved for this long: longer than any
    * request can hold a reserved seat before its user write lands (see shared/usecases/reconciliation.ts).

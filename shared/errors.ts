@@ -65,11 +65,9 @@ export interface Violation {
   target?: string;
 }
 
-export const badRequest = (message: string, target?: string, details?: ErrorDetail[]) =>
-  new ApiError(400, ErrorCodes.invalidRequest, message, target, details);
+export const badRequest = (message: string, target?: string, details?: ErrorDetail[]) => new ApiError(400, ErrorCodes.invalidRequest, message, target, details);
 
-export const notFound = (what: string, id: string) =>
-  new ApiError(404, ErrorCodes.notFound, `${what} '${id}' does not exist in this organization.`, id);
+export const notFound = (what: string, id: string) => new ApiError(404, ErrorCodes.notFound, `${what} '${id}' does not exist in this organization.`, id);
 
 /**
  * Refusal by the licensing rules: 409, one detail per violation (400 when a named service plan does not exist). A refusal because of the caller's role
@@ -81,7 +79,13 @@ export function ruleViolation(violations: Violation[]): ApiError {
   const denied = violations.find((v) => v.code === ErrorCodes.insufficientRole);
   if (denied) {
     const others = violations.length - 1;
-    return new ApiError(403, ErrorCodes.insufficientRole, `${denied.message}${others ? ` (${others} more problem${others > 1 ? 's' : ''} in details.)` : ''}`, denied.target, violations);
+    return new ApiError(
+      403,
+      ErrorCodes.insufficientRole,
+      `${denied.message}${others ? ` (${others} more problem${others > 1 ? 's' : ''} in details.)` : ''}`,
+      denied.target,
+      violations,
+    );
   }
   // a service plan that is not in the product is a malformed request (400), not a rule's refusal
   const status = violations.some((v) => v.code === ErrorCodes.unknownServicePlan) ? 400 : 409;

@@ -9,7 +9,6 @@ export const TEST_API = `http://localhost:${TEST_PORTS.host}/api`;
 /** The same API over https (the host's https port is its http port + 1), as a Graph client reaches it. */
 export const TEST_HTTPS_API = `https://localhost:${TEST_PORTS.host + 1}/api`;
 
-
 export const testStackEnv: Record<string, string> = {
   LOCAL_HTTP_PORT: String(TEST_PORTS.host),
   COSMOS_ENDPOINT: `http://127.0.0.1:${TEST_PORTS.cosmos}`,

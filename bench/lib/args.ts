@@ -25,7 +25,10 @@ export function parseArgs<O extends object>(argv: string[], usageText: string, d
     }
     const raw = m[2] ?? argv[++i];
     if ('list' in spec) {
-      const items = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      const items = (raw ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const bad = items.filter((s) => !spec.values.includes(s));
       if (!items.length || bad.length) usage(usageText, `--${m[1]} takes a comma-separated list of ${spec.values.join(', ')} (got ${raw ?? 'nothing'})`);
       o[spec.list] = [...new Set(items)];

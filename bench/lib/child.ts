@@ -84,7 +84,9 @@ export async function serveChild<To extends Task, From extends Task>(handlers: H
   });
   process.on('message', (m: To) => {
     const handler = (handlers as unknown as Record<string, (t: To) => Promise<From>>)[m.type];
-    (handler ? handler(m) : Promise.reject(new Error(`no handler for ${m.type}`))).then(send, (e) => send({ type: 'error', message: String((e as Error)?.stack ?? e) }));
+    (handler ? handler(m) : Promise.reject(new Error(`no handler for ${m.type}`))).then(send, (e) =>
+      send({ type: 'error', message: String((e as Error)?.stack ?? e) }),
+    );
   });
   await send({ type: 'ready' });
 }

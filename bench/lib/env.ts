@@ -47,5 +47,6 @@ export function benchEnv(o: { ports: BenchPorts; database: string; keyFile: stri
 export function applyBenchEnv(env: Record<string, string>): void {
   Object.assign(process.env, env);
   applyLocalSettings(ROOT);
-  if (!existsSync(join(ROOT, 'dist', 'functions', 'index.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (or `npm run bench`) first');
+  if (!existsSync(join(ROOT, 'dist', 'functions', 'index.js')))
+    throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` (or `npm run bench`) first');
 }

@@ -72,7 +72,10 @@ export interface RawWritePass {
 }
 
 /** The measuring process's side: one pass through the load generator, with the emulator's CPU over it. */
-export async function measureRawWrites(generator: { run(task: RawWriteTask): Promise<RawWriteResult> }, task: Omit<RawWriteTask, 'type'>): Promise<RawWritePass> {
+export async function measureRawWrites(
+  generator: { run(task: RawWriteTask): Promise<RawWriteResult> },
+  task: Omit<RawWriteTask, 'type'>,
+): Promise<RawWritePass> {
   const emuBefore = childProc(EMULATORS.cosmos)?.cpuMs;
   const hostCpu = process.cpuUsage();
   const raw = await generator.run({ type: 'raw', ...task });

@@ -8,7 +8,19 @@ import { performance } from 'node:perf_hooks';
 import type { CosmosDiagnostics } from '@azure/cosmos';
 
 export type SdkMethod = 'read' | 'replace' | 'delete' | 'patch' | 'create' | 'upsert' | 'bulk' | 'batch' | 'executeBulkOperations' | 'fetchNext' | 'fetchAll';
-export const ALL_METHODS: readonly SdkMethod[] = ['read', 'replace', 'delete', 'patch', 'create', 'upsert', 'bulk', 'batch', 'executeBulkOperations', 'fetchNext', 'fetchAll'];
+export const ALL_METHODS: readonly SdkMethod[] = [
+  'read',
+  'replace',
+  'delete',
+  'patch',
+  'create',
+  'upsert',
+  'bulk',
+  'batch',
+  'executeBulkOperations',
+  'fetchNext',
+  'fetchAll',
+];
 
 /** One SDK call as the wrapper saw it. */
 export interface SdkCall {
@@ -67,12 +79,34 @@ export async function traceSdk<S = undefined>(hooks: TraceHooks<S>, methods: rea
       const call = { method, label, t0, self: this, args };
       try {
         const res = await original.apply(this, args);
-        hooks.onEnd({ ...call, t1: performance.now(), ok: true, diagnostics: res?.diagnostics, status: res?.statusCode ?? 200, unansweredLast: false, items: Array.isArray(res?.resources) ? res.resources.length : 0 }, started);
+        hooks.onEnd(
+          {
+            ...call,
+            t1: performance.now(),
+            ok: true,
+            diagnostics: res?.diagnostics,
+            status: res?.statusCode ?? 200,
+            unansweredLast: false,
+            items: Array.isArray(res?.resources) ? res.resources.length : 0,
+          },
+          started,
+        );
         return res;
       } catch (e) {
         const err = e as { diagnostics?: CosmosDiagnostics; code?: number | string };
         // an HTTP error status has a numeric code; a string code means the last attempt got no answer
-        hooks.onEnd({ ...call, t1: performance.now(), ok: false, diagnostics: err.diagnostics, status: err.code ?? 'error', unansweredLast: typeof err.code === 'string', items: 0 }, started);
+        hooks.onEnd(
+          {
+            ...call,
+            t1: performance.now(),
+            ok: false,
+            diagnostics: err.diagnostics,
+            status: err.code ?? 'error',
+            unansweredLast: typeof err.code === 'string',
+            items: 0,
+          },
+          started,
+        );
         throw e;
       }
     };
@@ -144,7 +178,12 @@ export const bodyOf = (args: unknown[]) => args[0] as { id?: string; type?: stri
 export function queryByType(self: { resourceLink?: string; query?: string | { query?: string } }): string {
   const text = typeof self.query === 'string' ? self.query : (self.query?.query ?? '');
   const type = /c\.type\s*=\s*'(\w+)'/i.exec(text)?.[1];
-  return `query ${String(self.resourceLink ?? '').split('/').filter(Boolean).pop() ?? '?'}${type ? ` type='${type}'` : ''}`;
+  return `query ${
+    String(self.resourceLink ?? '')
+      .split('/')
+      .filter(Boolean)
+      .pop() ?? '?'
+  }${type ? ` type='${type}'` : ''}`;
 }
 
 /** A bulk / batch call (up to 100 operations a request): its operation types and the kind of its first document. */

@@ -80,7 +80,13 @@ async function verify(authorization: string | null): Promise<{ principal: Princi
   let payload: JWTPayload;
   try {
     // RS256 only: Entra ID signs access tokens with it, and a pinned algorithm leaves no room for alg confusion
-    ({ payload } = await jwtVerify(token, keySet(), { issuer, audience: s.AUTH_AUDIENCE, algorithms: ['RS256'], clockTolerance: 60, requiredClaims: ['exp', 'tid'] }));
+    ({ payload } = await jwtVerify(token, keySet(), {
+      issuer,
+      audience: s.AUTH_AUDIENCE,
+      algorithms: ['RS256'],
+      clockTolerance: 60,
+      requiredClaims: ['exp', 'tid'],
+    }));
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) throw unauthenticated('Access token has expired. Get a new token and try again.');
     if (e instanceof joseErrors.JWTClaimValidationFailed) throw unauthenticated(`Access token is not valid for this API (${e.claim} claim).`);

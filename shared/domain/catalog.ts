@@ -78,8 +78,7 @@ const exchangeP1 = () => plan(PLAN.EXCHANGE_S_STANDARD, 'EXCHANGE_S_STANDARD', '
 // Office for the web opens files from SharePoint.
 const sharePointP2 = () => plan(PLAN.SHAREPOINTENTERPRISE, 'SHAREPOINTENTERPRISE', 'SharePoint (Plan 2)');
 const sharePointP1 = () => plan(PLAN.SHAREPOINTSTANDARD, 'SHAREPOINTSTANDARD', 'SharePoint (Plan 1)');
-const officeWeb = () =>
-  plan(PLAN.SHAREPOINTWAC, 'SHAREPOINTWAC', 'Office for the web', { dependsOn: [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD] });
+const officeWeb = () => plan(PLAN.SHAREPOINTWAC, 'SHAREPOINTWAC', 'Office for the web', { dependsOn: [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTSTANDARD] });
 const teams = () => plan(PLAN.TEAMS1, 'TEAMS1', 'Microsoft Teams');
 const sway = () => plan(PLAN.SWAY, 'SWAY', 'Sway', { isAutoAssigned: true });
 const yammer = () => plan(PLAN.YAMMER_ENTERPRISE, 'YAMMER_ENTERPRISE', 'Viva Engage (Yammer Enterprise)', { notOfferedIn: ['CN', 'RU'] });
@@ -90,14 +89,7 @@ export const CATALOG: readonly ProductDefinition[] = [
     skuPartNumber: 'ENTERPRISEPACK',
     displayName: 'Office 365 E3',
     appliesTo: 'User',
-    servicePlans: [
-      exchangeP2(),
-      sharePointP2(),
-      officeWeb(),
-      teams(),
-      sway(),
-      yammer(),
-    ],
+    servicePlans: [exchangeP2(), sharePointP2(), officeWeb(), teams(), sway(), yammer()],
   },
   {
     skuId: SKU.STANDARDPACK,

@@ -132,7 +132,11 @@ export function checkGroupLicenses(add: { skuId: string; disabledPlans: string[]
       });
     for (const planId of a.disabledPlans) {
       if (!product.servicePlans.some((p) => p.servicePlanId === planId.toLowerCase()))
-        v.push({ code: ErrorCodes.unknownServicePlan, message: `Service plan '${planId}' is not part of ${product.displayName}.`, target: `addLicenses[${i}].disabledPlans` });
+        v.push({
+          code: ErrorCodes.unknownServicePlan,
+          message: `Service plan '${planId}' is not part of ${product.displayName}.`,
+          target: `addLicenses[${i}].disabledPlans`,
+        });
     }
   });
   return v;

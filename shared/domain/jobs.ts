@@ -35,7 +35,11 @@ const direct = (assignments: LicenseAssignment[]) => assignments.filter((a) => a
  * - swap: A -> B for users who have A directly, keeping their other products and carrying over the
  *   disabled plans that exist in both products
  */
-export function jobChangeFor(req: JobRequest, assignments: LicenseAssignment[], perUser?: { addLicenses: { skuId: string; disabledPlans: string[] }[] }): JobChange {
+export function jobChangeFor(
+  req: JobRequest,
+  assignments: LicenseAssignment[],
+  perUser?: { addLicenses: { skuId: string; disabledPlans: string[] }[] },
+): JobChange {
   const mine = direct(assignments);
   const has = (skuId: string) => mine.some((a) => a.skuId === skuId.toLowerCase());
   const adds = perUser?.addLicenses ?? req.addLicenses;
@@ -70,22 +74,30 @@ export function jobChangeFor(req: JobRequest, assignments: LicenseAssignment[], 
 export function checkJobRequest(req: JobRequest): Violation[] {
   const v: Violation[] = [];
   const needAdds = req.mode === 'add' || req.mode === 'replace';
-  if (needAdds && !req.addLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} needs at least one product in addLicenses.`, target: 'addLicenses' });
-  if (req.mode === 'remove' && !req.removeLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: 'Mode remove needs at least one product in removeLicenses.', target: 'removeLicenses' });
+  if (needAdds && !req.addLicenses.length)
+    v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} needs at least one product in addLicenses.`, target: 'addLicenses' });
+  if (req.mode === 'remove' && !req.removeLicenses.length)
+    v.push({ code: ErrorCodes.invalidRequest, message: 'Mode remove needs at least one product in removeLicenses.', target: 'removeLicenses' });
   if (req.mode === 'swap') {
-    if (!req.fromSkuId || !req.toSkuId) v.push({ code: ErrorCodes.invalidRequest, message: 'Mode swap needs fromSkuId and toSkuId.', target: req.fromSkuId ? 'toSkuId' : 'fromSkuId' });
-    else if (req.fromSkuId.toLowerCase() === req.toSkuId.toLowerCase()) v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId and toSkuId are the same product.', target: 'toSkuId' });
+    if (!req.fromSkuId || !req.toSkuId)
+      v.push({ code: ErrorCodes.invalidRequest, message: 'Mode swap needs fromSkuId and toSkuId.', target: req.fromSkuId ? 'toSkuId' : 'fromSkuId' });
+    else if (req.fromSkuId.toLowerCase() === req.toSkuId.toLowerCase())
+      v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId and toSkuId are the same product.', target: 'toSkuId' });
   }
-  if (!needAdds && req.addLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no addLicenses.`, target: 'addLicenses' });
-  if (req.mode !== 'remove' && req.removeLicenses.length) v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no removeLicenses.`, target: 'removeLicenses' });
-  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId)) v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId/toSkuId only go with mode swap.', target: req.fromSkuId ? 'fromSkuId' : 'toSkuId' });
+  if (!needAdds && req.addLicenses.length)
+    v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no addLicenses.`, target: 'addLicenses' });
+  if (req.mode !== 'remove' && req.removeLicenses.length)
+    v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no removeLicenses.`, target: 'removeLicenses' });
+  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId))
+    v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId/toSkuId only go with mode swap.', target: req.fromSkuId ? 'fromSkuId' : 'toSkuId' });
   // a product listed twice would become two direct assignments of it
   const adds = req.addLicenses.map((a) => a.skuId.toLowerCase());
   adds.forEach((s, i) => {
     if (adds.indexOf(s) !== i) v.push({ code: ErrorCodes.invalidRequest, message: `Product ${s} is listed twice in addLicenses.`, target: 'addLicenses' });
   });
   for (const skuId of [...req.addLicenses.map((a) => a.skuId), ...req.removeLicenses, req.fromSkuId, req.toSkuId].filter((s): s is string => !!s)) {
-    if (!catalog.product(skuId)) v.push({ code: ErrorCodes.productNotSubscribed, message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`, target: skuId });
+    if (!catalog.product(skuId))
+      v.push({ code: ErrorCodes.productNotSubscribed, message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`, target: skuId });
   }
   return v;
 }
@@ -109,16 +121,27 @@ const quote = (v: string) => (v.length > 120 ? `${v.slice(0, 120)}…` : v);
  * separated by `;` (a plan applies to each listed product that has it); usageLocation; displayName.
  * Returns the row, or the reason it cannot be used (the row is then reported as failed, not dropped).
  */
-export function readCsvRecord(record: Record<string, string>, row: number, mode: 'add' | 'replace'): CsvRow | { row: number; userPrincipalName: string; error: Violation } {
+export function readCsvRecord(
+  record: Record<string, string>,
+  row: number,
+  mode: 'add' | 'replace',
+): CsvRow | { row: number; userPrincipalName: string; error: Violation } {
   const get = (...names: string[]) => {
     for (const [k, val] of Object.entries(record)) if (names.includes(k.trim().toLowerCase())) return (val ?? '').trim();
     return '';
   };
   const upn = get('userprincipalname', 'upn');
-  const fail = (message: string, target: string) => ({ row, userPrincipalName: upn, error: { code: ErrorCodes.invalidRequest, message: `Row ${row}: ${message}`, target } });
+  const fail = (message: string, target: string) => ({
+    row,
+    userPrincipalName: upn,
+    error: { code: ErrorCodes.invalidRequest, message: `Row ${row}: ${message}`, target },
+  });
   if (upn.length > MAX_UPN_LENGTH || !isUserPrincipalName(upn))
     return fail(`userPrincipalName '${quote(upn)}' must look like name@domain (at most ${MAX_UPN_LENGTH} characters).`, 'userPrincipalName');
-  const products = get('licenses', 'skus', 'sku', 'products', 'skupartnumber', 'skuid').split(/[;+|]/).map((s) => s.trim()).filter(Boolean);
+  const products = get('licenses', 'skus', 'sku', 'products', 'skupartnumber', 'skuid')
+    .split(/[;+|]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!products.length && mode === 'add') return fail('no product given in the licenses column.', 'licenses');
   const resolved: ProductDefinition[] = [];
   for (const p of products) {
@@ -126,13 +149,20 @@ export function readCsvRecord(record: Record<string, string>, row: number, mode:
     if (!product) return fail(`unknown product '${quote(p)}'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.`, 'licenses');
     if (!resolved.includes(product)) resolved.push(product); // named twice (e.g. by skuPartNumber and skuId): once
   }
-  const planNames = get('disabledplans', 'disabled plans').split(/[;+|]/).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const planNames = get('disabledplans', 'disabled plans')
+    .split(/[;+|]/)
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const name of planNames) {
     if (!resolved.some((prod) => prod.servicePlans.some((s) => s.servicePlanId === name || s.servicePlanName.toLowerCase() === name)))
-      return fail(`disabled plan '${quote(name)}' is not part of ${resolved.map((r) => r.skuPartNumber).join(', ') || 'the listed products'}.`, 'disabledPlans');
+      return fail(
+        `disabled plan '${quote(name)}' is not part of ${resolved.map((r) => r.skuPartNumber).join(', ') || 'the listed products'}.`,
+        'disabledPlans',
+      );
   }
   const usageLocation = get('usagelocation', 'usage location');
-  if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation)) return fail(`usageLocation '${quote(usageLocation)}' must be a two-letter country code.`, 'usageLocation');
+  if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation))
+    return fail(`usageLocation '${quote(usageLocation)}' must be a two-letter country code.`, 'usageLocation');
   return {
     row,
     userPrincipalName: upn,
@@ -140,7 +170,9 @@ export function readCsvRecord(record: Record<string, string>, row: number, mode:
     usageLocation: usageLocation ? usageLocation.toUpperCase() : undefined,
     addLicenses: resolved.map((prod) => ({
       skuId: prod.skuId,
-      disabledPlans: prod.servicePlans.filter((s) => planNames.includes(s.servicePlanId) || planNames.includes(s.servicePlanName.toLowerCase())).map((s) => s.servicePlanId),
+      disabledPlans: prod.servicePlans
+        .filter((s) => planNames.includes(s.servicePlanId) || planNames.includes(s.servicePlanName.toLowerCase()))
+        .map((s) => s.servicePlanId),
     })),
   };
 }

@@ -11,7 +11,8 @@ export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
 export type PurchaseChannel = 'admin' | 'selfService';
 
 /** Graph's licenseAssignmentState.error values. */
-export type AssignmentError = 'None' | 'CountViolation' | 'MutuallyExclusiveViolation' | 'DependencyViolation' | 'ProhibitedInUsageLocationViolation' | 'UniquenessViolation' | 'Other';
+export type AssignmentError =
+  'None' | 'CountViolation' | 'MutuallyExclusiveViolation' | 'DependencyViolation' | 'ProhibitedInUsageLocationViolation' | 'UniquenessViolation' | 'Other';
 
 /**
  * One path by which a user holds a product: directly (assignedByGroup null) or through a group. A group
@@ -137,17 +138,14 @@ function conflictKey(a: EnabledPlan, b: EnabledPlan) {
 
 function conflicts(plans: EnabledPlan[]): Map<string, [EnabledPlan, EnabledPlan]> {
   const found = new Map<string, [EnabledPlan, EnabledPlan]>();
-  for (const a of plans)
-    for (const b of plans)
-      if (a !== b && a.plan.conflictsWith.includes(b.plan.servicePlanId)) found.set(conflictKey(a, b), [a, b]);
+  for (const a of plans) for (const b of plans) if (a !== b && a.plan.conflictsWith.includes(b.plan.servicePlanId)) found.set(conflictKey(a, b), [a, b]);
   return found;
 }
 
 function unmetDependencies(plans: EnabledPlan[]): Map<string, EnabledPlan> {
   const on = new Set(plans.map((p) => p.plan.servicePlanId));
   const found = new Map<string, EnabledPlan>();
-  for (const p of plans)
-    if (p.plan.dependsOn.length && !p.plan.dependsOn.some((d) => on.has(d))) found.set(`${p.product.skuId}/${p.plan.servicePlanId}`, p);
+  for (const p of plans) if (p.plan.dependsOn.length && !p.plan.dependsOn.some((d) => on.has(d))) found.set(`${p.product.skuId}/${p.plan.servicePlanId}`, p);
   return found;
 }
 
@@ -374,7 +372,13 @@ export function evaluateLicenseChange(input: {
   if (input.checkSeats !== false) {
     for (const skuId of seatsToReserve) {
       const s = subscriptions.get(skuId);
-      if (s && !v.some((x) => x.code === ErrorCodes.productNotSubscribed || x.code === ErrorCodes.subscriptionNotActive || x.code === ErrorCodes.selfServiceSubscription) && availableUnits(s) < 1) {
+      if (
+        s &&
+        !v.some(
+          (x) => x.code === ErrorCodes.productNotSubscribed || x.code === ErrorCodes.subscriptionNotActive || x.code === ErrorCodes.selfServiceSubscription,
+        ) &&
+        availableUnits(s) < 1
+      ) {
         v.push(countViolation(skuId, s, 1, target));
       }
     }

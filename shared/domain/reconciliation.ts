@@ -157,7 +157,10 @@ export function heldSince(assignments: LicenseAssignment[]): Map<string, string>
   const out = new Map<string, string>();
   for (const l of effectiveLicenses(assignments)) {
     const dates = assignments.filter((a) => a.skuId === l.skuId && isActive(a)).map((a) => a.assignedDateTime);
-    out.set(l.skuId, dates.reduce((min, d) => (d < min ? d : min)));
+    out.set(
+      l.skuId,
+      dates.reduce((min, d) => (d < min ? d : min)),
+    );
   }
   return out;
 }

@@ -30,14 +30,7 @@ export const AppRole = {
 } as const;
 
 export type Action =
-  | 'read'
-  | 'assignLicenses'
-  | 'assignLicensesToGuests'
-  | 'manageUsers'
-  | 'changeUserType'
-  | 'updateUsageLocation'
-  | 'manageSubscriptions'
-  | 'manageTenants';
+  'read' | 'assignLicenses' | 'assignLicensesToGuests' | 'manageUsers' | 'changeUserType' | 'updateUsageLocation' | 'manageSubscriptions' | 'manageTenants';
 
 const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }> = {
   // Tenants.ReadWrite.All grants nothing inside an organization: it counts only on the operator routes,
@@ -63,7 +56,7 @@ export const actionDescription: Record<Action, string> = {
   assignLicenses: 'assign or remove licenses',
   assignLicensesToGuests: 'assign licenses to guest users',
   manageUsers: 'create or change users',
-  changeUserType: "change whether a user is a member or a guest",
+  changeUserType: 'change whether a user is a member or a guest',
   updateUsageLocation: "change a user's usage location",
   manageSubscriptions: 'buy or remove licenses and manage subscriptions',
   manageTenants: 'create organizations',
@@ -99,9 +92,7 @@ export function appRolesFromClaims(roles: unknown): string[] {
 
 export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'>, action: Action): boolean {
   const allowed = rolesFor[action];
-  return (
-    principal.directoryRoles.some((r) => allowed.directory.includes(r)) || principal.appRoles.some((r) => allowed.app.includes(r))
-  );
+  return principal.directoryRoles.some((r) => allowed.directory.includes(r)) || principal.appRoles.some((r) => allowed.app.includes(r));
 }
 
 /** The message of a refusal: which roles would do, so the caller knows whom to ask. */

@@ -34,7 +34,11 @@ export function checkSubscriptionChange(s: SubscriptionState, change: { totalLic
   }
   if (change.totalLicenses !== undefined) {
     if (s.capabilityStatus === 'Deleted') {
-      v.push({ code: ErrorCodes.subscriptionNotActive, message: `The ${name} subscription is deleted; its quantity cannot change. Buy the product again.`, target: 'totalLicenses' });
+      v.push({
+        code: ErrorCodes.subscriptionNotActive,
+        message: `The ${name} subscription is deleted; its quantity cannot change. Buy the product again.`,
+        target: 'totalLicenses',
+      });
     } else if (change.totalLicenses < s.consumedUnits) {
       v.push({
         code: ErrorCodes.quantityBelowAssigned,

@@ -51,7 +51,12 @@ export function batchWaves(requests: Pick<Item, 'id' | 'dependsOn'>[]): string[]
   while (pending.length) {
     const ready = pending.filter((r) => r.deps.every((d) => done.has(d)));
     if (!ready.length) {
-      throw new ApiError(400, 'BadRequest', `The dependsOn of requests ${pending.map((r) => `'${r.id}'`).join(', ')} form a cycle: no order can satisfy them.`, 'requests');
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `The dependsOn of requests ${pending.map((r) => `'${r.id}'`).join(', ')} form a cycle: no order can satisfy them.`,
+        'requests',
+      );
     }
     waves.push(ready.map((r) => r.id));
     for (const r of ready) done.add(r.id);
@@ -66,7 +71,8 @@ export function batchWaves(requests: Pick<Item, 'id' | 'dependsOn'>[]): string[]
  * v1.0/users. `root` is the route prefix as this batch request reached it (`/api/`).
  */
 function relativeUrl(url: string, root: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) throw new ApiError(400, 'BadRequest', `'${url}' is not a relative URL: give it relative to the version, like /users?$top=5.`, 'url');
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url))
+    throw new ApiError(400, 'BadRequest', `'${url}' is not a relative URL: give it relative to the version, like /users?$top=5.`, 'url');
   let rel = url.replace(/^\/+/, '');
   const prefix = root.replace(/^\/+/, '');
   if (prefix && rel.toLowerCase().startsWith(`${prefix.toLowerCase()}v1.0/`)) rel = rel.slice(prefix.length);
@@ -93,7 +99,12 @@ async function bodyOf(res: HttpResponseInit): Promise<unknown> {
       const buffer = Buffer.from(chunk);
       size += buffer.byteLength;
       if (size > MAX_BATCH_STREAMED_BYTES) {
-        throw new ApiError(400, 'BadRequest', `The answer to this request is larger than ${MAX_BATCH_STREAMED_BYTES} bytes, more than a batch carries: call it on its own (it streams).`, 'url');
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `The answer to this request is larger than ${MAX_BATCH_STREAMED_BYTES} bytes, more than a batch carries: call it on its own (it streams).`,
+          'url',
+        );
       }
       chunks.push(buffer);
     }
@@ -132,16 +143,29 @@ async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: It
     }
     const target = new URL(`${ctx.url.origin}${root}${rel}`);
     // `..` segments are resolved by the URL: what is left must still be under the API's root
-    if (!target.pathname.startsWith(root)) throw new ApiError(400, 'BadRequest', `'${item.url}' leaves the API: give it relative to the version, like /users?$top=5.`, 'url');
+    if (!target.pathname.startsWith(root))
+      throw new ApiError(400, 'BadRequest', `'${item.url}' leaves the API: give it relative to the version, like /users?$top=5.`, 'url');
     const request = new HttpRequest({ method: item.method, url: target.toString(), headers, body: body === undefined ? undefined : { string: body } });
     const invocation = new InvocationContext({ invocationId: requestId, functionName: 'batch', logHandler: () => undefined });
     // the path as sent: dispatch decodes each segment once, as the host does for a direct call
     const res = await dispatch(request, target.pathname.slice(root.length), invocation, { [BATCH_ROUTE]: 'A batch cannot contain another $batch.' });
     return { id: item.id, status: res.status ?? 200, headers: headersOf(res), body: await bodyOf(res) };
   } catch (e) {
-    if (!(e instanceof ApiError)) log.error('unhandled error in a batch request', { requestId, batchRequestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: (e as Error)?.stack ?? String(e) });
-    const err = e instanceof ApiError ? e : new ApiError(500, 'internalServerError', `Something went wrong on our side. Quote request id ${requestId} to support.`);
-    return { id: item.id, status: err.status, headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) };
+    if (!(e instanceof ApiError))
+      log.error('unhandled error in a batch request', {
+        requestId,
+        batchRequestId: ctx.requestId,
+        tenantId: ctx.principal?.tenantId,
+        error: (e as Error)?.stack ?? String(e),
+      });
+    const err =
+      e instanceof ApiError ? e : new ApiError(500, 'internalServerError', `Something went wrong on our side. Quote request id ${requestId} to support.`);
+    return {
+      id: item.id,
+      status: err.status,
+      headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId },
+      body: errorBody(err, requestId),
+    };
   }
 }
 
@@ -159,8 +183,18 @@ export async function runBatch(ctx: RequestContext<unknown, unknown, BatchBody>)
         const failed = (item.dependsOn ?? []).map((d) => answers.get(d.toLowerCase())!).find((a) => a.status >= 400);
         if (failed) {
           const requestId = randomUUID();
-          const err = new ApiError(424, 'FailedDependency', `Not run: request '${failed.id}', which this request depends on, failed with ${failed.status}.`, failed.id);
-          answers.set(id, { id: item.id, status: 424, headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId }, body: errorBody(err, requestId) });
+          const err = new ApiError(
+            424,
+            'FailedDependency',
+            `Not run: request '${failed.id}', which this request depends on, failed with ${failed.status}.`,
+            failed.id,
+          );
+          answers.set(id, {
+            id: item.id,
+            status: 424,
+            headers: { 'Content-Type': 'application/json; charset=utf-8', 'request-id': requestId },
+            body: errorBody(err, requestId),
+          });
           return;
         }
         answers.set(id, await runOne(ctx, item, root));

@@ -4,7 +4,13 @@
  * DB's `_etag` is quoted in Azure and bare in the emulator; inside the service an etag is always the bare
  * (opaque) value, so both compare alike.
  */
-export const opaqueEtag = (etag: string | undefined | null): string | undefined => (etag ? etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1') : undefined);
+export const opaqueEtag = (etag: string | undefined | null): string | undefined =>
+  etag
+    ? etag
+        .trim()
+        .replace(/^W\//, '')
+        .replace(/^"(.*)"$/, '$1')
+    : undefined;
 
 /** The header and `@odata.etag` form of a document's etag. */
 export const quotedEtag = (etag: string | undefined | null): string => (etag ? `"${opaqueEtag(etag)}"` : '');

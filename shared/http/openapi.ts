@@ -75,7 +75,7 @@ export function openApiDocument(routePrefix = 'api') {
       title: 'License assignment service',
       version: '1.0',
       description:
-        'Products, seats and license assignments for admin portals, shaped like Microsoft Graph v1.0 (subscribedSkus, assignLicense, licenseDetails). The tenant is always the caller\'s token tid.',
+        "Products, seats and license assignments for admin portals, shaped like Microsoft Graph v1.0 (subscribedSkus, assignLicense, licenseDetails). The tenant is always the caller's token tid.",
     },
     servers: [{ url: `/${routePrefix}` }],
     components: {

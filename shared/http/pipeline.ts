@@ -89,7 +89,8 @@ export function validationError(error: ZodError, where: 'body' | 'query' | 'path
     const keys = i.code === 'unrecognized_keys' ? i.keys : [];
     const path = [...i.path, ...(keys.length ? [keys[0]] : [])];
     const target = path.length ? path.map((p, n) => (typeof p === 'number' ? `[${p}]` : `${n ? '.' : ''}${String(p)}`)).join('') : where;
-    const message = i.code === 'unrecognized_keys' ? `Unknown field '${keys.join("', '")}'. Remove it; see the OpenAPI document for the fields this call takes.` : i.message;
+    const message =
+      i.code === 'unrecognized_keys' ? `Unknown field '${keys.join("', '")}'. Remove it; see the OpenAPI document for the fields this call takes.` : i.message;
     return { code: ErrorCodes.invalidRequest, message: `${target}: ${message}`, target };
   });
   const first = details[0];
@@ -133,7 +134,8 @@ async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (declaredTooLarge(request, limit)) throw tooLarge(limit);
   let text: string;
-  if (request.headers.get('content-length')) text = await request.text(); // a declared length within the limit: it bounds the read
+  if (request.headers.get('content-length'))
+    text = await request.text(); // a declared length within the limit: it bounds the read
   else {
     const chunks: Uint8Array[] = [];
     for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
@@ -142,7 +144,12 @@ async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
   if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
   // a body is JSON only when it says so: no Content-Type is not taken as JSON
   if (!/^application\/(.+\+)?json\b/i.test(type))
-    throw new ApiError(415, ErrorCodes.unsupportedMediaType, `Send the body as JSON with Content-Type: application/json (got ${type || 'no Content-Type'}).`, 'Content-Type');
+    throw new ApiError(
+      415,
+      ErrorCodes.unsupportedMediaType,
+      `Send the body as JSON with Content-Type: application/json (got ${type || 'no Content-Type'}).`,
+      'Content-Type',
+    );
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -192,7 +199,11 @@ const tenantScope =
     if (auth !== 'tenant') return next(ctx);
     const tenant = await tenants.get(ctx.principal.tenantId);
     if (!tenant) {
-      throw new ApiError(403, ErrorCodes.tenantNotProvisioned, 'Your organization is not set up in this service. Ask your provider to create it (POST /v1.0/tenants).');
+      throw new ApiError(
+        403,
+        ErrorCodes.tenantNotProvisioned,
+        'Your organization is not set up in this service. Ask your provider to create it (POST /v1.0/tenants).',
+      );
     }
     ctx.tenant = tenant;
     return next(ctx);
@@ -233,7 +244,10 @@ const validate =
     return next(ctx);
   };
 
-const compose = (...mws: Middleware[]) => (handler: Next) => mws.reduceRight((next, mw) => mw(next), handler);
+const compose =
+  (...mws: Middleware[]) =>
+  (handler: Next) =>
+    mws.reduceRight((next, mw) => mw(next), handler);
 
 function toResponse(result: Result, requestId: string, clientRequestId: string | null): HttpResponseInit {
   const headers: Record<string, string> = { 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}), ...result.headers };
@@ -280,9 +294,13 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
   const s = spec as unknown as RouteSpec<unknown, unknown, unknown>;
   const auth = s.auth ?? 'tenant';
   if ((auth === 'tenant' || auth === 'operator') && !s.permission) throw new Error(`route ${s.name}: an authenticated route must name its permission`);
-  const pipeline = compose(errors, authenticated(auth), tenantScope(auth), role(auth === 'operator' ? 'manageTenants' : s.permission), validate(s))(
-    (ctx) => s.handler(ctx),
-  );
+  const pipeline = compose(
+    errors,
+    authenticated(auth),
+    tenantScope(auth),
+    role(auth === 'operator' ? 'manageTenants' : s.permission),
+    validate(s),
+  )((ctx) => s.handler(ctx));
   registerOperation({ ...s, auth });
   const handler: HttpHandler = async (request, invocation) => {
     const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
@@ -305,9 +323,17 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
 const unmatched = (status: 404 | 405, method: string, path: string, allow: string[], requestId: string): HttpResponseInit => {
   const err =
     status === 404
-      ? new ApiError(404, ErrorCodes.notFound, `Resource not found for the segment '${path.split('/').filter(Boolean).pop() ?? path}': no call answers ${method} /${path}.`)
+      ? new ApiError(
+          404,
+          ErrorCodes.notFound,
+          `Resource not found for the segment '${path.split('/').filter(Boolean).pop() ?? path}': no call answers ${method} /${path}.`,
+        )
       : new ApiError(405, 'Request_BadRequest', `Specified HTTP method is not allowed for the request target: ${path} takes ${allow.join(', ')}.`);
-  return { status, jsonBody: errorBody(err, requestId), headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId, ...(status === 405 ? { Allow: allow.join(', ') } : {}) } };
+  return {
+    status,
+    jsonBody: errorBody(err, requestId),
+    headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId, ...(status === 405 ? { Allow: allow.join(', ') } : {}) },
+  };
 };
 
 /**
@@ -317,7 +343,12 @@ const unmatched = (status: 404 | 405, method: string, path: string, allow: strin
  * does not dispatch to (a batch, another batch): decided on the route the path matched, whatever its
  * spelling (`%24batch`, `./$batch`, `//$batch`), and answered 400.
  */
-export async function dispatch(request: HttpRequest, path: string, invocation: InvocationContext, refuse: Record<string, string> = {}): Promise<HttpResponseInit> {
+export async function dispatch(
+  request: HttpRequest,
+  path: string,
+  invocation: InvocationContext,
+  refuse: Record<string, string> = {},
+): Promise<HttpResponseInit> {
   const match = tableOfAllRoutes().match(request.method, pathSegments(path));
   const requestId = randomUUID();
   if (match.kind === 'notFound' || (match.kind === 'found' && !match.entry.value.handler)) return unmatched(404, request.method, path, [], requestId);
@@ -351,7 +382,9 @@ export function registerUnmatchedRoute(): void {
       const requestId = invocation.invocationId && invocation.invocationId !== 'unknown' ? invocation.invocationId : randomUUID();
       const match = tableOfAllRoutes().match(request.method, pathSegments(path));
       // found can only be a route whose own function did not take the request (none, in practice): 404
-      return match.kind === 'methodNotAllowed' ? unmatched(405, request.method, path, match.allow, requestId) : unmatched(404, request.method, path, [], requestId);
+      return match.kind === 'methodNotAllowed'
+        ? unmatched(405, request.method, path, match.allow, requestId)
+        : unmatched(404, request.method, path, [], requestId);
     },
   });
 }

@@ -8,9 +8,7 @@
  */
 
 export type Segment =
-  | { kind: 'literal'; value: string }
-  | { kind: 'param'; name: string; constraint?: string; optional: boolean }
-  | { kind: 'catchAll'; name: string };
+  { kind: 'literal'; value: string } | { kind: 'param'; name: string; constraint?: string; optional: boolean } | { kind: 'catchAll'; name: string };
 
 export interface RouteTemplate {
   template: string;

@@ -143,11 +143,13 @@ export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): 
     counts: { total: job.total, succeeded: job.progress.succeeded, failed: job.progress.failed, skipped: job.progress.skipped, processed: p.processed },
     percentComplete: p.percentComplete,
     estimatedSecondsRemaining: FINAL_STATUSES.includes(job.status) ? 0 : p.estimatedSecondsRemaining,
-    seats: !(job.dryRun || job.requireSeats) ? [] : Object.entries(job.preview.needed).map(([skuId, needed]) => {
-      const s = bySku.get(skuId);
-      const available = s ? availableUnits({ ...s, consumedUnits: s.seat.consumed }) : 0;
-      return { skuId, skuPartNumber: catalog.product(skuId)?.skuPartNumber ?? skuId, needed, available, enough: available >= needed };
-    }),
+    seats: !(job.dryRun || job.requireSeats)
+      ? []
+      : Object.entries(job.preview.needed).map(([skuId, needed]) => {
+          const s = bySku.get(skuId);
+          const available = s ? availableUnits({ ...s, consumedUnits: s.seat.consumed }) : 0;
+          return { skuId, skuPartNumber: catalog.product(skuId)?.skuPartNumber ?? skuId, needed, available, enough: available >= needed };
+        }),
     error: job.error ? { code: job.error.code, message: job.error.message } : null,
     resultsUrl: `${base}/results`,
     failedRowsUrl: `${base}/failedRows`,

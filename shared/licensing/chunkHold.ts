@@ -22,7 +22,8 @@ export type Settlement = Record<string, number>;
 
 const hasSku = (list: { skuId: string }[] | undefined, sku: string) => !!list?.some((l) => l.skuId === sku);
 /** Seats a chunk's changes took from the hold (product gained, not reserved apart) and gave back (product lost). */
-export const gained = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.after, sku) && !hasSku(r.before, sku) && !r.plainSkus?.includes(sku)).length;
+export const gained = (records: AuditDoc[], sku: string) =>
+  records.filter((r) => hasSku(r.after, sku) && !hasSku(r.before, sku) && !r.plainSkus?.includes(sku)).length;
 export const lost = (records: AuditDoc[], sku: string) => records.filter((r) => hasSku(r.before, sku) && !hasSku(r.after, sku)).length;
 const touchedSkus = (records: AuditDoc[]) => records.flatMap((r) => [...r.before, ...r.after].map((l) => l.skuId));
 
@@ -93,7 +94,14 @@ export function chunkHoldSeats(o: { tenantId: string; key: string; subs: Subscri
     release: async () => undefined,
     shortage(sku, needed, target) {
       const s = bySku.get(sku);
-      return countViolation(sku, s ? { ...forRules(s), consumedUnits: s.totalLicenses } : { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 }, needed, target);
+      return countViolation(
+        sku,
+        s
+          ? { ...forRules(s), consumedUnits: s.totalLicenses }
+          : { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 },
+        needed,
+        target,
+      );
     },
     settlement(written) {
       const all = [...o.done, ...written];

@@ -69,7 +69,14 @@ interface Plan {
 
 const skusOf = (list: UserDoc['licenseAssignments']) => new Set(effectiveLicenses(list).map((l) => l.skuId));
 
-function decide(group: number, change: UserChange, user: UserDoc, context: Omit<DecideContext, 'without'>, without: Set<string>, taken = new Map<string, SeatSource>()): Plan {
+function decide(
+  group: number,
+  change: UserChange,
+  user: UserDoc,
+  context: Omit<DecideContext, 'without'>,
+  without: Set<string>,
+  taken = new Map<string, SeatSource>(),
+): Plan {
   const decision = change.decide(user, { ...context, without });
   const before = skusOf(user.licenseAssignments);
   const after = skusOf(decision.next);
@@ -92,7 +99,10 @@ function decide(group: number, change: UserChange, user: UserDoc, context: Omit<
 async function landedAnyway(tenantId: string, p: Plan): Promise<boolean> {
   try {
     const fresh = await users.get(tenantId, p.user.id);
-    const landed = !!fresh && fresh._etag !== p.user._etag && (p.record ? fresh.lastLicenseChange?.id === p.record.id : JSON.stringify(fresh.licenseAssignments) === JSON.stringify(p.decision.next));
+    const landed =
+      !!fresh &&
+      fresh._etag !== p.user._etag &&
+      (p.record ? fresh.lastLicenseChange?.id === p.record.id : JSON.stringify(fresh.licenseAssignments) === JSON.stringify(p.decision.next));
     if (landed) p.written = fresh;
     return landed;
   } catch {
@@ -144,7 +154,11 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
     for (const change of group.changes) {
       const user = change.current ?? read.get(change.userId.toLowerCase());
       if (!user) {
-        violations.push({ code: ErrorCodes.notFound, message: `User '${change.userId}' does not exist in this organization. Pick users from GET /users.`, target: change.userId });
+        violations.push({
+          code: ErrorCodes.notFound,
+          message: `User '${change.userId}' does not exist in this organization. Pick users from GET /users.`,
+          target: change.userId,
+        });
         continue;
       }
       try {
@@ -173,7 +187,8 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   let pending = plans.filter((p) => live(p) && !p.decision.unchanged);
   for (let attempt = 1; (pending = pending.filter(live)).length; attempt++) {
     const docs = pending.map((p) => {
-      const record = p.decision.record === false ? undefined : { ...auditRecordFor(meta(p), p.user, p.decision.next, p.decision.touched, now), ...(req.mark?.(p) ?? {}) };
+      const record =
+        p.decision.record === false ? undefined : { ...auditRecordFor(meta(p), p.user, p.decision.next, p.decision.touched, now), ...(req.mark?.(p) ?? {}) };
       p.record = record;
       return { doc: changedUser(p.user, p.decision.next, p.decision.fields ?? {}, record), etag: p.user._etag! };
     });
@@ -195,11 +210,24 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
     pending = [];
     if (!conflicts.length) break;
     if (attempt === MAX_ATTEMPTS) {
-      for (const p of conflicts) fail(p.group, ruleViolation([{ code: ErrorCodes.conflict, message: `User '${p.user.id}' kept changing while this request ran. Nothing was changed; try again.`, target: p.user.id }]));
+      for (const p of conflicts)
+        fail(
+          p.group,
+          ruleViolation([
+            {
+              code: ErrorCodes.conflict,
+              message: `User '${p.user.id}' kept changing while this request ran. Nothing was changed; try again.`,
+              target: p.user.id,
+            },
+          ]),
+        );
       break;
     }
     // someone changed these users meanwhile: start over from their current documents
-    const fresh = await users.getMany(tenantId, conflicts.filter(live).map((p) => p.user.id));
+    const fresh = await users.getMany(
+      tenantId,
+      conflicts.filter(live).map((p) => p.user.id),
+    );
     for (const p of conflicts.filter(live)) {
       const again = await redecide(tenantId, p, fresh.get(p.user.id), seats, context, fail);
       if (!again) continue;
@@ -209,7 +237,11 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   }
 
   // 5. undo the groups that failed after some of their users were written
-  await undo(tenantId, plans.filter((p) => !live(p)), seats);
+  await undo(
+    tenantId,
+    plans.filter((p) => !live(p)),
+    seats,
+  );
 
   // 6. finish: release seats no longer held, then the audit trail. A failure from here on must not turn a
   //    done change into an error: what is left is an over-count and a record the reconciliation re-creates.
@@ -233,7 +265,9 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
 
 /** For a group of several users refused by the rules: say also whether the seats would have been enough, so the admin fixes everything in one go. */
 async function addSeatHints(tenantId: string, groups: ChangeGroup[], plans: Plan[], failures: Map<number, Error>): Promise<void> {
-  const refused = [...failures.keys()].filter((g) => groups[g].changes.length > 1 && failures.get(g) instanceof ApiError && (failures.get(g) as ApiError).status === 409);
+  const refused = [...failures.keys()].filter(
+    (g) => groups[g].changes.length > 1 && failures.get(g) instanceof ApiError && (failures.get(g) as ApiError).status === 409,
+  );
   if (!refused.length) return;
   subscriptions.invalidate(tenantId);
   const fresh = new Map((await subscriptions.list(tenantId)).map((d) => [d.skuId, forRules(d)]));
@@ -243,7 +277,8 @@ async function addSeatHints(tenantId: string, groups: ChangeGroup[], plans: Plan
     const hints: Violation[] = [];
     for (const [skuId, n] of need) {
       const s = fresh.get(skuId);
-      if (s && s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' && s.totalLicenses - s.consumedUnits < n) hints.push(countViolation(skuId, s, n));
+      if (s && s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' && s.totalLicenses - s.consumedUnits < n)
+        hints.push(countViolation(skuId, s, n));
     }
     if (hints.length) failures.set(g, ruleViolation([...((failures.get(g) as ApiError).details ?? []), ...hints]));
   }
@@ -302,7 +337,10 @@ async function takeSeats(
     const retry = again.filter((g) => !plans.filter((p) => p.group === g).every((p) => p.change.replan));
     if (retry.length) {
       await new Promise((r) => setTimeout(r, 25 * attempt + Math.random() * 25));
-      const fresh = await users.getMany(tenantId, plans.filter((p) => retry.includes(p.group)).map((p) => p.user.id));
+      const fresh = await users.getMany(
+        tenantId,
+        plans.filter((p) => retry.includes(p.group)).map((p) => p.user.id),
+      );
       for (const g of retry) {
         const mine = plans.filter((p) => p.group === g);
         const violations: Violation[] = [];
@@ -320,7 +358,14 @@ async function takeSeats(
 }
 
 /** Step 4's retry of one user changed meanwhile: decided again, seats adjusted (what it newly needs taken, what it no longer needs given back). */
-async function redecide(tenantId: string, p: Plan, fresh: UserDoc | undefined, seats: SeatStrategy, context: Omit<DecideContext, 'without'>, fail: (g: number, e: Error) => void): Promise<Plan | undefined> {
+async function redecide(
+  tenantId: string,
+  p: Plan,
+  fresh: UserDoc | undefined,
+  seats: SeatStrategy,
+  context: Omit<DecideContext, 'without'>,
+  fail: (g: number, e: Error) => void,
+): Promise<Plan | undefined> {
   if (!fresh) {
     fail(p.group, ruleViolation([{ code: ErrorCodes.notFound, message: `User '${p.user.id}' was deleted meanwhile.`, target: p.user.id }]));
     return undefined;
@@ -367,7 +412,13 @@ async function undo(tenantId: string, failed: Plan[], seats: SeatStrategy): Prom
     failed
       .filter((p) => p.written)
       .map(async (p) => {
-        const restored: UserDoc = { ...p.written!, licenseAssignments: p.user.licenseAssignments, skuIds: p.user.skuIds, lastLicenseChange: p.user.lastLicenseChange, appliedJobs: p.user.appliedJobs };
+        const restored: UserDoc = {
+          ...p.written!,
+          licenseAssignments: p.user.licenseAssignments,
+          skuIds: p.user.skuIds,
+          lastLicenseChange: p.user.lastLicenseChange,
+          appliedJobs: p.user.appliedJobs,
+        };
         Object.assign(restored, Object.fromEntries(Object.keys(p.decision.fields ?? {}).map((k) => [k, p.user[k as keyof UserDoc]])));
         const back = await persistently(() => users.replaceIfMatch(restored, p.written!._etag!)).catch((e) => {
           log.error('could not put a user back after a failed request: the user keeps this change', { tenantId, userId: p.user.id, error: String(e) });

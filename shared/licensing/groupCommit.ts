@@ -59,7 +59,7 @@ async function drain(tenantId: string): Promise<void> {
 function nextBatch(waiting: Waiting[]): Waiting[] {
   const batch: Waiting[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < waiting.length; ) {
+  for (let i = 0; i < waiting.length;) {
     const ids = waiting[i].group.changes.map((c) => c.userId.toLowerCase());
     const clash = ids.some((id) => seen.has(id));
     if (!clash && (batch.length === 0 || seen.size + ids.length <= MAX_BATCH_USERS)) {

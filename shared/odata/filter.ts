@@ -216,7 +216,8 @@ class Parser {
   }
 
   private clause<T>(expr: T): T {
-    if (++this.clauses > MAX_FILTER_CLAUSES) throw new ApiError(400, 'Request_UnsupportedQuery', `The filter has more than ${MAX_FILTER_CLAUSES} clauses. Split the query.`, '$filter');
+    if (++this.clauses > MAX_FILTER_CLAUSES)
+      throw new ApiError(400, 'Request_UnsupportedQuery', `The filter has more than ${MAX_FILTER_CLAUSES} clauses. Split the query.`, '$filter');
     return expr;
   }
 
@@ -236,13 +237,19 @@ class Parser {
     if (after.t === 'punct' && after.v === '/') return this.collection(property);
     const op = this.next();
     if (op.t === 'word' && op.v.toLowerCase() === 'in') return this.clause(this.inList(property));
-    if (op.t !== 'word' || !COMPARE.has(op.v.toLowerCase())) throw invalidFilter(`expected an operator (eq, ne, in...) after '${property}' but found ${this.describe(op)}.`);
+    if (op.t !== 'word' || !COMPARE.has(op.v.toLowerCase()))
+      throw invalidFilter(`expected an operator (eq, ne, in...) after '${property}' but found ${this.describe(op)}.`);
     return this.clause({ kind: 'compare', property, op: op.v.toLowerCase() as CompareOp, value: this.literal() });
   }
 
   private call(name: string): FilterExpr {
     if (name.toLowerCase() !== 'startswith') {
-      throw new ApiError(400, 'Request_UnsupportedQuery', `The function '${name}' is not supported in $filter here; use startswith(property, 'text').`, '$filter');
+      throw new ApiError(
+        400,
+        'Request_UnsupportedQuery',
+        `The function '${name}' is not supported in $filter here; use startswith(property, 'text').`,
+        '$filter',
+      );
     }
     this.expectPunct('(', "'('");
     const prop = this.next();
@@ -259,26 +266,36 @@ class Parser {
     const seg = this.next();
     if (seg.t === 'word' && seg.v.toLowerCase() === '$count') {
       const op = this.next();
-      if (op.t !== 'word' || !COMPARE.has(op.v.toLowerCase())) throw invalidFilter(`expected an operator after '${collection}/$count' but found ${this.describe(op)}.`);
+      if (op.t !== 'word' || !COMPARE.has(op.v.toLowerCase()))
+        throw invalidFilter(`expected an operator after '${collection}/$count' but found ${this.describe(op)}.`);
       const n = this.next();
       if (n.t !== 'integer' || n.v < 0) throw invalidFilter(`'${collection}/$count' is compared with a whole number, not ${this.describe(n)}.`);
       return this.clause({ kind: 'count', collection, op: op.v.toLowerCase() as CompareOp, value: n.v });
     }
-    if (seg.t === 'word' && seg.v.toLowerCase() === 'all') throw new ApiError(400, 'Request_UnsupportedQuery', "The 'all' lambda operator is not supported (nor is it in Microsoft Graph); use 'any'.", '$filter');
+    if (seg.t === 'word' && seg.v.toLowerCase() === 'all')
+      throw new ApiError(400, 'Request_UnsupportedQuery', "The 'all' lambda operator is not supported (nor is it in Microsoft Graph); use 'any'.", '$filter');
     if (!(seg.t === 'word' && seg.v.toLowerCase() === 'any')) {
-      throw new ApiError(400, 'Request_UnsupportedQuery', `'${collection}/${seg.t === 'end' ? '' : String((seg as { v: unknown }).v)}' is not supported in $filter; use ${collection}/any(x:x/property eq value) or ${collection}/$count.`, '$filter');
+      throw new ApiError(
+        400,
+        'Request_UnsupportedQuery',
+        `'${collection}/${seg.t === 'end' ? '' : String((seg as { v: unknown }).v)}' is not supported in $filter; use ${collection}/any(x:x/property eq value) or ${collection}/$count.`,
+        '$filter',
+      );
     }
     this.expectPunct('(', "'(' after any");
     const variable = this.next();
-    if (variable.t !== 'word' || RESERVED.has(variable.v.toLowerCase())) throw invalidFilter(`any( takes a range variable, like any(x:x/skuId eq ...), not ${this.describe(variable)}.`);
+    if (variable.t !== 'word' || RESERVED.has(variable.v.toLowerCase()))
+      throw invalidFilter(`any( takes a range variable, like any(x:x/skuId eq ...), not ${this.describe(variable)}.`);
     this.expectPunct(':', "':' after the range variable");
     const again = this.next();
     if (again.t !== 'word' || again.v !== variable.v) throw invalidFilter(`the lambda must use its range variable '${variable.v}', like ${variable.v}/skuId.`);
     this.expectPunct('/', `'/' after '${variable.v}'`);
     const property = this.next();
-    if (property.t !== 'word' || RESERVED.has(property.v.toLowerCase())) throw invalidFilter(`expected a property after '${variable.v}/' but found ${this.describe(property)}.`);
+    if (property.t !== 'word' || RESERVED.has(property.v.toLowerCase()))
+      throw invalidFilter(`expected a property after '${variable.v}/' but found ${this.describe(property)}.`);
     const op = this.next();
-    if (op.t !== 'word' || !COMPARE.has(op.v.toLowerCase())) throw invalidFilter(`expected an operator after '${variable.v}/${property.v}' but found ${this.describe(op)}.`);
+    if (op.t !== 'word' || !COMPARE.has(op.v.toLowerCase()))
+      throw invalidFilter(`expected an operator after '${variable.v}/${property.v}' but found ${this.describe(op)}.`);
     const value = this.literal();
     this.expectPunct(')', "')' closing any(");
     return this.clause({ kind: 'any', collection, property: property.v, op: op.v.toLowerCase() as CompareOp, value });
@@ -292,7 +309,8 @@ class Parser {
       if (tok.t === 'punct' && tok.v === ')') break;
       if (tok.t !== 'punct' || tok.v !== ',') throw invalidFilter(`expected ',' or ')' in the 'in' list but found ${this.describe(tok)}.`);
       values.push(this.literal());
-      if (values.length > MAX_FILTER_CLAUSES) throw new ApiError(400, 'Request_UnsupportedQuery', `An 'in' list takes at most ${MAX_FILTER_CLAUSES} values.`, '$filter');
+      if (values.length > MAX_FILTER_CLAUSES)
+        throw new ApiError(400, 'Request_UnsupportedQuery', `An 'in' list takes at most ${MAX_FILTER_CLAUSES} values.`, '$filter');
     }
     return { kind: 'in', property, values };
   }
@@ -318,7 +336,8 @@ class Parser {
 
 /** Parses a $filter value. Throws 400 (BadRequest or Request_UnsupportedQuery) for anything else. */
 export function parseFilter(text: string, steps: { n: number } = { n: 0 }): FilterExpr {
-  if (text.length > MAX_FILTER_LENGTH) throw new ApiError(400, 'Request_UnsupportedQuery', `$filter is longer than ${MAX_FILTER_LENGTH} characters.`, '$filter');
+  if (text.length > MAX_FILTER_LENGTH)
+    throw new ApiError(400, 'Request_UnsupportedQuery', `$filter is longer than ${MAX_FILTER_LENGTH} characters.`, '$filter');
   if (!text.trim()) throw invalidFilter('the filter is empty.');
   return new Parser(tokenize(text, steps), steps).parse();
 }

@@ -36,7 +36,8 @@ export interface ListQuery {
 }
 
 const unsupportedQuery = (message: string, target?: string) => new ApiError(400, 'Request_UnsupportedQuery', message, target);
-const ADVANCED_HINT = 'Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information';
+const ADVANCED_HINT =
+  'Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information';
 
 /** `ConsistencyLevel: eventual`, as Graph reads it. */
 export const isEventual = (header: string | null | undefined) => (header ?? '').trim().toLowerCase() === 'eventual';
@@ -49,7 +50,12 @@ export function parseSelect(schema: ResourceSchema, selectable: readonly string[
   for (const name of names) {
     const known = byLower.get(name.toLowerCase());
     if (!known) {
-      throw new ApiError(400, 'BadRequest', `Parsing OData Select and Expand failed: Could not find a property named '${name}' on type '${schema.odataType}'.`, '$select');
+      throw new ApiError(
+        400,
+        'BadRequest',
+        `Parsing OData Select and Expand failed: Could not find a property named '${name}' on type '${schema.odataType}'.`,
+        '$select',
+      );
     }
     out.add(known);
   }
@@ -99,7 +105,12 @@ function searchTokens(text: string): SearchToken[] {
     } else {
       const word = /^[A-Za-z]+/.exec(text.slice(i))?.[0];
       if (word !== 'AND' && word !== 'OR') {
-        throw new ApiError(400, 'BadRequest', `Invalid search clause at position ${i}: put each clause in double quotes ("displayName:al") and join clauses with AND or OR (upper case).`, '$search');
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `Invalid search clause at position ${i}: put each clause in double quotes ("displayName:al") and join clauses with AND or OR (upper case).`,
+          '$search',
+        );
       }
       out.push({ t: word });
       i += word.length;
@@ -118,7 +129,13 @@ export function translateSearch(schema: ResourceSchema, text: string): SqlCondit
   const clause = (v: string): string => {
     const m = /^(\w+):(.*)$/s.exec(v);
     const fields = m ? [schema.search[m[1].toLowerCase()]] : Object.values(schema.search);
-    if (m && !fields[0]) throw unsupportedQuery(`$search on '${m[1]}' is not supported; search ${Object.values(schema.search).map((s) => s.name).join(' or ')}.`, '$search');
+    if (m && !fields[0])
+      throw unsupportedQuery(
+        `$search on '${m[1]}' is not supported; search ${Object.values(schema.search)
+          .map((s) => s.name)
+          .join(' or ')}.`,
+        '$search',
+      );
     const name = `@s${parameters.length}`;
     parameters.push({ name, value: (m ? m[2] : v).trim().toLowerCase() });
     // a missing or non-string field makes STARTSWITH undefined, i.e. not a match, as wanted (no NOT here)
@@ -163,20 +180,33 @@ export function translateSearch(schema: ResourceSchema, text: string): SqlCondit
 
 // ---------------- the whole list query ----------------
 
-export function parseListQuery(schema: ResourceSchema, q: ListQueryInput, consistencyLevel: string | null | undefined, selectable: readonly string[]): ListQuery {
+export function parseListQuery(
+  schema: ResourceSchema,
+  q: ListQueryInput,
+  consistencyLevel: string | null | undefined,
+  selectable: readonly string[],
+): ListQuery {
   const eventual = isEventual(consistencyLevel);
   const count = q.$count === true;
   if (q.$count !== undefined && !eventual) {
-    throw unsupportedQuery("$count needs the header 'ConsistencyLevel: eventual' (an advanced query). Microsoft Graph ignores $count without it; this service answers 400 instead.", '$count');
+    throw unsupportedQuery(
+      "$count needs the header 'ConsistencyLevel: eventual' (an advanced query). Microsoft Graph ignores $count without it; this service answers 400 instead.",
+      '$count',
+    );
   }
   if (q.$search !== undefined && !eventual) {
-    throw unsupportedQuery("Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'", '$search');
+    throw unsupportedQuery(
+      "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+      '$search',
+    );
   }
   const filter = q.$filter !== undefined ? translateFilter(parseFilter(q.$filter), schema) : undefined;
   const advancedParams = eventual && count;
-  if (filter?.advanced.length && !advancedParams) throw unsupportedQuery(`${filter.advanced[0]} is not supported because the required parameters might be missing. ${ADVANCED_HINT}`, '$filter');
+  if (filter?.advanced.length && !advancedParams)
+    throw unsupportedQuery(`${filter.advanced[0]} is not supported because the required parameters might be missing. ${ADVANCED_HINT}`, '$filter');
   const orderBy = parseOrderBy(schema, q.$orderby);
-  if (filter && orderBy && !advancedParams) throw unsupportedQuery(`Sorting not supported for current query: $filter with $orderby is an advanced query. ${ADVANCED_HINT}`, '$orderby');
+  if (filter && orderBy && !advancedParams)
+    throw unsupportedQuery(`Sorting not supported for current query: $filter with $orderby is an advanced query. ${ADVANCED_HINT}`, '$orderby');
   const search = q.$search !== undefined ? translateSearch(schema, q.$search) : undefined;
   const parts = [filter, search].filter((p): p is NonNullable<typeof p> => !!p);
   const where = parts.length

@@ -79,7 +79,14 @@ export const userSchema: ResourceSchema = {
   scalars: byName<ScalarProperty>([
     { name: 'id', path: 'id', type: 'string', ops: ['eq', 'ne', 'in'], normalise: lower, guid: true },
     { name: 'accountEnabled', path: 'accountEnabled', type: 'boolean', ops: ['eq', 'ne', 'in'] },
-    { name: 'userType', path: 'userType', type: 'string', ops: ['eq', 'ne', 'in'], normalise: (s) => ({ member: 'Member', guest: 'Guest' })[s.toLowerCase()] ?? s, nullable: true },
+    {
+      name: 'userType',
+      path: 'userType',
+      type: 'string',
+      ops: ['eq', 'ne', 'in'],
+      normalise: (s) => ({ member: 'Member', guest: 'Guest' })[s.toLowerCase()] ?? s,
+      nullable: true,
+    },
     { name: 'usageLocation', path: 'usageLocation', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: (s) => s.toUpperCase() },
     { name: 'department', path: 'search.department', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower, nullable: true },
     { name: 'displayName', path: 'search.displayName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
@@ -94,7 +101,8 @@ export const userSchema: ResourceSchema = {
           name: 'skuId',
           type: 'guid',
           paths: [{ path: 'assignedSkuIds', array: true }],
-          sql: (p, _v, negated) => (negated ? `NOT IS_ARRAY(c.assignedSkuIds) OR NOT ARRAY_CONTAINS(c.assignedSkuIds, ${p})` : `ARRAY_CONTAINS(c.assignedSkuIds, ${p})`),
+          sql: (p, _v, negated) =>
+            negated ? `NOT IS_ARRAY(c.assignedSkuIds) OR NOT ARRAY_CONTAINS(c.assignedSkuIds, ${p})` : `ARRAY_CONTAINS(c.assignedSkuIds, ${p})`,
           value: lower,
         },
       ]),

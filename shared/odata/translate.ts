@@ -33,7 +33,12 @@ export interface TranslatedFilter extends SqlCondition {
 }
 
 const unsupported = (schema: ResourceSchema, property: string) =>
-  new ApiError(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${property}' of resource '${schema.entity}'.`, '$filter');
+  new ApiError(
+    400,
+    'Request_UnsupportedQuery',
+    `Unsupported or invalid query filter clause specified for property '${property}' of resource '${schema.entity}'.`,
+    '$filter',
+  );
 
 const describe = (l: Literal) => (l.kind === 'null' ? 'null' : l.kind === 'string' ? `'${l.value}'` : String(l.value));
 
@@ -99,7 +104,9 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
       case 'or': {
         // De Morgan: not (a and b) = not a or not b
         const kind = (e.kind === 'and') !== negated ? 'and' : 'or';
-        const parts = [walk(e.left, negated), walk(e.right, negated)].flatMap((n) => (kind === 'and' && 'and' in n ? n.and : kind === 'or' && 'or' in n ? n.or : [n]));
+        const parts = [walk(e.left, negated), walk(e.right, negated)].flatMap((n) =>
+          kind === 'and' && 'and' in n ? n.and : kind === 'or' && 'or' in n ? n.or : [n],
+        );
         return kind === 'and' ? { and: parts } : { or: parts };
       }
       case 'not':
@@ -126,7 +133,9 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
         const values = e.values.filter((v) => v.kind !== 'null').map((v) => param(scalarValue(p, v)));
         if (!negated) return anyOf(...(values.length ? [`c.${p.path} IN (${values.join(', ')})`] : []), ...(withNull ? absent(p.path) : []));
         const notIn = values.length ? `NOT ARRAY_CONTAINS([${values.join(', ')}], c.${p.path})` : undefined;
-        return withNull ? leaf(`IS_DEFINED(c.${p.path}) AND NOT IS_NULL(c.${p.path})${notIn ? ` AND ${notIn}` : ''}`) : anyOf(`NOT IS_DEFINED(c.${p.path})`, notIn!);
+        return withNull
+          ? leaf(`IS_DEFINED(c.${p.path}) AND NOT IS_NULL(c.${p.path})${notIn ? ` AND ${notIn}` : ''}`)
+          : anyOf(`NOT IS_DEFINED(c.${p.path})`, notIn!);
       }
       case 'startswith': {
         const p = scalar(e.property, 'startswith');
@@ -139,8 +148,12 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
         if (!collection || !lambda) throw unsupported(schema, collection && collection.any ? `${collection.name}/${e.property}` : e.collection);
         if (e.op !== 'eq') throw unsupported(schema, `${collection.name}/${lambda.name}`);
         const l = e.value;
-        if (lambda.type === 'guid' && l.kind !== 'guid') throw invalidFilter(`${collection.name}/${lambda.name} is a GUID: write it without quotes, like ${lambda.name} eq 6fd2c87f-b296-42f0-b197-1e91e994b900.`);
-        if (lambda.type === 'string' && l.kind !== 'string') throw invalidFilter(`${collection.name}/${lambda.name} is a String: compare it with a quoted value like 'Error', not ${describe(l)}.`);
+        if (lambda.type === 'guid' && l.kind !== 'guid')
+          throw invalidFilter(
+            `${collection.name}/${lambda.name} is a GUID: write it without quotes, like ${lambda.name} eq 6fd2c87f-b296-42f0-b197-1e91e994b900.`,
+          );
+        if (lambda.type === 'string' && l.kind !== 'string')
+          throw invalidFilter(`${collection.name}/${lambda.name} is a String: compare it with a quoted value like 'Error', not ${describe(l)}.`);
         const value = (l as { value: string }).value;
         const sql = lambda.sql(param(lambda.value(value)), value, negated);
         return sql.includes(' OR ') ? { leaf: sql, hasOr: true } : leaf(sql);

@@ -3,13 +3,25 @@ import { z } from 'zod';
 import { guid } from './common';
 
 export const createWebhookBody = z.strictObject({
-  url: z.string().max(2000, { error: 'must be at most 2000 characters', abort: true }).pipe(z.url({ error: 'must be an https:// URL' })),
-  events: z.array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment'])).min(1).max(3),
+  url: z
+    .string()
+    .max(2000, { error: 'must be at most 2000 characters', abort: true })
+    .pipe(z.url({ error: 'must be an https:// URL' })),
+  events: z
+    .array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment']))
+    .min(1)
+    .max(3),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
 });
 
-export const webhook = z.object({ id: z.string(), url: z.string(), events: z.array(z.string()), lowSeatThresholds: z.record(z.string(), z.number()), createdDateTime: z.string() });
+export const webhook = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  lowSeatThresholds: z.record(z.string(), z.number()),
+  createdDateTime: z.string(),
+});
 
 export const webhookCreated = webhook.extend({ secret: z.string().describe('HMAC-SHA256 key of the x-license-alert-signature header; shown only now') });
 

@@ -17,11 +17,11 @@ export const batchRequest = z.strictObject({
    */
   headers: z
     .record(
-      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' }),
+      z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)" }),
       z.string().refine((v) => ![...v].some((ch) => [0, 10, 13].includes(ch.charCodeAt(0)) || ch.charCodeAt(0) > 0xff), {
         error: 'must be an HTTP header value: Latin-1 text without line breaks or NUL characters',
       }),
-      { error: (issue) => (issue.code === 'invalid_key' ? 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' : undefined) },
+      { error: (issue) => (issue.code === 'invalid_key' ? "must be an HTTP header name (letters, digits and !#$%&'*+.^_`|~-)" : undefined) },
     )
     .optional(),
   body: z.unknown().optional(),
@@ -38,12 +38,19 @@ export const batchBody = z
   .superRefine((b, ctx) => {
     const ids = b.requests.map((r) => r.id.toLowerCase());
     ids.forEach((id, i) => {
-      if (ids.indexOf(id) !== i) ctx.addIssue({ code: 'custom', message: `Request id '${b.requests[i].id}' is used twice; ids must be unique in a batch.`, path: ['requests', i, 'id'] });
+      if (ids.indexOf(id) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          message: `Request id '${b.requests[i].id}' is used twice; ids must be unique in a batch.`,
+          path: ['requests', i, 'id'],
+        });
     });
     b.requests.forEach((r, i) =>
       (r.dependsOn ?? []).forEach((d, j) => {
-        if (!ids.includes(d.toLowerCase())) ctx.addIssue({ code: 'custom', message: `dependsOn names '${d}', which is not a request of this batch.`, path: ['requests', i, 'dependsOn', j] });
-        if (d.toLowerCase() === r.id.toLowerCase()) ctx.addIssue({ code: 'custom', message: 'a request cannot depend on itself.', path: ['requests', i, 'dependsOn', j] });
+        if (!ids.includes(d.toLowerCase()))
+          ctx.addIssue({ code: 'custom', message: `dependsOn names '${d}', which is not a request of this batch.`, path: ['requests', i, 'dependsOn', j] });
+        if (d.toLowerCase() === r.id.toLowerCase())
+          ctx.addIssue({ code: 'custom', message: 'a request cannot depend on itself.', path: ['requests', i, 'dependsOn', j] });
       }),
     );
   });

@@ -27,7 +27,12 @@ export const MAX_LICENSES_PER_REQUEST = 50;
 export const MAX_PAGE_SIZE = 999;
 
 export const pageQuery = z.strictObject({
-  $top: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE, { error: `$top can be at most ${MAX_PAGE_SIZE}` }).optional(),
+  $top: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE, { error: `$top can be at most ${MAX_PAGE_SIZE}` })
+    .optional(),
   $skiptoken: z.string().max(4000).optional(),
 });
 
@@ -41,7 +46,9 @@ export const odataOption = {
   $search: z
     .string()
     .max(200)
-    .describe('"displayName:al" OR "userPrincipalName:al" (AND, OR, parentheses): each clause a case-insensitive prefix of the property; needs ConsistencyLevel: eventual'),
+    .describe(
+      '"displayName:al" OR "userPrincipalName:al" (AND, OR, parentheses): each clause a case-insensitive prefix of the property; needs ConsistencyLevel: eventual',
+    ),
   $orderby: z.string().max(100).describe('displayName or userPrincipalName, asc or desc; with $filter needs ConsistencyLevel: eventual and $count=true'),
   $select: z.string().max(2000).describe('comma-separated properties to return (id always comes back)'),
   $count: z

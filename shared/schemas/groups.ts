@@ -19,7 +19,7 @@ export const memberRefBody = z.strictObject({
 });
 
 export const groupListQuery = pageQuery.extend({
-  $filter: odataOption.$filter.describe("hasMembersWithLicenseErrors eq true|false; displayName eq|startswith; id eq|in").optional(),
+  $filter: odataOption.$filter.describe('hasMembersWithLicenseErrors eq true|false; displayName eq|startswith; id eq|in').optional(),
   $search: z.string().max(200).describe('"displayName:sa": a case-insensitive prefix of the name; needs ConsistencyLevel: eventual').optional(),
   $select: odataOption.$select.optional(),
   $count: odataOption.$count.optional(),

@@ -65,7 +65,9 @@ export const licenseJob = z.object({
   counts: z.object({ total: z.number(), succeeded: z.number(), failed: z.number(), skipped: z.number(), processed: z.number() }),
   percentComplete: z.number(),
   estimatedSecondsRemaining: z.number().nullable(),
-  seats: z.array(z.object({ skuId: z.string(), skuPartNumber: z.string(), needed: z.number(), available: z.number(), enough: z.boolean() })).describe('preview: seats the job needs per product vs available now'),
+  seats: z
+    .array(z.object({ skuId: z.string(), skuPartNumber: z.string(), needed: z.number(), available: z.number(), enough: z.boolean() }))
+    .describe('preview: seats the job needs per product vs available now'),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   resultsUrl: z.string(),
   failedRowsUrl: z.string(),

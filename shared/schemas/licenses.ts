@@ -22,7 +22,11 @@ export const assignLicenseBody = z
   })
   .superRefine((b, ctx) => {
     if (!b.addLicenses.length && !b.removeLicenses.length)
-      ctx.addIssue({ code: 'custom', message: 'No license changes provided: give at least one product in addLicenses or removeLicenses.', path: ['addLicenses'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'No license changes provided: give at least one product in addLicenses or removeLicenses.',
+        path: ['addLicenses'],
+      });
     const adds = b.addLicenses.map((a) => a.skuId.toLowerCase());
     adds.forEach((s, i) => {
       if (adds.indexOf(s) !== i) ctx.addIssue({ code: 'custom', message: `Product ${s} is listed twice in addLicenses.`, path: ['addLicenses', i, 'skuId'] });
@@ -72,7 +76,9 @@ export const servicePlanInfo = z.object({
   displayName: z.string(),
   conflictsWith: z.array(z.string()).describe('servicePlanIds that cannot be enabled together with this plan'),
   dependsOn: z.array(z.string()).describe('this plan needs one of these servicePlanIds enabled'),
-  isAutoAssigned: z.boolean().describe('comes with the product on its own: no separate assignment needed; it can still be switched off through disabledPlans like any plan'),
+  isAutoAssigned: z
+    .boolean()
+    .describe('comes with the product on its own: no separate assignment needed; it can still be switched off through disabledPlans like any plan'),
   notOfferedIn: z.array(z.string()).describe('usage locations where the plan is not offered'),
 });
 

@@ -59,11 +59,28 @@ export const reconciliationReport = z.object({
     )
     .describe('per product: the seat counter before and after, the holders counted, stale bulk-job holds removed'),
   lifecycle: z.array(
-    z.object({ subscriptionId: z.string(), skuId: z.string(), skuPartNumber: z.string(), from: capabilityStatus, to: capabilityStatus, dueDateTime: z.string(), nextLifecycleDateTime: z.string().nullable() }),
+    z.object({
+      subscriptionId: z.string(),
+      skuId: z.string(),
+      skuPartNumber: z.string(),
+      from: capabilityStatus,
+      to: capabilityStatus,
+      dueDateTime: z.string(),
+      nextLifecycleDateTime: z.string().nullable(),
+    }),
   ),
   deletedProducts: z
-    .array(z.object({ skuId: z.string(), skuPartNumber: z.string(), usersChanged: z.number(), seatsReleased: z.number(), users: z.array(z.string()), failed: z.array(z.object({ userId: z.string(), message: z.string() })) }))
-    .describe("deleted subscriptions: the product removed from its users, seats released"),
+    .array(
+      z.object({
+        skuId: z.string(),
+        skuPartNumber: z.string(),
+        usersChanged: z.number(),
+        seatsReleased: z.number(),
+        users: z.array(z.string()),
+        failed: z.array(z.object({ userId: z.string(), message: z.string() })),
+      }),
+    )
+    .describe('deleted subscriptions: the product removed from its users, seats released'),
   overAssignments: z
     .array(
       z.object({
@@ -97,7 +114,9 @@ export const reconciliationReport = z.object({
         kept: z.array(z.string()),
       }),
     ),
-    actions: z.array(z.object({ userId: z.string(), status: z.enum(['reclaimed', 'skipped', 'failed']), removed: z.array(z.string()), message: z.string().optional() })),
+    actions: z.array(
+      z.object({ userId: z.string(), status: z.enum(['reclaimed', 'skipped', 'failed']), removed: z.array(z.string()), message: z.string().optional() }),
+    ),
     disableDatesRecorded: z.number(),
   }),
   steps: z.record(z.string(), z.unknown()).describe('results of further steps (group licensing), by name'),

@@ -76,7 +76,16 @@ export const updateUserBody = z
   .refine((b) => Object.keys(b).length > 0, { error: 'give at least one property to change' });
 
 /** A user by object id or by userPrincipalName, as Graph accepts. */
-export const userRef = z.union([guid, z.string().max(MAX_UPN_LENGTH, { abort: true }).regex(/^[^@\s/]+@[^@\s/]+$/)], { error: 'must be a user id (GUID) or a userPrincipalName' });
+export const userRef = z.union(
+  [
+    guid,
+    z
+      .string()
+      .max(MAX_UPN_LENGTH, { abort: true })
+      .regex(/^[^@\s/]+@[^@\s/]+$/),
+  ],
+  { error: 'must be a user id (GUID) or a userPrincipalName' },
+);
 
 export const userRefParam = z.strictObject({ id: userRef });
 

@@ -66,6 +66,13 @@ export const deliveries = {
     await patchDoc('jobs', id, tenantId, setFields(fields));
   },
   list(tenantId: string, top: number, token?: string): Promise<Page<DeliveryDoc>> {
-    return queryPage<DeliveryDoc>('jobs', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'alertDelivery' ORDER BY c.createdDateTime DESC`, [], top, token);
+    return queryPage<DeliveryDoc>(
+      'jobs',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'alertDelivery' ORDER BY c.createdDateTime DESC`,
+      [],
+      top,
+      token,
+    );
   },
 };

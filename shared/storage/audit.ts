@@ -16,7 +16,10 @@ export const audit = {
       await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
       return;
     }
-    const res = await bulk('audit', records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: bulkBody(r) })));
+    const res = await bulk(
+      'audit',
+      records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: bulkBody(r) })),
+    );
     await Promise.all(
       res.map(async (r, i) => {
         if (retriable(r.statusCode)) await tracked(() => container('audit').items.upsert(records[i]));

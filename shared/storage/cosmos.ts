@@ -108,7 +108,7 @@ export async function ensureDatabase(): Promise<void> {
  */
 export async function readOf<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, type: string): Promise<T | undefined> {
   const res = await tracked(() => container(which).item(id, tenantId).read<T & { type?: string }>());
-  return res.resource?.type === type ? (res.resource) : undefined;
+  return res.resource?.type === type ? res.resource : undefined;
 }
 
 /** Creates a document unless one with its id exists: true if created (a claim, a membership, a marker). */
@@ -134,11 +134,19 @@ export async function deleteIfPresent(which: keyof typeof CONTAINERS, id: string
 }
 
 /** Replaces a document if it still has that etag: the written document, or undefined when it changed meanwhile. */
-export async function replaceIfMatch<T extends { id: string; tenantId: string; _etag?: string }>(which: keyof typeof CONTAINERS, doc: T, etag: string): Promise<T | undefined> {
+export async function replaceIfMatch<T extends { id: string; tenantId: string; _etag?: string }>(
+  which: keyof typeof CONTAINERS,
+  doc: T,
+  etag: string,
+): Promise<T | undefined> {
   const { _etag, ...body } = doc;
   void _etag;
   try {
-    const res = await tracked(() => container(which).item(doc.id, doc.tenantId).replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }));
+    const res = await tracked(() =>
+      container(which)
+        .item(doc.id, doc.tenantId)
+        .replace(body, { accessCondition: { type: 'IfMatch', condition: etag } }),
+    );
     return res.resource as unknown as T;
   } catch (e) {
     if (isCosmosError(e, 412)) return undefined;
@@ -151,9 +159,19 @@ export async function replaceIfMatch<T extends { id: string; tenantId: string; _
  * predicate on the one document, `c.seat.consumed + 1 <= c.seat.limit`), only if it holds: undefined when
  * it does not or there is no such document. The document as patched, typed.
  */
-export async function patchDoc<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, operations: PatchOperation[], condition?: string): Promise<T | undefined> {
+export async function patchDoc<T extends object>(
+  which: keyof typeof CONTAINERS,
+  id: string,
+  tenantId: string,
+  operations: PatchOperation[],
+  condition?: string,
+): Promise<T | undefined> {
   try {
-    const res = await tracked(() => container(which).item(id, tenantId).patch<T>(condition ? { condition: `from c where ${condition}`, operations } : operations));
+    const res = await tracked(() =>
+      container(which)
+        .item(id, tenantId)
+        .patch<T>(condition ? { condition: `from c where ${condition}`, operations } : operations),
+    );
     return res.resource;
   } catch (e) {
     if (condition && (isCosmosError(e, 412) || isCosmosError(e, 404))) return undefined;
@@ -162,9 +180,19 @@ export async function patchDoc<T extends object>(which: keyof typeof CONTAINERS,
 }
 
 /** Patches one document only if it is still that version (If-Match): undefined when it changed meanwhile. */
-export async function patchIfMatch<T extends object>(which: keyof typeof CONTAINERS, id: string, tenantId: string, operations: PatchOperation[], etag: string): Promise<T | undefined> {
+export async function patchIfMatch<T extends object>(
+  which: keyof typeof CONTAINERS,
+  id: string,
+  tenantId: string,
+  operations: PatchOperation[],
+  etag: string,
+): Promise<T | undefined> {
   try {
-    const res = await tracked(() => container(which).item(id, tenantId).patch<T>(operations, { accessCondition: { type: 'IfMatch', condition: etag } }));
+    const res = await tracked(() =>
+      container(which)
+        .item(id, tenantId)
+        .patch<T>(operations, { accessCondition: { type: 'IfMatch', condition: etag } }),
+    );
     return res.resource;
   } catch (e) {
     if (isCosmosError(e, 412)) return undefined;
@@ -183,20 +211,27 @@ export async function createDoc<T extends { id: string; tenantId: string }>(whic
 }
 
 /** `set` operations for the given fields (top-level properties). */
-export const setFields = (fields: object): PatchOperation[] => Object.entries(fields as Record<string, unknown>).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
+export const setFields = (fields: object): PatchOperation[] =>
+  Object.entries(fields as Record<string, unknown>).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));
 
 /** A document as a bulk operation's body (the SDK types it as plain JSON). */
 export const bulkBody = (doc: object): JSONObject => doc as unknown as JSONObject;
 
 /** A bulk operation's answer as the document it carries, with its etag. */
-export const bulkDoc = <T>(r: { resourceBody?: JSONObject; eTag?: string }): T => ({ ...(r.resourceBody as unknown as T), _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag });
+export const bulkDoc = <T>(r: { resourceBody?: JSONObject; eTag?: string }): T => ({
+  ...(r.resourceBody as unknown as T),
+  _etag: r.eTag ?? (r.resourceBody as { _etag?: string } | undefined)?._etag,
+});
 
 /**
  * Many point operations of one partition in bulk requests (up to 100 operations each), for the bulk-job
  * chunks: one request instead of a hundred. Each operation keeps its own outcome (bulk is not a
  * transaction): the answers come back in order, a status per operation.
  */
-export async function bulk(which: keyof typeof CONTAINERS, operations: OperationInput[]): Promise<{ statusCode: number; resourceBody?: JSONObject; eTag?: string }[]> {
+export async function bulk(
+  which: keyof typeof CONTAINERS,
+  operations: OperationInput[],
+): Promise<{ statusCode: number; resourceBody?: JSONObject; eTag?: string }[]> {
   const out: { statusCode: number; resourceBody?: JSONObject; eTag?: string }[] = [];
   for (let i = 0; i < operations.length; i += 100) {
     const slice = operations.slice(i, i + 100);

@@ -62,14 +62,28 @@ export const groups = {
 
   /** Groups that carry licenses (the reconciliation re-runs them). */
   withLicenses(tenantId: string, top: number, token?: string): Promise<Page<GroupDoc>> {
-    return queryPage<GroupDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'group' AND ARRAY_LENGTH(c.assignedLicenses) > 0`, [], top, token);
+    return queryPage<GroupDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'group' AND ARRAY_LENGTH(c.assignedLicenses) > 0`,
+      [],
+      top,
+      token,
+    );
   },
 };
 
 export const memberships = {
   /** Adds a member; false if already one. */
   add: (tenantId: string, groupId: string, userId: string): Promise<boolean> =>
-    createIfAbsent('directory', { id: membershipId(groupId, userId), tenantId, type: 'groupMember', groupId, userId, joinedDateTime: new Date().toISOString() } satisfies MembershipDoc),
+    createIfAbsent('directory', {
+      id: membershipId(groupId, userId),
+      tenantId,
+      type: 'groupMember',
+      groupId,
+      userId,
+      joinedDateTime: new Date().toISOString(),
+    } satisfies MembershipDoc),
 
   /** Removes a member; false if not one. */
   remove: (tenantId: string, groupId: string, userId: string): Promise<boolean> => deleteIfPresent('directory', membershipId(groupId, userId), tenantId),
@@ -86,7 +100,9 @@ export const memberships = {
   },
 
   ofUser: (tenantId: string, userId: string): Promise<MembershipDoc[]> =>
-    queryAll<MembershipDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'groupMember' AND c.userId = @u`, [{ name: '@u', value: userId }]),
+    queryAll<MembershipDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'groupMember' AND c.userId = @u`, [
+      { name: '@u', value: userId },
+    ]),
 
   /** Users carrying paths of a group they are no longer a member of (a convergence message was lost). */
   async formerMembersWithPaths(tenantId: string): Promise<string[]> {
@@ -103,7 +119,10 @@ export const memberships = {
       );
       // the memberships these users' paths stand for, read in bulk: a missing one is a former member
       const pairs = page.items.flatMap((u) => u.groupPaths.map((g) => ({ userId: u.id, id: membershipId(g, u.id) })));
-      const res = await bulk('directory', pairs.map((p) => ({ operationType: 'Read' as const, id: p.id, partitionKey: tenantId })));
+      const res = await bulk(
+        'directory',
+        pairs.map((p) => ({ operationType: 'Read' as const, id: p.id, partitionKey: tenantId })),
+      );
       out.push(...new Set(pairs.filter((_, i) => res[i].statusCode === 404).map((p) => p.userId)));
       token = page.continuationToken;
     } while (token);
@@ -149,7 +168,13 @@ const waitingOrder = (priority: number, since: string, userId: string) => `${Str
  */
 export const waitingList = {
   async add(doc: Omit<WaitingDoc, 'id' | 'type' | 'priority' | 'sortKey'>): Promise<boolean> {
-    const created = await createIfAbsent('directory', { ...doc, id: waitingId(doc.skuId, doc.userId), type: 'waitingSeat', priority: 0, sortKey: waitingOrder(0, doc.since, doc.userId) } satisfies WaitingDoc);
+    const created = await createIfAbsent('directory', {
+      ...doc,
+      id: waitingId(doc.skuId, doc.userId),
+      type: 'waitingSeat',
+      priority: 0,
+      sortKey: waitingOrder(0, doc.since, doc.userId),
+    } satisfies WaitingDoc);
     if (created) await subscriptionsWaiting(doc.tenantId, doc.skuId, +1);
     return created;
   },
@@ -164,7 +189,13 @@ export const waitingList = {
     const current = await readOf<WaitingDoc>('directory', waitingId(skuId, userId), tenantId, 'waitingSeat');
     if (!current) return undefined;
     // conditional on the entry being there still (it may have left the list meanwhile)
-    return patchDoc<WaitingDoc>('directory', current.id, tenantId, setFields({ priority, sortKey: waitingOrder(priority, current.since, userId) }), `c.type = 'waitingSeat'`);
+    return patchDoc<WaitingDoc>(
+      'directory',
+      current.id,
+      tenantId,
+      setFields({ priority, sortKey: waitingOrder(priority, current.since, userId) }),
+      `c.type = 'waitingSeat'`,
+    );
   },
 
   list(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<WaitingDoc>> {

@@ -166,16 +166,29 @@ export const jobs = {
 
   /** Starts the apply phase after a passed seat check: counters back to zero, once (gated on the phase). */
   async startApplyPhase(tenantId: string, jobId: string): Promise<boolean> {
-    const started = await patchDoc<JobDoc>('jobs', jobId, tenantId, setFields({ phase: 'apply', progress: { done: {}, chunksdone: 0, succeeded: 0, failed: 0, skipped: 0 }, status: 'running' }), `c.phase = 'preview'`);
+    const started = await patchDoc<JobDoc>(
+      'jobs',
+      jobId,
+      tenantId,
+      setFields({ phase: 'apply', progress: { done: {}, chunksdone: 0, succeeded: 0, failed: 0, skipped: 0 }, status: 'running' }),
+      `c.phase = 'preview'`,
+    );
     return !!started;
   },
 
-
   /** A job slot for the job, or undefined when the tenant's jobs hold them all (see storage/slots.ts). */
-  takeSlot: (tenantId: string, jobId: string, size: number, isOver: (held: SlotDoc) => Promise<boolean>) => takeSlot('jobs', tenantId, JOB_SLOTS, size, jobId, isOver),
+  takeSlot: (tenantId: string, jobId: string, size: number, isOver: (held: SlotDoc) => Promise<boolean>) =>
+    takeSlot('jobs', tenantId, JOB_SLOTS, size, jobId, isOver),
   releaseSlot: (tenantId: string, jobId: string, n: number) => releaseSlot('jobs', tenantId, JOB_SLOTS, n, jobId),
 
   list(tenantId: string, top: number, token?: string): Promise<Page<JobDoc>> {
-    return queryPage<JobDoc>('jobs', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' ORDER BY c.createdDateTime DESC`, [], top, token);
+    return queryPage<JobDoc>(
+      'jobs',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseJob' ORDER BY c.createdDateTime DESC`,
+      [],
+      top,
+      token,
+    );
   },
 };

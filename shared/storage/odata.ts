@@ -55,7 +55,11 @@ export const lists = {
 
   /** Groups some member is in error for: from the (few) users whose licenses are in error. */
   async groupsWithLicenseErrors(tenantId: string): Promise<string[]> {
-    const rows = await queryAll<{ groupsInError?: string[] }>('directory', tenantId, `SELECT c.groupsInError FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.hasLicenseErrors = true`);
+    const rows = await queryAll<{ groupsInError?: string[] }>(
+      'directory',
+      tenantId,
+      `SELECT c.groupsInError FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.hasLicenseErrors = true`,
+    );
     return [...new Set(rows.flatMap((r) => r.groupsInError ?? []))];
   },
 };

@@ -26,7 +26,12 @@ export async function queryPage<T>(
     return { items: page.resources, continuationToken: page.continuationToken || undefined };
   } catch (e) {
     if (continuationToken && isCosmosError(e, 400)) {
-      throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid (it may be from another list or expired). Start again from the first page.', '$skiptoken');
+      throw new ApiError(
+        400,
+        ErrorCodes.invalidRequest,
+        'The $skiptoken is not valid (it may be from another list or expired). Start again from the first page.',
+        '$skiptoken',
+      );
     }
     throw e;
   }
@@ -36,8 +41,17 @@ export async function queryPage<T>(
  * Every page of a query, one after the other, from one iterator (so the SDK plans the query once, not once
  * per page as a new iterator per continuation token would): for scans of a whole tenant.
  */
-export async function* queryPages<T>(which: keyof typeof CONTAINERS, tenantId: string, query: string, parameters: SqlParameter[], pageSize: number): AsyncGenerator<T[]> {
-  const iterator = container(which).items.query<T>({ query, parameters: [tenantParam(tenantId), ...parameters] }, { partitionKey: tenantId, maxItemCount: pageSize });
+export async function* queryPages<T>(
+  which: keyof typeof CONTAINERS,
+  tenantId: string,
+  query: string,
+  parameters: SqlParameter[],
+  pageSize: number,
+): AsyncGenerator<T[]> {
+  const iterator = container(which).items.query<T>(
+    { query, parameters: [tenantParam(tenantId), ...parameters] },
+    { partitionKey: tenantId, maxItemCount: pageSize },
+  );
   while (iterator.hasMoreResults()) {
     const page = await tracked(() => iterator.fetchNext());
     if (page.resources.length) yield page.resources;
@@ -53,7 +67,10 @@ export async function queryAll<T>(which: keyof typeof CONTAINERS, tenantId: stri
 
 /** Point reads of many documents of one tenant in bulk requests; undefined where there is none. */
 export async function bulkRead<T>(tenantId: string, ids: string[], which: keyof typeof CONTAINERS = 'directory'): Promise<(T | undefined)[]> {
-  const res = await bulk(which, ids.map((id) => ({ operationType: 'Read' as const, id, partitionKey: tenantId })));
+  const res = await bulk(
+    which,
+    ids.map((id) => ({ operationType: 'Read' as const, id, partitionKey: tenantId })),
+  );
   return Promise.all(
     res.map(async (r, i) => {
       if (r.statusCode === 404) return undefined;

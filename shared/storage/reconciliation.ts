@@ -194,7 +194,14 @@ export async function* userPages(tenantId: string, pageSize: number, skuId?: str
 
 /** Whole user documents with any path to a product (to change them with If-Match). */
 export function usersWithProduct(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {
-  return queryPage<UserDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku)`, [{ name: '@sku', value: skuId }], top, token);
+  return queryPage<UserDoc>(
+    'directory',
+    tenantId,
+    `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_CONTAINS(c.skuIds, @sku)`,
+    [{ name: '@sku', value: skuId }],
+    top,
+    token,
+  );
 }
 
 /** Which of these audit record ids exist (one query for a batch of ids). */
@@ -202,7 +209,14 @@ export async function existingAuditIds(tenantId: string, ids: string[]): Promise
   const found = new Set<string>();
   let token: string | undefined;
   do {
-    const page = await queryPage<string>('audit', tenantId, `SELECT VALUE c.id FROM c WHERE c.tenantId = @tenantId AND ARRAY_CONTAINS(@ids, c.id)`, [{ name: '@ids', value: ids }], ids.length || 1, token);
+    const page = await queryPage<string>(
+      'audit',
+      tenantId,
+      `SELECT VALUE c.id FROM c WHERE c.tenantId = @tenantId AND ARRAY_CONTAINS(@ids, c.id)`,
+      [{ name: '@ids', value: ids }],
+      ids.length || 1,
+      token,
+    );
     page.items.forEach((id) => found.add(id));
     token = page.continuationToken;
   } while (token);
@@ -218,7 +232,16 @@ export const seatCounter = {
    * when it moved (count again).
    */
   async repair(doc: SubscriptionDoc, next: { consumed: number; holds: Record<string, number> }): Promise<SubscriptionDoc | undefined> {
-    const repaired = await patchIfMatch<SubscriptionDoc>('directory', doc.id, doc.tenantId, [{ op: 'set', path: '/seat/consumed', value: next.consumed }, { op: 'set', path: '/seat/holds', value: next.holds }], doc._etag!);
+    const repaired = await patchIfMatch<SubscriptionDoc>(
+      'directory',
+      doc.id,
+      doc.tenantId,
+      [
+        { op: 'set', path: '/seat/consumed', value: next.consumed },
+        { op: 'set', path: '/seat/holds', value: next.holds },
+      ],
+      doc._etag!,
+    );
     if (repaired) subscriptions.invalidate(doc.tenantId);
     return repaired;
   },
@@ -228,7 +251,9 @@ export const seatCounter = {
    * window does not move); neither touches the seat counter or `gen`, so no admin change has to retry.
    */
   async markOverAssigned(doc: SubscriptionDoc, since: string | null): Promise<boolean> {
-    const condition = since ? `not is_defined(c.overAssignedSince) or is_null(c.overAssignedSince)` : `is_defined(c.overAssignedSince) and not is_null(c.overAssignedSince)`;
+    const condition = since
+      ? `not is_defined(c.overAssignedSince) or is_null(c.overAssignedSince)`
+      : `is_defined(c.overAssignedSince) and not is_null(c.overAssignedSince)`;
     return !!(await patchDoc('directory', doc.id, doc.tenantId, [{ op: 'set', path: '/overAssignedSince', value: since }], condition));
   },
 };

@@ -49,7 +49,11 @@ export async function releaseSlot(which: keyof typeof CONTAINERS, tenantId: stri
   const held = await readOf<SlotDoc>(which, slotId(prefix, n), tenantId, 'slot');
   if (!held || held.holder !== holder) return;
   try {
-    await tracked(() => container(which).item(held.id, tenantId).delete({ accessCondition: { type: 'IfMatch', condition: held._etag! } }));
+    await tracked(() =>
+      container(which)
+        .item(held.id, tenantId)
+        .delete({ accessCondition: { type: 'IfMatch', condition: held._etag! } }),
+    );
   } catch (e) {
     if (!isCosmosError(e, 412) && !isCosmosError(e, 404)) throw e;
   }

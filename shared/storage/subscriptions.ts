@@ -52,7 +52,12 @@ export const subscriptions = {
       return res.resource as SubscriptionDoc;
     } catch (e) {
       if (isCosmosError(e, 409))
-        throw new ApiError(409, ErrorCodes.conflict, `Your organization already has a ${doc.skuPartNumber} subscription. Change its totalLicenses instead of buying a second one.`, 'skuId');
+        throw new ApiError(
+          409,
+          ErrorCodes.conflict,
+          `Your organization already has a ${doc.skuPartNumber} subscription. Change its totalLicenses instead of buying a second one.`,
+          'skuId',
+        );
       throw e;
     }
   },
@@ -70,7 +75,13 @@ export const subscriptions = {
    */
   async reserveSeats(tenantId: string, skuId: string, n: number): Promise<boolean> {
     if (n <= 0) return true;
-    const doc = await patchDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, [{ op: 'incr', path: '/seat/consumed', value: n }], `c.seat.consumed + ${n} <= c.seat.limit`);
+    const doc = await patchDoc<SubscriptionDoc>(
+      'directory',
+      subscriptionId(tenantId, skuId),
+      tenantId,
+      [{ op: 'incr', path: '/seat/consumed', value: n }],
+      `c.seat.consumed + ${n} <= c.seat.limit`,
+    );
     if (!doc) return false;
     await seatsTaken(doc, n);
     return true;
@@ -109,7 +120,9 @@ export const subscriptions = {
   /** Gives n seats back (after the users no longer hold them). */
   async releaseSeats(tenantId: string, skuId: string, n: number): Promise<void> {
     if (n <= 0) return;
-    await seatsFreed(await patchDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, [{ op: 'incr', path: '/seat/consumed', value: -n }]));
+    await seatsFreed(
+      await patchDoc<SubscriptionDoc>('directory', subscriptionId(tenantId, skuId), tenantId, [{ op: 'incr', path: '/seat/consumed', value: -n }]),
+    );
   },
 
   /** Counts members waiting for a seat of this product (+1 joined the waiting list, -1 left it). */

@@ -18,7 +18,11 @@ export function withQueryFields(doc: UserDoc): UserDoc {
   const assigned = effectiveLicenses(assignments).map((l) => l.skuId.toLowerCase());
   return {
     ...doc,
-    search: { displayName: doc.displayName.toLowerCase(), userPrincipalName: doc.userPrincipalName.toLowerCase(), department: doc.department?.toLowerCase() ?? null },
+    search: {
+      displayName: doc.displayName.toLowerCase(),
+      userPrincipalName: doc.userPrincipalName.toLowerCase(),
+      department: doc.department?.toLowerCase() ?? null,
+    },
     assignedSkuIds: assigned,
     assignedLicenseCount: assigned.length,
     hasLicenseErrors: assignments.some((a) => a.state === 'Error'),
@@ -36,7 +40,13 @@ export const users = {
 
   /** Many users by id: point reads, in bulk requests when there are several. */
   async getMany(tenantId: string, ids: string[]): Promise<Map<string, UserDoc>> {
-    const docs = ids.length <= 1 ? await Promise.all(ids.map((id) => users.get(tenantId, id))) : await bulkRead<UserDoc>(tenantId, ids.map((id) => id.toLowerCase()));
+    const docs =
+      ids.length <= 1
+        ? await Promise.all(ids.map((id) => users.get(tenantId, id)))
+        : await bulkRead<UserDoc>(
+            tenantId,
+            ids.map((id) => id.toLowerCase()),
+          );
     return new Map(docs.filter((d): d is UserDoc => !!d && d.type === 'user').map((d) => [d.id, d]));
   },
 
@@ -48,7 +58,10 @@ export const users = {
   /** Many users by userPrincipalName (lower case keys): the claims, then the users, each in bulk. */
   async getManyByUpn(tenantId: string, upns: string[]): Promise<Map<string, UserDoc>> {
     const claims = (await bulkRead<{ userId: string }>(tenantId, upns.map(upnClaimId))).filter((c): c is { userId: string } => !!c);
-    const found = await users.getMany(tenantId, claims.map((c) => c.userId));
+    const found = await users.getMany(
+      tenantId,
+      claims.map((c) => c.userId),
+    );
     return new Map([...found.values()].map((u) => [u.userPrincipalName.toLowerCase(), u]));
   },
 
@@ -112,7 +125,12 @@ export const users = {
       const existing = await tracked(() => c.item(claim.id, doc.tenantId).read<typeof claim>());
       const holder = existing.resource && (await users.get(doc.tenantId, existing.resource.userId));
       if (holder || !existing.resource) {
-        throw new ApiError(409, ErrorCodes.conflict, `Another user already has the user principal name ${doc.userPrincipalName}. Pick another one.`, 'userPrincipalName');
+        throw new ApiError(
+          409,
+          ErrorCodes.conflict,
+          `Another user already has the user principal name ${doc.userPrincipalName}. Pick another one.`,
+          'userPrincipalName',
+        );
       }
       await tracked(() => c.item(claim.id, doc.tenantId).replace(claim, { accessCondition: { type: 'IfMatch', condition: existing.etag } }));
     }
@@ -125,7 +143,14 @@ export const users = {
 
   /** Users written before the query fields existed (the reconciliation's userQueryFields step adds them). */
   withoutQueryFields(tenantId: string, top: number, token?: string): Promise<Page<UserDoc>> {
-    return queryPage<UserDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND NOT IS_DEFINED(c.assignedLicenseCount)`, [], top, token);
+    return queryPage<UserDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND NOT IS_DEFINED(c.assignedLicenseCount)`,
+      [],
+      top,
+      token,
+    );
   },
 
   listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {

@@ -37,7 +37,12 @@ export async function registerWebhook(tenantId: string, body: z.infer<typeof c.c
   const id = randomUUID();
   const slot = await takeSlot('directory', tenantId, WEBHOOK_SLOTS, MAX_WEBHOOKS_PER_TENANT, id, async (held) => !(await webhooks.get(tenantId, held.holder)));
   if (slot === undefined) {
-    throw new ApiError(409, 'webhookLimitReached', `Your organization already has ${MAX_WEBHOOKS_PER_TENANT} webhooks. Delete one (DELETE /v1.0/alerts/webhooks/{id}) before adding another.`, 'url');
+    throw new ApiError(
+      409,
+      'webhookLimitReached',
+      `Your organization already has ${MAX_WEBHOOKS_PER_TENANT} webhooks. Delete one (DELETE /v1.0/alerts/webhooks/{id}) before adding another.`,
+      'url',
+    );
   }
   const doc = await webhooks.create({
     id,
@@ -132,7 +137,11 @@ export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promis
     const status = await postPinned(
       destination,
       body,
-      { 'content-type': 'application/json', 'x-license-alert-signature': signature(hook.secret, body, Math.floor(now.getTime() / 1000)), 'x-license-alert-event': d.event },
+      {
+        'content-type': 'application/json',
+        'x-license-alert-signature': signature(hook.secret, body, Math.floor(now.getTime() / 1000)),
+        'x-license-alert-event': d.event,
+      },
       10_000,
     );
     if (status < 200 || status >= 300) error = `answered HTTP ${status}${status >= 300 && status < 400 ? ' (redirects are not followed)' : ''}`;
@@ -148,7 +157,12 @@ export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promis
   const delay = RETRY_DELAYS_SECONDS[attempts - 1];
   // readers of the deliveries learn that it failed, not how (a status or a connection error would make the
   // webhook a port scanner of whatever it points at); the operator finds the reason in the log
-  await deliveries.set(m.tenantId, d.id, { status: delay === undefined ? 'failed' : 'retrying', attempts, lastError: DELIVERY_FAILED, lastAttemptDateTime: now.toISOString() });
+  await deliveries.set(m.tenantId, d.id, {
+    status: delay === undefined ? 'failed' : 'retrying',
+    attempts,
+    lastError: DELIVERY_FAILED,
+    lastAttemptDateTime: now.toISOString(),
+  });
   if (delay !== undefined) await sendMessage(QUEUES.alertDeliveries, m, delay);
   else log.warn('alert delivery failed for good', { tenantId: m.tenantId, deliveryId: d.id, webhookId: d.webhookId });
 }
@@ -163,7 +177,13 @@ async function lowSeatAlert(doc: SubscriptionDoc, n: number): Promise<void> {
   await emit(
     doc.tenantId,
     'lowSeats',
-    { skuId: doc.skuId, skuPartNumber: doc.skuPartNumber, productName: catalog.product(doc.skuId)?.displayName ?? doc.skuPartNumber, availableUnits: Math.max(0, available), totalLicenses: doc.totalLicenses },
+    {
+      skuId: doc.skuId,
+      skuPartNumber: doc.skuPartNumber,
+      productName: catalog.product(doc.skuId)?.displayName ?? doc.skuPartNumber,
+      availableUnits: Math.max(0, available),
+      totalLicenses: doc.totalLicenses,
+    },
     (w) => {
       const threshold = w.lowSeatThresholds[doc.skuId];
       return threshold !== undefined && available <= threshold && available + n > threshold;

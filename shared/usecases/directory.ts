@@ -38,7 +38,12 @@ export async function createTenant(body: z.infer<typeof c.createTenantBody>): Pr
 /** `If-Match` semantics: absent or `*` always matches; otherwise the resource must still have that etag. */
 function checkIfMatch(ifMatch: IfMatch, etag: string | undefined, what: string): void {
   if (ifMatchSatisfied(ifMatch, etag)) return;
-  throw new ApiError(412, ErrorCodes.preconditionFailed, `${what} has changed since you read it (its If-Match etag is stale). Read it again and reapply your change.`, 'If-Match');
+  throw new ApiError(
+    412,
+    ErrorCodes.preconditionFailed,
+    `${what} has changed since you read it (its If-Match etag is stale). Read it again and reapply your change.`,
+    'If-Match',
+  );
 }
 
 // ---------------- users ----------------
@@ -145,7 +150,12 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     // the end of the first term: the reconciliation moves the subscription on from this date (the commerce side may set another)
     nextLifecycleDateTime: firstLifecycleDate(now),
     // a self-service buyer holds one seat of their purchase from the start
-    seat: { consumed: selfService && owner ? 1 : 0, limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }), gen: 0, holds: {} },
+    seat: {
+      consumed: selfService && owner ? 1 : 0,
+      limit: seatLimit({ capabilityStatus: 'Enabled', purchaseChannel: body.purchaseChannel, totalLicenses: body.totalLicenses }),
+      gen: 0,
+      holds: {},
+    },
   };
   const created = (await buyAgainIfDeleted(doc)) ?? (await subscriptions.create(doc));
   if (selfService && owner) await giveBuyerLicense(tenantId, owner.id, product.skuId, buyer!, body.totalLicenses);
@@ -162,7 +172,10 @@ async function buyAgainIfDeleted(doc: SubscriptionDoc): Promise<SubscriptionDoc 
     const existing = await subscriptions.get(doc.tenantId, doc.skuId);
     if (!existing || existing.capabilityStatus !== 'Deleted') return undefined;
     const consumed = existing.seat.consumed + doc.seat.consumed;
-    if (consumed > doc.totalLicenses) throw ruleViolation(checkSubscriptionChange({ ...forRules(existing), capabilityStatus: 'Enabled', consumedUnits: consumed }, { totalLicenses: doc.totalLicenses }));
+    if (consumed > doc.totalLicenses)
+      throw ruleViolation(
+        checkSubscriptionChange({ ...forRules(existing), capabilityStatus: 'Enabled', consumedUnits: consumed }, { totalLicenses: doc.totalLicenses }),
+      );
     const again: SubscriptionDoc = { ...doc, seat: { ...existing.seat, consumed, limit: doc.seat.limit, gen: existing.seat.gen + 1 } };
     const written = await subscriptions.replaceIfMatch(again, existing._etag!);
     if (written) return written;
@@ -178,7 +191,10 @@ function buyerDecision(buyer: Buyer, skuId: string, totalLicenses: number) {
   return (user: UserDoc, context: DecideContext) =>
     decideDirect(buyer.principal, { changeFor: () => ({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }) })(user, {
       ...context,
-      subscriptions: new Map([...context.subscriptions, [skuId, { skuId, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses, consumedUnits: 0 }]]),
+      subscriptions: new Map([
+        ...context.subscriptions,
+        [skuId, { skuId, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses, consumedUnits: 0 }],
+      ]),
     });
 }
 
@@ -198,9 +214,17 @@ async function giveBuyerLicense(tenantId: string, ownerId: string, skuId: string
   const [outcome] = await applyChanges({
     tenantId,
     seats: precountedSeats(tenantId),
-    groups: [{ principal: buyer.principal, requestId: buyer.requestId, operation: 'selfServicePurchase', changes: [{ userId: ownerId, decide: buyerDecision(buyer, skuId, totalLicenses) }] }],
+    groups: [
+      {
+        principal: buyer.principal,
+        requestId: buyer.requestId,
+        operation: 'selfServicePurchase',
+        changes: [{ userId: ownerId, decide: buyerDecision(buyer, skuId, totalLicenses) }],
+      },
+    ],
   });
-  if (!outcome.ok) log.warn('self-service buyer not licensed (the reconciliation recounts the seat)', { tenantId, userId: ownerId, skuId, error: outcome.error.message });
+  if (!outcome.ok)
+    log.warn('self-service buyer not licensed (the reconciliation recounts the seat)', { tenantId, userId: ownerId, skuId, error: outcome.error.message });
 }
 
 export async function getSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {
@@ -212,7 +236,12 @@ export async function getSubscription(tenantId: string, id: string): Promise<Sub
   return doc;
 }
 
-export async function updateSubscription(tenantId: string, id: string, body: z.infer<typeof c.updateSubscriptionBody>, ifMatch?: IfMatch): Promise<SubscriptionDoc> {
+export async function updateSubscription(
+  tenantId: string,
+  id: string,
+  body: z.infer<typeof c.updateSubscriptionBody>,
+  ifMatch?: IfMatch,
+): Promise<SubscriptionDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getSubscription(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, 'The subscription');

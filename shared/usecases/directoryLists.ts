@@ -30,7 +30,8 @@ async function list<T>(schema: ResourceSchema, tenantId: string, q: ListQuery, t
 }
 
 export const parseUserQuery = (input: ListQueryInput, consistencyLevel: string | null) => parseListQuery(userSchema, input, consistencyLevel, USER_PROPERTIES);
-export const parseGroupQuery = (input: ListQueryInput, consistencyLevel: string | null) => parseListQuery(groupSchema, input, consistencyLevel, GROUP_PROPERTIES);
+export const parseGroupQuery = (input: ListQueryInput, consistencyLevel: string | null) =>
+  parseListQuery(groupSchema, input, consistencyLevel, GROUP_PROPERTIES);
 
 export const listUsers = (tenantId: string, q: ListQuery, top: number, token?: string) => list<UserDoc>(userSchema, tenantId, q, top, token);
 export const listGroups = (tenantId: string, q: ListQuery, top: number, token?: string) => list<GroupDoc>(groupSchema, tenantId, q, top, token);

@@ -167,7 +167,14 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
         requestId,
         operation: 'groupLicensing',
         // a product without a seat does not fail the change: that group's paths wait in Error
-        changes: [{ userId: user.id, current: user, replan: true, decide: (u, context) => decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked) }],
+        changes: [
+          {
+            userId: user.id,
+            current: user,
+            replan: true,
+            decide: (u, context) => decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked),
+          },
+        ],
       },
     ],
   });
@@ -177,9 +184,14 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
   // alerts: groups whose licenses newly failed for this member
   for (const groupId of (written.groupsInError ?? []).filter((id) => !(user.groupsInError ?? []).includes(id))) {
     const path = written.licenseAssignments.find((a) => a.assignedByGroup === groupId && a.state === 'Error')!;
-    await emit(tenantId, 'groupLicensingFailure', { groupId, userId: user.id, userPrincipalName: user.userPrincipalName, skuId: path.skuId, error: path.error, message: path.errorMessage }).catch(
-      (e) => log.warn('alert not recorded', { tenantId, error: String(e) }),
-    );
+    await emit(tenantId, 'groupLicensingFailure', {
+      groupId,
+      userId: user.id,
+      userPrincipalName: user.userPrincipalName,
+      skuId: path.skuId,
+      error: path.error,
+      message: path.errorMessage,
+    }).catch((e) => log.warn('alert not recorded', { tenantId, error: String(e) }));
   }
   return written;
 }
@@ -189,7 +201,13 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
  * products applying together or not at all; a group needing a product in `without` (no seat could be had)
  * or `blocked` (others wait for the free seats) waits in Error with CountViolation.
  */
-function decideGroupPaths(user: UserDoc, groupDocs: GroupDoc[], defaultUsageLocation: string | null, context: DecideContext, blocked: ReadonlySet<string>): Decision {
+function decideGroupPaths(
+  user: UserDoc,
+  groupDocs: GroupDoc[],
+  defaultUsageLocation: string | null,
+  context: DecideContext,
+  blocked: ReadonlySet<string>,
+): Decision {
   const previous = user.licenseAssignments;
   let base: LicenseAssignment[] = previous.filter((a) => a.assignedByGroup === null);
   const failedGroups: string[] = [];
@@ -339,6 +357,7 @@ export const groupLicensingStep: ReconciliationStep = async (tenant, _report, co
     formerMembersQueued++;
   }
   const waitingLists = (await subscriptions.list(tenant.id)).filter((d) => d.seat.waiting! > 0 && d.seat.consumed < d.seat.limit);
-  for (const d of waitingLists) await sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId: tenant.id, skuId: d.skuId } satisfies GroupLicensingMessage);
+  for (const d of waitingLists)
+    await sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId: tenant.id, skuId: d.skuId } satisfies GroupLicensingMessage);
   return { groupsQueued, formerMembersQueued, waitingListsServed: waitingLists.map((d) => d.skuId) };
 };

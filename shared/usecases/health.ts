@@ -25,7 +25,12 @@ async function check(name: string, probe: Probe, clock: () => number): Promise<C
     await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
     return { status: 'Healthy', durationMs: clock() - started };
   } catch (e) {
-    log.warn('health check failed', { check: name, error: String((e as Error)?.message ?? e).split('\n')[0].slice(0, 500) });
+    log.warn('health check failed', {
+      check: name,
+      error: String((e as Error)?.message ?? e)
+        .split('\n')[0]
+        .slice(0, 500),
+    });
     return { status: 'Unhealthy', durationMs: clock() - started };
   }
 }

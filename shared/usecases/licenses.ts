@@ -79,12 +79,7 @@ export async function assignSkuToUsers(caller: Caller, subscribedSkuId: string, 
  * Switches named plans of one product on or off for a user, keeping the rest of the product's
  * disabledPlans (Graph would need the whole list resent). Plans may be named by id or servicePlanName.
  */
-export async function updateServicePlans(
-  caller: Caller,
-  userRef: string,
-  skuId: string,
-  body: z.infer<typeof c.servicePlanToggleBody>,
-): Promise<UserDoc> {
+export async function updateServicePlans(caller: Caller, userRef: string, skuId: string, body: z.infer<typeof c.servicePlanToggleBody>): Promise<UserDoc> {
   const product = catalog.product(skuId);
   const resolve = (names: string[], field: 'enable' | 'disable') =>
     names.map((name, i) => {
@@ -110,17 +105,17 @@ export async function updateServicePlans(
     {
       ...(await named(caller.tenant.id, userRef)),
       changeFor: (current) => {
-          const direct = current.licenseAssignments.find((a) => a.skuId === skuId.toLowerCase() && a.assignedByGroup === null);
-          if (!direct) {
-            throw new ApiError(
-              409,
-              ErrorCodes.licenseNotAssigned,
-              `${current.displayName} (${current.userPrincipalName}) has no direct ${product?.displayName ?? skuId} license, so its plans cannot be switched here. Assign the product first${current.skuIds.includes(skuId.toLowerCase()) ? ', or change the plans on the group it comes from' : ''}.`,
-              current.id,
-            );
-          }
-          const disabledPlans = [...new Set([...direct.disabledPlans, ...disable])].filter((p) => !enable.includes(p));
-          return { addLicenses: [{ skuId: skuId.toLowerCase(), disabledPlans }], removeLicenses: [] };
+        const direct = current.licenseAssignments.find((a) => a.skuId === skuId.toLowerCase() && a.assignedByGroup === null);
+        if (!direct) {
+          throw new ApiError(
+            409,
+            ErrorCodes.licenseNotAssigned,
+            `${current.displayName} (${current.userPrincipalName}) has no direct ${product?.displayName ?? skuId} license, so its plans cannot be switched here. Assign the product first${current.skuIds.includes(skuId.toLowerCase()) ? ', or change the plans on the group it comes from' : ''}.`,
+            current.id,
+          );
+        }
+        const disabledPlans = [...new Set([...direct.disabledPlans, ...disable])].filter((p) => !enable.includes(p));
+        return { addLicenses: [{ skuId: skuId.toLowerCase(), disabledPlans }], removeLicenses: [] };
       },
     },
   ]);

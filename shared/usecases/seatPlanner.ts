@@ -16,7 +16,14 @@ async function holdersOf(tenantId: string, skuId: string): Promise<Holder[]> {
   let token: string | undefined;
   do {
     const page = await users.listHolding(tenantId, skuId, 999, token);
-    out.push(...page.items.map((u) => ({ userId: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName, licenseAssignments: u.licenseAssignments })));
+    out.push(
+      ...page.items.map((u) => ({
+        userId: u.id,
+        displayName: u.displayName,
+        userPrincipalName: u.userPrincipalName,
+        licenseAssignments: u.licenseAssignments,
+      })),
+    );
     token = page.continuationToken;
   } while (token);
   return out;
@@ -50,7 +57,9 @@ export async function reduceSeats(caller: Caller, subscriptionRef: string, body:
   if (body.unassignUserIds.length) {
     settled(
       await commitGroup(caller.tenant.id, {
-        changes: body.unassignUserIds.map((userId) => directChange(caller.principal, { userId, changeFor: () => ({ addLicenses: [], removeLicenses: [sub.skuId] }) })),
+        changes: body.unassignUserIds.map((userId) =>
+          directChange(caller.principal, { userId, changeFor: () => ({ addLicenses: [], removeLicenses: [sub.skuId] }) }),
+        ),
         principal: caller.principal,
         requestId: caller.requestId,
         operation: 'reduceSeats',

@@ -26,7 +26,15 @@ export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     // as root Chromium needs --no-sandbox; the rest keeps it from calling out on a closed network
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -41,7 +49,12 @@ export async function seedOrg(): Promise<Org> {
   const { seedDemo } = await import('../../local/seed');
   const id = randomUUID();
   const { users } = await seedDemo({ tenantId: id });
-  return { id, users: Object.fromEntries(Object.entries(users).map(([alias, u]) => [alias, { id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName }])) };
+  return {
+    id,
+    users: Object.fromEntries(
+      Object.entries(users).map(([alias, u]) => [alias, { id: u.id, displayName: u.displayName, userPrincipalName: u.userPrincipalName }]),
+    ),
+  };
 }
 
 /**
@@ -51,7 +64,12 @@ export async function seedOrg(): Promise<Org> {
 export async function signedIn(browser: Browser, role: DirectoryRoleName, tenantId: string, o: { locale?: string } = {}): Promise<BrowserContext> {
   // the same dev admin (name, object id) the sign-in page would sign in with this role
   const token = await mintDevToken({ role, tenantId, issuer: testStackEnv.AUTH_ISSUER, audience: testStackEnv.AUTH_AUDIENCE, ...SIGN_IN_ROLES[role] });
-  const context = await browser.newContext({ ignoreHTTPSErrors: true, locale: o.locale ?? 'en-US', viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    locale: o.locale ?? 'en-US',
+    viewport: { width: 1400, height: 900 },
+    acceptDownloads: true,
+  });
   await context.addInitScript((t) => window.sessionStorage.setItem('licensing-console.devToken', t), token);
   return context;
 }
@@ -96,7 +114,13 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ ...v, nodes: v.id === 'aria-hidden-focus' ? v.nodes.filter((n) => !/data-tabster-dummy/.test(n.html)) : v.nodes }))
     .filter((v) => v.nodes.length > 0)
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(' | ')}`,
+    );
 }
 
 /**
@@ -122,7 +146,7 @@ export async function numberIn(locator: Locator): Promise<number> {
  * processed for a member): the test goes on from that state, not from a guess at how long it takes.
  */
 export async function until(what: string, probe: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  for (const started = Date.now(); !(await probe()); ) {
+  for (const started = Date.now(); !(await probe());) {
     if (Date.now() - started > ms) throw new Error(`${what}: not reached within ${ms / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }

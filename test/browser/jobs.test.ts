@@ -43,21 +43,30 @@ test('a CSV with bad rows: previewed row by row, imported, and its failed rows d
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download failed rows' }).click()]);
   expect(download.suggestedFilename()).toMatch(/^license-job-.*-failed\.csv$/);
-  const rows = readFileSync((await download.path()), 'utf8').trim().split(/\r?\n/);
+  const rows = readFileSync(await download.path(), 'utf8')
+    .trim()
+    .split(/\r?\n/);
   expect(rows[0]).toMatch(/^userPrincipalName,licenses,disabledPlans,usageLocation,.*errorCode,errorMessage/);
   expect(rows).toHaveLength(3);
-  expect(rows.slice(1).map((r) => r.split(',')[0]).sort()).toEqual(['cameronw@contoso.dev', 'nobody@contoso.dev']);
+  expect(
+    rows
+      .slice(1)
+      .map((r) => r.split(',')[0])
+      .sort(),
+  ).toEqual(['cameronw@contoso.dev', 'nobody@contoso.dev']);
 
   expect((await userOf(c.org.users.debrab.id)).assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: [] }]);
   expect((await userOf(c.org.users.christiec.id)).assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: ['57ff2da0-773e-42df-b2af-ffb7a2317929'] }]);
   await page.close();
 });
 
-test("a group member whose inherited license fails is listed with the reason, and Reprocess clears it once the cause is gone", async () => {
+test('a group member whose inherited license fails is listed with the reason, and Reprocess clears it once the cause is gone', async () => {
   const groups = (await api('GlobalReader', c.org.id, 'GET', '/v1.0/groups')).body.value;
   const sales = groups.find((g: { displayName: string }) => g.displayName === 'Sales team');
   // Adele has E3 directly: Office 365 E1 from Sales team would give her two Exchange plans
-  const added = await api('UserAdministrator', c.org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${c.org.users.adelev.id}` });
+  const added = await api('UserAdministrator', c.org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, {
+    '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${c.org.users.adelev.id}`,
+  });
   expect(added.status).toBe(204);
   // processed in the background: the pages are opened once the service has recorded her error
   await until("Adele's license from Sales team in error", () => inError(c.org.id, c.org.users.adelev.id));
@@ -73,7 +82,10 @@ test("a group member whose inherited license fails is listed with the reason, an
   await screenshot(page, 'group-errors');
 
   // the cause goes away: Adele's direct E3 is removed; Reprocess gives her the group's E1
-  expect((await api('LicenseAdministrator', c.org.id, 'POST', `/v1.0/users/${c.org.users.adelev.id}/assignLicense`, { addLicenses: [], removeLicenses: [SKU.E3] })).status).toBe(200);
+  expect(
+    (await api('LicenseAdministrator', c.org.id, 'POST', `/v1.0/users/${c.org.users.adelev.id}/assignLicense`, { addLicenses: [], removeLicenses: [SKU.E3] }))
+      .status,
+  ).toBe(200);
   await adele.getByRole('button', { name: 'Reprocess the licenses of Adele Vance' }).click();
   await adele.waitFor({ state: 'detached', timeout: 60_000 });
   await page.getByText('No member has a license error.').waitFor();

@@ -19,8 +19,14 @@ async function openAssign(page: Page) {
 /** Types into the people picker as a person would (keystrokes open the matches) and picks one. */
 async function pick(page: Page, typed: string, name: string) {
   await page.getByRole('combobox', { name: 'Users' }).pressSequentially(typed);
-  await page.getByRole('listbox', { name: 'Users' }).getByRole('option', { name: new RegExp(name) }).click();
-  await page.getByRole('listbox', { name: 'Selected users' }).getByRole('option', { name: new RegExp(name) }).waitFor();
+  await page
+    .getByRole('listbox', { name: 'Users' })
+    .getByRole('option', { name: new RegExp(name) })
+    .click();
+  await page
+    .getByRole('listbox', { name: 'Selected users' })
+    .getByRole('option', { name: new RegExp(name) })
+    .waitFor();
 }
 
 test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the available count', async () => {
@@ -39,12 +45,20 @@ test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the av
   await panel.getByRole('button', { name: 'Close', exact: true }).click();
 
   expect(await availableE3()).toBe(before - 3);
-  await page.getByTestId('seats-available').filter({ hasText: String(before - 3) }).waitFor();
+  await page
+    .getByTestId('seats-available')
+    .filter({ hasText: String(before - 3) })
+    .waitFor();
   await page.getByRole('navigation', { name: 'Admin center navigation' }).getByRole('link', { name: 'Licenses' }).click();
-  await page.getByTestId('available-ENTERPRISEPACK').filter({ hasText: String(before - 3) }).waitFor();
+  await page
+    .getByTestId('available-ENTERPRISEPACK')
+    .filter({ hasText: String(before - 3) })
+    .waitFor();
   // and the three are listed as holders
   const holders = await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}/assignments`);
-  expect(holders.body.value.map((u: { displayName: string }) => u.displayName)).toEqual(expect.arrayContaining(['Diego Siciliani', 'Emily Braun', 'Johanna Lorenz']));
+  expect(holders.body.value.map((u: { displayName: string }) => u.displayName)).toEqual(
+    expect.arrayContaining(['Diego Siciliani', 'Emily Braun', 'Johanna Lorenz']),
+  );
 
   // Unassign two of them on the product's page: their licenses are available again at once
   await page.getByRole('link', { name: 'Office 365 E3' }).click();
@@ -56,7 +70,10 @@ test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the av
   await dialog.getByRole('button', { name: 'Unassign', exact: true }).click();
   await dialog.getByText('Office 365 E3 removed from 2 users.').waitFor();
   await dialog.getByRole('button', { name: 'Close' }).click();
-  await page.getByTestId('seats-available').filter({ hasText: String(before - 1) }).waitFor();
+  await page
+    .getByTestId('seats-available')
+    .filter({ hasText: String(before - 1) })
+    .waitFor();
   expect(await availableE3()).toBe(before - 1);
   await page.close();
 });
@@ -72,7 +89,9 @@ test('a conflict is refused with the service message next to the user, and fixed
   expect(await refusal.innerText()).toMatch(/Switch one of them off .*or remove Office 365 E1 from the user first/s);
   expect(await refusal.locator('[data-code]').getAttribute('data-code')).toBe('MutuallyExclusiveViolation');
   await screenshot(page, 'assign-conflict');
-  expect((await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.alexw.id}`)).body.assignedLicenses.map((l: { skuId: string }) => l.skuId)).toEqual([SKU.E1]);
+  expect(
+    (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.alexw.id}`)).body.assignedLicenses.map((l: { skuId: string }) => l.skuId),
+  ).toEqual([SKU.E1]);
 
   // the way out the message names: switch Exchange Online (Plan 2) off for this assignment
   await panel.getByRole('switch', { name: 'Exchange Online (Plan 2)' }).click();
@@ -97,7 +116,9 @@ test("an app switched off for one user shows in that user's licenseDetails", asy
 
   const details = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/users/${c.org.users.adelev.id}/licenseDetails`)).body.value;
   const e3 = details.find((d: { skuId: string }) => d.skuId === SKU.E3);
-  const status = Object.fromEntries(e3.servicePlans.map((p: { servicePlanName: string; provisioningStatus: string }) => [p.servicePlanName, p.provisioningStatus]));
+  const status = Object.fromEntries(
+    e3.servicePlans.map((p: { servicePlanName: string; provisioningStatus: string }) => [p.servicePlanName, p.provisioningStatus]),
+  );
   expect(status).toMatchObject({ TEAMS1: 'Disabled', EXCHANGE_S_ENTERPRISE: 'Success', SHAREPOINTENTERPRISE: 'Success' });
   await page.close();
 });
@@ -117,7 +138,10 @@ test('Assign licenses with the keyboard alone', async () => {
   await panel.getByRole('option', { name: /Grady Archie/ }).waitFor();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
-  await panel.getByRole('listbox', { name: 'Selected users' }).getByRole('option', { name: /Grady Archie/ }).waitFor();
+  await panel
+    .getByRole('listbox', { name: 'Selected users' })
+    .getByRole('option', { name: /Grady Archie/ })
+    .waitFor();
   await tabTo(page, panel.getByRole('button', { name: 'Assign', exact: true }));
   await page.keyboard.press('Enter');
   await panel.getByText('Office 365 E3 assigned to 1 user.').waitFor();

@@ -29,12 +29,15 @@ async function signInOnPage(role: string, locale = 'en-US'): Promise<Page> {
   return page;
 }
 
-const WRITE = /^(Assign licenses|Unassign licenses|Manage product licenses|Save|Save changes|Save location|Take over.*|Reprocess.*|Import from CSV|Run now|Cancel job|Add webhook|Remove.*|Reduce.*|Start.*|Assign|Preview)$/;
+const WRITE =
+  /^(Assign licenses|Unassign licenses|Manage product licenses|Save|Save changes|Save location|Take over.*|Reprocess.*|Import from CSV|Run now|Cancel job|Add webhook|Remove.*|Reduce.*|Start.*|Assign|Preview)$/;
 
 /** Write controls on the page as it is now: buttons that change something, and enabled selection boxes or switches. */
 async function writeControls(page: Page): Promise<string[]> {
   const buttons = await page.getByRole('button', { name: WRITE }).allInnerTexts();
-  const toggles = await page.locator('main input[type=checkbox]:not([disabled]), main [role=switch]:not([disabled]), [role=dialog] input[type=checkbox]:not([disabled])').count();
+  const toggles = await page
+    .locator('main input[type=checkbox]:not([disabled]), main [role=switch]:not([disabled]), [role=dialog] input[type=checkbox]:not([disabled])')
+    .count();
   return [...buttons, ...(toggles ? [`${toggles} enabled checkboxes or switches`] : [])];
 }
 

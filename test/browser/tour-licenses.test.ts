@@ -11,12 +11,19 @@ test('Licenses, a product, Assign licenses, Active users, Licenses and apps, Man
     ['e43b5b99-8dfb-405f-9987-dc307f34bcbd', ['Warning']],
     ['53818b1b-4a27-454b-8896-0dba576410e6', ['Warning', 'Suspended']],
   ] as const) {
-    for (const status of states) expect((await api('BillingAdministrator', t.org.id, 'PATCH', `/v1.0/directory/subscriptions/${t.org.id}_${skuId}`, { status })).status).toBe(200);
+    for (const status of states)
+      expect((await api('BillingAdministrator', t.org.id, 'PATCH', `/v1.0/directory/subscriptions/${t.org.id}_${skuId}`, { status })).status).toBe(200);
   }
   let page = await open(t.admin, '/licenses', 'Licenses');
   // a state is said with what it means
-  await page.getByRole('row', { name: /Microsoft Teams Phone Standard/ }).getByText('Users keep working; no new assignments. Renew it.').waitFor();
-  await page.getByRole('row', { name: /Project Plan 3/ }).getByText('Users have lost access; nothing can be assigned. Renew it.').waitFor();
+  await page
+    .getByRole('row', { name: /Microsoft Teams Phone Standard/ })
+    .getByText('Users keep working; no new assignments. Renew it.')
+    .waitFor();
+  await page
+    .getByRole('row', { name: /Project Plan 3/ })
+    .getByText('Users have lost access; nothing can be assigned. Renew it.')
+    .waitFor();
   await t.check(page, 'licenses');
   await page.getByRole('link', { name: 'Office 365 E3' }).click();
   await page.getByRole('button', { name: 'Apps and services of Adele Vance' }).waitFor();
@@ -25,7 +32,10 @@ test('Licenses, a product, Assign licenses, Active users, Licenses and apps, Man
   await page.getByRole('dialog').getByRole('combobox', { name: 'Users' }).pressSequentially('Is');
   await page.getByRole('option', { name: /Isaiah Langer/ }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Assign', exact: true }).click();
-  await page.getByRole('dialog').getByText(/Isaiah Langer \(isaiahl@contoso.dev\) has no usage location/).waitFor();
+  await page
+    .getByRole('dialog')
+    .getByText(/Isaiah Langer \(isaiahl@contoso.dev\) has no usage location/)
+    .waitFor();
   await t.check(page, 'assign-no-location');
   await page.close();
 

@@ -15,7 +15,11 @@ test('Groups, a group, Bulk license jobs, a job, CSV import and every report: ac
   await page.close();
 
   // a finished job to look at
-  const job = await api('GlobalAdministrator', t.org.id, 'POST', '/v1.0/licenseJobs', { mode: 'add', userIds: [t.org.users.debrab.id, t.org.users.leeg.id], addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] });
+  const job = await api('GlobalAdministrator', t.org.id, 'POST', '/v1.0/licenseJobs', {
+    mode: 'add',
+    userIds: [t.org.users.debrab.id, t.org.users.leeg.id],
+    addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }],
+  });
   expect(job.status).toBe(202);
   page = await open(t.admin, '/jobs', 'Bulk license jobs');
   await page.getByRole('button', { name: 'Import from CSV' }).waitFor();

@@ -56,11 +56,17 @@ test('25 selected users become a bulk job: previewed (seats needed vs available)
   // 25 more people, and enough Office 365 E3 licenses for all of them
   const created = await Promise.all(
     Array.from({ length: 25 }, (_, i) =>
-      api('UserAdministrator', c.org.id, 'POST', '/v1.0/users', { displayName: `Bulk tester ${String(i + 1).padStart(2, '0')}`, userPrincipalName: `bulk${i + 1}@contoso.dev`, usageLocation: 'NL' }),
+      api('UserAdministrator', c.org.id, 'POST', '/v1.0/users', {
+        displayName: `Bulk tester ${String(i + 1).padStart(2, '0')}`,
+        userPrincipalName: `bulk${i + 1}@contoso.dev`,
+        usageLocation: 'NL',
+      }),
     ),
   );
   expect(created.map((r) => r.status)).toEqual(Array(25).fill(201));
-  expect((await api('BillingAdministrator', c.org.id, 'PATCH', `/v1.0/directory/subscriptions/${c.org.id}_${SKU.E3}`, { totalLicenses: 100 })).status).toBe(200);
+  expect((await api('BillingAdministrator', c.org.id, 'PATCH', `/v1.0/directory/subscriptions/${c.org.id}_${SKU.E3}`, { totalLicenses: 100 })).status).toBe(
+    200,
+  );
   const available = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`)).body.availableUnits;
 
   const page = await open(c.admin, '/users', 'Active users');
@@ -134,10 +140,21 @@ test('Licenses and apps: a missing usage location is asked for first; Save shows
 
 test('filters in Graph syntax: unlicensed users, users with license errors, users of a product, counted by the service', async () => {
   const counted = async (filter: string) =>
-    (await call('GET', `/v1.0/users?$filter=${encodeURIComponent(filter)}&$count=true&$top=1`, { token: await tokenFor('GlobalReader', c.org.id), headers: { ConsistencyLevel: 'eventual' } })).body['@odata.count'] as number;
+    (
+      await call('GET', `/v1.0/users?$filter=${encodeURIComponent(filter)}&$count=true&$top=1`, {
+        token: await tokenFor('GlobalReader', c.org.id),
+        headers: { ConsistencyLevel: 'eventual' },
+      })
+    ).body['@odata.count'] as number;
   // Adele has E3 directly; joining Sales team gives her its E1 in error (two Exchange plans)
   const sales = (await api('GlobalReader', c.org.id, 'GET', '/v1.0/groups')).body.value.find((g: { displayName: string }) => g.displayName === 'Sales team');
-  expect((await api('UserAdministrator', c.org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${c.org.users.adelev.id}` })).status).toBe(204);
+  expect(
+    (
+      await api('UserAdministrator', c.org.id, 'POST', `/v1.0/groups/${sales.id}/members/$ref`, {
+        '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${c.org.users.adelev.id}`,
+      })
+    ).status,
+  ).toBe(204);
   // the group is processed in the background: go on once the service has recorded her error
   await until("Adele's license from Sales team in error", () => inError(c.org.id, c.org.users.adelev.id));
 

@@ -49,7 +49,10 @@ test('a low-seat alert is delivered once when a product falls to its threshold, 
   const bad = await call('POST', '/v1.0/alerts/webhooks', { token: t.tokens.billing, body: { url: 'http://example.com/hook', events: ['lowSeats'] } });
   expect(bad.status).toBe(400);
   expect(bad.body.error.target).toBe('url');
-  const hook = await call('POST', '/v1.0/alerts/webhooks', { token: t.tokens.billing, body: { url, events: ['lowSeats', 'groupLicensingFailure'], lowSeatThresholds: { [SKU.E3]: 1 } } });
+  const hook = await call('POST', '/v1.0/alerts/webhooks', {
+    token: t.tokens.billing,
+    body: { url, events: ['lowSeats', 'groupLicensingFailure'], lowSeatThresholds: { [SKU.E3]: 1 } },
+  });
   expect(hook.status).toBe(201);
   expect(hook.body.secret).toBeTruthy();
   const listed = await call('GET', '/v1.0/alerts/webhooks', { token: t.tokens.billing });
@@ -88,11 +91,17 @@ test('a group-licensing failure is alerted', async () => {
   await call('POST', '/v1.0/alerts/webhooks', { token: t.tokens.global, body: { url, events: ['groupLicensingFailure'] } });
   const g = (await call('POST', '/v1.0/groups', { token: t.tokens.global, body: { displayName: 'Two for one seat' } })).body;
   const [a, b] = [await t.createUser(), await t.createUser()];
-  for (const u of [a, b]) await call('POST', `/v1.0/groups/${g.id}/members/$ref`, { token: t.tokens.global, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` } });
+  for (const u of [a, b])
+    await call('POST', `/v1.0/groups/${g.id}/members/$ref`, {
+      token: t.tokens.global,
+      body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` },
+    });
   await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.global, body: addBody(SKU.EXO1) });
   const got = await until(
     () => received.map((r) => JSON.parse(r.body)).filter((p) => p.tenantId === t.id),
     (p) => p.length >= 1,
   );
-  expect(got).toEqual([expect.objectContaining({ event: 'groupLicensingFailure', data: expect.objectContaining({ groupId: g.id, userId: b.id, error: 'CountViolation' }) })]);
+  expect(got).toEqual([
+    expect.objectContaining({ event: 'groupLicensingFailure', data: expect.objectContaining({ groupId: g.id, userId: b.id, error: 'CountViolation' }) }),
+  ]);
 });

@@ -89,7 +89,9 @@ describe('tenant isolation', () => {
     expect(assign.status).toBe(404);
     expect(assign.body.error.message).not.toMatch(/Theirs/);
     expect((await call('GET', `/v1.0/subscribedSkus/${other.id}_${SKU.E3}`, { token: t.tokens.global })).status).toBe(404);
-    expect((await call('PATCH', `/v1.0/directory/subscriptions/${other.id}_${SKU.E3}`, { token: t.tokens.global, body: { totalLicenses: 1 } })).status).toBe(404);
+    expect((await call('PATCH', `/v1.0/directory/subscriptions/${other.id}_${SKU.E3}`, { token: t.tokens.global, body: { totalLicenses: 1 } })).status).toBe(
+      404,
+    );
     const list = await call('GET', '/v1.0/users?$top=999', { token: t.tokens.global });
     expect(list.body.value.map((u: any) => u.id)).toContain(mine.id);
     expect(list.body.value.map((u: any) => u.id)).not.toContain(theirs.id);
@@ -114,7 +116,17 @@ describe('malformed input answers 400 naming the field, and changes nothing', ()
     ['bad GUID', { addLicenses: [{ skuId: 'E3', disabledPlans: [] }], removeLicenses: [] }, 'addLicenses[0].skuId'],
     ['bad GUID in disabledPlans', { addLicenses: [{ skuId: SKU.E3, disabledPlans: ['x'] }], removeLicenses: [] }, 'addLicenses[0].disabledPlans[0]'],
     ['huge array', { addLicenses: [], removeLicenses: Array.from({ length: 5000 }, () => SKU.E3) }, 'removeLicenses'],
-    ['same product added twice', { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }, { skuId: SKU.E3, disabledPlans: [] }], removeLicenses: [] }, 'addLicenses[1].skuId'],
+    [
+      'same product added twice',
+      {
+        addLicenses: [
+          { skuId: SKU.E3, disabledPlans: [] },
+          { skuId: SKU.E3, disabledPlans: [] },
+        ],
+        removeLicenses: [],
+      },
+      'addLicenses[1].skuId',
+    ],
     ['added and removed', { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }], removeLicenses: [SKU.E3] }, 'removeLicenses[0]'],
     ['not an object', [1, 2, 3], 'body'],
   ];
@@ -129,14 +141,26 @@ describe('malformed input answers 400 naming the field, and changes nothing', ()
   });
 
   test('not JSON, no body, wrong content type, a body over 1 MB, a bad path id, a bad $top', async () => {
-    const notJson = await call('POST', `/v1.0/users/${userId}/assignLicense`, { token: t.tokens.global, rawBody: '{"addLicenses": [', headers: { 'content-type': 'application/json' } });
+    const notJson = await call('POST', `/v1.0/users/${userId}/assignLicense`, {
+      token: t.tokens.global,
+      rawBody: '{"addLicenses": [',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(notJson.status).toBe(400);
     expect(notJson.body.error.target).toBe('body');
     const empty = await call('POST', `/v1.0/users/${userId}/assignLicense`, { token: t.tokens.global });
     expect(empty.status).toBe(400);
-    const text = await call('POST', `/v1.0/users/${userId}/assignLicense`, { token: t.tokens.global, rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
+    const text = await call('POST', `/v1.0/users/${userId}/assignLicense`, {
+      token: t.tokens.global,
+      rawBody: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
-    const big = await call('POST', `/v1.0/users/${userId}/assignLicense`, { token: t.tokens.global, rawBody: JSON.stringify({ x: 'a'.repeat(1_100_000) }), headers: { 'content-type': 'application/json' } });
+    const big = await call('POST', `/v1.0/users/${userId}/assignLicense`, {
+      token: t.tokens.global,
+      rawBody: JSON.stringify({ x: 'a'.repeat(1_100_000) }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(big.status).toBe(413);
     const badId = await call('GET', '/v1.0/users/not-a-guid', { token: t.tokens.global });
     expect(badId.status).toBe(400);
@@ -147,7 +171,10 @@ describe('malformed input answers 400 naming the field, and changes nothing', ()
     const badSkip = await call('GET', '/v1.0/users?$skiptoken=garbage', { token: t.tokens.global });
     expect(badSkip.status).toBe(400);
     expect(badSkip.body.error.target).toBe('$skiptoken');
-    const badUser = await call('POST', '/v1.0/users', { token: t.tokens.global, body: { displayName: 'X', userPrincipalName: 'nope', usageLocation: 'Netherlands' } });
+    const badUser = await call('POST', '/v1.0/users', {
+      token: t.tokens.global,
+      body: { displayName: 'X', userPrincipalName: 'nope', usageLocation: 'Netherlands' },
+    });
     expect(badUser.status).toBe(400);
     expect(badUser.body.error.details.map((d: any) => d.target).sort()).toEqual(['usageLocation', 'userPrincipalName']);
   });
@@ -191,7 +218,10 @@ describe('users', () => {
 
   test('a user principal name is unique within the organization', async () => {
     const u = await t.createUser();
-    const dup = await call('POST', '/v1.0/users', { token: t.tokens.global, body: { displayName: 'Dup', userPrincipalName: u.userPrincipalName.toUpperCase() } });
+    const dup = await call('POST', '/v1.0/users', {
+      token: t.tokens.global,
+      body: { displayName: 'Dup', userPrincipalName: u.userPrincipalName.toUpperCase() },
+    });
     expect(dup.status).toBe(409);
     expect(dup.body.error.target).toBe('userPrincipalName');
   });
@@ -224,10 +254,12 @@ test('the OpenAPI document is served, generated from the same schemas', async ()
   expect(assign.requestBody.content['application/json'].schema.properties.addLicenses.maxItems).toBe(50);
   expect(assign.requestBody.content['application/json'].schema.additionalProperties).toBe(false);
   expect(r.body.paths['/v1.0/subscribedSkus/{id}/assign'].post.requestBody.content['application/json'].schema.properties.userIds.maxItems).toBe(20);
-  expect(Object.keys(r.body.paths)).toEqual(expect.arrayContaining(['/v1.0/subscribedSkus', '/v1.0/users', '/v1.0/auditLogs/licenseChanges', '/v1.0/directory/subscriptions/{id}/takeOver']));
+  expect(Object.keys(r.body.paths)).toEqual(
+    expect.arrayContaining(['/v1.0/subscribedSkus', '/v1.0/users', '/v1.0/auditLogs/licenseChanges', '/v1.0/directory/subscriptions/{id}/takeOver']),
+  );
 });
 
-test('unknown routes answer 404 and unknown methods 405 (with Allow), in Graph\'s error shape (test/integration/routing.test.ts has more)', async () => {
+test("unknown routes answer 404 and unknown methods 405 (with Allow), in Graph's error shape (test/integration/routing.test.ts has more)", async () => {
   const missing = await call('GET', '/v1.0/nothing-here', { token: t.tokens.global });
   expect([missing.status, missing.body.error.code]).toEqual([404, 'Request_ResourceNotFound']);
   const wrong = await call('DELETE', '/v1.0/subscribedSkus', { token: t.tokens.global });
@@ -243,11 +275,19 @@ test('the product catalog is public, and subscriptions honour If-Match too', asy
   expect(sub.body['@odata.etag']).toBeTruthy();
   const u = await t.createUser();
   expect((await t.assign(u.id, addBody(SKU.E3), t.tokens.global)).status).toBe(200); // a seat moves: new etag
-  const stale = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing, headers: { 'if-match': sub.body['@odata.etag'] }, body: { totalLicenses: 11 } });
+  const stale = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, {
+    token: t.tokens.billing,
+    headers: { 'if-match': sub.body['@odata.etag'] },
+    body: { totalLicenses: 11 },
+  });
   expect(stale.status).toBe(412);
   expect((await t.sku(SKU.E3)).prepaidUnits.enabled).toBe(10);
   const fresh = await call('GET', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing });
-  const ok = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: t.tokens.billing, headers: { 'if-match': fresh.body['@odata.etag'] }, body: { totalLicenses: 11 } });
+  const ok = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, {
+    token: t.tokens.billing,
+    headers: { 'if-match': fresh.body['@odata.etag'] },
+    body: { totalLicenses: 11 },
+  });
   expect(ok.status).toBe(200);
   expect((await t.sku(SKU.E3)).prepaidUnits.enabled).toBe(11);
 });

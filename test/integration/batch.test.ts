@@ -35,11 +35,17 @@ test('requests with relative URLs (with or without /v1.0) answer as direct calls
   expect(r.body.responses.map((x: any) => x.id)).toEqual(['1', '2', '3', '4']);
 });
 
-test('each request is authorised on its own: a reader\'s batch reads, and its write is refused inside (403), not the batch', async () => {
+test("each request is authorised on its own: a reader's batch reads, and its write is refused inside (403), not the batch", async () => {
   const r = await batch(
     [
       { id: 'read', method: 'GET', url: '/users?$top=1' },
-      { id: 'write', method: 'POST', url: '/users', headers: { 'Content-Type': 'application/json' }, body: { displayName: 'No', userPrincipalName: `no-${randomUUID().slice(0, 6)}@b.dev` } },
+      {
+        id: 'write',
+        method: 'POST',
+        url: '/users',
+        headers: { 'Content-Type': 'application/json' },
+        body: { displayName: 'No', userPrincipalName: `no-${randomUUID().slice(0, 6)}@b.dev` },
+      },
       { id: 'invalid', method: 'GET', url: '/users/not-a-user-ref!' },
       { id: 'nowhere', method: 'GET', url: '/nothing' },
       { id: 'method', method: 'DELETE', url: '/subscribedSkus' },
@@ -66,7 +72,13 @@ test('dependsOn orders the requests; a request whose dependency failed is not ru
   const upn = `dep-${randomUUID().slice(0, 6)}@batch.dev`;
   const r = await batch([
     { id: 'read', dependsOn: ['create'], method: 'GET', url: `/users/${upn}` },
-    { id: 'create', method: 'POST', url: '/users', headers: { 'content-type': 'application/json' }, body: { displayName: 'Dependent', userPrincipalName: upn, usageLocation: 'NL' } },
+    {
+      id: 'create',
+      method: 'POST',
+      url: '/users',
+      headers: { 'content-type': 'application/json' },
+      body: { displayName: 'Dependent', userPrincipalName: upn, usageLocation: 'NL' },
+    },
     { id: 'missing', method: 'GET', url: `/users/${randomUUID()}` },
     { id: 'after', dependsOn: ['missing'], method: 'POST', url: '/users', body: { displayName: 'Never', userPrincipalName: `never-${upn}` } },
   ]);
@@ -89,7 +101,10 @@ test('at most 20 requests; unique ids; dependsOn naming requests of the batch, w
   expect(more.body.error.message).toMatch(/at most 20/);
   expect((await batch([req('a'), req('a')])).status).toBe(400);
   expect((await batch([{ ...req('a'), dependsOn: ['zz'] }])).status).toBe(400);
-  const cycle = await batch([{ ...req('a'), dependsOn: ['b'] }, { ...req('b'), dependsOn: ['a'] }]);
+  const cycle = await batch([
+    { ...req('a'), dependsOn: ['b'] },
+    { ...req('b'), dependsOn: ['a'] },
+  ]);
   expect([cycle.status, cycle.body.error.message]).toEqual([400, expect.stringMatching(/cycle/)]);
   expect((await batch([{ id: 'x', method: 'POST', url: '/$batch', body: { requests: [] } }])).body.responses[0].status).toBe(400);
 });
@@ -108,7 +123,11 @@ describe('throttling counts each request of a batch', () => {
 
   test(`a batch of 20 with a budget of ${BURST}: the batch takes one, ${BURST - 1} requests run, the rest answer 429`, async () => {
     const operator = await operatorToken();
-    const created = await fetch(`${api}/v1.0/tenants`, { method: 'POST', headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'Budget org' }) });
+    const created = await fetch(`${api}/v1.0/tenants`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'Budget org' }),
+    });
     expect(created.status).toBe(201);
     const tenantId = ((await created.json()) as { id: string }).id;
     const token = await tokenFor('GlobalReader', tenantId);

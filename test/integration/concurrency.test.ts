@@ -54,7 +54,9 @@ test('concurrent batches of 5 users for 12 seats: each batch is all or nothing, 
   await t.buy(SKU.E3, 12);
   const users = await createUsers(t, 40);
   const batches = Array.from({ length: 8 }, (_, i) => users.slice(i * 5, i * 5 + 5).map((u) => u.id));
-  const results = await Promise.all(batches.map((userIds) => call('POST', `/v1.0/subscribedSkus/${SKU.E3}/assign`, { token: t.tokens.license, body: { userIds } })));
+  const results = await Promise.all(
+    batches.map((userIds) => call('POST', `/v1.0/subscribedSkus/${SKU.E3}/assign`, { token: t.tokens.license, body: { userIds } })),
+  );
   const okBatches = batches.filter((_, i) => results[i].status === 200);
   expect(okBatches.length).toBe(2); // 2 x 5 = 10 <= 12 < 15
   results.filter((r) => r.status !== 200).forEach((r) => expect(r.body.error.code).toBe('CountViolation'));

@@ -16,13 +16,24 @@ const HTTPS = `https://localhost:${TEST_PORTS.host + 1}`;
 const CA = readFileSync(join(ROOT, '.local', 'tls', 'dev-ca.pem'));
 
 /** An https call that trusts the local development CA (as a browser does once the warning is accepted). */
-function https(path: string, o: { method?: string; body?: unknown; token?: string } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+function https(
+  path: string,
+  o: { method?: string; body?: unknown; token?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${HTTPS}${path}`, { method: o.method ?? 'GET', ca: CA, headers: { ...(o.body ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
-    });
+    const req = request(
+      `${HTTPS}${path}`,
+      {
+        method: o.method ?? 'GET',
+        ca: CA,
+        headers: { ...(o.body ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text }));
+      },
+    );
     req.on('error', reject);
     req.end(o.body ? JSON.stringify(o.body) : undefined);
   });
@@ -78,7 +89,8 @@ test('the deployed entry registers no token-minting route and carries no token-m
   expect(http.filter((r) => /token|jwks|\.local|sign-?in|console/i.test(`${r.name} ${r.route}`))).toEqual([]);
 
   // and nothing the Function App loads can mint a token: no import of local/, no signing
-  const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.js') ? [join(dir, f)] : []));
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.js') ? [join(dir, f)] : []));
   const deployed = [...files(join(ROOT, 'dist', 'functions')), ...files(join(ROOT, 'dist', 'shared'))];
   expect(deployed.length).toBeGreaterThan(20);
   const offenders = deployed.filter((f) => /require\("\.\.\/(\.\.\/)?local\/|SignJWT|mintDevToken|devSignIn/.test(readFileSync(f, 'utf8')));

@@ -22,7 +22,7 @@ async function finished(id: string) {
   throw new Error(`job ${id} did not finish`);
 }
 
-describe('POST /users with Graph\'s body', () => {
+describe("POST /users with Graph's body", () => {
   const graphBody = (upn: string, password = 'Xk4!pWd-long') => ({
     accountEnabled: true,
     displayName: 'Adele Vance',
@@ -80,7 +80,11 @@ describe('etags', () => {
     for (const form of [etag, `W/${etag}`, bare]) {
       const current = (await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader })).headers.get('etag')!;
       const value = form === etag ? current : form === bare ? current.slice(1, -1) : `W/${current}`;
-      const r = await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.userAdmin, body: { jobTitle: `T ${value.length}` }, headers: { 'if-match': value } });
+      const r = await call('PATCH', `/v1.0/users/${u.id}`, {
+        token: t.tokens.userAdmin,
+        body: { jobTitle: `T ${value.length}` },
+        headers: { 'if-match': value },
+      });
       expect(r.status).toBe(204);
       expect(r.headers.get('etag')).toMatch(/^"[^"]+"$/);
     }
@@ -99,10 +103,18 @@ test('a service plan that is not in the product: 400 unknownServicePlan (a malfo
 });
 
 test('a bare ?dryRun flag means true', async () => {
-  const r = await call('POST', '/v1.0/licenseJobs/import?dryRun', { token: t.tokens.global, rawBody: 'userPrincipalName,licenses\nnobody@graph.dev,ENTERPRISEPACK\n', headers: { 'content-type': 'text/csv' } });
+  const r = await call('POST', '/v1.0/licenseJobs/import?dryRun', {
+    token: t.tokens.global,
+    rawBody: 'userPrincipalName,licenses\nnobody@graph.dev,ENTERPRISEPACK\n',
+    headers: { 'content-type': 'text/csv' },
+  });
   expect(r.status).toBe(202);
   expect(r.body.dryRun).toBe(true);
-  const bad = await call('POST', '/v1.0/licenseJobs/import?dryRun=maybe', { token: t.tokens.global, rawBody: 'userPrincipalName,licenses\n', headers: { 'content-type': 'text/csv' } });
+  const bad = await call('POST', '/v1.0/licenseJobs/import?dryRun=maybe', {
+    token: t.tokens.global,
+    rawBody: 'userPrincipalName,licenses\n',
+    headers: { 'content-type': 'text/csv' },
+  });
   expect(bad.status).toBe(400);
   expect(bad.body.error.target).toBe('dryRun');
 });
@@ -116,14 +128,23 @@ describe('Idempotency-Key', () => {
     expect(first.status).toBe(202);
     const again = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.global, body, headers: { 'idempotency-key': key } });
     expect(again.body.id).toBe(first.body.id);
-    const other = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.global, body: { ...body, addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] }, headers: { 'idempotency-key': key } });
+    const other = await call('POST', '/v1.0/licenseJobs', {
+      token: t.tokens.global,
+      body: { ...body, addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+      headers: { 'idempotency-key': key },
+    });
     expect(other.status).toBe(422);
     expect(other.body.error).toMatchObject({ code: 'idempotencyKeyReused', target: 'Idempotency-Key' });
   });
 
   test('for a CSV import: another file under the same key is 422', async () => {
     const key = `csv-${Math.random()}`;
-    const send = (csv: string) => call('POST', '/v1.0/licenseJobs/import?dryRun=true', { token: t.tokens.global, rawBody: csv, headers: { 'content-type': 'text/csv', 'idempotency-key': key } });
+    const send = (csv: string) =>
+      call('POST', '/v1.0/licenseJobs/import?dryRun=true', {
+        token: t.tokens.global,
+        rawBody: csv,
+        headers: { 'content-type': 'text/csv', 'idempotency-key': key },
+      });
     const first = await send('userPrincipalName,licenses\na@graph.dev,ENTERPRISEPACK\n');
     expect(first.status).toBe(202);
     expect((await send('userPrincipalName,licenses\na@graph.dev,ENTERPRISEPACK\n')).body.id).toBe(first.body.id);
@@ -154,13 +175,22 @@ test('a product whose subscription reached Deleted can be bought again', async (
 test("a selection job's failed rows are a CSV that imports again", async () => {
   const ok = await t.createUser({ displayName: 'Has place' });
   const nowhere = await t.createUser({ displayName: 'No place', usageLocation: null });
-  const job = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.global, body: { mode: 'add', userIds: [ok.id, nowhere.id], addLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.YAMMER] }] } });
+  const job = await call('POST', '/v1.0/licenseJobs', {
+    token: t.tokens.global,
+    body: { mode: 'add', userIds: [ok.id, nowhere.id], addLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.YAMMER] }] },
+  });
   expect(job.status).toBe(202);
   expect((await finished(job.body.id)).counts).toMatchObject({ succeeded: 1, failed: 1 });
   const csv = await (await fetch(job.body.failedRowsUrl, { headers: { authorization: `Bearer ${t.tokens.reader}` } })).text();
   const rows = parse<Record<string, string>>(csv, { columns: true });
   expect(rows).toEqual([
-    expect.objectContaining({ userPrincipalName: nowhere.userPrincipalName, licenses: 'ENTERPRISEPACK', disabledPlans: 'YAMMER_ENTERPRISE', userId: nowhere.id, errorCode: 'usageLocationRequired' }),
+    expect.objectContaining({
+      userPrincipalName: nowhere.userPrincipalName,
+      licenses: 'ENTERPRISEPACK',
+      disabledPlans: 'YAMMER_ENTERPRISE',
+      userId: nowhere.id,
+      errorCode: 'usageLocationRequired',
+    }),
   ]);
   // fixed (a usage location added in the file) and imported again as it is
   const fixed = csv.replace(/^([^\r\n]*)\r\n([^,]*),ENTERPRISEPACK,YAMMER_ENTERPRISE,,/m, '$1\r\n$2,ENTERPRISEPACK,YAMMER_ENTERPRISE,NL,');

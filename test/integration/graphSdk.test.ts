@@ -26,7 +26,9 @@ beforeAll(async () => {
     () => false,
   );
   if (!trusted)
-    throw new Error(`This suite reaches ${TEST_HTTPS_API} as a Node client would: run it through npm test, or with NODE_EXTRA_CA_CERTS=.local/tls/dev-ca.pem npx jest ... (Node reads it only when it starts).`);
+    throw new Error(
+      `This suite reaches ${TEST_HTTPS_API} as a Node client would: run it through npm test, or with NODE_EXTRA_CA_CERTS=.local/tls/dev-ca.pem npx jest ... (Node reads it only when it starts).`,
+    );
   t = await newTenant('Graph SDK org');
   await t.buy(SKU.E3, 20);
   await t.buy(SKU.E1, 20);
@@ -43,7 +45,9 @@ test('list products: subscribedSkus with seats and service plans', async () => {
 
 test('assignLicense, then licenseDetails, through the SDK', async () => {
   const client = graph(t.tokens.license);
-  const updated = await client.api(`/users/${users[0].id}/assignLicense`).post({ addLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.SWAY] }], removeLicenses: [] });
+  const updated = await client
+    .api(`/users/${users[0].id}/assignLicense`)
+    .post({ addLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.SWAY] }], removeLicenses: [] });
   expect(updated.assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: [PLAN.SWAY] }]);
   const details = await client.api(`/users/${users[0].userPrincipalName}/licenseDetails`).get();
   expect(details.value).toHaveLength(1);
@@ -64,13 +68,21 @@ test('users paged with PageIterator: every user once', async () => {
 
 test('$filter and $count on assignedLicenses (advanced query: ConsistencyLevel eventual) match the plain list', async () => {
   const client = graph(t.tokens.reader);
-  await graph(t.tokens.license).api(`/users/${users[1].id}/assignLicense`).post({ addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }], removeLicenses: [] });
+  await graph(t.tokens.license)
+    .api(`/users/${users[1].id}/assignLicense`)
+    .post({ addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }], removeLicenses: [] });
   const all = (await client.api('/users').top(999).get()).value;
   const holdingE3 = await client.api('/users').header('ConsistencyLevel', 'eventual').filter(`assignedLicenses/any(x:x/skuId eq ${SKU.E3})`).count(true).get();
   const expectedE3 = all.filter((u: any) => u.assignedLicenses.some((l: any) => l.skuId === SKU.E3)).map((u: any) => u.id);
   expect(holdingE3['@odata.count']).toBe(expectedE3.length);
   expect(holdingE3.value.map((u: any) => u.id).sort()).toEqual(expectedE3.sort());
-  const unlicensed = await client.api('/users').header('ConsistencyLevel', 'eventual').filter('assignedLicenses/$count eq 0').count(true).select('id,displayName').get();
+  const unlicensed = await client
+    .api('/users')
+    .header('ConsistencyLevel', 'eventual')
+    .filter('assignedLicenses/$count eq 0')
+    .count(true)
+    .select('id,displayName')
+    .get();
   const expectedNone = all.filter((u: any) => u.assignedLicenses.length === 0).map((u: any) => u.id);
   expect(unlicensed['@odata.count']).toBe(expectedNone.length);
   expect(unlicensed.value.map((u: any) => u.id).sort()).toEqual(expectedNone.sort());
@@ -119,7 +131,9 @@ test("errors come back as the SDK's GraphError: code, statusCode, request-id", a
   const guest = await t.createUser({ displayName: 'Sdk Guest', userType: 'Guest' });
   let error: GraphError | undefined;
   try {
-    await graph(t.tokens.license).api(`/users/${guest.id}/assignLicense`).post({ addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }], removeLicenses: [] });
+    await graph(t.tokens.license)
+      .api(`/users/${guest.id}/assignLicense`)
+      .post({ addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }], removeLicenses: [] });
   } catch (e) {
     error = e as GraphError;
   }

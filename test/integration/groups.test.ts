@@ -20,7 +20,10 @@ async function group(name: string) {
   return r.body;
 }
 const join = (groupId: string, userId: string) =>
-  call('POST', `/v1.0/groups/${groupId}/members/$ref`, { token: t.tokens.userAdmin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${userId}` } });
+  call('POST', `/v1.0/groups/${groupId}/members/$ref`, {
+    token: t.tokens.userAdmin,
+    body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${userId}` },
+  });
 const leave = (groupId: string, userId: string) => call('DELETE', `/v1.0/groups/${groupId}/members/${userId}/$ref`, { token: t.tokens.userAdmin });
 const assignToGroup = (groupId: string, body: unknown) => call('POST', `/v1.0/groups/${groupId}/assignLicense`, { token: t.tokens.license, body });
 const user = async (id: string) => (await call('GET', `/v1.0/users/${id}`, { token: t.tokens.reader })).body;
@@ -42,7 +45,7 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean): Promise
   return probe();
 }
 
-test('members inherit the group\'s products; direct + two groups use one seat; leaving removes only that group\'s path', async () => {
+test("members inherit the group's products; direct + two groups use one seat; leaving removes only that group's path", async () => {
   const sales = await group('Sales');
   const emea = await group('EMEA');
   const [a, b] = [await t.createUser({ displayName: 'Ann Group' }), await t.createUser({ displayName: 'Bob Group', usageLocation: null })];
@@ -75,7 +78,10 @@ test('members inherit the group\'s products; direct + two groups use one seat; l
 
   // Ann leaves Sales: the direct and EMEA paths remain, still one seat
   expect((await leave(sales.id, a.id)).status).toBe(204);
-  const afterLeave = await until(() => user(a.id), (u) => u.licenseAssignmentStates.length === 2);
+  const afterLeave = await until(
+    () => user(a.id),
+    (u) => u.licenseAssignmentStates.length === 2,
+  );
   expect(afterLeave.licenseAssignmentStates.map((s: any) => s.assignedByGroup).sort()).toEqual([null, emea.id].sort());
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(before + 2);
   // the group's product is removed: Bob loses it and his seat comes back
@@ -134,7 +140,14 @@ test('a member whose inherited product fails keeps the others; the error is on t
   expect(wl.map((w: any) => w.userId)).toEqual([waiting.id]); // only the member without a seat waits
   await call('PATCH', `/v1.0/directory/subscriptions/${SKU.EXO1}`, { token: t.tokens.billing, body: { totalLicenses: 2 } });
   // (without this assertion a waiting list that did nothing would pass: the reprocess below activates it too)
-  expect((await until(() => states(waiting.id), (s) => s[0].state === 'Active'))[0]).toMatchObject({ state: 'Active', error: 'None' });
+  expect(
+    (
+      await until(
+        () => states(waiting.id),
+        (s) => s[0].state === 'Active',
+      )
+    )[0],
+  ).toMatchObject({ state: 'Active', error: 'None' });
 
   const re = await call('POST', `/v1.0/users/${waiting.id}/reprocessLicenseAssignment`, { token: t.tokens.license });
   expect(re.status).toBe(200);
@@ -150,14 +163,16 @@ test('a member whose inherited product fails keeps the others; the error is on t
   expect((await t.sku(SKU.EXO1)).consumedUnits).toBe(3);
 });
 
-test('dependency and usage-location errors land on the member with Graph\'s error values', async () => {
+test("dependency and usage-location errors land on the member with Graph's error values", async () => {
   // Planner and Project Plan 3 brings its own SharePoint: a member without other products gets it
   const g = await group('Projects only');
   const projectOnly = await t.createUser({ displayName: 'Project Only' });
   await join(g.id, projectOnly.id);
   expect((await assignToGroup(g.id, addBody(SKU.PROJECT))).status).toBe(202);
   await settled(g.id);
-  expect((await user(projectOnly.id)).licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.PROJECT, assignedByGroup: g.id, state: 'Active', error: 'None' })]);
+  expect((await user(projectOnly.id)).licenseAssignmentStates).toEqual([
+    expect.objectContaining({ skuId: SKU.PROJECT, assignedByGroup: g.id, state: 'Active', error: 'None' }),
+  ]);
   // ... but with that SharePoint switched off by the group, Project Online Service has none
   const noSpo = await group('Projects without SharePoint');
   const noSharePoint = await t.createUser({ displayName: 'No SharePoint' });
@@ -205,7 +220,9 @@ test('Sway (auto-assigned) switched off through a group: accepted, and the membe
   await settled(g.id);
   const u = await user(m.id);
   expect(u.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
-  expect(u.licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.E1, assignedByGroup: g.id, disabledPlans: [PLAN.SWAY], state: 'Active', error: 'None' })]);
+  expect(u.licenseAssignmentStates).toEqual([
+    expect.objectContaining({ skuId: SKU.E1, assignedByGroup: g.id, disabledPlans: [PLAN.SWAY], state: 'Active', error: 'None' }),
+  ]);
   const d = await call('GET', `/v1.0/users/${m.id}/licenseDetails`, { token: t.tokens.reader });
   expect(d.status).toBe(200);
   const disabled = d.body.value[0].servicePlans.filter((p: any) => p.provisioningStatus === 'Disabled').map((p: any) => p.servicePlanId);
@@ -216,9 +233,20 @@ test('waiting list: members without a seat wait in order (priority, then join ti
   const org = await newTenant('Waiting org');
   await org.buy(SKU.EXO1, 1);
   const g = (await call('POST', '/v1.0/groups', { token: org.tokens.userAdmin, body: { displayName: 'Mail' } })).body;
-  const [a, b, c] = [await org.createUser({ displayName: 'A first' }), await org.createUser({ displayName: 'B second' }), await org.createUser({ displayName: 'C third' })];
+  const [a, b, c] = [
+    await org.createUser({ displayName: 'A first' }),
+    await org.createUser({ displayName: 'B second' }),
+    await org.createUser({ displayName: 'C third' }),
+  ];
   for (const u of [a, b, c]) {
-    expect((await call('POST', `/v1.0/groups/${g.id}/members/$ref`, { token: org.tokens.userAdmin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` } })).status).toBe(204);
+    expect(
+      (
+        await call('POST', `/v1.0/groups/${g.id}/members/$ref`, {
+          token: org.tokens.userAdmin,
+          body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` },
+        })
+      ).status,
+    ).toBe(204);
     await new Promise((r) => setTimeout(r, 5)); // distinct join times
   }
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: org.tokens.license, body: addBody(SKU.EXO1) })).status).toBe(202);
@@ -265,7 +293,11 @@ test('the reconciliation converges former members whose leave was lost, and memb
   await org.buy(SKU.E1, 5);
   const g = (await call('POST', '/v1.0/groups', { token: org.tokens.userAdmin, body: { displayName: 'Recon' } })).body;
   const [a, b] = [await org.createUser({ displayName: 'Stays' }), await org.createUser({ displayName: 'Leaves unseen' })];
-  for (const u of [a, b]) await call('POST', `/v1.0/groups/${g.id}/members/$ref`, { token: org.tokens.userAdmin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` } });
+  for (const u of [a, b])
+    await call('POST', `/v1.0/groups/${g.id}/members/$ref`, {
+      token: org.tokens.userAdmin,
+      body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` },
+    });
   await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: org.tokens.license, body: addBody(SKU.E1) });
   const holds = async (id: string) => (await call('GET', `/v1.0/users/${id}`, { token: org.tokens.reader })).body.assignedLicenses.length === 1;
   const until = async (f: () => Promise<boolean>) => {
@@ -276,7 +308,11 @@ test('the reconciliation converges former members whose leave was lost, and memb
   // b's membership disappears without its convergence message (as if the message was lost)
   const { CosmosClient } = await import('@azure/cosmos');
   const { testStackEnv } = await import('../env');
-  const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+  const cosmos = new CosmosClient({
+    endpoint: testStackEnv.COSMOS_ENDPOINT,
+    key: testStackEnv.COSMOS_KEY,
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
   await cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory').item(`member-${g.id}-${b.id}`, org.id).delete();
   cosmos.dispose(); // its keep-alive sockets would hold the test worker open
   expect(await holds(b.id)).toBe(true); // still carries the group's license

@@ -41,7 +41,11 @@ async function untilJob(t: TestTenant, id: string, ok: (job: any) => boolean, ms
 
 /** A container of the test stack's database, straight through the SDK (to inject what the API never writes). */
 function cosmosContainer(name: 'directory' | 'jobs') {
-  const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
+  const cosmos = new CosmosClient({
+    endpoint: testStackEnv.COSMOS_ENDPOINT,
+    key: testStackEnv.COSMOS_KEY,
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
   clients.push(cosmos);
   return cosmos.database(testStackEnv.COSMOS_DATABASE).container(name);
 }
@@ -72,7 +76,8 @@ async function allResults(t: TestTenant, id: string, status?: string): Promise<a
   return out;
 }
 
-const licensesOf = async (t: TestTenant, id: string) => (await call('GET', `/v1.0/users/${id}`, { token: t.tokens.reader })).body.assignedLicenses as { skuId: string; disabledPlans: string[] }[];
+const licensesOf = async (t: TestTenant, id: string) =>
+  (await call('GET', `/v1.0/users/${id}`, { token: t.tokens.reader })).body.assignedLicenses as { skuId: string; disabledPlans: string[] }[];
 
 let t: TestTenant;
 beforeAll(async () => {
@@ -92,7 +97,12 @@ test('add: 250 users get a product with plans switched off; 202 with where to wa
   expect(['queued', 'running']).toContain(r.body.status);
   expect(r.body.counts.total).toBe(250);
   const job = await waitForJob(t, r.body.id);
-  expect(job).toMatchObject({ status: 'completed', percentComplete: 100, estimatedSecondsRemaining: 0, counts: { total: 250, succeeded: 250, failed: 0, skipped: 0 } });
+  expect(job).toMatchObject({
+    status: 'completed',
+    percentComplete: 100,
+    estimatedSecondsRemaining: 0,
+    counts: { total: 250, succeeded: 250, failed: 0, skipped: 0 },
+  });
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(250);
   expect(await licensesOf(t, users[7].id)).toEqual([{ skuId: SKU.E3, disabledPlans: [PLAN.YAMMER] }]);
   const results = await allResults(t, r.body.id);
@@ -106,7 +116,10 @@ test('add: 250 users get a product with plans switched off; 202 with where to wa
   const some = users.slice(0, 30);
   await Promise.all(some.slice(0, 5).map((u) => t.assign(u.id, addBody(SKU.E3, [PLAN.TEAMS, PLAN.YAMMER, PLAN.EXO2]))));
   const other = (await createUsers(t, 2))[0]; // has no E3: skipped
-  const swap = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.license, body: { mode: 'swap', userIds: [...some.map((u) => u.id), other.id], fromSkuId: SKU.E3, toSkuId: SKU.E1 } });
+  const swap = await call('POST', '/v1.0/licenseJobs', {
+    token: t.tokens.license,
+    body: { mode: 'swap', userIds: [...some.map((u) => u.id), other.id], fromSkuId: SKU.E3, toSkuId: SKU.E1 },
+  });
   expect(swap.status).toBe(202);
   const swapped = await waitForJob(t, swap.body.id);
   expect(swapped.counts).toMatchObject({ total: 31, succeeded: 30, skipped: 1, failed: 0 });
@@ -116,10 +129,16 @@ test('add: 250 users get a product with plans switched off; 202 with where to wa
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(30);
 
   // remove E1 from those, then unassign all from a few
-  const rm = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.license, body: { mode: 'remove', userIds: some.slice(0, 10).map((u) => u.id), removeLicenses: [SKU.E1] } });
+  const rm = await call('POST', '/v1.0/licenseJobs', {
+    token: t.tokens.license,
+    body: { mode: 'remove', userIds: some.slice(0, 10).map((u) => u.id), removeLicenses: [SKU.E1] },
+  });
   expect((await waitForJob(t, rm.body.id)).counts.succeeded).toBe(10);
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(20);
-  const ua = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.license, body: { mode: 'unassignAll', userIds: [...some.slice(5, 15).map((u) => u.id), users[100].id] } });
+  const ua = await call('POST', '/v1.0/licenseJobs', {
+    token: t.tokens.license,
+    body: { mode: 'unassignAll', userIds: [...some.slice(5, 15).map((u) => u.id), users[100].id] },
+  });
   const unassigned = await waitForJob(t, ua.body.id);
   expect(unassigned.counts).toMatchObject({ succeeded: 6, skipped: 5 }); // 5..9 have nothing left
   expect(await licensesOf(t, users[100].id)).toEqual([]);
@@ -127,12 +146,15 @@ test('add: 250 users get a product with plans switched off; 202 with where to wa
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(219);
 });
 
-test('replace: the given products become the users\' assignments, others go', async () => {
+test("replace: the given products become the users' assignments, others go", async () => {
   const users = await createUsers(t, 3);
   await t.assign(users[0].id, addBody(SKU.E3));
   await t.assign(users[1].id, addBody(SKU.E1));
   const before = { e3: (await t.sku(SKU.E3)).consumedUnits, e1: (await t.sku(SKU.E1)).consumedUnits };
-  const r = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.license, body: { mode: 'replace', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] } });
+  const r = await call('POST', '/v1.0/licenseJobs', {
+    token: t.tokens.license,
+    body: { mode: 'replace', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] },
+  });
   const job = await waitForJob(t, r.body.id);
   expect(job.counts).toMatchObject({ succeeded: 2, skipped: 1 });
   for (const u of users) expect(await licensesOf(t, u.id)).toEqual([{ skuId: SKU.E1, disabledPlans: [] }]);
@@ -167,7 +189,9 @@ test('CSV import: good rows applied, bad rows reported with the reason, failed r
   const job = await waitForJob(org, imp.body.id);
   expect(job.status).toBe('completedWithErrors');
   expect(job.counts).toMatchObject({ total: 7, succeeded: 2, failed: 5 });
-  expect(await licensesOf(org, a.id)).toEqual([{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS, PLAN.YAMMER].sort() }].map((l) => ({ ...l, disabledPlans: expect.arrayContaining(l.disabledPlans) })));
+  expect(await licensesOf(org, a.id)).toEqual(
+    [{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS, PLAN.YAMMER].sort() }].map((l) => ({ ...l, disabledPlans: expect.arrayContaining(l.disabledPlans) })),
+  );
   expect((await call('GET', `/v1.0/users/${a.id}`, { token: org.tokens.reader })).body.usageLocation).toBe('NL');
   expect(await licensesOf(org, b.id)).toEqual([{ skuId: SKU.E1, disabledPlans: [] }]);
 
@@ -188,17 +212,31 @@ test('CSV import: good rows applied, bad rows reported with the reason, failed r
   expect(lines.find((l) => l.startsWith('cat@csv.dev'))).toMatch(/^cat@csv.dev,ENTERPRISEPACK,,,,[0-9a-f-]{36},usageLocationRequired,/);
 
   // fix and re-import the failed rows, creating the missing users this time (a User Administrator may)
-  const fixed = ['userPrincipalName,licenses,usageLocation,displayName', 'ghost@csv.dev,STANDARDPACK,GB,Ghost Writer', 'eve@csv.dev,STANDARDPACK,US,Eve New'].join('\n');
-  const again = await call('POST', '/v1.0/licenseJobs/import?createMissingUsers=true', { token: org.tokens.userAdmin, rawBody: fixed, headers: { 'content-type': 'text/csv' } });
+  const fixed = [
+    'userPrincipalName,licenses,usageLocation,displayName',
+    'ghost@csv.dev,STANDARDPACK,GB,Ghost Writer',
+    'eve@csv.dev,STANDARDPACK,US,Eve New',
+  ].join('\n');
+  const again = await call('POST', '/v1.0/licenseJobs/import?createMissingUsers=true', {
+    token: org.tokens.userAdmin,
+    rawBody: fixed,
+    headers: { 'content-type': 'text/csv' },
+  });
   expect(again.status).toBe(202);
   expect((await waitForJob(org, again.body.id)).counts).toMatchObject({ succeeded: 2, failed: 0 });
   const ghost = await call('GET', '/v1.0/users/ghost@csv.dev', { token: org.tokens.reader });
   expect(ghost.body).toMatchObject({ displayName: 'Ghost Writer', usageLocation: 'GB', assignedLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] });
   // a License Administrator may not create users
-  const la = await call('POST', '/v1.0/licenseJobs/import?createMissingUsers=true', { token: org.tokens.license, rawBody: fixed, headers: { 'content-type': 'text/csv' } });
+  const la = await call('POST', '/v1.0/licenseJobs/import?createMissingUsers=true', {
+    token: org.tokens.license,
+    rawBody: fixed,
+    headers: { 'content-type': 'text/csv' },
+  });
   expect(la.status).toBe(403);
   // a CSV without the column, and a non-CSV body
-  expect((await call('POST', '/v1.0/licenseJobs/import', { token: org.tokens.license, rawBody: 'name,sku\nx,y', headers: { 'content-type': 'text/csv' } })).status).toBe(400);
+  expect(
+    (await call('POST', '/v1.0/licenseJobs/import', { token: org.tokens.license, rawBody: 'name,sku\nx,y', headers: { 'content-type': 'text/csv' } })).status,
+  ).toBe(400);
   expect((await call('POST', '/v1.0/licenseJobs/import', { token: org.tokens.license, body: { a: 1 } })).status).toBe(415);
 });
 
@@ -207,7 +245,10 @@ test('preview changes nothing and shows per user and per product what would happ
   await org.buy(SKU.E3, 3);
   const users = await createUsers(org, 4);
   const noLoc = await org.createUser({ usageLocation: null });
-  const r = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', dryRun: true, userIds: [...users.map((u) => u.id), noLoc.id], addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
+  const r = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', dryRun: true, userIds: [...users.map((u) => u.id), noLoc.id], addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+  });
   expect(r.status).toBe(202);
   const job = await waitForJob(org, r.body.id);
   expect(job).toMatchObject({ status: 'completedWithErrors', dryRun: true, counts: { succeeded: 4, failed: 1 } });
@@ -218,7 +259,10 @@ test('preview changes nothing and shows per user and per product what would happ
   for (const u of users) expect(await licensesOf(org, u.id)).toEqual([]);
 
   // requireSeats: the job refuses to start when the preview shows too few seats, and changes nothing
-  const strict = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', requireSeats: true, userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
+  const strict = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', requireSeats: true, userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+  });
   const refused = await waitForJob(org, strict.body.id);
   expect(refused.status).toBe('failed');
   expect(refused.error.code).toBe('CountViolation');
@@ -226,7 +270,10 @@ test('preview changes nothing and shows per user and per product what would happ
   expect((await org.sku(SKU.E3)).consumedUnits).toBe(0);
   // with enough seats the same job runs
   await call('PATCH', `/v1.0/directory/subscriptions/${SKU.E3}`, { token: org.tokens.billing, body: { totalLicenses: 4 } });
-  const ok = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', requireSeats: true, userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
+  const ok = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', requireSeats: true, userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+  });
   expect((await waitForJob(org, ok.body.id)).counts).toMatchObject({ succeeded: 4, failed: 0 });
   expect((await org.sku(SKU.E3)).consumedUnits).toBe(4);
 });
@@ -235,7 +282,10 @@ test('seats running out mid-job: users beyond the seats fail with CountViolation
   const org = await newTenant('Short org');
   await org.buy(SKU.E1, 130);
   const users = await createUsers(org, 200);
-  const r = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] } });
+  const r = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] },
+  });
   const job = await waitForJob(org, r.body.id);
   expect(job.counts).toMatchObject({ total: 200, succeeded: 130, failed: 70 });
   const failedRows = await allResults(org, r.body.id, 'failed');
@@ -268,7 +318,10 @@ test('a chunk delivered twice leaves every user and the seat counts as if proces
   const org = await newTenant('Dup org');
   await org.buy(SKU.E3, 50);
   const users = await createUsers(org, 30);
-  const r = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
+  const r = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+  });
   const job = await waitForJob(org, r.body.id);
   expect(job.counts.succeeded).toBe(30);
   // The queue delivers chunk 0 again (at-least-once), twice. A delivery to a finished job returns at once,
@@ -298,7 +351,10 @@ test('a poison chunk marks its users failed with a reason and the job ends; seat
   // one user's document is broken (bad data from elsewhere): every delivery of the chunk holding it fails
   await corrupt(org, users[120].id);
 
-  const r = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
+  const r = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+  });
   expect(r.status).toBe(202);
   // chunk 0 (users 0-99) succeeds; chunk 1 keeps failing: after maxDequeueCount the host moves it to the
   // poison queue (test/integration/localHost.test.ts shows that); here we deliver it there once chunk 0
@@ -328,10 +384,16 @@ test("a second tenant's small job finishes while another tenant's large job is s
   // still running when the small job is done, whatever the machine's speed, its chunk 0 cannot finish (a
   // broken user document) until the test mends it: chunks 4 and 8 wait for it, chunks 1-3, 5-7, 9-11 run.
   const mend = await corrupt(big, bigUsers[50].id);
-  const large = await call('POST', '/v1.0/licenseJobs', { token: big.tokens.license, body: { mode: 'add', userIds: bigUsers.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] } });
+  const large = await call('POST', '/v1.0/licenseJobs', {
+    token: big.tokens.license,
+    body: { mode: 'add', userIds: bigUsers.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] },
+  });
   expect(large.status).toBe(202);
   await untilJob(big, large.body.id, (j) => j.counts.succeeded >= 100); // the large job is under way
-  const quick = await call('POST', '/v1.0/licenseJobs', { token: small.tokens.license, body: { mode: 'add', userIds: smallUsers.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] } });
+  const quick = await call('POST', '/v1.0/licenseJobs', {
+    token: small.tokens.license,
+    body: { mode: 'add', userIds: smallUsers.map((u) => u.id), addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] },
+  });
   expect(quick.status).toBe(202);
   const smallDone = await waitForJob(small, quick.body.id);
   expect(smallDone.status).toBe('completed');
@@ -358,7 +420,10 @@ test('cancel: what is done stays done and is reported, the rest is skipped, no u
   // finishes: so whatever the machine's speed, chunks 1-3 are done and chunk 4 has not started when the
   // cancel comes. Then chunk 0 reaches the poison queue, and chunk 4 runs, cancelled.
   await corrupt(org, users[50].id);
-  const r = await call('POST', '/v1.0/licenseJobs', { token: org.tokens.license, body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS] }] } });
+  const r = await call('POST', '/v1.0/licenseJobs', {
+    token: org.tokens.license,
+    body: { mode: 'add', userIds: users.map((u) => u.id), addLicenses: [{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS] }] },
+  });
   expect(r.status).toBe(202);
   const running = await untilJob(org, r.body.id, (j) => j.counts.succeeded === 300);
   expect(running).toMatchObject({ status: 'running', counts: { total: 500, succeeded: 300, failed: 0, skipped: 0 } });
@@ -372,9 +437,19 @@ test('cancel: what is done stays done and is reported, the rest is skipped, no u
   const results = await allResults(org, r.body.id);
   expect(results).toHaveLength(500);
   const done = results.filter((x) => x.status === 'succeeded').map((x) => x.userId);
-  expect(done.sort()).toEqual(users.slice(100, 400).map((u) => u.id).sort());
+  expect(done.sort()).toEqual(
+    users
+      .slice(100, 400)
+      .map((u) => u.id)
+      .sort(),
+  );
   const skipped = results.filter((x) => x.status === 'skipped');
-  expect(skipped.map((x) => x.userId).sort()).toEqual(users.slice(400).map((u) => u.id).sort());
+  expect(skipped.map((x) => x.userId).sort()).toEqual(
+    users
+      .slice(400)
+      .map((u) => u.id)
+      .sort(),
+  );
   expect(skipped.every((x) => x.code === 'jobCancelled')).toBe(true);
   for (const u of [users[0], users[99], users[400], users[499]]) expect(await licensesOf(org, u.id)).toEqual([]); // (users[50] is the broken one)
   expect((await org.sku(SKU.E3)).consumedUnits).toBe(done.length);

@@ -49,7 +49,12 @@ test('type-ahead finds users by name or UPN prefix, then the product is assigned
     body: { userIds: [a.id, b.id], disabledPlans: [PLAN.YAMMER] },
   });
   expect(r.status).toBe(200);
-  expect(r.body.assigned).toEqual(expect.arrayContaining([{ userId: a.id, changed: true }, { userId: b.id, changed: true }]));
+  expect(r.body.assigned).toEqual(
+    expect.arrayContaining([
+      { userId: a.id, changed: true },
+      { userId: b.id, changed: true },
+    ]),
+  );
   expect(r.body.subscribedSku).toMatchObject({ consumedUnits: 2, availableUnits: 3 });
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(2);
 
@@ -62,7 +67,10 @@ test('type-ahead finds users by name or UPN prefix, then the product is assigned
   expect(holders.body.value.map((u: any) => u.id).sort()).toEqual([a.id, b.id].sort());
 
   // assigning again is not a second seat
-  const again = await call('POST', `/v1.0/subscribedSkus/${SKU.E3}/assign`, { token: t.tokens.license, body: { userIds: [a.id], disabledPlans: [PLAN.YAMMER] } });
+  const again = await call('POST', `/v1.0/subscribedSkus/${SKU.E3}/assign`, {
+    token: t.tokens.license,
+    body: { userIds: [a.id], disabledPlans: [PLAN.YAMMER] },
+  });
   expect(again.status).toBe(200);
   expect(again.body.assigned).toEqual([{ userId: a.id, changed: false }]);
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(2);
@@ -132,7 +140,7 @@ test('not enough seats for the picked users: nothing is assigned and the message
   expect(sub.body.totalLicenses).toBe(3);
   const again = await call('POST', `/v1.0/subscribedSkus/${SKU.EXO1}/assign`, { token: small.tokens.global, body: { userIds: users.map((u) => u.id) } });
   expect(again.status).toBe(200);
-  expect((await small.sku(SKU.EXO1))).toMatchObject({ consumedUnits: 3, availableUnits: 0 });
+  expect(await small.sku(SKU.EXO1)).toMatchObject({ consumedUnits: 3, availableUnits: 0 });
 
   // seats that are assigned cannot be removed until unassigned
   const shrink = await call('PATCH', `/v1.0/directory/subscriptions/${SKU.EXO1}`, { token: small.tokens.billing, body: { totalLicenses: 1 } });

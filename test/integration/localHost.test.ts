@@ -28,7 +28,8 @@ afterAll(() => {
   child?.kill('SIGTERM');
 });
 
-const seen = async () => (await (await fetch(`${base}/seen`)).json()) as { queue: { message: unknown; dequeueCount: number }[]; failures: number; ticks: number };
+const seen = async () =>
+  (await (await fetch(`${base}/seen`)).json()) as { queue: { message: unknown; dequeueCount: number }[]; failures: number; ticks: number };
 
 async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const start = Date.now();
@@ -61,7 +62,12 @@ test('queue trigger: base64 messages are decoded (JSON parsed) and deleted once 
   await q.sendMessage(Buffer.from(JSON.stringify({ job: 1 })).toString('base64'));
   await q.sendMessage(Buffer.from('plain text').toString('base64'));
   const s = await until(seen, (v) => v.queue.length >= 2);
-  expect(s.queue).toEqual(expect.arrayContaining([{ message: { job: 1 }, dequeueCount: 1 }, { message: 'plain text', dequeueCount: 1 }]));
+  expect(s.queue).toEqual(
+    expect.arrayContaining([
+      { message: { job: 1 }, dequeueCount: 1 },
+      { message: 'plain text', dequeueCount: 1 },
+    ]),
+  );
   const left = await q.peekMessages({ numberOfMessages: 5 });
   expect(left.peekedMessageItems).toHaveLength(0);
 });

@@ -15,7 +15,11 @@ let quietGroup: any;
 async function user(props: Record<string, unknown>) {
   const r = await call('POST', '/v1.0/users', {
     token: t.tokens.global,
-    body: { usageLocation: 'NL', ...props, userPrincipalName: `${String(props.displayName).toLowerCase().replace(/\W+/g, '.')}-${randomUUID().slice(0, 4)}@odata.dev` },
+    body: {
+      usageLocation: 'NL',
+      ...props,
+      userPrincipalName: `${String(props.displayName).toLowerCase().replace(/\W+/g, '.')}-${randomUUID().slice(0, 4)}@odata.dev`,
+    },
   });
   expect(r.status).toBe(201);
   return r.body;
@@ -54,7 +58,14 @@ beforeAll(async () => {
   errorGroup = (await call('POST', '/v1.0/groups', { token: t.tokens.userAdmin, body: { displayName: 'Exchange pilots' } })).body;
   quietGroup = (await call('POST', '/v1.0/groups', { token: t.tokens.userAdmin, body: { displayName: 'Quiet group' } })).body;
   for (const m of members) {
-    expect((await call('POST', `/v1.0/groups/${errorGroup.id}/members/$ref`, { token: t.tokens.userAdmin, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${m.id}` } })).status).toBe(204);
+    expect(
+      (
+        await call('POST', `/v1.0/groups/${errorGroup.id}/members/$ref`, {
+          token: t.tokens.userAdmin,
+          body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${m.id}` },
+        })
+      ).status,
+    ).toBe(204);
   }
   expect((await call('POST', `/v1.0/groups/${errorGroup.id}/assignLicense`, { token: t.tokens.license, body: addBody(SKU.EXO1) })).status).toBe(202);
   const inError = await until(
@@ -86,7 +97,11 @@ const cases: [string, (u: any) => boolean, boolean][] = [
   ["startswith(displayName, 'al')", (u) => lower(u.displayName).startsWith('al'), false],
   ["startswith(userPrincipalName, 'G')", (u) => lower(u.userPrincipalName).startsWith('g'), false],
   ["startswith(displayName, 'a') and accountEnabled eq true", (u) => lower(u.displayName).startsWith('a') && u.accountEnabled, false],
-  ["(userType eq 'Guest' or usageLocation eq 'US') and startswith(displayName, 'A')", (u) => (u.userType === 'Guest' || u.usageLocation === 'US') && lower(u.displayName).startsWith('a'), false],
+  [
+    "(userType eq 'Guest' or usageLocation eq 'US') and startswith(displayName, 'A')",
+    (u) => (u.userType === 'Guest' || u.usageLocation === 'US') && lower(u.displayName).startsWith('a'),
+    false,
+  ],
   [`assignedLicenses/any(x:x/skuId eq ${SKU.E3})`, (u) => has(u, SKU.E3), false],
   [`assignedLicenses/any(s:s/skuId eq ${SKU.E1}) or assignedLicenses/any(s:s/skuId eq ${SKU.EXO1})`, (u) => has(u, SKU.E1) || has(u, SKU.EXO1), false],
   [`not(assignedLicenses/any(x:x/skuId eq ${SKU.E3}))`, (u) => !has(u, SKU.E3), true],
@@ -94,7 +109,11 @@ const cases: [string, (u: any) => boolean, boolean][] = [
   ['assignedLicenses/$count ne 0', (u) => u.assignedLicenses.length !== 0, true],
   ['assignedLicenses/$count gt 0 and accountEnabled eq true', (u) => u.assignedLicenses.length > 0 && u.accountEnabled, true],
   ["licenseAssignmentStates/any(x:x/state eq 'Error')", (u) => u.licenseAssignmentStates.some((s: any) => s.state === 'Error'), false],
-  ["not(licenseAssignmentStates/any(x:x/state eq 'Error')) and startswith(displayName, 'G')", (u) => !u.licenseAssignmentStates.some((s: any) => s.state === 'Error') && lower(u.displayName).startsWith('g'), true],
+  [
+    "not(licenseAssignmentStates/any(x:x/state eq 'Error')) and startswith(displayName, 'G')",
+    (u) => !u.licenseAssignmentStates.some((s: any) => s.state === 'Error') && lower(u.displayName).startsWith('g'),
+    true,
+  ],
 ];
 
 test.each(cases)('$filter=%s equals the plain list filtered in JS', async (filter, predicate, advanced) => {
@@ -114,7 +133,7 @@ test.each(cases)('$filter=%s equals the plain list filtered in JS', async (filte
   }
 });
 
-test('malformed and unsupported filters: 400 in Graph\'s shape, never a 5xx', async () => {
+test("malformed and unsupported filters: 400 in Graph's shape, never a 5xx", async () => {
   for (const [filter, code] of [
     ["startswith(displayName, 'a'", 'BadRequest'],
     ["accountEnabled eq 'yes'", 'BadRequest'],
@@ -138,7 +157,7 @@ test('$count=true adds @odata.count of every match, not the page; it and $search
   expect([bare.status, bare.body.error.code]).toEqual([400, 'Request_UnsupportedQuery']);
 });
 
-test('GET /users/$count answers the number as text; with $filter; Graph\'s 400 without ConsistencyLevel', async () => {
+test("GET /users/$count answers the number as text; with $filter; Graph's 400 without ConsistencyLevel", async () => {
   const r = await call('GET', '/v1.0/users/$count', { token: t.tokens.reader, headers: eventual });
   expect(r.status).toBe(200);
   expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -169,11 +188,22 @@ test('$search: a prefix of each named property, OR and AND of clauses; the plain
 test('$orderby displayName or userPrincipalName, asc or desc; with $filter it is an advanced query', async () => {
   const names = (r: any) => r.body.value.map((u: any) => lower(u.displayName));
   const desc = await list('$orderby=displayName%20desc');
-  expect(names(desc)).toEqual(all.map((u) => lower(u.displayName)).sort().reverse());
+  expect(names(desc)).toEqual(
+    all
+      .map((u) => lower(u.displayName))
+      .sort()
+      .reverse(),
+  );
   const byUpn = await list('$orderby=userPrincipalName');
   expect(byUpn.body.value.map((u: any) => lower(u.userPrincipalName))).toEqual(all.map((u) => lower(u.userPrincipalName)).sort());
   const filtered = await list(`$filter=${enc('accountEnabled eq true')}&$orderby=displayName%20desc&$count=true`, eventual);
-  expect(names(filtered)).toEqual(all.filter((u) => u.accountEnabled).map((u) => lower(u.displayName)).sort().reverse());
+  expect(names(filtered)).toEqual(
+    all
+      .filter((u) => u.accountEnabled)
+      .map((u) => lower(u.displayName))
+      .sort()
+      .reverse(),
+  );
   const bare = await list(`$filter=${enc('accountEnabled eq true')}&$orderby=displayName`);
   expect([bare.status, bare.body.error.code]).toEqual([400, 'Request_UnsupportedQuery']);
   const unsupported = await list('$orderby=createdDateTime');

@@ -69,7 +69,16 @@ test('a Cosmos DB fault mid-assignment answers 503 with Retry-After and leaves n
   const org = await tenant('Fault org');
   expect((await call('POST', '/v1.0/directory/subscriptions', org.admin, { skuId: E3, totalLicenses: 5 })).status).toBe(201);
   const users = [];
-  for (let i = 0; i < 3; i++) users.push((await call('POST', '/v1.0/users', org.admin, { displayName: `F${i}`, userPrincipalName: `f${i}-${randomUUID().slice(0, 6)}@fault.dev`, usageLocation: 'NL' })).body);
+  for (let i = 0; i < 3; i++)
+    users.push(
+      (
+        await call('POST', '/v1.0/users', org.admin, {
+          displayName: `F${i}`,
+          userPrincipalName: `f${i}-${randomUUID().slice(0, 6)}@fault.dev`,
+          usageLocation: 'NL',
+        })
+      ).body,
+    );
 
   // the first user's write succeeds, the others' keep being throttled past every retry (the SDK's, and the
   // engine's own attempt alone): the request must put the first user back and give every seat back
@@ -89,7 +98,10 @@ test('a Cosmos DB fault mid-assignment answers 503 with Retry-After and leaves n
 
   // one user: the write itself fails
   await fault({ operation: 'replace', collection: 'directory', status: 503, count: 10 });
-  const single = await call('POST', `/v1.0/users/${users[0].id}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
+  const single = await call('POST', `/v1.0/users/${users[0].id}/assignLicense`, org.admin, {
+    addLicenses: [{ skuId: E3, disabledPlans: [] }],
+    removeLicenses: [],
+  });
   await clearFaults();
   expect(single.status).toBe(503);
   expect((await call('GET', `/v1.0/users/${users[0].id}`, org.admin)).body.assignedLicenses).toEqual([]);
@@ -105,7 +117,9 @@ test('a Cosmos DB fault mid-assignment answers 503 with Retry-After and leaves n
 test('log lines are JSON and carry the request id and tenant id, and bulk work the job id', async () => {
   const org = await tenant('Logged org');
   await call('POST', '/v1.0/directory/subscriptions', org.admin, { skuId: E3, totalLicenses: 5 });
-  const u = (await call('POST', '/v1.0/users', org.admin, { displayName: 'L', userPrincipalName: `l-${randomUUID().slice(0, 6)}@log.dev`, usageLocation: 'NL' })).body;
+  const u = (
+    await call('POST', '/v1.0/users', org.admin, { displayName: 'L', userPrincipalName: `l-${randomUUID().slice(0, 6)}@log.dev`, usageLocation: 'NL' })
+  ).body;
   const job = await call('POST', '/v1.0/licenseJobs', org.admin, { mode: 'add', userIds: [u.id], addLicenses: [{ skuId: E3, disabledPlans: [] }] });
   expect(job.status).toBe(202);
   for (let i = 0; i < 100; i++) {
@@ -142,14 +156,21 @@ test('a password sent with a new user is in no stored document and no log line',
   });
   expect(created.status).toBe(201);
   // a refused one too (the error must not echo it)
-  const weak = await call('POST', '/v1.0/users', org.admin, { displayName: 'W', userPrincipalName: `w-${randomUUID().slice(0, 6)}@pw.dev`, passwordProfile: { password: 'weakweakweak' } });
+  const weak = await call('POST', '/v1.0/users', org.admin, {
+    displayName: 'W',
+    userPrincipalName: `w-${randomUUID().slice(0, 6)}@pw.dev`,
+    passwordProfile: { password: 'weakweakweak' },
+  });
   expect(weak.status).toBe(400);
   const { CosmosClient } = await import('@azure/cosmos');
   const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
   const db = cosmos.database(stack.env.COSMOS_DATABASE!);
   let documents = 0;
   for (const name of ['directory', 'audit', 'jobs']) {
-    const { resources } = await db.container(name).items.query({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: org.id }] }).fetchAll();
+    const { resources } = await db
+      .container(name)
+      .items.query({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: org.id }] })
+      .fetchAll();
     documents += resources.length;
     for (const doc of resources) expect(JSON.stringify(doc)).not.toContain(password);
   }

@@ -83,7 +83,8 @@ async function busyRounds(t: TestTenant, users: any[], api = TEST_API): Promise<
   return reports;
 }
 const seat = (report: any, sku: string) => report.seats.find((s: any) => s.skuId === sku);
-const licensesOf = async (t: TestTenant, id: string) => (await call('GET', `/v1.0/users/${id}`, { token: t.tokens.reader })).body.assignedLicenses as { skuId: string }[];
+const licensesOf = async (t: TestTenant, id: string) =>
+  (await call('GET', `/v1.0/users/${id}`, { token: t.tokens.reader })).body.assignedLicenses as { skuId: string }[];
 
 /** E3 counts 1 seat for 3 holders (a counter that lost seats: bad data); E1 counts 4 seats nobody holds (writes interrupted after reserving). */
 async function drifted(t: TestTenant, dir: Container = directory) {
@@ -126,7 +127,16 @@ test("stale bulk-job holds are removed (job finished or gone); a running job's h
   const jobId = randomUUID();
   const gone = randomUUID();
   const now = new Date().toISOString();
-  await jobsContainer.items.create({ id: jobId, tenantId: t.id, type: 'licenseJob', status: 'running', createdDateTime: now, phase: 'apply', chunkCount: 1, total: 1 });
+  await jobsContainer.items.create({
+    id: jobId,
+    tenantId: t.id,
+    type: 'licenseJob',
+    status: 'running',
+    createdDateTime: now,
+    phase: 'apply',
+    chunkCount: 1,
+    total: 1,
+  });
   // chunk 0 of the running job holds 2 seats; a job that no longer exists left a hold of 3
   await patchSub(t, SKU.E3, [
     { op: 'set', path: `/seat/holds/${jobId}_0`, value: 2 },
@@ -136,7 +146,12 @@ test("stale bulk-job holds are removed (job finished or gone); a running job's h
   await waitStill(t, SKU.E3);
 
   let report = await ran(t);
-  expect(seat(report, SKU.E3)).toMatchObject({ action: 'deferred', reason: 'jobRunning', consumedAfter: 6, liveHolds: [{ key: `${jobId}_0`, jobId, seats: 2 }] });
+  expect(seat(report, SKU.E3)).toMatchObject({
+    action: 'deferred',
+    reason: 'jobRunning',
+    consumedAfter: 6,
+    liveHolds: [{ key: `${jobId}_0`, jobId, seats: 2 }],
+  });
   expect((await subDoc(t, SKU.E3)).seat.holds).toEqual({ [`${jobId}_0`]: 2, [`${gone}_1`]: 3 });
 
   // the job ended without settling its hold (a worker stopped for good): both holds are stale now
@@ -164,7 +179,8 @@ test('lifecycle by date: Enabled -> Warning -> Suspended -> Deleted, each when i
   const [a, b, newcomer] = await createUsers(t, 3);
   await t.assign(a.id, addBody(SKU.E1));
   await t.assign(b.id, addBody(SKU.E1));
-  const setDate = (value: unknown, token = t.tokens.billing) => call('PATCH', `/v1.0/directory/subscriptions/${SKU.E1}`, { token, body: { nextLifecycleDateTime: value } });
+  const setDate = (value: unknown, token = t.tokens.billing) =>
+    call('PATCH', `/v1.0/directory/subscriptions/${SKU.E1}`, { token, body: { nextLifecycleDateTime: value } });
   expect((await setDate('yesterday')).status).toBe(400);
   expect((await setDate(iso(Date.now() - DAY), t.tokens.license)).status).toBe(403);
 
@@ -179,7 +195,15 @@ test('lifecycle by date: Enabled -> Warning -> Suspended -> Deleted, each when i
   expect(set.body.nextLifecycleDateTime).toBe(due1);
   report = await ran(t);
   expect(report.lifecycle).toEqual([
-    { subscriptionId: subId(t, SKU.E1), skuId: SKU.E1, skuPartNumber: 'STANDARDPACK', from: 'Enabled', to: 'Warning', dueDateTime: due1, nextLifecycleDateTime: iso(Date.parse(due1) + 30 * DAY) },
+    {
+      subscriptionId: subId(t, SKU.E1),
+      skuId: SKU.E1,
+      skuPartNumber: 'STANDARDPACK',
+      from: 'Enabled',
+      to: 'Warning',
+      dueDateTime: due1,
+      nextLifecycleDateTime: iso(Date.parse(due1) + 30 * DAY),
+    },
   ]);
   let sub = (await call('GET', `/v1.0/directory/subscriptions/${SKU.E1}`, { token: t.tokens.reader })).body;
   expect(sub).toMatchObject({ status: 'Warning', nextLifecycleDateTime: iso(Date.parse(due1) + 30 * DAY), consumedUnits: 2 });
@@ -206,7 +230,9 @@ test('lifecycle by date: Enabled -> Warning -> Suspended -> Deleted, each when i
   await setDate(due3);
   report = await ran(t);
   expect(report.lifecycle).toMatchObject([{ from: 'Suspended', to: 'Deleted', dueDateTime: due3, nextLifecycleDateTime: null }]);
-  expect(report.deletedProducts).toEqual([{ skuId: SKU.E1, skuPartNumber: 'STANDARDPACK', usersChanged: 2, seatsReleased: 2, users: expect.arrayContaining([a.id, b.id]), failed: [] }]);
+  expect(report.deletedProducts).toEqual([
+    { skuId: SKU.E1, skuPartNumber: 'STANDARDPACK', usersChanged: 2, seatsReleased: 2, users: expect.arrayContaining([a.id, b.id]), failed: [] },
+  ]);
   expect(report.overAssignments).toEqual([]);
   expect(report.overAssignmentsResolved).toMatchObject([{ skuId: SKU.E1 }]);
   expect(await licensesOf(t, a.id)).toEqual([]);
@@ -235,7 +261,9 @@ test('dates long past: one run goes through every state the dates say, down to D
   const [u] = await createUsers(t, 1);
   await t.assign(u.id, addBody(SKU.E3));
   const due = iso(Date.now() - 200 * DAY);
-  expect((await call('PATCH', `/v1.0/directory/subscriptions/${t.id}_${SKU.E3}`, { token: t.tokens.global, body: { nextLifecycleDateTime: due } })).status).toBe(200);
+  expect(
+    (await call('PATCH', `/v1.0/directory/subscriptions/${t.id}_${SKU.E3}`, { token: t.tokens.global, body: { nextLifecycleDateTime: due } })).status,
+  ).toBe(200);
   const report = await ran(t);
   expect(report.lifecycle.map((x: any) => [x.from, x.to, x.dueDateTime])).toEqual([
     ['Enabled', 'Warning', due],
@@ -340,7 +368,10 @@ test('reclaim policy: off by default; a dry run lists accounts disabled for more
   expect((await policy({ reclaimDisabledAccounts: {} }, t.tokens.license)).status).toBe(400);
   const on = await policy({ reclaimDisabledAccounts: { enabled: true, disabledForDays: 30 } }, t.tokens.license);
   expect(on.status).toBe(200);
-  expect(on.body).toMatchObject({ reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: true }, lastModifiedBy: { displayName: expect.any(String) } });
+  expect(on.body).toMatchObject({
+    reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: true },
+    lastModifiedBy: { displayName: expect.any(String) },
+  });
 
   // disabled today: not yet
   expect((await ran(t)).reclaim.candidates).toBe(0);
@@ -352,13 +383,26 @@ test('reclaim policy: off by default; a dry run lists accounts disabled for more
   let report = await ran(t);
   expect(report.reclaim).toMatchObject({ candidates: 1, actions: [], disableDatesRecorded: 1 });
   expect(report.reclaim.users).toEqual([
-    { userId: leaver.id, userPrincipalName: leaver.userPrincipalName, displayName: leaver.displayName, disabledDateTime: expect.any(String), disabledDays: 40, reclaim: [SKU.E3, SKU.PBI], inherited: [], kept: [] },
+    {
+      userId: leaver.id,
+      userPrincipalName: leaver.userPrincipalName,
+      displayName: leaver.displayName,
+      disabledDateTime: expect.any(String),
+      disabledDays: 40,
+      reclaim: [SKU.E3, SKU.PBI],
+      inherited: [],
+      kept: [],
+    },
   ]);
   expect((await userDoc(t, old.id)).disabledDateTime).toBe(report.startedDateTime);
   expect(await licensesOf(t, leaver.id)).toHaveLength(2);
 
   // acting: the leaver's licenses go, through the same rules, seats released and audited
-  expect((await policy({ reclaimDisabledAccounts: { dryRun: false } }, t.tokens.license)).body.reclaimDisabledAccounts).toEqual({ enabled: true, disabledForDays: 30, dryRun: false });
+  expect((await policy({ reclaimDisabledAccounts: { dryRun: false } }, t.tokens.license)).body.reclaimDisabledAccounts).toEqual({
+    enabled: true,
+    disabledForDays: 30,
+    dryRun: false,
+  });
   report = await ran(t);
   expect(report.reclaim.actions).toEqual([{ userId: leaver.id, status: 'reclaimed', removed: [SKU.E3, SKU.PBI] }]);
   expect(report.summary.licensesReclaimed).toBe(2);
@@ -398,7 +442,14 @@ test('two reconciliations at once do not double-apply: one holds the lease, the 
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(3);
 
   // another instance holds the lease: refused, with when to come back
-  const lease = { id: 'reconciliation-lease', tenantId: t.id, type: 'reconciliationLease', runId: 'another-instance', acquiredDateTime: iso(Date.now()), expiresDateTime: iso(Date.now() + 60_000) };
+  const lease = {
+    id: 'reconciliation-lease',
+    tenantId: t.id,
+    type: 'reconciliationLease',
+    runId: 'another-instance',
+    acquiredDateTime: iso(Date.now()),
+    expiresDateTime: iso(Date.now() + 60_000),
+  };
   await jobsContainer.items.upsert(lease);
   const refused = await run(t);
   expect(refused.status).toBe(409);
@@ -467,7 +518,11 @@ test('the timer function, fired through the host admin call, reconciles every te
   await patchSub(t, SKU.E3, [{ op: 'set', path: '/seat/consumed', value: 0 }]);
 
   const admin = async (name: string, body: unknown = { input: '' }) => {
-    const res = await fetch(`http://localhost:${TEST_PORTS.host}/admin/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`http://localhost:${TEST_PORTS.host}/admin/functions/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     await res.text(); // read to the end: the connection goes back to the pool
     return res;
   };

@@ -16,7 +16,12 @@ beforeAll(async () => {
 });
 
 test('an unknown query option is a 400 on every route, also on those that take no options', async () => {
-  for (const path of [`/v1.0/users/${someone.id}?$bogus=1`, '/v1.0/organization?$expand=x', `/v1.0/users/${someone.id}/licenseDetails?top=1`, `/v1.0/subscribedSkus/${SKU.E1}/assignments?$filter=x`]) {
+  for (const path of [
+    `/v1.0/users/${someone.id}?$bogus=1`,
+    '/v1.0/organization?$expand=x',
+    `/v1.0/users/${someone.id}/licenseDetails?top=1`,
+    `/v1.0/subscribedSkus/${SKU.E1}/assignments?$filter=x`,
+  ]) {
     const r = await call('GET', path, { token: t.tokens.reader });
     expect([path, r.status, r.body.error.code]).toEqual([path, 400, 'Request_UnsupportedQuery']);
     expect(r.body.error.message).toMatch(/is not supported on this call/);
@@ -25,7 +30,7 @@ test('an unknown query option is a 400 on every route, also on those that take n
   expect((await call('GET', `/v1.0/subscribedSkus/${SKU.E1}/assignments?$top=1`, { token: t.tokens.reader })).status).toBe(200);
 });
 
-test('an unmatched path is a 404 and an unmatched method a 405 with Allow, both in Graph\'s error shape', async () => {
+test("an unmatched path is a 404 and an unmatched method a 405 with Allow, both in Graph's error shape", async () => {
   const missing = await call('GET', '/v1.0/nothingHere', { token: t.tokens.reader });
   expect(missing.status).toBe(404);
   expect(missing.body.error).toMatchObject({ code: 'Request_ResourceNotFound', innerError: { 'request-id': expect.any(String) } });
@@ -77,7 +82,10 @@ test('$top is a maximum on job results: pages never exceed it, and they add up t
 
 describe('CORS (Host.CORS)', () => {
   const preflight = (origin: string) =>
-    fetch(`${TEST_API}/v1.0/users`, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PATCH', 'Access-Control-Request-Headers': 'authorization, consistencylevel' } });
+    fetch(`${TEST_API}/v1.0/users`, {
+      method: 'OPTIONS',
+      headers: { Origin: origin, 'Access-Control-Request-Method': 'PATCH', 'Access-Control-Request-Headers': 'authorization, consistencylevel' },
+    });
 
   test('a preflight from an allowed origin: 204 with the methods and the headers a Graph client sends', async () => {
     const r = await preflight('https://portal.test.dev');
@@ -93,12 +101,16 @@ describe('CORS (Host.CORS)', () => {
     const r = await fetch(`${TEST_API}/v1.0/users/${someone.id}`, { headers: { Origin: 'http://localhost:5173', Authorization: `Bearer ${t.tokens.reader}` } });
     expect(r.status).toBe(200);
     expect(r.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    expect(r.headers.get('access-control-expose-headers')?.split(/,\s*/)).toEqual(expect.arrayContaining(['request-id', 'client-request-id', 'retry-after', 'location', 'etag']));
+    expect(r.headers.get('access-control-expose-headers')?.split(/,\s*/)).toEqual(
+      expect.arrayContaining(['request-id', 'client-request-id', 'retry-after', 'location', 'etag']),
+    );
   });
 
   test('a disallowed origin gets no CORS header, preflight or not', async () => {
     const pre = await preflight('https://evil.example');
-    const actual = await fetch(`${TEST_API}/v1.0/users/${someone.id}`, { headers: { Origin: 'https://evil.example', Authorization: `Bearer ${t.tokens.reader}` } });
+    const actual = await fetch(`${TEST_API}/v1.0/users/${someone.id}`, {
+      headers: { Origin: 'https://evil.example', Authorization: `Bearer ${t.tokens.reader}` },
+    });
     for (const r of [pre, actual]) {
       const cors: string[] = [];
       r.headers.forEach((_v, k) => k.startsWith('access-control-') && cors.push(k));

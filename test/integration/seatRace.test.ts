@@ -24,19 +24,25 @@ const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 const SEATS = 600;
 
 async function call(base: string, method: string, path: string, token: string, body?: unknown) {
-  const r = await fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };
 }
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      await work(items[i], i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
+    }),
+  );
 }
 
 test('1,040 assignments from two hosts for 600 seats: never over, the counter exact, batches all or nothing', async () => {
@@ -47,7 +53,11 @@ test('1,040 assignments from two hosts for 600 seats: never over, the counter ex
   expect((await call(stack.api, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: E3, totalLicenses: SEATS })).status).toBe(201);
   const ids: string[] = new Array(1040);
   await pool([...ids.keys()], 16, async (i) => {
-    const r = await call(i % 2 ? second : stack.api, 'POST', '/v1.0/users', admin, { displayName: `Racer ${i}`, userPrincipalName: `racer${i}-${randomUUID().slice(0, 6)}@race.dev`, usageLocation: 'NL' });
+    const r = await call(i % 2 ? second : stack.api, 'POST', '/v1.0/users', admin, {
+      displayName: `Racer ${i}`,
+      userPrincipalName: `racer${i}-${randomUUID().slice(0, 6)}@race.dev`,
+      usageLocation: 'NL',
+    });
     expect(r.status).toBe(201);
     ids[i] = r.body.id;
   });
@@ -78,7 +88,12 @@ test('1,040 assignments from two hosts for 600 seats: never over, the counter ex
   const holders = new Set<string>();
   let next: string | undefined = `/v1.0/subscribedSkus/${E3}/assignments?$top=999`;
   while (next) {
-    const page: { body: { value: { id: string }[]; '@odata.nextLink'?: string } } = await call(stack.api, 'GET', next.replace(/^https?:\/\/[^/]+\/api/, ''), admin);
+    const page: { body: { value: { id: string }[]; '@odata.nextLink'?: string } } = await call(
+      stack.api,
+      'GET',
+      next.replace(/^https?:\/\/[^/]+\/api/, ''),
+      admin,
+    );
     for (const u of page.body.value) holders.add(u.id);
     next = page.body['@odata.nextLink'];
   }

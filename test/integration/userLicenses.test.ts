@@ -15,7 +15,13 @@ beforeAll(async () => {
 
 test('flow 4: the whole set stated at once — add two products, then swap one for another in one call', async () => {
   const u = await t.createUser({ displayName: 'Set Person' });
-  const r = await t.assign(u.id, { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }, { skuId: SKU.PROJECT, disabledPlans: [] }], removeLicenses: [] });
+  const r = await t.assign(u.id, {
+    addLicenses: [
+      { skuId: SKU.E3, disabledPlans: [] },
+      { skuId: SKU.PROJECT, disabledPlans: [] },
+    ],
+    removeLicenses: [],
+  });
   expect(r.status).toBe(200);
   expect(r.body.id).toBe(u.id);
   expect(r.body.assignedLicenses.map((l: any) => l.skuId).sort()).toEqual([SKU.E3, SKU.PROJECT].sort());
@@ -41,11 +47,23 @@ test('flow 4: the whole set stated at once — add two products, then swap one f
 
 test('dependency across products: removing the product that carries Teams from a Teams Phone user is refused, naming the dependency', async () => {
   const u = await t.createUser({ displayName: 'Phone Person' });
-  expect((await t.assign(u.id, { addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }, { skuId: SKU.PHONE, disabledPlans: [] }], removeLicenses: [] })).status).toBe(200);
+  expect(
+    (
+      await t.assign(u.id, {
+        addLicenses: [
+          { skuId: SKU.E1, disabledPlans: [] },
+          { skuId: SKU.PHONE, disabledPlans: [] },
+        ],
+        removeLicenses: [],
+      })
+    ).status,
+  ).toBe(200);
   const r = await t.assign(u.id, { addLicenses: [], removeLicenses: [SKU.E1] });
   expect(r.status).toBe(409);
   expect(r.body.error.code).toBe('DependencyViolation');
-  expect(r.body.error.message).toMatch(/Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams, which this change switches off for Phone Person/);
+  expect(r.body.error.message).toMatch(
+    /Microsoft Teams Phone in Microsoft Teams Phone Standard needs Microsoft Teams, which this change switches off for Phone Person/,
+  );
   // unchanged
   const user = await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader });
   expect(user.body.assignedLicenses.map((l: any) => l.skuId).sort()).toEqual([SKU.E1, SKU.PHONE].sort());
@@ -104,32 +122,52 @@ test('flow 2: switching named plans on and off keeps the rest; rules still apply
   expect(status(PLAN.YAMMER, off.body)).toBe('Disabled'); // kept
   expect(status(PLAN.EXO2, off.body)).toBe('Success');
 
-  const on = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { enable: [PLAN.YAMMER] } });
+  const on = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, {
+    token: t.tokens.license,
+    body: { enable: [PLAN.YAMMER] },
+  });
   expect(on.status).toBe(200);
   expect(status(PLAN.YAMMER, on.body)).toBe('Success');
   expect(status(PLAN.TEAMS, on.body)).toBe('Disabled');
 
   // SharePoint off while Office for the web stays on: refused, naming the dependency
-  const dep = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['SHAREPOINTENTERPRISE'] } });
+  const dep = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, {
+    token: t.tokens.license,
+    body: { disable: ['SHAREPOINTENTERPRISE'] },
+  });
   expect(dep.status).toBe(409);
   expect(dep.body.error.code).toBe('DependencyViolation');
-  expect(dep.body.error.message).toMatch(/Office for the web in Office 365 E3 needs SharePoint \(Plan 2\) or SharePoint \(Plan 1\), which this change switches off/);
+  expect(dep.body.error.message).toMatch(
+    /Office for the web in Office 365 E3 needs SharePoint \(Plan 2\) or SharePoint \(Plan 1\), which this change switches off/,
+  );
 
   // Sway comes with the product on its own, yet is switched off (and on again) like any other plan
-  const swayOff = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['SWAY'] } });
+  const swayOff = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, {
+    token: t.tokens.license,
+    body: { disable: ['SWAY'] },
+  });
   expect(swayOff.status).toBe(200);
   expect(status(PLAN.SWAY, swayOff.body)).toBe('Disabled');
   expect(status(PLAN.TEAMS, swayOff.body)).toBe('Disabled'); // kept
   expect(status(PLAN.EXO2, swayOff.body)).toBe('Success');
-  const swayOn = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { enable: [PLAN.SWAY] } });
+  const swayOn = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, {
+    token: t.tokens.license,
+    body: { enable: [PLAN.SWAY] },
+  });
   expect(swayOn.status).toBe(200);
   expect(status(PLAN.SWAY, swayOn.body)).toBe('Success');
 
-  const unknown = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['NOPE'] } });
+  const unknown = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E3}/updateServicePlans`, {
+    token: t.tokens.license,
+    body: { disable: ['NOPE'] },
+  });
   expect(unknown.status).toBe(400);
   expect(unknown.body.error).toMatchObject({ code: 'unknownServicePlan', target: 'disable[0]' });
 
-  const notHeld = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E1}/updateServicePlans`, { token: t.tokens.license, body: { disable: ['TEAMS1'] } });
+  const notHeld = await call('POST', `/v1.0/users/${u.id}/licenseDetails/${SKU.E1}/updateServicePlans`, {
+    token: t.tokens.license,
+    body: { disable: ['TEAMS1'] },
+  });
   expect(notHeld.status).toBe(409);
   expect(notHeld.body.error.code).toBe('licenseNotAssigned');
 });
@@ -160,7 +198,10 @@ test('Office 365 E1 contains Yammer: licenseDetails lists it, and in CN (where i
   const nl = await t.createUser({ displayName: 'E1 Yammer' });
   expect((await t.assign(nl.id, addBody(SKU.E1))).status).toBe(200);
   const d = await call('GET', `/v1.0/users/${nl.id}/licenseDetails`, { token: t.tokens.reader });
-  expect(d.body.value[0].servicePlans.find((p: any) => p.servicePlanId === PLAN.YAMMER)).toMatchObject({ servicePlanName: 'YAMMER_ENTERPRISE', provisioningStatus: 'Success' });
+  expect(d.body.value[0].servicePlans.find((p: any) => p.servicePlanId === PLAN.YAMMER)).toMatchObject({
+    servicePlanName: 'YAMMER_ENTERPRISE',
+    provisioningStatus: 'Success',
+  });
 
   const cn = await t.createUser({ displayName: 'E1 China', usageLocation: 'CN' });
   const r = await t.assign(cn.id, addBody(SKU.E1));
@@ -170,7 +211,7 @@ test('Office 365 E1 contains Yammer: licenseDetails lists it, and in CN (where i
   expect((await t.assign(cn.id, addBody(SKU.E1, [PLAN.YAMMER]))).status).toBe(200);
 });
 
-test("Graph semantics: re-adding a product replaces its disabledPlans and uses no new seat", async () => {
+test('Graph semantics: re-adding a product replaces its disabledPlans and uses no new seat', async () => {
   const u = await t.createUser();
   expect((await t.assign(u.id, addBody(SKU.E3, [PLAN.YAMMER, PLAN.TEAMS]))).status).toBe(200);
   const used = (await t.sku(SKU.E3)).consumedUnits;
@@ -186,7 +227,9 @@ test('usage location: plans not offered in the country are refused with the fix;
   const r = await t.assign(u.id, addBody(SKU.PHONE));
   expect(r.status).toBe(409);
   expect(r.body.error.code).toBe('ProhibitedInUsageLocationViolation');
-  expect(r.body.error.message).toMatch(/Microsoft Teams Phone in Microsoft Teams Phone Standard is not offered in IN.*Switch MCOEV off.*or change the user's usage location/);
+  expect(r.body.error.message).toMatch(
+    /Microsoft Teams Phone in Microsoft Teams Phone Standard is not offered in IN.*Switch MCOEV off.*or change the user's usage location/,
+  );
   // moving the user to NL makes it assignable
   expect((await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.license, body: { usageLocation: 'NL' } })).status).toBe(204);
   expect((await t.assign(u.id, addBody(SKU.PHONE))).status).toBe(200);
@@ -310,7 +353,13 @@ test('every license change is in the audit trail, newest first, paged, with who,
   expect(page1.status).toBe(200);
   expect(page1.body.value).toHaveLength(2);
   const [newest, middle] = page1.body.value;
-  expect(newest).toMatchObject({ userId: u.id, operation: 'assignLicense', skuIds: [SKU.E3], before: [{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS] }], after: [] });
+  expect(newest).toMatchObject({
+    userId: u.id,
+    operation: 'assignLicense',
+    skuIds: [SKU.E3],
+    before: [{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS] }],
+    after: [],
+  });
   expect(newest.requestId).toBe(third.headers.get('request-id'));
   expect(newest.actor.displayName).toBe('Dev LicenseAdministrator');
   expect(middle.after).toEqual([{ skuId: SKU.E3, disabledPlans: [PLAN.TEAMS] }]);

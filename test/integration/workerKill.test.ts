@@ -11,7 +11,11 @@ let stack: OwnStack;
 afterAll(() => stack?.stop());
 
 async function call(method: string, path: string, token: string, body?: unknown) {
-  const r = await fetch(`${stack.api}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  const r = await fetch(`${stack.api}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
   return { status: r.status, body: await r.json().catch((): any => undefined) };
 }
 
@@ -28,7 +32,9 @@ test('killed mid-chunk, redelivered to a new worker: each user once, seats right
   const ids: string[] = [];
   for (let i = 0; i < 150; i += 25) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(25, 150 - i) }, (_, k) => call('POST', '/v1.0/users', admin, { displayName: `K ${i + k}`, userPrincipalName: `k${i + k}@kill.dev`, usageLocation: 'NL' })),
+      Array.from({ length: Math.min(25, 150 - i) }, (_, k) =>
+        call('POST', '/v1.0/users', admin, { displayName: `K ${i + k}`, userPrincipalName: `k${i + k}@kill.dev`, usageLocation: 'NL' }),
+      ),
     );
     ids.push(...batch.map((b) => b.body.id));
   }

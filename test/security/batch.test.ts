@@ -81,10 +81,13 @@ test(`a streamed answer larger than ${MAX_BATCH_STREAMED_BYTES} bytes is not hel
   expect(Buffer.byteLength(direct.body as string)).toBeGreaterThan(MAX_BATCH_STREAMED_BYTES);
   expect((direct.body as string).trim().split('\r\n')).toHaveLength(401);
 
-  const r = await batch([
-    { id: 'csv', method: 'GET', url: `/licenseJobs/${job.body.id}/failedRows` },
-    { id: 'small', method: 'GET', url: `/licenseJobs/${job.body.id}` },
-  ], t.tokens.reader);
+  const r = await batch(
+    [
+      { id: 'csv', method: 'GET', url: `/licenseJobs/${job.body.id}/failedRows` },
+      { id: 'small', method: 'GET', url: `/licenseJobs/${job.body.id}` },
+    ],
+    t.tokens.reader,
+  );
   expect(r.status).toBe(200);
   const [csv, small] = r.body.responses;
   expect([csv.status, csv.body.error.code]).toEqual([400, 'BadRequest']);

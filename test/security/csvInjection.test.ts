@@ -10,7 +10,7 @@ const FORMULA = /^[=+\-@\t\r]/;
 
 test('csvCell: formula starts are neutralised, quoting as RFC 4180', () => {
   expect(csvCell('=HYPERLINK("http://evil","x")')).toBe(`"'=HYPERLINK(""http://evil"",""x"")"`);
-  expect(csvCell('+cmd|\' /C calc\'!A0')).toBe(`'+cmd|' /C calc'!A0`);
+  expect(csvCell("+cmd|' /C calc'!A0")).toBe(`'+cmd|' /C calc'!A0`);
   expect(csvCell('-1+1')).toBe(`'-1+1`);
   expect(csvCell('@SUM(1)')).toBe(`'@SUM(1)`);
   expect(csvCell('\tx')).toBe(`'\tx`);
@@ -37,7 +37,7 @@ test('the failed-rows CSV of an import never hands a formula to a spreadsheet', 
   const csv = [
     'userPrincipalName,licenses,displayName,usageLocation',
     '"=HYPERLINK(""http://evil"")@evil.dev",ENTERPRISEPACK,x,NL',
-    'nobody@evil.dev,+cmd|\' /C calc\'!A0,y,NL',
+    "nobody@evil.dev,+cmd|' /C calc'!A0,y,NL",
     'other@evil.dev,ENTERPRISEPACK,@SUM(1),-2+3',
   ].join('\r\n');
   const job = await call('POST', '/v1.0/licenseJobs/import', { token: t.tokens.global, rawBody: csv, headers: { 'content-type': 'text/csv' } });
@@ -53,7 +53,10 @@ test('the failed-rows CSV of an import never hands a formula to a spreadsheet', 
 test('the failed-rows CSV of a selection job too', async () => {
   const t = await newTenant('CSV injection selection org');
   await t.buy(SKU.E3, 5);
-  const job = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.global, body: { mode: 'add', userPrincipalNames: ['=1+1@evil.dev', '@x@evil.dev'.slice(1)], addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] } });
+  const job = await call('POST', '/v1.0/licenseJobs', {
+    token: t.tokens.global,
+    body: { mode: 'add', userPrincipalNames: ['=1+1@evil.dev', '@x@evil.dev'.slice(1)], addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }] },
+  });
   expect(job.status).toBe(202);
   await finished(t, job.body.id);
   const out = await (await fetch(job.body.failedRowsUrl, { headers: { authorization: `Bearer ${t.tokens.reader}` } })).text();

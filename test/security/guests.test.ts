@@ -19,7 +19,7 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean): Promise
   }
 }
 
-test('a User Administrator cannot turn a guest into a member (to license them): userType is a Global Administrator\'s call', async () => {
+test("a User Administrator cannot turn a guest into a member (to license them): userType is a Global Administrator's call", async () => {
   const guest = await t.createUser({ displayName: 'Flip Guest', userType: 'Guest' });
   const flip = await call('PATCH', `/v1.0/users/${guest.id}`, { token: t.tokens.userAdmin, body: { userType: 'Member' } });
   expect(flip.status).toBe(403);
@@ -37,21 +37,37 @@ test("a group licensed by a License Administrator gives its guest member nothing
   const [member, guest] = [await t.createUser({ displayName: 'Group Member' }), await t.createUser({ displayName: 'Group Guest', userType: 'Guest' })];
   const g = (await call('POST', '/v1.0/groups', { token: t.tokens.global, body: { displayName: 'Mixed group' } })).body;
   for (const u of [member, guest]) {
-    expect((await call('POST', `/v1.0/groups/${g.id}/members/$ref`, { token: t.tokens.global, body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` } })).status).toBe(204);
+    expect(
+      (
+        await call('POST', `/v1.0/groups/${g.id}/members/$ref`, {
+          token: t.tokens.global,
+          body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${u.id}` },
+        })
+      ).status,
+    ).toBe(204);
   }
   const consumed = (await t.sku(SKU.E1)).consumedUnits;
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.license, body: addBody(SKU.E1) })).status).toBe(202);
   const user = (id: string) => call('GET', `/v1.0/users/${id}`, { token: t.tokens.reader }).then((r) => r.body);
-  const m = await until(() => user(member.id), (u) => u.assignedLicenses.length === 1);
+  const m = await until(
+    () => user(member.id),
+    (u) => u.assignedLicenses.length === 1,
+  );
   expect(m.assignedLicenses[0].skuId).toBe(SKU.E1);
-  const gu = await until(() => user(guest.id), (u) => u.licenseAssignmentStates.length === 1);
+  const gu = await until(
+    () => user(guest.id),
+    (u) => u.licenseAssignmentStates.length === 1,
+  );
   expect(gu.assignedLicenses).toEqual([]);
   expect(gu.licenseAssignmentStates[0]).toMatchObject({ skuId: SKU.E1, assignedByGroup: g.id, state: 'Error' });
   expect(gu.licenseAssignmentStates[0].errorMessage).toMatch(/guest user, and only a Global Administrator can license guests/);
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(consumed + 1); // the member's seat only
   // the Global Administrator assigns the group's license again: the guest inherits it
   expect((await call('POST', `/v1.0/groups/${g.id}/assignLicense`, { token: t.tokens.global, body: addBody(SKU.E1) })).status).toBe(202);
-  const fixed = await until(() => user(guest.id), (u) => u.assignedLicenses.length === 1);
+  const fixed = await until(
+    () => user(guest.id),
+    (u) => u.assignedLicenses.length === 1,
+  );
   expect(fixed.licenseAssignmentStates[0]).toMatchObject({ state: 'Active' });
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(consumed + 2);
 });
@@ -75,5 +91,7 @@ test('a self-service purchase for a guest, or for a user without usage location,
   expect(ok.status).toBe(201);
   expect((await call('GET', `/v1.0/users/${buyer.id}`, { token: t.tokens.reader })).body.assignedLicenses).toEqual([{ skuId: SKU.PBI, disabledPlans: [] }]);
   const audit = (await call('GET', `/v1.0/auditLogs/licenseChanges?userId=${buyer.id}`, { token: t.tokens.reader })).body.value;
-  expect(audit).toEqual([expect.objectContaining({ operation: 'selfServicePurchase', skuIds: [SKU.PBI], before: [], after: [{ skuId: SKU.PBI, disabledPlans: [] }] })]);
+  expect(audit).toEqual([
+    expect.objectContaining({ operation: 'selfServicePurchase', skuIds: [SKU.PBI], before: [], after: [{ skuId: SKU.PBI, disabledPlans: [] }] }),
+  ]);
 });

@@ -48,7 +48,7 @@ describe('with a dependency down (a stack of its own, whose Cosmos DB emulator i
     const answers = [];
     for (let i = 0; i < 5; i++) {
       const r = await fetch(`${stack.api}/health`);
-      answers.push({ status: r.status, body: (await r.json()) });
+      answers.push({ status: r.status, body: await r.json() });
     }
     expect(answers.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
     const [first] = answers;

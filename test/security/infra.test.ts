@@ -6,7 +6,7 @@ const bicep = (name: string) => readFileSync(join(__dirname, '..', '..', 'infra'
 
 test('the Cosmos DB data role is scoped to the database, not the account', () => {
   const cosmos = bicep('modules/cosmos.bicep');
-  const assignment = cosmos.slice(cosmos.indexOf("resource appDataContributor"), cosmos.indexOf('\n}', cosmos.indexOf("resource appDataContributor")));
+  const assignment = cosmos.slice(cosmos.indexOf('resource appDataContributor'), cosmos.indexOf('\n}', cosmos.indexOf('resource appDataContributor')));
   expect(assignment).toMatch(/scope: '\$\{account\.id\}\/dbs\/\$\{database\.name\}'/);
   expect(assignment).not.toMatch(/scope: account\.id/);
 });

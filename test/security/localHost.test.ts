@@ -43,7 +43,11 @@ describe('second read, finding A6 (low): the unauthenticated admin call is not f
   afterAll(() => child?.kill('SIGTERM'));
 
   const admin = (input: string, headers: Record<string, string> = {}) =>
-    fetch(`http://127.0.0.1:${port}/admin/functions/echo`, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: JSON.stringify({ input }) });
+    fetch(`http://127.0.0.1:${port}/admin/functions/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...headers },
+      body: JSON.stringify({ input }),
+    });
   const seen = async () => ((await (await fetch(`http://127.0.0.1:${port}/fx/seen`)).json()) as { queue: { message: unknown }[] }).queue.map((q) => q.message);
 
   test('a request a browser sends (it carries Origin: a cross-site no-cors POST, or a DNS-rebound page) is refused and runs nothing; a plain client runs the function', async () => {

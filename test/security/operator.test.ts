@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 
 const createTenant = (token: string) => call('POST', '/v1.0/tenants', { token, body: { id: randomUUID(), displayName: 'Rogue org' } });
-const buySeats = (token: string, tenantId: string) => call('POST', `/v1.0/tenants/${tenantId}/subscriptions`, { token, body: { skuId: SKU.E3, totalLicenses: 1_000_000 } });
+const buySeats = (token: string, tenantId: string) =>
+  call('POST', `/v1.0/tenants/${tenantId}/subscriptions`, { token, body: { skuId: SKU.E3, totalLicenses: 1_000_000 } });
 
 test('the operator app (operator tenant, allow-listed client, app-only, Tenants.ReadWrite.All) may create organizations', async () => {
   const r = await createTenant(await operatorToken());
@@ -74,7 +75,16 @@ test('only RS256: an HS256 token (signed with the public key as the secret) is r
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const header = b64({ alg: 'HS256', kid: k.kid, typ: 'JWT' });
-  const payload = b64({ tid: t.id, oid: randomUUID(), idtyp: 'user', wids: [DirectoryRole.GlobalAdministrator], iss: testStackEnv.AUTH_ISSUER.replace('{tenantid}', t.id), aud: testStackEnv.AUTH_AUDIENCE, iat: now, exp: now + 600 });
+  const payload = b64({
+    tid: t.id,
+    oid: randomUUID(),
+    idtyp: 'user',
+    wids: [DirectoryRole.GlobalAdministrator],
+    iss: testStackEnv.AUTH_ISSUER.replace('{tenantid}', t.id),
+    aud: testStackEnv.AUTH_AUDIENCE,
+    iat: now,
+    exp: now + 600,
+  });
   const sig = createHmac('sha256', JSON.stringify(k.publicJwk)).update(`${header}.${payload}`).digest('base64url');
   const r = await call('GET', '/v1.0/users', { token: `${header}.${payload}.${sig}` });
   expect(r.status).toBe(401);
@@ -101,7 +111,9 @@ describe('the verified-token cache (in this process, against the test stack JWKS
     const { authenticate, verifiedCacheSize, MAX_VERIFIED } = await import('../../shared/auth/tokens');
     const { mintDevToken } = await import('../../local/devTokens');
     const tokens = await Promise.all(
-      Array.from({ length: MAX_VERIFIED + 20 }, () => mintDevToken({ role: 'GlobalReader', tenantId: t.id, issuer: testStackEnv.AUTH_ISSUER, audience: testStackEnv.AUTH_AUDIENCE })),
+      Array.from({ length: MAX_VERIFIED + 20 }, () =>
+        mintDevToken({ role: 'GlobalReader', tenantId: t.id, issuer: testStackEnv.AUTH_ISSUER, audience: testStackEnv.AUTH_AUDIENCE }),
+      ),
     );
     for (const token of tokens) await authenticate(`Bearer ${token}`);
     expect(verifiedCacheSize().entries).toBe(MAX_VERIFIED);

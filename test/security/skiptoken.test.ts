@@ -14,7 +14,17 @@ beforeAll(async () => {
 });
 
 const token = (raw: string) => Buffer.from(raw).toString('base64url');
-const HOSTILE = ['{bad', '+abc', '[1]', 'null', '{"c":5,"o":"x"}', '{"c":"x","o":-1}', '{"c":"x","o":1.5}', '{"c":{"a":1},"o":0}', '{"token":1,"range":{"min":1}}'];
+const HOSTILE = [
+  '{bad',
+  '+abc',
+  '[1]',
+  'null',
+  '{"c":5,"o":"x"}',
+  '{"c":"x","o":-1}',
+  '{"c":"x","o":1.5}',
+  '{"c":{"a":1},"o":0}',
+  '{"token":1,"range":{"min":1}}',
+];
 
 test.each(HOSTILE)("the waiting list's $skiptoken %s: 400 on $skiptoken", async (raw) => {
   const r = await call('GET', `/v1.0/subscribedSkus/${SKU.E1}/waitingList?$skiptoken=${token(raw)}`, { token: t.tokens.reader });
@@ -35,7 +45,8 @@ test('every list answers a hostile $skiptoken with 200 or 400, never 500', async
     '/v1.0/reconciliations',
   ];
   const answers: [string, string, number][] = [];
-  for (const path of lists) for (const raw of HOSTILE) answers.push([path, raw, (await call('GET', `${path}?$skiptoken=${token(raw)}`, { token: t.tokens.reader })).status]);
+  for (const path of lists)
+    for (const raw of HOSTILE) answers.push([path, raw, (await call('GET', `${path}?$skiptoken=${token(raw)}`, { token: t.tokens.reader })).status]);
   expect(answers.filter(([, , status]) => status !== 200 && status !== 400)).toEqual([]);
   expect(answers).toHaveLength(lists.length * HOSTILE.length);
 });

@@ -30,7 +30,8 @@ describe('the user principal name check (unit, property-based)', () => {
 
   test('accepts what Entra ID accepts and refuses what it does not', () => {
     for (const ok of ['adele@contoso.dev', 'pradeep_fabrikam.com#EXT#@contoso.dev', 'a.b-c@sub.example.co.uk']) expect(isUserPrincipalName(ok)).toBe(true);
-    for (const bad of ['', 'adele', '@contoso.dev', 'adele@', 'adele@contoso', 'a@b@c.d', 'a b@c.d', 'a@.c.d', 'a@c..d', 'a@c.d.', 'a@.']) expect(isUserPrincipalName(bad)).toBe(false);
+    for (const bad of ['', 'adele', '@contoso.dev', 'adele@', 'adele@contoso', 'a@b@c.d', 'a b@c.d', 'a@.c.d', 'a@c..d', 'a@c.d.', 'a@.'])
+      expect(isUserPrincipalName(bad)).toBe(false);
   });
 
   test('the schemas check the length first and stop: a 60 KB name gets one issue, the pattern never runs', () => {
@@ -51,7 +52,10 @@ describe('through HTTP', () => {
   });
 
   test('a 60 KB name in a job selection: 400 naming the length', async () => {
-    const r = await call('POST', '/v1.0/licenseJobs', { token: t.tokens.global, body: { mode: 'add', userPrincipalNames: ['a@' + 'a'.repeat(60_000)], addLicenses: [] } });
+    const r = await call('POST', '/v1.0/licenseJobs', {
+      token: t.tokens.global,
+      body: { mode: 'add', userPrincipalNames: ['a@' + 'a'.repeat(60_000)], addLicenses: [] },
+    });
     expect(r.status).toBe(400);
     expect(r.body.error.target).toBe('userPrincipalNames[0]');
     expect(r.body.error.message).toMatch(/at most 113 characters/);
@@ -67,7 +71,7 @@ describe('through HTTP', () => {
       body: JSON.stringify({ mode: 'add', userPrincipalNames: Array(20).fill(hostile), addLicenses: [] }),
       signal: AbortSignal.timeout(20_000),
     });
-    const body = (await r.json());
+    const body = await r.json();
     expect(r.status).toBe(400);
     expect(body.error.details.map((d: any) => d.target)).toEqual(Array.from({ length: 20 }, (_, i) => `userPrincipalNames[${i}]`));
     expect(body.error.details.every((d: any) => /at most 113 characters/.test(d.message))).toBe(true);

@@ -13,18 +13,55 @@ import { addBody, call, newTenant, SKU, TestTenant } from '../helpers';
 
 describe('which addresses a webhook may reach (unit)', () => {
   test.each([
-    '127.0.0.1', '127.8.9.10', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255',
-    '::1', '::', 'fd00::1', 'fc00::5', 'fe80::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:169.254.169.254', '64:ff9b::a9fe:a9fe', '2002:7f00:1::', 'not an address',
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    '100.64.0.1',
+    '0.0.0.0',
+    '224.0.0.1',
+    '255.255.255.255',
+    '::1',
+    '::',
+    'fd00::1',
+    'fc00::5',
+    'fe80::1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:169.254.169.254',
+    '64:ff9b::a9fe:a9fe',
+    '2002:7f00:1::',
+    'not an address',
     // second read: IPv4-compatible and IPv4-translated forms, and the newer special-purpose blocks
-    '::127.0.0.1', '::7f00:1', '::a9fe:a9fe', '::ffff:0:7f00:1', '::ffff:0:169.254.169.254', '3fff::1', '5f00::1',
+    '::127.0.0.1',
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::ffff:0:7f00:1',
+    '::ffff:0:169.254.169.254',
+    '3fff::1',
+    '5f00::1',
   ])('%s is not public', (a) => expect(isPublicAddress(a)).toBe(false));
 
   test.each(['20.112.52.29', '8.8.8.8', '2603:1030:20c:3::3f6', '172.32.0.1', '100.128.0.1'])('%s is public', (a) => expect(isPublicAddress(a)).toBe(true));
 
   test.each([
-    'https://127.0.0.1/hook', 'https://localhost/hook', 'https://[::1]/hook', 'https://[::ffff:7f00:1]/hook', 'https://0x7f000001/hook', 'https://2130706433/hook',
-    'https://169.254.169.254/latest/meta-data', 'https://10.0.0.5/hook', 'https://[fd00::1]/hook', 'http://20.112.52.29/hook', 'https://user:pw@20.112.52.29/hook', 'ftp://20.112.52.29/',
-    'https://[::127.0.0.1]/hook', 'https://[::ffff:0:169.254.169.254]/latest/meta-data',
+    'https://127.0.0.1/hook',
+    'https://localhost/hook',
+    'https://[::1]/hook',
+    'https://[::ffff:7f00:1]/hook',
+    'https://0x7f000001/hook',
+    'https://2130706433/hook',
+    'https://169.254.169.254/latest/meta-data',
+    'https://10.0.0.5/hook',
+    'https://[fd00::1]/hook',
+    'http://20.112.52.29/hook',
+    'https://user:pw@20.112.52.29/hook',
+    'ftp://20.112.52.29/',
+    'https://[::127.0.0.1]/hook',
+    'https://[::ffff:0:169.254.169.254]/latest/meta-data',
   ])('%s is refused in Azure (no loopback allowance)', async (url) => {
     await expect(resolveDestination(url, false)).rejects.toBeInstanceOf(UnsafeDestination);
   });
@@ -91,16 +128,21 @@ describe('through HTTP', () => {
   });
   afterAll(() => server.close());
 
-  const register = (url: string, token = t.tokens.billing) => call('POST', '/v1.0/alerts/webhooks', { token, body: { url, events: ['lowSeats'], lowSeatThresholds: { [SKU.E3]: 1 } } });
+  const register = (url: string, token = t.tokens.billing) =>
+    call('POST', '/v1.0/alerts/webhooks', { token, body: { url, events: ['lowSeats'], lowSeatThresholds: { [SKU.E3]: 1 } } });
 
-  test.each(['https://169.254.169.254/latest/meta-data', 'https://10.0.0.1/hook', 'https://192.168.0.10/hook', 'https://[fd00::1]/hook', 'https://100.64.1.1/hook', 'https://0.0.0.0/hook'])(
-    'registering %s: 400 on url',
-    async (url) => {
-      const r = await register(url);
-      expect(r.status).toBe(400);
-      expect(r.body.error.target).toBe('url');
-    },
-  );
+  test.each([
+    'https://169.254.169.254/latest/meta-data',
+    'https://10.0.0.1/hook',
+    'https://192.168.0.10/hook',
+    'https://[fd00::1]/hook',
+    'https://100.64.1.1/hook',
+    'https://0.0.0.0/hook',
+  ])('registering %s: 400 on url', async (url) => {
+    const r = await register(url);
+    expect(r.status).toBe(400);
+    expect(r.body.error.target).toBe('url');
+  });
 
   test('a redirect is not followed, a failure tells readers nothing about the remote, the URL is shown whole only to who manages webhooks', async () => {
     const redirect = await register(`${base}/redirect?token=s3cret`);
@@ -131,7 +173,11 @@ describe('through HTTP', () => {
 
   test(`at most ${MAX_WEBHOOKS_PER_TENANT} webhooks per organization, and a deleted one frees its place`, async () => {
     const org = await newTenant('Many hooks org');
-    const made = await Promise.all(Array.from({ length: MAX_WEBHOOKS_PER_TENANT + 3 }, (_, i) => call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/h${i}`, events: ['lowSeats'] } })));
+    const made = await Promise.all(
+      Array.from({ length: MAX_WEBHOOKS_PER_TENANT + 3 }, (_, i) =>
+        call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/h${i}`, events: ['lowSeats'] } }),
+      ),
+    );
     expect(made.filter((r) => r.status === 201)).toHaveLength(MAX_WEBHOOKS_PER_TENANT);
     // every other one a 409 (an every() over the 409s alone would pass with none of them)
     expect(made.filter((r) => r.status !== 201).map((r) => [r.status, r.body.error.code])).toEqual(Array(3).fill([409, 'webhookLimitReached']));

@@ -71,8 +71,7 @@ describe('catalog: service plan rules', () => {
   });
 
   test('conflicts are symmetric', () => {
-    for (const { plan } of allPlans)
-      for (const other of plan.conflictsWith) expect(catalog.plan(other)!.conflictsWith).toContain(plan.servicePlanId);
+    for (const { plan } of allPlans) for (const other of plan.conflictsWith) expect(catalog.plan(other)!.conflictsWith).toContain(plan.servicePlanId);
   });
 
   test('E1/E3 Exchange conflict: Exchange Online Plan 1 and Plan 2 exclude each other, in every product that has them', () => {
@@ -127,7 +126,10 @@ describe('catalog: service plan rules', () => {
   test('Yammer is in E1 and E3 with the same definition, not offered in CN or RU', () => {
     expect(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE).notOfferedIn.sort()).toEqual(['CN', 'RU']);
     expect(planIn(SKU.STANDARDPACK, PLAN.YAMMER_ENTERPRISE)).toEqual(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE));
-    expect(allPlans.filter(({ plan }) => plan.servicePlanId === PLAN.YAMMER_ENTERPRISE).map(({ product: p }) => p.skuPartNumber)).toEqual(['ENTERPRISEPACK', 'STANDARDPACK']);
+    expect(allPlans.filter(({ plan }) => plan.servicePlanId === PLAN.YAMMER_ENTERPRISE).map(({ product: p }) => p.skuPartNumber)).toEqual([
+      'ENTERPRISEPACK',
+      'STANDARDPACK',
+    ]);
   });
 
   test('only Yammer and Teams Phone have location limits, all as uppercase two-letter codes', () => {

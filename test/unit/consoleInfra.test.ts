@@ -31,13 +31,22 @@ test('the Bicep declares the Static Web App tagged for azd, and the Function App
 
 test('console-config.json for Azure: Entra ID sign-in for the console app, the API scope and address from the azd environment; a missing client id is named', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'console-config-')), 'console-config.json');
-  const env = { ...process.env, SERVICE_API_ENDPOINT: 'https://func-api-x.azurewebsites.net/api', CONSOLE_CLIENT_ID: '11111111-2222-4333-8444-555555555555', AUTH_AUDIENCE: 'api://license-assignment-service' };
+  const env = {
+    ...process.env,
+    SERVICE_API_ENDPOINT: 'https://func-api-x.azurewebsites.net/api',
+    CONSOLE_CLIENT_ID: '11111111-2222-4333-8444-555555555555',
+    AUTH_AUDIENCE: 'api://license-assignment-service',
+  };
   const ok = spawnSync(process.execPath, ['infra/console-config.mjs', out], { cwd: ROOT, env, encoding: 'utf8' });
   expect(ok.status).toBe(0);
   expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual({
     signIn: 'msal',
     apiBaseUrl: 'https://func-api-x.azurewebsites.net/api',
-    msal: { clientId: '11111111-2222-4333-8444-555555555555', authority: 'https://login.microsoftonline.com/organizations', scopes: ['api://license-assignment-service/.default'] },
+    msal: {
+      clientId: '11111111-2222-4333-8444-555555555555',
+      authority: 'https://login.microsoftonline.com/organizations',
+      scopes: ['api://license-assignment-service/.default'],
+    },
   });
 
   const missing = spawnSync(process.execPath, ['infra/console-config.mjs', out], { cwd: ROOT, env: { ...env, CONSOLE_CLIENT_ID: '' }, encoding: 'utf8' });

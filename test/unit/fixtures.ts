@@ -48,7 +48,12 @@ export const member = (licenseAssignments: LicenseAssignment[] = [], o: Partial<
 });
 
 export const guest = (licenseAssignments: LicenseAssignment[] = []): UserForRules =>
-  member(licenseAssignments, { id: 'a1b2c3d4-0000-4000-8000-0000000000ee', displayName: 'Guest From Fabrikam', userPrincipalName: 'gfab_fabrikam.example#EXT#@contoso.example', userType: 'Guest' });
+  member(licenseAssignments, {
+    id: 'a1b2c3d4-0000-4000-8000-0000000000ee',
+    displayName: 'Guest From Fabrikam',
+    userPrincipalName: 'gfab_fabrikam.example#EXT#@contoso.example',
+    userType: 'Guest',
+  });
 
 export const sub = (
   skuId: string,

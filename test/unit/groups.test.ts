@@ -1,6 +1,14 @@
 import { PLAN, SKU } from '../../shared/domain/catalog';
 import { assignmentError, checkGroupLicenses, evaluateGroupPaths, GroupLicenses, groupPaths } from '../../shared/domain/groups';
-import { AssignmentError, CapabilityStatus, effectiveLicenses, isActive, LicenseAssignment, SubscriptionForRules, UserForRules } from '../../shared/domain/licensing';
+import {
+  AssignmentError,
+  CapabilityStatus,
+  effectiveLicenses,
+  isActive,
+  LicenseAssignment,
+  SubscriptionForRules,
+  UserForRules,
+} from '../../shared/domain/licensing';
 import { ErrorCodes, Violation } from '../../shared/errors';
 import { add, codes, direct, EARLIER, GROUP_ID, member, NOW, only, sub, subs, USER_ID, viaGroup } from './fixtures';
 
@@ -24,7 +32,12 @@ const group = (licenses: { skuId: string; disabledPlans: string[] }[], o: { id?:
 });
 
 /** A path kept with state Error (as groupPaths writes it for a failed group). */
-const failed = (a: LicenseAssignment, error: AssignmentError = 'CountViolation'): LicenseAssignment => ({ ...a, state: 'Error', error, errorMessage: 'Through group X: no seat' });
+const failed = (a: LicenseAssignment, error: AssignmentError = 'CountViolation'): LicenseAssignment => ({
+  ...a,
+  state: 'Error',
+  error,
+  errorMessage: 'Through group X: no seat',
+});
 
 /**
  * evaluateGroupPaths as convergeUser calls it: by default the base is the member's direct paths and
@@ -77,7 +90,8 @@ describe("assignmentError: a rule's code to Graph's licenseAssignmentState.error
   });
 
   test('the subscription refusals a group can meet are Other', () => {
-    for (const code of [ErrorCodes.productNotSubscribed, ErrorCodes.subscriptionNotActive, ErrorCodes.selfServiceSubscription]) expect(assignmentError(code)).toBe('Other');
+    for (const code of [ErrorCodes.productNotSubscribed, ErrorCodes.subscriptionNotActive, ErrorCodes.selfServiceSubscription])
+      expect(assignmentError(code)).toBe('Other');
   });
 
   test.each(['', 'somethingUnheard', 'countviolation', 'COUNTVIOLATION', 'None', 'UniquenessViolation'])('unknown code %p -> Other', (code) => {
@@ -104,14 +118,14 @@ describe('groupPaths', () => {
     expect(paths.every(isActive)).toBe(true);
   });
 
-  test("an Active path carries no state, error or errorMessage (absent means Active)", () => {
+  test('an Active path carries no state, error or errorMessage (absent means Active)', () => {
     const [p] = groupPaths(group([add(E3)]), [], NOW);
     expect(p).not.toHaveProperty('state');
     expect(p).not.toHaveProperty('error');
     expect(p).not.toHaveProperty('errorMessage');
   });
 
-  test("a path the group already gave keeps its earlier assignedDateTime; lastUpdatedDateTime and disabled plans are the new ones", () => {
+  test('a path the group already gave keeps its earlier assignedDateTime; lastUpdatedDateTime and disabled plans are the new ones', () => {
     const [p] = groupPaths(group([add(E3, [PLAN.TEAMS1])]), [viaGroup(E3, [PLAN.YAMMER_ENTERPRISE])], NOW);
     expect(p).toStrictEqual({ skuId: E3, disabledPlans: [PLAN.TEAMS1], assignedByGroup: GROUP_ID, assignedDateTime: EARLIER, lastUpdatedDateTime: NOW });
   });
@@ -136,7 +150,11 @@ describe('groupPaths', () => {
   });
 
   describe('with a failure: every product of the group is an Error path', () => {
-    const failure: Violation = { code: ErrorCodes.mutuallyExclusiveViolation, message: 'Exchange Online (Plan 2) conflicts with Exchange Online (Plan 1).', target: USER_ID };
+    const failure: Violation = {
+      code: ErrorCodes.mutuallyExclusiveViolation,
+      message: 'Exchange Online (Plan 2) conflicts with Exchange Online (Plan 1).',
+      target: USER_ID,
+    };
 
     test('state Error, the mapped error, the message prefixed with the group name', () => {
       const paths = groupPaths(group([add(E3, [PLAN.YAMMER_ENTERPRISE]), add(PBI)], { name: 'Marketing EU' }), [], NOW, failure);
@@ -175,7 +193,13 @@ describe('groupPaths', () => {
 
     test('a path that was already in Error keeps its assignedDateTime and takes the new reason', () => {
       const [p] = groupPaths(group([add(E3)]), [failed(viaGroup(E3))], NOW, { code: ErrorCodes.dependencyViolation, message: 'Needs SharePoint.' });
-      expect(p).toMatchObject({ state: 'Error', error: 'DependencyViolation', errorMessage: 'Through group Sales: Needs SharePoint.', assignedDateTime: EARLIER, lastUpdatedDateTime: NOW });
+      expect(p).toMatchObject({
+        state: 'Error',
+        error: 'DependencyViolation',
+        errorMessage: 'Through group Sales: Needs SharePoint.',
+        assignedDateTime: EARLIER,
+        lastUpdatedDateTime: NOW,
+      });
     });
   });
 
@@ -247,13 +271,13 @@ describe('evaluateGroupPaths: newProducts (each needs a seat)', () => {
     expect(r.newProducts).toEqual([PBI]);
   });
 
-  test("a product an earlier group gives (in the base) is not new", () => {
+  test('a product an earlier group gives (in the base) is not new', () => {
     const earlier = { ...viaGroup(E3, [], OTHER_GROUP), assignedDateTime: NOW, lastUpdatedDateTime: NOW };
     const r = evalGroup({ group: group([add(E3)]), base: [earlier], previous: [] });
     expect(r.newProducts).toEqual([]);
   });
 
-  test("a product an earlier group failed to give (Error in the base) is new", () => {
+  test('a product an earlier group failed to give (Error in the base) is new', () => {
     const r = evalGroup({ group: group([add(E3)]), base: [failed(viaGroup(E3, [], OTHER_GROUP))], previous: [] });
     expect(r.newProducts).toEqual([E3]);
   });
@@ -342,7 +366,7 @@ describe('evaluateGroupPaths: subscription state', () => {
       expect(codes(r)).toEqual([ErrorCodes.subscriptionNotActive]);
     });
 
-    test("a path of this group for another product does not count", () => {
+    test('a path of this group for another product does not count', () => {
       const r = evalGroup({ user: member([viaGroup(PBI)]), group: group([add(PBI), add(E3)]), subscriptions: withE3('Warning') });
       expect(codes(r)).toEqual([ErrorCodes.subscriptionNotActive]);
       expect(r.violations[0].message).toContain('Office 365 E3');
@@ -399,7 +423,10 @@ describe('evaluateGroupPaths: usage location', () => {
 
   test("the member's own location is used (the organization's default does not matter)", () => {
     expect(evalGroup({ user: member([], { usageLocation: 'US' }), group: group([add(E3)]), defaultUsageLocation: 'CN' }).violations).toEqual([]);
-    const v = only(evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E3)]), defaultUsageLocation: 'US' }), ErrorCodes.prohibitedInUsageLocation);
+    const v = only(
+      evalGroup({ user: member([], { usageLocation: 'CN' }), group: group([add(E3)]), defaultUsageLocation: 'US' }),
+      ErrorCodes.prohibitedInUsageLocation,
+    );
     expect(v.message).toContain('not offered in CN');
   });
 
@@ -545,7 +572,7 @@ describe('evaluateGroupPaths: conflicting plans (one Exchange Online plan per ma
     expect(evalGroup({ user: member([direct(E1, [PLAN.EXCHANGE_S_STANDARD])]), group: group([add(E3)]) }).violations).toEqual([]);
   });
 
-  test("not when the group switches its Exchange plan off", () => {
+  test('not when the group switches its Exchange plan off', () => {
     expect(evalGroup({ user: member([direct(E1)]), group: group([add(E3, [PLAN.EXCHANGE_S_ENTERPRISE])]) }).violations).toEqual([]);
   });
 
@@ -613,7 +640,9 @@ describe('evaluateGroupPaths: dependent plans', () => {
 
     test("its SharePoint off: unmet when the other group's path failed", () => {
       const earlier = failed(viaGroup(E3, [], OTHER_GROUP));
-      expect(codes(evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]), base: [earlier], previous: [earlier] }))).toEqual([ErrorCodes.dependencyViolation]);
+      expect(codes(evalGroup({ group: group([add(PROJECT, OWN_SHAREPOINT_OFF)]), base: [earlier], previous: [earlier] }))).toEqual([
+        ErrorCodes.dependencyViolation,
+      ]);
     });
 
     test('its SharePoint off: unmet when the direct path has SharePoint switched off too', () => {
@@ -631,14 +660,16 @@ describe('evaluateGroupPaths: dependent plans', () => {
   });
 
   describe('Office for the web needs SharePoint', () => {
-    test("the group switches SharePoint off but keeps Office for the web: refused", () => {
+    test('the group switches SharePoint off but keeps Office for the web: refused', () => {
       const r = evalGroup({ group: group([add(E3, [PLAN.SHAREPOINTENTERPRISE])]) });
       const v = only(r, ErrorCodes.dependencyViolation);
       expect(v.message).toContain('Office for the web in Office 365 E3 needs SharePoint (Plan 2) or SharePoint (Plan 1)');
     });
 
     test('SharePoint from a direct E1 satisfies it', () => {
-      expect(evalGroup({ user: member([direct(E1, [PLAN.EXCHANGE_S_STANDARD])]), group: group([add(E3, [PLAN.SHAREPOINTENTERPRISE])]) }).violations).toEqual([]);
+      expect(evalGroup({ user: member([direct(E1, [PLAN.EXCHANGE_S_STANDARD])]), group: group([add(E3, [PLAN.SHAREPOINTENTERPRISE])]) }).violations).toEqual(
+        [],
+      );
     });
 
     test('SharePoint from a direct path of the same product satisfies it (plans are the union of the paths)', () => {
@@ -736,7 +767,9 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
   });
 
   test('several products with plans switched off that may be: no problems', () => {
-    expect(checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1]), add(E1, [PLAN.SHAREPOINTWAC]), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])], subs())).toEqual([]);
+    expect(
+      checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1]), add(E1, [PLAN.SHAREPOINTWAC]), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])], subs()),
+    ).toEqual([]);
   });
 
   test('ids in upper case are found (products and plans)', () => {
@@ -758,17 +791,25 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
       const m = subs();
       m.delete(PBI);
       expect(checkGroupLicenses([add(E3), add(PBI, [UNKNOWN_PLAN])], m)).toEqual([
-        { code: ErrorCodes.productNotSubscribed, message: 'Your organization has no subscription for Power BI Pro. Buy it first, then assign it to the group.', target: 'addLicenses[1].skuId' },
+        {
+          code: ErrorCodes.productNotSubscribed,
+          message: 'Your organization has no subscription for Power BI Pro. Buy it first, then assign it to the group.',
+          target: 'addLicenses[1].skuId',
+        },
       ]);
     });
 
     test('a deleted subscription: not subscribed', () => {
       const v = checkGroupLicenses([add(E3)], subs(sub(E3, { status: 'Deleted' })));
-      expect(v).toEqual([{ code: ErrorCodes.productNotSubscribed, message: expect.stringContaining('no subscription for Office 365 E3'), target: 'addLicenses[0].skuId' }]);
+      expect(v).toEqual([
+        { code: ErrorCodes.productNotSubscribed, message: expect.stringContaining('no subscription for Office 365 E3'), target: 'addLicenses[0].skuId' },
+      ]);
     });
 
     test('a deleted self-service subscription: not subscribed (only)', () => {
-      expect(codes({ violations: checkGroupLicenses([add(E3)], subs(sub(E3, { status: 'Deleted', channel: 'selfService' }))) })).toEqual([ErrorCodes.productNotSubscribed]);
+      expect(codes({ violations: checkGroupLicenses([add(E3)], subs(sub(E3, { status: 'Deleted', channel: 'selfService' }))) })).toEqual([
+        ErrorCodes.productNotSubscribed,
+      ]);
     });
 
     test.each(['Warning', 'Suspended'] as const)('a %s subscription is accepted here (members that cannot get it are put in Error)', (status) => {
@@ -801,7 +842,11 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
   describe('disabled plans', () => {
     test('a plan that is not in the product: unknown', () => {
       expect(checkGroupLicenses([add(E3, [UNKNOWN_PLAN])], subs())).toEqual([
-        { code: ErrorCodes.unknownServicePlan, message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`, target: 'addLicenses[0].disabledPlans' },
+        {
+          code: ErrorCodes.unknownServicePlan,
+          message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`,
+          target: 'addLicenses[0].disabledPlans',
+        },
       ]);
     });
 
@@ -827,7 +872,13 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
 
     test('one problem per offending plan; the fine ones (Sway among them) are not reported', () => {
       const v = checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, UNKNOWN_PLAN, PLAN.SWAY, PLAN.TEAMS1])], subs());
-      expect(v).toEqual([{ code: ErrorCodes.unknownServicePlan, message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`, target: 'addLicenses[0].disabledPlans' }]);
+      expect(v).toEqual([
+        {
+          code: ErrorCodes.unknownServicePlan,
+          message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`,
+          target: 'addLicenses[0].disabledPlans',
+        },
+      ]);
     });
   });
 

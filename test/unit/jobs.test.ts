@@ -3,7 +3,18 @@
  * job request is checked, how a CSV record is read, and how progress is reported.
  */
 import { PLAN, SKU } from '../../shared/domain/catalog';
-import { checkJobRequest, CsvRow, FINAL_STATUSES, JOB_MODES, JobChange, jobChangeFor, jobProgress, JobMode, JobRequest, readCsvRecord } from '../../shared/domain/jobs';
+import {
+  checkJobRequest,
+  CsvRow,
+  FINAL_STATUSES,
+  JOB_MODES,
+  JobChange,
+  jobChangeFor,
+  jobProgress,
+  JobMode,
+  JobRequest,
+  readCsvRecord,
+} from '../../shared/domain/jobs';
 import { LicenseAssignment, LicenseChange } from '../../shared/domain/licensing';
 import { ErrorCodes, Violation } from '../../shared/errors';
 import { add, change, codes, direct, evaluate, GROUP_ID, member, viaGroup } from './fixtures';
@@ -219,7 +230,10 @@ describe('jobChangeFor: swap', () => {
   });
 
   test('products with no plan in common: nothing carried', () => {
-    expect(changeOf(jobChangeFor(swap(E3, PBI), [direct(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE])]))).toEqual({ addLicenses: [add(PBI, [])], removeLicenses: [E3] });
+    expect(changeOf(jobChangeFor(swap(E3, PBI), [direct(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE])]))).toEqual({
+      addLicenses: [add(PBI, [])],
+      removeLicenses: [E3],
+    });
   });
 
   test('the one plan of a single-plan product carries over when B has it too', () => {
@@ -287,7 +301,9 @@ describe('jobChangeFor feeds evaluateLicenseChange: the outcome per mode', () =>
   const after = (r: JobRequest, assignments: LicenseAssignment[]) => {
     const outcome = evaluate({ user: member(assignments), change: changeOf(jobChangeFor(r, assignments)) });
     expect(outcome.violations).toEqual([]);
-    return outcome.next.map((a) => ({ skuId: a.skuId, disabledPlans: a.disabledPlans, group: a.assignedByGroup })).sort((a, b) => (a.skuId + a.group).localeCompare(b.skuId + b.group));
+    return outcome.next
+      .map((a) => ({ skuId: a.skuId, disabledPlans: a.disabledPlans, group: a.assignedByGroup }))
+      .sort((a, b) => (a.skuId + a.group).localeCompare(b.skuId + b.group));
   };
   const sorted = <T extends { skuId: string; group: string | null }>(l: T[]) => l.sort((a, b) => (a.skuId + a.group).localeCompare(b.skuId + b.group));
 
@@ -320,7 +336,11 @@ describe('jobChangeFor feeds evaluateLicenseChange: the outcome per mode', () =>
 
 describe('checkJobRequest', () => {
   const bad = (message: string, target: string): Violation => ({ code: ErrorCodes.invalidRequest, message, target });
-  const unknown = (skuId: string): Violation => ({ code: ErrorCodes.productNotSubscribed, message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`, target: skuId });
+  const unknown = (skuId: string): Violation => ({
+    code: ErrorCodes.productNotSubscribed,
+    message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`,
+    target: skuId,
+  });
 
   describe('valid requests', () => {
     test.each<[string, JobRequest]>([
@@ -364,12 +384,20 @@ describe('checkJobRequest', () => {
   });
 
   test.each(['remove', 'unassignAll', 'swap'] as const)('%s takes no addLicenses', (mode) => {
-    const r = req(mode, { addLicenses: [add(PBI)], ...(mode === 'remove' ? { removeLicenses: [E3] } : {}), ...(mode === 'swap' ? { fromSkuId: E3, toSkuId: E1 } : {}) });
+    const r = req(mode, {
+      addLicenses: [add(PBI)],
+      ...(mode === 'remove' ? { removeLicenses: [E3] } : {}),
+      ...(mode === 'swap' ? { fromSkuId: E3, toSkuId: E1 } : {}),
+    });
     expect(checkJobRequest(r)).toEqual([bad(`Mode ${mode} takes no addLicenses.`, 'addLicenses')]);
   });
 
   test.each(['add', 'replace', 'unassignAll', 'swap'] as const)('%s takes no removeLicenses', (mode) => {
-    const r = req(mode, { removeLicenses: [PBI], ...(mode === 'add' || mode === 'replace' ? { addLicenses: [add(E3)] } : {}), ...(mode === 'swap' ? { fromSkuId: E3, toSkuId: E1 } : {}) });
+    const r = req(mode, {
+      removeLicenses: [PBI],
+      ...(mode === 'add' || mode === 'replace' ? { addLicenses: [add(E3)] } : {}),
+      ...(mode === 'swap' ? { fromSkuId: E3, toSkuId: E1 } : {}),
+    });
     expect(checkJobRequest(r)).toEqual([bad(`Mode ${mode} takes no removeLicenses.`, 'removeLicenses')]);
   });
 
@@ -388,7 +416,12 @@ describe('checkJobRequest', () => {
   });
 
   test('unknown products, wherever they are named, with the product as target', () => {
-    const [a, b, c, d] = ['10000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002', '10000000-0000-4000-8000-000000000003', '10000000-0000-4000-8000-000000000004'];
+    const [a, b, c, d] = [
+      '10000000-0000-4000-8000-000000000001',
+      '10000000-0000-4000-8000-000000000002',
+      '10000000-0000-4000-8000-000000000003',
+      '10000000-0000-4000-8000-000000000004',
+    ];
     expect(checkJobRequest(req('add', { addLicenses: [add(E3), add(a)] }))).toEqual([unknown(a)]);
     expect(checkJobRequest(req('replace', { addLicenses: [add(a), add(b)] }))).toEqual([unknown(a), unknown(b)]);
     expect(checkJobRequest(req('remove', { removeLicenses: [c, E3] }))).toEqual([unknown(c)]);
@@ -412,12 +445,17 @@ describe('checkJobRequest', () => {
   });
 
   test('swap missing a side and naming an unknown product: both reported', () => {
-    expect(checkJobRequest(req('swap', { fromSkuId: NOT_IN_CATALOG }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'toSkuId'), unknown(NOT_IN_CATALOG)]);
+    expect(checkJobRequest(req('swap', { fromSkuId: NOT_IN_CATALOG }))).toEqual([
+      bad('Mode swap needs fromSkuId and toSkuId.', 'toSkuId'),
+      unknown(NOT_IN_CATALOG),
+    ]);
   });
 
   test('every violation of a bad request is invalidRequest or productNotSubscribed', () => {
     for (const mode of JOB_MODES) {
-      const v = checkJobRequest(req(mode, { addLicenses: [add(NOT_IN_CATALOG)], removeLicenses: [NOT_IN_CATALOG], fromSkuId: NOT_IN_CATALOG, toSkuId: NOT_IN_CATALOG }));
+      const v = checkJobRequest(
+        req(mode, { addLicenses: [add(NOT_IN_CATALOG)], removeLicenses: [NOT_IN_CATALOG], fromSkuId: NOT_IN_CATALOG, toSkuId: NOT_IN_CATALOG }),
+      );
       expect(v.length).toBeGreaterThan(0);
       for (const x of v) expect([ErrorCodes.invalidRequest, ErrorCodes.productNotSubscribed]).toContain(x.code);
       for (const x of v) expect(typeof x.target).toBe('string');
@@ -453,7 +491,19 @@ describe('readCsvRecord', () => {
   });
 
   test('a full row', () => {
-    expect(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK;POWER_BI_PRO', disabledPlans: 'YAMMER_ENTERPRISE', usageLocation: 'de', displayName: 'Adele Vance' }, 'add', 9)).toEqual({
+    expect(
+      read(
+        {
+          userPrincipalName: UPN,
+          licenses: 'ENTERPRISEPACK;POWER_BI_PRO',
+          disabledPlans: 'YAMMER_ENTERPRISE',
+          usageLocation: 'de',
+          displayName: 'Adele Vance',
+        },
+        'add',
+        9,
+      ),
+    ).toEqual({
       row: 9,
       userPrincipalName: UPN,
       displayName: 'Adele Vance',
@@ -470,7 +520,22 @@ describe('readCsvRecord', () => {
       expect(ok(read({ [h]: UPN, licenses: 'ENTERPRISEPACK' })).userPrincipalName).toBe(UPN);
     });
 
-    test.each(['licenses', 'Licenses', 'LICENSES', 'skus', 'SKUs', 'sku', 'SKU', 'products', 'Products', 'skuPartNumber', 'SkuPartNumber', 'skuId', 'SKUID', ' licenses '])('the products column as %j', (h) => {
+    test.each([
+      'licenses',
+      'Licenses',
+      'LICENSES',
+      'skus',
+      'SKUs',
+      'sku',
+      'SKU',
+      'products',
+      'Products',
+      'skuPartNumber',
+      'SkuPartNumber',
+      'skuId',
+      'SKUID',
+      ' licenses ',
+    ])('the products column as %j', (h) => {
       expect(products(ok(read({ userPrincipalName: UPN, [h]: 'POWER_BI_PRO' })))).toEqual([PBI]);
     });
 
@@ -487,11 +552,20 @@ describe('readCsvRecord', () => {
     });
 
     test('columns it does not know are ignored', () => {
-      expect(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', department: 'Sales', note: 'x;y' })).toEqual(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK' }));
+      expect(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', department: 'Sales', note: 'x;y' })).toEqual(
+        read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK' }),
+      );
     });
 
     test('a missing value reads as empty', () => {
-      const r = ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', usageLocation: undefined as unknown as string, displayName: undefined as unknown as string }));
+      const r = ok(
+        read({
+          userPrincipalName: UPN,
+          licenses: 'ENTERPRISEPACK',
+          usageLocation: undefined as unknown as string,
+          displayName: undefined as unknown as string,
+        }),
+      );
       expect(r.usageLocation).toBeUndefined();
       expect(r.displayName).toBeUndefined();
     });
@@ -517,10 +591,9 @@ describe('readCsvRecord', () => {
     });
 
     test('a product named twice (by skuPartNumber and by skuId) is listed once', () => {
-      expect(ok(read({ userPrincipalName: UPN, licenses: `ENTERPRISEPACK;${E3.toUpperCase()};enterprisepack;POWER_BI_PRO`, disabledPlans: 'TEAMS1' })).addLicenses).toEqual([
-        add(E3, [PLAN.TEAMS1]),
-        add(PBI),
-      ]);
+      expect(
+        ok(read({ userPrincipalName: UPN, licenses: `ENTERPRISEPACK;${E3.toUpperCase()};enterprisepack;POWER_BI_PRO`, disabledPlans: 'TEAMS1' })).addLicenses,
+      ).toEqual([add(E3, [PLAN.TEAMS1]), add(PBI)]);
     });
 
     test('every catalog product by its skuPartNumber', () => {
@@ -566,7 +639,13 @@ describe('readCsvRecord', () => {
       ['an empty products column', { licenses: '' }],
       ['only blanks and separators', { licenses: ' ; | + ' }],
     ])('replace mode: %s is a row with no products (the user keeps only inherited ones)', (_, cols) => {
-      expect(read({ userPrincipalName: UPN, ...cols }, 'replace', 5)).toEqual({ row: 5, userPrincipalName: UPN, displayName: undefined, usageLocation: undefined, addLicenses: [] });
+      expect(read({ userPrincipalName: UPN, ...cols }, 'replace', 5)).toEqual({
+        row: 5,
+        userPrincipalName: UPN,
+        displayName: undefined,
+        usageLocation: undefined,
+        addLicenses: [],
+      });
     });
   });
 
@@ -578,23 +657,31 @@ describe('readCsvRecord', () => {
     });
 
     test('by servicePlanId, any case', () => {
-      expect(ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: `${PLAN.YAMMER_ENTERPRISE.toUpperCase()} | ${PLAN.TEAMS1}` })).addLicenses).toEqual([
-        add(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE]),
-      ]);
+      expect(
+        ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: `${PLAN.YAMMER_ENTERPRISE.toUpperCase()} | ${PLAN.TEAMS1}` })).addLicenses,
+      ).toEqual([add(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE])]);
     });
 
     test('listed in the order of the product, as ids, once each', () => {
-      const r = ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: `YAMMER_ENTERPRISE+${PLAN.EXCHANGE_S_ENTERPRISE};TEAMS1;teams1;${PLAN.TEAMS1}` }));
+      const r = ok(
+        read({
+          userPrincipalName: UPN,
+          licenses: 'ENTERPRISEPACK',
+          disabledPlans: `YAMMER_ENTERPRISE+${PLAN.EXCHANGE_S_ENTERPRISE};TEAMS1;teams1;${PLAN.TEAMS1}`,
+        }),
+      );
       expect(r.addLicenses).toEqual([add(E3, [PLAN.EXCHANGE_S_ENTERPRISE, PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE])]);
     });
 
     test('a plan applies to each listed product that has it, and only to those', () => {
-      const r = ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK;STANDARDPACK;POWER_BI_PRO', disabledPlans: 'TEAMS1;EXCHANGE_S_ENTERPRISE;SHAREPOINTSTANDARD' }));
-      expect(r.addLicenses).toEqual([
-        add(E3, [PLAN.EXCHANGE_S_ENTERPRISE, PLAN.TEAMS1]),
-        add(E1, [PLAN.SHAREPOINTSTANDARD, PLAN.TEAMS1]),
-        add(PBI, []),
-      ]);
+      const r = ok(
+        read({
+          userPrincipalName: UPN,
+          licenses: 'ENTERPRISEPACK;STANDARDPACK;POWER_BI_PRO',
+          disabledPlans: 'TEAMS1;EXCHANGE_S_ENTERPRISE;SHAREPOINTSTANDARD',
+        }),
+      );
+      expect(r.addLicenses).toEqual([add(E3, [PLAN.EXCHANGE_S_ENTERPRISE, PLAN.TEAMS1]), add(E1, [PLAN.SHAREPOINTSTANDARD, PLAN.TEAMS1]), add(PBI, [])]);
     });
 
     test('a plan that is in no listed product fails the row, naming the products', () => {
@@ -602,12 +689,19 @@ describe('readCsvRecord', () => {
       expect(r).toEqual({
         row: 3,
         userPrincipalName: UPN,
-        error: { code: ErrorCodes.invalidRequest, message: "Row 3: disabled plan 'exchange_s_standard' is not part of ENTERPRISEPACK, POWER_BI_PRO.", target: 'disabledPlans' },
+        error: {
+          code: ErrorCodes.invalidRequest,
+          message: "Row 3: disabled plan 'exchange_s_standard' is not part of ENTERPRISEPACK, POWER_BI_PRO.",
+          target: 'disabledPlans',
+        },
       });
     });
 
     test('a plan that exists nowhere fails the row', () => {
-      expect(err(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: 'NOT_A_PLAN' })).error).toMatchObject({ target: 'disabledPlans', message: "Row 2: disabled plan 'not_a_plan' is not part of ENTERPRISEPACK." });
+      expect(err(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', disabledPlans: 'NOT_A_PLAN' })).error).toMatchObject({
+        target: 'disabledPlans',
+        message: "Row 2: disabled plan 'not_a_plan' is not part of ENTERPRISEPACK.",
+      });
     });
 
     test('a plan id that is in no listed product fails the row', () => {
@@ -644,12 +738,19 @@ describe('readCsvRecord', () => {
       expect(err(read({ userPrincipalName: upn, licenses: 'ENTERPRISEPACK' }, 'add', 12))).toEqual({
         row: 12,
         userPrincipalName: upn,
-        error: { code: ErrorCodes.invalidRequest, message: `Row 12: userPrincipalName '${upn}' must look like name@domain (at most 113 characters).`, target: 'userPrincipalName' },
+        error: {
+          code: ErrorCodes.invalidRequest,
+          message: `Row 12: userPrincipalName '${upn}' must look like name@domain (at most 113 characters).`,
+          target: 'userPrincipalName',
+        },
       });
     });
 
     test('no userPrincipalName column fails the row', () => {
-      expect(err(read({ licenses: 'ENTERPRISEPACK' })).error).toMatchObject({ target: 'userPrincipalName', message: "Row 2: userPrincipalName '' must look like name@domain (at most 113 characters)." });
+      expect(err(read({ licenses: 'ENTERPRISEPACK' })).error).toMatchObject({
+        target: 'userPrincipalName',
+        message: "Row 2: userPrincipalName '' must look like name@domain (at most 113 characters).",
+      });
     });
 
     test('spaces around are trimmed', () => {

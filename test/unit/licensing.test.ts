@@ -11,25 +11,7 @@ import {
 } from '../../shared/domain/licensing';
 import { AppRole, DirectoryRoleName } from '../../shared/domain/roles';
 import { ErrorCodes } from '../../shared/errors';
-import {
-  add,
-  asApp,
-  asRole,
-  change,
-  codes,
-  direct,
-  EARLIER,
-  evaluate,
-  GROUP_ID,
-  guest,
-  member,
-  NOW,
-  only,
-  sub,
-  subs,
-  USER_ID,
-  viaGroup,
-} from './fixtures';
+import { add, asApp, asRole, change, codes, direct, EARLIER, evaluate, GROUP_ID, guest, member, NOW, only, sub, subs, USER_ID, viaGroup } from './fixtures';
 
 const E3 = SKU.ENTERPRISEPACK;
 const E1 = SKU.STANDARDPACK;
@@ -133,7 +115,9 @@ describe('effectiveLicenses', () => {
   });
 
   test('one direct path: its disabled plans as they are', () => {
-    expect(effectiveLicenses([direct(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1])])).toEqual([{ skuId: E3, disabledPlans: [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1] }]);
+    expect(effectiveLicenses([direct(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1])])).toEqual([
+      { skuId: E3, disabledPlans: [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1] },
+    ]);
   });
 
   test('one group path counts like a direct one', () => {
@@ -178,7 +162,12 @@ describe('effectiveLicenses', () => {
 describe('enabledPlans', () => {
   test('a product with nothing disabled: all its plans, each with its product', () => {
     const r = enabledPlans([{ skuId: E3, disabledPlans: [] }]);
-    expect(ids(r).sort()).toEqual(catalog.product(E3)!.servicePlans.map((p) => p.servicePlanId).sort());
+    expect(ids(r).sort()).toEqual(
+      catalog
+        .product(E3)!
+        .servicePlans.map((p) => p.servicePlanId)
+        .sort(),
+    );
     expect(r.every((p) => p.product.skuId === E3)).toBe(true);
   });
 
@@ -205,7 +194,10 @@ describe('enabledPlans', () => {
   });
 
   test('the same plan in two products appears once per product', () => {
-    const r = enabledPlans([{ skuId: E1, disabledPlans: [] }, { skuId: E3, disabledPlans: [] }]);
+    const r = enabledPlans([
+      { skuId: E1, disabledPlans: [] },
+      { skuId: E3, disabledPlans: [] },
+    ]);
     const teams = r.filter((p) => p.plan.servicePlanId === PLAN.TEAMS1);
     expect(teams.map((p) => p.product.skuId).sort()).toEqual([E1, E3].sort());
   });
@@ -293,7 +285,7 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
     expect(evaluate({ user: guest(), principal: asRole('GlobalReader', 'GlobalAdministrator'), change: change([add(E1)]) }).violations).toEqual([]);
   });
 
-  test('removing a guest\'s license or changing its plans is refused for a License Administrator too', () => {
+  test("removing a guest's license or changing its plans is refused for a License Administrator too", () => {
     const g = guest([direct(E3)]);
     expect(codes(evaluate({ user: g, change: change([], [E3]) }))).toEqual([ErrorCodes.insufficientRole]);
     expect(codes(evaluate({ user: g, change: change([add(E3, [PLAN.TEAMS1])]) }))).toEqual([ErrorCodes.insufficientRole]);
@@ -305,9 +297,7 @@ describe('evaluateLicenseChange: who may act (guests)', () => {
 
   test('the guest refusal comes along with the other problems of the change', () => {
     const g = { ...guest(), usageLocation: null };
-    expect(codes(evaluate({ user: g, change: change([add(E3)]) })).sort()).toEqual(
-      [ErrorCodes.insufficientRole, ErrorCodes.usageLocationRequired].sort(),
-    );
+    expect(codes(evaluate({ user: g, change: change([add(E3)]) })).sort()).toEqual([ErrorCodes.insufficientRole, ErrorCodes.usageLocationRequired].sort());
   });
 });
 
@@ -354,7 +344,9 @@ describe('evaluateLicenseChange: subscription state', () => {
       const r = evaluate({ user: user(), change: toggle, subscriptions: subs(sub(E3, { status, total: 1, consumed: 1 })) });
       expect(r.violations).toEqual([]);
       expect(r.seatsToReserve).toEqual([]);
-      expect(r.next).toEqual([{ skuId: E3, disabledPlans: [PLAN.YAMMER_ENTERPRISE], assignedByGroup: null, assignedDateTime: EARLIER, lastUpdatedDateTime: NOW }]);
+      expect(r.next).toEqual([
+        { skuId: E3, disabledPlans: [PLAN.YAMMER_ENTERPRISE], assignedByGroup: null, assignedDateTime: EARLIER, lastUpdatedDateTime: NOW },
+      ]);
     });
 
     test('Suspended: refused, the licenses cannot be changed', () => {
@@ -396,7 +388,9 @@ describe('evaluateLicenseChange: subscription state', () => {
       const r = evaluate({ change: change([add(PBI)]), subscriptions: selfService() });
       const v = only(r, ErrorCodes.selfServiceSubscription);
       expect(v.target).toBe(USER_ID);
-      expect(v.message).toContain('Power BI Pro was bought by a user through self-service, so admins cannot assign it until an admin takes the subscription over');
+      expect(v.message).toContain(
+        'Power BI Pro was bought by a user through self-service, so admins cannot assign it until an admin takes the subscription over',
+      );
       expect(v.message).toMatch(/POST \/directory\/subscriptions\/\{id\}\/takeOver, Global or Billing Administrator/);
       expect(r.violations).toHaveLength(1);
     });
@@ -538,7 +532,10 @@ describe('evaluateLicenseChange: seats', () => {
     expect(r.violations).toEqual([]);
     expect(r.seatsToReserve).toEqual([]);
     expect(r.next).toEqual(
-      expect.arrayContaining([expect.objectContaining({ skuId: E3, assignedByGroup: GROUP_ID }), expect.objectContaining({ skuId: E3, assignedByGroup: null, assignedDateTime: NOW })]),
+      expect.arrayContaining([
+        expect.objectContaining({ skuId: E3, assignedByGroup: GROUP_ID }),
+        expect.objectContaining({ skuId: E3, assignedByGroup: null, assignedDateTime: NOW }),
+      ]),
     );
     expect(r.next).toHaveLength(2);
   });
@@ -609,13 +606,17 @@ describe('evaluateLicenseChange: conflicting service plans', () => {
     expect(r.violations).toHaveLength(1);
     expect(v.target).toBe(USER_ID);
     expect(v.message).toContain(`Exchange Online (Plan 2) in Office 365 E3 conflicts with Exchange Online (Plan 1) in Office 365 E1, which ${WHO} already has`);
-    expect(v.message).toContain(`Switch one of them off (disabledPlans: ${PLAN.EXCHANGE_S_ENTERPRISE} in ENTERPRISEPACK, or ${PLAN.EXCHANGE_S_STANDARD} in STANDARDPACK)`);
+    expect(v.message).toContain(
+      `Switch one of them off (disabledPlans: ${PLAN.EXCHANGE_S_ENTERPRISE} in ENTERPRISEPACK, or ${PLAN.EXCHANGE_S_STANDARD} in STANDARDPACK)`,
+    );
     expect(v.message).toContain('or remove Office 365 E1 from the user first');
   });
 
   test('user already has E3, add Exchange Online (Plan 1): told from the side being added', () => {
     const v = only(evaluate({ user: member([direct(E3)]), change: change([add(EXO1)]) }), ErrorCodes.mutuallyExclusiveViolation);
-    expect(v.message).toContain(`Exchange Online (Plan 1) in Exchange Online (Plan 1) conflicts with Exchange Online (Plan 2) in Office 365 E3, which ${WHO} already has`);
+    expect(v.message).toContain(
+      `Exchange Online (Plan 1) in Exchange Online (Plan 1) conflicts with Exchange Online (Plan 2) in Office 365 E3, which ${WHO} already has`,
+    );
     expect(v.message).toContain('remove Office 365 E3 from the user first');
   });
 
@@ -749,7 +750,7 @@ describe('evaluateLicenseChange: dependent service plans', () => {
 
   // Planner and Project Plan 3 brings its own SharePoint (Plan 2) and Office for the web: Project Online
   // Service's dependency is met within the product, and bites only when that SharePoint is switched off.
-  describe('Project Online Service needs SharePoint: its own, or another product\'s when its own is off', () => {
+  describe("Project Online Service needs SharePoint: its own, or another product's when its own is off", () => {
     const OWN_SHAREPOINT_OFF = [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC];
 
     test('Project alone, for a user without other products: fine (its own SharePoint meets the dependency)', () => {
@@ -905,7 +906,9 @@ describe('evaluateLicenseChange: dependent service plans', () => {
 
   describe('a dependency that was unmet before is not blamed on an unrelated change', () => {
     test('Project with its SharePoint off and none elsewhere (through a group), add Power BI', () => {
-      expect(evaluate({ user: member([viaGroup(PROJECT, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]), change: change([add(PBI)]) }).violations).toEqual([]);
+      expect(evaluate({ user: member([viaGroup(PROJECT, [PLAN.SHAREPOINTENTERPRISE, PLAN.SHAREPOINTWAC])]), change: change([add(PBI)]) }).violations).toEqual(
+        [],
+      );
     });
 
     test('Teams Phone without Teams, remove Power BI', () => {
@@ -1046,7 +1049,7 @@ describe('evaluateLicenseChange: an auto-assigned plan (Sway) can be switched of
 });
 
 describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
-  test('a plan of another product in disabledPlans: unknownServicePlan at the field, listing the product\'s plans', () => {
+  test("a plan of another product in disabledPlans: unknownServicePlan at the field, listing the product's plans", () => {
     const r = evaluate({ change: change([add(E1, [PLAN.EXCHANGE_S_ENTERPRISE])]) });
     const v = only(r, ErrorCodes.unknownServicePlan);
     expect(r.violations).toHaveLength(1);
@@ -1163,7 +1166,11 @@ describe('evaluateLicenseChange: the result (next, unchanged)', () => {
   test('adding directly does not touch the group paths, whose plans still count', () => {
     const group = viaGroup(E3, [PLAN.YAMMER_ENTERPRISE]);
     const r = evaluate({ user: member([group, direct(PBI)]), change: change([add(E3, [PLAN.TEAMS1])]) });
-    expect(r.next).toEqual([group, direct(PBI), { skuId: E3, disabledPlans: [PLAN.TEAMS1], assignedByGroup: null, assignedDateTime: NOW, lastUpdatedDateTime: NOW }]);
+    expect(r.next).toEqual([
+      group,
+      direct(PBI),
+      { skuId: E3, disabledPlans: [PLAN.TEAMS1], assignedByGroup: null, assignedDateTime: NOW, lastUpdatedDateTime: NOW },
+    ]);
     expect(effectiveLicenses(r.next)).toEqual([
       { skuId: E3, disabledPlans: [] },
       { skuId: PBI, disabledPlans: [] },

@@ -35,10 +35,13 @@ const sqlOf = (filter: string) => translateFilter(parseFilter(filter), userSchem
 
 describe('$filter grammar', () => {
   test.each([
-    ["accountEnabled eq true", { kind: 'compare', property: 'accountEnabled', op: 'eq', value: { kind: 'boolean', value: true } }],
+    ['accountEnabled eq true', { kind: 'compare', property: 'accountEnabled', op: 'eq', value: { kind: 'boolean', value: true } }],
     ["userType EQ 'Guest'", { kind: 'compare', property: 'userType', op: 'eq', value: { kind: 'string', value: 'Guest' } }],
     ["startsWith(displayName, 'Al''s')", { kind: 'startswith', property: 'displayName', value: "Al's" }],
-    [`assignedLicenses/any(x:x/skuId eq ${E3})`, { kind: 'any', collection: 'assignedLicenses', property: 'skuId', op: 'eq', value: { kind: 'guid', value: E3 } }],
+    [
+      `assignedLicenses/any(x:x/skuId eq ${E3})`,
+      { kind: 'any', collection: 'assignedLicenses', property: 'skuId', op: 'eq', value: { kind: 'guid', value: E3 } },
+    ],
     ['assignedLicenses/$count eq 0', { kind: 'count', collection: 'assignedLicenses', op: 'eq', value: 0 }],
     ["department in ('Sales', null)", { kind: 'in', property: 'department', values: [{ kind: 'string', value: 'Sales' }, { kind: 'null' }] }],
   ])('%s', (text, ast) => expect(parseFilter(text)).toEqual(ast));
@@ -56,14 +59,14 @@ describe('$filter grammar', () => {
     ["displayName eq 'open", 'BadRequest'],
     ['(accountEnabled eq true', 'BadRequest'],
     ['accountEnabled eq true userType', 'BadRequest'],
-    ["assignedLicenses/any(x:y/skuId eq " + E3 + ')', 'BadRequest'],
+    ['assignedLicenses/any(x:y/skuId eq ' + E3 + ')', 'BadRequest'],
     ["assignedLicenses/any(x:x/skuId eq '" + E3 + "')", 'BadRequest'], // GUIDs are not quoted
     ['accountEnabled eq true %', 'BadRequest'],
     ["mail eq 'a@b.c'", 'Request_UnsupportedQuery'],
     ["endswith(mail, 'x')", 'Request_UnsupportedQuery'],
-    ["assignedLicenses/all(x:x/skuId eq " + E3 + ')', 'Request_UnsupportedQuery'],
-    ["assignedPlans/any(x:x/servicePlanId eq " + E3 + ')', 'Request_UnsupportedQuery'],
-    ["usageLocation eq null", 'Request_UnsupportedQuery'], // not filterable with null in Graph either
+    ['assignedLicenses/all(x:x/skuId eq ' + E3 + ')', 'Request_UnsupportedQuery'],
+    ['assignedPlans/any(x:x/servicePlanId eq ' + E3 + ')', 'Request_UnsupportedQuery'],
+    ['usageLocation eq null', 'Request_UnsupportedQuery'], // not filterable with null in Graph either
     ["displayName gt 'a'", 'Request_UnsupportedQuery'],
   ])('%s -> 400 %s', (text, code) => {
     const err = errorOf(() => sqlOf(text));
@@ -114,13 +117,21 @@ describe('list options and the advanced query parameters', () => {
 
   test('$search, $count and the advanced filters need ConsistencyLevel: eventual (and $count=true for filters)', () => {
     expect(code(() => parse({ $search: '"displayName:al"' }))).toBe('400 Request_UnsupportedQuery');
-    expect(parse({ $search: '"displayName:al"' }, 'eventual').where).toEqual({ sql: 'STARTSWITH(c.search.displayName, @s0)', parameters: [{ name: '@s0', value: 'al' }], needs: [] });
+    expect(parse({ $search: '"displayName:al"' }, 'eventual').where).toEqual({
+      sql: 'STARTSWITH(c.search.displayName, @s0)',
+      parameters: [{ name: '@s0', value: 'al' }],
+      needs: [],
+    });
     expect(code(() => parse({ $count: true }))).toBe('400 Request_UnsupportedQuery');
     expect(code(() => parse({ $filter: 'assignedLicenses/$count eq 0' }, 'eventual'))).toBe('400 Request_UnsupportedQuery');
     expect(code(() => parse({ $filter: 'assignedLicenses/$count eq 0', $count: true }))).toBe('400 Request_UnsupportedQuery');
     expect(parse({ $filter: 'assignedLicenses/$count eq 0', $count: true }, 'Eventual').count).toBe(true);
     expect(code(() => parse({ $filter: 'accountEnabled eq true', $orderby: 'displayName' }))).toBe('400 Request_UnsupportedQuery');
-    expect(parse({ $filter: 'accountEnabled eq true' }).where).toEqual({ sql: 'c.accountEnabled = @f0', parameters: [{ name: '@f0', value: true }], needs: [] });
+    expect(parse({ $filter: 'accountEnabled eq true' }).where).toEqual({
+      sql: 'c.accountEnabled = @f0',
+      parameters: [{ name: '@f0', value: true }],
+      needs: [],
+    });
   });
 
   test('$select: known properties (any case), id always; an unknown one is a 400', () => {
@@ -150,18 +161,83 @@ const TENANT = '0f6b1c2d-3e4f-4a5b-8c7d-9e0f1a2b3c4d';
 
 /** Fragments of the grammar, glued together at random: mostly valid, often not, never expected to crash. */
 const fragments = [
-  'accountEnabled', 'userType', 'usageLocation', 'department', 'displayName', 'userPrincipalName', 'id', 'mail',
-  'eq', 'ne', 'in', 'gt', 'and', 'or', 'not', 'NOT', 'startswith', 'startsWith', 'assignedLicenses', 'licenseAssignmentStates', '/any', '/all', '/$count', 'any',
-  '(', ')', ',', ':', '/', 'x', 'x/skuId', 'x/state', 'true', 'false', 'null', '0', '1', '-3', E3, E1, "'Sales'", "'NL'", "'Error'", "'it''s'", "'", "''", '"', ';', "' or 1=1 --",
-  "') OR c.tenantId != @tenantId OR ('", 'c.tenantId', '@tenantId', '*/', '/*', '\u0000', 'é', '𝔘',
+  'accountEnabled',
+  'userType',
+  'usageLocation',
+  'department',
+  'displayName',
+  'userPrincipalName',
+  'id',
+  'mail',
+  'eq',
+  'ne',
+  'in',
+  'gt',
+  'and',
+  'or',
+  'not',
+  'NOT',
+  'startswith',
+  'startsWith',
+  'assignedLicenses',
+  'licenseAssignmentStates',
+  '/any',
+  '/all',
+  '/$count',
+  'any',
+  '(',
+  ')',
+  ',',
+  ':',
+  '/',
+  'x',
+  'x/skuId',
+  'x/state',
+  'true',
+  'false',
+  'null',
+  '0',
+  '1',
+  '-3',
+  E3,
+  E1,
+  "'Sales'",
+  "'NL'",
+  "'Error'",
+  "'it''s'",
+  "'",
+  "''",
+  '"',
+  ';',
+  "' or 1=1 --",
+  "') OR c.tenantId != @tenantId OR ('",
+  'c.tenantId',
+  '@tenantId',
+  '*/',
+  '/*',
+  '\u0000',
+  'é',
+  '𝔘',
 ];
 const fragmentFilter = fc.array(fc.constantFrom(...fragments), { maxLength: 30 }).map((parts) => parts.join(' '));
 /** Valid filters (filterArb, below), also with a fragment or any text spliced in somewhere. */
-const spliced = fc.tuple(fc.constant(null).chain(() => filterArb), fc.nat(), fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 8 }))).map(([f, at, frag]) => {
-  const i = at % (f.text.length + 1);
-  return f.text.slice(0, i) + frag + f.text.slice(i);
-});
-const anyFilter = fc.oneof(fragmentFilter, fc.string({ maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 }), fc.constant(null).chain(() => filterArb.map((f) => f.text)), spliced);
+const spliced = fc
+  .tuple(
+    fc.constant(null).chain(() => filterArb),
+    fc.nat(),
+    fc.oneof(fc.constantFrom(...fragments), fc.string({ maxLength: 8 })),
+  )
+  .map(([f, at, frag]) => {
+    const i = at % (f.text.length + 1);
+    return f.text.slice(0, i) + frag + f.text.slice(i);
+  });
+const anyFilter = fc.oneof(
+  fragmentFilter,
+  fc.string({ maxLength: 200 }),
+  fc.string({ unit: 'grapheme', maxLength: 100 }),
+  fc.constant(null).chain(() => filterArb.map((f) => f.text)),
+  spliced,
+);
 
 /** Only these words may appear in the SQL text: keywords, functions, the resources' paths, parameter names. */
 /** Whether an OR stands at the top level of a condition (outside every parenthesis). */
@@ -174,8 +250,43 @@ function orOutsideParentheses(sql: string): boolean {
   }
   return false;
 }
-const SQL_WORDS = new Set(['*', 'true', 'SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IN', 'ORDER', 'BY', 'ASC', 'DESC', 'VALUE', 'COUNT', 'IS_STRING', 'IS_BOOL', 'IS_NULL', 'IS_DEFINED', 'IS_NUMBER', 'IS_ARRAY', 'ARRAY_CONTAINS', 'STARTSWITH', 'false', 'c', 'user', 'group']);
-const PATH_WORDS = new Set(['c', ...[userSchema, groupSchema].flatMap((s) => JSON.stringify(s, (k, v) => (typeof v === 'function' ? undefined : v)).match(/"path":"([\w.]+)"/g)!.flatMap((m) => m.slice(8, -1).split('.')))]);
+const SQL_WORDS = new Set([
+  '*',
+  'true',
+  'SELECT',
+  'FROM',
+  'WHERE',
+  'AND',
+  'OR',
+  'NOT',
+  'IN',
+  'ORDER',
+  'BY',
+  'ASC',
+  'DESC',
+  'VALUE',
+  'COUNT',
+  'IS_STRING',
+  'IS_BOOL',
+  'IS_NULL',
+  'IS_DEFINED',
+  'IS_NUMBER',
+  'IS_ARRAY',
+  'ARRAY_CONTAINS',
+  'STARTSWITH',
+  'false',
+  'c',
+  'user',
+  'group',
+]);
+const PATH_WORDS = new Set([
+  'c',
+  ...[userSchema, groupSchema].flatMap((s) =>
+    JSON.stringify(s, (k, v) => (typeof v === 'function' ? undefined : v))
+      .match(/"path":"([\w.]+)"/g)!
+      .flatMap((m) => m.slice(8, -1).split('.')),
+  ),
+]);
 const PATH_WORDS_EXTRA = ['tenantId', 'type', 'id', 'assignedSkuIds', 'hasLicenseErrors', 'assignedLicenseCount'];
 
 function checkSqlShape(q: { query: string; parameters: { name: string }[] }, docType: string) {
@@ -230,16 +341,22 @@ describe('properties (fast-check)', () => {
   test('parsing is linear in the input: steps counted, never timed', () => {
     const perChar: number[] = [];
     fc.assert(
-      fc.property(fc.oneof(anyFilter, fc.array(fc.constantFrom("displayName eq 'a'", 'or', 'and', '(', ')', 'not'), { maxLength: 400 }).map((p) => p.join(' '))), (text) => {
-        const steps = { n: 0 };
-        try {
-          parseFilter(text.slice(0, MAX_FILTER_LENGTH), steps);
-        } catch {
-          /* a 400 is fine: the work done is what is measured */
-        }
-        expect(steps.n).toBeLessThanOrEqual(4 * (Math.min(text.length, MAX_FILTER_LENGTH) + 1));
-        perChar.push(steps.n / (text.length + 1));
-      }),
+      fc.property(
+        fc.oneof(
+          anyFilter,
+          fc.array(fc.constantFrom("displayName eq 'a'", 'or', 'and', '(', ')', 'not'), { maxLength: 400 }).map((p) => p.join(' ')),
+        ),
+        (text) => {
+          const steps = { n: 0 };
+          try {
+            parseFilter(text.slice(0, MAX_FILTER_LENGTH), steps);
+          } catch {
+            /* a 400 is fine: the work done is what is measured */
+          }
+          expect(steps.n).toBeLessThanOrEqual(4 * (Math.min(text.length, MAX_FILTER_LENGTH) + 1));
+          perChar.push(steps.n / (text.length + 1));
+        },
+      ),
       { numRuns: 200 },
     );
     // and the bound is not vacuous: long valid filters do take work in proportion
@@ -260,7 +377,10 @@ describe('properties (fast-check)', () => {
           .exec(docs, { parameters: [{ name: '@tenantId', value: TENANT }, ...q.parameters] })
           .result.map((d: UserDoc) => d.id)
           .sort();
-        const expected = docs.filter((d) => f.holds(userView(d))).map((d) => d.id).sort();
+        const expected = docs
+          .filter((d) => f.holds(userView(d)))
+          .map((d) => d.id)
+          .sort();
         expect(got).toEqual(expected);
       }),
       { numRuns: 150 },
@@ -279,20 +399,38 @@ const str = (v: string) => `'${v.replace(/'/g, "''")}'`;
 const lower = (v: string | null | undefined) => (v ?? '').toLowerCase();
 const leaf: fc.Arbitrary<Gen> = fc.oneof(
   fc.boolean().map((b) => ({ text: `accountEnabled eq ${b}`, holds: (u: View) => u.accountEnabled === b })),
-  fc.constantFrom('Member', 'Guest', 'member').map((t) => ({ text: `userType eq ${str(t)}`, holds: (u: View) => u.userType.toLowerCase() === t.toLowerCase() })),
+  fc
+    .constantFrom('Member', 'Guest', 'member')
+    .map((t) => ({ text: `userType eq ${str(t)}`, holds: (u: View) => u.userType.toLowerCase() === t.toLowerCase() })),
   fc.constantFrom('NL', 'us', 'IN').map((c) => ({ text: `usageLocation eq ${str(c)}`, holds: (u: View) => u.usageLocation === c.toUpperCase() })),
-  fc.constantFrom('Sales', 'sales', "O'Neil", 'IT').map((d) => ({ text: `department eq ${str(d)}`, holds: (u: View) => u.department !== null && u.department.toLowerCase() === d.toLowerCase() })),
+  fc
+    .constantFrom('Sales', 'sales', "O'Neil", 'IT')
+    .map((d) => ({ text: `department eq ${str(d)}`, holds: (u: View) => u.department !== null && u.department.toLowerCase() === d.toLowerCase() })),
   fc.constant({ text: 'department eq null', holds: (u: View) => u.department === null }),
-  fc.constantFrom('Sales', 'IT').map((d) => ({ text: `department ne ${str(d)}`, holds: (u: View) => lower(u.department) !== d.toLowerCase() || u.department === null })),
-  fc.constantFrom('a', 'Al', 'zo', '').map((p) => ({ text: `startswith(displayName, ${str(p)})`, holds: (u: View) => u.displayName.toLowerCase().startsWith(p.toLowerCase()) })),
-  fc.constantFrom('user1', 'A').map((p) => ({ text: `startswith(userPrincipalName, ${str(p)})`, holds: (u: View) => u.userPrincipalName.toLowerCase().startsWith(p.toLowerCase()) })),
-  fc.constantFrom(E3, E1).map((s) => ({ text: `assignedLicenses/any(x:x/skuId eq ${s.toUpperCase()})`, holds: (u: View) => u.assignedLicenses.some((l) => l.skuId === s) })),
+  fc
+    .constantFrom('Sales', 'IT')
+    .map((d) => ({ text: `department ne ${str(d)}`, holds: (u: View) => lower(u.department) !== d.toLowerCase() || u.department === null })),
+  fc
+    .constantFrom('a', 'Al', 'zo', '')
+    .map((p) => ({ text: `startswith(displayName, ${str(p)})`, holds: (u: View) => u.displayName.toLowerCase().startsWith(p.toLowerCase()) })),
+  fc
+    .constantFrom('user1', 'A')
+    .map((p) => ({ text: `startswith(userPrincipalName, ${str(p)})`, holds: (u: View) => u.userPrincipalName.toLowerCase().startsWith(p.toLowerCase()) })),
+  fc
+    .constantFrom(E3, E1)
+    .map((s) => ({ text: `assignedLicenses/any(x:x/skuId eq ${s.toUpperCase()})`, holds: (u: View) => u.assignedLicenses.some((l) => l.skuId === s) })),
   fc.tuple(fc.constantFrom('eq', 'ne', 'gt', 'le'), fc.nat(2)).map(([op, n]) => ({
     text: `assignedLicenses/$count ${op} ${n}`,
-    holds: (u: View) => ({ eq: (a: number) => a === n, ne: (a: number) => a !== n, gt: (a: number) => a > n, le: (a: number) => a <= n })[op](u.assignedLicenses.length),
+    holds: (u: View) =>
+      ({ eq: (a: number) => a === n, ne: (a: number) => a !== n, gt: (a: number) => a > n, le: (a: number) => a <= n })[op](u.assignedLicenses.length),
   })),
-  fc.constantFrom('Error', 'Active', 'Disabled').map((s) => ({ text: `licenseAssignmentStates/any(y:y/state eq ${str(s)})`, holds: (u: View) => u.licenseAssignmentStates.some((a) => a.state === s) })),
-  fc.constantFrom(['Sales', 'IT'], ['sales']).map((ds) => ({ text: `department in (${ds.map(str).join(', ')})`, holds: (u: View) => ds.some((d) => lower(u.department) === d.toLowerCase() && u.department !== null) })),
+  fc
+    .constantFrom('Error', 'Active', 'Disabled')
+    .map((s) => ({ text: `licenseAssignmentStates/any(y:y/state eq ${str(s)})`, holds: (u: View) => u.licenseAssignmentStates.some((a) => a.state === s) })),
+  fc.constantFrom(['Sales', 'IT'], ['sales']).map((ds) => ({
+    text: `department in (${ds.map(str).join(', ')})`,
+    holds: (u: View) => ds.some((d) => lower(u.department) === d.toLowerCase() && u.department !== null),
+  })),
 );
 const filterArb: fc.Arbitrary<Gen> = fc.letrec<{ f: Gen }>((tie) => ({
   f: fc.oneof(
@@ -311,7 +449,17 @@ function doc(seed: number): UserDoc {
   const licenses = [
     [],
     [{ skuId: E3, disabledPlans: [], assignedByGroup: null, assignedDateTime: '', lastUpdatedDateTime: '' }],
-    [{ skuId: E1, disabledPlans: [], assignedByGroup: 'g1', assignedDateTime: '', lastUpdatedDateTime: '', state: 'Error' as const, error: 'CountViolation' as const }],
+    [
+      {
+        skuId: E1,
+        disabledPlans: [],
+        assignedByGroup: 'g1',
+        assignedDateTime: '',
+        lastUpdatedDateTime: '',
+        state: 'Error' as const,
+        error: 'CountViolation' as const,
+      },
+    ],
     [
       { skuId: E1, disabledPlans: [], assignedByGroup: null, assignedDateTime: '', lastUpdatedDateTime: '' },
       { skuId: E3, disabledPlans: [], assignedByGroup: 'g2', assignedDateTime: '', lastUpdatedDateTime: '', state: 'Active' as const },

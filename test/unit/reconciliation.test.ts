@@ -48,7 +48,8 @@ describe('firstLifecycleDate', () => {
 });
 
 describe('dueTransitions', () => {
-  const at = (capabilityStatus: CapabilityStatus, nextLifecycleDateTime: string | null | undefined) => dueTransitions({ capabilityStatus, nextLifecycleDateTime }, NOW);
+  const at = (capabilityStatus: CapabilityStatus, nextLifecycleDateTime: string | null | undefined) =>
+    dueTransitions({ capabilityStatus, nextLifecycleDateTime }, NOW);
 
   test('nothing is due without a date, with a date still ahead, or with a date that is not a date', () => {
     for (const s of ['Enabled', 'Warning', 'Suspended', 'Deleted'] as CapabilityStatus[]) {
@@ -169,24 +170,31 @@ describe('decideSeats', () => {
     expect(d).toMatchObject({ action: 'deferred', reason: 'jobRunning', consumed: 12, holds: { 'job-a_0': 4, 'job-b_2': 1 } });
     expect(d.liveHolds).toEqual([{ key: 'job-a_0', jobId: 'job-a', seats: 4 }]);
     expect(d.staleHolds).toEqual([{ key: 'job-b_2', jobId: 'job-b', seats: 1, reason: 'jobFinished' }]);
-    expect(decideSeats(base({ consumed: 0, holds: { 'j_0': 1 }, jobState: running }))).toMatchObject({ action: 'deferred', reason: 'jobRunning' });
+    expect(decideSeats(base({ consumed: 0, holds: { j_0: 1 }, jobState: running }))).toMatchObject({ action: 'deferred', reason: 'jobRunning' });
   });
 
   test('holds of finished or missing jobs are stale: dropped, and their seats recounted from the users', () => {
-    const d = decideSeats(base({ consumed: 8, holders: 5, holds: { 'done_0': 2, 'gone_3': 1 }, jobState: (id) => (id === 'done' ? 'final' : 'missing') }));
+    const d = decideSeats(base({ consumed: 8, holders: 5, holds: { done_0: 2, gone_3: 1 }, jobState: (id) => (id === 'done' ? 'final' : 'missing') }));
     expect(d).toMatchObject({ action: 'repair', consumed: 5, holds: {} });
     expect(d.staleHolds).toEqual([
       { key: 'done_0', jobId: 'done', seats: 2, reason: 'jobFinished' },
       { key: 'gone_3', jobId: 'gone', seats: 1, reason: 'jobMissing' },
     ]);
     // the seats of a stale hold are a decrease like any other: not while the counter is recent
-    expect(decideSeats(base({ consumed: 8, holds: { 'done_0': 3 }, jobState: () => 'final', stillSeconds: 1 }))).toMatchObject({ action: 'deferred', reason: 'recentSeatActivity' });
+    expect(decideSeats(base({ consumed: 8, holds: { done_0: 3 }, jobState: () => 'final', stillSeconds: 1 }))).toMatchObject({
+      action: 'deferred',
+      reason: 'recentSeatActivity',
+    });
     // a stale hold whose seats the users already account for: only the hold goes
-    expect(decideSeats(base({ consumed: 5, holds: { 'done_0': 0 }, jobState: () => 'final', stillSeconds: 1 }))).toMatchObject({ action: 'repair', consumed: 5, holds: {} });
+    expect(decideSeats(base({ consumed: 5, holds: { done_0: 0 }, jobState: () => 'final', stillSeconds: 1 }))).toMatchObject({
+      action: 'repair',
+      consumed: 5,
+      holds: {},
+    });
   });
 
   test('a hold value that is not a number counts as no seats', () => {
-    const d = decideSeats(base({ holds: { 'x_1': 'two' as unknown as number } }));
+    const d = decideSeats(base({ holds: { x_1: 'two' as unknown as number } }));
     expect(d.staleHolds[0].seats).toBe(0);
   });
 
@@ -233,7 +241,11 @@ describe('heldSince and pendingReleases', () => {
   const later = '2025-03-01T00:00:00.000Z';
 
   test('a product is held by its active paths, since the earliest of them', () => {
-    const assignments: LicenseAssignment[] = [direct(SKU.ENTERPRISEPACK, [], later), { ...viaGroup(SKU.ENTERPRISEPACK), assignedDateTime: EARLIER }, direct(SKU.STANDARDPACK, [], later)];
+    const assignments: LicenseAssignment[] = [
+      direct(SKU.ENTERPRISEPACK, [], later),
+      { ...viaGroup(SKU.ENTERPRISEPACK), assignedDateTime: EARLIER },
+      direct(SKU.STANDARDPACK, [], later),
+    ];
     expect(heldSince(assignments)).toEqual(
       new Map([
         [SKU.ENTERPRISEPACK, EARLIER],
@@ -272,14 +284,23 @@ describe('withoutDeletedProduct', () => {
 
   test("a group path in error stays (the group engine's record, it holds no seat); alone it means nothing to do", () => {
     expect(withoutDeletedProduct([direct(SKU.MCOEV), failed], SKU.MCOEV)).toEqual({ next: [failed], changed: true, held: true });
-    expect(withoutDeletedProduct([failed, direct(SKU.ENTERPRISEPACK)], SKU.MCOEV)).toEqual({ next: [failed, direct(SKU.ENTERPRISEPACK)], changed: false, held: false });
+    expect(withoutDeletedProduct([failed, direct(SKU.ENTERPRISEPACK)], SKU.MCOEV)).toEqual({
+      next: [failed, direct(SKU.ENTERPRISEPACK)],
+      changed: false,
+      held: false,
+    });
     expect(withoutDeletedProduct([direct(SKU.ENTERPRISEPACK)], SKU.MCOEV)).toMatchObject({ changed: false, held: false });
   });
 });
 
 // ---------------- over-assignment ----------------
 
-const holder = (n: number, assignedDateTime: string): Holder => ({ userId: `u${String(n).padStart(3, '0')}`, userPrincipalName: `u${n}@x.dev`, displayName: `U ${n}`, assignedDateTime });
+const holder = (n: number, assignedDateTime: string): Holder => ({
+  userId: `u${String(n).padStart(3, '0')}`,
+  userPrincipalName: `u${n}@x.dev`,
+  displayName: `U ${n}`,
+  assignedDateTime,
+});
 
 describe('NewestHolders', () => {
   test('keeps the most recently assigned, newest first, ties by user id, in bounded memory', () => {
@@ -321,7 +342,14 @@ describe('overAssignment', () => {
 
   test('seats reduced below the holders: the most recently assigned beyond the enabled units are over the line, 90 days from now', () => {
     const r = oa({ totalLicenses: 2 });
-    expect(r).toMatchObject({ enabledUnits: 2, holders: 4, over: 2, overAssignedSince: NOW, windowEndsDateTime: days(OVER_ASSIGNMENT_WINDOW_DAYS), daysLeft: 90 });
+    expect(r).toMatchObject({
+      enabledUnits: 2,
+      holders: 4,
+      over: 2,
+      overAssignedSince: NOW,
+      windowEndsDateTime: days(OVER_ASSIGNMENT_WINDOW_DAYS),
+      daysLeft: 90,
+    });
     expect(r.users.map((u) => u.userId)).toEqual(['u004', 'u003']);
   });
 
@@ -408,7 +436,12 @@ describe('reclaimCandidate', () => {
   });
 
   test('only inherited licenses: a candidate with nothing to reclaim on the user', () => {
-    expect(reclaimCandidate(user({ licenseAssignments: [viaGroup(SKU.ENTERPRISEPACK)] }), on, NOW, lookup)).toEqual({ disabledDays: 31, reclaim: [], inherited: [SKU.ENTERPRISEPACK], kept: [] });
+    expect(reclaimCandidate(user({ licenseAssignments: [viaGroup(SKU.ENTERPRISEPACK)] }), on, NOW, lookup)).toEqual({
+      disabledDays: 31,
+      reclaim: [],
+      inherited: [SKU.ENTERPRISEPACK],
+      kept: [],
+    });
   });
 });
 

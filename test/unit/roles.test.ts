@@ -11,24 +11,105 @@ import {
 } from '../../shared/domain/roles';
 import { asApp, asRole } from './fixtures';
 
-const ACTIONS: Action[] = ['read', 'assignLicenses', 'assignLicensesToGuests', 'manageUsers', 'changeUserType', 'updateUsageLocation', 'manageSubscriptions', 'manageTenants'];
+const ACTIONS: Action[] = [
+  'read',
+  'assignLicenses',
+  'assignLicensesToGuests',
+  'manageUsers',
+  'changeUserType',
+  'updateUsageLocation',
+  'manageSubscriptions',
+  'manageTenants',
+];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
 const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage];
 
 /** The product rules (licensing-reference.md, "Who may act"), written out independently of roles.ts. */
 const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
-  GlobalAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: true, manageUsers: true, changeUserType: true, updateUsageLocation: true, manageSubscriptions: true, manageTenants: false },
-  LicenseAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
-  UserAdministrator: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: true, changeUserType: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
-  BillingAdministrator: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: true, manageTenants: false },
-  GlobalReader: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: false },
+  GlobalAdministrator: {
+    read: true,
+    assignLicenses: true,
+    assignLicensesToGuests: true,
+    manageUsers: true,
+    changeUserType: true,
+    updateUsageLocation: true,
+    manageSubscriptions: true,
+    manageTenants: false,
+  },
+  LicenseAdministrator: {
+    read: true,
+    assignLicenses: true,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: true,
+    manageSubscriptions: false,
+    manageTenants: false,
+  },
+  UserAdministrator: {
+    read: true,
+    assignLicenses: true,
+    assignLicensesToGuests: false,
+    manageUsers: true,
+    changeUserType: false,
+    updateUsageLocation: true,
+    manageSubscriptions: false,
+    manageTenants: false,
+  },
+  BillingAdministrator: {
+    read: true,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: true,
+    manageTenants: false,
+  },
+  GlobalReader: {
+    read: true,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: false,
+  },
 };
 
 const APP_MATRIX: Record<string, Record<Action, boolean>> = {
-  [AppRole.ReadAll]: { read: true, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: false },
-  [AppRole.ReadWriteAll]: { read: true, assignLicenses: true, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: true, manageSubscriptions: false, manageTenants: false },
+  [AppRole.ReadAll]: {
+    read: true,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: false,
+  },
+  [AppRole.ReadWriteAll]: {
+    read: true,
+    assignLicenses: true,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: true,
+    manageSubscriptions: false,
+    manageTenants: false,
+  },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
-  [AppRole.TenantsManage]: { read: false, assignLicenses: false, assignLicensesToGuests: false, manageUsers: false, changeUserType: false, updateUsageLocation: false, manageSubscriptions: false, manageTenants: true },
+  [AppRole.TenantsManage]: {
+    read: false,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: true,
+  },
 };
 
 describe('DirectoryRole template ids', () => {
@@ -58,12 +139,12 @@ describe('can: each action x each directory role', () => {
     expect(writes.map((a) => can(asRole('GlobalReader'), a))).toEqual(writes.map(() => false));
   });
 
-  test('only a Global Administrator may change a guest user\'s licenses', () => {
+  test("only a Global Administrator may change a guest user's licenses", () => {
     expect(ROLES.filter((r) => can(asRole(r), 'assignLicensesToGuests'))).toEqual(['GlobalAdministrator']);
     expect(APP_ROLES.filter((r) => can(asApp(r), 'assignLicensesToGuests'))).toEqual([]);
   });
 
-  test("changing whether a user is a guest: Global Administrator only (it decides who may license them)", () => {
+  test('changing whether a user is a guest: Global Administrator only (it decides who may license them)', () => {
     expect(ROLES.filter((r) => can(asRole(r), 'changeUserType'))).toEqual(['GlobalAdministrator']);
     expect(APP_ROLES.filter((r) => can(asApp(r), 'changeUserType'))).toEqual([]);
   });
@@ -129,9 +210,9 @@ describe('rolesFromClaims', () => {
   });
 
   test('non-string entries are ignored', () => {
-    expect(rolesFromClaims([42, null, { id: DirectoryRole.GlobalAdministrator }, [DirectoryRole.GlobalAdministrator], DirectoryRole.UserAdministrator])).toEqual([
-      'UserAdministrator',
-    ]);
+    expect(
+      rolesFromClaims([42, null, { id: DirectoryRole.GlobalAdministrator }, [DirectoryRole.GlobalAdministrator], DirectoryRole.UserAdministrator]),
+    ).toEqual(['UserAdministrator']);
   });
 
   test.each([

@@ -22,7 +22,11 @@ const holder = (n: number, ...licenseAssignments: LicenseAssignment[]): Holder =
   userPrincipalName: `user${n}@contoso.example`,
   licenseAssignments,
 });
-const viaGroupAt = (skuId: string, groupId: string, at: string): LicenseAssignment => ({ ...viaGroup(skuId, [], groupId), assignedDateTime: at, lastUpdatedDateTime: at });
+const viaGroupAt = (skuId: string, groupId: string, at: string): LicenseAssignment => ({
+  ...viaGroup(skuId, [], groupId),
+  assignedDateTime: at,
+  lastUpdatedDateTime: at,
+});
 const failed = (a: LicenseAssignment): LicenseAssignment => ({ ...a, state: 'Error', error: 'CountViolation', errorMessage: 'Through group X: no seat' });
 
 const plan = (holders: Holder[], newTotal: number, overAssignedSince?: string | null) => planReduction(E3, holders, newTotal, NOW_DATE, overAssignedSince);
@@ -89,7 +93,10 @@ describe('planReduction', () => {
     });
 
     test('a direct path older than the group ones counts', () => {
-      expect(plan([holder(1, viaGroupAt(E3, GROUP_ID, jan(9)), direct(E3, [], jan(3)), viaGroupAt(E3, OTHER_GROUP, jan(5)))], 0).usersOverTheLine[0].assignedDateTime).toBe(jan(3));
+      expect(
+        plan([holder(1, viaGroupAt(E3, GROUP_ID, jan(9)), direct(E3, [], jan(3)), viaGroupAt(E3, OTHER_GROUP, jan(5)))], 0).usersOverTheLine[0]
+          .assignedDateTime,
+      ).toBe(jan(3));
     });
 
     test('an Error path does not count, however old', () => {
@@ -99,7 +106,7 @@ describe('planReduction', () => {
       expect(ids(plan([h, holder(2, direct(E3, [], jan(10)))], 1))).toEqual([uid(1)]);
     });
 
-    test("paths of other products do not count", () => {
+    test('paths of other products do not count', () => {
       const h = holder(1, direct(E1, [], jan(1)), direct(E3, [], jan(12)));
       expect(plan([h], 0).usersOverTheLine[0].assignedDateTime).toBe(jan(12));
     });
@@ -126,13 +133,27 @@ describe('planReduction', () => {
   describe('inheritedFrom and hasDirectAssignment', () => {
     test('direct only', () => {
       expect(plan([holder(1, direct(E3, [], jan(1)))], 0).usersOverTheLine).toStrictEqual([
-        { userId: uid(1), displayName: 'User 1', userPrincipalName: 'user1@contoso.example', assignedDateTime: jan(1), inheritedFrom: [], hasDirectAssignment: true },
+        {
+          userId: uid(1),
+          displayName: 'User 1',
+          userPrincipalName: 'user1@contoso.example',
+          assignedDateTime: jan(1),
+          inheritedFrom: [],
+          hasDirectAssignment: true,
+        },
       ]);
     });
 
     test('through groups only', () => {
       expect(plan([holder(1, viaGroupAt(E3, GROUP_ID, jan(2)), viaGroupAt(E3, OTHER_GROUP, jan(1)))], 0).usersOverTheLine).toStrictEqual([
-        { userId: uid(1), displayName: 'User 1', userPrincipalName: 'user1@contoso.example', assignedDateTime: jan(1), inheritedFrom: [GROUP_ID, OTHER_GROUP], hasDirectAssignment: false },
+        {
+          userId: uid(1),
+          displayName: 'User 1',
+          userPrincipalName: 'user1@contoso.example',
+          assignedDateTime: jan(1),
+          inheritedFrom: [GROUP_ID, OTHER_GROUP],
+          hasDirectAssignment: false,
+        },
       ]);
     });
 
@@ -276,7 +297,9 @@ describe('checkReduction', () => {
       ['holds another product only', uid(7)],
       ['waits for a seat (Error path only)', uid(8)],
     ])('%s: licenseNotAssigned, naming the user as given', (_, id) => {
-      expect(check(4, [uid(1), id])).toEqual([{ code: ErrorCodes.licenseNotAssigned, message: `User ${id} does not hold this product.`, target: 'unassignUserIds[1]' }]);
+      expect(check(4, [uid(1), id])).toEqual([
+        { code: ErrorCodes.licenseNotAssigned, message: `User ${id} does not hold this product.`, target: 'unassignUserIds[1]' },
+      ]);
     });
 
     test('an id in upper case is found', () => {
@@ -301,7 +324,7 @@ describe('checkReduction', () => {
       expect(p.message).toContain(`through group(s) ${GROUP_ID}, ${OTHER_GROUP}:`);
     });
 
-    test("refused even when the others picked would be enough", () => {
+    test('refused even when the others picked would be enough', () => {
       expect(check(4, [uid(1), uid(2), uid(3)]).map((p) => [p.code, p.target])).toEqual([[ErrorCodes.licenseInheritedFromGroup, 'unassignUserIds[2]']]);
     });
   });
@@ -319,7 +342,8 @@ describe('checkReduction', () => {
       expect(check(4, [uid(1)])).toEqual([
         {
           code: ErrorCodes.quantityBelowAssigned,
-          message: 'After removing these 1 license(s), 5 would still be assigned, more than the 4 you keep. Pick 1 more user(s); GET .../reductionPlan lists who is over the line.',
+          message:
+            'After removing these 1 license(s), 5 would still be assigned, more than the 4 you keep. Pick 1 more user(s); GET .../reductionPlan lists who is over the line.',
           target: 'unassignUserIds',
         },
       ]);
@@ -328,7 +352,9 @@ describe('checkReduction', () => {
     test('nobody picked: says how many (all of them)', () => {
       const [p] = check(3, []);
       expect(p.code).toBe(ErrorCodes.quantityBelowAssigned);
-      expect(p.message).toBe('After removing these 0 license(s), 6 would still be assigned, more than the 3 you keep. Pick 3 more user(s); GET .../reductionPlan lists who is over the line.');
+      expect(p.message).toBe(
+        'After removing these 0 license(s), 6 would still be assigned, more than the 3 you keep. Pick 3 more user(s); GET .../reductionPlan lists who is over the line.',
+      );
     });
 
     test('down to 0: every holder must be picked', () => {
@@ -353,7 +379,10 @@ describe('checkReduction', () => {
 
     test('a user picked twice frees one seat', () => {
       const [p] = check(4, [uid(1), uid(1)]);
-      expect(p).toMatchObject({ code: ErrorCodes.quantityBelowAssigned, message: expect.stringContaining('After removing these 1 license(s), 5 would still be assigned') });
+      expect(p).toMatchObject({
+        code: ErrorCodes.quantityBelowAssigned,
+        message: expect.stringContaining('After removing these 1 license(s), 5 would still be assigned'),
+      });
       expect(p.message).toContain('Pick 1 more user(s)');
     });
 
@@ -367,6 +396,8 @@ describe('checkReduction', () => {
     const all = plan(holders(), 0).usersOverTheLine;
     const p = { ...plan(holders(), 4) };
     expect(checkReduction(p, all, [uid(5), uid(4)])).toEqual([]);
-    expect(checkReduction(p, [], [uid(5)])).toEqual([{ code: ErrorCodes.licenseNotAssigned, message: `User ${uid(5)} does not hold this product.`, target: 'unassignUserIds[0]' }]);
+    expect(checkReduction(p, [], [uid(5)])).toEqual([
+      { code: ErrorCodes.licenseNotAssigned, message: `User ${uid(5)} does not hold this product.`, target: 'unassignUserIds[0]' },
+    ]);
   });
 });

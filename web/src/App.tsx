@@ -49,9 +49,7 @@ export function App({ config }: { config: ConsoleConfig }) {
   useEffect(() => {
     if (config.signIn === 'dev') setSession(devSession(signedOut));
     else
-      import('./auth/msal')
-        .then((m) => m.msalSession(config.msal!))
-        .then(setSession, (e: unknown) => setFailure(e instanceof Error ? e.message : String(e)));
+      import('./auth/msal').then((m) => m.msalSession(config.msal!)).then(setSession, (e: unknown) => setFailure(e instanceof Error ? e.message : String(e)));
   }, [config]);
 
   if (failure) return <StartFailure message={failure} />;

@@ -53,8 +53,14 @@ const failed = (item: JobItem, user: UserDoc | undefined, v: Violation): JobResu
 async function resolveUsers(job: JobDoc, items: JobItem[]): Promise<Map<JobItem, UserDoc>> {
   const wanted = items.filter((i) => !i.error);
   const [byId, byUpn] = await Promise.all([
-    users.getMany(job.tenantId, wanted.filter((i) => i.userId).map((i) => i.userId!)),
-    users.getManyByUpn(job.tenantId, wanted.filter((i) => !i.userId && i.userPrincipalName).map((i) => i.userPrincipalName!.toLowerCase())),
+    users.getMany(
+      job.tenantId,
+      wanted.filter((i) => i.userId).map((i) => i.userId!),
+    ),
+    users.getManyByUpn(
+      job.tenantId,
+      wanted.filter((i) => !i.userId && i.userPrincipalName).map((i) => i.userPrincipalName!.toLowerCase()),
+    ),
   ]);
   const found = new Map<JobItem, UserDoc>();
   await Promise.all(
@@ -151,7 +157,14 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
       continue;
     }
     if (!user) {
-      results.set(item, failed(item, undefined, { code: 'userNotFound', message: `No user ${item.userId ?? item.userPrincipalName} in this organization.${item.userPrincipalName ? ' Create the user, or import with createMissingUsers=true.' : ''}`, target: item.userId ?? item.userPrincipalName }));
+      results.set(
+        item,
+        failed(item, undefined, {
+          code: 'userNotFound',
+          message: `No user ${item.userId ?? item.userPrincipalName} in this organization.${item.userPrincipalName ? ' Create the user, or import with createMissingUsers=true.' : ''}`,
+          target: item.userId ?? item.userPrincipalName,
+        }),
+      );
       continue;
     }
     if (job.phase === 'apply' && user.appliedJobs?.includes(job.id)) {
@@ -160,7 +173,14 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
       if (record?.seatSource === 'jobHold') done.push(record);
       // the earlier delivery may have stopped before writing the audit trail: write it again (same id)
       if (record && record === user.lastLicenseChange) rewrite.push(record);
-      results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'succeeded', before: record?.before, after: record?.after });
+      results.set(item, {
+        row: item.row,
+        userId: user.id,
+        userPrincipalName: user.userPrincipalName,
+        status: 'succeeded',
+        before: record?.before,
+        after: record?.after,
+      });
       continue;
     }
     if (job.phase === 'apply') {
@@ -219,7 +239,8 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
       // a store failure is the chunk's: thrown, the message comes back (what is done stays done)
       if (!(o.error instanceof ApiError)) throw o.error;
       const e = o.error;
-      if (e.code === SKIPPED) results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'skipped', message: e.message });
+      if (e.code === SKIPPED)
+        results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'skipped', message: e.message });
       else results.set(c.item, failed(c.item, c.user, { code: e.code, message: e.details?.length ? e.details.map((v) => v.message).join(' ') : e.message }));
       return;
     }
@@ -230,14 +251,20 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
     }
     const record = u.lastLicenseChange!;
     written.push(record);
-    results.set(c.item, { row: c.item.row, userId: u.id, userPrincipalName: u.userPrincipalName, status: 'succeeded', before: record.before, after: record.after });
+    results.set(c.item, {
+      row: c.item.row,
+      userId: u.id,
+      userPrincipalName: u.userPrincipalName,
+      status: 'succeeded',
+      before: record.before,
+      after: record.after,
+    });
   });
   await audit.write(rewrite);
   return { results: ordered(), needed, settlement: seats.settlement(written) };
 }
 
 const NOTHING_TO_CHANGE = 'Nothing to change: the user already has this.';
-
 
 /** Settles each product's hold of a chunk once (the write is conditional on the hold still being there). */
 async function settleHolds(job: JobDoc, index: number, settlement: Settlement): Promise<void> {
@@ -265,7 +292,9 @@ export async function processChunk(m: ChunkMessage): Promise<void> {
   // results saved means the users are done; the holds may still need settling (a stop in between)
   let saved = chunk.phase === job.phase && chunk.results ? chunk : null;
   if (!saved) {
-    const run = job.cancel ? { results: chunk.items.map(cancelled), needed: {}, settlement: await cancelledSettlement(job, chunk) } : await runChunk(job, chunk);
+    const run = job.cancel
+      ? { results: chunk.items.map(cancelled), needed: {}, settlement: await cancelledSettlement(job, chunk) }
+      : await runChunk(job, chunk);
     saved = { ...chunk, phase: job.phase, results: run.results, needed: run.needed, settlement: run.settlement ?? {} };
     await jobs.putChunk(saved);
   }
@@ -321,12 +350,17 @@ async function endPhase(job: JobDoc): Promise<void> {
     const subs = new Map((await subscriptions.list(job.tenantId)).map((d) => [d.skuId, forRules(d)]));
     const short = Object.entries(job.preview.needed)
       .filter(([sku, n]) => n > 0 && (!subs.get(sku) || availableUnits(subs.get(sku)!) < n))
-      .map(([sku, n]) => countViolation(sku, subs.get(sku) ?? { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 }, n));
+      .map(([sku, n]) =>
+        countViolation(sku, subs.get(sku) ?? { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 }, n),
+      );
     if (short.length) {
       await jobs.set(job.tenantId, job.id, {
         status: 'failed',
         completedDateTime: now,
-        error: { code: ErrorCodes.countViolation, message: `The job did not start because there are not enough seats; nothing was changed. ${short.map((v) => v.message).join(' ')}` },
+        error: {
+          code: ErrorCodes.countViolation,
+          message: `The job did not start because there are not enough seats; nothing was changed. ${short.map((v) => v.message).join(' ')}`,
+        },
       });
       return;
     }

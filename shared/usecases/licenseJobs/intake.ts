@@ -35,7 +35,12 @@ function newJob(caller: Caller, id: string, source: JobDoc['source'], o: JobOpti
     dryRun: o.dryRun,
     requireSeats: o.requireSeats,
     createMissingUsers: o.createMissingUsers,
-    createdBy: { id: caller.principal.objectId, displayName: caller.principal.displayName, directoryRoles: caller.principal.directoryRoles, appRoles: caller.principal.appRoles },
+    createdBy: {
+      id: caller.principal.objectId,
+      displayName: caller.principal.displayName,
+      directoryRoles: caller.principal.directoryRoles,
+      appRoles: caller.principal.appRoles,
+    },
     createdDateTime: new Date().toISOString(),
     startedDateTime: null,
     completedDateTime: null,
@@ -87,9 +92,16 @@ async function startOnce(
     return FINAL_STATUSES.includes(job.status);
   });
   if (slot === undefined) {
-    throw new ApiError(429, 'TooManyRequests', `Your organization already has ${max} bulk license jobs queued or running. Wait for one to finish (GET /v1.0/licenseJobs) and try again.`, undefined, undefined, {
-      'Retry-After': '30',
-    });
+    throw new ApiError(
+      429,
+      'TooManyRequests',
+      `Your organization already has ${max} bulk license jobs queued or running. Wait for one to finish (GET /v1.0/licenseJobs) and try again.`,
+      undefined,
+      undefined,
+      {
+        'Retry-After': '30',
+      },
+    );
   }
   let job: JobDoc;
   try {
@@ -107,7 +119,18 @@ async function writeChunks(tenantId: string, jobId: string, items: JobItem[], st
   let index = startIndex;
   const pending: Promise<void>[] = [];
   for (let i = 0; i < items.length; i += CHUNK_SIZE) {
-    pending.push(jobs.putChunk({ id: chunkId(jobId, index), tenantId, type: 'licenseJobChunk', jobId, index, phase: null, items: items.slice(i, i + CHUNK_SIZE), results: null }));
+    pending.push(
+      jobs.putChunk({
+        id: chunkId(jobId, index),
+        tenantId,
+        type: 'licenseJobChunk',
+        jobId,
+        index,
+        phase: null,
+        items: items.slice(i, i + CHUNK_SIZE),
+        results: null,
+      }),
+    );
     index++;
     if (pending.length >= 8) await Promise.all(pending.splice(0));
   }
@@ -120,12 +143,20 @@ export async function createSelectionJob(caller: Caller, o: JobOptions & { userI
   if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
   const ids = [...new Set(o.userIds.map((i) => i.toLowerCase()))];
   const upns = [...new Set(o.userPrincipalNames.map((u) => u.toLowerCase()))];
-  const items: JobItem[] = [...ids.map((userId, i) => ({ row: i + 1, userId })), ...upns.map((userPrincipalName, i) => ({ row: ids.length + i + 1, userPrincipalName }))];
+  const items: JobItem[] = [
+    ...ids.map((userId, i) => ({ row: i + 1, userId })),
+    ...upns.map((userPrincipalName, i) => ({ row: ids.length + i + 1, userPrincipalName })),
+  ];
   const fingerprint = sha256(JSON.stringify({ ...o, userIds: ids, userPrincipalNames: upns }));
-  return startOnce(caller, idempotencyKey, async () => fingerprint, async (jobId) => {
-    const chunkCount = await writeChunks(caller.tenant.id, jobId, items);
-    return { ...newJob(caller, jobId, 'selection', o, items.length, chunkCount), requestFingerprint: fingerprint };
-  });
+  return startOnce(
+    caller,
+    idempotencyKey,
+    async () => fingerprint,
+    async (jobId) => {
+      const chunkCount = await writeChunks(caller.tenant.id, jobId, items);
+      return { ...newJob(caller, jobId, 'selection', o, items.length, chunkCount), requestFingerprint: fingerprint };
+    },
+  );
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('base64url');
@@ -181,16 +212,33 @@ export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions
         if (!headerChecked) {
           headerChecked = true;
           if (!Object.keys(record).some((k) => ['userprincipalname', 'upn'].includes(k.toLowerCase())))
-            throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV needs a header row with a userPrincipalName column (found: ${Object.keys(record).join(', ')}).`, 'userPrincipalName');
+            throw new ApiError(
+              400,
+              ErrorCodes.invalidRequest,
+              `The CSV needs a header row with a userPrincipalName column (found: ${Object.keys(record).join(', ')}).`,
+              'userPrincipalName',
+            );
         }
         total++;
         if (total > MAX_JOB_USERS)
-          throw new ApiError(400, ErrorCodes.invalidRequest, `The CSV has more than ${MAX_JOB_USERS} rows; a job takes at most ${MAX_JOB_USERS} users. Split the file and import each part.`, 'body');
+          throw new ApiError(
+            400,
+            ErrorCodes.invalidRequest,
+            `The CSV has more than ${MAX_JOB_USERS} rows; a job takes at most ${MAX_JOB_USERS} users. Split the file and import each part.`,
+            'body',
+          );
         const row = readCsvRecord(record, total + 1, mode); // +1: the header is line 1
         if ('error' in row) batch.push({ row: row.row, userPrincipalName: row.userPrincipalName || undefined, error: row.error, raw: record });
         else {
           row.addLicenses.forEach((a) => skus.add(a.skuId));
-          batch.push({ row: row.row, userPrincipalName: row.userPrincipalName, displayName: row.displayName, usageLocation: row.usageLocation, addLicenses: row.addLicenses, raw: record });
+          batch.push({
+            row: row.row,
+            userPrincipalName: row.userPrincipalName,
+            displayName: row.displayName,
+            usageLocation: row.usageLocation,
+            addLicenses: row.addLicenses,
+            raw: record,
+          });
         }
         if (batch.length === CHUNK_SIZE) {
           chunkCount = await writeChunks(caller.tenant.id, jobId, batch, chunkCount);
@@ -204,7 +252,9 @@ export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions
         throw new ApiError(
           400,
           ErrorCodes.invalidRequest,
-          tooLong ? `A row of the CSV is longer than ${MAX_CSV_RECORD_CHARS} characters (near line ${Number(e.lines ?? 0)}). Check the file.` : `The CSV could not be read: ${e.message.slice(0, 300)}`,
+          tooLong
+            ? `A row of the CSV is longer than ${MAX_CSV_RECORD_CHARS} characters (near line ${Number(e.lines ?? 0)}). Check the file.`
+            : `The CSV could not be read: ${e.message.slice(0, 300)}`,
           'body',
         );
       }

@@ -62,7 +62,13 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
     report.runningUntil = claim.expiresDateTime;
     report.completedDateTime = new Date().toISOString();
     report.durationMs = Date.now() - started.getTime();
-    log.info('reconciliation skipped: another run holds the tenant', { tenantId, runId, trigger: o.trigger, heldBy: claim.heldBy, until: claim.expiresDateTime });
+    log.info('reconciliation skipped: another run holds the tenant', {
+      tenantId,
+      runId,
+      trigger: o.trigger,
+      heldBy: claim.heldBy,
+      until: claim.expiresDateTime,
+    });
     return report;
   }
   const lease = new LeaseKeeper(claim.lease);
@@ -129,7 +135,9 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
 }
 
 /** The timer: every tenant, a page of tenants at a time, a few at once. */
-export async function reconcileAllTenants(o: RunOptions): Promise<{ tenants: number; completed: number; completedWithErrors: number; skipped: number; failed: number }> {
+export async function reconcileAllTenants(
+  o: RunOptions,
+): Promise<{ tenants: number; completed: number; completedWithErrors: number; skipped: number; failed: number }> {
   const tally = { tenants: 0, completed: 0, completedWithErrors: 0, skipped: 0, failed: 0 };
   for await (const ids of tenantIdPages(50)) {
     for (let i = 0; i < ids.length; i += TENANTS_AT_ONCE) {

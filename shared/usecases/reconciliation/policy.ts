@@ -3,13 +3,23 @@ import { DEFAULT_RECLAIM_POLICY, ReclaimPolicy } from '../../domain/reconciliati
 import { ApiError } from '../../errors';
 import { reclaimPolicies, ReclaimPolicyDoc } from '../../storage/reconciliation';
 
-export async function getReclaimPolicy(tenantId: string): Promise<{ reclaimDisabledAccounts: ReclaimPolicy; lastModifiedDateTime: string | null; lastModifiedBy: { id: string; displayName: string } | null }> {
+export async function getReclaimPolicy(
+  tenantId: string,
+): Promise<{ reclaimDisabledAccounts: ReclaimPolicy; lastModifiedDateTime: string | null; lastModifiedBy: { id: string; displayName: string } | null }> {
   const doc = await reclaimPolicies.get(tenantId);
-  return { reclaimDisabledAccounts: doc?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY, lastModifiedDateTime: doc?.lastModifiedDateTime ?? null, lastModifiedBy: doc?.lastModifiedBy ?? null };
+  return {
+    reclaimDisabledAccounts: doc?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY,
+    lastModifiedDateTime: doc?.lastModifiedDateTime ?? null,
+    lastModifiedBy: doc?.lastModifiedBy ?? null,
+  };
 }
 
 /** Changes the fields given, keeping the others (If-Match on the stored policy, retried on a concurrent change). */
-export async function updateReclaimPolicy(tenantId: string, change: Partial<ReclaimPolicy>, by: { id: string; displayName: string }): Promise<ReclaimPolicyDoc> {
+export async function updateReclaimPolicy(
+  tenantId: string,
+  change: Partial<ReclaimPolicy>,
+  by: { id: string; displayName: string },
+): Promise<ReclaimPolicyDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await reclaimPolicies.get(tenantId);
     const written = await reclaimPolicies.put(

@@ -47,7 +47,14 @@ export interface ReconciliationReport {
   };
   seats: SeatReport[];
   lifecycle: (LifecycleTransition & { subscriptionId: string; skuId: string; skuPartNumber: string })[];
-  deletedProducts: { skuId: string; skuPartNumber: string; usersChanged: number; seatsReleased: number; users: string[]; failed: { userId: string; message: string }[] }[];
+  deletedProducts: {
+    skuId: string;
+    skuPartNumber: string;
+    usersChanged: number;
+    seatsReleased: number;
+    users: string[];
+    failed: { userId: string; message: string }[];
+  }[];
   overAssignments: (OverAssignment & { skuId: string; skuPartNumber: string; capabilityStatus: string })[];
   /** Products back within their enabled units since the previous run: their window is closed. */
   overAssignmentsResolved: { skuId: string; skuPartNumber: string; overAssignedSince: string }[];
@@ -55,7 +62,16 @@ export interface ReconciliationReport {
   reclaim: {
     policy: ReclaimPolicy;
     candidates: number;
-    users: { userId: string; userPrincipalName: string; displayName: string; disabledDateTime: string; disabledDays: number; reclaim: string[]; inherited: string[]; kept: string[] }[];
+    users: {
+      userId: string;
+      userPrincipalName: string;
+      displayName: string;
+      disabledDateTime: string;
+      disabledDays: number;
+      reclaim: string[];
+      inherited: string[];
+      kept: string[];
+    }[];
     actions: { userId: string; status: 'reclaimed' | 'skipped' | 'failed'; removed: string[]; message?: string }[];
     /** Disabled accounts without a disable date (disabled before it was recorded): dated now, counted from today. */
     disableDatesRecorded: number;

@@ -12,7 +12,14 @@ import { devSignIn } from './devSignIn';
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
 
 const useStyles = makeStyles({
-  page: { display: 'flex', justifyContent: 'center', padding: '64px 16px', backgroundColor: tokens.colorNeutralBackground2, minHeight: '100vh', boxSizing: 'border-box' },
+  page: {
+    display: 'flex',
+    justifyContent: 'center',
+    padding: '64px 16px',
+    backgroundColor: tokens.colorNeutralBackground2,
+    minHeight: '100vh',
+    boxSizing: 'border-box',
+  },
   card: { width: '560px', maxWidth: '100%', padding: '32px', display: 'flex', flexDirection: 'column', gap: '16px' },
   head: { display: 'flex', justifyContent: 'space-between', alignItems: 'flex-start', gap: '16px' },
   hint: { color: tokens.colorNeutralForeground3 },
@@ -49,7 +56,19 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           <Text className={styles.hint}>{t('signIn.explain')}</Text>
           <RadioGroup aria-label={t('signIn.role')} value={role} onChange={(_, d) => setRole(d.value as DirectoryRoleName)}>
             {ROLES.map((r) => (
-              <Radio key={r} value={r} label={{ children: <><strong>{t(`roles.${r}`)}</strong><br /><span className={styles.hint}>{t(`signIn.can.${r}`)}</span></> }} />
+              <Radio
+                key={r}
+                value={r}
+                label={{
+                  children: (
+                    <>
+                      <strong>{t(`roles.${r}`)}</strong>
+                      <br />
+                      <span className={styles.hint}>{t(`signIn.can.${r}`)}</span>
+                    </>
+                  ),
+                }}
+              />
             ))}
           </RadioGroup>
           {error && (
@@ -60,7 +79,9 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
           <Button appearance="primary" type="submit" disabled={busy}>
             {t('signIn.submit')}
           </Button>
-          <Text size={200} className={styles.hint}>{t('signIn.azure')}</Text>
+          <Text size={200} className={styles.hint}>
+            {t('signIn.azure')}
+          </Text>
         </form>
       </Card>
     </main>

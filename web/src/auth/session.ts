@@ -26,7 +26,12 @@ export interface TokenClaims {
 /** The claims of a JWT, without checking it: the API checks it; the console only reads who and which roles. */
 export function readClaims(token: string): TokenClaims {
   const payload = token.split('.')[1] ?? '';
-  const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+  const json = atob(
+    payload
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+  );
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0)))) as TokenClaims;
 }
 

@@ -2,7 +2,16 @@
  * Fluent's DataGrid as the admin center's lists use it: a header row, one row per item, optional
  * multi-select. Cells hold their own links and buttons, which the keyboard reaches with Tab.
  */
-import { DataGrid, DataGridBody, DataGridCell, DataGridHeader, DataGridHeaderCell, DataGridRow, TableColumnDefinition, TableRowId } from '@fluentui/react-components';
+import {
+  DataGrid,
+  DataGridBody,
+  DataGridCell,
+  DataGridHeader,
+  DataGridHeaderCell,
+  DataGridRow,
+  TableColumnDefinition,
+  TableRowId,
+} from '@fluentui/react-components';
 
 export interface GridProps<T> {
   items: T[];

@@ -9,7 +9,17 @@ const useStyles = makeStyles({
 });
 
 /** A page's title, where it sits (breadcrumb, as in the admin center) and one line on what it is for. */
-export function PageHeader({ title, description, trail = [], children }: { title: string; description?: string; trail?: { label: string; to: string }[]; children?: React.ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  trail = [],
+  children,
+}: {
+  title: string;
+  description?: string;
+  trail?: { label: string; to: string }[];
+  children?: React.ReactNode;
+}) {
   const { t } = useTranslation();
   const styles = useStyles();
   const [, navigate] = useLocation();

@@ -9,13 +9,27 @@ import { useTranslation } from 'react-i18next';
 
 const useStyles = makeStyles({ body: { display: 'flex', flexDirection: 'column', gap: '16px' }, subtitle: { color: tokens.colorNeutralForeground3 } });
 
-export function Panel({ title, subtitle, onClose, footer, children }: { title: string; subtitle?: React.ReactNode; onClose: () => void; footer?: React.ReactNode; children: React.ReactNode }) {
+export function Panel({
+  title,
+  subtitle,
+  onClose,
+  footer,
+  children,
+}: {
+  title: string;
+  subtitle?: React.ReactNode;
+  onClose: () => void;
+  footer?: React.ReactNode;
+  children: React.ReactNode;
+}) {
   const { t } = useTranslation();
   const styles = useStyles();
   return (
     <OverlayDrawer open position="end" size="medium" onOpenChange={(_, d) => !d.open && onClose()}>
       <DrawerHeader>
-        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.closePanel')} icon={<DismissRegular />} onClick={onClose} />}>{title}</DrawerHeaderTitle>
+        <DrawerHeaderTitle action={<Button appearance="subtle" aria-label={t('common.closePanel')} icon={<DismissRegular />} onClick={onClose} />}>
+          {title}
+        </DrawerHeaderTitle>
         {subtitle && <Text className={styles.subtitle}>{subtitle}</Text>}
       </DrawerHeader>
       <DrawerBody className={styles.body}>{children}</DrawerBody>

@@ -11,7 +11,19 @@ import { useGraph } from '../graph/client';
 import { usersRequest } from '../graph/directory';
 import type { Collection, User } from '../graph/types';
 
-export function PeoplePicker({ label, selected, onChange, max, invalid }: { label: string; selected: User[]; onChange: (users: User[]) => void; max: number; invalid?: Set<string> }) {
+export function PeoplePicker({
+  label,
+  selected,
+  onChange,
+  max,
+  invalid,
+}: {
+  label: string;
+  selected: User[];
+  onChange: (users: User[]) => void;
+  max: number;
+  invalid?: Set<string>;
+}) {
   const { t } = useTranslation();
   const client = useGraph();
   const [query, setQuery] = useState('');
@@ -51,12 +63,24 @@ export function PeoplePicker({ label, selected, onChange, max, invalid }: { labe
               </Tag>
             ))}
           </TagPickerGroup>
-          <TagPickerInput aria-label={label} value={query} disabled={full} onChange={(e) => setQuery(e.target.value)} placeholder={full ? undefined : t('picker.placeholder')} />
+          <TagPickerInput
+            aria-label={label}
+            value={query}
+            disabled={full}
+            onChange={(e) => setQuery(e.target.value)}
+            placeholder={full ? undefined : t('picker.placeholder')}
+          />
         </TagPickerControl>
         <TagPickerList>
           {term && options.length > 0
             ? options.map((u) => (
-                <TagPickerOption key={u.id} value={u.id} text={u.displayName} secondaryContent={u.userPrincipalName} media={<Avatar aria-hidden name={u.displayName} color="colorful" />}>
+                <TagPickerOption
+                  key={u.id}
+                  value={u.id}
+                  text={u.displayName}
+                  secondaryContent={u.userPrincipalName}
+                  media={<Avatar aria-hidden name={u.displayName} color="colorful" />}
+                >
                   {u.displayName}
                 </TagPickerOption>
               ))

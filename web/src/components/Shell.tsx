@@ -5,7 +5,15 @@
  */
 import { Button, makeStyles, Text, tokens } from '@fluentui/react-components';
 import { NavDrawer, NavDrawerBody, NavItem, NavSectionHeader } from '@fluentui/react-components';
-import { DataUsageRegular, DocumentQueueRegular, GridDotsRegular, KeyMultipleRegular, PeopleRegular, PeopleTeamRegular, SignOutRegular } from '@fluentui/react-icons';
+import {
+  DataUsageRegular,
+  DocumentQueueRegular,
+  GridDotsRegular,
+  KeyMultipleRegular,
+  PeopleRegular,
+  PeopleTeamRegular,
+  SignOutRegular,
+} from '@fluentui/react-icons';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
@@ -28,7 +36,11 @@ const useStyles = makeStyles({
   title: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400, color: tokens.colorNeutralForegroundOnBrand },
   org: { color: tokens.colorNeutralForegroundOnBrand, opacity: 0.9 },
   spacer: { flexGrow: 1 },
-  onBrand: { color: tokens.colorNeutralForegroundOnBrand, ':hover': { color: tokens.colorNeutralForegroundOnBrand }, ':hover:active': { color: tokens.colorNeutralForegroundOnBrand } },
+  onBrand: {
+    color: tokens.colorNeutralForegroundOnBrand,
+    ':hover': { color: tokens.colorNeutralForegroundOnBrand },
+    ':hover:active': { color: tokens.colorNeutralForegroundOnBrand },
+  },
   nav: { height: '100%', borderRight: `1px solid ${tokens.colorNeutralStroke2}` },
   main: { padding: '24px 32px', minWidth: 0, backgroundColor: tokens.colorNeutralBackground1 },
   skip: {

@@ -8,11 +8,31 @@ export function SkuStatusBadge({ sku, explain }: { sku: Pick<SubscribedSku, 'cap
   const lapsed = sku.capabilityStatus === 'Warning' || sku.capabilityStatus === 'Suspended' || sku.capabilityStatus === 'Deleted';
   return (
     <span style={{ display: 'inline-flex', gap: 4, flexWrap: 'wrap', alignItems: 'center' }}>
-      {sku.capabilityStatus === 'Warning' && <Badge appearance="tint" color="warning">{t('status.Warning')}</Badge>}
-      {sku.capabilityStatus === 'Suspended' && <Badge appearance="tint" color="danger">{t('status.Suspended')}</Badge>}
-      {sku.capabilityStatus === 'Deleted' && <Badge appearance="tint" color="subtle">{t('status.Deleted')}</Badge>}
-      {sku.capabilityStatus === 'Enabled' && <Badge appearance="tint" color="success">{t('status.Enabled')}</Badge>}
-      {sku.purchaseChannel === 'selfService' && <Badge appearance="outline" color="informative">{t('status.selfService')}</Badge>}
+      {sku.capabilityStatus === 'Warning' && (
+        <Badge appearance="tint" color="warning">
+          {t('status.Warning')}
+        </Badge>
+      )}
+      {sku.capabilityStatus === 'Suspended' && (
+        <Badge appearance="tint" color="danger">
+          {t('status.Suspended')}
+        </Badge>
+      )}
+      {sku.capabilityStatus === 'Deleted' && (
+        <Badge appearance="tint" color="subtle">
+          {t('status.Deleted')}
+        </Badge>
+      )}
+      {sku.capabilityStatus === 'Enabled' && (
+        <Badge appearance="tint" color="success">
+          {t('status.Enabled')}
+        </Badge>
+      )}
+      {sku.purchaseChannel === 'selfService' && (
+        <Badge appearance="outline" color="informative">
+          {t('status.selfService')}
+        </Badge>
+      )}
       {explain && lapsed && <Caption1 block>{t(`status.short.${sku.capabilityStatus as 'Warning' | 'Suspended' | 'Deleted'}`)}</Caption1>}
     </span>
   );

@@ -58,4 +58,5 @@ export function groupsRequest(client: Client, q: { search?: string; withErrors?:
 export const getGroup = (client: Client, id: string) => client.api(`/groups/${id}`).get() as Promise<Group>;
 
 /** A group's members, or only those whose license from it is in error. */
-export const groupMembersRequest = (client: Client, id: string, withErrors: boolean) => client.api(`/groups/${id}/${withErrors ? 'membersWithLicenseErrors' : 'members'}`).top(100);
+export const groupMembersRequest = (client: Client, id: string, withErrors: boolean) =>
+  client.api(`/groups/${id}/${withErrors ? 'membersWithLicenseErrors' : 'members'}`).top(100);

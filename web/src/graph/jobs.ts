@@ -35,7 +35,8 @@ export const jobResultsRequest = (client: Client, id: string, failedOnly: boolea
 };
 
 /** The failed rows as the service writes them (CSV: the original columns plus errorCode and errorMessage). */
-export const failedRowsCsv = (client: Client, id: string) => client.api(`/licenseJobs/${id}/failedRows`).responseType(ResponseType.TEXT).get() as Promise<string>;
+export const failedRowsCsv = (client: Client, id: string) =>
+  client.api(`/licenseJobs/${id}/failedRows`).responseType(ResponseType.TEXT).get() as Promise<string>;
 
 export const cancelJob = (client: Client, id: string) => client.api(`/licenseJobs/${id}/cancel`).post({}) as Promise<LicenseJob>;
 

@@ -29,7 +29,11 @@ export function useSkus() {
 /** A bulk job, followed every second until it is final (one query however many parts of a page show it). */
 export function useJob(jobId: string) {
   const client = useGraph();
-  return useQuery({ queryKey: keys.job(jobId), queryFn: () => getJob(client, jobId), refetchInterval: (q) => (q.state.data && isFinal(q.state.data) ? false : 1000) });
+  return useQuery({
+    queryKey: keys.job(jobId),
+    queryFn: () => getJob(client, jobId),
+    refetchInterval: (q) => (q.state.data && isFinal(q.state.data) ? false : 1000),
+  });
 }
 
 /** Product names by skuId (the admin's words, not part numbers), for lists that hold only skuIds. */

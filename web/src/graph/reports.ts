@@ -3,7 +3,17 @@
  * seat-reduction planner, a product's waiting list, and alert webhooks with their deliveries.
  */
 import type { Client } from '@microsoft/microsoft-graph-client';
-import type { AlertDelivery, AlertEvent, Collection, CompanySubscription, ReconciliationReport, ReductionPlan, WaitingEntry, Webhook, WebhookCreated } from './types';
+import type {
+  AlertDelivery,
+  AlertEvent,
+  Collection,
+  CompanySubscription,
+  ReconciliationReport,
+  ReductionPlan,
+  WaitingEntry,
+  Webhook,
+  WebhookCreated,
+} from './types';
 
 export const listReconciliations = (client: Client) => client.api('/reconciliations').top(20).get() as Promise<Collection<ReconciliationReport>>;
 
@@ -21,7 +31,10 @@ export const auditRequest = (client: Client, f: AuditFilter) => {
 };
 
 export const reductionPlan = (client: Client, subscriptionId: string, totalLicenses: number) =>
-  client.api(`/directory/subscriptions/${subscriptionId}/reductionPlan`).query({ totalLicenses: String(totalLicenses) }).get() as Promise<ReductionPlan>;
+  client
+    .api(`/directory/subscriptions/${subscriptionId}/reductionPlan`)
+    .query({ totalLicenses: String(totalLicenses) })
+    .get() as Promise<ReductionPlan>;
 
 export const reduceSeats = (client: Client, subscriptionId: string, totalLicenses: number, unassignUserIds: string[]) =>
   client.api(`/directory/subscriptions/${subscriptionId}/reduce`).post({ totalLicenses, unassignUserIds }) as Promise<CompanySubscription>;

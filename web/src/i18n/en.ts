@@ -76,10 +76,13 @@ export const en = {
       Deleted: 'Its licenses were removed from its users.',
     },
     meaning: {
-      Warning: 'This subscription has expired and is in its grace period: users keep working for now, but no licenses can be assigned. Renew it before it is disabled.',
-      Suspended: 'This subscription is disabled: its users have lost access to its apps and services, and its licenses cannot be assigned or changed. Renew it to restore access before it is deleted.',
+      Warning:
+        'This subscription has expired and is in its grace period: users keep working for now, but no licenses can be assigned. Renew it before it is disabled.',
+      Suspended:
+        'This subscription is disabled: its users have lost access to its apps and services, and its licenses cannot be assigned or changed. Renew it to restore access before it is deleted.',
       Deleted: 'This subscription is deleted: its licenses have been removed from its users.',
-      selfService: 'A user in your organization bought this product for themselves. Admins cannot assign or unassign its licenses until a Global or Billing Administrator takes the subscription over.',
+      selfService:
+        'A user in your organization bought this product for themselves. Admins cannot assign or unassign its licenses until a Global or Billing Administrator takes the subscription over.',
     },
   },
   licenses: {
@@ -208,8 +211,10 @@ export const en = {
       unassignAll: 'Unassign all',
     },
     appsExplained: 'Turn on the licenses to assign. All apps and services of a license come with it; turn off the ones users should not use.',
-    unassignAllExplained_one: 'Every license assigned directly to the selected user will be removed. Licenses inherited from groups stay: they are removed on the group.',
-    unassignAllExplained_other: 'Every license assigned directly to the {{count}} selected users will be removed. Licenses inherited from groups stay: they are removed on the group.',
+    unassignAllExplained_one:
+      'Every license assigned directly to the selected user will be removed. Licenses inherited from groups stay: they are removed on the group.',
+    unassignAllExplained_other:
+      'Every license assigned directly to the {{count}} selected users will be removed. Licenses inherited from groups stay: they are removed on the group.',
     products: 'Licenses',
     availableOf: '{{available}} of {{total}} licenses available',
     bulk: 'You selected {{count}} users, more than the {{max}} changed at once: this becomes a bulk license job. Preview it first: nothing changes until you start it.',
@@ -242,7 +247,8 @@ export const en = {
   },
   jobs: {
     title: 'Bulk license jobs',
-    description: 'Large selections and imported lists are changed as bulk jobs: queued, with progress, a result per user, and nothing lost. Jobs that are still running refresh on their own.',
+    description:
+      'Large selections and imported lists are changed as bulk jobs: queued, with progress, a result per user, and nothing lost. Jobs that are still running refresh on their own.',
     created: 'Created',
     what: 'Job',
     by: 'Started by',
@@ -254,12 +260,20 @@ export const en = {
     cancelling: 'Cancelling',
     mode: { add: 'Add licenses', replace: 'Replace licenses', remove: 'Remove licenses', unassignAll: 'Unassign all', swap: 'Swap licenses' },
     source: { selection: 'selected users', csv: 'CSV import' },
-    status: { queued: 'Queued', running: 'Running', completed: 'Completed', completedWithErrors: 'Completed with errors', failed: 'Failed', cancelled: 'Cancelled' },
+    status: {
+      queued: 'Queued',
+      running: 'Running',
+      completed: 'Completed',
+      completedWithErrors: 'Completed with errors',
+      failed: 'Failed',
+      cancelled: 'Cancelled',
+    },
   },
   import: {
     open: 'Import from CSV',
     title: 'Import licenses from a CSV file',
-    columns: 'Columns: userPrincipalName, licenses (product names like ENTERPRISEPACK, separated by ;), and optionally disabledPlans, usageLocation and displayName.',
+    columns:
+      'Columns: userPrincipalName, licenses (product names like ENTERPRISEPACK, separated by ;), and optionally disabledPlans, usageLocation and displayName.',
     sample: 'Download a sample file',
     file: 'CSV file',
     mode: 'What to do with the licenses in the file',
@@ -321,11 +335,13 @@ export const en = {
     noMembers: 'This group has no members.',
     noErrors: 'No member has a license error.',
     assignTitle: 'Licenses of {{group}}',
-    assignExplained: 'Turn on the licenses every member should inherit, with their apps and services. The service processes the members in the background; a member for whom a license fails is listed under Members with license errors.',
+    assignExplained:
+      'Turn on the licenses every member should inherit, with their apps and services. The service processes the members in the background; a member for whom a license fails is listed under Members with license errors.',
   },
   reports: {
     title: 'Licensing reports',
-    description: 'What the scheduled reconciliation found and repaired, every license change, what a reduction of licenses would mean, who waits for a license, and alerts.',
+    description:
+      'What the scheduled reconciliation found and repaired, every license change, what a reduction of licenses would mean, who waits for a license, and alerts.',
     tabs: { reconciliation: 'Reconciliation', audit: 'Audit log', planner: 'Seat reduction planner', waiting: 'Waiting list', alerts: 'Alerts' },
   },
   reconciliation: {

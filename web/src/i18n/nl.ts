@@ -117,7 +117,8 @@ export const nl: typeof en = {
   assign: {
     open: 'Licenties toewijzen',
     title: '{{product}}-licenties toewijzen aan gebruikers',
-    intro: 'Begin met het typen van een naam en kies de naam in de resultaten om deze aan de lijst toe te voegen. U kunt maximaal {{max}} gebruikers tegelijk toevoegen; er zijn {{available}} licenties beschikbaar.',
+    intro:
+      'Begin met het typen van een naam en kies de naam in de resultaten om deze aan de lijst toe te voegen. U kunt maximaal {{max}} gebruikers tegelijk toevoegen; er zijn {{available}} licenties beschikbaar.',
     people: 'Gebruikers',
     checks: 'Controles per gebruiker',
     guestNeedsGlobal: '{{name}} is een gastgebruiker: alleen een globale beheerder kan licenties toewijzen aan gasten.',
@@ -214,7 +215,8 @@ export const nl: typeof en = {
     },
     appsExplained:
       'Zet de licenties die u wilt toewijzen aan. Alle services die bij een licentie horen, worden automatisch toegewezen; zet de services uit waarvan de gebruikers geen gebruik mogen maken.',
-    unassignAllExplained_one: 'Alle licenties die rechtstreeks aan de geselecteerde gebruiker zijn toegewezen, worden ingetrokken. Licenties via groepen blijven: die worden bij de groep ingetrokken.',
+    unassignAllExplained_one:
+      'Alle licenties die rechtstreeks aan de geselecteerde gebruiker zijn toegewezen, worden ingetrokken. Licenties via groepen blijven: die worden bij de groep ingetrokken.',
     unassignAllExplained_other:
       'Alle licenties die rechtstreeks aan de {{count}} geselecteerde gebruikers zijn toegewezen, worden ingetrokken. Licenties via groepen blijven: die worden bij de groep ingetrokken.',
     products: 'Licenties',
@@ -242,14 +244,16 @@ export const nl: typeof en = {
     title: 'Licenties en apps',
     location: 'Gebruikslocatie',
     noLocationTitle: 'Selecteer een locatie',
-    noLocation: 'Een gebruiker heeft een gebruikslocatie nodig voordat er een licentie kan worden toegewezen: sommige apps en services zijn niet in elk land beschikbaar.',
+    noLocation:
+      'Een gebruiker heeft een gebruikslocatie nodig voordat er een licentie kan worden toegewezen: sommige apps en services zijn niet in elk land beschikbaar.',
     inheritedFrom: 'Overgenomen van',
     saved: 'Licenties en apps opgeslagen.',
     guest: 'Gastgebruiker',
   },
   jobs: {
     title: 'Bulklicentietaken',
-    description: 'Grote selecties en geïmporteerde lijsten worden als bulktaken gewijzigd: in de wachtrij, met voortgang, een resultaat per gebruiker, en er gaat niets verloren. Lopende taken worden vanzelf bijgewerkt.',
+    description:
+      'Grote selecties en geïmporteerde lijsten worden als bulktaken gewijzigd: in de wachtrij, met voortgang, een resultaat per gebruiker, en er gaat niets verloren. Lopende taken worden vanzelf bijgewerkt.',
     created: 'Gemaakt',
     what: 'Taak',
     by: 'Gestart door',
@@ -259,14 +263,28 @@ export const nl: typeof en = {
     none: 'Nog geen bulklicentietaken.',
     dryRun: 'voorbeeld',
     cancelling: 'Bezig met annuleren',
-    mode: { add: 'Licenties toevoegen', replace: 'Licenties vervangen', remove: 'Licenties intrekken', unassignAll: 'Alles intrekken', swap: 'Licenties omwisselen' },
+    mode: {
+      add: 'Licenties toevoegen',
+      replace: 'Licenties vervangen',
+      remove: 'Licenties intrekken',
+      unassignAll: 'Alles intrekken',
+      swap: 'Licenties omwisselen',
+    },
     source: { selection: 'geselecteerde gebruikers', csv: 'CSV-import' },
-    status: { queued: 'In de wachtrij', running: 'Bezig', completed: 'Voltooid', completedWithErrors: 'Voltooid met fouten', failed: 'Mislukt', cancelled: 'Geannuleerd' },
+    status: {
+      queued: 'In de wachtrij',
+      running: 'Bezig',
+      completed: 'Voltooid',
+      completedWithErrors: 'Voltooid met fouten',
+      failed: 'Mislukt',
+      cancelled: 'Geannuleerd',
+    },
   },
   import: {
     open: 'Importeren uit CSV',
     title: 'Licenties importeren uit een CSV-bestand',
-    columns: 'Kolommen: userPrincipalName, licenses (productnamen zoals ENTERPRISEPACK, gescheiden door ;), en eventueel disabledPlans, usageLocation en displayName.',
+    columns:
+      'Kolommen: userPrincipalName, licenses (productnamen zoals ENTERPRISEPACK, gescheiden door ;), en eventueel disabledPlans, usageLocation en displayName.',
     sample: 'Een voorbeeldbestand downloaden',
     file: 'CSV-bestand',
     mode: 'Wat er met de licenties in het bestand moet gebeuren',
@@ -328,11 +346,13 @@ export const nl: typeof en = {
     noMembers: 'Deze groep heeft geen leden.',
     noErrors: 'Geen enkel lid heeft een licentiefout.',
     assignTitle: 'Licenties van {{group}}',
-    assignExplained: 'Zet de licenties aan die elk lid moet krijgen, met hun apps en services. De service verwerkt de leden op de achtergrond; een lid bij wie een licentie mislukt, staat onder Leden met licentiefouten.',
+    assignExplained:
+      'Zet de licenties aan die elk lid moet krijgen, met hun apps en services. De service verwerkt de leden op de achtergrond; een lid bij wie een licentie mislukt, staat onder Leden met licentiefouten.',
   },
   reports: {
     title: 'Licentierapporten',
-    description: 'Wat de geplande controle vond en herstelde, elke licentiewijziging, wat een vermindering van licenties zou betekenen, wie op een licentie wacht, en waarschuwingen.',
+    description:
+      'Wat de geplande controle vond en herstelde, elke licentiewijziging, wat een vermindering van licenties zou betekenen, wie op een licentie wacht, en waarschuwingen.',
     tabs: { reconciliation: 'Controle', audit: 'Auditlogboek', planner: 'Planner voor minder licenties', waiting: 'Wachtlijst', alerts: 'Waarschuwingen' },
   },
   reconciliation: {

@@ -17,7 +17,13 @@ export interface ChosenProduct {
 export function changeFor(mode: ManageMode, user: Pick<User, 'licenseAssignmentStates'>, products: ChosenProduct[]): AssignLicenseBody | undefined {
   const request: JobRequest = { mode, addLicenses: mode === 'unassignAll' ? [] : products, removeLicenses: [] };
   // the user view's assignment states carry what jobChangeFor reads (skuId, disabledPlans, assignedByGroup)
-  const assignments = user.licenseAssignmentStates.map((a): LicenseAssignment => ({ ...a, state: a.state === 'Error' ? 'Error' : 'Active', assignedDateTime: a.lastUpdatedDateTime, error: undefined, errorMessage: undefined }));
+  const assignments = user.licenseAssignmentStates.map((a): LicenseAssignment => ({
+    ...a,
+    state: a.state === 'Error' ? 'Error' : 'Active',
+    assignedDateTime: a.lastUpdatedDateTime,
+    error: undefined,
+    errorMessage: undefined,
+  }));
   const result = jobChangeFor(request, assignments);
   return 'change' in result ? result.change : undefined;
 }

@@ -29,7 +29,13 @@ export interface PlanNote {
  */
 export function planNotes(
   plan: ServicePlan,
-  o: { disabled: Set<string>; productPlans: ServicePlan[]; users: Pick<User, 'displayName' | 'usageLocation'>[]; usersPlans: Set<string>[]; planName: (id: string) => string },
+  o: {
+    disabled: Set<string>;
+    productPlans: ServicePlan[];
+    users: Pick<User, 'displayName' | 'usageLocation'>[];
+    usersPlans: Set<string>[];
+    planName: (id: string) => string;
+  },
 ): PlanNote[] {
   const notes: PlanNote[] = [];
   if (plan.isAutoAssigned) notes.push({ kind: 'auto', items: [] });

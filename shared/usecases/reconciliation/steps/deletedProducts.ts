@@ -43,7 +43,14 @@ type Removal = 'released' | 'removed' | 'unchanged';
 
 export async function deletedProductsStep(run: Run): Promise<void> {
   for (const sub of (await subscriptions.list(run.tenantId)).filter((s) => s.capabilityStatus === 'Deleted')) {
-    const entry = { skuId: sub.skuId, skuPartNumber: sub.skuPartNumber, usersChanged: 0, seatsReleased: 0, users: [] as string[], failed: [] as { userId: string; message: string }[] };
+    const entry = {
+      skuId: sub.skuId,
+      skuPartNumber: sub.skuPartNumber,
+      usersChanged: 0,
+      seatsReleased: 0,
+      users: [] as string[],
+      failed: [] as { userId: string; message: string }[],
+    };
     const failed = new Map<string, string>();
     // passes until one changes nothing: a page boundary may shift while the users it lists change
     for (let pass = 0; pass < 5; pass++) {

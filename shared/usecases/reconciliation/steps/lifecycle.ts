@@ -15,7 +15,10 @@ export async function lifecycleStep(run: Run): Promise<void> {
       for (const t of dueTransitions(doc, run.now)) {
         const problems = checkSubscriptionChange(forRules(doc), { status: t.to });
         if (problems.length) throw new Error(problems.map((p) => p.message).join(' '));
-        const updated: SubscriptionDoc | undefined = await subscriptions.update(doc, { capabilityStatus: t.to, nextLifecycleDateTime: t.nextLifecycleDateTime });
+        const updated: SubscriptionDoc | undefined = await subscriptions.update(doc, {
+          capabilityStatus: t.to,
+          nextLifecycleDateTime: t.nextLifecycleDateTime,
+        });
         if (!updated) {
           // changed meanwhile (renewed, new date, quantity): decide again on the fresh document
           done = false;

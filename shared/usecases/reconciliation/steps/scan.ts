@@ -1,6 +1,16 @@
 /** Step 3: one pass over the tenant's users: seats recounted and repaired, over-assignment flagged, lost audit records re-created, reclaim candidates found. */
 import { FINAL_STATUSES } from '../../../domain/jobs';
-import { auditCheckSince, decideSeats, heldSince, HoldJobState, holdJobId, NewestHolders, overAssignment, pendingReleases, reclaimCandidate } from '../../../domain/reconciliation';
+import {
+  auditCheckSince,
+  decideSeats,
+  heldSince,
+  HoldJobState,
+  holdJobId,
+  NewestHolders,
+  overAssignment,
+  pendingReleases,
+  reclaimCandidate,
+} from '../../../domain/reconciliation';
 import { jobs } from '../../../storage/jobs';
 import { existingAuditIds, ScannedUser, seatCounter, userPages, WithTs } from '../../../storage/reconciliation';
 import { audit } from '../../../storage/audit';
@@ -89,7 +99,10 @@ export async function scanStep(run: Run, previousAuditFrom: string | undefined):
 async function recreateMissingAudit(run: Run, records: AuditDoc[]): Promise<void> {
   for (let i = 0; i < records.length; i += 100) {
     const batch = records.slice(i, i + 100);
-    const existing = await existingAuditIds(run.tenantId, batch.map((r) => r.id));
+    const existing = await existingAuditIds(
+      run.tenantId,
+      batch.map((r) => r.id),
+    );
     const missing = batch.filter((r) => !existing.has(r.id));
     if (missing.length) await audit.write(missing);
     const a = run.report.auditRecords;
@@ -112,7 +125,7 @@ async function jobStatesFor(run: Run, holds: Record<string, number>): Promise<(j
 
 /** Recounts one product between two equal reads of its counter (after the full pass found it moved). */
 async function recount(run: Run, skuId: string): Promise<{ doc: WithTs<SubscriptionDoc>; holders: number; pending: number; unreadable: number } | undefined> {
-  const first = (await subscriptions.get(run.tenantId, skuId));
+  const first = await subscriptions.get(run.tenantId, skuId);
   if (!first) return undefined;
   let holders = 0;
   let pending = 0;
@@ -134,7 +147,14 @@ async function recount(run: Run, skuId: string): Promise<{ doc: WithTs<Subscript
   return second && second._etag === first._etag ? { doc: first, holders, pending, unreadable } : undefined;
 }
 
-async function settleSeats(run: Run, s1: WithTs<SubscriptionDoc>, s2: WithTs<SubscriptionDoc> | undefined, holders: number, pending: number, unreadable: number): Promise<SeatReport> {
+async function settleSeats(
+  run: Run,
+  s1: WithTs<SubscriptionDoc>,
+  s2: WithTs<SubscriptionDoc> | undefined,
+  holders: number,
+  pending: number,
+  unreadable: number,
+): Promise<SeatReport> {
   const entry: SeatReport = {
     skuId: s1.skuId,
     skuPartNumber: s1.skuPartNumber,
@@ -169,7 +189,14 @@ async function settleSeats(run: Run, s1: WithTs<SubscriptionDoc>, s2: WithTs<Sub
       graceSeconds: run.graceSeconds,
       unreadableUsers: unreadable + extraUnreadable,
     });
-    Object.assign(entry, { capabilityStatus: base.capabilityStatus, consumedBefore: base.seat.consumed, consumedAfter: base.seat.consumed, holders, pendingReleases: pending, liveHolds: decision.liveHolds });
+    Object.assign(entry, {
+      capabilityStatus: base.capabilityStatus,
+      consumedBefore: base.seat.consumed,
+      consumedAfter: base.seat.consumed,
+      holders,
+      pendingReleases: pending,
+      liveHolds: decision.liveHolds,
+    });
     if (decision.action === 'none') return entry;
     if (decision.action === 'deferred') {
       entry.action = 'deferred';

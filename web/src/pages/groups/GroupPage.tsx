@@ -2,7 +2,27 @@
  * A group: the licenses its members inherit (assign more, remove one), how processing went, and its
  * members, or only those whose inherited license failed, with the reason and Reprocess.
  */
-import { Badge, Button, Card, CardHeader, makeStyles, Spinner, Subtitle2, Tab, TabList, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Button,
+  Card,
+  CardHeader,
+  makeStyles,
+  Spinner,
+  Subtitle2,
+  Tab,
+  TabList,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Toolbar,
+  ToolbarButton,
+  tokens,
+} from '@fluentui/react-components';
 import { ArrowClockwiseRegular, KeyMultipleRegular } from '@fluentui/react-icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -41,9 +61,14 @@ export default function GroupPage({ groupId }: { groupId: string }) {
     // the service processes a group's licenses in the background: follow it until it is done
     refetchInterval: (q) => (q.state.data && q.state.data.licenseProcessingState.state !== 'ProcessingComplete' ? 1500 : false),
   });
-  const members = usePagedList<User>(['groups', groupId, 'members', tab, group.data?.licenseProcessingState.state], (c) => groupMembersRequest(c, groupId, tab === 'errors'));
+  const members = usePagedList<User>(['groups', groupId, 'members', tab, group.data?.licenseProcessingState.state], (c) =>
+    groupMembersRequest(c, groupId, tab === 'errors'),
+  );
   const changed = () => Promise.all([queryClient.invalidateQueries({ queryKey: keys.group(groupId) }), licensesChanged(queryClient)]);
-  const remove = useMutation({ mutationFn: (skuId: string) => assignGroupLicense(client, groupId, { addLicenses: [], removeLicenses: [skuId] }), onSuccess: changed });
+  const remove = useMutation({
+    mutationFn: (skuId: string) => assignGroupLicense(client, groupId, { addLicenses: [], removeLicenses: [skuId] }),
+    onSuccess: changed,
+  });
   const reprocess = useMutation({ mutationFn: () => reprocessGroup(client, groupId), onSuccess: changed });
   const reprocessOne = useMutation({ mutationFn: (userId: string) => reprocessUser(client, userId), onSuccess: changed });
 
@@ -57,7 +82,12 @@ export default function GroupPage({ groupId }: { groupId: string }) {
     <>
       <PageHeader title={g.displayName} trail={[{ label: t('groups.title'), to: '/groups' }]} description={g.description ?? undefined} />
       <Card className={styles.card}>
-        <CardHeader header={<Subtitle2 as="h2">{t('group.licenses')}</Subtitle2>} description={<Text className={styles.hint}>{t(`groups.state.${g.licenseProcessingState.state}`, { defaultValue: g.licenseProcessingState.state })}</Text>} />
+        <CardHeader
+          header={<Subtitle2 as="h2">{t('group.licenses')}</Subtitle2>}
+          description={
+            <Text className={styles.hint}>{t(`groups.state.${g.licenseProcessingState.state}`, { defaultValue: g.licenseProcessingState.state })}</Text>
+          }
+        />
         {g.assignedLicenses.length ? (
           <ul className={styles.licenses}>
             {g.assignedLicenses.map((l) => {
@@ -68,7 +98,12 @@ export default function GroupPage({ groupId }: { groupId: string }) {
                   <Text weight="semibold">{sku?.displayName ?? l.skuId}</Text>
                   <Text className={styles.hint}>{off ? t('product.appsOff', { off, total: sku?.servicePlans.length }) : t('product.appsAll')}</Text>
                   {mayAssign && (
-                    <Button size="small" onClick={() => remove.mutate(l.skuId)} disabled={remove.isPending} aria-label={t('group.removeLicense', { product: sku?.displayName ?? l.skuId })}>
+                    <Button
+                      size="small"
+                      onClick={() => remove.mutate(l.skuId)}
+                      disabled={remove.isPending}
+                      aria-label={t('group.removeLicense', { product: sku?.displayName ?? l.skuId })}
+                    >
                       {t('group.remove')}
                     </Button>
                   )}
@@ -142,7 +177,12 @@ export default function GroupPage({ groupId }: { groupId: string }) {
                 {mayAssign && (
                   <TableCell>
                     {errors.length > 0 && (
-                      <Button size="small" onClick={() => reprocessOne.mutate(u.id)} disabled={reprocessOne.isPending} aria-label={t('group.reprocessUser', { name: u.displayName })}>
+                      <Button
+                        size="small"
+                        onClick={() => reprocessOne.mutate(u.id)}
+                        disabled={reprocessOne.isPending}
+                        aria-label={t('group.reprocessUser', { name: u.displayName })}
+                      >
                         {t('group.reprocessShort')}
                       </Button>
                     )}

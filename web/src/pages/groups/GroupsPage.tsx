@@ -37,8 +37,16 @@ export default function GroupsPage() {
         </Link>
       ),
     }),
-    createTableColumn({ columnId: 'licenses', renderHeaderCell: () => t('users.licenses'), renderCell: (g) => g.assignedLicenses.map((l) => skuName(l.skuId)).join(', ') || t('groups.noLicenses') }),
-    createTableColumn({ columnId: 'state', renderHeaderCell: () => t('groups.processing'), renderCell: (g) => t(`groups.state.${g.licenseProcessingState.state}`, { defaultValue: g.licenseProcessingState.state }) }),
+    createTableColumn({
+      columnId: 'licenses',
+      renderHeaderCell: () => t('users.licenses'),
+      renderCell: (g) => g.assignedLicenses.map((l) => skuName(l.skuId)).join(', ') || t('groups.noLicenses'),
+    }),
+    createTableColumn({
+      columnId: 'state',
+      renderHeaderCell: () => t('groups.processing'),
+      renderCell: (g) => t(`groups.state.${g.licenseProcessingState.state}`, { defaultValue: g.licenseProcessingState.state }),
+    }),
     createTableColumn({ columnId: 'description', renderHeaderCell: () => t('groups.descriptionColumn'), renderCell: (g) => g.description ?? '' }),
   ];
 
@@ -46,7 +54,12 @@ export default function GroupsPage() {
     <>
       <PageHeader title={t('groups.title')} description={t('groups.description')} />
       <div className={styles.bar}>
-        <Dropdown aria-label={t('users.filter.label')} value={errorsOnly ? t('groups.withErrors') : t('groups.all')} selectedOptions={[errorsOnly ? 'errors' : 'all']} onOptionSelect={(_, d) => setErrorsOnly(d.optionValue === 'errors')}>
+        <Dropdown
+          aria-label={t('users.filter.label')}
+          value={errorsOnly ? t('groups.withErrors') : t('groups.all')}
+          selectedOptions={[errorsOnly ? 'errors' : 'all']}
+          onOptionSelect={(_, d) => setErrorsOnly(d.optionValue === 'errors')}
+        >
           <Option value="all">{t('groups.all')}</Option>
           <Option value="errors">{t('groups.withErrors')}</Option>
         </Dropdown>
@@ -55,7 +68,13 @@ export default function GroupsPage() {
       {groups.isError ? (
         <RefusalBar refusal={refusalOf(groups.error)} />
       ) : (
-        <Grid items={groups.items} columns={columns} getRowId={(g) => g.id} label={t('groups.title')} empty={!groups.isFetching && <Text>{t('groups.none')}</Text>} />
+        <Grid
+          items={groups.items}
+          columns={columns}
+          getRowId={(g) => g.id}
+          label={t('groups.title')}
+          empty={!groups.isFetching && <Text>{t('groups.none')}</Text>}
+        />
       )}
     </>
   );

@@ -56,7 +56,13 @@ export function ImportCsvPanel({ onClose }: { onClose: () => void }) {
   const sample = () =>
     downloadText(
       'license-import-sample.csv',
-      ['userPrincipalName,licenses,disabledPlans,usageLocation', ...skus.filter((s) => s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin').slice(0, 2).map((s, i) => `someone${i + 1}@contoso.dev,${s.skuPartNumber},,NL`)].join('\r\n') + '\r\n',
+      [
+        'userPrincipalName,licenses,disabledPlans,usageLocation',
+        ...skus
+          .filter((s) => s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin')
+          .slice(0, 2)
+          .map((s, i) => `someone${i + 1}@contoso.dev,${s.skuPartNumber},,NL`),
+      ].join('\r\n') + '\r\n',
     );
 
   return (
@@ -92,7 +98,11 @@ export function ImportCsvPanel({ onClose }: { onClose: () => void }) {
           }}
         />
       </Field>
-      <RadioGroup aria-label={t('import.mode')} value={options.mode} onChange={(_, d) => (setOptions({ ...options, mode: d.value as ImportOptions['mode'] }), setPreviewId(undefined))}>
+      <RadioGroup
+        aria-label={t('import.mode')}
+        value={options.mode}
+        onChange={(_, d) => (setOptions({ ...options, mode: d.value as ImportOptions['mode'] }), setPreviewId(undefined))}
+      >
         <Radio value="add" label={t('manage.mode.add')} />
         <Radio value="replace" label={t('manage.mode.replace')} />
       </RadioGroup>

@@ -52,7 +52,11 @@ export default function JobPage({ jobId }: { jobId: string }) {
       <PageHeader
         title={t(j.dryRun ? 'job.titlePreview' : 'job.title', { mode: t(`jobs.mode.${j.mode}`) })}
         trail={[{ label: t('jobs.title'), to: '/jobs' }]}
-        description={t('job.description', { by: j.createdBy.displayName, when: when.format(new Date(j.createdDateTime)), source: t(`jobs.source.${j.source}`) })}
+        description={t('job.description', {
+          by: j.createdBy.displayName,
+          when: when.format(new Date(j.createdDateTime)),
+          source: t(`jobs.source.${j.source}`),
+        })}
       />
       <Card className={styles.card}>
         <div>

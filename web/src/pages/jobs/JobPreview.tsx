@@ -3,7 +3,19 @@
  * would be changed, would fail (with the first reasons) or have nothing to change. Polls until the
  * preview is complete.
  */
-import { Badge, MessageBar, MessageBarBody, ProgressBar, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import {
+  Badge,
+  MessageBar,
+  MessageBarBody,
+  ProgressBar,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+} from '@fluentui/react-components';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useGraph } from '../../graph/client';
@@ -19,7 +31,11 @@ export function JobPreview({ jobId }: { jobId: string }) {
   const skuName = useSkuNames();
   const job = useJob(jobId);
   const done = !!job.data && isFinal(job.data);
-  const failures = useQuery({ queryKey: [...keys.job(jobId), 'failed'], queryFn: () => jobResultsRequest(client, jobId, true, 5).get() as Promise<Collection<JobResult>>, enabled: done });
+  const failures = useQuery({
+    queryKey: [...keys.job(jobId), 'failed'],
+    queryFn: () => jobResultsRequest(client, jobId, true, 5).get() as Promise<Collection<JobResult>>,
+    enabled: done,
+  });
 
   if (job.isError) return <RefusalBar refusal={refusalOf(job.error)} />;
   if (!job.data || !done) return <ProgressBar value={job.data ? job.data.percentComplete / 100 : undefined} aria-label={t('preview.running')} />;
@@ -58,7 +74,9 @@ export function JobPreview({ jobId }: { jobId: string }) {
           <MessageBarBody>{t('preview.notEnough')}</MessageBarBody>
         </MessageBar>
       )}
-      {failures.data?.value.slice(0, 5).map((r) => <RefusalBar key={r.row} refusal={{ code: r.code ?? 'error', message: r.message ?? '' }} title={r.userPrincipalName ?? `#${r.row}`} />)}
+      {failures.data?.value.slice(0, 5).map((r) => (
+        <RefusalBar key={r.row} refusal={{ code: r.code ?? 'error', message: r.message ?? '' }} title={r.userPrincipalName ?? `#${r.row}`} />
+      ))}
     </section>
   );
 }

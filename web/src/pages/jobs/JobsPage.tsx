@@ -27,7 +27,11 @@ export default function JobsPage() {
   const [, navigate] = useLocation();
   const mayAssign = useCan('assignLicenses');
   const [importing, setImporting] = useState(false);
-  const jobs = useQuery({ queryKey: keys.jobs, queryFn: () => listJobs(client), refetchInterval: (q) => (q.state.data?.some((j) => !isFinal(j)) ? 2000 : false) });
+  const jobs = useQuery({
+    queryKey: keys.jobs,
+    queryFn: () => listJobs(client),
+    refetchInterval: (q) => (q.state.data?.some((j) => !isFinal(j)) ? 2000 : false),
+  });
   const when = useDateTime({ dateStyle: 'medium', timeStyle: 'short' });
 
   const columns: TableColumnDefinition<LicenseJob>[] = [
@@ -40,7 +44,11 @@ export default function JobsPage() {
         </Link>
       ),
     }),
-    createTableColumn({ columnId: 'what', renderHeaderCell: () => t('jobs.what'), renderCell: (j) => `${t(`jobs.mode.${j.mode}`)}${j.dryRun ? ` · ${t('jobs.dryRun')}` : ''} · ${t(`jobs.source.${j.source}`)}` }),
+    createTableColumn({
+      columnId: 'what',
+      renderHeaderCell: () => t('jobs.what'),
+      renderCell: (j) => `${t(`jobs.mode.${j.mode}`)}${j.dryRun ? ` · ${t('jobs.dryRun')}` : ''} · ${t(`jobs.source.${j.source}`)}`,
+    }),
     createTableColumn({ columnId: 'by', renderHeaderCell: () => t('jobs.by'), renderCell: (j) => j.createdBy.displayName }),
     createTableColumn({ columnId: 'status', renderHeaderCell: () => t('licenses.status'), renderCell: (j) => <JobStatusBadge job={j} /> }),
     createTableColumn({
@@ -68,7 +76,13 @@ export default function JobsPage() {
       {jobs.isError ? (
         <RefusalBar refusal={refusalOf(jobs.error)} />
       ) : (
-        <Grid items={jobs.data ?? []} columns={columns} getRowId={(j) => j.id} label={t('jobs.title')} empty={!jobs.isPending && <Text>{t('jobs.none')}</Text>} />
+        <Grid
+          items={jobs.data ?? []}
+          columns={columns}
+          getRowId={(j) => j.id}
+          label={t('jobs.title')}
+          empty={!jobs.isPending && <Text>{t('jobs.none')}</Text>}
+        />
       )}
       <Button style={{ marginTop: 8 }} onClick={() => jobs.refetch()}>
         {t('common.refresh')}

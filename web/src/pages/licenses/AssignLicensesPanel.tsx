@@ -40,7 +40,13 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
 
   const guestsBlocked = mayLicenseGuests ? [] : people.filter((u) => u.userType === 'Guest');
   const assign = useMutation({
-    mutationFn: () => assignSkuToUsers(client, sku.skuId, people.map((u) => u.id), [...disabled]),
+    mutationFn: () =>
+      assignSkuToUsers(
+        client,
+        sku.skuId,
+        people.map((u) => u.id),
+        [...disabled],
+      ),
     onMutate: () => (setRefusal(undefined), setDone(undefined)),
     onSuccess: async (r) => {
       setDone({ count: r.assigned.length, available: r.subscribedSku.availableUnits });
@@ -66,7 +72,13 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
       }
     >
       <Text className={styles.hint}>{t('assign.intro', { max: MAX_USERS_PER_ASSIGN, available: sku.availableUnits })}</Text>
-      <PeoplePicker label={t('assign.people')} selected={people} onChange={(list) => (setPeople(list), setDone(undefined))} max={MAX_USERS_PER_ASSIGN} invalid={refusedUsers} />
+      <PeoplePicker
+        label={t('assign.people')}
+        selected={people}
+        onChange={(list) => (setPeople(list), setDone(undefined))}
+        max={MAX_USERS_PER_ASSIGN}
+        invalid={refusedUsers}
+      />
       {general && <RefusalBar refusal={general} />}
       {people.length > 0 && (
         <ul className={styles.who} aria-label={t('assign.checks')}>
@@ -95,7 +107,9 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
           })}
         </ul>
       )}
-      {done && <SuccessBar title={t('assign.done', { count: done.count, product: sku.displayName })}>{t('assign.left', { available: done.available })}</SuccessBar>}
+      {done && (
+        <SuccessBar title={t('assign.done', { count: done.count, product: sku.displayName })}>{t('assign.left', { available: done.available })}</SuccessBar>
+      )}
       <Subtitle2 as="h2">{t('assign.apps')}</Subtitle2>
       <ServicePlans
         plans={sku.servicePlans}

@@ -43,7 +43,11 @@ export default function LicensesPage() {
         </Link>
       ),
     }),
-    createTableColumn({ columnId: 'available', renderHeaderCell: () => t('licenses.available'), renderCell: (s) => <span data-testid={`available-${s.skuPartNumber}`}>{s.availableUnits}</span> }),
+    createTableColumn({
+      columnId: 'available',
+      renderHeaderCell: () => t('licenses.available'),
+      renderCell: (s) => <span data-testid={`available-${s.skuPartNumber}`}>{s.availableUnits}</span>,
+    }),
     createTableColumn({ columnId: 'assigned', renderHeaderCell: () => t('licenses.assigned'), renderCell: (s) => s.consumedUnits }),
     createTableColumn({ columnId: 'total', renderHeaderCell: () => t('licenses.total'), renderCell: (s) => totalUnits(s) }),
     createTableColumn({
@@ -53,7 +57,12 @@ export default function LicensesPage() {
         <span style={{ display: 'flex', gap: 6, flexDirection: 'column', alignItems: 'flex-start', padding: '8px 0' }}>
           <SkuStatusBadge sku={s} explain />
           {s.purchaseChannel === 'selfService' && mayTakeOver && (
-            <Button size="small" onClick={() => takeOver.mutate(s)} disabled={takeOver.isPending} aria-label={t('licenses.takeOver', { product: s.displayName })}>
+            <Button
+              size="small"
+              onClick={() => takeOver.mutate(s)}
+              disabled={takeOver.isPending}
+              aria-label={t('licenses.takeOver', { product: s.displayName })}
+            >
               {t('licenses.takeOverShort')}
             </Button>
           )}

@@ -3,7 +3,20 @@
  * Assign licenses (up to 20 users, with its apps and services), a user's apps for this product, and
  * Unassign for the selected users.
  */
-import { Button, Card, createTableColumn, Link, makeStyles, SearchBox, Spinner, TableColumnDefinition, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Card,
+  createTableColumn,
+  Link,
+  makeStyles,
+  SearchBox,
+  Spinner,
+  TableColumnDefinition,
+  Text,
+  Toolbar,
+  ToolbarButton,
+  tokens,
+} from '@fluentui/react-components';
 import { PersonAddRegular, PersonDeleteRegular } from '@fluentui/react-icons';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
@@ -49,7 +62,9 @@ export default function ProductPage({ skuId }: { skuId: string }) {
   const [plansFor, setPlansFor] = useState<User>();
 
   // no search: the product's own list of holders; a search: Graph's users with a filter on this product
-  const holders = usePagedList<User>(['users', 'holding', skuId, term], (c) => (term ? usersRequest(c, { search: term, skuId, top: 50 }) : skuAssignments(c, skuId, 50)));
+  const holders = usePagedList<User>(['users', 'holding', skuId, term], (c) =>
+    term ? usersRequest(c, { search: term, skuId, top: 50 }) : skuAssignments(c, skuId, 50),
+  );
 
   if (sku.isPending) return <Spinner label={t('common.loading')} />;
   if (sku.isError) return <RefusalBar refusal={refusalOf(sku.error)} />;
@@ -155,7 +170,11 @@ export default function ProductPage({ skuId }: { skuId: string }) {
           columns={columns}
           getRowId={(u) => u.id}
           label={t('product.users', { product: s.displayName })}
-          selection={mayAssign && unassignable ? { selected, onChange: setSelected, allLabel: t('common.selectAll'), rowLabel: (u) => t('common.select', { name: u.displayName }) } : undefined}
+          selection={
+            mayAssign && unassignable
+              ? { selected, onChange: setSelected, allLabel: t('common.selectAll'), rowLabel: (u) => t('common.select', { name: u.displayName }) }
+              : undefined
+          }
           empty={!holders.isFetching && <Text>{term ? t('product.noMatch') : t('product.nobody')}</Text>}
         />
       )}

@@ -57,7 +57,9 @@ export function UnassignDialog({ sku, users, onClose }: { sku: SubscribedSku; us
         <DialogBody>
           <DialogTitle>{t('unassign.title', { product: sku.displayName })}</DialogTitle>
           <DialogContent style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
-            {!outcome && <Text>{bulk ? t('unassign.bulk', { count: users.length }) : t('unassign.confirm', { count: users.length, product: sku.displayName })}</Text>}
+            {!outcome && (
+              <Text>{bulk ? t('unassign.bulk', { count: users.length }) : t('unassign.confirm', { count: users.length, product: sku.displayName })}</Text>
+            )}
             {refusal && <RefusalBar refusal={refusal} />}
             {outcome && removed > 0 && <SuccessBar title={t('unassign.done', { count: removed, product: sku.displayName })} />}
             {outcome?.map((o) => o.refusal && <RefusalBar key={o.user.id} refusal={o.refusal} title={o.user.displayName} />)}

@@ -2,7 +2,26 @@
  * Alert webhooks (low seats per product, group-licensing failures, over-assignment) and their
  * deliveries. Global and Billing admins add and remove webhooks; the signing secret is shown once.
  */
-import { Button, Checkbox, Field, Input, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, SpinButton, Subtitle2, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Field,
+  Input,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  SpinButton,
+  Subtitle2,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -17,7 +36,11 @@ import { AlertDelivery, createWebhook, deleteWebhook, deliveriesRequest, listWeb
 import type { AlertEvent } from '../../graph/types';
 
 const EVENTS: AlertEvent[] = ['lowSeats', 'groupLicensingFailure', 'overAssignment'];
-const useStyles = makeStyles({ form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '12px 0 24px' }, hint: { color: tokens.colorNeutralForeground3 }, row: { display: 'flex', gap: '16px', flexWrap: 'wrap' } });
+const useStyles = makeStyles({
+  form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '12px 0 24px' },
+  hint: { color: tokens.colorNeutralForeground3 },
+  row: { display: 'flex', gap: '16px', flexWrap: 'wrap' },
+});
 
 export function AlertsTab() {
   const { t } = useTranslation();
@@ -33,7 +56,10 @@ export function AlertsTab() {
   const [events, setEvents] = useState<AlertEvent[]>(['lowSeats']);
   const [thresholds, setThresholds] = useState<Record<string, number>>({});
   const refresh = () => queryClient.invalidateQueries({ queryKey: keys.reports });
-  const create = useMutation({ mutationFn: () => createWebhook(client, { url, events, lowSeatThresholds: events.includes('lowSeats') ? thresholds : {} }), onSuccess: refresh });
+  const create = useMutation({
+    mutationFn: () => createWebhook(client, { url, events, lowSeatThresholds: events.includes('lowSeats') ? thresholds : {} }),
+    onSuccess: refresh,
+  });
   const remove = useMutation({ mutationFn: (id: string) => deleteWebhook(client, id), onSuccess: refresh });
   const when = useDateTime({ dateStyle: 'short', timeStyle: 'medium' });
 
@@ -55,7 +81,11 @@ export function AlertsTab() {
             <TableRow key={h.id}>
               <TableCell>{h.url}</TableCell>
               <TableCell>{h.events.map((e) => t(`alerts.event.${e}`, { defaultValue: e })).join(', ')}</TableCell>
-              <TableCell>{Object.entries(h.lowSeatThresholds).map(([sku, n]) => `${skuName(sku)}: ${n}`).join(', ') || '—'}</TableCell>
+              <TableCell>
+                {Object.entries(h.lowSeatThresholds)
+                  .map(([sku, n]) => `${skuName(sku)}: ${n}`)
+                  .join(', ') || '—'}
+              </TableCell>
               {mayManage && (
                 <TableCell>
                   <Button size="small" onClick={() => remove.mutate(h.id)} aria-label={t('alerts.removeOf', { url: h.url })}>
@@ -84,7 +114,12 @@ export function AlertsTab() {
             <legend>{t('alerts.events')}</legend>
             <div className={styles.row}>
               {EVENTS.map((e) => (
-                <Checkbox key={e} label={t(`alerts.event.${e}`)} checked={events.includes(e)} onChange={(_, d) => setEvents((list) => (d.checked ? [...list, e] : list.filter((x) => x !== e)))} />
+                <Checkbox
+                  key={e}
+                  label={t(`alerts.event.${e}`)}
+                  checked={events.includes(e)}
+                  onChange={(_, d) => setEvents((list) => (d.checked ? [...list, e] : list.filter((x) => x !== e)))}
+                />
               ))}
             </div>
           </fieldset>
@@ -92,7 +127,12 @@ export function AlertsTab() {
             <div className={styles.row}>
               {skus.map((s) => (
                 <Field key={s.skuId} label={t('alerts.thresholdFor', { product: s.displayName })}>
-                  <SpinButton min={0} value={thresholds[s.skuId] ?? null} placeholder="—" onChange={(_, d) => setThresholds((th) => ({ ...th, [s.skuId]: d.value ?? Number(d.displayValue) }))} />
+                  <SpinButton
+                    min={0}
+                    value={thresholds[s.skuId] ?? null}
+                    placeholder="—"
+                    onChange={(_, d) => setThresholds((th) => ({ ...th, [s.skuId]: d.value ?? Number(d.displayValue) }))}
+                  />
                 </Field>
               ))}
             </div>

@@ -2,7 +2,20 @@
  * The audit log of license changes, newest first: who changed what for whom, before and after, by
  * which request or bulk job. Filter by user, product or job.
  */
-import { Button, Field, Input, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Field,
+  Input,
+  makeStyles,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../../i18n';
@@ -16,7 +29,10 @@ import { auditRequest } from '../../graph/reports';
 import type { LicenseChangeRecord, User } from '../../graph/types';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const useStyles = makeStyles({ filters: { display: 'flex', gap: '16px', alignItems: 'start', flexWrap: 'wrap', marginBottom: '12px' }, hint: { color: tokens.colorNeutralForeground3 } });
+const useStyles = makeStyles({
+  filters: { display: 'flex', gap: '16px', alignItems: 'start', flexWrap: 'wrap', marginBottom: '12px' },
+  hint: { color: tokens.colorNeutralForeground3 },
+});
 
 export function AuditTab() {
   const { t } = useTranslation();
@@ -64,7 +80,11 @@ export function AuditTab() {
               <TableCell>{r.userPrincipalName}</TableCell>
               <TableCell>
                 {r.operation}
-                {r.jobId && <Text className={styles.hint} size={200} block>{t('audit.inJob', { id: r.jobId.slice(0, 8) })}</Text>}
+                {r.jobId && (
+                  <Text className={styles.hint} size={200} block>
+                    {t('audit.inJob', { id: r.jobId.slice(0, 8) })}
+                  </Text>
+                )}
               </TableCell>
               <TableCell>{names(r.before)}</TableCell>
               <TableCell>{names(r.after)}</TableCell>

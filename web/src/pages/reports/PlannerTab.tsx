@@ -3,7 +3,23 @@
  * over the line (the most recently assigned) and the days left in the 90-day window. Global and Billing
  * admins can then reduce, choosing whose licenses go first.
  */
-import { Button, Checkbox, Field, makeStyles, MessageBar, MessageBarBody, SpinButton, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import {
+  Button,
+  Checkbox,
+  Field,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  SpinButton,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -18,7 +34,10 @@ import { reduceSeats, reductionPlan } from '../../graph/reports';
 import { MAX_USERS_PER_ASSIGN } from '../../graph/types';
 import { totalUnits } from '../../licensing/seats';
 
-const useStyles = makeStyles({ filters: { display: 'flex', gap: '16px', alignItems: 'end', flexWrap: 'wrap', marginBottom: '12px' }, hint: { color: tokens.colorNeutralForeground3 } });
+const useStyles = makeStyles({
+  filters: { display: 'flex', gap: '16px', alignItems: 'end', flexWrap: 'wrap', marginBottom: '12px' },
+  hint: { color: tokens.colorNeutralForeground3 },
+});
 
 export function PlannerTab() {
   const { t } = useTranslation();
@@ -59,7 +78,9 @@ export function PlannerTab() {
         <section aria-label={t('reports.tabs.planner')} style={{ display: 'flex', flexDirection: 'column', gap: 12 }}>
           {p.overBy > 0 ? (
             <MessageBar intent="warning" layout="multiline">
-              <MessageBarBody>{t('planner.over', { over: p.overBy, total: p.newTotal, assigned: p.assigned, window: p.windowDays, days: p.daysLeft ?? p.windowDays })}</MessageBarBody>
+              <MessageBarBody>
+                {t('planner.over', { over: p.overBy, total: p.newTotal, assigned: p.assigned, window: p.windowDays, days: p.daysLeft ?? p.windowDays })}
+              </MessageBarBody>
             </MessageBar>
           ) : (
             <Text>{t('planner.fits', { total: p.newTotal, assigned: p.assigned })}</Text>

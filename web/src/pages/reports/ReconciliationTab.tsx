@@ -3,7 +3,24 @@
  * and did: seat counters repaired, lifecycle moves, over-assignment with the users over the line, reclaim
  * candidates. "Run now" for admins who may change licenses.
  */
-import { Badge, Button, Card, createTableColumn, Link, makeStyles, Subtitle2, Table, TableBody, TableCell, TableColumnDefinition, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Button,
+  Card,
+  createTableColumn,
+  Link,
+  makeStyles,
+  Subtitle2,
+  Table,
+  TableBody,
+  TableCell,
+  TableColumnDefinition,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { PlayRegular } from '@fluentui/react-icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -18,7 +35,10 @@ import { keys, useSkuNames } from '../../graph/queries';
 import { listReconciliations, runReconciliation } from '../../graph/reports';
 import type { ReconciliationReport } from '../../graph/types';
 
-const useStyles = makeStyles({ card: { padding: '12px 16px', marginTop: '16px', display: 'flex', flexDirection: 'column', gap: '12px' }, hint: { color: tokens.colorNeutralForeground3 } });
+const useStyles = makeStyles({
+  card: { padding: '12px 16px', marginTop: '16px', display: 'flex', flexDirection: 'column', gap: '12px' },
+  hint: { color: tokens.colorNeutralForeground3 },
+});
 
 export function ReconciliationTab() {
   const { t } = useTranslation();
@@ -49,9 +69,25 @@ export function ReconciliationTab() {
         </Link>
       ),
     }),
-    createTableColumn({ columnId: 'trigger', renderHeaderCell: () => t('reconciliation.trigger'), renderCell: (r) => t(`reconciliation.triggers.${r.trigger}`) + (r.requestedBy ? ` · ${r.requestedBy.displayName}` : '') }),
-    createTableColumn({ columnId: 'status', renderHeaderCell: () => t('licenses.status'), renderCell: (r) => <Badge appearance="tint" color={r.status === 'completed' ? 'success' : 'warning'}>{t(`reconciliation.status.${r.status}`)}</Badge> }),
-    createTableColumn({ columnId: 'repaired', renderHeaderCell: () => t('reconciliation.repaired'), renderCell: (r) => r.seats.filter((s) => s.action === 'repaired').length }),
+    createTableColumn({
+      columnId: 'trigger',
+      renderHeaderCell: () => t('reconciliation.trigger'),
+      renderCell: (r) => t(`reconciliation.triggers.${r.trigger}`) + (r.requestedBy ? ` · ${r.requestedBy.displayName}` : ''),
+    }),
+    createTableColumn({
+      columnId: 'status',
+      renderHeaderCell: () => t('licenses.status'),
+      renderCell: (r) => (
+        <Badge appearance="tint" color={r.status === 'completed' ? 'success' : 'warning'}>
+          {t(`reconciliation.status.${r.status}`)}
+        </Badge>
+      ),
+    }),
+    createTableColumn({
+      columnId: 'repaired',
+      renderHeaderCell: () => t('reconciliation.repaired'),
+      renderCell: (r) => r.seats.filter((s) => s.action === 'repaired').length,
+    }),
     createTableColumn({ columnId: 'over', renderHeaderCell: () => t('reconciliation.overAssigned'), renderCell: (r) => r.overAssignments.length }),
   ];
 
@@ -63,7 +99,17 @@ export function ReconciliationTab() {
         </Button>
       )}
       {run.isError && <RefusalBar refusal={refusalOf(run.error)} />}
-      {runs.isError ? <RefusalBar refusal={refusalOf(runs.error)} /> : <Grid items={runs.data?.value ?? []} columns={columns} getRowId={(r) => r.id} label={t('reports.tabs.reconciliation')} empty={!runs.isPending && <Text>{t('reconciliation.none')}</Text>} />}
+      {runs.isError ? (
+        <RefusalBar refusal={refusalOf(runs.error)} />
+      ) : (
+        <Grid
+          items={runs.data?.value ?? []}
+          columns={columns}
+          getRowId={(r) => r.id}
+          label={t('reports.tabs.reconciliation')}
+          empty={!runs.isPending && <Text>{t('reconciliation.none')}</Text>}
+        />
+      )}
       {open && (
         <Card className={styles.card} aria-label={t('reconciliation.report')}>
           <Subtitle2 as="h2">{t('reconciliation.reportOf', { when: when.format(new Date(open.startedDateTime)) })}</Subtitle2>
@@ -84,7 +130,10 @@ export function ReconciliationTab() {
                   <TableCell>{s.consumedBefore}</TableCell>
                   <TableCell>{s.consumedAfter}</TableCell>
                   <TableCell>{s.holders}</TableCell>
-                  <TableCell>{t(`reconciliation.actions.${s.action}`)}{s.message ? ` · ${s.message}` : ''}</TableCell>
+                  <TableCell>
+                    {t(`reconciliation.actions.${s.action}`)}
+                    {s.message ? ` · ${s.message}` : ''}
+                  </TableCell>
                 </TableRow>
               ))}
             </TableBody>
@@ -95,7 +144,15 @@ export function ReconciliationTab() {
           {open.overAssignments.map((o) => (
             <RefusalBar
               key={o.skuId}
-              refusal={{ code: 'overAssignment', message: t('reconciliation.over', { product: skuName(o.skuId), over: o.over, days: o.daysLeft ?? '—', users: o.users.map((u) => u.displayName).join(', ') }) }}
+              refusal={{
+                code: 'overAssignment',
+                message: t('reconciliation.over', {
+                  product: skuName(o.skuId),
+                  over: o.over,
+                  days: o.daysLeft ?? '—',
+                  users: o.users.map((u) => u.displayName).join(', '),
+                }),
+              }}
             />
           ))}
           <Text className={styles.hint}>

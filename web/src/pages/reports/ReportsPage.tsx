@@ -19,7 +19,12 @@ export default function ReportsPage({ tab }: { tab?: string }) {
   return (
     <>
       <PageHeader title={t('reports.title')} description={t('reports.description')} />
-      <TabList selectedValue={current} onTabSelect={(_, d) => navigate(`/reports/${String(d.value)}`)} aria-label={t('reports.title')} style={{ marginBottom: 16 }}>
+      <TabList
+        selectedValue={current}
+        onTabSelect={(_, d) => navigate(`/reports/${String(d.value)}`)}
+        aria-label={t('reports.title')}
+        style={{ marginBottom: 16 }}
+      >
         {TABS.map((k) => (
           <Tab key={k} value={k}>
             {t(`reports.tabs.${k}`)}

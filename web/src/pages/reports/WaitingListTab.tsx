@@ -79,7 +79,11 @@ export function WaitingListTab() {
                         onChange={(_, d) => setPriorities((p) => ({ ...p, [w.userId]: d.value ?? Number(d.displayValue ?? w.priority) }))}
                         style={{ width: 90 }}
                       />
-                      <Button size="small" disabled={(priorities[w.userId] ?? w.priority) === w.priority || save.isPending} onClick={() => save.mutate({ userId: w.userId, priority: priorities[w.userId] })}>
+                      <Button
+                        size="small"
+                        disabled={(priorities[w.userId] ?? w.priority) === w.priority || save.isPending}
+                        onClick={() => save.mutate({ userId: w.userId, priority: priorities[w.userId] })}
+                      >
                         {t('common.save')}
                       </Button>
                     </span>

@@ -49,7 +49,14 @@ export default function ActiveUsersPage() {
     if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
   const select = (ids: Set<string>) => setSelected((prev) => new Map([...ids].map((id) => [id, prev.get(id) ?? list.items.find((u) => u.id === id)!])));
-  const filterLabel = filter === 'all' ? t('users.filter.all') : filter === 'unlicensed' ? t('users.filter.unlicensed') : filter === 'errors' ? t('users.filter.errors') : t('users.filter.product', { product: skus.find((s) => `sku:${s.skuId}` === filter)?.displayName ?? '' });
+  const filterLabel =
+    filter === 'all'
+      ? t('users.filter.all')
+      : filter === 'unlicensed'
+        ? t('users.filter.unlicensed')
+        : filter === 'errors'
+          ? t('users.filter.errors')
+          : t('users.filter.product', { product: skus.find((s) => `sku:${s.skuId}` === filter)?.displayName ?? '' });
 
   return (
     <>
@@ -63,10 +70,19 @@ export default function ActiveUsersPage() {
           </Toolbar>
         )}
         <Text className={styles.count} aria-live="polite" data-testid="users-count">
-          {selected.size ? t('users.selected', { count: selected.size }) : list.count !== undefined ? t('users.counted', { count: list.count }) : t('users.shown', { count: list.items.length })}
+          {selected.size
+            ? t('users.selected', { count: selected.size })
+            : list.count !== undefined
+              ? t('users.counted', { count: list.count })
+              : t('users.shown', { count: list.items.length })}
         </Text>
         <span className={styles.spacer} />
-        <Dropdown aria-label={t('users.filter.label')} value={filterLabel} selectedOptions={[filter]} onOptionSelect={(_, d) => setFilter(d.optionValue ?? 'all')}>
+        <Dropdown
+          aria-label={t('users.filter.label')}
+          value={filterLabel}
+          selectedOptions={[filter]}
+          onOptionSelect={(_, d) => setFilter(d.optionValue ?? 'all')}
+        >
           <Option value="all">{t('users.filter.all')}</Option>
           <Option value="unlicensed">{t('users.filter.unlicensed')}</Option>
           <Option value="errors">{t('users.filter.errors')}</Option>

@@ -21,7 +21,10 @@ import { changeFor, ChosenProduct, ManageMode } from '../../licensing/changes';
 import { JobPreview } from '../jobs/JobPreview';
 import { ProductChoice } from './ProductChoice';
 
-const useStyles = makeStyles({ hint: { color: tokens.colorNeutralForeground3 }, list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '8px' } });
+const useStyles = makeStyles({
+  hint: { color: tokens.colorNeutralForeground3 },
+  list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '8px' },
+});
 
 type Outcome = { user: User; result: 'changed' | 'nothing' } | { user: User; refusal: Refusal };
 

@@ -33,13 +33,12 @@ export function ProductChoice({ chosen, onChange, users }: { chosen: ChosenProdu
         .filter((s) => s.capabilityStatus !== 'Deleted')
         .map((s) => {
           const pick = chosen.find((c) => c.skuId === s.skuId);
-          const blocked = s.capabilityStatus !== 'Enabled' ? t(`status.${s.capabilityStatus}`) : s.purchaseChannel === 'selfService' ? t('status.selfService') : undefined;
+          const blocked =
+            s.capabilityStatus !== 'Enabled' ? t(`status.${s.capabilityStatus}`) : s.purchaseChannel === 'selfService' ? t('status.selfService') : undefined;
           return (
             <li key={s.skuId}>
               <Switch label={s.displayName} checked={!!pick} disabled={!!blocked} onChange={(_, d) => set(s.skuId, d.checked ? [] : undefined)} />
-              <Caption1 className={styles.caption}>
-                {blocked ?? t('manage.availableOf', { available: s.availableUnits, total: totalUnits(s) })}
-              </Caption1>
+              <Caption1 className={styles.caption}>{blocked ?? t('manage.availableOf', { available: s.availableUnits, total: totalUnits(s) })}</Caption1>
               {pick && (
                 <div className={styles.apps}>
                   <ServicePlans

@@ -4,7 +4,20 @@
  * changed and shows the outcome. A missing usage location is asked for first. Licenses the user inherits
  * from a group are shown with the group, checked and not removable here.
  */
-import { Badge, Button, Caption1, Checkbox, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Subtitle2, Text, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Button,
+  Caption1,
+  Checkbox,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  MessageBarTitle,
+  Spinner,
+  Subtitle2,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -38,7 +51,9 @@ const directOf = (u: User): Ticked => new Map(u.licenseAssignmentStates.filter((
 /** One assignLicense body for the whole set: products ticked or changed are added, unticked ones removed. */
 export function diff(before: Ticked, after: Ticked): AssignLicenseBody | undefined {
   const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  const addLicenses = [...after].filter(([sku, plans]) => !before.has(sku) || !same(before.get(sku)!, plans)).map(([skuId, disabledPlans]) => ({ skuId, disabledPlans }));
+  const addLicenses = [...after]
+    .filter(([sku, plans]) => !before.has(sku) || !same(before.get(sku)!, plans))
+    .map(([skuId, disabledPlans]) => ({ skuId, disabledPlans }));
   const removeLicenses = [...before.keys()].filter((sku) => !after.has(sku));
   return addLicenses.length || removeLicenses.length ? { addLicenses, removeLicenses } : undefined;
 }

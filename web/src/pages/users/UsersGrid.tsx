@@ -4,7 +4,20 @@
  * Fluent's Table parts (div-based, so rows can be positioned) with grid semantics: aria-rowcount on the
  * grid, aria-rowindex on each row, a checkbox and a link per row for the keyboard.
  */
-import { Badge, Checkbox, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
+import {
+  Badge,
+  Checkbox,
+  Link,
+  makeStyles,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -13,7 +26,13 @@ import type { User } from '../../graph/types';
 
 const ROW_HEIGHT = 44;
 const useStyles = makeStyles({
-  scroller: { height: 'calc(100vh - 300px)', minHeight: '320px', overflowY: 'auto', border: `1px solid ${tokens.colorNeutralStroke2}`, borderRadius: tokens.borderRadiusMedium },
+  scroller: {
+    height: 'calc(100vh - 300px)',
+    minHeight: '320px',
+    overflowY: 'auto',
+    border: `1px solid ${tokens.colorNeutralStroke2}`,
+    borderRadius: tokens.borderRadiusMedium,
+  },
   header: { position: 'sticky', top: 0, zIndex: 1, backgroundColor: tokens.colorNeutralBackground1 },
   body: { position: 'relative' },
   row: { position: 'absolute', left: 0, right: 0, height: `${ROW_HEIGHT}px` },
@@ -69,7 +88,11 @@ export function UsersGrid({ users, total, hasMore, loadMore, selected, onSelect,
                 <Checkbox
                   aria-label={t('users.selectAllShown', { count: users.length })}
                   checked={allShown ? true : someShown ? 'mixed' : false}
-                  onChange={(_, d) => onSelect(d.checked ? new Set([...selected, ...users.map((u) => u.id)]) : new Set([...selected].filter((id) => !users.some((u) => u.id === id))))}
+                  onChange={(_, d) =>
+                    onSelect(
+                      d.checked ? new Set([...selected, ...users.map((u) => u.id)]) : new Set([...selected].filter((id) => !users.some((u) => u.id === id))),
+                    )
+                  }
                 />
               </TableHeaderCell>
             )}
@@ -84,10 +107,21 @@ export function UsersGrid({ users, total, hasMore, loadMore, selected, onSelect,
             const u = users[r.index];
             const errors = u.licenseAssignmentStates.some((s) => s.state === 'Error');
             return (
-              <TableRow key={u.id} aria-rowindex={r.index + 2} aria-selected={onSelect ? selected.has(u.id) : undefined} className={styles.row} style={{ transform: `translateY(${r.start}px)` }} data-testid="user-row">
+              <TableRow
+                key={u.id}
+                aria-rowindex={r.index + 2}
+                aria-selected={onSelect ? selected.has(u.id) : undefined}
+                className={styles.row}
+                style={{ transform: `translateY(${r.start}px)` }}
+                data-testid="user-row"
+              >
                 {onSelect && (
                   <TableCell className={styles.select}>
-                    <Checkbox aria-label={t('common.select', { name: u.displayName })} checked={selected.has(u.id)} onChange={(_, d) => toggle(u.id, d.checked === true)} />
+                    <Checkbox
+                      aria-label={t('common.select', { name: u.displayName })}
+                      checked={selected.has(u.id)}
+                      onChange={(_, d) => toggle(u.id, d.checked === true)}
+                    />
                   </TableCell>
                 )}
                 <TableCell className={styles.name}>
@@ -99,7 +133,9 @@ export function UsersGrid({ users, total, hasMore, loadMore, selected, onSelect,
                   <Text className={styles.clip}>{u.userPrincipalName}</Text>
                 </TableCell>
                 <TableCell className={styles.licenses}>
-                  <Text className={styles.clip}>{u.assignedLicenses.length ? u.assignedLicenses.map((l) => skuName(l.skuId)).join(', ') : t('users.unlicensed')}</Text>
+                  <Text className={styles.clip}>
+                    {u.assignedLicenses.length ? u.assignedLicenses.map((l) => skuName(l.skuId)).join(', ') : t('users.unlicensed')}
+                  </Text>
                   {errors && (
                     <Badge appearance="tint" color="danger" style={{ marginLeft: 6 }}>
                       {t('users.error')}
