@@ -1,7 +1,8 @@
 /** Alert webhooks: register, list, delete; the deliveries and their delivery function. */
 import { app } from '@azure/functions';
 import { z } from 'zod';
-import { collectionResult, paging, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult, paging } from '../shared/http/paging';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
 import { deliveries, WebhookDoc } from '../shared/storage/alerts';

@@ -1,5 +1,6 @@
 /** The audit trail of license changes: who, when, which user, which product, before and after, request id. */
-import { collectionResult, paging, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult, paging } from '../shared/http/paging';
 import { licenseChangeView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { audit } from '../shared/storage/audit';

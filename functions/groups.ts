@@ -3,7 +3,8 @@
  * asynchronously for its members), members in error, and reprocessing.
  */
 import { app } from '@azure/functions';
-import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, paging, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, paging } from '../shared/http/paging';
 import { groupView, userView } from '../shared/http/views';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';

@@ -6,7 +6,9 @@
 import { app, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { ApiError, ErrorCodes } from '../shared/errors';
-import { boundedBody, collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, nextLink, paging, RequestContext, route } from '../shared/http/pipeline';
+import { boundedBody } from '../shared/http/body';
+import { RequestContext, route } from '../shared/http/pipeline';
+import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, nextLink, paging } from '../shared/http/paging';
 import { licenseJobView } from '../shared/http/views';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';

@@ -1,5 +1,6 @@
 /** A user's licenses: Graph's assignLicense and licenseDetails, and the per-plan switches of a product page. */
-import { collectionResult, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult } from '../shared/http/paging';
 import { licenseDetailsView, userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { subscriptions } from '../shared/storage/subscriptions';

@@ -12,7 +12,8 @@
  */
 import { app, InvocationContext, Timer } from '@azure/functions';
 import { ApiError, notFound } from '../shared/errors';
-import { collectionResult, paging, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult, paging } from '../shared/http/paging';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
 import { reconciliationReports } from '../shared/storage/reconciliation';

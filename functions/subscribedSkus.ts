@@ -1,5 +1,6 @@
 /** Billing > Licenses: the products, their seats and service-plan rules, and the "assign to up to 20 users" flow. */
-import { collectionResult, paging, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult, paging } from '../shared/http/paging';
 import { subscribedSkuView, userView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { subscriptions } from '../shared/storage/subscriptions';

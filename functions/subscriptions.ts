@@ -1,5 +1,6 @@
 /** The commerce side of Billing: buy a product, change its quantity, move it through its lifecycle, take over self-service purchases. */
-import { collectionResult, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult } from '../shared/http/paging';
 import { companySubscriptionView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { subscriptions } from '../shared/storage/subscriptions';

@@ -1,6 +1,7 @@
 /** The operator side: set up an organization and its purchases; and the caller's own organization. */
 import { z } from 'zod';
-import { collectionResult, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult } from '../shared/http/paging';
 import { companySubscriptionView, organizationView } from '../shared/http/views';
 import * as c from '../shared/schemas/contracts';
 import { notFound } from '../shared/errors';

@@ -1,6 +1,7 @@
 /** Users > Active users: enough directory to exercise every licensing rule through the API. */
 import { ApiError } from '../shared/errors';
-import { collectionResult, paging, route } from '../shared/http/pipeline';
+import { route } from '../shared/http/pipeline';
+import { collectionResult, paging } from '../shared/http/paging';
 import { userView } from '../shared/http/views';
 import { quotedEtag } from '../shared/http/etag';
 import { isEventual, parseSelect, project } from '../shared/odata/query';

@@ -2,7 +2,7 @@
  * The project's local Functions host. Core Tools cannot be installed here, so this host plays the part
  * of the Functions runtime for the same code that runs in Azure:
  *
- * - it provides the `@azure/functions-core` module that the Functions worker normally provides. With it,
+ * - it provides the `@azure/functions-core` module that the Functions worker normally provides (functionsCore.ts). With it,
  *   `@azure/functions` leaves "test mode" and hands every `app.http / app.storageQueue / app.timer`
  *   registration (trigger metadata + handler) to `registerFunction`, exactly as in Azure;
  * - HTTP triggers are served under host.json's `routePrefix` with the runtime's route templates
@@ -16,111 +16,22 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import Module from 'node:module';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import sirv from 'sirv';
 import { pathSegments, RouteTable } from '../shared/http/routes';
 import { applyCors, CorsSettings, preflight } from './cors';
+import { loadRegistrations, Registration } from './functionsCore';
+import { drainRest, readSmall, SMALL_BODY_BYTES, streamedBody } from './requestBodies';
 
-type Handler = (...args: unknown[]) => unknown;
-interface Binding {
-  type: string;
-  direction: 'in' | 'out';
-  name: string;
-  route?: string;
-  methods?: string[];
-  queueName?: string;
-  connection?: string;
-  schedule?: string;
-  runOnStartup?: boolean;
-}
-export interface Registration {
-  name: string;
-  trigger: Binding;
-  bindings: Record<string, Binding>;
-  handler: Handler;
-}
-
-const registrations: Registration[] = [];
-const CORE_ID = '@azure/functions-core';
-
-/** Installs the worker's core API module, before any `app.*` registration runs. */
-function installFunctionsCore(): void {
-  const M = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string; _cache: Record<string, unknown> };
-  if (M._cache[CORE_ID]) return;
-  const original = M._resolveFilename;
-  M._resolveFilename = function (request: string, ...rest: unknown[]) {
-    return request === CORE_ID ? CORE_ID : original.call(this, request, ...rest);
-  };
-  const coreApi = {
-    version: 'local',
-    hostVersion: '4.0.0-local',
-    setProgrammingModel: () => undefined,
-    getProgrammingModel: () => undefined,
-    registerHook: () => ({ dispose: () => undefined }),
-    log: (level: string, _category: string, message: string) => {
-      if (level === 'error' || level === 'critical') process.stderr.write(`${message}\n`);
-    },
-    registerFunction(metadata: { name: string; bindings: Record<string, Binding> }, handler: Handler) {
-      const trigger = Object.values(metadata.bindings).find((b) => b.direction === 'in' && /trigger$/i.test(b.type));
-      if (!trigger) throw new Error(`function ${metadata.name} has no trigger`);
-      registrations.push({ name: metadata.name, trigger, bindings: metadata.bindings, handler });
-      return { dispose: () => undefined };
-    },
-  };
-  M._cache[CORE_ID] = { id: CORE_ID, filename: CORE_ID, loaded: true, exports: coreApi, children: [], paths: [] };
-}
+export { loadRegistrations, type Registration };
 
 // ---------------- host ----------------
 
 /** Vite names built assets by content hash: they never change, so the browser may keep them; index.html is always asked again. */
 function cacheHeaders(res: ServerResponse, pathname: string) {
   res.setHeader('cache-control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
-}
-
-/** What the host reads of a body a function stopped reading early (a refusal at its size limit) before it hangs up. */
-const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
-
-/** Bodies up to this size, with a Content-Length, are read at once (an assignLicense body is a few hundred bytes). */
-const SMALL_BODY_BYTES = 64 * 1024;
-
-/** Reads a body of a declared (small) length. */
-async function readSmall(req: IncomingMessage, declared: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > declared) break; // Node's parser stops at Content-Length; never more
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-/**
- * A request's body as a stream for the function. When the function stops reading early (a 413 at its
- * limit, a 400 on a bad row) or never reads it, the rest is read and dropped (drainRest) rather than the
- * socket destroyed or left stuck, so the client gets the answer, and a kept-alive connection its next
- * one; past MAX_DRAIN_BYTES the host hangs up.
- */
-function streamedBody(req: IncomingMessage): PassThrough {
-  const body = new PassThrough();
-  req.pipe(body);
-  body.on('close', () => drainRest(req));
-  return body;
-}
-
-function drainRest(req: IncomingMessage): void {
-  if (req.complete || (req as IncomingMessage & { draining?: boolean }).draining) return;
-  (req as IncomingMessage & { draining?: boolean }).draining = true;
-  req.unpipe();
-  let drained = 0;
-  req.on('data', (chunk: Buffer) => {
-    drained += chunk.length;
-    if (drained > MAX_DRAIN_BYTES) req.destroy();
-  });
-  req.resume();
 }
 
 export interface HostOptions {
@@ -186,23 +97,8 @@ export function requestUrl(target: string | undefined, scheme: string, host: str
   }
 }
 
-/**
- * Loads an entry module the way the Functions worker does and returns every registration it made: what
- * the Functions host in Azure would serve from it (the host below, and the test that the deployed entry
- * has no development-only route).
- */
-export function loadRegistrations(entry: string): Registration[] {
-  installFunctionsCore();
-  // load the library only now, so it finds the core API above
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('@azure/functions');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require(entry);
-  return registrations;
-}
-
 export async function startHost(options: HostOptions): Promise<RunningHost> {
-  loadRegistrations(options.entry);
+  const registrations = loadRegistrations(options.entry);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const lib = require('@azure/functions') as typeof import('@azure/functions');
 

@@ -5,7 +5,7 @@
  */
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import type { InvocationContext } from '@azure/functions';
-import type { Registration } from './host';
+import type { Registration } from './functionsCore';
 
 /** The connection a queue binding names (`UseDevelopmentStorage=true` is Azurite; the SDK understands it). */
 export function queueConnectionString(settingName = 'AzureWebJobsStorage'): string {

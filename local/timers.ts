@@ -4,7 +4,7 @@
  */
 import { Cron } from 'croner';
 import type { InvocationContext } from '@azure/functions';
-import type { Registration } from './host';
+import type { Registration } from './functionsCore';
 import { resolveSetting } from './queues';
 
 export function startTimers(regs: Registration[], makeContext: (reg: Registration) => InvocationContext, quiet?: boolean): () => void {

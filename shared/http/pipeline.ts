@@ -21,8 +21,7 @@ import { registeredOperations, registerOperation } from './openapi';
 import { pathSegments, RouteTable } from './routes';
 import { admit } from './throttle';
 import { parseIfMatch } from './etag';
-
-export const MAX_BODY_BYTES = 1024 * 1024;
+import { MAX_BODY_BYTES, readJson } from './body';
 
 export interface RequestContext<P, Q, B> {
   request: HttpRequest;
@@ -102,59 +101,6 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' 
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(r.error, where);
   return r.data;
-}
-
-const tooLarge = (limit: number) => new ApiError(413, ErrorCodes.requestTooLarge, `Request body is larger than ${limit} bytes.`, 'body');
-
-/**
- * The request body, chunk by chunk, failing with 413 as soon as more than `limit` bytes have arrived:
- * whatever Content-Length said, and for chunked uploads that have none. Nothing is buffered whole before
- * the limit applies (HTTP streams are enabled in functions/index.ts).
- */
-async function* limitedChunks(request: HttpRequest, limit: number): AsyncGenerator<Uint8Array> {
-  if (!request.body) return;
-  let seen = 0;
-  // the library types the body as the DOM's ReadableStream; Node's web streams are async iterable
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    seen += chunk.byteLength;
-    if (seen > limit) throw tooLarge(limit);
-    yield chunk;
-  }
-}
-
-const declaredTooLarge = (request: HttpRequest, limit: number) => Number(request.headers.get('content-length') ?? 0) > limit;
-
-/** The request body as a stream that fails with 413 past `limit` bytes (CSV uploads). Errors reach whoever reads it. */
-export function boundedBody(request: HttpRequest, limit: number): Readable {
-  if (declaredTooLarge(request, limit)) throw tooLarge(limit);
-  return Readable.from(limitedChunks(request, limit), { objectMode: false });
-}
-
-async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
-  const type = request.headers.get('content-type') ?? '';
-  if (declaredTooLarge(request, limit)) throw tooLarge(limit);
-  let text: string;
-  if (request.headers.get('content-length'))
-    text = await request.text(); // a declared length within the limit: it bounds the read
-  else {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
-    text = Buffer.concat(chunks).toString('utf8');
-  }
-  if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
-  // a body is JSON only when it says so: no Content-Type is not taken as JSON
-  if (!/^application\/(.+\+)?json\b/i.test(type))
-    throw new ApiError(
-      415,
-      ErrorCodes.unsupportedMediaType,
-      `Send the body as JSON with Content-Type: application/json (got ${type || 'no Content-Type'}).`,
-      'Content-Type',
-    );
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ApiError(400, ErrorCodes.invalidRequest, `Request body is not valid JSON: ${(e as Error).message}`, 'body');
-  }
 }
 
 const errors: Middleware = (next) => async (ctx) => {
@@ -387,34 +333,6 @@ export function registerUnmatchedRoute(): void {
         : unmatched(404, request.method, path, [], requestId);
     },
   });
-}
-
-/** `@odata.nextLink` for a page: this request's URL with the continuation as $skiptoken. */
-export function nextLink(url: URL, continuationToken: string | undefined): string | undefined {
-  if (!continuationToken) return undefined;
-  const next = new URL(url.toString());
-  next.searchParams.set('$skiptoken', Buffer.from(continuationToken).toString('base64url'));
-  return next.toString();
-}
-
-export function decodeSkipToken(token: string | undefined): string | undefined {
-  if (!token) return undefined;
-  const raw = Buffer.from(token, 'base64url').toString('utf8');
-  if (!raw.startsWith('{') && !raw.startsWith('[') && !raw.startsWith('+')) {
-    throw new ApiError(400, ErrorCodes.invalidRequest, 'The $skiptoken is not valid. Use the @odata.nextLink of the previous page as it is.', '$skiptoken');
-  }
-  return raw;
-}
-
-export const DEFAULT_PAGE_SIZE = 100;
-
-/** A list call's page: its size ($top, default 100) and where to continue ($skiptoken). */
-export const paging = (q: { $top?: number; $skiptoken?: string }) => [q.$top ?? DEFAULT_PAGE_SIZE, decodeSkipToken(q.$skiptoken)] as const;
-
-/** A page of a collection, Graph's shape: `@odata.count` (with $count=true), `value`, `@odata.nextLink`. */
-export function collectionResult<T>(url: URL, items: T[], continuationToken?: string, count?: number): Result {
-  const link = nextLink(url, continuationToken);
-  return { body: { ...(count !== undefined ? { '@odata.count': count } : {}), value: items, ...(link ? { '@odata.nextLink': link } : {}) } };
 }
 
 export { z };
