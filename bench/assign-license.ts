@@ -25,6 +25,13 @@
  * 4. Then --latency-calls assignLicense calls (EXCHANGESTANDARD), one at a time: the latency at
  *    concurrency 1, where group commit has nobody to batch with and must cost (almost) nothing. Same
  *    checks (consumedUnits == --latency-calls).
+ * 4b. Paired latency (the last mode's process, when both modes run): a second host with the other mode's
+ *    settings on the same emulators (lib/secondHost.ts), --latency-calls calls to each, one at a time,
+ *    alternating between the two hosts (POWER_BI_PRO, after a warm-up of each). The modes' own step-4
+ *    figures come from runs minutes apart on a shared machine; alternating calls puts whatever the
+ *    machine does on both modes alike, so the concurrency-1 target is judged on this pairing. The bench's
+ *    own host also carries the SDK tracing of the breakdown (the second host does not): a cost, if any,
+ *    on the last mode's side (group commit on), so the pairing does not flatter it.
  * 5. The emulator's raw single-document write rate (lib/rawWrites.ts): --users plain creates of a document
  *    the size of an assigned user, into the same container and tenant partition, at --concurrency, from the
  *    load generator's own SDK client (same settings as the app's), after a warm-up of its own; then
@@ -48,6 +55,7 @@ import { applyBenchEnv, benchEnv } from './lib/env';
 import { childProc, EMULATORS, machineLoad, otherBenchmarks } from './lib/proc';
 import { measureRawWrites, rawWrites, type RawWriteResult, type RawWriteTask } from './lib/rawWrites';
 import { documentKind, OpTally, standardLabel, statusList, traceSdk } from './lib/sdkTrace';
+import { startSecondHost } from './lib/secondHost';
 import { startBenchStack } from './lib/stack';
 import { cpuMs, fmt, met, percentile, pool } from './lib/stats';
 import { printTable } from './lib/table';
@@ -63,11 +71,7 @@ const TARGET = {
 };
 const ENV = benchEnv({ ports: PORTS, database: 'licensing-bench', keyFile: 'bench-dev-signing-key.json' });
 
-/**
- * The engine modes, each a set of settings for the app. The app does not read LICENSE_GROUP_COMMIT yet:
- * until group commit lands both columns measure the same engine and differ only by noise (and by the
- * order they ran in on a shared machine).
- */
+/** The engine modes, each a set of settings for the app (LICENSE_GROUP_COMMIT, shared/config.ts). */
 const MODES = {
   off: { name: 'group commit off', env: { LICENSE_GROUP_COMMIT: 'false' } },
   on: { name: 'group commit on', env: { LICENSE_GROUP_COMMIT: 'true' } },
@@ -117,8 +121,20 @@ interface AssignResult {
   seconds: number;
   cpuMs: number;
 }
-type ToGenerator = AssignTask | RawWriteTask;
-type FromGenerator = AssignResult | RawWriteResult;
+/** Calls one at a time, alternating between the hosts (the i-th call to urls[i % urls.length]). */
+interface PairedTask {
+  type: 'paired';
+  urls: string[];
+  headers: Record<string, string>;
+  userIds: string[];
+  skuId: string;
+}
+interface PairedResult {
+  type: 'paired';
+  results: CallResult[];
+}
+type ToGenerator = AssignTask | PairedTask | RawWriteTask;
+type FromGenerator = AssignResult | PairedResult | RawWriteResult;
 
 /**
  * The load generator's HTTP client: node:http with kept-alive connections, one per call in flight. A
@@ -168,6 +184,11 @@ function loadGenerator(): Promise<void> {
       const started = performance.now();
       const results = await pool(m.userIds.length, m.concurrency, (i) => assign(m.url, m.headers, m.userIds[i], m.skuId));
       return { type: 'assign', results, seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(process.cpuUsage(cpu)) };
+    },
+    async paired(m) {
+      const results: CallResult[] = [];
+      for (let i = 0; i < m.userIds.length; i++) results.push(await assign(m.urls[i % m.urls.length], m.headers, m.userIds[i], m.skuId));
+      return { type: 'paired', results };
     },
     raw: rawWrites,
   });
@@ -228,6 +249,8 @@ interface ModeFigures {
   consumed?: number;
   auditCount: number | string;
   c1: { calls: number; answered: number; seconds: number; p50: number; p99: number; requests: number; consumed?: number };
+  /** Step 4b: this mode and `other` at concurrency 1, calls alternating between a host of each. */
+  paired?: { other: ModeKey; calls: number; self: PairedSide; otherSide: PairedSide };
   raw: { count: number; size: number; seconds: number; rate: number; p50: number; p99: number; requestsEach: number };
   /** Raw single-document writes one at a time: the machine's own latency at concurrency 1 while this mode ran. */
   rawC1: { count: number; p50: number; p99: number };
@@ -247,10 +270,18 @@ interface ModeFigures {
   breakdown: BreakdownRow[];
 }
 
+interface PairedSide {
+  answered: number;
+  p50: number;
+  p99: number;
+}
+
 interface MeasureTask {
   type: 'measure';
   mode: ModeKey;
   opt: Options;
+  /** Step 4b against a second host with this mode's settings. */
+  pairWith?: ModeKey;
 }
 type MeasureAnswer = ModeResult & { type: 'measure' };
 
@@ -258,7 +289,7 @@ type MeasureAnswer = ModeResult & { type: 'measure' };
  * Measures one mode: a process of its own with the mode's settings on top of the bench's (the app reads
  * them once per process), its own stack, the run of the header's steps 1-5; returns its figures.
  */
-async function measureMode(mode: ModeKey, opt: Options): Promise<ModeResult> {
+async function measureMode(mode: ModeKey, opt: Options, pairWith?: ModeKey): Promise<ModeResult> {
   console.log(
     `-- ${MODES[mode].name} (${Object.entries(MODES[mode].env)
       .map(([k, v]) => `${k}=${v}`)
@@ -267,7 +298,7 @@ async function measureMode(mode: ModeKey, opt: Options): Promise<ModeResult> {
   let runner: Child<MeasureTask, MeasureAnswer> | undefined;
   try {
     runner = await startChild<MeasureTask, MeasureAnswer>(__filename, 'mode-runner', MODES[mode].env);
-    const { type, ...result } = await runner.run({ type: 'measure', mode, opt });
+    const { type, ...result } = await runner.run({ type: 'measure', mode, opt, pairWith });
     void type;
     return result;
   } catch (e) {
@@ -283,7 +314,7 @@ function modeRunner(): Promise<void> {
   return serveChild<MeasureTask, MeasureAnswer>(
     {
       async measure(m) {
-        const run = await runMode(m.mode, m.opt, (s) => (stop = s));
+        const run = await runMode(m.mode, m.opt, m.pairWith, (s) => (stop = s));
         return { type: 'measure', ...run };
       },
     },
@@ -291,7 +322,7 @@ function modeRunner(): Promise<void> {
   );
 }
 
-async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promise<void>) => void): Promise<ModeResult> {
+async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefined, onStack: (stop: () => Promise<void>) => void): Promise<ModeResult> {
   const problems: string[] = [];
   const load = machineLoad();
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
@@ -315,6 +346,9 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
   const SKU_BENCH = SKU.ENTERPRISEPACK;
   const SKU_C1 = SKU.EXCHANGESTANDARD; // the concurrency-1 calls on a product of their own, so each product's count checks its own calls
   const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured calls only
+  const SKU_PAIRED = SKU.POWER_BI_PRO; // step 4b's calls, both hosts, on a product of their own
+  const PAIR_WARM = 20; // unmeasured alternating calls first: the second host's sockets, caches and JIT
+  const P = pairWith ? 2 * (L + PAIR_WARM) : 0;
 
   const stack = await startBenchStack(PORTS);
   onStack(() => Promise.allSettled([stopChildren(), stack.stop()]).then(() => undefined));
@@ -328,8 +362,9 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
     await createSubscription(tenant.id, { skuId: SKU_BENCH, totalLicenses: N, purchaseChannel: 'admin' });
     await createSubscription(tenant.id, { skuId: SKU_C1, totalLicenses: L, purchaseChannel: 'admin' });
     await createSubscription(tenant.id, { skuId: SKU_WARMUP, totalLicenses: WARMUP, purchaseChannel: 'admin' });
+    if (P) await createSubscription(tenant.id, { skuId: SKU_PAIRED, totalLicenses: P, purchaseChannel: 'admin' });
     const run = randomUUID().slice(0, 8);
-    const userIds = await pool(N + L + WARMUP, C, async (i) => {
+    const userIds = await pool(N + L + WARMUP + P, C, async (i) => {
       const u = await createUser(tenant.id, {
         displayName: `Bench user ${i}`,
         userPrincipalName: `bench${i}-${run}@bench.dev`,
@@ -341,13 +376,23 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
     });
     const benchUsers = userIds.slice(0, N);
     const c1Users = userIds.slice(N, N + L);
-    const warmUsers = userIds.slice(N + L);
+    const warmUsers = userIds.slice(N + L, N + L + WARMUP);
+    const pairedUsers = userIds.slice(N + L + WARMUP);
     const s = settings();
     const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenant.id}, ${N + L + WARMUP} users, ${N} ENTERPRISEPACK and ${L} EXCHANGESTANDARD seats in ${fmt((performance.now() - setupStarted) / 1000)} s`,
     );
+
+    const callFailures = (failed: CallResult[], of: number, what: string) => {
+      if (!failed.length) return;
+      const byStatus = new Map<number, number>();
+      for (const f of failed) byStatus.set(f.status, (byStatus.get(f.status) ?? 0) + 1);
+      problems.push(
+        `${failed.length}/${of} ${what} did not answer 200 with the product assigned (${[...byStatus].map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${failed[0].detail}`,
+      );
+    };
 
     // -------- warm-up --------
     const warm = await generator.run({ type: 'assign', url: stack.url, headers, userIds: warmUsers, skuId: SKU_WARMUP, concurrency: C });
@@ -379,15 +424,30 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
     const c1Failures = c1.results.filter((r) => !r.ok);
     const c1Latencies = c1.results.map((r) => r.ms).sort((a, b) => a - b);
 
+    // -------- paired, concurrency 1: this mode and pairWith alternating --------
+    let paired: ModeFigures['paired'];
+    if (pairWith) {
+      const second = await startSecondHost(PORTS.host + 2, MODES[pairWith].env);
+      try {
+        const { results: all } = await generator.run({ type: 'paired', urls: [stack.url, second.url], headers, userIds: pairedUsers, skuId: SKU_PAIRED });
+        callFailures(
+          all.filter((r) => !r.ok),
+          P,
+          'paired assignLicense calls at concurrency 1',
+        );
+        const measuredCalls = all.slice(2 * PAIR_WARM);
+        const side = (k: number): PairedSide => {
+          const mine = measuredCalls.filter((_, i) => i % 2 === k);
+          const sorted = mine.map((r) => r.ms).sort((a, b) => a - b);
+          return { answered: mine.filter((r) => r.ok).length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+        };
+        paired = { other: pairWith, calls: L, self: side(0), otherSide: side(1) };
+      } finally {
+        await second.stop();
+      }
+    }
+
     // -------- verification --------
-    const callFailures = (failed: CallResult[], of: number, what: string) => {
-      if (!failed.length) return;
-      const byStatus = new Map<number, number>();
-      for (const f of failed) byStatus.set(f.status, (byStatus.get(f.status) ?? 0) + 1);
-      problems.push(
-        `${failed.length}/${of} ${what} did not answer 200 with the product assigned (${[...byStatus].map(([k, v]) => `${k}: ${v}`).join(', ')}); first: ${failed[0].detail}`,
-      );
-    };
     callFailures(failures, N, 'assignLicense calls');
     callFailures(c1Failures, L, 'assignLicense calls at concurrency 1');
     const consumedOf = async (skuId: string, name: string, expected: number) => {
@@ -399,6 +459,7 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
     };
     const consumed = await consumedOf(SKU_BENCH, 'ENTERPRISEPACK', N);
     const c1Consumed = await consumedOf(SKU_C1, 'EXCHANGESTANDARD', L);
+    if (P) await consumedOf(SKU_PAIRED, 'POWER_BI_PRO (paired calls)', P);
     let auditCount: number | string;
     try {
       const q = await container('audit')
@@ -408,9 +469,9 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
         )
         .fetchAll();
       auditCount = q.resources[0] ?? 0;
-      if (auditCount !== N + L + WARMUP)
+      if (auditCount !== N + L + WARMUP + P)
         problems.push(
-          `audit container holds ${auditCount} licenseChange records for the tenant, expected ${N + L + WARMUP} (${N} + ${L} at concurrency 1 + ${WARMUP} warm-up)`,
+          `audit container holds ${auditCount} licenseChange records for the tenant, expected ${N + L + WARMUP + P} (${N} + ${L} at concurrency 1 + ${WARMUP} warm-up + ${P} paired)`,
         );
     } catch (e) {
       auditCount = `not counted (${(e as Error).message?.split('\n')[0]})`;
@@ -475,6 +536,7 @@ async function runMode(mode: ModeKey, opt: Options, onStack: (stop: () => Promis
           requests: c1Requests,
           consumed: c1Consumed,
         },
+        paired,
         raw: { count: N, size: targetSize, seconds: raw.raw.seconds, rate: raw.rate, p50: raw.p50, p99: raw.p99, requestsEach: raw.raw.requests / N },
         rawC1: { count: L, p50: rawC1.p50, p99: rawC1.p99 },
         load,
@@ -587,12 +649,25 @@ function printReport(results: ModeResult[]): void {
     ],
   );
   const c1Target = `p50 at concurrency 1, group commit on within ${fmt(100 * TARGET.c1Slowdown, 0)} % of off`;
+  const pairing = cols.map((c) => ({ mode: c.mode, p: c.figures.paired })).find((c) => c.p);
+  if (pairing?.p) {
+    const { mode, p } = pairing;
+    const onSide = mode === 'on' ? p.self : p.otherSide;
+    const offSide = mode === 'on' ? p.otherSide : p.self;
+    const ratio = onSide.p50 / offSide.p50;
+    console.log(
+      `${c1Target}: ${met(ratio <= 1 + TARGET.c1Slowdown)} (on/off ${fmt(ratio, 3)}: ${fmt(onSide.p50, 2)} ms vs ${fmt(offSide.p50, 2)} ms, p99 ${fmt(onSide.p99, 2)} vs ${fmt(offSide.p99, 2)} ms; ` +
+        `${p.calls} calls to each of two hosts on the same emulators, alternating, ${onSide.answered + offSide.answered}/${2 * p.calls} answered 200)`,
+    );
+  }
   if (off && on) {
     const ratio = on.c1.p50 / off.c1.p50;
-    console.log(`${c1Target}: ${met(ratio <= 1 + TARGET.c1Slowdown)} (on/off ${fmt(ratio, 3)}: ${fmt(on.c1.p50, 2)} ms vs ${fmt(off.c1.p50, 2)} ms)`);
+    console.log(
+      `  each mode's own run at concurrency 1 (minutes apart): on/off ${fmt(ratio, 3)}: ${fmt(on.c1.p50, 2)} ms vs ${fmt(off.c1.p50, 2)} ms${pairing ? '' : ` ${met(ratio <= 1 + TARGET.c1Slowdown)}`}`,
+    );
     // the modes run one after the other: a raw single write moving by as much says the machine moved, not the engine
     console.log(
-      `  (raw single-document write p50 at concurrency 1 in the same runs: on/off ${fmt(on.rawC1.p50 / off.rawC1.p50, 3)}: ${fmt(on.rawC1.p50, 2)} ms vs ${fmt(off.rawC1.p50, 2)} ms)`,
+      `  (raw single-document write p50 at concurrency 1 in those runs: on/off ${fmt(on.rawC1.p50 / off.rawC1.p50, 3)}: ${fmt(on.rawC1.p50, 2)} ms vs ${fmt(off.rawC1.p50, 2)} ms)`,
     );
   } else console.log(`${c1Target}: not measured (needs both modes; this run has --modes ${cols.map((c) => c.mode).join(',')})`);
 
@@ -640,7 +715,9 @@ async function main(): Promise<number> {
     `machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'} (figures are noisy beside other work)`,
   );
   const results: ModeResult[] = [];
-  for (const mode of opt.modes) results.push(await measureMode(mode, opt));
+  // the last mode's process also runs step 4b against a second host with the first mode's settings
+  const pairWith = opt.modes.length > 1 ? opt.modes[0] : undefined;
+  for (const [i, mode] of opt.modes.entries()) results.push(await measureMode(mode, opt, i === opt.modes.length - 1 ? pairWith : undefined));
   printReport(results);
   const problems = results.flatMap((r) => r.problems.map((p) => `${MODES[r.mode].name}: ${p}`));
   for (const p of problems) console.log(`FAIL: ${p}`);
