@@ -3,7 +3,8 @@
  * tenant. Over the budget the caller gets 429 with Retry-After and nothing runs, so one tenant cannot
  * exhaust the service for the others. The budget is per instance (no shared state, no extra request to a
  * store on every call): N instances admit at most N x the budget, and the platform's own scale limits
- * bound N. Buckets of idle tenants are dropped.
+ * bound N. Buckets of idle tenants are dropped; the number of buckets is capped (the oldest go first), so
+ * tokens from very many tenants cannot grow an instance's memory without bound.
  */
 import { settings } from '../config';
 import { ApiError } from '../errors';
@@ -15,16 +16,28 @@ interface Bucket {
 
 const MAX_BUCKETS = 10_000;
 
-/** A set of per-tenant buckets with the given budget; `now` is injectable (tests move the clock). */
-export function tokenBuckets(budget: () => { rate: number; burst: number }) {
+/** An idle tenant's bucket may be dropped after this long (it would be full again by then at any sane rate). */
+const IDLE_MS = 60_000;
+
+/**
+ * A set of per-tenant buckets with the given budget; `now` is injectable (tests move the clock). At
+ * `maxBuckets`, idle tenants' buckets are dropped and, if that is not enough, the least recently created:
+ * that tenant starts again from a full burst, the price of a hard bound on memory.
+ */
+export function tokenBuckets(budget: () => { rate: number; burst: number }, maxBuckets = MAX_BUCKETS) {
   const buckets = new Map<string, Bucket>();
   /** Takes one request from the tenant's budget, or throws 429 with the seconds until one is available. */
-  return function admit(tenantId: string, now = Date.now()): void {
+  function admit(tenantId: string, now = Date.now()): void {
     const { rate, burst } = budget();
     let b = buckets.get(tenantId);
     if (!b) {
-      if (buckets.size >= MAX_BUCKETS) {
-        for (const [k, v] of buckets) if (now - v.at > 60_000) buckets.delete(k);
+      if (buckets.size >= maxBuckets) {
+        for (const [k, v] of buckets) if (now - v.at > IDLE_MS) buckets.delete(k);
+        // a Map iterates in insertion order: the first keys are the oldest buckets
+        for (const k of buckets.keys()) {
+          if (buckets.size < maxBuckets) break;
+          buckets.delete(k);
+        }
       }
       b = { tokens: burst, at: now };
       buckets.set(tenantId, b);
@@ -44,7 +57,10 @@ export function tokenBuckets(budget: () => { rate: number; burst: number }) {
       undefined,
       { 'Retry-After': String(retryAfter) },
     );
-  };
+  }
+  /** How many tenants have a bucket (tests). */
+  admit.tenants = () => buckets.size;
+  return admit;
 }
 
 /** The service's budget, from the settings. */

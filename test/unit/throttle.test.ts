@@ -46,3 +46,17 @@ test('Retry-After follows the sustained rate', () => {
   admit('a', 0);
   expect(refused(() => admit('a', 0))!.headers!['Retry-After']).toBe('1000');
 });
+
+test('the buckets are capped: idle tenants go first, then the oldest, and a newcomer is always served', () => {
+  const admit = tokenBuckets(() => ({ rate: 1, burst: 1 }), 100);
+  for (let i = 0; i < 100; i++) admit(`t${i}`, 0);
+  expect(admit.tenants()).toBe(100);
+  // all busy (none idle for a minute): the oldest bucket makes room, the cap holds
+  for (let i = 100; i < 1_000; i++) expect(refused(() => admit(`t${i}`, 1_000))).toBeUndefined();
+  expect(admit.tenants()).toBe(100);
+  // a tenant still in the map keeps its empty bucket: 429
+  expect(refused(() => admit('t999', 1_000))?.status).toBe(429);
+  // a minute later every bucket is idle: they are swept, not just one
+  admit('late', 1_000 + 61_000);
+  expect(admit.tenants()).toBe(1);
+});
