@@ -1,9 +1,12 @@
 /**
  * Bulk jobs and groups in the browser: a CSV with bad rows, previewed then imported, its failures shown
- * and downloaded as CSV to fix; a group member whose inherited license fails, shown with the reason,
- * and reprocessed once the cause is gone.
+ * and downloaded as CSV to fix; a running job cancelled from its page; a group member whose inherited
+ * license fails, shown with the reason, and reprocessed once the cause is gone.
  */
 import { readFileSync } from 'node:fs';
+import { CosmosClient } from '@azure/cosmos';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { testStackEnv } from '../env';
 import { api, consoleFor, inError, open, screenshot, SKU, until } from './harness';
 
 jest.setTimeout(180_000);
@@ -57,6 +60,73 @@ test('a CSV with bad rows: previewed row by row, imported, and its failed rows d
 
   expect((await userOf(c.org.users.debrab.id)).assignedLicenses).toEqual([{ skuId: SKU.E3, disabledPlans: [] }]);
   expect((await userOf(c.org.users.christiec.id)).assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: ['57ff2da0-773e-42df-b2af-ffb7a2317929'] }]);
+  await page.close();
+});
+
+test('Cancel job: a running job stops; what was done stays done, the rest is shown skipped', async () => {
+  // 500 users on Project (bought up to 600 seats). The first chunk (users 0-99) holds a broken user document,
+  // so it cannot finish, and the fifth chunk is queued only when the first finishes: whatever the
+  // machine's speed, chunks 2-4 are done and chunk 5 has not started when Cancel is clicked.
+  const subscription = `${c.org.id}_${SKU.PROJECT}`;
+  const consumed = async () => (await api('GlobalReader', c.org.id, 'GET', `/v1.0/subscribedSkus/${subscription}`)).body.consumedUnits as number;
+  const heldBefore = await consumed(); // the demo's own Project holders
+  expect((await api('GlobalAdministrator', c.org.id, 'PATCH', `/v1.0/directory/subscriptions/${subscription}`, { totalLicenses: 600 })).status).toBe(200);
+  const ids: string[] = [];
+  for (let i = 0; i < 500; i += 25) {
+    const made = await Promise.all(
+      Array.from({ length: Math.min(25, 500 - i) }, (_, k) =>
+        api('UserAdministrator', c.org.id, 'POST', '/v1.0/users', {
+          accountEnabled: true,
+          displayName: `Cancel test ${i + k}`,
+          mailNickname: `cancel${i + k}`,
+          userPrincipalName: `cancel${i + k}@contoso.dev`,
+          usageLocation: 'NL',
+        }),
+      ),
+    );
+    ids.push(...made.map((r) => r.body.id as string));
+  }
+  const cosmos = new CosmosClient({
+    endpoint: testStackEnv.COSMOS_ENDPOINT,
+    key: testStackEnv.COSMOS_KEY,
+    connectionPolicy: { enableEndpointDiscovery: false },
+  });
+  try {
+    const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+    const good = (await directory.item(ids[50], c.org.id).read()).resource;
+    await directory.item(ids[50], c.org.id).replace({ ...good, licenseAssignments: 'corrupt' });
+  } finally {
+    cosmos.dispose();
+  }
+  const created = await api('LicenseAdministrator', c.org.id, 'POST', '/v1.0/licenseJobs', {
+    mode: 'add',
+    userIds: ids,
+    addLicenses: [{ skuId: SKU.PROJECT, disabledPlans: [] }],
+  });
+  expect(created.status).toBe(202);
+  const jobId = created.body.id as string;
+  const job = async () => (await api('GlobalReader', c.org.id, 'GET', `/v1.0/licenseJobs/${jobId}`)).body;
+  await until('chunks 2-4 done', async () => (await job()).counts.succeeded === 300);
+
+  const page = await open(c.admin, `/jobs/${jobId}`, 'Bulk license job: Add licenses');
+  await page.getByTestId('job-counts').getByText('300 succeeded').waitFor();
+  await page.getByRole('button', { name: 'Cancel job' }).click();
+  await page.getByText('Cancelling', { exact: true }).waitFor();
+  expect(await page.getByRole('button', { name: 'Cancel job' }).isDisabled()).toBe(true);
+  expect((await job()).cancelRequested).toBe(true);
+
+  // the first chunk gives up (as the queue does after its retries: to the poison queue), and the fifth runs, cancelled
+  const queues = QueueServiceClient.fromConnectionString(testStackEnv.AzureWebJobsStorage);
+  await queues
+    .getQueueClient('license-jobs-poison')
+    .sendMessage(Buffer.from(JSON.stringify({ tenantId: c.org.id, jobId, chunk: 0, phase: 'apply' })).toString('base64'));
+  await page.getByText('Cancelled', { exact: true }).waitFor({ timeout: 60_000 });
+  const counts = page.getByTestId('job-counts');
+  for (const text of ['500 in total', '300 succeeded', '100 failed', '100 skipped']) await counts.getByText(text).waitFor();
+  expect(await page.getByRole('button', { name: 'Cancel job' }).count()).toBe(0);
+  await screenshot(page, 'job-cancelled');
+  expect((await job()).counts).toMatchObject({ total: 500, succeeded: 300, failed: 100, skipped: 100 });
+  expect(await consumed()).toBe(heldBefore + 300);
   await page.close();
 });
 
