@@ -17,7 +17,11 @@ const clientId = need(
   'CONSOLE_CLIENT_ID',
   "Register the console as a single-page application in Entra ID and run `azd env set CONSOLE_CLIENT_ID <its client id>` (infra/README.md, 'The admin console').",
 );
-const audience = need('AUTH_AUDIENCE', 'Run `azd env set AUTH_AUDIENCE <the API app registration>` (README, Deploy to Azure).');
+// AUTH_AUDIENCE may list the API's client id and its api://... URI: either names the API in a scope; the first is used
+const audience = need('AUTH_AUDIENCE', 'Run `azd env set AUTH_AUDIENCE <the API app registration>` (README, Deploy to Azure).')
+  .split(',')
+  .map((a) => a.trim())
+  .find(Boolean);
 const config = {
   signIn: 'msal',
   apiBaseUrl,

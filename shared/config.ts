@@ -12,7 +12,9 @@ export const settingsSchema = z.object({
   COSMOS_DATABASE: z.string().min(1).default('licensing'),
   /** Token issuer. `{tenantid}` is replaced by the token's `tid` (Entra ID multi-tenant issuers). */
   AUTH_ISSUER: z.string().min(1, 'AUTH_ISSUER must name the token issuer, e.g. https://login.microsoftonline.com/{tenantid}/v2.0'),
-  AUTH_AUDIENCE: z.string().min(1, 'AUTH_AUDIENCE must be the API app registration (api://... or its client id)'),
+  AUTH_AUDIENCE: z
+    .string()
+    .refine((v) => v.split(',').some((a) => a.trim()), 'AUTH_AUDIENCE must be the API app registration (its client id, api://..., or both, comma-separated)'),
   AUTH_JWKS_URI: z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }),
   /**
    * The operator's own Entra ID tenant: only app-only tokens issued there (and by an allow-listed client)

@@ -132,6 +132,10 @@ async function runOne(ctx: RequestContext<unknown, unknown, BatchBody>, item: It
     const rel = relativeUrl(item.url, root);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(item.headers ?? {})) headers[k.toLowerCase()] = v;
+    // the body's framing is the batch's, not the item's: a declared length is not taken from it (the
+    // route's own body limit then applies to what the item really carries)
+    delete headers['content-length'];
+    delete headers['transfer-encoding'];
     // the batch's own token authenticates every request in it, as in Graph
     const auth = ctx.request.headers.get('authorization');
     if (auth) headers.authorization = auth;

@@ -38,9 +38,11 @@ export async function readJson(request: HttpRequest, limit: number): Promise<unk
   const type = request.headers.get('content-type') ?? '';
   if (declaredTooLarge(request, limit)) throw tooLarge(limit);
   let text: string;
-  if (request.headers.get('content-length'))
-    text = await request.text(); // a declared length within the limit: it bounds the read
-  else {
+  if (request.headers.get('content-length')) {
+    text = await request.text(); // a declared length within the limit: HTTP's framing bounds the read
+    // (and should a request not framed by HTTP declare less than it carries, the limit still holds)
+    if (Buffer.byteLength(text) > limit) throw tooLarge(limit);
+  } else {
     const chunks: Uint8Array[] = [];
     for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
     text = Buffer.concat(chunks).toString('utf8');

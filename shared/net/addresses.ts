@@ -25,6 +25,8 @@ for (const [net, bits] of [
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
+  // Azure's platform address (DNS, DHCP, the host agent's wireserver): reachable from every VM and app
+  ['168.63.129.16', 32],
 ] as const)
   internal.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
@@ -70,11 +72,17 @@ function unmapped(address: string): string {
 
 const family = (address: string) => (isIP(address) === 6 ? 'ipv6' : 'ipv4');
 
+/**
+ * IPv6 ::/8 (reserved, RFC 4291): the rest of it beside the forms listed above. Not a BlockList rule, as
+ * it holds ::ffff:0:0/96 (see above); tested here on the first 16 bits, after mapped addresses are unmapped.
+ */
+const inReservedV6 = (a: string) => isIP(a) === 6 && (a.startsWith('::') || parseInt(a.split(':')[0], 16) < 0x100);
+
 /** A public address: none of the ranges above. Anything that is not an IP address is not public. */
 export function isPublicAddress(address: string): boolean {
   const a = unmapped(address);
   if (!isIP(a)) return false;
-  return !internal.check(a, family(a));
+  return !inReservedV6(a) && !internal.check(a, family(a));
 }
 
 export function isLoopbackAddress(address: string): boolean {

@@ -21,6 +21,12 @@ export interface Destination {
 export class UnsafeDestination extends Error {}
 
 /**
+ * One answer for a host that does not resolve and one that resolves to an internal address: two would
+ * tell a caller which internal names exist (a map of the service's network, one registration at a time).
+ */
+const NOT_PUBLIC = 'The webhook URL must name a host that resolves to public internet addresses only (not private, loopback, link-local or reserved ones).';
+
+/**
  * Checks a webhook URL and resolves it to the address to connect to. https only; `allowLoopbackHttp`
  * (local development and tests) also admits http to a loopback address, and nothing else that is internal.
  */
@@ -40,14 +46,13 @@ export async function resolveDestination(raw: string, allowLoopbackHttp: boolean
     try {
       addresses = await lookup(host, { all: true, verbatim: true });
     } catch {
-      throw new UnsafeDestination(`The webhook host ${host} could not be resolved.`);
+      throw new UnsafeDestination(NOT_PUBLIC);
     }
   }
-  if (!addresses.length) throw new UnsafeDestination(`The webhook host ${host} could not be resolved.`);
+  if (!addresses.length) throw new UnsafeDestination(NOT_PUBLIC);
   const allLoopback = addresses.every((a) => isLoopbackAddress(a.address));
   const devLoopback = allowLoopbackHttp && allLoopback;
-  if (!devLoopback && !addresses.every((a) => isPublicAddress(a.address)))
-    throw new UnsafeDestination('The webhook URL must point to a public internet address (not a private, loopback, link-local or reserved one).');
+  if (!devLoopback && !addresses.every((a) => isPublicAddress(a.address))) throw new UnsafeDestination(NOT_PUBLIC);
   if (url.protocol !== 'https:' && !devLoopback) throw new UnsafeDestination('The webhook URL must use https://.');
   const first = addresses[0];
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };

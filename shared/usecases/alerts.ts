@@ -26,6 +26,12 @@ export const DELIVERY_FAILED = 'The webhook did not accept the delivery (no 2xx 
 /** Webhooks a tenant may register: each is a way out of the service, so their number is bounded. */
 export const MAX_WEBHOOKS_PER_TENANT = 10;
 const WEBHOOK_SLOTS = 'webhookSlot';
+/**
+ * A slot whose webhook does not exist is being registered right now (the slot is taken before the webhook
+ * is stored) unless it was taken longer ago than this: then its registration died half-way and the slot
+ * is free again. Deleting a webhook gives its slot back itself.
+ */
+export const ABANDONED_WEBHOOK_SLOT_MS = 60_000;
 
 export async function registerWebhook(tenantId: string, body: z.infer<typeof c.createWebhookBody>): Promise<WebhookDoc> {
   try {
@@ -35,7 +41,14 @@ export async function registerWebhook(tenantId: string, body: z.infer<typeof c.c
     throw e;
   }
   const id = randomUUID();
-  const slot = await takeSlot('directory', tenantId, WEBHOOK_SLOTS, MAX_WEBHOOKS_PER_TENANT, id, async (held) => !(await webhooks.get(tenantId, held.holder)));
+  const slot = await takeSlot(
+    'directory',
+    tenantId,
+    WEBHOOK_SLOTS,
+    MAX_WEBHOOKS_PER_TENANT,
+    id,
+    async (held) => Date.now() - Date.parse(held.takenDateTime) > ABANDONED_WEBHOOK_SLOT_MS && !(await webhooks.get(tenantId, held.holder)),
+  );
   if (slot === undefined) {
     throw new ApiError(
       409,

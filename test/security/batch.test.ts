@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { MAX_BATCH_STREAMED_BYTES } from '../../shared/http/batch';
+import { MAX_BODY_BYTES } from '../../shared/http/body';
 import { call, newTenant, TestTenant } from '../helpers';
 
 let t: TestTenant;
@@ -93,4 +94,18 @@ test(`a streamed answer larger than ${MAX_BATCH_STREAMED_BYTES} bytes is not hel
   expect([csv.status, csv.body.error.code]).toEqual([400, 'BadRequest']);
   expect(csv.body.error.message).toMatch(/call it on its own/);
   expect(small.status).toBe(200);
+});
+
+test(`a request inside a batch gets its route's body limit (${MAX_BODY_BYTES} bytes) whatever length it declares`, async () => {
+  // third read: an item's own Content-Length was trusted, and the whole item read: the batch's 4 MB limit
+  // applied instead of the route's 1 MB
+  const upn = `big-${randomUUID().slice(0, 8)}@batch.dev`;
+  const body = { displayName: 'x'.repeat(MAX_BODY_BYTES + 10), userPrincipalName: upn, usageLocation: 'NL' };
+  for (const headers of [{ 'content-length': '10' }, {}]) {
+    const r = await batch([{ id: 'big', method: 'POST', url: '/users', headers: { 'content-type': 'application/json', ...headers }, body }]);
+    expect(r.status).toBe(200);
+    const [answer] = r.body.responses;
+    expect([answer.status, answer.body.error.code]).toEqual([413, 'requestTooLarge']);
+  }
+  expect((await call('GET', `/v1.0/users/${upn}`, { token: t.tokens.reader })).status).toBe(404);
 });

@@ -119,3 +119,27 @@ describe('the verified-token cache (in this process, against the test stack JWKS
     expect(verifiedCacheSize().entries).toBe(MAX_VERIFIED);
   });
 });
+
+describe('audiences (in this process, against the test stack JWKS)', () => {
+  test("AUTH_AUDIENCE may list the API's client id and its api:// URI: a token for either is taken, one for anything else is not", async () => {
+    // Entra ID's v2 access tokens carry the API's client id as aud, v1 tokens its Application ID URI
+    const clientId = '99999999-8888-4777-8666-555555555555';
+    const saved = process.env.AUTH_AUDIENCE;
+    process.env.AUTH_AUDIENCE = ` ${clientId} , ${testStackEnv.AUTH_AUDIENCE}`;
+    try {
+      let tokens!: typeof import('../../shared/auth/tokens');
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry, so the settings are read again
+        tokens = require('../../shared/auth/tokens');
+      });
+      const { mintDevToken } = await import('../../local/devTokens');
+      const mint = (audience: string) => mintDevToken({ role: 'GlobalReader', tenantId: t.id, issuer: testStackEnv.AUTH_ISSUER, audience });
+      expect((await tokens.authenticate(`Bearer ${await mint(clientId)}`)).tenantId).toBe(t.id);
+      expect((await tokens.authenticate(`Bearer ${await mint(testStackEnv.AUTH_AUDIENCE)}`)).tenantId).toBe(t.id);
+      const other = await tokens.authenticate(`Bearer ${await mint('api://another-api')}`).catch((e: { status: number; message: string }) => e);
+      expect(other).toMatchObject({ status: 401, message: expect.stringMatching(/aud claim/) });
+    } finally {
+      process.env.AUTH_AUDIENCE = saved;
+    }
+  });
+});

@@ -8,7 +8,9 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { isPublicAddress } from '../../shared/net/addresses';
 import { postPinned, resolveDestination, UnsafeDestination } from '../../shared/net/webhookPost';
-import { MAX_WEBHOOKS_PER_TENANT } from '../../shared/usecases/alerts';
+import { CosmosClient } from '@azure/cosmos';
+import { ABANDONED_WEBHOOK_SLOT_MS, MAX_WEBHOOKS_PER_TENANT } from '../../shared/usecases/alerts';
+import { testStackEnv } from '../env';
 import { addBody, call, newTenant, SKU, TestTenant } from '../helpers';
 
 describe('which addresses a webhook may reach (unit)', () => {
@@ -43,9 +45,16 @@ describe('which addresses a webhook may reach (unit)', () => {
     '::ffff:0:169.254.169.254',
     '3fff::1',
     '5f00::1',
+    // third read: the Azure platform address, and the rest of the reserved ::/8
+    '168.63.129.16',
+    '::ffff:ffff:7f00:1',
+    '0:1::1',
+    'ff::1',
   ])('%s is not public', (a) => expect(isPublicAddress(a)).toBe(false));
 
-  test.each(['20.112.52.29', '8.8.8.8', '2603:1030:20c:3::3f6', '172.32.0.1', '100.128.0.1'])('%s is public', (a) => expect(isPublicAddress(a)).toBe(true));
+  test.each(['20.112.52.29', '8.8.8.8', '2603:1030:20c:3::3f6', '172.32.0.1', '100.128.0.1', '168.63.129.17', '2a01:111::1'])('%s is public', (a) =>
+    expect(isPublicAddress(a)).toBe(true),
+  );
 
   test.each([
     'https://127.0.0.1/hook',
@@ -64,6 +73,16 @@ describe('which addresses a webhook may reach (unit)', () => {
     'https://[::ffff:0:169.254.169.254]/latest/meta-data',
   ])('%s is refused in Azure (no loopback allowance)', async (url) => {
     await expect(resolveDestination(url, false)).rejects.toBeInstanceOf(UnsafeDestination);
+  });
+
+  test('a name that does not resolve and one that resolves inside are refused alike (no map of internal names)', async () => {
+    const message = async (url: string) => (await resolveDestination(url, false).catch((e: Error) => e)) as Error;
+    const unresolved = await message('https://no-such-host.invalid/hook');
+    const internal = await message('https://10.0.0.5/hook');
+    expect(unresolved).toBeInstanceOf(UnsafeDestination);
+    expect(internal).toBeInstanceOf(UnsafeDestination);
+    expect(unresolved.message).toBe(internal.message);
+    expect(unresolved.message).not.toMatch(/no-such-host|resolved\./);
   });
 
   test('the local allowance admits plain http to loopback only', async () => {
@@ -185,5 +204,42 @@ describe('through HTTP', () => {
     const one = made.find((r) => r.status === 201)!.body.id;
     expect((await call('DELETE', `/v1.0/alerts/webhooks/${one}`, { token: org.tokens.billing })).status).toBe(204);
     expect((await call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/again`, events: ['lowSeats'] } })).status).toBe(201);
+  });
+
+  test('a place taken by a registration still under way is not taken from it; one abandoned long ago is', async () => {
+    // The last place is held by a registration between taking its place and storing its webhook (written
+    // here as that moment looks in the store): a second registration must not count it free (a race that
+    // let an organization go past the limit, one webhook at a time).
+    const org = await newTenant('Racing hooks org');
+    for (let i = 0; i < MAX_WEBHOOKS_PER_TENANT - 1; i++)
+      expect((await call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/r${i}`, events: ['lowSeats'] } })).status).toBe(
+        201,
+      );
+    const cosmos = new CosmosClient({
+      endpoint: testStackEnv.COSMOS_ENDPOINT,
+      key: testStackEnv.COSMOS_KEY,
+      connectionPolicy: { enableEndpointDiscovery: false },
+    });
+    try {
+      const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+      const slot = (takenMsAgo: number) => ({
+        id: `webhookSlot-${MAX_WEBHOOKS_PER_TENANT - 1}`,
+        tenantId: org.id,
+        type: 'slot',
+        holder: 'a-registration-under-way',
+        takenDateTime: new Date(Date.now() - takenMsAgo).toISOString(),
+      });
+      await directory.items.upsert(slot(0));
+      const refused = await call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/late`, events: ['lowSeats'] } });
+      expect([refused.status, refused.body.error?.code]).toEqual([409, 'webhookLimitReached']);
+      await directory.items.upsert(slot(ABANDONED_WEBHOOK_SLOT_MS + 60_000));
+      expect((await call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/late`, events: ['lowSeats'] } })).status).toBe(
+        201,
+      );
+    } finally {
+      cosmos.dispose();
+    }
+    const listed = (await call('GET', '/v1.0/alerts/webhooks', { token: org.tokens.reader })).body.value;
+    expect(listed).toHaveLength(MAX_WEBHOOKS_PER_TENANT);
   });
 });

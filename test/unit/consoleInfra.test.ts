@@ -49,6 +49,15 @@ test('console-config.json for Azure: Entra ID sign-in for the console app, the A
     },
   });
 
+  // the API's client id and its URI, as AUTH_AUDIENCE may list both: the scope names the API by the first
+  const both = spawnSync(process.execPath, ['infra/console-config.mjs', out], {
+    cwd: ROOT,
+    env: { ...env, AUTH_AUDIENCE: ' 99999999-8888-4777-8666-555555555555, api://license-assignment-service' },
+    encoding: 'utf8',
+  });
+  expect(both.status).toBe(0);
+  expect(JSON.parse(readFileSync(out, 'utf8')).msal.scopes).toEqual(['99999999-8888-4777-8666-555555555555/.default']);
+
   const missing = spawnSync(process.execPath, ['infra/console-config.mjs', out], { cwd: ROOT, env: { ...env, CONSOLE_CLIENT_ID: '' }, encoding: 'utf8' });
   expect(missing.status).toBe(1);
   expect(missing.stderr).toMatch(/CONSOLE_CLIENT_ID is not set\. Register the console as a single-page application/);
