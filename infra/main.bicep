@@ -19,7 +19,7 @@ param location string
 param authIssuer string = 'https://login.microsoftonline.com/{tenantid}/v2.0'
 
 @minLength(1)
-@description('Audience of the API app registration (AUTH_AUDIENCE): its Application ID URI (api://...) or client id.')
+@description('Audience of the API app registration (AUTH_AUDIENCE): its client id (v2 tokens), its Application ID URI (api://..., v1 tokens), or both comma-separated.')
 param authAudience string
 
 @description('Signing keys of the issuer (AUTH_JWKS_URI).')
