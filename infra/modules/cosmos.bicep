@@ -113,6 +113,10 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/groupsInError/[]/?' }
           { path: '/skuId/?' }
           { path: '/sortKey/?' }
+          // license requests
+          { path: '/status/?' }
+          { path: '/createdDateTime/?' }
+          { path: '/expirationDateTime/?' }
         ]
         excludedPaths: [
           { path: '/*' }
@@ -152,6 +156,8 @@ resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
           { path: '/jobId/?' }
           { path: '/skuIds/[]/?' }
           { path: '/activityDateTime/?' }
+          // the auto-claims (operation autoClaim)
+          { path: '/operation/?' }
         ]
         excludedPaths: [
           { path: '/*' }
@@ -186,6 +192,8 @@ resource jobsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           { path: '/type/?' }
           { path: '/createdDateTime/?' }
           { path: '/status/?' }
+          // auto-claims that found no seat
+          { path: '/dateTime/?' }
         ]
         excludedPaths: [
           { path: '/*' }
