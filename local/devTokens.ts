@@ -74,9 +74,10 @@ export function parseDevRole(input: string): DevRole | undefined {
   const lower = input.toLowerCase().replace(/[^a-z]/g, '');
   const exact = DEV_ROLES.find((r) => r.toLowerCase() === lower);
   if (exact) return exact;
+  if (lower === 'reader') return 'GlobalReader';
+  // `Global`, `license-admin`, `UserAdmin`: an administrator role by its first word (`user` alone is the plain user, found above)
   const norm = lower.replace(/administrator$|admin$/, '');
-  if (norm === lower) return lower === 'reader' ? 'GlobalReader' : undefined; // `user` alone is the plain user, found above
-  return DEV_ROLES.find((r) => r.toLowerCase().replace(/administrator$/, '') === norm);
+  return DEV_ROLES.find((r) => r.endsWith('Administrator') && r.toLowerCase().replace(/administrator$/, '') === norm);
 }
 
 export interface DevTokenOptions {
@@ -86,6 +87,8 @@ export interface DevTokenOptions {
   audience: string;
   objectId?: string;
   name?: string;
+  /** preferred_username (a user's UPN with `--user`). */
+  username?: string;
   /** Seconds until expiry; negative for an already expired token (tests). */
   expiresIn?: number;
 }
@@ -108,7 +111,7 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
     claims.idtyp = 'user';
     claims.azp = DEV_CLIENT.portal;
     claims.name = o.name ?? `Dev ${o.role}`;
-    claims.preferred_username = `${o.role.toLowerCase()}@dev.local`;
+    claims.preferred_username = o.username ?? `${o.role.toLowerCase()}@dev.local`;
     claims.wids = o.role === 'User' ? [] : [DirectoryRole[o.role]];
   }
   const privateKey = await importJWK(key.privateJwk, 'RS256');

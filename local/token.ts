@@ -34,6 +34,7 @@ async function main() {
   const user = flag('user');
   let objectId: string | undefined;
   let name: string | undefined;
+  let username: string | undefined;
   if (user && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(user)) objectId = user.toLowerCase();
   else if (user) {
     // a UPN: the user's id from the local stack's store (it must be running: `npm start`)
@@ -48,8 +49,9 @@ async function main() {
     }
     objectId = doc.id;
     name = doc.displayName;
+    username = doc.userPrincipalName;
   }
-  process.stdout.write(`${await mintDevToken({ role, tenantId, issuer, audience, objectId, name, expiresIn: expires ? Number(expires) : undefined })}\n`, () =>
+  process.stdout.write(`${await mintDevToken({ role, tenantId, issuer, audience, objectId, name, username, expiresIn: expires ? Number(expires) : undefined })}\n`, () =>
     process.exit(0), // the store's client (after a UPN look-up) would keep the process alive
   );
 }

@@ -127,7 +127,7 @@ test('claims in order: the first product full, the second claimed; a repeated ev
   );
 });
 
-test("a usage location that rules the first product out: the next one that the location allows is claimed; guests and the policy's other apps claim nothing", async () => {
+test("a usage location that rules the first product out: the next one that the location allows is claimed; guests, disabled accounts and the policy's other apps claim nothing", async () => {
   const t = await newTenant('Claim location org');
   await t.buy(SKU.E3, 5);
   await t.buy(SKU.E1, 5);
@@ -140,6 +140,9 @@ test("a usage location that rules the first product out: the next one that the l
   expect((await signIn(t, hook, nl.id)).body.claim).toEqual({ outcome: 'claimed', skuId: SKU.E3, reason: null });
   const guest = await t.createUser({ userType: 'Guest', userPrincipalName: `g_${Date.now()}@ext.dev` });
   expect((await signIn(t, hook, guest.id)).body.claim.outcome).toBe('notEligible');
+  const disabled = await t.createUser();
+  expect((await call('PATCH', `/v1.0/users/${disabled.id}`, { token: t.tokens.global, body: { accountEnabled: false } })).status).toBe(204);
+  expect((await signIn(t, hook, disabled.id)).body.claim).toEqual({ outcome: 'notEligible', skuId: null, reason: 'The account is disabled.' });
   expect((await signIn(t, hook, nl.id, undefined, 'Outlook')).body.claim.outcome).toBe('policyOff');
 });
 

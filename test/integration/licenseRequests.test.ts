@@ -184,6 +184,29 @@ test('approve via a group: the user joins the group and inherits the product', a
   expect(members.body.value.map((m: any) => m.id)).toEqual([alex.user.id]);
 });
 
+test('approve via a group that has no seat for the user: refused with the reason, the membership taken back, the request still pending', async () => {
+  const t = await newTenant('Group without seats org');
+  await t.buy(SKU.EXO1, 1);
+  const holder = await t.createUser();
+  expect((await t.assign(holder.id, addBody(SKU.EXO1))).status).toBe(200);
+  const g = await call('POST', '/v1.0/groups', { token: t.tokens.global, body: { displayName: 'Mail people' } });
+  expect((await call('POST', `/v1.0/groups/${g.body.id}/assignLicense`, { token: t.tokens.license, body: addBody(SKU.EXO1) })).status).toBe(202);
+  const alex = await member(t);
+  const r = await ask(alex.token, SKU.EXO1);
+  const refused = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.license, body: { groupId: g.body.id } });
+  expect(refused.status).toBe(409);
+  expect(refused.body.error.code).toBe('CountViolation');
+  expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: t.tokens.reader })).body).toMatchObject({
+    status: 'pending',
+    lastApprovalError: { code: 'CountViolation' },
+  });
+  expect((await call('GET', `/v1.0/groups/${g.body.id}/members`, { token: t.tokens.reader })).body.value).toEqual([]);
+  const user = await call('GET', `/v1.0/users/${alex.user.id}`, { token: t.tokens.reader });
+  expect(user.body.licenseAssignmentStates).toEqual([]);
+  expect((await call('GET', `/v1.0/subscribedSkus/${t.id}_${SKU.EXO1}/waitingList`, { token: t.tokens.reader })).body.value).toEqual([]);
+  expect((await t.sku(SKU.EXO1)).consumedUnits).toBe(1);
+});
+
 test('approve refused for lack of seats leaves the request pending with the reason, nothing assigned; after buying seats it is approved', async () => {
   const t = await newTenant('No seats org');
   await t.buy(SKU.EXO1, 1);
