@@ -33,7 +33,11 @@ route({
   status: 201,
   handler: async (ctx) => {
     const doc = await createLicenseRequest(caller(ctx), ctx.body);
-    return { status: 201, body: licenseRequestView(doc), headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/me\/licenseRequests$/, '/licenseRequests')}/${doc.id}` } };
+    return {
+      status: 201,
+      body: licenseRequestView(doc),
+      headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/me\/licenseRequests$/, '/licenseRequests')}/${doc.id}` },
+    };
   },
 });
 
@@ -102,7 +106,14 @@ route({
   handler: async (ctx) => {
     const results = await approveLicenseRequests(caller(ctx), ctx.body);
     return {
-      body: { value: results.map((r) => ({ id: r.id, status: r.status, ...(r.doc ? { request: licenseRequestView(r.doc) } : {}), ...(r.error ? { error: r.error } : {}) })) },
+      body: {
+        value: results.map((r) => ({
+          id: r.id,
+          status: r.status,
+          ...(r.doc ? { request: licenseRequestView(r.doc) } : {}),
+          ...(r.error ? { error: r.error } : {}),
+        })),
+      },
     };
   },
 });

@@ -51,8 +51,9 @@ async function main() {
     name = doc.displayName;
     username = doc.userPrincipalName;
   }
-  process.stdout.write(`${await mintDevToken({ role, tenantId, issuer, audience, objectId, name, username, expiresIn: expires ? Number(expires) : undefined })}\n`, () =>
-    process.exit(0), // the store's client (after a UPN look-up) would keep the process alive
+  process.stdout.write(
+    `${await mintDevToken({ role, tenantId, issuer, audience, objectId, name, username, expiresIn: expires ? Number(expires) : undefined })}\n`,
+    () => process.exit(0), // the store's client (after a UPN look-up) would keep the process alive
   );
 }
 

@@ -17,10 +17,7 @@ export const createWebhookBody = z.strictObject({
     .string()
     .max(2000, { error: 'must be at most 2000 characters', abort: true })
     .pipe(z.url({ error: 'must be an https:// URL' })),
-  events: z
-    .array(z.enum(ALERT_EVENTS))
-    .min(1)
-    .max(ALERT_EVENTS.length),
+  events: z.array(z.enum(ALERT_EVENTS)).min(1).max(ALERT_EVENTS.length),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
 });

@@ -29,11 +29,7 @@ export const approveLicenseRequestsBody = z.strictObject({
 export const denyLicenseRequestBody = z.strictObject({ reason: z.string().trim().max(1000).default('') });
 
 export const licenseRequestListQuery = pageQuery.extend({
-  $filter: z
-    .string()
-    .max(500)
-    .optional()
-    .describe("status eq 'pending'|'approved'|'denied'|'expired' and/or skuId eq {guid}, joined with and"),
+  $filter: z.string().max(500).optional().describe("status eq 'pending'|'approved'|'denied'|'expired' and/or skuId eq {guid}, joined with and"),
 });
 
 const actor = z.object({ id: z.string(), displayName: z.string() });

@@ -114,7 +114,8 @@ export const licenseRequests = {
 };
 
 export const pendingMarkers = {
-  get: (tenantId: string, userId: string, skuId: string) => readOf<PendingMarkerDoc>('directory', pendingMarkerId(userId, skuId), tenantId, 'licenseRequestPending'),
+  get: (tenantId: string, userId: string, skuId: string) =>
+    readOf<PendingMarkerDoc>('directory', pendingMarkerId(userId, skuId), tenantId, 'licenseRequestPending'),
   create: (doc: PendingMarkerDoc) => createIfAbsent('directory', doc),
   replaceIfMatch: (doc: PendingMarkerDoc, etag: string) => replaceIfMatch('directory', doc, etag),
   /** Removes the marker only while it still names this request (a newer request's marker stays). */

@@ -70,7 +70,12 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
       const plans = new Set(catalog.product(p.skuId)?.servicePlans.map((s) => s.servicePlanId));
       const unknown = p.disabledPlans.find((d) => !plans.has(d));
       if (unknown)
-        throw new ApiError(400, ErrorCodes.unknownServicePlan, `products[${i}]: ${unknown} is not a service plan of ${productName(p.skuId)}.`, `products[${i}].disabledPlans`);
+        throw new ApiError(
+          400,
+          ErrorCodes.unknownServicePlan,
+          `products[${i}]: ${unknown} is not a service plan of ${productName(p.skuId)}.`,
+          `products[${i}].disabledPlans`,
+        );
     }
   }
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -92,7 +97,11 @@ const productName = (skuId: string) => catalog.product(skuId)?.displayName ?? sk
 
 type Outcome = z.infer<typeof c.signInEventResult>['claim'];
 
-export async function recordSignInEvent(tenantId: string, requestId: string, body: z.infer<typeof c.signInEventBody>): Promise<z.infer<typeof c.signInEventResult>> {
+export async function recordSignInEvent(
+  tenantId: string,
+  requestId: string,
+  body: z.infer<typeof c.signInEventBody>,
+): Promise<z.infer<typeof c.signInEventResult>> {
   const found = await resolveUser(tenantId, body.userId);
   const at = new Date(body.dateTime).toISOString();
   const moved = await users.recordSignIn(tenantId, found.id, at);
@@ -117,7 +126,14 @@ export async function recordSignInEvent(tenantId: string, requestId: string, bod
       alreadyHas = hasApp(u.licenseAssignments, policy.app);
       choice = alreadyHas
         ? { reasons: [] }
-        : chooseClaim({ principal: AUTO_CLAIM_PRINCIPAL, user: u, products: policy.products, subscriptions: context.subscriptions, without: context.without, now: context.now });
+        : chooseClaim({
+            principal: AUTO_CLAIM_PRINCIPAL,
+            user: u,
+            products: policy.products,
+            subscriptions: context.subscriptions,
+            without: context.without,
+            now: context.now,
+          });
       const next = choice.chosen?.next ?? u.licenseAssignments;
       return { violations: [], next, unchanged: !choice.chosen, touched: choice.chosen ? [choice.chosen.skuId] : [] };
     },

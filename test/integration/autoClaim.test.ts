@@ -39,7 +39,8 @@ async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms =
 const policy = (t: TestTenant, body: unknown, token = t.tokens.license) => call('PATCH', '/v1.0/licensePolicies/autoClaim', { token, body });
 const signIn = (t: TestTenant, token: string, userId: string, dateTime = new Date().toISOString(), app = 'Teams') =>
   call('POST', '/v1.0/signInEvents', { token, body: { userId, app, dateTime } });
-const claims = async (t: TestTenant, days = 1) => (await call('GET', `/v1.0/licensePolicies/autoClaim/claims?days=${days}`, { token: t.tokens.reader })).body.value;
+const claims = async (t: TestTenant, days = 1) =>
+  (await call('GET', `/v1.0/licensePolicies/autoClaim/claims?days=${days}`, { token: t.tokens.reader })).body.value;
 
 test('the policy: off by default, up to 4 products in order, known apps and subscribed products only; Global or License admin', async () => {
   const t = await newTenant('Auto-claim policy org');
@@ -114,10 +115,14 @@ test('claims in order: the first product full, the second claimed; a repeated ev
   const noTeams = await t.createUser();
   expect((await t.assign(noTeams.id, addBody(SKU.E1, [PLAN.TEAMS]))).status).toBe(200);
   expect((await signIn(t, hook, noTeams.id)).body.claim).toMatchObject({ outcome: 'claimed', skuId: SKU.E1 }); // E1 again, Teams on
-  expect((await call('GET', `/v1.0/users/${noTeams.id}`, { token: t.tokens.reader })).body.assignedLicenses).toEqual([{ skuId: SKU.E1, disabledPlans: [PLAN.SWAY] }]);
+  expect((await call('GET', `/v1.0/users/${noTeams.id}`, { token: t.tokens.reader })).body.assignedLicenses).toEqual([
+    { skuId: SKU.E1, disabledPlans: [PLAN.SWAY] },
+  ]);
   // the audit trail has the claim as a license change by the policy
   const records = await call('GET', `/v1.0/auditLogs/licenseChanges?userId=${u.id}`, { token: t.tokens.reader });
-  expect(records.body.value).toEqual([expect.objectContaining({ operation: 'autoClaim', actor: { id: 'autoClaimPolicy', displayName: 'Auto-claim policy' }, skuIds: [SKU.E1] })]);
+  expect(records.body.value).toEqual([
+    expect.objectContaining({ operation: 'autoClaim', actor: { id: 'autoClaimPolicy', displayName: 'Auto-claim policy' }, skuIds: [SKU.E1] }),
+  ]);
   const list = await claims(t);
   expect(list.map((c: any) => [c.outcome, c.userId, c.skuId]).sort()).toEqual(
     [

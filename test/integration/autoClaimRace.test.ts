@@ -83,7 +83,11 @@ test('a burst of 50 sign-in events for one user, half on each host, gives one cl
   const base = Date.parse('2026-11-30T08:00:00Z');
   const answers = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
-      call(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, { userId: user, app: 'Teams', dateTime: new Date(base + i * 1000).toISOString() }),
+      call(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, {
+        userId: user,
+        app: 'Teams',
+        dateTime: new Date(base + i * 1000).toISOString(),
+      }),
     ),
   );
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
@@ -102,12 +106,15 @@ test("200 users' events at once on two hosts for 100 free seats (first product f
   const org = await organization('Claim race org', { [E3]: 1, [E1]: 100 });
   const ids = await createUsers(org, 201);
   // E3's only seat goes first: every claim then finds the first product full and moves on to E1
-  expect((await call(stack.api, 'POST', `/v1.0/users/${ids[200]}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] })).status).toBe(
-    200,
-  );
+  expect(
+    (await call(stack.api, 'POST', `/v1.0/users/${ids[200]}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] }))
+      .status,
+  ).toBe(200);
   const users = ids.slice(0, 200);
   const answers = await Promise.all(
-    users.map((userId, i) => call(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, { userId, app: 'Teams', dateTime: new Date().toISOString() })),
+    users.map((userId, i) =>
+      call(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, { userId, app: 'Teams', dateTime: new Date().toISOString() }),
+    ),
   );
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   const claimed = answers.filter((a) => a.body.claim.outcome === 'claimed');

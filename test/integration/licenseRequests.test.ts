@@ -29,9 +29,9 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
 });
-afterAll(async () => {
+afterAll(() => {
   server.close();
-  await cosmos.dispose();
+  cosmos.dispose(); // its keep-alive sockets would hold the test worker open
 });
 
 async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
@@ -44,8 +44,8 @@ async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms =
 }
 
 /** A member and a token that is their own (no admin role). */
-async function member(t: TestTenant, props: Record<string, unknown> = {}) {
-  const user = await t.createUser(props as never);
+async function member(t: TestTenant, props: Parameters<TestTenant['createUser']>[0] = {}) {
+  const user = await t.createUser(props);
   return { user, token: await tokenFor('User', t.id, { objectId: user.id }) };
 }
 
@@ -88,7 +88,7 @@ test('a member asks for a license with a User-role token; a second pending reque
   expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: megan.token })).status).toBe(404);
 });
 
-test('role checks: a User-role token cannot approve, deny, list the organization\'s requests or change either policy', async () => {
+test("role checks: a User-role token cannot approve, deny, list the organization's requests or change either policy", async () => {
   const t = await newTenant('Requests roles org');
   await t.buy(SKU.E3, 5);
   const alex = await member(t);
@@ -109,7 +109,7 @@ test('role checks: a User-role token cannot approve, deny, list the organization
   expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: alex.token })).body.status).toBe('pending');
 });
 
-test('requests switched off: members get 403 with the organization\'s own message and link; on again, they may ask', async () => {
+test("requests switched off: members get 403 with the organization's own message and link; on again, they may ask", async () => {
   const t = await newTenant('Requests off org');
   await t.buy(SKU.E3, 5);
   const alex = await member(t);
@@ -132,11 +132,17 @@ test('requests switched off: members get 403 with the organization\'s own messag
 test('approve directly: the license goes through the write path (seats, audit record naming the request); signed webhook events for created and decided', async () => {
   const t = await newTenant('Approve org');
   await t.buy(SKU.E3, 5);
-  const hook = await call('POST', '/v1.0/alerts/webhooks', { token: t.tokens.billing, body: { url, events: ['licenseRequestCreated', 'licenseRequestDecided'] } });
+  const hook = await call('POST', '/v1.0/alerts/webhooks', {
+    token: t.tokens.billing,
+    body: { url, events: ['licenseRequestCreated', 'licenseRequestDecided'] },
+  });
   expect(hook.status).toBe(201);
   const alex = await member(t);
   const r = await ask(alex.token, SKU.E3);
-  const approved = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.license, body: { disabledPlans: ['a23b959c-7ce8-4e57-9140-b90eb88a9e97'] } });
+  const approved = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, {
+    token: t.tokens.license,
+    body: { disabledPlans: ['a23b959c-7ce8-4e57-9140-b90eb88a9e97'] },
+  });
   expect(approved.status).toBe(200);
   expect(approved.body).toMatchObject({ status: 'approved', decidedBy: { displayName: 'Dev LicenseAdministrator' }, approvedVia: { groupId: null } });
   expect(approved.body.decidedDateTime).toBeTruthy();
@@ -159,7 +165,9 @@ test('approve directly: the license goes through the write path (seats, audit re
   expect(events.find((e) => e.event === 'licenseRequestDecided').data).toMatchObject({ licenseRequestId: r.body.id, status: 'approved' });
   for (const x of mine) {
     const [ts, v1] = String(x.headers['x-license-alert-signature']).split(',');
-    const expected = createHmac('sha256', hook.body.secret).update(`${ts.slice(2)}.${x.body}`).digest('hex');
+    const expected = createHmac('sha256', hook.body.secret)
+      .update(`${ts.slice(2)}.${x.body}`)
+      .digest('hex');
     expect(v1).toBe(`v1=${expected}`);
   }
 });

@@ -28,11 +28,17 @@ test.each([
 
 const base = { tenantId: 'c0ffee00-0000-4000-8000-00000000de70', issuer: 'https://login.dev.local/{tenantid}/v2.0', audience: 'api://x' };
 
-test('a User token carries no directory role; --user makes it that user\'s own (oid, name, UPN)', async () => {
+test("a User token carries no directory role; --user makes it that user's own (oid, name, UPN)", async () => {
   const claims = decodeJwt(
     await mintDevToken({ ...base, role: 'User', objectId: '3ff1c169-7165-41ba-a679-3c2d1f2a4329', name: 'Alex Wilber', username: 'alexw@contoso.dev' }),
   );
-  expect(claims).toMatchObject({ idtyp: 'user', wids: [], oid: '3ff1c169-7165-41ba-a679-3c2d1f2a4329', name: 'Alex Wilber', preferred_username: 'alexw@contoso.dev' });
+  expect(claims).toMatchObject({
+    idtyp: 'user',
+    wids: [],
+    oid: '3ff1c169-7165-41ba-a679-3c2d1f2a4329',
+    name: 'Alex Wilber',
+    preferred_username: 'alexw@contoso.dev',
+  });
   const admin = decodeJwt(await mintDevToken({ ...base, role: 'UserAdministrator', objectId: '3ff1c169-7165-41ba-a679-3c2d1f2a4329' }));
   expect(admin).toMatchObject({ wids: [DirectoryRole.UserAdministrator], oid: '3ff1c169-7165-41ba-a679-3c2d1f2a4329' });
 });

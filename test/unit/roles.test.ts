@@ -300,17 +300,20 @@ describe('missingRoleMessage', () => {
   const allowedApps = (action: Action) => APP_ROLES.filter((a) => APP_MATRIX[a][action]);
 
   // requestLicense needs no role at all: its message says so (tested above)
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense'))('%s: says what is refused and names every role and app permission that would do, and no other', (action) => {
-    const m = missingRoleMessage(action);
-    const needs = m.split('; ask')[0];
-    expect(m).toContain('You do not have permission');
-    expect(m).toContain(actionDescription[action]);
-    for (const r of allowedRoles(action)) expect(needs).toContain(roleDisplayName[r]);
-    for (const r of ROLES.filter((x) => !allowedRoles(action).includes(x))) expect(needs).not.toContain(roleDisplayName[r]);
-    for (const a of allowedApps(action)) expect(m).toContain(`${a} application permission`);
-    for (const a of APP_ROLES.filter((x) => !allowedApps(action).includes(x))) expect(m).not.toContain(a);
-    expect(m).toMatch(/ask a Global Administrator to grant it/);
-  });
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense'))(
+    '%s: says what is refused and names every role and app permission that would do, and no other',
+    (action) => {
+      const m = missingRoleMessage(action);
+      const needs = m.split('; ask')[0];
+      expect(m).toContain('You do not have permission');
+      expect(m).toContain(actionDescription[action]);
+      for (const r of allowedRoles(action)) expect(needs).toContain(roleDisplayName[r]);
+      for (const r of ROLES.filter((x) => !allowedRoles(action).includes(x))) expect(needs).not.toContain(roleDisplayName[r]);
+      for (const a of allowedApps(action)) expect(m).toContain(`${a} application permission`);
+      for (const a of APP_ROLES.filter((x) => !allowedApps(action).includes(x))) expect(m).not.toContain(a);
+      expect(m).toMatch(/ask a Global Administrator to grant it/);
+    },
+  );
 
   test.each(ACTIONS)('%s: reads as a sentence (no doubled words, no "permission role")', (action) => {
     const m = missingRoleMessage(action);

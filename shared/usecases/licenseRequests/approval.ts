@@ -62,7 +62,12 @@ async function overwrite(doc: LicenseRequestDoc): Promise<LicenseRequestDoc> {
     const w = await licenseRequests.replaceIfMatch({ ...doc }, fresh._etag!);
     if (w) return w;
   }
-  throw new ApiError(409, ErrorCodes.conflict, 'The license was assigned, but the request kept changing and still shows its old state. Look at it again.', doc.id);
+  throw new ApiError(
+    409,
+    ErrorCodes.conflict,
+    'The license was assigned, but the request kept changing and still shows its old state. Look at it again.',
+    doc.id,
+  );
 }
 
 async function direct(caller: RequestCaller, req: LicenseRequestDoc, disabledPlans: string[]): Promise<void> {

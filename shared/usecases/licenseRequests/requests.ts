@@ -83,12 +83,7 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
   const [policy, user, sub] = await Promise.all([getRequestPolicy(tenantId), me(caller), subscriptions.get(tenantId, skuId)]);
   if (!policy.enabled) throw requestsOff(policy);
   if (user.userType === 'Guest') {
-    throw new ApiError(
-      403,
-      ErrorCodes.insufficientRole,
-      'Guests cannot ask for licenses here. Ask the person who invited you to your organization.',
-      user.id,
-    );
+    throw new ApiError(403, ErrorCodes.insufficientRole, 'Guests cannot ask for licenses here. Ask the person who invited you to your organization.', user.id);
   }
   const product = catalog.product(skuId)?.displayName ?? skuId;
   if (!sub || sub.capabilityStatus === 'Deleted') {
@@ -130,7 +125,13 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
 
 /** The one-pending-request marker for the user and product, or 409 naming the pending request. */
 async function takeMarker(tenantId: string, doc: LicenseRequestDoc, product: string): Promise<void> {
-  const marker = { id: pendingMarkerId(doc.userId, doc.skuId), tenantId, type: 'licenseRequestPending' as const, requestId: doc.id, createdDateTime: doc.createdDateTime };
+  const marker = {
+    id: pendingMarkerId(doc.userId, doc.skuId),
+    tenantId,
+    type: 'licenseRequestPending' as const,
+    requestId: doc.id,
+    createdDateTime: doc.createdDateTime,
+  };
   if (await pendingMarkers.create(marker)) return;
   const held = await pendingMarkers.get(tenantId, doc.userId, doc.skuId);
   const named = held && (await licenseRequests.get(tenantId, held.requestId));
@@ -163,7 +164,11 @@ export function parseRequestFilter(text: string | undefined): { status?: string;
     const m = /^(status|skuId)\s+eq\s+'?([^']*)'?$/i.exec(clause.trim());
     const field = m?.[1].toLowerCase() === 'status' ? 'status' : 'skuId';
     const value = m?.[2].toLowerCase() ?? '';
-    if (!m || (field === 'status' && !(c.LICENSE_REQUEST_STATUSES as readonly string[]).includes(value)) || (field === 'skuId' && !c.guid.safeParse(value).success)) {
+    if (
+      !m ||
+      (field === 'status' && !(c.LICENSE_REQUEST_STATUSES as readonly string[]).includes(value)) ||
+      (field === 'skuId' && !c.guid.safeParse(value).success)
+    ) {
       throw new ApiError(
         400,
         'Request_UnsupportedQuery',
