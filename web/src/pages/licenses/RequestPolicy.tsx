@@ -1,0 +1,88 @@
+/**
+ * Whether users may ask for licenses. Off, they see the organization's own message and link instead
+ * ("use our own process"). Global admins change it; others see how it is set.
+ */
+import { Button, Field, Input, makeStyles, Subtitle2, Switch, Text, Textarea, tokens } from '@fluentui/react-components';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useCan } from '../../auth/session';
+import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { useGraph } from '../../graph/client';
+import { refusalOf } from '../../graph/errors';
+import { keys } from '../../graph/queries';
+import { getRequestPolicy, updateRequestPolicy } from '../../graph/requests';
+import type { LicenseRequestPolicy } from '../../graph/types';
+
+const useStyles = makeStyles({
+  form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '0 0 24px' },
+  hint: { color: tokens.colorNeutralForeground3 },
+});
+
+const policyKey = [...keys.reports, 'licenseRequestPolicy'] as const;
+
+export function RequestPolicy() {
+  const { t } = useTranslation();
+  const styles = useStyles();
+  const client = useGraph();
+  const queryClient = useQueryClient();
+  const mayChange = useCan('manageLicenseRequestPolicy');
+  const policy = useQuery({ queryKey: policyKey, queryFn: () => getRequestPolicy(client) });
+  const [draft, setDraft] = useState<LicenseRequestPolicy>();
+  useEffect(() => setDraft(policy.data), [policy.data]);
+  const save = useMutation({
+    mutationFn: (body: LicenseRequestPolicy) => updateRequestPolicy(client, body),
+    onSuccess: (p) => queryClient.setQueryData(policyKey, p),
+  });
+
+  if (policy.isError) return <RefusalBar refusal={refusalOf(policy.error)} />;
+  if (!draft) return null;
+  if (!mayChange) {
+    return (
+      <Text block className={styles.form}>
+        <Subtitle2 as="h2" block>
+          {t('requestPolicy.title')}
+        </Subtitle2>
+        {draft.enabled ? t('requestPolicy.onReadOnly') : t('requestPolicy.offReadOnly', { message: draft.customMessage || '—', url: draft.customUrl ?? '—' })}
+      </Text>
+    );
+  }
+  const changed = JSON.stringify(draft) !== JSON.stringify(policy.data);
+  return (
+    <form
+      className={styles.form}
+      aria-label={t('requestPolicy.title')}
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate(draft);
+      }}
+    >
+      <Subtitle2 as="h2">{t('requestPolicy.title')}</Subtitle2>
+      <Switch
+        label={t('requestPolicy.enabled')}
+        checked={draft.enabled}
+        onChange={(_, d) => {
+          save.reset();
+          setDraft({ ...draft, enabled: d.checked });
+        }}
+      />
+      {!draft.enabled && (
+        <>
+          <Field label={t('requestPolicy.message')} hint={t('requestPolicy.messageHint')}>
+            <Textarea value={draft.customMessage} onChange={(_, d) => setDraft({ ...draft, customMessage: d.value })} />
+          </Field>
+          <Field label={t('requestPolicy.url')}>
+            <Input type="url" value={draft.customUrl ?? ''} placeholder="https://" onChange={(_, d) => setDraft({ ...draft, customUrl: d.value || null })} />
+          </Field>
+        </>
+      )}
+      <div>
+        <Button type="submit" appearance="primary" disabled={!changed || save.isPending}>
+          {t('common.save')}
+        </Button>
+      </div>
+      {save.isError && <RefusalBar refusal={refusalOf(save.error)} />}
+      {save.isSuccess && !changed && <SuccessBar title={t('requestPolicy.saved')} />}
+    </form>
+  );
+}
