@@ -124,7 +124,7 @@ test('the auto-claim policy switched on with a product; a claim is listed, and t
   await screenshot(page, 'auto-claim');
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
   expect(download.suggestedFilename()).toBe('auto-claims-7d.csv');
-  const csv = readFileSync((await download.path())!, 'utf8');
+  const csv = readFileSync(await download.path(), 'utf8');
   expect(csv.split('\r\n')[0]).toBe('dateTime,outcome,userPrincipalName,userId,app,skuPartNumber,skuId,reason');
   expect(csv).toContain(`claimed,${c.org.users.johannal.userPrincipalName},${c.org.users.johannal.id},Teams,STANDARDPACK,${SKU.E1}`);
   await page.close();
