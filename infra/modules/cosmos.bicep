@@ -103,6 +103,7 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/assignedSkuIds/[]/?' }
           { path: '/assignedLicenseCount/?' }
           { path: '/hasLicenseErrors/?' }
+          { path: '/signInActivity/lastSignInDateTime/?' }
           { path: '/_ts/?' }
           // groups, memberships, the waiting list
           { path: '/assignedLicenses/?' }

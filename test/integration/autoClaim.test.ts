@@ -90,6 +90,20 @@ test("sign-in events record the user's lastSignInDateTime (never backwards; with
   expect(selected.body).toEqual({ id: u.id, displayName: u.displayName, signInActivity: { lastSignInDateTime: '2026-11-30T09:30:00.000Z' } });
   const listed = await call('GET', '/v1.0/users?$select=id,signInActivity', { token: t.tokens.reader });
   expect(listed.body.value).toEqual([{ id: u.id, signInActivity: { lastSignInDateTime: '2026-11-30T09:30:00.000Z' } }]);
+  // Graph's filter on it: who has not signed in since a date (a date without quotes), and who never did
+  const never = await t.createUser();
+  const ids = async (filter: string, advanced = false) => {
+    const r = await call('GET', `/v1.0/users?$filter=${encodeURIComponent(filter)}${advanced ? '&$count=true' : ''}`, {
+      token: t.tokens.reader,
+      headers: advanced ? { ConsistencyLevel: 'eventual' } : {},
+    });
+    expect(r.status).toBe(200);
+    return r.body.value.map((x: any) => x.id);
+  };
+  expect(await ids('signInActivity/lastSignInDateTime le 2026-11-30T10:00:00Z')).toEqual([u.id]);
+  expect(await ids('signInActivity/lastSignInDateTime ge 2026-11-30T10:30:00+01:00')).toEqual([u.id]);
+  expect(await ids('signInActivity/lastSignInDateTime ge 2026-12-01T00:00:00Z')).toEqual([]);
+  expect(await ids('signInActivity/lastSignInDateTime eq null', true)).toEqual([never.id]);
   expect((await t.sku(SKU.E1)).consumedUnits).toBe(0);
 });
 
