@@ -6,35 +6,10 @@
  * list and its CSV, and the role checks. The burst and the 200-user race run across two hosts in
  * autoClaimRace.test.ts.
  */
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { addBody, call, newTenant, PLAN, SKU, TestTenant, tokenFor } from '../helpers';
+import { until, webhookReceiver } from '../webhooks';
 
-let server: Server;
-let url = '';
-const received: string[] = [];
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      received.push(body);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-});
-afterAll(() => server.close());
-
-async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() - start > ms) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const hooks = webhookReceiver();
 
 const policy = (t: TestTenant, body: unknown, token = t.tokens.license) => call('PATCH', '/v1.0/licensePolicies/autoClaim', { token, body });
 const signIn = (t: TestTenant, token: string, userId: string, dateTime = new Date().toISOString(), app = 'Teams') =>
@@ -171,7 +146,7 @@ test('a claim without a seat is recorded with the reason (once per user and day)
   const hook = await tokenFor('SignInEvents', t.id);
   const wh = await call('POST', '/v1.0/alerts/webhooks', {
     token: t.tokens.billing,
-    body: { url, events: ['autoClaimFailed', 'lowSeats'], lowSeatThresholds: { [SKU.E1]: 0 } },
+    body: { url: hooks.url(), events: ['autoClaimFailed', 'lowSeats'], lowSeatThresholds: { [SKU.E1]: 0 } },
   });
   expect(wh.status).toBe(201);
   await policy(t, { enabled: true, products: [{ skuId: SKU.E1 }] });
@@ -191,7 +166,7 @@ test('a claim without a seat is recorded with the reason (once per user and day)
   ]);
   expect(list[0].reason).toMatch(/no free seat/);
   const events = await until(
-    () => received.map((b) => JSON.parse(b)).filter((e) => e.tenantId === t.id),
+    () => hooks.received.map((r) => JSON.parse(r.body)).filter((e) => e.tenantId === t.id),
     (l) => l.length >= 2,
   );
   expect(events.map((e) => e.event).sort()).toEqual(['autoClaimFailed', 'lowSeats']);

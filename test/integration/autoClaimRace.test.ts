@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { testStackEnv } from '../env';
-import { tokenFor } from '../helpers';
+import { call, pool, tokenFor } from '../helpers';
 import { OwnStack, startOwnStack } from '../ownStack';
 
 let stack: OwnStack;
@@ -21,36 +21,17 @@ afterAll(() => stack?.stop());
 const E1 = '18181a46-0d4e-45cd-891e-60aabd171b4e';
 const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 
-async function call(base: string, method: string, path: string, token: string, body?: unknown) {
-  const r = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i], i);
-      }
-    }),
-  );
-}
+/** A call to one of the two hosts. */
+const on = (base: string, method: string, path: string, token: string, body?: unknown) => call(method, `${base}${path}`, { token, body });
 
 async function organization(name: string, seats: Record<string, number>) {
   const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
-  const org = await call(stack.api, 'POST', '/v1.0/tenants', operator, { displayName: name });
+  const org = await on(stack.api, 'POST', '/v1.0/tenants', operator, { displayName: name });
   expect(org.status).toBe(201);
   const admin = await tokenFor('GlobalAdministrator', org.body.id);
   for (const [skuId, totalLicenses] of Object.entries(seats))
-    expect((await call(stack.api, 'POST', '/v1.0/directory/subscriptions', admin, { skuId, totalLicenses })).status).toBe(201);
-  const policy = await call(stack.api, 'PATCH', '/v1.0/licensePolicies/autoClaim', admin, {
+    expect((await on(stack.api, 'POST', '/v1.0/directory/subscriptions', admin, { skuId, totalLicenses })).status).toBe(201);
+  const policy = await on(stack.api, 'PATCH', '/v1.0/licensePolicies/autoClaim', admin, {
     enabled: true,
     app: 'Teams',
     products: Object.keys(seats).map((skuId) => ({ skuId })),
@@ -62,7 +43,7 @@ async function organization(name: string, seats: Record<string, number>) {
 async function createUsers(org: { admin: string }, n: number): Promise<string[]> {
   const ids: string[] = new Array(n);
   await pool([...ids.keys()], 8, async (i) => {
-    const r = await call(i % 2 ? second : stack.api, 'POST', '/v1.0/users', org.admin, {
+    const r = await on(i % 2 ? second : stack.api, 'POST', '/v1.0/users', org.admin, {
       displayName: `Claimer ${i}`,
       userPrincipalName: `claimer${i}-${randomUUID().slice(0, 6)}@claim.dev`,
       usageLocation: 'NL',
@@ -74,7 +55,7 @@ async function createUsers(org: { admin: string }, n: number): Promise<string[]>
 }
 
 async function consumed(org: { id: string; admin: string }, skuId: string): Promise<number> {
-  return (await call(stack.api, 'GET', `/v1.0/subscribedSkus/${org.id}_${skuId}`, org.admin)).body.consumedUnits;
+  return (await on(stack.api, 'GET', `/v1.0/subscribedSkus/${org.id}_${skuId}`, org.admin)).body.consumedUnits;
 }
 
 test('a burst of 50 sign-in events for one user, half on each host, gives one claim; the last sign-in is the latest event', async () => {
@@ -83,7 +64,7 @@ test('a burst of 50 sign-in events for one user, half on each host, gives one cl
   const base = Date.parse('2026-11-30T08:00:00Z');
   const answers = await Promise.all(
     Array.from({ length: 50 }, (_, i) =>
-      call(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, {
+      on(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, {
         userId: user,
         app: 'Teams',
         dateTime: new Date(base + i * 1000).toISOString(),
@@ -95,9 +76,9 @@ test('a burst of 50 sign-in events for one user, half on each host, gives one cl
   expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
   expect(outcomes.filter((o) => o !== 'claimed' && o !== 'hasApp')).toEqual([]);
   expect(await consumed(org, E1)).toBe(1);
-  const claims = await call(stack.api, 'GET', '/v1.0/licensePolicies/autoClaim/claims?days=1', org.admin);
+  const claims = await on(stack.api, 'GET', '/v1.0/licensePolicies/autoClaim/claims?days=1', org.admin);
   expect(claims.body.value.map((c: any) => [c.outcome, c.userId])).toEqual([['claimed', user]]);
-  const u = await call(second, 'GET', `/v1.0/users/${user}?$select=signInActivity,assignedLicenses`, org.admin);
+  const u = await on(second, 'GET', `/v1.0/users/${user}?$select=signInActivity,assignedLicenses`, org.admin);
   expect(u.body.signInActivity).toEqual({ lastSignInDateTime: new Date(base + 49_000).toISOString() });
   expect(u.body.assignedLicenses).toEqual([{ skuId: E1, disabledPlans: [] }]);
 });
@@ -107,13 +88,13 @@ test("200 users' events at once on two hosts for 100 free seats (first product f
   const ids = await createUsers(org, 201);
   // E3's only seat goes first: every claim then finds the first product full and moves on to E1
   expect(
-    (await call(stack.api, 'POST', `/v1.0/users/${ids[200]}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] }))
+    (await on(stack.api, 'POST', `/v1.0/users/${ids[200]}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] }))
       .status,
   ).toBe(200);
   const users = ids.slice(0, 200);
   const answers = await Promise.all(
     users.map((userId, i) =>
-      call(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, { userId, app: 'Teams', dateTime: new Date().toISOString() }),
+      on(i % 2 ? second : stack.api, 'POST', '/v1.0/signInEvents', org.hook, { userId, app: 'Teams', dateTime: new Date().toISOString() }),
     ),
   );
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
@@ -128,12 +109,12 @@ test("200 users' events at once on two hosts for 100 free seats (first product f
   let holders = 0;
   let next: string | undefined = `/v1.0/subscribedSkus/${org.id}_${E1}/assignments?$top=999`;
   while (next) {
-    const page = await call(stack.api, 'GET', next.replace(stack.api, ''), org.admin);
+    const page = await on(stack.api, 'GET', next.replace(stack.api, ''), org.admin);
     holders += page.body.value.length;
     next = page.body['@odata.nextLink'];
   }
   expect(holders).toBe(100);
-  const list = await call(second, 'GET', '/v1.0/licensePolicies/autoClaim/claims?days=1', org.admin);
+  const list = await on(second, 'GET', '/v1.0/licensePolicies/autoClaim/claims?days=1', org.admin);
   expect(list.body.value.filter((c: any) => c.outcome === 'claimed')).toHaveLength(100);
   expect(list.body.value.filter((c: any) => c.outcome === 'failed')).toHaveLength(100);
 });

@@ -5,43 +5,16 @@
  * reconciliation, the webhook events, and the role checks.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { CosmosClient } from '@azure/cosmos';
 import { addBody, call, newTenant, SKU, TestTenant, tokenFor } from '../helpers';
 import { testStackEnv } from '../env';
+import { until, webhookReceiver } from '../webhooks';
 
 const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
 const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
 
-let server: Server;
-let url = '';
-const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-});
-afterAll(() => {
-  server.close();
-  cosmos.dispose(); // its keep-alive sockets would hold the test worker open
-});
-
-async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() - start > ms) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const hooks = webhookReceiver();
+afterAll(() => cosmos.dispose()); // its keep-alive sockets would hold the test worker open
 
 /** A member and a token that is their own (no admin role). */
 async function member(t: TestTenant, props: Parameters<TestTenant['createUser']>[0] = {}) {
@@ -134,7 +107,7 @@ test('approve directly: the license goes through the write path (seats, audit re
   await t.buy(SKU.E3, 5);
   const hook = await call('POST', '/v1.0/alerts/webhooks', {
     token: t.tokens.billing,
-    body: { url, events: ['licenseRequestCreated', 'licenseRequestDecided'] },
+    body: { url: hooks.url(), events: ['licenseRequestCreated', 'licenseRequestDecided'] },
   });
   expect(hook.status).toBe(201);
   const alex = await member(t);
@@ -157,7 +130,7 @@ test('approve directly: the license goes through the write path (seats, audit re
   );
 
   const mine = await until(
-    () => received.filter((x) => JSON.parse(x.body).tenantId === t.id),
+    () => hooks.received.filter((x) => JSON.parse(x.body).tenantId === t.id),
     (l) => l.length >= 2,
   );
   const events = mine.map((x) => JSON.parse(x.body));

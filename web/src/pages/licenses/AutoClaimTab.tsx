@@ -6,13 +6,12 @@
  * can download the list as CSV.
  */
 import { Button, Dropdown, Field, makeStyles, Option, Subtitle2, Switch, Text, tokens } from '@fluentui/react-components';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { catalog } from '../../../../shared/domain/catalog';
 import { useCan } from '../../auth/session';
 import { ProductPicker } from '../../components/ProductPicker';
-import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { RefusalBar } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
@@ -20,6 +19,7 @@ import { keys, planNameIn, useSkus } from '../../graph/queries';
 import { getAutoClaimPolicy, updateAutoClaimPolicy } from '../../graph/requests';
 import type { AutoClaimPolicy } from '../../graph/types';
 import { AutoClaims } from './AutoClaims';
+import { PolicySave, usePolicyForm } from './policyForm';
 
 const MAX_PRODUCTS = 4;
 const policyKey = [...keys.skus, 'autoClaimPolicy'] as const;
@@ -35,23 +35,17 @@ export function AutoClaimTab() {
   const { t } = useTranslation();
   const styles = useStyles();
   const client = useGraph();
-  const queryClient = useQueryClient();
   const skus = useSkus().data ?? [];
   const planName = planNameIn(skus);
   const mayChange = useCan('manageAutoClaimPolicy');
-  const policy = useQuery({ queryKey: policyKey, queryFn: () => getAutoClaimPolicy(client) });
-  const [draft, setDraft] = useState<AutoClaimPolicy>();
+  const form = usePolicyForm<AutoClaimPolicy>(
+    policyKey,
+    () => getAutoClaimPolicy(client),
+    (body) => updateAutoClaimPolicy(client, body),
+  );
+  const { policy, draft, edit, save } = form;
   const [adding, setAdding] = useState('');
-  useEffect(() => setDraft(policy.data), [policy.data]);
-  const save = useMutation({
-    mutationFn: (body: AutoClaimPolicy) => updateAutoClaimPolicy(client, body),
-    onSuccess: (p) => queryClient.setQueryData(policyKey, p),
-  });
   const name = (skuId: string) => skus.find((s) => s.skuId === skuId)?.displayName ?? skuId;
-  const edit = (next: AutoClaimPolicy) => {
-    save.reset();
-    setDraft(next);
-  };
   const move = (i: number, by: number) => {
     const products = [...draft!.products];
     [products[i], products[i + by]] = [products[i + by], products[i]];
@@ -60,7 +54,6 @@ export function AutoClaimTab() {
 
   if (policy.isError) return <RefusalBar refusal={refusalOf(policy.error)} />;
   if (!draft) return null;
-  const changed = JSON.stringify(draft) !== JSON.stringify(policy.data);
   const ro = !mayChange;
   return (
     <>
@@ -157,15 +150,7 @@ export function AutoClaimTab() {
             </Button>
           </div>
         )}
-        {!ro && (
-          <div>
-            <Button type="submit" appearance="primary" disabled={!changed || save.isPending}>
-              {t('common.save')}
-            </Button>
-          </div>
-        )}
-        {save.isError && <RefusalBar refusal={refusalOf(save.error)} />}
-        {save.isSuccess && !changed && <SuccessBar title={t('autoClaim.saved')} />}
+        <PolicySave form={form} saved={t('autoClaim.saved')} hidden={ro} />
       </form>
       <AutoClaims />
     </>

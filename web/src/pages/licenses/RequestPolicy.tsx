@@ -2,17 +2,15 @@
  * Whether users may ask for licenses. Off, they see the organization's own message and link instead
  * ("use our own process"). Global admins change it; others see how it is set.
  */
-import { Button, Field, Input, makeStyles, Subtitle2, Switch, Text, Textarea, tokens } from '@fluentui/react-components';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { Field, Input, makeStyles, Subtitle2, Switch, Text, Textarea, tokens } from '@fluentui/react-components';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
-import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
 import { keys } from '../../graph/queries';
 import { getRequestPolicy, updateRequestPolicy } from '../../graph/requests';
-import type { LicenseRequestPolicy } from '../../graph/types';
+import { PolicySave, usePolicyForm } from './policyForm';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '0 0 24px' },
@@ -25,15 +23,13 @@ export function RequestPolicy() {
   const { t } = useTranslation();
   const styles = useStyles();
   const client = useGraph();
-  const queryClient = useQueryClient();
   const mayChange = useCan('manageLicenseRequestPolicy');
-  const policy = useQuery({ queryKey: policyKey, queryFn: () => getRequestPolicy(client) });
-  const [draft, setDraft] = useState<LicenseRequestPolicy>();
-  useEffect(() => setDraft(policy.data), [policy.data]);
-  const save = useMutation({
-    mutationFn: (body: LicenseRequestPolicy) => updateRequestPolicy(client, body),
-    onSuccess: (p) => queryClient.setQueryData(policyKey, p),
-  });
+  const form = usePolicyForm(
+    policyKey,
+    () => getRequestPolicy(client),
+    (body) => updateRequestPolicy(client, body),
+  );
+  const { policy, draft, edit: setDraft, save } = form;
 
   if (policy.isError) return <RefusalBar refusal={refusalOf(policy.error)} />;
   if (!draft) return null;
@@ -47,7 +43,6 @@ export function RequestPolicy() {
       </Text>
     );
   }
-  const changed = JSON.stringify(draft) !== JSON.stringify(policy.data);
   return (
     <form
       className={styles.form}
@@ -58,14 +53,7 @@ export function RequestPolicy() {
       }}
     >
       <Subtitle2 as="h2">{t('requestPolicy.title')}</Subtitle2>
-      <Switch
-        label={t('requestPolicy.enabled')}
-        checked={draft.enabled}
-        onChange={(_, d) => {
-          save.reset();
-          setDraft({ ...draft, enabled: d.checked });
-        }}
-      />
+      <Switch label={t('requestPolicy.enabled')} checked={draft.enabled} onChange={(_, d) => setDraft({ ...draft, enabled: d.checked })} />
       {!draft.enabled && (
         <>
           <Field label={t('requestPolicy.message')} hint={t('requestPolicy.messageHint')}>
@@ -76,13 +64,7 @@ export function RequestPolicy() {
           </Field>
         </>
       )}
-      <div>
-        <Button type="submit" appearance="primary" disabled={!changed || save.isPending}>
-          {t('common.save')}
-        </Button>
-      </div>
-      {save.isError && <RefusalBar refusal={refusalOf(save.error)} />}
-      {save.isSuccess && !changed && <SuccessBar title={t('requestPolicy.saved')} />}
+      <PolicySave form={form} saved={t('requestPolicy.saved')} />
     </form>
   );
 }
