@@ -43,6 +43,9 @@ export const AUTO_CLAIM_PRINCIPAL: Principal = {
   isApp: true,
 };
 
+/** How far ahead of this service's clock a sign-in's time may be (the identity provider's clock may run a little fast). */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
 
 export async function getAutoClaimPolicy(tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
@@ -102,8 +105,16 @@ export async function recordSignInEvent(
   requestId: string,
   body: z.infer<typeof c.signInEventBody>,
 ): Promise<z.infer<typeof c.signInEventResult>> {
-  const found = await resolveUser(tenantId, body.userId);
   const at = new Date(body.dateTime).toISOString();
+  // a sign-in from the future would pin the date there (it never moves back): a clock this far off is refused
+  if (Date.parse(at) > Date.now() + MAX_CLOCK_SKEW_MS)
+    throw new ApiError(
+      400,
+      ErrorCodes.invalidRequest,
+      `dateTime ${body.dateTime} is in the future. Send the time the user signed in (UTC, or with its offset).`,
+      'dateTime',
+    );
+  const found = await resolveUser(tenantId, body.userId);
   const moved = await users.recordSignIn(tenantId, found.id, at);
   const user = moved ?? found;
   const last = user.signInActivity?.lastSignInDateTime ?? null;

@@ -58,6 +58,9 @@ test("sign-in events record the user's lastSignInDateTime (never backwards; with
   expect((await signIn(t, hook, u.id, '2026-11-30T10:30:00+01:00')).body.lastSignInDateTime).toBe('2026-11-30T09:30:00.000Z');
   expect((await signIn(t, hook, 'nobody@nowhere.dev')).status).toBe(404);
   expect((await call('POST', '/v1.0/signInEvents', { token: hook, body: { userId: u.id, app: 'Teams', dateTime: 'yesterday' } })).status).toBe(400);
+  // a time from the future would pin the date there: refused
+  const future = await signIn(t, hook, u.id, new Date(Date.now() + 3600_000).toISOString());
+  expect([future.status, future.body.error.target]).toEqual([400, 'dateTime']);
 
   const plain = await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader });
   expect(plain.body.signInActivity).toBeUndefined();

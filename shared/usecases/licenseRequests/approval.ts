@@ -30,13 +30,12 @@ export async function approveLicenseRequest(caller: RequestCaller, id: string, b
     if (body.groupId) await viaGroup(caller, held, body.groupId);
     else await direct(caller, held, body.disabledPlans ?? []);
   } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-    // refused: still pending, with the reason (the admin fixes it, buys seats, and approves again)
-    const back = await licenseRequests.replaceIfMatch(
-      { ...held, approving: null, lastApprovalError: { code: e.details?.[0]?.code ?? e.code, message: e.details?.[0]?.message ?? e.message, dateTime: now } },
-      held._etag!,
-    );
-    void back; // taken over meanwhile (this approval ran past its grace): the other decision stands
+    // refused: still pending, with the reason (the admin fixes it, buys seats, and approves again); a
+    // failure of the store frees the request too. Taken over meanwhile (this approval ran past its grace):
+    // the other decision stands.
+    const reason =
+      e instanceof ApiError ? { code: e.details?.[0]?.code ?? e.code, message: e.details?.[0]?.message ?? e.message, dateTime: now } : held.lastApprovalError;
+    await licenseRequests.replaceIfMatch({ ...held, approving: null, lastApprovalError: reason }, held._etag!).catch(() => undefined);
     throw e;
   }
   const approved: LicenseRequestDoc = {
