@@ -4,7 +4,10 @@
  * of seats (still pending, with the reason), bulk approve of 20 with mixed outcomes, deny, expiry by the
  * reconciliation, the webhook events, and the role checks.
  */
+import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CosmosClient } from '@azure/cosmos';
 import { addBody, call, newTenant, SKU, TestTenant, tokenFor } from '../helpers';
 import { testStackEnv } from '../env';
@@ -59,6 +62,22 @@ test('a member asks for a license with a User-role token; a second pending reque
   // a member reads their own by id, not another's
   expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: alex.token })).status).toBe(200);
   expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: megan.token })).status).toBe(404);
+});
+
+test("`npm run token -- User --user <UPN>` mints that user's own token (no admin role), with which they ask for a license", async () => {
+  const t = await newTenant('Token CLI org');
+  await t.buy(SKU.E1, 1);
+  const u = await t.createUser({ displayName: 'Cli User' });
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(__dirname, '..', '..', 'dist', 'local', 'token.js'), ...args], { env: { ...process.env, ...testStackEnv } });
+  const { stdout } = await cli('User', '--tenant', t.id, '--user', u.userPrincipalName);
+  const token = stdout.trim();
+  const r = await ask(token, SKU.E1);
+  expect(r.status).toBe(201);
+  expect(r.body.requestedBy).toEqual({ id: u.id, displayName: 'Cli User', userPrincipalName: u.userPrincipalName });
+  // no admin role: the organization's requests are not theirs to list
+  expect((await call('GET', '/v1.0/licenseRequests', { token })).status).toBe(403);
+  await expect(cli('User', '--tenant', t.id, '--user', 'nobody@nowhere.dev')).rejects.toThrow(/no user 'nobody@nowhere.dev'/);
 });
 
 test("role checks: a User-role token cannot approve, deny, list the organization's requests or change either policy", async () => {
