@@ -130,7 +130,6 @@ export async function recordSignInEvent(
   let alreadyHas = false;
   const change: UserChange = {
     userId: user.id,
-    current: user,
     // a product whose seat cannot be had is dropped and the next one tried (the engine decides again)
     replan: true,
     decide: (u, context) => {
@@ -149,13 +148,27 @@ export async function recordSignInEvent(
       return { violations: [], next, unchanged: !choice.chosen, touched: choice.chosen ? [choice.chosen.skuId] : [] };
     },
   };
-  const outcome = await commitGroup(tenantId, { changes: [change], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
+  let outcome = await commitGroup(tenantId, { changes: [{ ...change, current: user }], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
+  // the user kept changing under the engine's If-Match retries (a burst: other events' sign-ins and claims,
+  // on any host): the claim is decided again from the user as stored now, which usually has the app by then
+  for (let again = 0; again < CONFLICT_RETRIES && !outcome.ok && keptChanging(outcome.error); again++)
+    outcome = await commitGroup(tenantId, { changes: [change], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
   if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null });
   if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  // refused for another reason (the store busy past its retries, say) while another event of the burst
+  // claimed for this user: the user has the app, nothing failed for them
+  if (!outcome.ok && hasApp((await users.get(tenantId, user.id))?.licenseAssignments ?? [], policy.app))
+    return answer({ outcome: 'hasApp', skuId: null, reason: null });
   const reason = outcome.ok ? choice.reasons.join(' ') || 'No product of the policy could be assigned.' : outcome.error.message;
   await recordFailure(tenantId, user, policy.app, reason);
   return answer({ outcome: 'failed', skuId: null, reason });
 }
+
+/** How often a claim is decided again when the user kept changing under it (see recordSignInEvent). */
+const CONFLICT_RETRIES = 3;
+
+/** The engine's refusal when a user kept changing while it retried its If-Match writes. */
+const keptChanging = (e: Error) => e instanceof ApiError && (e.code === ErrorCodes.conflict || !!e.details?.some((d) => d.code === ErrorCodes.conflict));
 
 async function recordFailure(tenantId: string, user: { id: string; userPrincipalName: string }, app: string, reason: string): Promise<void> {
   const now = new Date().toISOString();

@@ -74,7 +74,8 @@ test('a burst of 50 sign-in events for one user, half on each host, gives one cl
   expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
   const outcomes = answers.map((a) => a.body.claim.outcome as string);
   expect(outcomes.filter((o) => o === 'claimed')).toHaveLength(1);
-  expect(outcomes.filter((o) => o !== 'claimed' && o !== 'hasApp')).toEqual([]);
+  // the others found the app there (no event fails for the burst itself): their reasons, should one fail
+  expect(answers.filter((a) => a.body.claim.outcome !== 'claimed' && a.body.claim.outcome !== 'hasApp').map((a) => a.body.claim)).toEqual([]);
   expect(await consumed(org, E1)).toBe(1);
   const claims = await on(stack.api, 'GET', '/v1.0/licensePolicies/autoClaim/claims?days=1', org.admin);
   expect(claims.body.value.map((c: any) => [c.outcome, c.userId])).toEqual([['claimed', user]]);
