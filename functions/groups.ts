@@ -178,7 +178,11 @@ route({
   handler: async (ctx) => {
     const g = await getGroup(ctx.tenant.id, ctx.params.id);
     const page = await memberships.inError(ctx.tenant.id, g.id, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
+    return collectionResult(
+      ctx.url,
+      page.items.map((u) => userView(u)),
+      page.continuationToken,
+    );
   },
 });
 

@@ -18,6 +18,7 @@ import { lowSeatAlerts, overAssignmentAlertsStep } from '../shared/usecases/aler
 import { groupLicensingStep, waitingListTurns } from '../shared/usecases/groups';
 import { addMissingQueryFields } from '../shared/usecases/directoryLists';
 import { registerReconciliationStep } from '../shared/usecases/reconciliation';
+import { licenseRequestExpiryStep } from '../shared/usecases/licenseRequests/expiry';
 
 // The one place where modules are wired together: what follows seat changes, and the reconciliation's
 // extra steps (in this order, after its own).
@@ -27,6 +28,8 @@ registerReconciliationStep('groupLicensing', groupLicensingStep);
 registerReconciliationStep('overAssignmentAlerts', overAssignmentAlertsStep);
 // users written before the $filter fields existed get them (shared/storage/users.ts withQueryFields)
 registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(tenant.id));
+// pending license requests past their expiration become expired
+registerReconciliationStep('licenseRequestExpiry', licenseRequestExpiryStep);
 
 import './subscribedSkus';
 import './users';
@@ -39,6 +42,8 @@ import './reconciliation';
 import './groups';
 import './seatPlanner';
 import './alerts';
+import './licenseRequests';
+import './autoClaim';
 import './openapi';
 import './health';
 // last: $batch and the catch-all for unmatched routes

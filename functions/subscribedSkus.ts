@@ -62,7 +62,11 @@ route({
   handler: async (ctx) => {
     const sku = await getSubscription(ctx.tenant.id, ctx.params.id);
     const page = await users.listHolding(ctx.tenant.id, sku.skuId, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map(userView), page.continuationToken);
+    return collectionResult(
+      ctx.url,
+      page.items.map((u) => userView(u)),
+      page.continuationToken,
+    );
   },
 });
 

@@ -26,7 +26,7 @@ route({
     const page = await listUsers(ctx.tenant.id, q, ...paging(ctx.query));
     return collectionResult(
       ctx.url,
-      page.items.map((u) => project(userView(u), q.select)),
+      page.items.map((u) => project(userView(u, q), q.select)),
       page.continuationToken,
       page.count,
     );
@@ -86,7 +86,7 @@ route({
   handler: async (ctx) => {
     const select = parseSelect(userSchema, USER_PROPERTIES, ctx.query.$select);
     const doc = await resolveUser(ctx.tenant.id, ctx.params.id);
-    return { body: project(userView(doc), select), headers: { ETag: quotedEtag(doc._etag) } };
+    return { body: project(userView(doc, { select }), select), headers: { ETag: quotedEtag(doc._etag) } };
   },
 });
 

@@ -43,7 +43,11 @@ export async function devJwks() {
   return { keys: [(await devKey()).publicJwk] };
 }
 
-/** Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin role). */
+/**
+ * Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin
+ * role), `App` (LicenseAssignment.ReadWrite.All), `SignInEvents` (app-only, SignInEvents.Write: an identity
+ * provider's sign-in hook).
+ */
 export const DEV_ROLES = [
   'GlobalAdministrator',
   'LicenseAdministrator',
@@ -53,6 +57,7 @@ export const DEV_ROLES = [
   'Operator',
   'User',
   'App',
+  'SignInEvents',
 ] as const;
 export type DevRole = (typeof DEV_ROLES)[number];
 
@@ -60,6 +65,7 @@ export type DevRole = (typeof DEV_ROLES)[number];
 export const DEV_CLIENT = {
   operator: 'c0ffee00-0000-4000-8000-00000000a990',
   automation: 'c0ffee00-0000-4000-8000-00000000a991',
+  signInHook: 'c0ffee00-0000-4000-8000-00000000a993',
   portal: 'c0ffee00-0000-4000-8000-00000000a992',
 } as const;
 
@@ -68,9 +74,10 @@ export function parseDevRole(input: string): DevRole | undefined {
   const lower = input.toLowerCase().replace(/[^a-z]/g, '');
   const exact = DEV_ROLES.find((r) => r.toLowerCase() === lower);
   if (exact) return exact;
+  if (lower === 'reader') return 'GlobalReader';
+  // `Global`, `license-admin`, `UserAdmin`: an administrator role by its first word (`user` alone is the plain user, found above)
   const norm = lower.replace(/administrator$|admin$/, '');
-  if (norm === lower) return lower === 'reader' ? 'GlobalReader' : undefined; // `user` alone is the plain user, found above
-  return DEV_ROLES.find((r) => r.toLowerCase().replace(/administrator$/, '') === norm);
+  return DEV_ROLES.find((r) => r.endsWith('Administrator') && r.toLowerCase().replace(/administrator$/, '') === norm);
 }
 
 export interface DevTokenOptions {
@@ -80,6 +87,8 @@ export interface DevTokenOptions {
   audience: string;
   objectId?: string;
   name?: string;
+  /** preferred_username (a user's UPN with `--user`). */
+  username?: string;
   /** Seconds until expiry; negative for an already expired token (tests). */
   expiresIn?: number;
 }
@@ -88,16 +97,21 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
   const key = await devKey();
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { tid: o.tenantId, oid: o.objectId ?? randomUUID(), ver: '2.0' };
-  if (o.role === 'Operator' || o.role === 'App') {
+  if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents') {
+    const app = {
+      Operator: { azp: DEV_CLIENT.operator, role: AppRole.TenantsManage, name: 'Provisioning (dev)' },
+      App: { azp: DEV_CLIENT.automation, role: AppRole.ReadWriteAll, name: 'License automation (dev)' },
+      SignInEvents: { azp: DEV_CLIENT.signInHook, role: AppRole.SignInEventsWrite, name: 'Sign-in hook (dev)' },
+    }[o.role];
     claims.idtyp = 'app';
-    claims.azp = o.role === 'Operator' ? DEV_CLIENT.operator : DEV_CLIENT.automation;
-    claims.roles = o.role === 'Operator' ? [AppRole.TenantsManage] : [AppRole.ReadWriteAll];
-    claims.app_displayname = o.name ?? (o.role === 'Operator' ? 'Provisioning (dev)' : 'License automation (dev)');
+    claims.azp = app.azp;
+    claims.roles = [app.role];
+    claims.app_displayname = o.name ?? app.name;
   } else {
     claims.idtyp = 'user';
     claims.azp = DEV_CLIENT.portal;
     claims.name = o.name ?? `Dev ${o.role}`;
-    claims.preferred_username = `${o.role.toLowerCase()}@dev.local`;
+    claims.preferred_username = o.username ?? `${o.role.toLowerCase()}@dev.local`;
     claims.wids = o.role === 'User' ? [] : [DirectoryRole[o.role]];
   }
   const privateKey = await importJWK(key.privateJwk, 'RS256');

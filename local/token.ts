@@ -1,8 +1,10 @@
 /**
- * `npm run token -- <Role> [--tenant <tenantId>] [--expires <seconds>]`: prints one fresh dev token and
- * nothing else, for scripts and curl. Roles: GlobalAdministrator, LicenseAdministrator, UserAdministrator,
- * BillingAdministrator, GlobalReader, User (no admin role), App (LicenseAssignment.ReadWrite.All),
- * Operator (Tenants.ReadWrite.All). Signed with the local host's dev key; not valid anywhere else.
+ * `npm run token -- <Role> [--tenant <tenantId>] [--user <id or UPN>] [--expires <seconds>]`: prints one
+ * fresh dev token and nothing else, for scripts and curl. Roles: GlobalAdministrator, LicenseAdministrator,
+ * UserAdministrator, BillingAdministrator, GlobalReader, User (no admin role), App
+ * (LicenseAssignment.ReadWrite.All), SignInEvents (SignInEvents.Write), Operator (Tenants.ReadWrite.All).
+ * `--user` makes the token that user's own (`oid` = the user's id; a UPN is looked up in the running local
+ * stack's store). Signed with the local host's dev key; not valid anywhere else.
  */
 import { join } from 'node:path';
 import { applyLocalSettings } from './settingsFile';
@@ -17,7 +19,7 @@ async function main() {
   const roleArg = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   const role = roleArg ? parseDevRole(roleArg) : undefined;
   if (!role) {
-    console.error(`usage: npm run token -- <Role> [--tenant <tenantId>]\n  Role: ${DEV_ROLES.join(', ')}`);
+    console.error(`usage: npm run token -- <Role> [--tenant <tenantId>] [--user <id or UPN>]\n  Role: ${DEV_ROLES.join(', ')}`);
     process.exit(2);
   }
   const flag = (name: string) => {
@@ -29,7 +31,30 @@ async function main() {
   const issuer = process.env.AUTH_ISSUER!;
   const audience = process.env.AUTH_AUDIENCE!;
   const expires = flag('expires');
-  process.stdout.write(`${await mintDevToken({ role, tenantId, issuer, audience, expiresIn: expires ? Number(expires) : undefined })}\n`);
+  const user = flag('user');
+  let objectId: string | undefined;
+  let name: string | undefined;
+  let username: string | undefined;
+  if (user && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(user)) objectId = user.toLowerCase();
+  else if (user) {
+    // a UPN: the user's id from the local stack's store (it must be running: `npm start`)
+    const { users } = await import('../shared/storage/users');
+    const doc = await users.findByUpn(tenantId, user).catch((e: Error) => {
+      console.error(`could not read the local store (is \`npm start\` running?): ${e.message}`);
+      process.exit(2);
+    });
+    if (!doc) {
+      console.error(`no user '${user}' in organization ${tenantId}`);
+      process.exit(2);
+    }
+    objectId = doc.id;
+    name = doc.displayName;
+    username = doc.userPrincipalName;
+  }
+  process.stdout.write(
+    `${await mintDevToken({ role, tenantId, issuer, audience, objectId, name, username, expiresIn: expires ? Number(expires) : undefined })}\n`,
+    () => process.exit(0), // the store's client (after a UPN look-up) would keep the process alive
+  );
 }
 
 void main();

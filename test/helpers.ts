@@ -131,3 +131,16 @@ export async function signedToken(claims: Record<string, unknown> & { tid: strin
     .setExpirationTime(now + 600)
     .sign(await importJWK(k.privateJwk, 'RS256'));
 }
+
+/** Runs `work` over the items with at most `concurrency` at a time (a load of many calls, bounded). */
+export async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await work(items[i], i);
+      }
+    }),
+  );
+}

@@ -103,6 +103,7 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/assignedSkuIds/[]/?' }
           { path: '/assignedLicenseCount/?' }
           { path: '/hasLicenseErrors/?' }
+          { path: '/signInActivity/lastSignInDateTime/?' }
           { path: '/_ts/?' }
           // groups, memberships, the waiting list
           { path: '/assignedLicenses/?' }
@@ -113,6 +114,10 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/groupsInError/[]/?' }
           { path: '/skuId/?' }
           { path: '/sortKey/?' }
+          // license requests
+          { path: '/status/?' }
+          { path: '/createdDateTime/?' }
+          { path: '/expirationDateTime/?' }
         ]
         excludedPaths: [
           { path: '/*' }
@@ -152,6 +157,8 @@ resource auditContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/cont
           { path: '/jobId/?' }
           { path: '/skuIds/[]/?' }
           { path: '/activityDateTime/?' }
+          // the auto-claims (operation autoClaim)
+          { path: '/operation/?' }
         ]
         excludedPaths: [
           { path: '/*' }
@@ -186,6 +193,8 @@ resource jobsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           { path: '/type/?' }
           { path: '/createdDateTime/?' }
           { path: '/status/?' }
+          // auto-claims that found no seat
+          { path: '/dateTime/?' }
         ]
         excludedPaths: [
           { path: '/*' }

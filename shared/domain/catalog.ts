@@ -138,6 +138,15 @@ export const CATALOG: readonly ProductDefinition[] = [
   },
 ];
 
+/**
+ * Apps whose sign-in may auto-claim a license (POST /signInEvents, the auto-claim policy): a user "has the
+ * app" when one of their products gives one of these service plans, enabled. Data, not code: a new app is
+ * a line here.
+ */
+export const APPS: Readonly<Record<string, readonly string[]>> = {
+  Teams: [PLAN.TEAMS1],
+};
+
 const bySkuId = new Map(CATALOG.map((p) => [p.skuId, p]));
 const byPartNumber = new Map(CATALOG.map((p) => [p.skuPartNumber.toUpperCase(), p]));
 const planById = new Map(CATALOG.flatMap((p) => p.servicePlans.map((s) => [s.servicePlanId, s] as const)));
@@ -148,4 +157,8 @@ export const catalog = {
   productByPartNumber: (part: string): ProductDefinition | undefined => byPartNumber.get(part.toUpperCase()),
   plan: (servicePlanId: string): ServicePlanDefinition | undefined => planById.get(servicePlanId.toLowerCase()),
   planName: (servicePlanId: string): string => planById.get(servicePlanId)?.displayName ?? servicePlanId,
+  /** The apps an auto-claim policy may name. */
+  apps: (): string[] => Object.keys(APPS),
+  /** The service plans that give an app (empty for an app the catalog does not know). */
+  appPlans: (app: string): readonly string[] => APPS[app] ?? [],
 };

@@ -27,12 +27,26 @@ export const AppRole = {
   ReadWriteAll: 'LicenseAssignment.ReadWrite.All',
   /** The operator / commerce side: create tenants and manage their subscriptions. */
   TenantsManage: 'Tenants.ReadWrite.All',
+  /** An identity provider's hook: records users' sign-ins (POST /signInEvents), which may auto-claim a license. */
+  SignInEventsWrite: 'SignInEvents.Write',
 } as const;
 
 export type Action =
-  'read' | 'assignLicenses' | 'assignLicensesToGuests' | 'manageUsers' | 'changeUserType' | 'updateUsageLocation' | 'manageSubscriptions' | 'manageTenants';
+  | 'read'
+  | 'assignLicenses'
+  | 'assignLicensesToGuests'
+  | 'manageUsers'
+  | 'changeUserType'
+  | 'updateUsageLocation'
+  | 'manageSubscriptions'
+  | 'manageTenants'
+  | 'requestLicense'
+  | 'manageLicenseRequestPolicy'
+  | 'manageAutoClaimPolicy'
+  | 'recordSignIns';
 
-const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }> = {
+/** `members`: any signed-in user of the organization (a delegated token), whatever their roles. */
+const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; members?: boolean }> = {
   // Tenants.ReadWrite.All grants nothing inside an organization: it counts only on the operator routes,
   // and only for the operator's own allow-listed application (shared/auth/operator.ts).
   read: {
@@ -49,6 +63,12 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }
   updateUsageLocation: { directory: ['GlobalAdministrator', 'UserAdministrator', 'LicenseAdministrator'], app: [AppRole.ReadWriteAll] },
   manageSubscriptions: { directory: ['GlobalAdministrator', 'BillingAdministrator'], app: [] },
   manageTenants: { directory: [], app: [AppRole.TenantsManage] },
+  // asking for a license for oneself (and reading the request policy): any signed-in member, no admin role
+  requestLicense: { directory: [], app: [], members: true },
+  // switching license requests off for the organization (with its own message and link): Global admins only
+  manageLicenseRequestPolicy: { directory: ['GlobalAdministrator'], app: [] },
+  manageAutoClaimPolicy: { directory: ['GlobalAdministrator', 'LicenseAdministrator'], app: [] },
+  recordSignIns: { directory: [], app: [AppRole.SignInEventsWrite] },
 };
 
 export const actionDescription: Record<Action, string> = {
@@ -60,6 +80,10 @@ export const actionDescription: Record<Action, string> = {
   updateUsageLocation: "change a user's usage location",
   manageSubscriptions: 'buy or remove licenses and manage subscriptions',
   manageTenants: 'create organizations',
+  requestLicense: 'ask for a license',
+  manageLicenseRequestPolicy: 'switch license requests on or off',
+  manageAutoClaimPolicy: 'change the auto-claim policy',
+  recordSignIns: 'record sign-in events',
 };
 
 export interface Principal {
@@ -90,14 +114,17 @@ export function appRolesFromClaims(roles: unknown): string[] {
   return KNOWN_APP_ROLES.filter((r) => roles.includes(r));
 }
 
-export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'>, action: Action): boolean {
+export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'> & { isApp?: boolean }, action: Action): boolean {
   const allowed = rolesFor[action];
+  if (allowed.members && principal.isApp === false) return true;
   return principal.directoryRoles.some((r) => allowed.directory.includes(r)) || principal.appRoles.some((r) => allowed.app.includes(r));
 }
 
 /** The message of a refusal: which roles would do, so the caller knows whom to ask. */
 export function missingRoleMessage(action: Action): string {
   const allowed = rolesFor[action];
+  if (allowed.members && !allowed.directory.length && !allowed.app.length)
+    return `You do not have permission to ${actionDescription[action]}: this needs a signed-in user of the organization (a delegated token), not an application.`;
   const names = [...allowed.directory.map((r) => roleDisplayName[r]), ...allowed.app.map((a) => `the ${a} application permission`)];
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
   // app permissions carry their own "the ... application permission": no "the the", no "permission role"

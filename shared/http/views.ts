@@ -11,6 +11,7 @@ import * as c from '../schemas/contracts';
 import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
 import { JobDoc } from '../storage/jobs';
 import { GroupDoc } from '../storage/groups';
+import { LicenseRequestDoc } from '../storage/licenseRequests';
 import { FINAL_STATUSES, jobProgress } from '../domain/jobs';
 import { quotedEtag } from './etag';
 import { defaultMailNickname } from '../domain/users';
@@ -64,7 +65,8 @@ export function companySubscriptionView(doc: SubscriptionDoc): Strict<Omit<Graph
   };
 }
 
-export function userView(doc: UserDoc): Strict<Graph.User, z.infer<typeof c.user>> {
+/** A user as Graph shows it; signInActivity only when asked for (`$select=signInActivity`), as Graph does. */
+export function userView(doc: UserDoc, o: { select?: string[] } = {}): Strict<Graph.User, z.infer<typeof c.user>> {
   return {
     '@odata.etag': quotedEtag(doc._etag),
     id: doc.id,
@@ -80,6 +82,7 @@ export function userView(doc: UserDoc): Strict<Graph.User, z.infer<typeof c.user
     department: doc.department,
     jobTitle: doc.jobTitle,
     createdDateTime: doc.createdDateTime,
+    ...(o.select?.includes('signInActivity') ? { signInActivity: { lastSignInDateTime: doc.signInActivity?.lastSignInDateTime ?? null } } : {}),
     assignedLicenses: effectiveLicenses(doc.licenseAssignments),
     licenseAssignmentStates: doc.licenseAssignments.map((a) => ({
       skuId: a.skuId,
@@ -119,7 +122,20 @@ export function organizationView(doc: TenantDoc): z.infer<typeof c.organization>
 
 export function licenseChangeView(doc: AuditDoc): z.infer<typeof c.licenseChangeRecord> {
   const { id, activityDateTime, requestId, actor, operation, userId, userPrincipalName, skuIds, before, after } = doc;
-  return { id, activityDateTime, requestId, jobId: doc.jobId ?? null, actor, operation, userId, userPrincipalName, skuIds, before, after };
+  return {
+    id,
+    activityDateTime,
+    requestId,
+    jobId: doc.jobId ?? null,
+    ...(doc.licenseRequestId ? { licenseRequestId: doc.licenseRequestId } : {}),
+    actor,
+    operation,
+    userId,
+    userPrincipalName,
+    skuIds,
+    before,
+    after,
+  };
 }
 
 export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): z.infer<typeof c.licenseJob> {
@@ -165,5 +181,25 @@ export function groupView(doc: GroupDoc): Strict<Graph.Group, z.infer<typeof c.g
     createdDateTime: doc.createdDateTime,
     assignedLicenses: doc.assignedLicenses,
     licenseProcessingState: doc.licenseProcessingState,
+  };
+}
+
+export function licenseRequestView(d: LicenseRequestDoc): z.infer<typeof c.licenseRequest> {
+  const product = catalog.product(d.skuId);
+  return {
+    id: d.id,
+    status: d.status,
+    requestedBy: { id: d.userId, displayName: d.userDisplayName, userPrincipalName: d.userPrincipalName },
+    skuId: d.skuId,
+    skuPartNumber: product?.skuPartNumber ?? d.skuId,
+    productName: product?.displayName ?? d.skuId,
+    justification: d.justification,
+    createdDateTime: d.createdDateTime,
+    expirationDateTime: d.expirationDateTime,
+    decidedBy: d.decidedBy,
+    decidedDateTime: d.decidedDateTime,
+    decisionReason: d.decisionReason,
+    lastApprovalError: d.lastApprovalError,
+    approvedVia: d.approvedVia,
   };
 }

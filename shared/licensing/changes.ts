@@ -55,6 +55,8 @@ export interface ChangeGroup {
   operation: string;
   /** A bulk job applying the changes: on the audit records and marked on the users. */
   jobId?: string;
+  /** The license request this change approves: named on the audit records. */
+  licenseRequestId?: string;
 }
 
 /** A group's outcome: the users as written (or as they were, when unchanged), or why nothing was written. */

@@ -32,6 +32,8 @@ export interface RecordMeta {
   operation: string;
   /** A bulk job applying the change: recorded, and marked on the user. */
   jobId?: string;
+  /** The license request this change approves (named on the record). */
+  licenseRequestId?: string;
 }
 
 export function auditRecordFor(meta: RecordMeta, user: UserDoc, next: LicenseAssignment[], skuIds: string[], now: string): AuditDoc {
@@ -39,6 +41,7 @@ export function auditRecordFor(meta: RecordMeta, user: UserDoc, next: LicenseAss
     // a job's record has a fixed id per (job, user): applying the same chunk twice writes it once
     id: meta.jobId ? jobAuditId(meta.jobId, user.id) : randomUUID(),
     ...(meta.jobId ? { jobId: meta.jobId } : {}),
+    ...(meta.licenseRequestId ? { licenseRequestId: meta.licenseRequestId } : {}),
     tenantId: meta.tenantId,
     type: 'licenseChange',
     activityDateTime: now,

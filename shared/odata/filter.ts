@@ -11,10 +11,12 @@
  *              / "startswith" "(" property "," string ")"
  *              / property "/" "any" "(" var ":" var "/" property cmp literal ")"
  *              / property "/" "$count" cmp integer
+ *              / property "/" property cmp literal                (a complex property's field: signInActivity/lastSignInDateTime)
  *              / property cmp literal
  *              / property "in" "(" literal *( "," literal ) ")"
  *   cmp        = "eq" / "ne" / "gt" / "ge" / "lt" / "le"
  *   literal    = 'string' ('' escapes a quote) / true / false / null / GUID (unquoted) / integer
+ *              / DateTimeOffset (unquoted, 2026-11-30T09:00:00Z)
  *
  * Keywords and function names are case-insensitive (Graph accepts `NOT`, `startsWith`, `OR`). Which
  * property takes which operator is not the parser's business: the resource's table in resources.ts
@@ -39,7 +41,9 @@ export type Literal =
   | { kind: 'boolean'; value: boolean }
   | { kind: 'null' }
   | { kind: 'guid'; value: string }
-  | { kind: 'integer'; value: number };
+  | { kind: 'integer'; value: number }
+  /** A DateTimeOffset, normalised to toISOString() (UTC, milliseconds). */
+  | { kind: 'dateTime'; value: string };
 
 export type CompareOp = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 
@@ -63,10 +67,12 @@ type Token =
   | { t: 'string'; v: string; at: number }
   | { t: 'guid'; v: string; at: number }
   | { t: 'integer'; v: number; at: number }
+  | { t: 'dateTime'; v: string; at: number }
   | { t: 'end'; at: number };
 
 const GUID = /[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![\w-])/y;
 const INTEGER = /-?\d{1,15}(?![\w.-])/y;
+const DATE_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?(?:Z|[+-]\d{2}:\d{2})(?![\w.:+-])/y;
 const WORD = /\$?[A-Za-z_][A-Za-z0-9_]*/y;
 
 /** Splits the filter into tokens, in one pass. `steps` counts the work done (for the linearity test). */
@@ -107,6 +113,14 @@ export function tokenize(text: string, steps: { n: number }): Token[] {
       }
       out.push({ t: 'string', v: value, at: i });
       i = j + 1;
+      continue;
+    }
+    const dateTime = sticky(DATE_TIME);
+    if (dateTime) {
+      const ms = Date.parse(dateTime[0]);
+      if (Number.isNaN(ms)) throw invalidFilter(`'${dateTime[0]}' at position ${i} is not a valid date and time.`);
+      out.push({ t: 'dateTime', v: new Date(ms).toISOString(), at: i });
+      i += dateTime[0].length;
       continue;
     }
     const guid = sticky(GUID);
@@ -272,6 +286,12 @@ class Parser {
       if (n.t !== 'integer' || n.v < 0) throw invalidFilter(`'${collection}/$count' is compared with a whole number, not ${this.describe(n)}.`);
       return this.clause({ kind: 'count', collection, op: op.v.toLowerCase() as CompareOp, value: n.v });
     }
+    // a complex property's field compared (signInActivity/lastSignInDateTime le 2026-01-01T00:00:00Z)
+    const cmp = this.peek();
+    if (seg.t === 'word' && !seg.v.startsWith('$') && !RESERVED.has(seg.v.toLowerCase()) && cmp.t === 'word' && COMPARE.has(cmp.v.toLowerCase())) {
+      this.next();
+      return this.clause({ kind: 'compare', property: `${collection}/${seg.v}`, op: cmp.v.toLowerCase() as CompareOp, value: this.literal() });
+    }
     if (seg.t === 'word' && seg.v.toLowerCase() === 'all')
       throw new ApiError(400, 'Request_UnsupportedQuery', "The 'all' lambda operator is not supported (nor is it in Microsoft Graph); use 'any'.", '$filter');
     if (!(seg.t === 'word' && seg.v.toLowerCase() === 'any')) {
@@ -324,13 +344,15 @@ class Parser {
         return { kind: 'guid', value: tok.v };
       case 'integer':
         return { kind: 'integer', value: tok.v };
+      case 'dateTime':
+        return { kind: 'dateTime', value: tok.v };
       case 'word': {
         const w = tok.v.toLowerCase();
         if (w === 'true' || w === 'false') return { kind: 'boolean', value: w === 'true' };
         if (w === 'null') return { kind: 'null' };
       }
     }
-    throw invalidFilter(`expected a value ('text', true, false, null, a number or a GUID) but found ${this.describe(tok)}.`);
+    throw invalidFilter(`expected a value ('text', true, false, null, a number, a GUID or a date and time) but found ${this.describe(tok)}.`);
   }
 }
 

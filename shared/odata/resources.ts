@@ -9,13 +9,13 @@
  */
 import type { Literal } from './filter';
 
-export type ScalarOp = 'eq' | 'ne' | 'in' | 'startswith';
+export type ScalarOp = 'eq' | 'ne' | 'in' | 'startswith' | 'ge' | 'le';
 
 export interface ScalarProperty {
   name: string;
   /** The document path (`search.department` is `c.search.department`). */
   path: string;
-  type: 'boolean' | 'string';
+  type: 'boolean' | 'string' | 'dateTime';
   ops: ScalarOp[];
   /** The stored form of a string literal. */
   normalise?: (value: string) => string;
@@ -91,6 +91,15 @@ export const userSchema: ResourceSchema = {
     { name: 'department', path: 'search.department', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower, nullable: true },
     { name: 'displayName', path: 'search.displayName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
     { name: 'userPrincipalName', path: 'search.userPrincipalName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
+    // Graph's operators on it: eq, ne, not, ge, le, and eq null (never signed in). Stored as toISOString(),
+    // so the strings compare as the dates do.
+    {
+      name: 'signInActivity/lastSignInDateTime',
+      path: 'signInActivity.lastSignInDateTime',
+      type: 'dateTime',
+      ops: ['eq', 'ne', 'ge', 'le'],
+      nullable: true,
+    },
   ]),
   collections: byName<CollectionProperty>([
     {

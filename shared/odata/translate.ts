@@ -73,6 +73,11 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
       if (l.kind !== 'boolean') throw invalidFilter(`${p.name} is a Boolean: compare it with true or false (without quotes), not ${describe(l)}.`);
       return l.value;
     }
+    if (p.type === 'dateTime') {
+      if (l.kind !== 'dateTime')
+        throw invalidFilter(`${p.name} is a DateTimeOffset: compare it with a date and time without quotes, like 2026-11-30T00:00:00Z, not ${describe(l)}.`);
+      return l.value;
+    }
     if (l.kind === 'string' || (l.kind === 'guid' && p.guid)) return p.normalise ? p.normalise(l.value) : l.value;
     throw invalidFilter(`${p.name} is a String: compare it with a quoted value like '${p.name === 'usageLocation' ? 'NL' : 'text'}', not ${describe(l)}.`);
   };
@@ -121,7 +126,12 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
           const positive = (e.value.value === (e.op === 'eq')) !== negated;
           return leaf(positive ? `ARRAY_CONTAINS(${membership.param}, c.id)` : `NOT ARRAY_CONTAINS(${membership.param}, c.id)`);
         }
-        if (e.op !== 'eq' && e.op !== 'ne') throw unsupported(schema, scalar(e.property, 'eq').name);
+        if (e.op === 'ge' || e.op === 'le' || e.op === 'gt' || e.op === 'lt') {
+          // a range on a date (never signed in: no date, so never in range; negated, always out of it)
+          const p = scalar(e.property, e.op);
+          const v = param(scalarValue(p, e.value));
+          return negated ? anyOf(...absent(p.path), `c.${p.path} ${sqlOp[flip[e.op]]} ${v}`) : leaf(`c.${p.path} ${sqlOp[e.op]} ${v}`);
+        }
         const p = scalar(e.property, e.op);
         if (e.op === 'ne') advanced.add("Operator 'ne'");
         return equals(p, e.value, (e.op === 'ne') !== negated);

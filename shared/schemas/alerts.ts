@@ -2,15 +2,22 @@
 import { z } from 'zod';
 import { guid } from './common';
 
+/** The events a webhook may subscribe to. */
+export const ALERT_EVENTS = [
+  'lowSeats',
+  'groupLicensingFailure',
+  'overAssignment',
+  'licenseRequestCreated',
+  'licenseRequestDecided',
+  'autoClaimFailed',
+] as const;
+
 export const createWebhookBody = z.strictObject({
   url: z
     .string()
     .max(2000, { error: 'must be at most 2000 characters', abort: true })
     .pipe(z.url({ error: 'must be an https:// URL' })),
-  events: z
-    .array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment']))
-    .min(1)
-    .max(3),
+  events: z.array(z.enum(ALERT_EVENTS)).min(1).max(ALERT_EVENTS.length),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
 });

@@ -41,7 +41,7 @@ export const odataOption = {
     .string()
     .max(2048)
     .describe(
-      "Graph's $filter: eq/ne/in on accountEnabled, userType, usageLocation, department, displayName, userPrincipalName, id; startswith(displayName|userPrincipalName|department|usageLocation, '...'); and, or, not, parentheses; assignedLicenses/any(x:x/skuId eq {guid}); assignedLicenses/$count eq|ne|gt|ge|lt|le n; licenseAssignmentStates/any(x:x/state eq 'Error'). ne, not, eq null and /$count need ConsistencyLevel: eventual and $count=true",
+      "Graph's $filter: eq/ne/in on accountEnabled, userType, usageLocation, department, displayName, userPrincipalName, id; startswith(displayName|userPrincipalName|department|usageLocation, '...'); and, or, not, parentheses; assignedLicenses/any(x:x/skuId eq {guid}); assignedLicenses/$count eq|ne|gt|ge|lt|le n; licenseAssignmentStates/any(x:x/state eq 'Error'); signInActivity/lastSignInDateTime eq|ne|ge|le 2026-01-01T00:00:00Z (a date without quotes). ne, not, eq null and /$count need ConsistencyLevel: eventual and $count=true",
     ),
   $search: z
     .string()

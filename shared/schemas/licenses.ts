@@ -117,6 +117,7 @@ export const licenseChangeRecord = z.object({
   activityDateTime: z.string(),
   requestId: z.string(),
   jobId: z.string().nullable().describe('the bulk license job that made the change, if any'),
+  licenseRequestId: z.string().optional().describe('the license request whose approval made the change'),
   actor: z.object({ id: z.string(), displayName: z.string() }),
   operation: z.string(),
   userId: z.string(),

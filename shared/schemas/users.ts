@@ -116,6 +116,10 @@ export const user = z.object({
   department: z.string().nullable(),
   jobTitle: z.string().nullable(),
   createdDateTime: z.string(),
+  signInActivity: z
+    .object({ lastSignInDateTime: z.string().nullable() })
+    .optional()
+    .describe('when the user last signed in (POST /signInEvents records it); returned only with $select=signInActivity, as in Graph'),
   assignedLicenses: z.array(assignedLicense),
   licenseAssignmentStates: z.array(licenseAssignmentState),
 });

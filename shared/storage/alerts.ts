@@ -5,7 +5,9 @@ import { container, deleteIfPresent, patchDoc, readOf, setFields, tracked } from
 import { Page } from './documents';
 import { queryPage } from './queries';
 
-export const ALERT_EVENTS = ['lowSeats', 'groupLicensingFailure', 'overAssignment'] as const;
+import { ALERT_EVENTS } from '../schemas/alerts';
+
+export { ALERT_EVENTS };
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export interface WebhookDoc {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { SqlParameter } from '@azure/cosmos';
 import { bulk, bulkBody, container, readOf, retriable, tracked } from './cosmos';
 import { AuditDoc, Page } from './documents';
-import { queryPage } from './queries';
+import { queryAll, queryPage } from './queries';
 
 export const audit = {
   newId: () => randomUUID(),
@@ -27,6 +27,18 @@ export const audit = {
       }),
     );
   },
+
+  /** The records of one operation since a date, newest first (the auto-claims of the last days). */
+  ofOperationSince: (tenantId: string, operation: string, since: string) =>
+    queryAll<AuditDoc>(
+      'audit',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'licenseChange' AND c.operation = @operation AND c.activityDateTime >= @since ORDER BY c.activityDateTime DESC`,
+      [
+        { name: '@operation', value: operation },
+        { name: '@since', value: since },
+      ],
+    ),
 
   list(tenantId: string, top: number, token?: string, filter: { userId?: string; skuId?: string; jobId?: string } = {}): Promise<Page<AuditDoc>> {
     const where: string[] = [];

@@ -54,6 +54,7 @@ export interface UserDoc {
   groupsInError?: string[];
   /** Groups this user has license paths from (the reconciliation finds former members by it). */
   groupPaths?: string[];
+  signInActivity?: { lastSignInDateTime?: string };
   _etag?: string;
 }
 
@@ -105,6 +106,8 @@ export interface AuditDoc {
   seatSource?: 'jobHold';
   /** With seatSource jobHold: products whose seat this change reserved apart from the hold (a user changed meanwhile). */
   plainSkus?: string[];
+  /** The license request whose approval made this change (POST /licenseRequests/{id}/approve). */
+  licenseRequestId?: string;
   activityDateTime: string;
   requestId: string;
   actor: { id: string; displayName: string };

@@ -4,7 +4,7 @@
  */
 import { ApiError, ErrorCodes } from '../errors';
 import { effectiveLicenses } from '../domain/licensing';
-import { bulk, bulkBody, bulkDoc, container, isCosmosError, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
+import { bulk, bulkBody, bulkDoc, container, isCosmosError, patchDoc, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
 import { bulkRead, queryPage } from './queries';
 
@@ -140,6 +140,22 @@ export const users = {
 
   /** Replaces a user if it still has the given etag; undefined when someone changed it meanwhile. */
   replaceIfMatch: (doc: UserDoc, etag: string) => replaceIfMatch('directory', withQueryFields(doc), etag),
+
+  /**
+   * Records a sign-in (Graph's signInActivity.lastSignInDateTime): one conditional patch that only moves the
+   * date forward, so events arriving out of order or on several instances at once never move it back. It
+   * touches no license field, and the engine's If-Match writes simply re-read a user it changed meanwhile.
+   * `at` must be normalised (toISOString): stored dates compare as strings. Undefined: nothing to record.
+   */
+  async recordSignIn(tenantId: string, userId: string, at: string): Promise<UserDoc | undefined> {
+    return patchDoc<UserDoc>(
+      'directory',
+      userId,
+      tenantId,
+      [{ op: 'set', path: '/signInActivity', value: { lastSignInDateTime: at } }],
+      `c.type = 'user' and (not is_defined(c.signInActivity.lastSignInDateTime) or c.signInActivity.lastSignInDateTime < '${at}')`,
+    );
+  },
 
   /** Users written before the query fields existed (the reconciliation's userQueryFields step adds them). */
   withoutQueryFields(tenantId: string, top: number, token?: string): Promise<Page<UserDoc>> {

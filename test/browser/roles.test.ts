@@ -30,7 +30,7 @@ async function signInOnPage(role: string, locale = 'en-US'): Promise<Page> {
 }
 
 const WRITE =
-  /^(Assign licenses|Unassign licenses|Manage product licenses|Save|Save changes|Save location|Take over.*|Reprocess.*|Import from CSV|Run now|Cancel job|Add webhook|Remove.*|Reduce.*|Start.*|Assign|Preview)$/;
+  /^(Assign licenses|Unassign licenses|Manage product licenses|Save|Save changes|Save location|Take over.*|Reprocess.*|Import from CSV|Run now|Cancel job|Add webhook|Remove.*|Reduce.*|Start.*|Assign|Preview|Approve.*|Deny.*|Add product|Up|Down)$/;
 
 /** Write controls on the page as it is now: buttons that change something, and enabled selection boxes or switches. */
 async function writeControls(page: Page): Promise<string[]> {
@@ -62,6 +62,16 @@ test('the sign-in page signs a Global Reader in to the demo organization, and a 
   await page.getByRole('dialog', { name: 'Adele Vance' }).getByRole('switch', { name: 'Microsoft Teams' }).waitFor();
   seen.productAndUserApps = await writeControls(page);
   await page.keyboard.press('Escape');
+
+  for (const [tab, name, heading] of [
+    ['requests', 'Requests', 'License requests'],
+    ['autoclaim', 'Auto-claim policy', 'Claims'],
+  ]) {
+    await page.goto(`${CONSOLE_URL}#/licenses/${tab}`);
+    await page.getByRole('tab', { selected: true, name }).waitFor();
+    await page.getByRole('heading', { name: heading }).waitFor();
+    seen[`licenses-${tab}`] = await writeControls(page);
+  }
 
   await page.goto(`${CONSOLE_URL}#/users`);
   await page.getByRole('button', { name: 'Adele Vance' }).click();
@@ -131,6 +141,11 @@ test('Dutch when the browser asks for it, and switchable (the choice is remember
   const page = await open(context, '/licenses', 'Licenties');
   expect(await page.evaluate(() => document.documentElement.lang)).toBe('nl');
   await page.getByRole('columnheader', { name: 'Beschikbare licenties' }).waitFor();
+  await page.getByRole('tab', { name: 'Aanvragen' }).click();
+  await page.getByRole('switch', { name: 'Gebruikers kunnen licenties aanvragen' }).waitFor();
+  await page.getByRole('tab', { name: 'Beleid voor automatisch claimen' }).click();
+  await page.getByRole('switch', { name: 'Automatisch claimen staat aan' }).waitFor();
+  await page.getByRole('tab', { name: 'Producten' }).click();
   await page.getByRole('navigation', { name: 'Navigatie van het beheercentrum' }).getByRole('link', { name: 'Actieve gebruikers' }).waitFor();
   await page.getByRole('link', { name: 'Office 365 E3' }).click();
   await page.getByRole('button', { name: 'Licenties toewijzen', exact: true }).click();

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { testStackEnv } from '../env';
-import { tokenFor } from '../helpers';
+import { pool, tokenFor } from '../helpers';
 import { OwnStack, startOwnStack } from '../ownStack';
 
 let stack: OwnStack;
@@ -31,18 +31,6 @@ async function call(base: string, method: string, path: string, token: string, b
   });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function pool<T>(items: T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await work(items[i], i);
-      }
-    }),
-  );
 }
 
 test('1,040 assignments from two hosts for 600 seats: never over, the counter exact, batches all or nothing', async () => {

@@ -101,6 +101,23 @@ describe('translation to Cosmos DB SQL', () => {
     expect(sqlOf(`assignedLicenses/any(x:x/skuId eq ${E3})`).advanced).toEqual([]);
   });
 
+  test("signInActivity/lastSignInDateTime: a date without quotes (any offset, normalised to UTC), Graph's operators eq, ne, ge, le and eq null", () => {
+    const t = sqlOf('signInActivity/lastSignInDateTime le 2026-06-01T10:30:00+02:00');
+    expect(t.sql).toBe('c.signInActivity.lastSignInDateTime <= @f0');
+    expect(t.parameters).toEqual([{ name: '@f0', value: '2026-06-01T08:30:00.000Z' }]);
+    expect(sqlOf('not (signInActivity/lastSignInDateTime ge 2026-01-01T00:00:00Z)').sql).toBe(
+      '(NOT IS_DEFINED(c.signInActivity.lastSignInDateTime) OR IS_NULL(c.signInActivity.lastSignInDateTime) OR c.signInActivity.lastSignInDateTime < @f0)',
+    );
+    expect(sqlOf('signInActivity/lastSignInDateTime eq null').advanced).toEqual(['null values']);
+    expect(() => sqlOf("signInActivity/lastSignInDateTime le '2026-01-01'")).toThrow(/DateTimeOffset/);
+    expect(() => sqlOf('signInActivity/lastSignInDateTime gt 2026-01-01T00:00:00Z')).toThrow(
+      /Unsupported or invalid query filter clause specified for property 'signInActivity\/lastSignInDateTime'/,
+    );
+    expect(() => sqlOf('signInActivity/lastNonInteractiveSignInDateTime le 2026-01-01T00:00:00Z')).toThrow(/Unsupported/);
+    expect(() => sqlOf('displayName ge 2026-01-01T00:00:00Z')).toThrow(/Unsupported/);
+    expect(() => parseFilter('signInActivity/lastSignInDateTime le 2026-13-45T99:00:00Z')).toThrow(/not a valid date/);
+  });
+
   test('groups: hasMembersWithLicenseErrors is bound by the storage, as a parameter', () => {
     const t = translateFilter(parseFilter('hasMembersWithLicenseErrors eq true'), groupSchema);
     expect(t.sql).toBe('ARRAY_CONTAINS(@groupsWithLicenseErrors, c.id)');
@@ -378,7 +395,7 @@ describe('properties (fast-check)', () => {
           .result.map((d: UserDoc) => d.id)
           .sort();
         const expected = docs
-          .filter((d) => f.holds(userView(d)))
+          .filter((d) => f.holds(userView(d, { select: ['signInActivity'] })))
           .map((d) => d.id)
           .sort();
         expect(got).toEqual(expected);
@@ -427,6 +444,21 @@ const leaf: fc.Arbitrary<Gen> = fc.oneof(
   fc
     .constantFrom('Error', 'Active', 'Disabled')
     .map((s) => ({ text: `licenseAssignmentStates/any(y:y/state eq ${str(s)})`, holds: (u: View) => u.licenseAssignmentStates.some((a) => a.state === s) })),
+  fc
+    .tuple(fc.constantFrom('ge', 'le', 'eq', 'ne'), fc.constantFrom('2026-01-01T00:00:00Z', '2026-06-01T10:30:00+02:00', '2026-03-01T00:00:00.000Z'))
+    .map(([op, at]) => {
+      const t = Date.parse(at);
+      const cmp = { ge: (a: number) => a >= t, le: (a: number) => a <= t, eq: (a: number) => a === t, ne: (a: number) => a !== t }[op];
+      return {
+        text: `signInActivity/lastSignInDateTime ${op} ${at}`,
+        // never signed in: no date, so no range or eq holds; ne holds (as for any other missing value)
+        holds: (u: View) => {
+          const last = u.signInActivity?.lastSignInDateTime;
+          return last ? cmp(Date.parse(last)) : op === 'ne';
+        },
+      };
+    }),
+  fc.constant({ text: 'signInActivity/lastSignInDateTime eq null', holds: (u: View) => !u.signInActivity?.lastSignInDateTime }),
   fc.constantFrom(['Sales', 'IT'], ['sales']).map((ds) => ({
     text: `department in (${ds.map(str).join(', ')})`,
     holds: (u: View) => ds.some((d) => lower(u.department) === d.toLowerCase() && u.department !== null),
@@ -481,5 +513,9 @@ function doc(seed: number): UserDoc {
     licenseAssignments: pick(licenses, seed >> 6),
     skuIds: [],
     search: { displayName: '', userPrincipalName: '' },
+    ...pick(
+      [{}, { signInActivity: { lastSignInDateTime: '2026-01-01T00:00:00.000Z' } }, { signInActivity: { lastSignInDateTime: '2026-06-01T08:30:00.000Z' } }],
+      seed >> 8,
+    ),
   };
 }

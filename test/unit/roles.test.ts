@@ -20,9 +20,13 @@ const ACTIONS: Action[] = [
   'updateUsageLocation',
   'manageSubscriptions',
   'manageTenants',
+  'requestLicense',
+  'manageLicenseRequestPolicy',
+  'manageAutoClaimPolicy',
+  'recordSignIns',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
-const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage];
+const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite];
 
 /** The product rules (licensing-reference.md, "Who may act"), written out independently of roles.ts. */
 const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
@@ -35,6 +39,10 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: true,
     manageTenants: false,
+    requestLicense: true,
+    manageLicenseRequestPolicy: true,
+    manageAutoClaimPolicy: true,
+    recordSignIns: false,
   },
   LicenseAdministrator: {
     read: true,
@@ -45,6 +53,10 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: false,
     manageTenants: false,
+    requestLicense: true,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: true,
+    recordSignIns: false,
   },
   UserAdministrator: {
     read: true,
@@ -55,6 +67,10 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: false,
     manageTenants: false,
+    requestLicense: true,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
   },
   BillingAdministrator: {
     read: true,
@@ -65,6 +81,10 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: true,
     manageTenants: false,
+    requestLicense: true,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
   },
   GlobalReader: {
     read: true,
@@ -75,6 +95,10 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: false,
     manageTenants: false,
+    requestLicense: true,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
   },
 };
 
@@ -88,6 +112,10 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: false,
     manageTenants: false,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
@@ -98,6 +126,25 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: false,
     manageTenants: false,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
+  },
+  // the sign-in hook records sign-ins and nothing else
+  [AppRole.SignInEventsWrite]: {
+    read: false,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: false,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: true,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -109,6 +156,10 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: false,
     manageTenants: true,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
   },
 };
 
@@ -127,11 +178,17 @@ describe('DirectoryRole template ids', () => {
 describe('can: each action x each directory role', () => {
   const cases = ROLES.flatMap((role) => ACTIONS.map((action) => [role, action, DIRECTORY_MATRIX[role][action]] as const));
   test.each(cases)('%s may %s: %s', (role, action, allowed) => {
-    expect(can(asRole(role), action)).toBe(allowed);
+    expect(can({ ...asRole(role), isApp: false }, action)).toBe(allowed);
   });
 
-  test.each(ACTIONS)('no role at all may not %s', (action) => {
-    expect(can(asRole(), action)).toBe(false);
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense'))('no role at all may not %s', (action) => {
+    expect(can({ ...asRole(), isApp: false }, action)).toBe(false);
+  });
+
+  test('any signed-in member may ask for a license (no admin role); an application may not, whatever its permissions', () => {
+    expect(can({ ...asRole(), isApp: false }, 'requestLicense')).toBe(true);
+    expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'requestLicense'))).toEqual([]);
+    expect(missingRoleMessage('requestLicense')).toMatch(/signed-in user of the organization/);
   });
 
   test('Global Reader reads but never changes anything', () => {
@@ -163,7 +220,7 @@ describe('can: each action x each directory role', () => {
 describe('can: application permissions (app-only callers)', () => {
   const cases = APP_ROLES.flatMap((app) => ACTIONS.map((action) => [app, action, APP_MATRIX[app][action]] as const));
   test.each(cases)('app with %s may %s: %s', (app, action, allowed) => {
-    expect(can(asApp(app), action)).toBe(allowed);
+    expect(can({ ...asApp(app), isApp: true }, action)).toBe(allowed);
   });
 
   test('an unknown application permission grants nothing', () => {
@@ -242,17 +299,21 @@ describe('missingRoleMessage', () => {
   const allowedRoles = (action: Action) => ROLES.filter((r) => DIRECTORY_MATRIX[r][action]);
   const allowedApps = (action: Action) => APP_ROLES.filter((a) => APP_MATRIX[a][action]);
 
-  test.each(ACTIONS)('%s: says what is refused and names every role and app permission that would do, and no other', (action) => {
-    const m = missingRoleMessage(action);
-    const needs = m.split('; ask')[0];
-    expect(m).toContain('You do not have permission');
-    expect(m).toContain(actionDescription[action]);
-    for (const r of allowedRoles(action)) expect(needs).toContain(roleDisplayName[r]);
-    for (const r of ROLES.filter((x) => !allowedRoles(action).includes(x))) expect(needs).not.toContain(roleDisplayName[r]);
-    for (const a of allowedApps(action)) expect(m).toContain(`${a} application permission`);
-    for (const a of APP_ROLES.filter((x) => !allowedApps(action).includes(x))) expect(m).not.toContain(a);
-    expect(m).toMatch(/ask a Global Administrator to grant it/);
-  });
+  // requestLicense needs no role at all: its message says so (tested above)
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense'))(
+    '%s: says what is refused and names every role and app permission that would do, and no other',
+    (action) => {
+      const m = missingRoleMessage(action);
+      const needs = m.split('; ask')[0];
+      expect(m).toContain('You do not have permission');
+      expect(m).toContain(actionDescription[action]);
+      for (const r of allowedRoles(action)) expect(needs).toContain(roleDisplayName[r]);
+      for (const r of ROLES.filter((x) => !allowedRoles(action).includes(x))) expect(needs).not.toContain(roleDisplayName[r]);
+      for (const a of allowedApps(action)) expect(m).toContain(`${a} application permission`);
+      for (const a of APP_ROLES.filter((x) => !allowedApps(action).includes(x))) expect(m).not.toContain(a);
+      expect(m).toMatch(/ask a Global Administrator to grant it/);
+    },
+  );
 
   test.each(ACTIONS)('%s: reads as a sentence (no doubled words, no "permission role")', (action) => {
     const m = missingRoleMessage(action);

@@ -69,7 +69,9 @@ function SignedIn({ config, session }: { config: ConsoleConfig; session: Session
             <Shell>
               <Suspense fallback={<Spinner style={{ marginTop: 64 }} />}>
                 <Switch>
-                  <Route path="/licenses" component={LicensesPage} />
+                  <Route path="/licenses">{() => <LicensesPage />}</Route>
+                  <Route path="/licenses/requests">{() => <LicensesPage tab="requests" />}</Route>
+                  <Route path="/licenses/autoclaim">{() => <LicensesPage tab="autoclaim" />}</Route>
                   <Route path="/licenses/:skuId">{(p) => <ProductPage skuId={p.skuId} />}</Route>
                   <Route path="/users" component={ActiveUsersPage} />
                   <Route path="/groups" component={GroupsPage} />

@@ -35,3 +35,9 @@ export interface Collection<T> {
 }
 
 export const MAX_USERS_PER_ASSIGN = 20;
+export type LicenseRequest = z.infer<typeof c.licenseRequest>;
+export type LicenseRequestStatus = LicenseRequest['status'];
+export type ApproveManyResult = z.infer<typeof c.approveManyResult>;
+export type LicenseRequestPolicy = z.infer<typeof c.licenseRequestPolicy>;
+export type AutoClaimPolicy = z.infer<typeof c.autoClaimPolicy>;
+export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;

@@ -1,8 +1,10 @@
 /**
  * Billing > Licenses: every product the organization subscribes to, with available, assigned and total
  * licenses and its state. Self-service purchases can be taken over here by Global and Billing admins.
+ * Beside Products, the Requests tab (users' license requests) and the Auto-claim policy tab; each tab's
+ * name is in the address (#/licenses/requests).
  */
-import { Button, createTableColumn, Link, Spinner, TableColumnDefinition, Text } from '@fluentui/react-components';
+import { Button, createTableColumn, Link, Spinner, Tab, TableColumnDefinition, TabList, Text } from '@fluentui/react-components';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -18,8 +20,41 @@ import { takeOverSubscription } from '../../graph/licensing';
 import { keys, useSkus } from '../../graph/queries';
 import type { SubscribedSku } from '../../graph/types';
 import { totalUnits } from '../../licensing/seats';
+import { AutoClaimTab } from './AutoClaimTab';
+import { RequestsTab } from './RequestsTab';
 
-export default function LicensesPage() {
+const TABS = ['products', 'requests', 'autoclaim'] as const;
+type LicensesTab = (typeof TABS)[number];
+
+export default function LicensesPage({ tab }: { tab?: string }) {
+  const { t } = useTranslation();
+  const [, navigate] = useLocation();
+  const current: LicensesTab = TABS.includes(tab as LicensesTab) ? (tab as LicensesTab) : 'products';
+  return (
+    <>
+      <PageHeader title={t('licenses.title')} description={t('licenses.description')} />
+      <TabList
+        selectedValue={current}
+        onTabSelect={(_, d) => navigate(d.value === 'products' ? '/licenses' : `/licenses/${String(d.value)}`)}
+        aria-label={t('licenses.title')}
+        style={{ marginBottom: 16 }}
+      >
+        {TABS.map((k) => (
+          <Tab key={k} value={k}>
+            {t(`licenses.tabs.${k}`)}
+          </Tab>
+        ))}
+      </TabList>
+      <div role="tabpanel" aria-label={t(`licenses.tabs.${current}`)}>
+        {current === 'products' && <ProductsTab />}
+        {current === 'requests' && <RequestsTab />}
+        {current === 'autoclaim' && <AutoClaimTab />}
+      </div>
+    </>
+  );
+}
+
+function ProductsTab() {
   const { t } = useTranslation();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -73,7 +108,6 @@ export default function LicensesPage() {
 
   return (
     <>
-      <PageHeader title={t('licenses.title')} description={t('licenses.description')} />
       {refusal && <RefusalBar refusal={refusal} />}
       {skus.isPending ? (
         <Spinner label={t('common.loading')} />

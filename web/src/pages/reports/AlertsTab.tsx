@@ -35,7 +35,7 @@ import { keys, useSkuNames, useSkus } from '../../graph/queries';
 import { AlertDelivery, createWebhook, deleteWebhook, deliveriesRequest, listWebhooks } from '../../graph/reports';
 import type { AlertEvent } from '../../graph/types';
 
-const EVENTS: AlertEvent[] = ['lowSeats', 'groupLicensingFailure', 'overAssignment'];
+const EVENTS: AlertEvent[] = ['lowSeats', 'groupLicensingFailure', 'overAssignment', 'licenseRequestCreated', 'licenseRequestDecided', 'autoClaimFailed'];
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '12px 0 24px' },
   hint: { color: tokens.colorNeutralForeground3 },

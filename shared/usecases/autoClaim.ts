@@ -1,0 +1,231 @@
+/**
+ * Auto-claim: when a user signs in to an app (POST /signInEvents, an identity provider's hook) and has no
+ * license that gives it, the policy's first product in order with a free seat that the rules allow is
+ * assigned, on the one write path (group commit, reserved seats: rules, seats, audit, low-seat alerts).
+ *
+ * Why a burst and many hosts are safe without locks:
+ *   - one claim per user: the change is decided from the user as stored, and "already has the app" decides
+ *     "nothing to do". The engine writes a user only with If-Match on the etag it decided from, so of
+ *     concurrent claims for one user (on any number of hosts) exactly one write lands; every other one
+ *     gets 412, re-reads the user, now sees the app, decides nothing, and gives back any seat it took.
+ *   - never more claims than seats: each seat is taken by a conditional patch of the subscription's
+ *     counter (`consumed + n <= limit`) before the user is written, so N free seats admit N claims, and a
+ *     claim refused there moves on to the next product (the engine's replan) or fails, recorded.
+ *   - the sign-in date only moves forward: a conditional patch (users.recordSignIn).
+ * A claim is an audit record with operation `autoClaim` (written with the change; a lost one is
+ * re-created from the user), so the claims list is read from the audit trail; failures are recorded once
+ * per user and day.
+ */
+import { z } from 'zod';
+import { chooseClaim, hasApp, knownApp } from '../domain/autoClaim';
+import { catalog } from '../domain/catalog';
+import { Principal } from '../domain/roles';
+import { ApiError, ErrorCodes } from '../errors';
+import { commitGroup, UserChange } from '../licensing';
+import { log } from '../log';
+import * as c from '../schemas/contracts';
+import { csvLine } from '../csv';
+import { audit } from '../storage/audit';
+import { AutoClaimPolicyDoc, autoClaimFailures, policies } from '../storage/licenseRequests';
+import { users } from '../storage/users';
+import { subscriptions } from '../storage/subscriptions';
+import { emit } from './alerts';
+import { resolveUser } from './licenses';
+
+/** The audit record's actor of a claim. */
+export const AUTO_CLAIM_PRINCIPAL: Principal = {
+  tenantId: '',
+  objectId: 'autoClaimPolicy',
+  displayName: 'Auto-claim policy',
+  // licenses members like a License Administrator would (never guests: those are not eligible)
+  directoryRoles: ['LicenseAdministrator'],
+  appRoles: [],
+  isApp: true,
+};
+
+/** How far ahead of this service's clock a sign-in's time may be (the identity provider's clock may run a little fast). */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
+
+export async function getAutoClaimPolicy(tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
+  const doc = await policies.autoClaim(tenantId);
+  return doc ? { enabled: doc.enabled, app: doc.app, products: doc.products } : DEFAULT_POLICY;
+}
+
+export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<typeof c.updateAutoClaimPolicyBody>) {
+  const app = body.app === undefined ? undefined : knownApp(body.app);
+  if (body.app !== undefined && !app)
+    throw new ApiError(400, ErrorCodes.invalidRequest, `'${body.app}' is not an app auto-claim knows. Apps: ${catalog.apps().join(', ')}.`, 'app');
+  const products = body.products?.map((p) => ({ skuId: p.skuId.toLowerCase(), disabledPlans: p.disabledPlans.map((d) => d.toLowerCase()) }));
+  if (products) {
+    const subs = new Set((await subscriptions.list(tenantId)).map((s) => s.skuId));
+    for (const [i, p] of products.entries()) {
+      if (products.findIndex((q) => q.skuId === p.skuId) !== i)
+        throw new ApiError(400, ErrorCodes.invalidRequest, `products[${i}]: ${productName(p.skuId)} is listed twice.`, `products[${i}].skuId`);
+      if (!subs.has(p.skuId))
+        throw new ApiError(
+          400,
+          ErrorCodes.productNotSubscribed,
+          `products[${i}]: your organization has no ${productName(p.skuId)} subscription. Pick products from GET /subscribedSkus.`,
+          `products[${i}].skuId`,
+        );
+      const plans = new Set(catalog.product(p.skuId)?.servicePlans.map((s) => s.servicePlanId));
+      const unknown = p.disabledPlans.find((d) => !plans.has(d));
+      if (unknown)
+        throw new ApiError(
+          400,
+          ErrorCodes.unknownServicePlan,
+          `products[${i}]: ${unknown} is not a service plan of ${productName(p.skuId)}.`,
+          `products[${i}].disabledPlans`,
+        );
+    }
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const current = await policies.autoClaim(tenantId);
+    const next: AutoClaimPolicyDoc = {
+      ...(current ?? { id: 'autoClaimPolicy', tenantId, type: 'autoClaimPolicy', ...DEFAULT_POLICY }),
+      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+      ...(app ? { app } : {}),
+      ...(products ? { products } : {}),
+    };
+    if (next.enabled && !next.products.length)
+      throw new ApiError(400, ErrorCodes.invalidRequest, 'Name at least one product (products) before switching auto-claim on.', 'products');
+    if (await policies.write(next, current?._etag)) return getAutoClaimPolicy(tenantId);
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The auto-claim policy kept changing while this request ran. Nothing was changed; try again.');
+}
+
+const productName = (skuId: string) => catalog.product(skuId)?.displayName ?? skuId;
+
+type Outcome = z.infer<typeof c.signInEventResult>['claim'];
+
+export async function recordSignInEvent(
+  tenantId: string,
+  requestId: string,
+  body: z.infer<typeof c.signInEventBody>,
+): Promise<z.infer<typeof c.signInEventResult>> {
+  const at = new Date(body.dateTime).toISOString();
+  // a sign-in from the future would pin the date there (it never moves back): a clock this far off is refused
+  if (Date.parse(at) > Date.now() + MAX_CLOCK_SKEW_MS)
+    throw new ApiError(
+      400,
+      ErrorCodes.invalidRequest,
+      `dateTime ${body.dateTime} is in the future. Send the time the user signed in (UTC, or with its offset).`,
+      'dateTime',
+    );
+  const found = await resolveUser(tenantId, body.userId);
+  const moved = await users.recordSignIn(tenantId, found.id, at);
+  const user = moved ?? found;
+  const last = user.signInActivity?.lastSignInDateTime ?? null;
+  const answer = (claim: Outcome) => ({ userId: user.id, lastSignInDateTime: last, claim });
+
+  const policy = await getAutoClaimPolicy(tenantId);
+  if (!policy.enabled || policy.app.toLowerCase() !== body.app.toLowerCase()) return answer({ outcome: 'policyOff', skuId: null, reason: null });
+  if (user.userType === 'Guest' || !user.accountEnabled)
+    return answer({ outcome: 'notEligible', skuId: null, reason: user.userType === 'Guest' ? 'Guests do not claim licenses.' : 'The account is disabled.' });
+  if (hasApp(user.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null });
+
+  let choice: ReturnType<typeof chooseClaim> = { reasons: [] };
+  let alreadyHas = false;
+  const change: UserChange = {
+    userId: user.id,
+    // a product whose seat cannot be had is dropped and the next one tried (the engine decides again)
+    replan: true,
+    decide: (u, context) => {
+      alreadyHas = hasApp(u.licenseAssignments, policy.app);
+      choice = alreadyHas
+        ? { reasons: [] }
+        : chooseClaim({
+            principal: AUTO_CLAIM_PRINCIPAL,
+            user: u,
+            products: policy.products,
+            subscriptions: context.subscriptions,
+            without: context.without,
+            now: context.now,
+          });
+      const next = choice.chosen?.next ?? u.licenseAssignments;
+      return { violations: [], next, unchanged: !choice.chosen, touched: choice.chosen ? [choice.chosen.skuId] : [] };
+    },
+  };
+  let outcome = await commitGroup(tenantId, { changes: [{ ...change, current: user }], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
+  // the user kept changing under the engine's If-Match retries (a burst: other events' sign-ins and claims,
+  // on any host): the claim is decided again from the user as stored now, which usually has the app by then
+  for (let again = 0; again < CONFLICT_RETRIES && !outcome.ok && keptChanging(outcome.error); again++)
+    outcome = await commitGroup(tenantId, { changes: [change], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
+  if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null });
+  if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  // refused for another reason (the store busy past its retries, say) while another event of the burst
+  // claimed for this user: the user has the app, nothing failed for them
+  if (!outcome.ok && hasApp((await users.get(tenantId, user.id))?.licenseAssignments ?? [], policy.app))
+    return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  const reason = outcome.ok ? choice.reasons.join(' ') || 'No product of the policy could be assigned.' : outcome.error.message;
+  await recordFailure(tenantId, user, policy.app, reason);
+  return answer({ outcome: 'failed', skuId: null, reason });
+}
+
+/** How often a claim is decided again when the user kept changing under it (see recordSignInEvent). */
+const CONFLICT_RETRIES = 3;
+
+/** The engine's refusal when a user kept changing while it retried its If-Match writes. */
+const keptChanging = (e: Error) => e instanceof ApiError && (e.code === ErrorCodes.conflict || !!e.details?.some((d) => d.code === ErrorCodes.conflict));
+
+async function recordFailure(tenantId: string, user: { id: string; userPrincipalName: string }, app: string, reason: string): Promise<void> {
+  const now = new Date().toISOString();
+  const first = await autoClaimFailures.record({
+    id: `autoClaimFailure_${user.id}_${now.slice(0, 10)}`,
+    tenantId,
+    type: 'autoClaimFailure',
+    userId: user.id,
+    userPrincipalName: user.userPrincipalName,
+    app,
+    dateTime: now,
+    reason,
+  });
+  if (first)
+    await emit(tenantId, 'autoClaimFailed', { userId: user.id, userPrincipalName: user.userPrincipalName, app, reason }).catch((e) =>
+      log.warn('alert not recorded', { tenantId, error: String(e) }),
+    );
+}
+
+export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
+
+/** Claims and failures of the last `days` days, newest first. */
+export async function listAutoClaims(tenantId: string, days: number): Promise<AutoClaimEntry[]> {
+  const since = new Date(Date.now() - days * 86_400_000).toISOString();
+  const [claims, failures, policy] = await Promise.all([
+    audit.ofOperationSince(tenantId, 'autoClaim', since),
+    autoClaimFailures.since(tenantId, since),
+    getAutoClaimPolicy(tenantId),
+  ]);
+  const entries: AutoClaimEntry[] = [
+    ...claims.map((r) => ({
+      id: r.id,
+      outcome: 'claimed' as const,
+      dateTime: r.activityDateTime,
+      userId: r.userId,
+      userPrincipalName: r.userPrincipalName,
+      app: policy.app,
+      skuId: r.skuIds[0] ?? null,
+      skuPartNumber: catalog.product(r.skuIds[0] ?? '')?.skuPartNumber ?? null,
+      reason: null,
+    })),
+    ...failures.map((f) => ({
+      id: f.id,
+      outcome: 'failed' as const,
+      dateTime: f.dateTime,
+      userId: f.userId,
+      userPrincipalName: f.userPrincipalName,
+      app: f.app,
+      skuId: null,
+      skuPartNumber: null,
+      reason: f.reason,
+    })),
+  ];
+  return entries.sort((a, b) => b.dateTime.localeCompare(a.dateTime));
+}
+
+export async function* autoClaimsCsv(entries: AutoClaimEntry[]): AsyncGenerator<string> {
+  yield csvLine(['dateTime', 'outcome', 'userPrincipalName', 'userId', 'app', 'skuPartNumber', 'skuId', 'reason']);
+  for (const e of entries) yield csvLine([e.dateTime, e.outcome, e.userPrincipalName, e.userId, e.app, e.skuPartNumber, e.skuId, e.reason]);
+}

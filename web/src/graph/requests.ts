@@ -1,0 +1,38 @@
+/** License requests (approve, deny, the request policy) and the auto-claim policy with its claims list. */
+import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import type { ApproveManyResult, AutoClaimEntry, AutoClaimPolicy, Collection, LicenseRequest, LicenseRequestPolicy, LicenseRequestStatus } from './types';
+
+export const requestsRequest = (client: Client, status: LicenseRequestStatus | '') => {
+  const r = client.api('/licenseRequests').top(50);
+  return status ? r.filter(`status eq '${status}'`) : r;
+};
+
+export const approveRequests = (client: Client, ids: string[]) => client.api('/licenseRequests/approve').post({ ids }) as Promise<ApproveManyResult>;
+
+export const denyRequest = (client: Client, id: string, reason: string) =>
+  client.api(`/licenseRequests/${id}/deny`).post({ reason }) as Promise<LicenseRequest>;
+
+export const getRequestPolicy = (client: Client) => client.api('/licenseRequests/policy').get() as Promise<LicenseRequestPolicy>;
+
+export const updateRequestPolicy = (client: Client, body: LicenseRequestPolicy) =>
+  client.api('/licenseRequests/policy').patch(body) as Promise<LicenseRequestPolicy>;
+
+export const getAutoClaimPolicy = (client: Client) => client.api('/licensePolicies/autoClaim').get() as Promise<AutoClaimPolicy>;
+
+export const updateAutoClaimPolicy = (client: Client, body: AutoClaimPolicy) =>
+  client.api('/licensePolicies/autoClaim').patch(body) as Promise<AutoClaimPolicy>;
+
+export const listAutoClaims = (client: Client, days: number) =>
+  client
+    .api('/licensePolicies/autoClaim/claims')
+    .query({ days: String(days) })
+    .get() as Promise<Collection<AutoClaimEntry>>;
+
+/** The claims list as the service writes it in CSV. */
+export const autoClaimsCsv = (client: Client, days: number) =>
+  client
+    .api('/licensePolicies/autoClaim/claims')
+    .query({ days: String(days) })
+    .header('Accept', 'text/csv')
+    .responseType(ResponseType.TEXT)
+    .get() as Promise<string>;
