@@ -14,7 +14,7 @@ let stack: OwnStack;
 let second = '';
 beforeAll(async () => {
   stack = await startOwnStack(110, { LICENSE_GROUP_COMMIT: 'true' });
-  const port = stack.ports.host + 20;
+  const port = stack.ports.host + 5; // (+20 would be the port of health.test.ts's own stack, offset 130)
   await stack.attach({ LOCAL_HTTP_PORT: String(port), LOCAL_HTTPS_PORT: String(port + 1) });
   second = `http://localhost:${port}/api`;
 });
