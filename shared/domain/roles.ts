@@ -30,9 +30,19 @@ export const AppRole = {
 } as const;
 
 export type Action =
-  'read' | 'assignLicenses' | 'assignLicensesToGuests' | 'manageUsers' | 'changeUserType' | 'updateUsageLocation' | 'manageSubscriptions' | 'manageTenants';
+  | 'read'
+  | 'assignLicenses'
+  | 'assignLicensesToGuests'
+  | 'manageUsers'
+  | 'changeUserType'
+  | 'updateUsageLocation'
+  | 'manageSubscriptions'
+  | 'manageTenants'
+  | 'keepOwnLicense'
+  | 'manageReportSettings';
 
-const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }> = {
+/** `members`: any signed-in user of the organization (a delegated token), whatever their roles. */
+const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; members?: boolean }> = {
   // Tenants.ReadWrite.All grants nothing inside an organization: it counts only on the operator routes,
   // and only for the operator's own allow-listed application (shared/auth/operator.ts).
   read: {
@@ -49,6 +59,10 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[] }
   updateUsageLocation: { directory: ['GlobalAdministrator', 'UserAdministrator', 'LicenseAdministrator'], app: [AppRole.ReadWriteAll] },
   manageSubscriptions: { directory: ['GlobalAdministrator', 'BillingAdministrator'], app: [] },
   manageTenants: { directory: [], app: [AppRole.TenantsManage] },
+  // keeping one's own license when the reclaim policy asks: any signed-in member, for themselves only
+  keepOwnLicense: { directory: [], app: [], members: true },
+  // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
+  manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
 };
 
 export const actionDescription: Record<Action, string> = {
@@ -60,6 +74,8 @@ export const actionDescription: Record<Action, string> = {
   updateUsageLocation: "change a user's usage location",
   manageSubscriptions: 'buy or remove licenses and manage subscriptions',
   manageTenants: 'create organizations',
+  keepOwnLicense: 'keep your license',
+  manageReportSettings: 'change how reports show names',
 };
 
 export interface Principal {
@@ -90,14 +106,17 @@ export function appRolesFromClaims(roles: unknown): string[] {
   return KNOWN_APP_ROLES.filter((r) => roles.includes(r));
 }
 
-export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'>, action: Action): boolean {
+export function can(principal: Pick<Principal, 'directoryRoles' | 'appRoles'> & { isApp?: boolean }, action: Action): boolean {
   const allowed = rolesFor[action];
+  if (allowed.members && principal.isApp === false) return true;
   return principal.directoryRoles.some((r) => allowed.directory.includes(r)) || principal.appRoles.some((r) => allowed.app.includes(r));
 }
 
 /** The message of a refusal: which roles would do, so the caller knows whom to ask. */
 export function missingRoleMessage(action: Action): string {
   const allowed = rolesFor[action];
+  if (allowed.members && !allowed.directory.length && !allowed.app.length)
+    return `You do not have permission to ${actionDescription[action]}: this needs a signed-in user of the organization (a delegated token), not an application.`;
   const names = [...allowed.directory.map((r) => roleDisplayName[r]), ...allowed.app.map((a) => `the ${a} application permission`)];
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}` : names[0];
   // app permissions carry their own "the ... application permission": no "the the", no "permission role"

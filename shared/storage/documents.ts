@@ -54,7 +54,15 @@ export interface UserDoc {
   groupsInError?: string[];
   /** Groups this user has license paths from (the reconciliation finds former members by it). */
   groupPaths?: string[];
+  signInActivity?: { lastSignInDateTime?: string };
   _etag?: string;
+}
+
+/** A price as the commerce side states it: amount in the currency's units (ISO 4217), per month or per year. */
+export interface UnitPrice {
+  amount: number;
+  currency: string;
+  billingPeriod: 'month' | 'year';
 }
 
 export interface SubscriptionDoc {
@@ -74,6 +82,8 @@ export interface SubscriptionDoc {
   nextLifecycleDateTime?: string | null;
   /** Start of the over-assignment window (more holders than enabled units), kept by the reconciliation. */
   overAssignedSince?: string | null;
+  /** What one license of the product costs (set at purchase or by PATCH); absent: no price known. */
+  unitPrice?: UnitPrice | null;
   /**
    * The seat counter, changed only by conditional patches. Field names are lower case: the emulator's own
    * condition handling lower-cases condition text (local/cosmosEmulator.ts no longer does, but lower-case

@@ -175,6 +175,8 @@ export interface ScannedUser {
   userPrincipalName: string;
   accountEnabled: boolean;
   disabledDateTime?: string | null;
+  createdDateTime?: string;
+  signInActivity?: { lastSignInDateTime?: string };
   licenseAssignments: LicenseAssignment[];
   lastLicenseChange?: AuditDoc;
   _ts?: number;
@@ -185,7 +187,8 @@ export interface ScannedUser {
  * writtenSince, epoch seconds) also every user written since then (`_ts` is always indexed).
  */
 export async function* userPages(tenantId: string, pageSize: number, skuId?: string, writtenSince?: number): AsyncGenerator<ScannedUser[]> {
-  const fields = 'c.id, c.displayName, c.userPrincipalName, c.accountEnabled, c.disabledDateTime, c.licenseAssignments, c.lastLicenseChange, c._ts';
+  const fields =
+    'c.id, c.displayName, c.userPrincipalName, c.accountEnabled, c.disabledDateTime, c.createdDateTime, c.signInActivity, c.licenseAssignments, c.lastLicenseChange, c._ts';
   const params: SqlParameter[] = skuId ? [{ name: '@sku', value: skuId }] : [];
   if (skuId && writtenSince !== undefined) params.push({ name: '@since', value: writtenSince });
   const filter = !skuId ? '' : writtenSince === undefined ? ' AND ARRAY_CONTAINS(c.skuIds, @sku)' : ' AND (ARRAY_CONTAINS(c.skuIds, @sku) OR c._ts >= @since)';

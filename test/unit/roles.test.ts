@@ -20,6 +20,8 @@ const ACTIONS: Action[] = [
   'updateUsageLocation',
   'manageSubscriptions',
   'manageTenants',
+  'keepOwnLicense',
+  'manageReportSettings',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
 const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage];
@@ -35,6 +37,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: true,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: true,
   },
   LicenseAdministrator: {
     read: true,
@@ -45,6 +49,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: false,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   UserAdministrator: {
     read: true,
@@ -55,6 +61,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: false,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   BillingAdministrator: {
     read: true,
@@ -65,6 +73,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: true,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   GlobalReader: {
     read: true,
@@ -75,6 +85,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: false,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
 };
 
@@ -88,6 +100,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: false,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
@@ -98,6 +112,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     updateUsageLocation: true,
     manageSubscriptions: false,
     manageTenants: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -109,6 +125,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     updateUsageLocation: false,
     manageSubscriptions: false,
     manageTenants: true,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
 };
 
@@ -147,6 +165,16 @@ describe('can: each action x each directory role', () => {
   test('changing whether a user is a guest: Global Administrator only (it decides who may license them)', () => {
     expect(ROLES.filter((r) => can(asRole(r), 'changeUserType'))).toEqual(['GlobalAdministrator']);
     expect(APP_ROLES.filter((r) => can(asApp(r), 'changeUserType'))).toEqual([]);
+  });
+
+  test('keeping one\'s own license: any signed-in member (a delegated token), never an application', () => {
+    expect(can({ directoryRoles: [], appRoles: [], isApp: false }, 'keepOwnLicense')).toBe(true);
+    expect(can({ directoryRoles: [], appRoles: [AppRole.ReadWriteAll], isApp: true }, 'keepOwnLicense')).toBe(false);
+    expect(missingRoleMessage('keepOwnLicense')).toContain('a signed-in user of the organization');
+  });
+
+  test('how reports show names: Global Administrator only', () => {
+    expect(ROLES.filter((r) => can(asRole(r), 'manageReportSettings'))).toEqual(['GlobalAdministrator']);
   });
 
   test('buying/removing seats: Global or Billing administrator only', () => {
@@ -251,7 +279,7 @@ describe('missingRoleMessage', () => {
     for (const r of ROLES.filter((x) => !allowedRoles(action).includes(x))) expect(needs).not.toContain(roleDisplayName[r]);
     for (const a of allowedApps(action)) expect(m).toContain(`${a} application permission`);
     for (const a of APP_ROLES.filter((x) => !allowedApps(action).includes(x))) expect(m).not.toContain(a);
-    expect(m).toMatch(/ask a Global Administrator to grant it/);
+    if (action !== 'keepOwnLicense') expect(m).toMatch(/ask a Global Administrator to grant it/);
   });
 
   test.each(ACTIONS)('%s: reads as a sentence (no doubled words, no "permission role")', (action) => {
