@@ -8,11 +8,20 @@ export const createWebhookBody = z.strictObject({
     .max(2000, { error: 'must be at most 2000 characters', abort: true })
     .pipe(z.url({ error: 'must be an https:// URL' })),
   events: z
-    .array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment']))
+    .array(z.enum(['lowSeats', 'groupLicensingFailure', 'overAssignment', 'unusedSeats', 'inactiveLicensedUsers', 'licenseReclaimPending']))
     .min(1)
-    .max(3),
+    .max(6),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
+  /** unusedSeats: per skuId, alert (once a day) when the product's unused seats cost more than this a month, in its price's currency. */
+  unusedSeatCostThresholds: z.record(guid, z.number().min(0).max(1_000_000_000)).default({}),
+  /** inactiveLicensedUsers: alert (once a day) when more than `count` licensed users have not signed in for `days`. */
+  inactiveUsersThreshold: z
+    .strictObject({
+      days: z.union([z.literal(30), z.literal(60), z.literal(90), z.literal(180)], { error: 'must be 30, 60, 90 or 180' }),
+      count: z.number().int().min(0).max(10_000_000),
+    })
+    .optional(),
 });
 
 export const webhook = z.object({
@@ -20,6 +29,8 @@ export const webhook = z.object({
   url: z.string(),
   events: z.array(z.string()),
   lowSeatThresholds: z.record(z.string(), z.number()),
+  unusedSeatCostThresholds: z.record(z.string(), z.number()),
+  inactiveUsersThreshold: z.object({ days: z.number(), count: z.number() }).nullable(),
   createdDateTime: z.string(),
 });
 

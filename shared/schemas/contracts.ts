@@ -13,3 +13,4 @@ export * from './alerts';
 export * from './reconciliation';
 export * from './batch';
 export * from './health';
+export * from './reports';

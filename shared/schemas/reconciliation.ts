@@ -160,3 +160,9 @@ export const reconciliationReport = z.object({
   unreadableUsers: z.array(z.string()),
   errors: z.array(z.object({ step: z.string(), message: z.string() })),
 });
+
+export const keptLicense = z.object({
+  skuId: z.string(),
+  keptDateTime: z.string(),
+  reclaimableAfterDateTime: z.string().nullable().describe('when the product could be a reclaim candidate again if you stay inactive (null: the policy does not reclaim by activity)'),
+});
