@@ -9,7 +9,6 @@ import { deliveries } from '../shared/storage/alerts';
 import { QUEUES } from '../shared/storage/queues';
 import { deleteWebhook, deliver, deliveryView, listWebhooks, registerWebhook, webhookView } from '../shared/usecases/alerts';
 
-
 route({
   name: 'createWebhook',
   method: 'POST',

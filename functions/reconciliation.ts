@@ -31,7 +31,12 @@ function reportView(doc: object): Record<string, unknown> {
 function runAsOf(asOf: string | undefined): string | undefined {
   if (asOf === undefined) return undefined;
   if (!settings().RECONCILIATION_ALLOW_AS_OF)
-    throw new ApiError(400, 'Request_UnsupportedQuery', 'asOf is accepted only by a test stack (RECONCILIATION_ALLOW_AS_OF); a run here uses the current time. Leave it out.', 'asOf');
+    throw new ApiError(
+      400,
+      'Request_UnsupportedQuery',
+      'asOf is accepted only by a test stack (RECONCILIATION_ALLOW_AS_OF); a run here uses the current time. Leave it out.',
+      'asOf',
+    );
   return asOf;
 }
 
@@ -108,7 +113,8 @@ route({
   method: 'PATCH',
   route: 'v1.0/reconciliations/policy',
   tag: 'Reconciliation',
-  summary: 'Change the reclaim policy (enabled, disabledForDays, inactiveForDays, mode immediate or askFirst, graceDays, dryRun); fields not given stay as they are',
+  summary:
+    'Change the reclaim policy (enabled, disabledForDays, inactiveForDays, mode immediate or askFirst, graceDays, dryRun); fields not given stay as they are',
   permission: 'assignLicenses',
   body: c.updateReconciliationPolicyBody,
   response: c.reconciliationPolicy,

@@ -301,7 +301,14 @@ export interface ReclaimPolicy {
   dryRun: boolean;
 }
 
-export const DEFAULT_RECLAIM_POLICY: ReclaimPolicy = { enabled: false, disabledForDays: 30, inactiveForDays: null, mode: 'immediate', graceDays: 14, dryRun: true };
+export const DEFAULT_RECLAIM_POLICY: ReclaimPolicy = {
+  enabled: false,
+  disabledForDays: 30,
+  inactiveForDays: null,
+  mode: 'immediate',
+  graceDays: 14,
+  dryRun: true,
+};
 
 /** A stored policy from before a field existed: the defaults for what it lacks. */
 export const withPolicyDefaults = (p: Partial<ReclaimPolicy> | undefined): ReclaimPolicy => ({ ...DEFAULT_RECLAIM_POLICY, ...(p ?? {}) });
@@ -380,7 +387,16 @@ export function reclaimCandidate(
     const reclaim = direct.filter((s) => live(s) && !selfService(s));
     const kept = direct.filter((s) => live(s) && selfService(s));
     if (!reclaim.length && !kept.length && !inherited.length) return null;
-    return { reason: 'disabled', disabledDays: Math.floor(disabledMs / DAY_MS), lastSignInDateTime: lastSignIn, inactiveDays: null, reclaim, inherited, kept, keptByUser: [] };
+    return {
+      reason: 'disabled',
+      disabledDays: Math.floor(disabledMs / DAY_MS),
+      lastSignInDateTime: lastSignIn,
+      inactiveDays: null,
+      reclaim,
+      inherited,
+      kept,
+      keptByUser: [],
+    };
   }
   if (policy.inactiveForDays === null) return null;
   const days = policy.inactiveForDays;
@@ -420,7 +436,11 @@ export type AskFirstStep = { action: 'mark'; reclaimAfterDateTime: string } | { 
  */
 export function askFirstStep(mark: ReclaimMarkState | undefined, lastActivity: string | null, now: string, graceDays: number): AskFirstStep {
   const current =
-    mark && mark.markedDateTime && mark.reclaimAfterDateTime && (mark.state === 'pending' || mark.state === 'reclaiming') && (!lastActivity || mark.markedDateTime >= lastActivity);
+    mark &&
+    mark.markedDateTime &&
+    mark.reclaimAfterDateTime &&
+    (mark.state === 'pending' || mark.state === 'reclaiming') &&
+    (!lastActivity || mark.markedDateTime >= lastActivity);
   if (!current) return { action: 'mark', reclaimAfterDateTime: new Date(Date.parse(now) + graceDays * DAY_MS).toISOString() };
   if (Date.parse(mark.reclaimAfterDateTime!) <= Date.parse(now)) return { action: 'reclaim' };
   return { action: 'waiting', reclaimAfterDateTime: mark.reclaimAfterDateTime! };

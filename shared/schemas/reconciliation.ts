@@ -164,5 +164,8 @@ export const reconciliationReport = z.object({
 export const keptLicense = z.object({
   skuId: z.string(),
   keptDateTime: z.string(),
-  reclaimableAfterDateTime: z.string().nullable().describe('when the product could be a reclaim candidate again if you stay inactive (null: the policy does not reclaim by activity)'),
+  reclaimableAfterDateTime: z
+    .string()
+    .nullable()
+    .describe('when the product could be a reclaim candidate again if you stay inactive (null: the policy does not reclaim by activity)'),
 });

@@ -5,14 +5,7 @@ import { container, createIfAbsent, deleteIfPresent, patchDoc, readOf, setFields
 import { Page } from './documents';
 import { queryPage } from './queries';
 
-export const ALERT_EVENTS = [
-  'lowSeats',
-  'groupLicensingFailure',
-  'overAssignment',
-  'unusedSeats',
-  'inactiveLicensedUsers',
-  'licenseReclaimPending',
-] as const;
+export const ALERT_EVENTS = ['lowSeats', 'groupLicensingFailure', 'overAssignment', 'unusedSeats', 'inactiveLicensedUsers', 'licenseReclaimPending'] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export interface WebhookDoc {
@@ -53,8 +46,7 @@ const DELIVERY_TTL = 30 * 24 * 3600;
 
 /** Once-a-day alerts: a marker per webhook, event, subject and day (created once; expires after 3 days). */
 export const alertMarkers = {
-  claim: (tenantId: string, key: string) =>
-    createIfAbsent('jobs', { id: `alertOnce_${key}`, tenantId, type: 'alertOnce', ttl: 3 * 24 * 3600 }),
+  claim: (tenantId: string, key: string) => createIfAbsent('jobs', { id: `alertOnce_${key}`, tenantId, type: 'alertOnce', ttl: 3 * 24 * 3600 }),
 };
 
 export const webhooks = {

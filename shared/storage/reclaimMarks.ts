@@ -30,7 +30,13 @@ export const reclaimMarks = {
   /** Every mark of a tenant (a few per inactive user), keyed by id. */
   async all(tenantId: string): Promise<Map<string, ReclaimMarkDoc>> {
     const out = new Map<string, ReclaimMarkDoc>();
-    for await (const page of queryPages<ReclaimMarkDoc>('directory', tenantId, `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'reclaimMark'`, [], 500))
+    for await (const page of queryPages<ReclaimMarkDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'reclaimMark'`,
+      [],
+      500,
+    ))
       for (const m of page) out.set(m.id, m);
     return out;
   },

@@ -23,15 +23,26 @@ export interface KeptLicense {
 export async function keepLicense(tenantId: string, principal: Principal, skuId: string): Promise<KeptLicense> {
   const sku = skuId.toLowerCase();
   const user = await users.get(tenantId, principal.objectId);
-  if (!user) throw new ApiError(404, ErrorCodes.notFound, 'Your account is not a user of this organization in this service, so it holds no license to keep.', 'me');
+  if (!user)
+    throw new ApiError(404, ErrorCodes.notFound, 'Your account is not a user of this organization in this service, so it holds no license to keep.', 'me');
   const name = catalog.product(sku)?.displayName ?? sku;
   if (!effectiveLicenses(user.licenseAssignments).some((l) => l.skuId === sku))
-    throw new ApiError(404, ErrorCodes.notFound, `You do not have ${name}, so there is nothing to keep. GET /v1.0/users/{your id}/licenseDetails lists what you have.`, 'skuId');
+    throw new ApiError(
+      404,
+      ErrorCodes.notFound,
+      `You do not have ${name}, so there is nothing to keep. GET /v1.0/users/{your id}/licenseDetails lists what you have.`,
+      'skuId',
+    );
   const policy = withPolicyDefaults((await reclaimPolicies.get(tenantId))?.reclaimDisabledAccounts);
   for (let attempt = 0; attempt < 5; attempt++) {
     const mark = await reclaimMarks.get(tenantId, user.id, sku);
     if (mark?.state === 'reclaiming')
-      throw new ApiError(409, 'licenseBeingReclaimed', `${name} is being reclaimed right now (its grace period ended). Ask your admin to assign it again.`, 'skuId');
+      throw new ApiError(
+        409,
+        'licenseBeingReclaimed',
+        `${name} is being reclaimed right now (its grace period ended). Ask your admin to assign it again.`,
+        'skuId',
+      );
     const now = new Date().toISOString();
     const written = await reclaimMarks.put(
       {

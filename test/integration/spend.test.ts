@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
-  await cosmos.dispose();
+  cosmos.dispose();
 });
 
 const report = (t: TestTenant, path: string, csv = false): Promise<Reply> =>
@@ -56,7 +56,8 @@ async function importCsv(t: TestTenant, lines: string[]): Promise<any> {
 
 const storedUser = async (t: TestTenant, id: string) => (await directory.item(id, t.id).read()).resource;
 /** Edge cases the import cannot make (a guest, a group-only user): the sign-in date written to the store. */
-const setSignIn = (t: TestTenant, id: string, at: string) => directory.item(id, t.id).patch([{ op: 'set', path: '/signInActivity', value: { lastSignInDateTime: at } }]);
+const setSignIn = (t: TestTenant, id: string, at: string) =>
+  directory.item(id, t.id).patch([{ op: 'set', path: '/signInActivity', value: { lastSignInDateTime: at } }]);
 
 async function groupWith(t: TestTenant, userIds: string[], skuId: string): Promise<string> {
   const g = await call('POST', '/v1.0/groups', { token: t.tokens.userAdmin, body: { displayName: 'Licensed by group' } });
@@ -92,15 +93,15 @@ test('prices: set at purchase or by PATCH (Global, Billing admin), validated per
   await bad({ amount: 1.5, currency: 'JPY', billingPeriod: 'month' }, 'unitPrice.amount');
   await bad({ amount: 9.999, currency: 'USD', billingPeriod: 'month' }, 'unitPrice.amount');
   await bad({ amount: 9.99, currency: 'USD', billingPeriod: 'week' }, 'unitPrice.billingPeriod');
-  expect((await call('PATCH', sub(SKU.PBI), { token: t.tokens.license, body: { unitPrice: { amount: 9.99, currency: 'USD', billingPeriod: 'month' } } })).status).toBe(
-    403,
-  );
+  expect(
+    (await call('PATCH', sub(SKU.PBI), { token: t.tokens.license, body: { unitPrice: { amount: 9.99, currency: 'USD', billingPeriod: 'month' } } })).status,
+  ).toBe(403);
   const set = await call('PATCH', sub(SKU.PBI), { token: t.tokens.billing, body: { unitPrice: { amount: 9.99, currency: 'USD', billingPeriod: 'month' } } });
   expect(set.status).toBe(200);
   expect(set.body.unitPrice).toEqual({ amount: 9.99, currency: 'USD', billingPeriod: 'month' });
-  expect((await call('PATCH', sub(SKU.EXO1), { token: t.tokens.global, body: { unitPrice: { amount: 1000, currency: 'JPY', billingPeriod: 'year' } } })).status).toBe(
-    200,
-  );
+  expect(
+    (await call('PATCH', sub(SKU.EXO1), { token: t.tokens.global, body: { unitPrice: { amount: 1000, currency: 'JPY', billingPeriod: 'year' } } })).status,
+  ).toBe(200);
   // a price can be removed again
   await call('PATCH', sub(SKU.PROJECT), { token: t.tokens.billing, body: { unitPrice: { amount: 5, currency: 'EUR', billingPeriod: 'month' } } });
   expect((await call('PATCH', sub(SKU.PROJECT), { token: t.tokens.billing, body: { unitPrice: null } })).body.unitPrice).toBeNull();
@@ -309,7 +310,14 @@ test('ask first: a run marks inactive users (webhook), one keeps with their own 
     token: t.tokens.license,
     body: { reclaimDisabledAccounts: { enabled: true, inactiveForDays: 90, mode: 'askFirst', graceDays: 7 } },
   });
-  expect(policy.body.reclaimDisabledAccounts).toEqual({ enabled: true, disabledForDays: 30, inactiveForDays: 90, mode: 'askFirst', graceDays: 7, dryRun: true });
+  expect(policy.body.reclaimDisabledAccounts).toEqual({
+    enabled: true,
+    disabledForDays: 30,
+    inactiveForDays: 90,
+    mode: 'askFirst',
+    graceDays: 7,
+    dryRun: true,
+  });
   const run = async (asOf?: string) => {
     const r = await call('POST', `/v1.0/reconciliations${asOf ? `?asOf=${asOf}` : ''}`, { token: t.tokens.license });
     expect(r.status).toBe(201);
@@ -343,7 +351,10 @@ test('ask first: a run marks inactive users (webhook), one keeps with their own 
   for (const u of [keeper, idle, fresh, grouped]) expect(await holds(u.id)).toEqual([SKU.E3]);
   const asked = await pendingDeliveries();
   expect(asked.map((d: any) => d.payload.data.userPrincipalName).sort()).toEqual([keeper.userPrincipalName, idle.userPrincipalName].sort());
-  expect(asked[0].payload.data).toMatchObject({ reclaimAfterDateTime: graceEnds, products: [{ skuId: SKU.E3, keep: `POST /v1.0/me/licenses/${SKU.E3}/keep` }] });
+  expect(asked[0].payload.data).toMatchObject({
+    reclaimAfterDateTime: graceEnds,
+    products: [{ skuId: SKU.E3, keep: `POST /v1.0/me/licenses/${SKU.E3}/keep` }],
+  });
 
   // the user keeps it with their own token; nobody else's token can (an app has no "me"); a product not held: 404
   const keepWith = (token: string, sku = SKU.E3) => call('POST', `/v1.0/me/licenses/${sku}/keep`, { token });
@@ -394,7 +405,12 @@ test('alerts: unused seats over a cost threshold and inactive licensed users ove
   expect(bad.status).toBe(400);
   const hook = await call('POST', '/v1.0/alerts/webhooks', {
     token: t.tokens.billing,
-    body: { url: hookUrl, events: ['unusedSeats', 'inactiveLicensedUsers'], unusedSeatCostThresholds: { [SKU.E3]: 100 }, inactiveUsersThreshold: { days: 30, count: 2 } },
+    body: {
+      url: hookUrl,
+      events: ['unusedSeats', 'inactiveLicensedUsers'],
+      unusedSeatCostThresholds: { [SKU.E3]: 100 },
+      inactiveUsersThreshold: { days: 30, count: 2 },
+    },
   });
   expect(hook.status).toBe(201);
   expect(hook.body).toMatchObject({ unusedSeatCostThresholds: { [SKU.E3]: 100 }, inactiveUsersThreshold: { days: 30, count: 2 } });

@@ -498,7 +498,13 @@ describe('reclaimCandidate', () => {
       NOW,
       lookup,
     );
-    expect(r).toEqual({ ...disabledBy, disabledDays: 31, reclaim: [SKU.ENTERPRISEPACK, SKU.STANDARDPACK], inherited: [SKU.PROJECTPROFESSIONAL], kept: [SKU.POWER_BI_PRO] });
+    expect(r).toEqual({
+      ...disabledBy,
+      disabledDays: 31,
+      reclaim: [SKU.ENTERPRISEPACK, SKU.STANDARDPACK],
+      inherited: [SKU.PROJECTPROFESSIONAL],
+      kept: [SKU.POWER_BI_PRO],
+    });
   });
 
   test('nothing held (or only a deleted product, or only a failed group path): not a candidate', () => {

@@ -167,7 +167,7 @@ describe('can: each action x each directory role', () => {
     expect(APP_ROLES.filter((r) => can(asApp(r), 'changeUserType'))).toEqual([]);
   });
 
-  test('keeping one\'s own license: any signed-in member (a delegated token), never an application', () => {
+  test("keeping one's own license: any signed-in member (a delegated token), never an application", () => {
     expect(can({ directoryRoles: [], appRoles: [], isApp: false }, 'keepOwnLicense')).toBe(true);
     expect(can({ directoryRoles: [], appRoles: [AppRole.ReadWriteAll], isApp: true }, 'keepOwnLicense')).toBe(false);
     expect(missingRoleMessage('keepOwnLicense')).toContain('a signed-in user of the organization');

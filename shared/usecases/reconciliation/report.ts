@@ -1,5 +1,13 @@
 /** What a reconciliation run found and did, stored per run (kept REPORT_TTL_SECONDS). */
-import { DEFAULT_RECLAIM_POLICY, HoldInfo, INACTIVITY_WINDOWS, LifecycleTransition, OverAssignment, ReclaimCandidate, ReclaimPolicy } from '../../domain/reconciliation';
+import {
+  DEFAULT_RECLAIM_POLICY,
+  HoldInfo,
+  INACTIVITY_WINDOWS,
+  LifecycleTransition,
+  OverAssignment,
+  ReclaimCandidate,
+  ReclaimPolicy,
+} from '../../domain/reconciliation';
 import { RunOptions } from './run';
 
 /** Users listed per product, candidate list, etc. in a report (counts are always complete). */

@@ -58,7 +58,21 @@ export async function licenseAssignmentsReport(tenantId: string): Promise<Report
     head: { reportDateTime: new Date().toISOString() },
     pages: pages(),
     tail: () => ({ rows }),
-    csvHeader: ['userId', 'userPrincipalName', 'displayName', 'accountEnabled', 'userType', 'skuId', 'skuPartNumber', 'assignedBy', 'groupId', 'disabledPlans', 'state', 'error', 'assignedDateTime'],
+    csvHeader: [
+      'userId',
+      'userPrincipalName',
+      'displayName',
+      'accountEnabled',
+      'userType',
+      'skuId',
+      'skuPartNumber',
+      'assignedBy',
+      'groupId',
+      'disabledPlans',
+      'state',
+      'error',
+      'assignedDateTime',
+    ],
     csvRows: (r) => [
       [
         r.userId,

@@ -46,7 +46,12 @@ async function askFirst(run: Run, c: Candidate): Promise<string[]> {
   let markUntil = '';
   for (const skuId of c.reclaim) {
     const mark = run.marks.get(reclaimMarkId(c.userId, skuId));
-    const step = askFirstStep(mark, lastActivityOf({ signInActivity: { lastSignInDateTime: c.lastSignInDateTime ?? undefined } }, keptAt(run, c.userId, skuId)), run.now, run.policy.graceDays);
+    const step = askFirstStep(
+      mark,
+      lastActivityOf({ signInActivity: { lastSignInDateTime: c.lastSignInDateTime ?? undefined } }, keptAt(run, c.userId, skuId)),
+      run.now,
+      run.policy.graceDays,
+    );
     if (step.action === 'mark') {
       const written = await writeMark(run, mark, c.userId, skuId, {
         state: 'pending',
@@ -100,7 +105,13 @@ async function reclaim(run: Run, subs: Map<string, SubscriptionDoc>, list: { can
             userId: candidate.userId,
             // decided again on the user as it is at the write (re-enabled, signed in meanwhile: nothing happens)
             changeFor: (doc) => {
-              const again = reclaimCandidate(doc, run.policy, run.now, (s) => subs.get(s), (s) => keptAt(run, doc.id, s));
+              const again = reclaimCandidate(
+                doc,
+                run.policy,
+                run.now,
+                (s) => subs.get(s),
+                (s) => keptAt(run, doc.id, s),
+              );
               const removeLicenses = (again?.reclaim ?? []).filter((s) => skus.includes(s));
               if (!removeLicenses.length)
                 throw new ApiError(409, 'notACandidate', 'The account was enabled again, signed in, or its licenses changed, since it was found.');

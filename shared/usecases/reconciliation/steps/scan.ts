@@ -238,7 +238,13 @@ function noteReclaim(run: Run, u: ScannedUser, subscription: (skuId: string) => 
   const r = run.report.reclaim;
   r.candidates++;
   if (r.users.length < REPORT_LIST_CAP)
-    r.users.push({ userId: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, disabledDateTime: u.disabledDateTime ?? null, ...candidate });
+    r.users.push({
+      userId: u.id,
+      userPrincipalName: u.userPrincipalName,
+      displayName: u.displayName,
+      disabledDateTime: u.disabledDateTime ?? null,
+      ...candidate,
+    });
 }
 
 /** When the user kept this product (ask-first reclaim), if they did. */
