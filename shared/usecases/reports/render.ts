@@ -23,12 +23,26 @@ export type ReportFormat = 'json' | 'csv';
 /** CSV when the caller asks for it (`Accept: text/csv`), JSON otherwise. */
 export const reportFormat = (accept: string | null): ReportFormat => (accept && /\btext\/csv\b/i.test(accept) ? 'csv' : 'json');
 
+/**
+ * Items per piece written: a piece stays well under V8's large-object size (128 KB), so it dies young in
+ * the scavenged space instead of piling up in the large-object space until a full collection (with whole
+ * 500-user pages as single strings the host's RSS grew by ~100 MB over a 20,000-user report before V8
+ * collected them; bench/report.ts).
+ */
+const PIECE = 50;
+
+function* pieces<T>(page: T[]): Generator<T[]> {
+  for (let i = 0; i < page.length; i += PIECE) yield page.slice(i, i + PIECE);
+}
+
 export async function* render<Item>(src: ReportSource<Item>, format: ReportFormat): AsyncGenerator<string> {
   if (format === 'csv') {
     yield csvLine(src.csvHeader);
     for await (const page of src.pages) {
-      const lines = page.flatMap((item) => src.csvRows(item).map(csvLine));
-      if (lines.length) yield lines.join('');
+      for (const piece of pieces(page)) {
+        const lines = piece.flatMap((item) => src.csvRows(item).map(csvLine));
+        if (lines.length) yield lines.join('');
+      }
     }
     const tail = src.csvTail().map(csvLine).join('');
     if (tail) yield tail;
@@ -38,9 +52,10 @@ export async function* render<Item>(src: ReportSource<Item>, format: ReportForma
   yield `${head.slice(0, -1)}${head === '{}' ? '' : ','}"value":[`;
   let first = true;
   for await (const page of src.pages) {
-    if (!page.length) continue;
-    yield `${first ? '' : ','}${page.map((item) => JSON.stringify(item)).join(',')}`;
-    first = false;
+    for (const piece of pieces(page)) {
+      yield `${first ? '' : ','}${piece.map((item) => JSON.stringify(item)).join(',')}`;
+      first = false;
+    }
   }
   const tail = JSON.stringify(src.tail());
   yield `]${tail === '{}' ? '}' : `,${tail.slice(1)}`}`;
