@@ -40,8 +40,11 @@ const ENV = benchEnv({
 
 interface Options {
   users: number;
+  /** Also the reports' read alone and the report rendered without HTTP (where the time goes). */
+  diagnostics: boolean;
 }
-const USAGE = 'usage: node dist/bench/report.js [--users N (default 100000)]';
+const USAGE =
+  'usage: node --expose-gc dist/bench/report.js [--users N (default 100000)] [--brief (only the plain read and the two downloads: the emulator pages in O(N) each)]';
 
 // ---------------- set-up (child process) ----------------
 
@@ -225,10 +228,17 @@ async function measured<T>(what: () => Promise<T>): Promise<Measured<T>> {
   }
 }
 
+const optional = <T>(on: boolean, what: () => Promise<T>) => (on ? measured(what) : Promise.resolve(undefined));
+
 // ---------------- main ----------------
 
 async function main(): Promise<number> {
-  const o = parseArgs<Options>(process.argv.slice(2), USAGE, { users: 100_000 }, { users: { int: 'users' } });
+  const o = parseArgs<Options>(
+    process.argv.slice(2),
+    USAGE,
+    { users: 100_000, diagnostics: true },
+    { users: { int: 'users' }, brief: { set: { diagnostics: false } } },
+  );
   applyBenchEnv(ENV);
   const others = otherBenchmarks();
   console.log(`report benchmark: GET /v1.0/reports/licenseAssignments of one tenant of ${o.users} users, streamed, vs one plain read of its users`);
@@ -259,7 +269,7 @@ async function main(): Promise<number> {
 
     // the same read with the reports' projection (what the report asks the store for)
     const { reportedUserPages } = await import('../shared/storage/reports');
-    const projected = await measured(async () => {
+    const projected = await optional(o.diagnostics, async () => {
       let n = 0;
       for await (const page of reportedUserPages(s.tenantId, REPORT_PAGE)) n += page.length;
       return n;
@@ -267,7 +277,7 @@ async function main(): Promise<number> {
 
     // the report rendered in this process, without HTTP: what the use-case itself costs
     const { licenseAssignmentsReport, render } = await import('../shared/usecases/reports');
-    const rendered = await measured(async () => {
+    const rendered = await optional(o.diagnostics, async () => {
       let bytes = 0;
       for await (const piece of render(await licenseAssignmentsReport(s.tenantId), 'json')) bytes += piece.length;
       return bytes;
@@ -317,8 +327,8 @@ async function main(): Promise<number> {
       ],
       [
         cells('plain read of the users', read, { rows: read.result }),
-        cells("  the reports' projection", projected, { rows: projected.result }),
-        cells('  the report rendered here', rendered, { bytes: rendered.result }),
+        ...(projected ? [cells("  the reports' projection", projected, { rows: projected.result })] : []),
+        ...(rendered ? [cells('  the report rendered here', rendered, { bytes: rendered.result })] : []),
         cells('report, JSON', json, { firstByte: json.result.firstByteSeconds, rows: json.result.rows, bytes: json.result.bytes }),
         cells('report, CSV', csv, { firstByte: csv.result.firstByteSeconds, rows: csv.result.rows, bytes: csv.result.bytes }),
       ],
