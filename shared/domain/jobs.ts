@@ -152,7 +152,9 @@ export function readCsvRecord(
     .split(/[;+|]/)
     .map((s) => s.trim())
     .filter(Boolean);
-  if (!products.length && mode === 'add') return fail('no product given in the licenses column.', 'licenses');
+  const signInGiven = !!get('lastsignindatetime', 'last sign-in', 'lastsignin');
+  // a row with only a sign-in date (an Entra ID export) records the date and changes no license
+  if (!products.length && mode === 'add' && !signInGiven) return fail('no product given in the licenses column.', 'licenses');
   const resolved: ProductDefinition[] = [];
   for (const p of products) {
     const product = catalog.product(p) ?? catalog.productByPartNumber(p);

@@ -176,7 +176,13 @@ test('sign-in dates from a CSV import: a bad date is a failed row with the reaso
   const newer = ago(MINUTE);
   await importCsv(t, ['userPrincipalName,licenses,lastSignInDateTime', `${a.userPrincipalName},ENTERPRISEPACK,${newer}`]);
   expect((await storedUser(t, a.id)).signInActivity).toEqual({ lastSignInDateTime: newer });
-  // an offset is read as the instant it names, kept in UTC
+  // an Entra ID export has no licenses column: the date alone is recorded, no license changes
+  const exported = ago(3 * MINUTE);
+  const c = await t.createUser();
+  const only = await importCsv(t, ['userPrincipalName,lastSignInDateTime', `${c.userPrincipalName},${exported}`]);
+  expect(only.counts).toMatchObject({ total: 1, succeeded: 1 });
+  expect(await storedUser(t, c.id)).toMatchObject({ signInActivity: { lastSignInDateTime: exported }, licenseAssignments: [] });
+    // an offset is read as the instant it names, kept in UTC
   await importCsv(t, ['userPrincipalName,licenses,lastSignInDateTime', `${b.userPrincipalName},ENTERPRISEPACK,2026-01-31T10:15:00+02:00`]);
   expect((await storedUser(t, b.id)).signInActivity).toEqual({ lastSignInDateTime: '2026-01-31T08:15:00.000Z' });
 });
