@@ -238,7 +238,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     } as RequestInit);
     const request = new lib.HttpRequest({ method, url: url.toString(), headers, params: found.params, nativeRequest } as never);
     let response: InstanceType<typeof lib.HttpResponse>;
-    let builtWhole = false;
+    let builtWhole: boolean;
     try {
       const result = await found.route.reg.handler(request, context(found.route.reg));
       response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse(result ?? {});

@@ -182,7 +182,7 @@ test('sign-in dates from a CSV import: a bad date is a failed row with the reaso
   const only = await importCsv(t, ['userPrincipalName,lastSignInDateTime', `${c.userPrincipalName},${exported}`]);
   expect(only.counts).toMatchObject({ total: 1, succeeded: 1 });
   expect(await storedUser(t, c.id)).toMatchObject({ signInActivity: { lastSignInDateTime: exported }, licenseAssignments: [] });
-    // an offset is read as the instant it names, kept in UTC
+  // an offset is read as the instant it names, kept in UTC
   await importCsv(t, ['userPrincipalName,licenses,lastSignInDateTime', `${b.userPrincipalName},ENTERPRISEPACK,2026-01-31T10:15:00+02:00`]);
   expect((await storedUser(t, b.id)).signInActivity).toEqual({ lastSignInDateTime: '2026-01-31T08:15:00.000Z' });
 });
