@@ -40,6 +40,19 @@ const useStyles = makeStyles({
   total: { fontWeight: tokens.fontWeightSemibold },
 });
 
+/** A table's header row: one cell per title. */
+function Headers({ titles }: { titles: string[] }) {
+  return (
+    <TableHeader>
+      <TableRow>
+        {titles.map((title) => (
+          <TableHeaderCell key={title}>{title}</TableHeaderCell>
+        ))}
+      </TableRow>
+    </TableHeader>
+  );
+}
+
 export function SpendTab() {
   const { t, i18n } = useTranslation();
   const styles = useStyles();
@@ -69,16 +82,7 @@ export function SpendTab() {
       {spend.isError && <RefusalBar refusal={refusalOf(spend.error)} />}
       {download.isError && <RefusalBar refusal={refusalOf(download.error)} />}
       <Table size="small" aria-label={t('spend.products')}>
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell>{t('spend.product')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.total')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.assigned')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.unused')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.monthlyCost')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.unusedCost')}</TableHeaderCell>
-          </TableRow>
-        </TableHeader>
+        <Headers titles={[t('spend.product'), t('spend.total'), t('spend.assigned'), t('spend.unused'), t('spend.monthlyCost'), t('spend.unusedCost')]} />
         <TableBody>
           {(spend.data?.value ?? []).map((p) => (
             <TableRow key={p.skuId} data-testid="spend-product">
@@ -132,14 +136,7 @@ export function SpendTab() {
         </Text>
       )}
       <Table size="small" aria-label={t('spend.inactive')}>
-        <TableHeader>
-          <TableRow>
-            <TableHeaderCell>{t('users.name')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.lastSignIn')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.licenses')}</TableHeaderCell>
-            <TableHeaderCell>{t('spend.monthlyCost')}</TableHeaderCell>
-          </TableRow>
-        </TableHeader>
+        <Headers titles={[t('users.name'), t('spend.lastSignIn'), t('spend.licenses'), t('spend.monthlyCost')]} />
         <TableBody>
           {(inactive.data?.value ?? []).slice(0, SHOWN).map((u) => (
             <TableRow key={u.userId} data-testid="inactive-user">
