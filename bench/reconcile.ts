@@ -141,6 +141,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
   const { createGroup, convergeUser } = await import('../shared/usecases/groups');
   const { groups, memberships } = await import('../shared/storage/groups');
   const { reclaimPolicies } = await import('../shared/storage/reconciliation');
+  const { DEFAULT_RECLAIM_POLICY } = await import('../shared/domain/reconciliation');
   const { evaluateLicenseChange } = await import('../shared/domain/licensing');
   const { auditRecordFor, changedUser, forRules } = await import('../shared/licensing');
   const { SKU } = await import('../shared/domain/catalog');
@@ -171,7 +172,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
   const admin = { id: 'bench-admin', displayName: 'Bench admin' };
   await reclaimPolicies.put({
     tenantId,
-    reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: true },
+    reclaimDisabledAccounts: { ...DEFAULT_RECLAIM_POLICY, enabled: true, disabledForDays: 30, dryRun: true },
     lastModifiedDateTime: iso(now - 40 * DAY_MS),
     lastModifiedBy: admin,
   });

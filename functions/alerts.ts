@@ -5,11 +5,9 @@ import { route } from '../shared/http/pipeline';
 import { collectionResult, paging } from '../shared/http/paging';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
-import { deliveries, WebhookDoc } from '../shared/storage/alerts';
+import { deliveries } from '../shared/storage/alerts';
 import { QUEUES } from '../shared/storage/queues';
-import { deleteWebhook, deliver, deliveryView, listWebhooks, registerWebhook } from '../shared/usecases/alerts';
-
-const view = ({ id, url, events, lowSeatThresholds, createdDateTime }: WebhookDoc) => ({ id, url, events, lowSeatThresholds, createdDateTime });
+import { deleteWebhook, deliver, deliveryView, listWebhooks, registerWebhook, webhookView } from '../shared/usecases/alerts';
 
 route({
   name: 'createWebhook',
@@ -17,14 +15,14 @@ route({
   route: 'v1.0/alerts/webhooks',
   tag: 'Alerts',
   summary:
-    'Register a webhook (HTTPS) for lowSeats (threshold per product), groupLicensingFailure and overAssignment; the answer carries the signing secret, once',
+    'Register a webhook (HTTPS) for lowSeats (threshold per product), groupLicensingFailure, overAssignment, unusedSeats (monthly cost threshold per product), inactiveLicensedUsers (count threshold) and licenseReclaimPending; the answer carries the signing secret, once',
   permission: 'manageSubscriptions',
   body: c.createWebhookBody,
   response: c.webhookCreated,
   status: 201,
   handler: async (ctx) => {
     const doc = await registerWebhook(ctx.tenant.id, ctx.body);
-    return { status: 201, body: { ...view(doc), secret: doc.secret } };
+    return { status: 201, body: { ...webhookView(doc), secret: doc.secret } };
   },
 });
 

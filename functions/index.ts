@@ -15,6 +15,7 @@ app.setup({ enableHttpStream: true });
 
 import { subscribeToSeats } from '../shared/storage/seatEvents';
 import { lowSeatAlerts, overAssignmentAlertsStep } from '../shared/usecases/alerts';
+import { reclaimPendingAlertsStep, spendAlertsStep } from '../shared/usecases/spendAlerts';
 import { groupLicensingStep, waitingListTurns } from '../shared/usecases/groups';
 import { addMissingQueryFields } from '../shared/usecases/directoryLists';
 import { registerReconciliationStep } from '../shared/usecases/reconciliation';
@@ -26,6 +27,8 @@ subscribeToSeats(lowSeatAlerts); // low-seat alerts when seats are taken
 subscribeToSeats(waitingListTurns); // a freed or bought seat goes to the first member waiting for one
 registerReconciliationStep('groupLicensing', groupLicensingStep);
 registerReconciliationStep('overAssignmentAlerts', overAssignmentAlertsStep);
+registerReconciliationStep('reclaimPendingAlerts', reclaimPendingAlertsStep);
+registerReconciliationStep('spendAlerts', spendAlertsStep);
 // users written before the $filter fields existed get them (shared/storage/users.ts withQueryFields)
 registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(tenant.id));
 // pending license requests past their expiration become expired
@@ -39,6 +42,8 @@ import './tenants';
 import './auditLogs';
 import './licenseJobs';
 import './reconciliation';
+import './myLicenses';
+import './reports';
 import './groups';
 import './seatPlanner';
 import './alerts';

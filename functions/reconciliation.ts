@@ -11,6 +11,7 @@
  * administrator can still read the reports.
  */
 import { app, InvocationContext, Timer } from '@azure/functions';
+import { settings } from '../shared/config';
 import { ApiError, notFound } from '../shared/errors';
 import { route } from '../shared/http/pipeline';
 import { collectionResult, paging } from '../shared/http/paging';
@@ -24,6 +25,19 @@ function reportView(doc: object): Record<string, unknown> {
   const { tenantId, type, ttl, createdDateTime, _rid, _self, _etag, _attachments, _ts, ...view } = doc as Record<string, unknown>;
   void [tenantId, type, ttl, createdDateTime, _rid, _self, _etag, _attachments, _ts];
   return view;
+}
+
+/** asOf is a test stack's clock: refused where RECONCILIATION_ALLOW_AS_OF is off (Azure), never silently ignored. */
+function runAsOf(asOf: string | undefined): string | undefined {
+  if (asOf === undefined) return undefined;
+  if (!settings().RECONCILIATION_ALLOW_AS_OF)
+    throw new ApiError(
+      400,
+      'Request_UnsupportedQuery',
+      'asOf is accepted only by a test stack (RECONCILIATION_ALLOW_AS_OF); a run here uses the current time. Leave it out.',
+      'asOf',
+    );
+  return asOf;
 }
 
 app.timer('reconcileLicenses', {
@@ -43,12 +57,14 @@ route({
   summary:
     'Reconcile the organization now: recount seats and repair drift, move subscriptions whose dates passed, remove deleted products, flag over-assignment, re-create lost audit records, apply the reclaim policy. Answers the report (409 while another run is under way)',
   permission: 'assignLicenses',
+  query: c.runReconciliationQuery,
   response: c.reconciliationReport,
   status: 201,
   handler: async (ctx) => {
     const report = await reconcileTenant(ctx.tenant.id, {
       trigger: 'onDemand',
       requestedBy: { id: ctx.principal.objectId, displayName: ctx.principal.displayName },
+      asOf: runAsOf(ctx.query.asOf),
     });
     if (report.status === 'skipped') {
       const seconds = Math.max(1, Math.ceil((Date.parse(report.runningUntil!) - Date.now()) / 1000));
@@ -97,7 +113,8 @@ route({
   method: 'PATCH',
   route: 'v1.0/reconciliations/policy',
   tag: 'Reconciliation',
-  summary: 'Change the reclaim policy (enabled, disabledForDays, dryRun); fields not given stay as they are',
+  summary:
+    'Change the reclaim policy (enabled, disabledForDays, inactiveForDays, mode immediate or askFirst, graceDays, dryRun); fields not given stay as they are',
   permission: 'assignLicenses',
   body: c.updateReconciliationPolicyBody,
   response: c.reconciliationPolicy,

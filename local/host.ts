@@ -238,9 +238,11 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     } as RequestInit);
     const request = new lib.HttpRequest({ method, url: url.toString(), headers, params: found.params, nativeRequest } as never);
     let response: InstanceType<typeof lib.HttpResponse>;
+    let builtWhole: boolean;
     try {
       const result = await found.route.reg.handler(request, context(found.route.reg));
       response = result instanceof lib.HttpResponse ? result : new lib.HttpResponse(result ?? {});
+      builtWhole = !(result instanceof lib.HttpResponse) && (result as { jsonBody?: unknown } | undefined)?.jsonBody !== undefined;
     } catch (e) {
       console.error(`[${found.route.reg.name}] unhandled:`, e);
       res.writeHead(500).end();
@@ -254,9 +256,9 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.end();
       return;
     }
-    // JSON is built whole by the function: written in one go. Anything else (CSV downloads) is streamed
-    // out as it is produced, never buffered whole.
-    if (/^application\/json\b/i.test(outHeaders['content-type'] ?? '')) {
+    // JSON built whole by the function (jsonBody): written in one go. Anything else (CSV downloads, reports
+    // streamed as JSON) is streamed out as it is produced, never buffered whole.
+    if (builtWhole && /^application\/json\b/i.test(outHeaders['content-type'] ?? '')) {
       res.end(Buffer.from(await response.arrayBuffer()));
       return;
     }

@@ -7,6 +7,10 @@
  * countries (Teams Phone in IN), a small product that runs out of seats, a self-service purchase to take
  * over — and members, a guest, a user without usage location, and a group whose members inherit a
  * product. Written through the same use-cases as the API; skipped if already there.
+ *
+ * Prices and sign-in dates make the spend reports tell something: every product has a price (EUR, one
+ * of them yearly), most people signed in within days, a few have not for months (a licensed account idle
+ * 45, 75, 120 and 200 days, one never) — what a month of savings looks like (README, "Reports").
  */
 import { SKU } from '../shared/domain/catalog';
 import { Principal } from '../shared/domain/roles';
@@ -16,6 +20,8 @@ import { createSubscription, createTenant, createUser } from '../shared/usecases
 import { applyChanges, directChange, reservedSeats, settled } from '../shared/licensing';
 import { convergeUser, createGroup } from '../shared/usecases/groups';
 import { groups, memberships } from '../shared/storage/groups';
+import { patchDoc } from '../shared/storage/cosmos';
+import { DAY_MS } from '../shared/domain/reconciliation';
 
 export const DEMO_TENANT_ID = 'c0ffee00-0000-4000-8000-00000000de70';
 
@@ -62,11 +68,12 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
       accountEnabled: true,
     });
   }
-  await createSubscription(tenant.id, { skuId: SKU.ENTERPRISEPACK, totalLicenses: 25, purchaseChannel: 'admin' });
-  await createSubscription(tenant.id, { skuId: SKU.STANDARDPACK, totalLicenses: 10, purchaseChannel: 'admin' });
-  await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin' });
-  await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin' });
-  await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin' });
+  const eur = (amount: number, billingPeriod: 'month' | 'year' = 'month') => ({ amount, currency: 'EUR', billingPeriod });
+  await createSubscription(tenant.id, { skuId: SKU.ENTERPRISEPACK, totalLicenses: 25, purchaseChannel: 'admin', unitPrice: eur(23.1) });
+  await createSubscription(tenant.id, { skuId: SKU.STANDARDPACK, totalLicenses: 10, purchaseChannel: 'admin', unitPrice: eur(94.8, 'year') });
+  await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin', unitPrice: eur(28.1) });
+  await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin', unitPrice: eur(7.5) });
+  await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin', unitPrice: eur(45.6, 'year') });
   const seeder: Principal = {
     tenantId: tenant.id,
     objectId: 'seed',
@@ -77,7 +84,7 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
   };
   await createSubscription(
     tenant.id,
-    { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id },
+    { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id, unitPrice: eur(9.4) },
     { principal: seeder, requestId: 'demo-seed' },
   );
   const add = (alias: string, skuIds: string[]) =>
@@ -115,5 +122,26 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
     sales._etag!,
   );
   for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(tenant.id, byAlias[alias].id, 'demo-seed');
+  await seedSignIns(tenant.id, byAlias);
   return { created: true, users: byAlias };
+}
+
+/** Days since each person last signed in (absent: never). Everyone else signed in within the last few days. */
+const idleDays: Record<string, number | null> = { meganb: 75, nestorw: 120, alexw: null, lidiah: 200, adelev: 45 };
+
+/**
+ * Sign-in activity, as an import of Entra ID's sign-in log would set it, on accounts the organization has
+ * had for a year (the reclaim policy gives a new account inactiveForDays to sign in first).
+ */
+async function seedSignIns(tenantId: string, byAlias: Record<string, UserDoc>): Promise<void> {
+  const now = Date.now();
+  const createdDateTime = new Date(now - 365 * DAY_MS).toISOString();
+  for (const [n, [alias, user]] of Object.entries(byAlias).entries()) {
+    const days = alias in idleDays ? idleDays[alias] : n % 4;
+    const signIn =
+      days === null
+        ? []
+        : [{ op: 'set' as const, path: '/signInActivity', value: { lastSignInDateTime: new Date(now - days * DAY_MS - (n + 1) * 3_600_000).toISOString() } }];
+    await patchDoc('directory', user.id, tenantId, [{ op: 'set', path: '/createdDateTime', value: createdDateTime }, ...signIn]);
+  }
 }

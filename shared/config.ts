@@ -70,6 +70,14 @@ export const settingsSchema = z.object({
    * request can hold a reserved seat before its user write lands (see shared/usecases/reconciliation.ts).
    */
   RECONCILIATION_SEAT_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
+  /**
+   * Test stacks only: POST /v1.0/reconciliations?asOf=<date> runs the reconciliation as of that time (tests
+   * move the reclaim policy's clock instead of sleeping). Azure sets it 'false' (test/unit/infra.test.ts).
+   */
+  RECONCILIATION_ALLOW_AS_OF: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 /** Six whitespace-separated fields that croner (the local host's scheduler) can parse. */

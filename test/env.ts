@@ -30,6 +30,8 @@ export const testStackEnv: Record<string, string> = {
   // through the host's admin call, and a short seat grace lets them see an over-count lowered
   RECONCILIATION_SCHEDULE: '0 0 0 31 2 *',
   RECONCILIATION_SEAT_GRACE_SECONDS: '3',
+  // tests move the reconciliation's clock (?asOf=) instead of sleeping; Azure sets it 'false'
+  RECONCILIATION_ALLOW_AS_OF: 'true',
   DEV_KEY_FILE: TEST_KEY_FILE,
   // CORS as local.settings.json's Host.CORS would give it (test/integration/cors.test.ts)
   LOCAL_HOST_CORS: 'https://portal.test.dev, http://localhost:5173',

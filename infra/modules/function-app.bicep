@@ -140,6 +140,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     RECONCILIATION_SCHEDULE: reconciliationSchedule
     // the reconciliation lowers a seat counter only after it has been still this long (seconds)
     RECONCILIATION_SEAT_GRACE_SECONDS: '900'
+    // a test stack's clock for reconciliation runs (?asOf=): never in Azure
+    RECONCILIATION_ALLOW_AS_OF: 'false'
   }
 }
 

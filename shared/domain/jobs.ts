@@ -109,7 +109,16 @@ export interface CsvRow {
   userPrincipalName: string;
   displayName?: string;
   usageLocation?: string;
+  /** Entra ID's last sign-in, as exported from there (ISO 8601, UTC): kept on the user unless it has a later one. */
+  lastSignInDateTime?: string;
   addLicenses: { skuId: string; disabledPlans: string[] }[];
+}
+
+/** An ISO 8601 date and time with a zone (Z or an offset), as Entra ID exports it; normalised to UTC. */
+export function signInDate(text: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 /** A cell quoted back in a message: enough to find it, never the whole of a hostile value. */
@@ -118,7 +127,8 @@ const quote = (v: string) => (v.length > 120 ? `${v.slice(0, 120)}…` : v);
 /**
  * Reads one CSV record (header names are case-insensitive): userPrincipalName; licenses (or skus):
  * products by skuPartNumber or skuId separated by `;`; disabledPlans: plans by servicePlanName or id
- * separated by `;` (a plan applies to each listed product that has it); usageLocation; displayName.
+ * separated by `;` (a plan applies to each listed product that has it); usageLocation; displayName;
+ * lastSignInDateTime (Entra ID's sign-in activity, for tenants that export it).
  * Returns the row, or the reason it cannot be used (the row is then reported as failed, not dropped).
  */
 export function readCsvRecord(
@@ -142,7 +152,9 @@ export function readCsvRecord(
     .split(/[;+|]/)
     .map((s) => s.trim())
     .filter(Boolean);
-  if (!products.length && mode === 'add') return fail('no product given in the licenses column.', 'licenses');
+  const signInGiven = !!get('lastsignindatetime', 'last sign-in', 'lastsignin');
+  // a row with only a sign-in date (an Entra ID export) records the date and changes no license
+  if (!products.length && mode === 'add' && !signInGiven) return fail('no product given in the licenses column.', 'licenses');
   const resolved: ProductDefinition[] = [];
   for (const p of products) {
     const product = catalog.product(p) ?? catalog.productByPartNumber(p);
@@ -163,11 +175,16 @@ export function readCsvRecord(
   const usageLocation = get('usagelocation', 'usage location');
   if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation))
     return fail(`usageLocation '${quote(usageLocation)}' must be a two-letter country code.`, 'usageLocation');
+  const signIn = get('lastsignindatetime', 'last sign-in', 'lastsignin');
+  const lastSignInDateTime = signIn ? signInDate(signIn) : undefined;
+  if (signIn && !lastSignInDateTime)
+    return fail(`lastSignInDateTime '${quote(signIn)}' must be an ISO 8601 date and time with a zone, like 2026-01-31T08:15:00Z.`, 'lastSignInDateTime');
   return {
     row,
     userPrincipalName: upn,
     displayName: get('displayname', 'display name') || undefined,
     usageLocation: usageLocation ? usageLocation.toUpperCase() : undefined,
+    ...(lastSignInDateTime ? { lastSignInDateTime } : {}),
     addLicenses: resolved.map((prod) => ({
       skuId: prod.skuId,
       disabledPlans: prod.servicePlans

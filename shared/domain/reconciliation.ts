@@ -1,12 +1,15 @@
 /**
  * The scheduled license reconciliation, the pure part (no I/O): which lifecycle transitions are due by
  * date, what a product's seat counter should read and whether it may be changed now, who is over the
- * line when a subscription has more holders than enabled units, and which disabled accounts a tenant's
- * reclaim policy points at. shared/usecases/reconciliation.ts reads, decides here, and writes.
+ * line when a subscription has more holders than enabled units; the reclaim policy's rules are in
+ * reclaim.ts (re-exported here). shared/usecases/reconciliation.ts reads, decides here, and writes.
  */
 import { CapabilityStatus, effectiveLicenses, isActive, LicenseAssignment, prepaidUnits } from './licensing';
 
-export const DAY_MS = 86_400_000;
+import { DAY_MS } from './reclaim';
+
+// the reclaim policy's rules (and DAY_MS) live in reclaim.ts; the reconciliation's callers find them here too
+export * from './reclaim';
 
 // ---------------- subscription lifecycle by date ----------------
 
@@ -279,52 +282,6 @@ export function overAssignment(input: {
     windowEndsDateTime: new Date(ends).toISOString(),
     daysLeft: Math.max(0, Math.ceil((ends - Date.parse(input.now)) / DAY_MS)),
   };
-}
-
-// ---------------- reclaiming licenses from disabled accounts ----------------
-
-export interface ReclaimPolicy {
-  /** Off unless a tenant's admin switches it on. */
-  enabled: boolean;
-  /** Reclaim from accounts disabled for more than this many days. */
-  disabledForDays: number;
-  /** Report the candidates only (the default); false: remove their licenses. */
-  dryRun: boolean;
-}
-
-export const DEFAULT_RECLAIM_POLICY: ReclaimPolicy = { enabled: false, disabledForDays: 30, dryRun: true };
-
-export interface ReclaimCandidate {
-  disabledDays: number;
-  /** Direct assignments the policy removes. */
-  reclaim: string[];
-  /** Products the user gets through groups: not removable on the user (only on the group), reported. */
-  inherited: string[];
-  /** Direct assignments that stay: self-service purchases nobody took over (admins cannot remove them). */
-  kept: string[];
-}
-
-/**
- * Whether the policy points at this user: account disabled for more than N days (by its disabledDateTime),
- * holding licenses. Products of deleted subscriptions are left to the deleted-product step.
- */
-export function reclaimCandidate(
-  user: { accountEnabled: boolean; disabledDateTime?: string | null; licenseAssignments: LicenseAssignment[] },
-  policy: ReclaimPolicy,
-  now: string,
-  subscription: (skuId: string) => { capabilityStatus: CapabilityStatus; purchaseChannel: 'admin' | 'selfService' } | undefined,
-): ReclaimCandidate | null {
-  if (!policy.enabled || user.accountEnabled !== false || !user.disabledDateTime) return null;
-  const disabledMs = Date.parse(now) - Date.parse(user.disabledDateTime);
-  if (!Number.isFinite(disabledMs) || disabledMs <= policy.disabledForDays * DAY_MS) return null;
-  const active = user.licenseAssignments.filter(isActive);
-  const direct = [...new Set(active.filter((a) => a.assignedByGroup === null).map((a) => a.skuId))];
-  const inherited = [...new Set(active.filter((a) => a.assignedByGroup !== null).map((a) => a.skuId))].filter((s) => !direct.includes(s));
-  const live = (s: string) => subscription(s)?.capabilityStatus !== 'Deleted';
-  const reclaim = direct.filter((s) => live(s) && subscription(s)?.purchaseChannel !== 'selfService');
-  const kept = direct.filter((s) => live(s) && subscription(s)?.purchaseChannel === 'selfService');
-  if (!reclaim.length && !kept.length && !inherited.filter(live).length) return null;
-  return { disabledDays: Math.floor(disabledMs / DAY_MS), reclaim, inherited: inherited.filter(live), kept };
 }
 
 // ---------------- audit records lost to a crash ----------------

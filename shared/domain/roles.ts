@@ -43,7 +43,9 @@ export type Action =
   | 'requestLicense'
   | 'manageLicenseRequestPolicy'
   | 'manageAutoClaimPolicy'
-  | 'recordSignIns';
+  | 'recordSignIns'
+  | 'keepOwnLicense'
+  | 'manageReportSettings';
 
 /** `members`: any signed-in user of the organization (a delegated token), whatever their roles. */
 const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; members?: boolean }> = {
@@ -69,6 +71,10 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   manageLicenseRequestPolicy: { directory: ['GlobalAdministrator'], app: [] },
   manageAutoClaimPolicy: { directory: ['GlobalAdministrator', 'LicenseAdministrator'], app: [] },
   recordSignIns: { directory: [], app: [AppRole.SignInEventsWrite] },
+  // keeping one's own license when the reclaim policy asks: any signed-in member, for themselves only
+  keepOwnLicense: { directory: [], app: [], members: true },
+  // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
+  manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
 };
 
 export const actionDescription: Record<Action, string> = {
@@ -84,6 +90,8 @@ export const actionDescription: Record<Action, string> = {
   manageLicenseRequestPolicy: 'switch license requests on or off',
   manageAutoClaimPolicy: 'change the auto-claim policy',
   recordSignIns: 'record sign-in events',
+  keepOwnLicense: 'keep your license',
+  manageReportSettings: 'change how reports show names',
 };
 
 export interface Principal {

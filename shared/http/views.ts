@@ -62,6 +62,7 @@ export function companySubscriptionView(doc: SubscriptionDoc): Strict<Omit<Graph
     createdDateTime: doc.createdDateTime,
     takenOverDateTime: doc.takenOverDateTime,
     nextLifecycleDateTime: doc.nextLifecycleDateTime ?? null,
+    unitPrice: doc.unitPrice ?? null,
   };
 }
 

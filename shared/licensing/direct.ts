@@ -11,19 +11,24 @@ export interface DirectChange {
   userId: string;
   /** The user as the caller already read it (saves a read). */
   current?: UserDoc;
-  /** User properties set in the same write, before the rules are checked (a bulk import's usage location). */
-  userPatch?: Partial<Pick<UserDoc, 'usageLocation'>>;
+  /**
+   * User properties set in the same write, before the rules are checked (a bulk import's usage location and
+   * sign-in date): fixed, or from the user as stored now (a value that must not move backwards).
+   */
+  userPatch?: UserPatch | ((stored: UserDoc) => UserPatch);
   /** The change, from the user as stored now (asked again if the user changes meanwhile); may throw an ApiError to refuse. */
   changeFor: (user: UserDoc) => LicenseChange;
 }
 
+export type UserPatch = Partial<Pick<UserDoc, 'usageLocation' | 'signInActivity'>>;
+
 export function decideDirect(principal: Pick<Principal, 'directoryRoles' | 'appRoles'>, d: Pick<DirectChange, 'userPatch' | 'changeFor'>) {
   return (stored: UserDoc, context: DecideContext): Decision => {
-    const patch = d.userPatch ?? {};
+    const patch = (typeof d.userPatch === 'function' ? d.userPatch(stored) : d.userPatch) ?? {};
     const user = { ...stored, ...patch };
     const change = d.changeFor(user);
     const outcome = evaluateLicenseChange({ principal, user, subscriptions: context.subscriptions, change, now: context.now, checkSeats: false });
-    const patched = Object.entries(patch).some(([k, v]) => stored[k as keyof UserDoc] !== v);
+    const patched = Object.entries(patch).some(([k, v]) => JSON.stringify(stored[k as keyof UserDoc]) !== JSON.stringify(v));
     return {
       violations: outcome.violations,
       next: outcome.next,

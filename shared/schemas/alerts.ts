@@ -10,6 +10,9 @@ export const ALERT_EVENTS = [
   'licenseRequestCreated',
   'licenseRequestDecided',
   'autoClaimFailed',
+  'unusedSeats',
+  'inactiveLicensedUsers',
+  'licenseReclaimPending',
 ] as const;
 
 export const createWebhookBody = z.strictObject({
@@ -20,6 +23,15 @@ export const createWebhookBody = z.strictObject({
   events: z.array(z.enum(ALERT_EVENTS)).min(1).max(ALERT_EVENTS.length),
   /** lowSeats: per skuId, alert when available seats fall to this number. */
   lowSeatThresholds: z.record(guid, z.number().int().min(0).max(1_000_000)).default({}),
+  /** unusedSeats: per skuId, alert (once a day) when the product's unused seats cost more than this a month, in its price's currency. */
+  unusedSeatCostThresholds: z.record(guid, z.number().min(0).max(1_000_000_000)).default({}),
+  /** inactiveLicensedUsers: alert (once a day) when more than `count` licensed users have not signed in for `days`. */
+  inactiveUsersThreshold: z
+    .strictObject({
+      days: z.union([z.literal(30), z.literal(60), z.literal(90), z.literal(180)], { error: 'must be 30, 60, 90 or 180' }),
+      count: z.number().int().min(0).max(10_000_000),
+    })
+    .optional(),
 });
 
 export const webhook = z.object({
@@ -27,6 +39,8 @@ export const webhook = z.object({
   url: z.string(),
   events: z.array(z.string()),
   lowSeatThresholds: z.record(z.string(), z.number()),
+  unusedSeatCostThresholds: z.record(z.string(), z.number()),
+  inactiveUsersThreshold: z.object({ days: z.number(), count: z.number() }).nullable(),
   createdDateTime: z.string(),
 });
 

@@ -14,3 +14,4 @@ export * from './reconciliation';
 export * from './batch';
 export * from './health';
 export * from './licenseRequests';
+export * from './reports';

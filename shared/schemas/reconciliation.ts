@@ -5,9 +5,25 @@ import { capabilityStatus } from './subscriptions';
 
 export const reconciliationParam = z.strictObject({ id: guid });
 
+/** Test stacks only (RECONCILIATION_ALLOW_AS_OF): the clock the run judges dates by. */
+export const runReconciliationQuery = z.strictObject({
+  asOf: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date and time, like 2026-01-31T00:00:00Z' })
+    .transform((d) => new Date(d).toISOString())
+    .optional()
+    .describe('test stacks only (RECONCILIATION_ALLOW_AS_OF=true): judge dates as of this time; refused elsewhere'),
+});
+
 const reclaimPolicy = z.object({
   enabled: z.boolean(),
   disabledForDays: z.number().describe('reclaim from accounts disabled for more than this many days'),
+  inactiveForDays: z.number().nullable().describe('reclaim from enabled accounts without a sign-in for this many days or more (null: not by activity)'),
+  mode: z
+    .enum(['immediate', 'askFirst'])
+    .describe(
+      'immediate: reclaim in the run that finds the candidate; askFirst: mark inactive users (webhook licenseReclaimPending), let them keep it (POST /me/licenses/{skuId}/keep) and reclaim after graceDays',
+    ),
+  graceDays: z.number().describe('askFirst: days between the mark and the reclaim'),
   dryRun: z.boolean().describe('report the candidates only (the default)'),
 });
 
@@ -22,9 +38,12 @@ export const updateReconciliationPolicyBody = z.strictObject({
     .strictObject({
       enabled: z.boolean().optional(),
       disabledForDays: z.number().int().min(1).max(3650).optional(),
+      inactiveForDays: z.number().int().min(1).max(3650).nullable().optional(),
+      mode: z.enum(['immediate', 'askFirst'], { error: "must be 'immediate' or 'askFirst'" }).optional(),
+      graceDays: z.number().int().min(1).max(365).optional(),
       dryRun: z.boolean().optional(),
     })
-    .refine((p) => Object.keys(p).length > 0, { error: 'give at least one of enabled, disabledForDays, dryRun' }),
+    .refine((p) => Object.keys(p).length > 0, { error: 'give at least one of enabled, disabledForDays, inactiveForDays, mode, graceDays, dryRun' }),
 });
 
 const seatHold = z.object({ key: z.string(), jobId: z.string(), seats: z.number(), reason: z.string().optional() });
@@ -37,6 +56,7 @@ export const reconciliationReport = z.object({
   requestedBy: z.object({ id: z.string(), displayName: z.string() }).nullable(),
   status: z.enum(['completed', 'completedWithErrors', 'skipped']),
   startedDateTime: z.string(),
+  asOf: z.string().optional().describe('test stacks: the clock the run judged dates by'),
   completedDateTime: z.string().nullable(),
   durationMs: z.number().nullable(),
   summary: z.record(z.string(), z.number()),
@@ -107,19 +127,45 @@ export const reconciliationReport = z.object({
         userId: z.string(),
         userPrincipalName: z.string(),
         displayName: z.string(),
-        disabledDateTime: z.string(),
-        disabledDays: z.number(),
+        reason: z.enum(['disabled', 'inactive']),
+        disabledDateTime: z.string().nullable(),
+        disabledDays: z.number().nullable(),
+        lastSignInDateTime: z.string().nullable(),
+        inactiveDays: z.number().nullable(),
         reclaim: z.array(z.string()),
-        inherited: z.array(z.string()),
-        kept: z.array(z.string()),
+        inherited: z.array(z.string()).describe('through groups: reported, never removed on the user'),
+        kept: z.array(z.string()).describe('self-service purchases: stay'),
+        keptByUser: z.array(z.string()).describe('kept by the user (ask first): their clock restarted'),
       }),
     ),
     actions: z.array(
       z.object({ userId: z.string(), status: z.enum(['reclaimed', 'skipped', 'failed']), removed: z.array(z.string()), message: z.string().optional() }),
     ),
+    pending: z
+      .array(
+        z.object({
+          userId: z.string(),
+          userPrincipalName: z.string(),
+          displayName: z.string(),
+          skuIds: z.array(z.string()),
+          reclaimAfterDateTime: z.string(),
+          status: z.enum(['marked', 'waiting']),
+        }),
+      )
+      .describe('ask first: products marked in this run (the user was asked), and those still within their grace period'),
     disableDatesRecorded: z.number(),
   }),
+  inactiveLicensedUsers: z.record(z.string(), z.number()).describe('licensed users without a sign-in for 30, 60, 90, 180 days or more (or never)'),
   steps: z.record(z.string(), z.unknown()).describe('results of further steps (group licensing), by name'),
   unreadableUsers: z.array(z.string()),
   errors: z.array(z.object({ step: z.string(), message: z.string() })),
+});
+
+export const keptLicense = z.object({
+  skuId: z.string(),
+  keptDateTime: z.string(),
+  reclaimableAfterDateTime: z
+    .string()
+    .nullable()
+    .describe('when the product could be a reclaim candidate again if you stay inactive (null: the policy does not reclaim by activity)'),
 });

@@ -1,8 +1,24 @@
 /** Subscriptions and organizations: purchases, quantity and lifecycle, the seat-reduction planner, the operator's bodies. */
 import { z } from 'zod';
 import { MAX_USERS_PER_ASSIGN, countryCode, guid } from './common';
+import { isCurrency, minorUnits } from '../domain/money';
 
 export const capabilityStatus = z.enum(['Enabled', 'Warning', 'Suspended', 'Deleted']);
+
+/** What one license costs: amount in the currency's units (at most its minor-unit decimals), per month or per year. */
+export const unitPrice = z
+  .strictObject({
+    amount: z.number().min(0).max(1_000_000),
+    currency: z
+      .string()
+      .transform((c) => c.toUpperCase())
+      .refine(isCurrency, { error: 'must be an ISO 4217 currency code, like EUR or USD' }),
+    billingPeriod: z.enum(['month', 'year'], { error: "must be 'month' or 'year'" }),
+  })
+  .superRefine((p, ctx) => {
+    if (isCurrency(p.currency) && minorUnits(p.amount, p.currency) === undefined)
+      ctx.addIssue({ code: 'custom', message: `has more decimals than ${p.currency} has minor units`, path: ['amount'] });
+  });
 
 export const createSubscriptionBody = z
   .strictObject({
@@ -12,6 +28,7 @@ export const createSubscriptionBody = z
     purchaseChannel: z.enum(['admin', 'selfService']).default('admin'),
     /** The user who bought a self-service subscription; they hold one of its seats. */
     ownerUserId: guid.optional(),
+    unitPrice: unitPrice.optional(),
   })
   .superRefine((b, ctx) => {
     if (!b.skuId && !b.skuPartNumber) ctx.addIssue({ code: 'custom', message: 'give the product as skuId or skuPartNumber', path: ['skuId'] });
@@ -29,9 +46,11 @@ export const updateSubscriptionBody = z
       .transform((d) => new Date(d).toISOString())
       .nullable()
       .optional(),
+    /** The price per license (null: no price known). */
+    unitPrice: unitPrice.nullable().optional(),
   })
-  .refine((b) => b.totalLicenses !== undefined || b.status !== undefined || b.nextLifecycleDateTime !== undefined, {
-    error: 'give totalLicenses, status or nextLifecycleDateTime',
+  .refine((b) => b.totalLicenses !== undefined || b.status !== undefined || b.nextLifecycleDateTime !== undefined || b.unitPrice !== undefined, {
+    error: 'give totalLicenses, status, nextLifecycleDateTime or unitPrice',
     path: ['totalLicenses'],
   });
 
@@ -91,6 +110,10 @@ export const companySubscription = z.object({
   createdDateTime: z.string(),
   takenOverDateTime: z.string().nullable(),
   nextLifecycleDateTime: z.string().nullable().describe('when the scheduled reconciliation moves the subscription to its next lifecycle state'),
+  unitPrice: z
+    .object({ amount: z.number(), currency: z.string(), billingPeriod: z.enum(['month', 'year']) })
+    .nullable()
+    .describe('what one license costs (null: no price known); the spend reports use it'),
 });
 
 export const organization = z.object({

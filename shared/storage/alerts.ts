@@ -1,7 +1,7 @@
 /**
  * Alert webhooks (directory container) and their deliveries (jobs container, expiring after 30 days).
  */
-import { container, deleteIfPresent, patchDoc, readOf, setFields, tracked } from './cosmos';
+import { container, createIfAbsent, deleteIfPresent, patchDoc, readOf, setFields, tracked } from './cosmos';
 import { Page } from './documents';
 import { queryPage } from './queries';
 
@@ -18,6 +18,10 @@ export interface WebhookDoc {
   events: AlertEvent[];
   /** lowSeats: alert when a product's available seats fall to this number (per skuId). */
   lowSeatThresholds: Record<string, number>;
+  /** unusedSeats: alert when a product's unused seats cost more than this a month (per skuId, in the product's currency). */
+  unusedSeatCostThresholds?: Record<string, number>;
+  /** inactiveLicensedUsers: alert when more licensed users than `count` have not signed in for `days`. */
+  inactiveUsersThreshold?: { days: number; count: number } | null;
   /** HMAC key for the payload signature; shown once, at registration. */
   secret: string;
   createdDateTime: string;
@@ -41,6 +45,11 @@ export interface DeliveryDoc {
 }
 
 const DELIVERY_TTL = 30 * 24 * 3600;
+
+/** Once-a-day alerts: a marker per webhook, event, subject and day (created once; expires after 3 days). */
+export const alertMarkers = {
+  claim: (tenantId: string, key: string) => createIfAbsent('jobs', { id: `alertOnce_${key}`, tenantId, type: 'alertOnce', ttl: 3 * 24 * 3600 }),
+};
 
 export const webhooks = {
   async create(doc: WebhookDoc): Promise<WebhookDoc> {

@@ -58,6 +58,13 @@ export interface UserDoc {
   _etag?: string;
 }
 
+/** A price as the commerce side states it: amount in the currency's units (ISO 4217), per month or per year. */
+export interface UnitPrice {
+  amount: number;
+  currency: string;
+  billingPeriod: 'month' | 'year';
+}
+
 export interface SubscriptionDoc {
   /** Graph's subscribedSku id: `{tenantId}_{skuId}`. One subscription per product and tenant. */
   id: string;
@@ -75,6 +82,8 @@ export interface SubscriptionDoc {
   nextLifecycleDateTime?: string | null;
   /** Start of the over-assignment window (more holders than enabled units), kept by the reconciliation. */
   overAssignedSince?: string | null;
+  /** What one license of the product costs (set at purchase or by PATCH); absent: no price known. */
+  unitPrice?: UnitPrice | null;
   /**
    * The seat counter, changed only by conditional patches. Field names are lower case: the emulator's own
    * condition handling lower-cases condition text (local/cosmosEmulator.ts no longer does, but lower-case

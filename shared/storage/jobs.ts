@@ -53,6 +53,8 @@ export interface JobItem {
   userPrincipalName?: string;
   displayName?: string;
   usageLocation?: string;
+  /** CSV rows: Entra ID's last sign-in of the user (never moves a later one back). */
+  lastSignInDateTime?: string;
   /** CSV rows: the products of this row (the job's request otherwise). */
   addLicenses?: { skuId: string; disabledPlans: string[] }[];
   /** A row that could not be read: reported failed as it is. */

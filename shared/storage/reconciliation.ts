@@ -175,17 +175,32 @@ export interface ScannedUser {
   userPrincipalName: string;
   accountEnabled: boolean;
   disabledDateTime?: string | null;
+  createdDateTime?: string;
+  signInActivity?: { lastSignInDateTime?: string };
   licenseAssignments: LicenseAssignment[];
   lastLicenseChange?: AuditDoc;
   _ts?: number;
 }
+
+const SCANNED_FIELDS = [
+  'id',
+  'displayName',
+  'userPrincipalName',
+  'accountEnabled',
+  'disabledDateTime',
+  'createdDateTime',
+  'signInActivity',
+  'licenseAssignments',
+  'lastLicenseChange',
+  '_ts',
+];
 
 /**
  * A tenant's users, a page at a time. With skuId: only those with any path to that product, and (with
  * writtenSince, epoch seconds) also every user written since then (`_ts` is always indexed).
  */
 export async function* userPages(tenantId: string, pageSize: number, skuId?: string, writtenSince?: number): AsyncGenerator<ScannedUser[]> {
-  const fields = 'c.id, c.displayName, c.userPrincipalName, c.accountEnabled, c.disabledDateTime, c.licenseAssignments, c.lastLicenseChange, c._ts';
+  const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
   const params: SqlParameter[] = skuId ? [{ name: '@sku', value: skuId }] : [];
   if (skuId && writtenSince !== undefined) params.push({ name: '@since', value: writtenSince });
   const filter = !skuId ? '' : writtenSince === undefined ? ' AND ARRAY_CONTAINS(c.skuIds, @sku)' : ' AND (ARRAY_CONTAINS(c.skuIds, @sku) OR c._ts >= @since)';

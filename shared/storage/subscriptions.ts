@@ -137,7 +137,9 @@ export const subscriptions = {
    */
   async update(
     doc: SubscriptionDoc,
-    change: Partial<Pick<SubscriptionDoc, 'totalLicenses' | 'capabilityStatus' | 'purchaseChannel' | 'takenOverDateTime' | 'nextLifecycleDateTime'>>,
+    change: Partial<
+      Pick<SubscriptionDoc, 'totalLicenses' | 'capabilityStatus' | 'purchaseChannel' | 'takenOverDateTime' | 'nextLifecycleDateTime' | 'unitPrice'>
+    >,
   ): Promise<SubscriptionDoc | undefined> {
     const next = { ...doc, ...change };
     const limit = seatLimit(next);

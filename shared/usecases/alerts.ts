@@ -1,6 +1,7 @@
 /**
  * Alerts: a tenant registers webhooks (HTTPS, payload signed with HMAC-SHA256) for low seats (a threshold
- * per product), group-licensing failures and over-assignment. Each alert becomes a delivery record and a
+ * per product), group-licensing failures, over-assignment, and (shared/usecases/spendAlerts.ts) unused seats'
+ * cost, inactive licensed users and ask-first reclaim marks. Each alert becomes a delivery record and a
  * queue message; the delivery function posts it and, on failure, tries again later with growing delays
  * (5 s, 1 min, 5 min, 30 min) before marking it failed. Deliveries are listable.
  */
@@ -11,7 +12,7 @@ import { ApiError, ErrorCodes, notFound } from '../errors';
 import { log } from '../log';
 import { settings } from '../config';
 import * as c from '../schemas/contracts';
-import { AlertEvent, deliveries, DeliveryDoc, WebhookDoc, webhooks } from '../storage/alerts';
+import { AlertEvent, alertMarkers, deliveries, DeliveryDoc, WebhookDoc, webhooks } from '../storage/alerts';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { SeatSubscriber } from '../storage/seatEvents';
 import { SubscriptionDoc } from '../storage/documents';
@@ -64,6 +65,8 @@ export async function registerWebhook(tenantId: string, body: z.infer<typeof c.c
     url: body.url,
     events: body.events,
     lowSeatThresholds: Object.fromEntries(Object.entries(body.lowSeatThresholds).map(([k, v]) => [k.toLowerCase(), v])),
+    unusedSeatCostThresholds: Object.fromEntries(Object.entries(body.unusedSeatCostThresholds).map(([k, v]) => [k.toLowerCase(), v])),
+    inactiveUsersThreshold: body.inactiveUsersThreshold ?? null,
     secret: randomBytes(32).toString('base64url'),
     createdDateTime: new Date().toISOString(),
     slot,
@@ -78,14 +81,19 @@ export async function registerWebhook(tenantId: string, body: z.infer<typeof c.c
  */
 export async function listWebhooks(tenantId: string, principal: Principal) {
   const whole = can(principal, 'manageSubscriptions');
-  return (await webhooks.all(tenantId)).map(({ id, url, events, lowSeatThresholds, createdDateTime }) => ({
-    id,
-    url: whole ? url : `${new URL(url).origin}/…`,
-    events,
-    lowSeatThresholds,
-    createdDateTime,
-  }));
+  return (await webhooks.all(tenantId)).map((w) => ({ ...webhookView(w), url: whole ? w.url : `${new URL(w.url).origin}/…` }));
 }
+
+/** A webhook as the API shows it (without its secret). */
+export const webhookView = (w: WebhookDoc) => ({
+  id: w.id,
+  url: w.url,
+  events: w.events,
+  lowSeatThresholds: w.lowSeatThresholds,
+  unusedSeatCostThresholds: w.unusedSeatCostThresholds ?? {},
+  inactiveUsersThreshold: w.inactiveUsersThreshold ?? null,
+  createdDateTime: w.createdDateTime,
+});
 
 export async function deleteWebhook(tenantId: string, id: string): Promise<void> {
   const hook = await webhooks.get(tenantId, id);
@@ -96,7 +104,7 @@ export async function deleteWebhook(tenantId: string, id: string): Promise<void>
 
 // the webhooks of a tenant, reused briefly per instance (the seat hook runs on every assignment)
 const cache = new Map<string, { at: number; hooks: Promise<WebhookDoc[]> }>();
-function hooksOf(tenantId: string): Promise<WebhookDoc[]> {
+export function hooksOf(tenantId: string): Promise<WebhookDoc[]> {
   const hit = cache.get(tenantId);
   if (hit && Date.now() - hit.at < 10_000) return hit.hooks;
   const hooks = webhooks.all(tenantId);
@@ -125,6 +133,27 @@ export async function emit(tenantId: string, event: AlertEvent, data: Record<str
     await sendMessage(QUEUES.alertDeliveries, { tenantId, deliveryId: delivery.id } satisfies z.infer<typeof c.alertDeliveryMessage>);
   }
   return targets.length;
+}
+
+/**
+ * Once a day per webhook and subject: the alert goes to each webhook whose `wants` says so and that has not
+ * had it for this subject on this day (UTC; a marker document claimed by create, so two runs or instances
+ * of the same day send it once).
+ */
+export async function emitOnceADay(
+  tenantId: string,
+  event: AlertEvent,
+  subject: string,
+  day: string,
+  data: Record<string, unknown>,
+  wants: (w: WebhookDoc) => boolean,
+): Promise<number> {
+  let sent = 0;
+  for (const w of (await hooksOf(tenantId)).filter((h) => h.events.includes(event) && wants(h))) {
+    if (!(await alertMarkers.claim(tenantId, `${w.id}_${event}_${subject}_${day}`))) continue;
+    sent += await emit(tenantId, event, data, (h) => h.id === w.id);
+  }
+  return sent;
 }
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the receiver recomputes it with its secret. */

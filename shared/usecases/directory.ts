@@ -149,6 +149,7 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     takenOverDateTime: null,
     // the end of the first term: the reconciliation moves the subscription on from this date (the commerce side may set another)
     nextLifecycleDateTime: firstLifecycleDate(now),
+    ...(body.unitPrice ? { unitPrice: body.unitPrice } : {}),
     // a self-service buyer holds one seat of their purchase from the start
     seat: {
       consumed: selfService && owner ? 1 : 0,
@@ -251,6 +252,7 @@ export async function updateSubscription(
       ...(body.totalLicenses !== undefined ? { totalLicenses: body.totalLicenses } : {}),
       ...(body.status !== undefined ? { capabilityStatus: body.status } : {}),
       ...(body.nextLifecycleDateTime !== undefined ? { nextLifecycleDateTime: body.nextLifecycleDateTime } : {}),
+      ...(body.unitPrice !== undefined ? { unitPrice: body.unitPrice } : {}),
     });
     if (updated) return updated;
     // the seat count or the subscription moved meanwhile: decide again on fresh numbers

@@ -41,11 +41,28 @@ test('Groups, a group, Bulk license jobs, a job, CSV import and every report: ac
     ['Seat reduction planner', null],
     ['Waiting list', null],
     ['Alerts', null],
+    ['Spend', 'inactive-user'],
   ] as const) {
     await page.getByRole('tab', { name: tab }).click();
     if (ready) await page.getByTestId(ready).first().waitFor();
     await t.check(page, `reports-${tab.toLowerCase().replace(/\s+/g, '-')}`);
   }
+  // Spend: the demo's prices add up to EUR 889.10 a month; 90 days without a sign-in: Alex Wilber (never),
+  // Lidia Holloway (200 days, E1 through the Sales group) and Nestor Wilke (120 days), EUR 19.60 a month
+  const shows = (testId: string, text: string) => page.getByTestId(testId).filter({ hasText: text }).waitFor();
+  await shows('spend-total', '€889.10');
+  await shows('inactive-summary', '3 licensed users have not signed in for that long; their licenses cost €19.60 a month.');
+  // in the store's order (not a sorted one): compared sorted
+  expect((await page.getByTestId('inactive-user').allInnerTexts()).sort()).toEqual([
+    expect.stringMatching(/^Alex Wilber.*Never.*STANDARDPACK/s),
+    expect.stringMatching(/^Lidia Holloway.*STANDARDPACK \(through a group\)/s),
+    expect.stringMatching(/^Nestor Wilke.*EXCHANGESTANDARD/s),
+  ]);
+  // 30 days: Adele Vance (45 days) and Megan Bowen (75) join them
+  await page.getByRole('combobox', { name: 'No sign-in for' }).click();
+  await page.getByRole('option', { name: '30 days or more' }).click();
+  await shows('inactive-summary', '5 licensed users have not signed in for that long; their licenses cost €93.90 a month.');
+  expect(await page.getByTestId('inactive-user').count()).toBe(5);
   await page.close();
 
   t.expectClean();

@@ -348,7 +348,7 @@ test('reclaim policy: off by default; a dry run lists accounts disabled for more
   expect((await t.assign(leaver.id, addBody(SKU.PBI))).status).toBe(200);
 
   expect((await call('GET', '/v1.0/reconciliations/policy', { token: t.tokens.reader })).body).toEqual({
-    reclaimDisabledAccounts: { enabled: false, disabledForDays: 30, dryRun: true },
+    reclaimDisabledAccounts: { enabled: false, disabledForDays: 30, inactiveForDays: null, mode: 'immediate', graceDays: 14, dryRun: true },
     lastModifiedDateTime: null,
     lastModifiedBy: null,
   });
@@ -387,11 +387,15 @@ test('reclaim policy: off by default; a dry run lists accounts disabled for more
       userId: leaver.id,
       userPrincipalName: leaver.userPrincipalName,
       displayName: leaver.displayName,
+      reason: 'disabled',
       disabledDateTime: expect.any(String),
       disabledDays: 40,
+      lastSignInDateTime: null,
+      inactiveDays: null,
       reclaim: [SKU.E3, SKU.PBI],
       inherited: [],
       kept: [],
+      keptByUser: [],
     },
   ]);
   expect((await userDoc(t, old.id)).disabledDateTime).toBe(report.startedDateTime);
@@ -401,6 +405,9 @@ test('reclaim policy: off by default; a dry run lists accounts disabled for more
   expect((await policy({ reclaimDisabledAccounts: { dryRun: false } }, t.tokens.license)).body.reclaimDisabledAccounts).toEqual({
     enabled: true,
     disabledForDays: 30,
+    inactiveForDays: null,
+    mode: 'immediate',
+    graceDays: 14,
     dryRun: false,
   });
   report = await ran(t);
@@ -411,7 +418,7 @@ test('reclaim policy: off by default; a dry run lists accounts disabled for more
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(1);
   expect((await t.sku(SKU.PBI)).consumedUnits).toBe(0);
   const trail = await call('GET', `/v1.0/auditLogs/licenseChanges?userId=${leaver.id}`, { token: t.tokens.reader });
-  expect(trail.body.value[0]).toMatchObject({ operation: 'reconciliation', actor: { displayName: 'License reconciliation' }, after: [] });
+  expect(trail.body.value[0]).toMatchObject({ operation: 'reclaim', actor: { displayName: 'License reconciliation' }, after: [] });
   // nothing left to reclaim
   expect((await ran(t)).reclaim).toMatchObject({ candidates: 0, actions: [] });
 

@@ -301,6 +301,11 @@ describe('infra/ matches the code', () => {
     expect(needed.filter((s) => !settings.has(s))).toEqual([]);
   });
 
+  test("a reconciliation's clock cannot be moved in Azure: RECONCILIATION_ALLOW_AS_OF is 'false', and off unless set", () => {
+    expect(literal(settings.get('RECONCILIATION_ALLOW_AS_OF'))).toBe('false');
+    expect(settingsSchema.shape.RECONCILIATION_ALLOW_AS_OF.parse(undefined)).toBe(false);
+  });
+
   test('COSMOS_KEY is not set in Azure, and no key or connection string with a secret appears in the Bicep', () => {
     expect(SCHEMA_SETTINGS).toContain('COSMOS_KEY');
     expect(settings.has('COSMOS_KEY')).toBe(false);

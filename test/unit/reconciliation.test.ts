@@ -25,6 +25,9 @@ import {
   OVER_ASSIGNMENT_WINDOW_DAYS,
   overAssignment,
   pendingReleases,
+  askFirstStep,
+  inactiveLicensed,
+  isInactive,
   reclaimCandidate,
   ReclaimPolicy,
   withoutDeletedProduct,
@@ -377,8 +380,77 @@ describe('overAssignment', () => {
 
 // ---------------- reclaim ----------------
 
+describe('inactivity', () => {
+  test('no sign-in for exactly N days counts as inactive; a minute less does not; never signed in counts', () => {
+    expect(isInactive(days(-30), NOW, 30)).toBe(true);
+    expect(isInactive(new Date(Date.parse(days(-30)) + 60_000).toISOString(), NOW, 30)).toBe(false);
+    expect(isInactive(undefined, NOW, 30)).toBe(true);
+    expect(isInactive(null, NOW, 30)).toBe(true);
+  });
+
+  test('inactiveLicensed: only users holding a license by an active path', () => {
+    expect(inactiveLicensed({ licenseAssignments: [direct(SKU.ENTERPRISEPACK)] }, NOW, 30)).toBe(true);
+    expect(inactiveLicensed({ licenseAssignments: [] }, NOW, 30)).toBe(false);
+    expect(inactiveLicensed({ licenseAssignments: [{ ...viaGroup(SKU.ENTERPRISEPACK), state: 'Error' }] }, NOW, 30)).toBe(false);
+    expect(inactiveLicensed({ licenseAssignments: [direct(SKU.ENTERPRISEPACK)], signInActivity: { lastSignInDateTime: days(-1) } }, NOW, 30)).toBe(false);
+  });
+});
+
+describe('reclaimCandidate by inactivity', () => {
+  const policy: ReclaimPolicy = { ...DEFAULT_RECLAIM_POLICY, enabled: true, inactiveForDays: 90, mode: 'askFirst', graceDays: 7 };
+  const lookup = () => ({ capabilityStatus: 'Enabled' as CapabilityStatus, purchaseChannel: 'admin' as const });
+  const idle = (o: object = {}) => ({
+    accountEnabled: true,
+    createdDateTime: days(-400),
+    signInActivity: { lastSignInDateTime: days(-90) },
+    licenseAssignments: [direct(SKU.ENTERPRISEPACK), direct(SKU.POWER_BI_PRO), viaGroup(SKU.PROJECTPROFESSIONAL)],
+    ...o,
+  });
+
+  test('not by activity unless inactiveForDays is set', () => {
+    expect(reclaimCandidate(idle(), { ...policy, inactiveForDays: null }, NOW, lookup)).toBeNull();
+  });
+
+  test('exactly N days without a sign-in: direct products reclaimed, inherited reported', () => {
+    expect(reclaimCandidate(idle(), policy, NOW, lookup)).toMatchObject({
+      reason: 'inactive',
+      inactiveDays: 90,
+      reclaim: [SKU.ENTERPRISEPACK, SKU.POWER_BI_PRO],
+      inherited: [SKU.PROJECTPROFESSIONAL],
+    });
+    expect(reclaimCandidate(idle({ signInActivity: { lastSignInDateTime: days(-89) } }), policy, NOW, lookup)).toBeNull();
+  });
+
+  test('never signed in: counted from the account creation (a new account gets N days)', () => {
+    expect(reclaimCandidate(idle({ signInActivity: undefined, createdDateTime: days(-10) }), policy, NOW, lookup)).toBeNull();
+    expect(reclaimCandidate(idle({ signInActivity: undefined, createdDateTime: days(-100) }), policy, NOW, lookup)?.reclaim).toHaveLength(2);
+  });
+
+  test('a product the user kept restarts its own clock, the others go', () => {
+    const r = reclaimCandidate(idle(), policy, NOW, lookup, (s) => (s === SKU.POWER_BI_PRO ? days(-5) : undefined));
+    expect(r).toMatchObject({ reclaim: [SKU.ENTERPRISEPACK], keptByUser: [SKU.POWER_BI_PRO] });
+  });
+});
+
+describe('askFirstStep', () => {
+  test('no mark: mark, reclaimable graceDays later', () => {
+    expect(askFirstStep(undefined, days(-100), NOW, 7)).toEqual({ action: 'mark', reclaimAfterDateTime: days(7) });
+  });
+  test('a pending mark: waiting until its date, reclaimed from it (exactly then included)', () => {
+    const mark = { state: 'pending' as const, markedDateTime: days(-3), reclaimAfterDateTime: days(4) };
+    expect(askFirstStep(mark, days(-100), NOW, 7)).toEqual({ action: 'waiting', reclaimAfterDateTime: days(4) });
+    expect(askFirstStep({ ...mark, reclaimAfterDateTime: NOW }, days(-100), NOW, 7)).toEqual({ action: 'reclaim' });
+  });
+  test('a mark from before the last activity (signed in or kept since) or a settled one: asked again', () => {
+    expect(askFirstStep({ state: 'pending', markedDateTime: days(-30), reclaimAfterDateTime: days(-23) }, days(-20), NOW, 7).action).toBe('mark');
+    expect(askFirstStep({ state: 'kept', markedDateTime: days(-3), reclaimAfterDateTime: days(4) }, days(-100), NOW, 7).action).toBe('mark');
+    expect(askFirstStep({ state: 'reclaimed', markedDateTime: days(-3), reclaimAfterDateTime: days(-1) }, days(-100), NOW, 7).action).toBe('mark');
+  });
+});
+
 describe('reclaimCandidate', () => {
-  const on: ReclaimPolicy = { enabled: true, disabledForDays: 30, dryRun: true };
+  const on: ReclaimPolicy = { ...DEFAULT_RECLAIM_POLICY, enabled: true, disabledForDays: 30, dryRun: true };
+  const disabledBy = { reason: 'disabled', lastSignInDateTime: null, inactiveDays: null, keptByUser: [] };
   const subs: Record<string, { capabilityStatus: CapabilityStatus; purchaseChannel: 'admin' | 'selfService' }> = {
     [SKU.ENTERPRISEPACK]: { capabilityStatus: 'Enabled', purchaseChannel: 'admin' },
     [SKU.STANDARDPACK]: { capabilityStatus: 'Suspended', purchaseChannel: 'admin' },
@@ -394,12 +466,12 @@ describe('reclaimCandidate', () => {
   });
 
   test('off by default, and a dry run by default', () => {
-    expect(DEFAULT_RECLAIM_POLICY).toEqual({ enabled: false, disabledForDays: 30, dryRun: true });
+    expect(DEFAULT_RECLAIM_POLICY).toEqual({ enabled: false, disabledForDays: 30, inactiveForDays: null, mode: 'immediate', graceDays: 14, dryRun: true });
     expect(reclaimCandidate(user(), DEFAULT_RECLAIM_POLICY, NOW, lookup)).toBeNull();
   });
 
   test('only accounts disabled for more than N days, with a known disable date', () => {
-    expect(reclaimCandidate(user(), on, NOW, lookup)).toEqual({ disabledDays: 31, reclaim: [SKU.ENTERPRISEPACK], inherited: [], kept: [] });
+    expect(reclaimCandidate(user(), on, NOW, lookup)).toEqual({ ...disabledBy, disabledDays: 31, reclaim: [SKU.ENTERPRISEPACK], inherited: [], kept: [] });
     expect(reclaimCandidate(user({ disabledDateTime: days(-30) }), on, NOW, lookup)).toBeNull();
     expect(reclaimCandidate(user({ disabledDateTime: days(-29) }), on, NOW, lookup)).toBeNull();
     expect(reclaimCandidate(user({ accountEnabled: true }), on, NOW, lookup)).toBeNull();
@@ -426,7 +498,13 @@ describe('reclaimCandidate', () => {
       NOW,
       lookup,
     );
-    expect(r).toEqual({ disabledDays: 31, reclaim: [SKU.ENTERPRISEPACK, SKU.STANDARDPACK], inherited: [SKU.PROJECTPROFESSIONAL], kept: [SKU.POWER_BI_PRO] });
+    expect(r).toEqual({
+      ...disabledBy,
+      disabledDays: 31,
+      reclaim: [SKU.ENTERPRISEPACK, SKU.STANDARDPACK],
+      inherited: [SKU.PROJECTPROFESSIONAL],
+      kept: [SKU.POWER_BI_PRO],
+    });
   });
 
   test('nothing held (or only a deleted product, or only a failed group path): not a candidate', () => {
@@ -437,6 +515,7 @@ describe('reclaimCandidate', () => {
 
   test('only inherited licenses: a candidate with nothing to reclaim on the user', () => {
     expect(reclaimCandidate(user({ licenseAssignments: [viaGroup(SKU.ENTERPRISEPACK)] }), on, NOW, lookup)).toEqual({
+      ...disabledBy,
       disabledDays: 31,
       reclaim: [],
       inherited: [SKU.ENTERPRISEPACK],

@@ -24,6 +24,8 @@ const ACTIONS: Action[] = [
   'manageLicenseRequestPolicy',
   'manageAutoClaimPolicy',
   'recordSignIns',
+  'keepOwnLicense',
+  'manageReportSettings',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
 const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite];
@@ -43,6 +45,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: true,
     manageAutoClaimPolicy: true,
     recordSignIns: false,
+    keepOwnLicense: true,
+    manageReportSettings: true,
   },
   LicenseAdministrator: {
     read: true,
@@ -57,6 +61,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: true,
     recordSignIns: false,
+    keepOwnLicense: true,
+    manageReportSettings: false,
   },
   UserAdministrator: {
     read: true,
@@ -71,6 +77,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: false,
+    keepOwnLicense: true,
+    manageReportSettings: false,
   },
   BillingAdministrator: {
     read: true,
@@ -85,6 +93,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: false,
+    keepOwnLicense: true,
+    manageReportSettings: false,
   },
   GlobalReader: {
     read: true,
@@ -99,6 +109,8 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: false,
+    keepOwnLicense: true,
+    manageReportSettings: false,
   },
 };
 
@@ -116,6 +128,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
@@ -130,6 +144,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   // the sign-in hook records sign-ins and nothing else
   [AppRole.SignInEventsWrite]: {
@@ -145,6 +161,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: true,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -160,6 +178,8 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageLicenseRequestPolicy: false,
     manageAutoClaimPolicy: false,
     recordSignIns: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
   },
 };
 
@@ -181,7 +201,7 @@ describe('can: each action x each directory role', () => {
     expect(can({ ...asRole(role), isApp: false }, action)).toBe(allowed);
   });
 
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense'))('no role at all may not %s', (action) => {
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense'))('no role at all may not %s', (action) => {
     expect(can({ ...asRole(), isApp: false }, action)).toBe(false);
   });
 
@@ -189,6 +209,17 @@ describe('can: each action x each directory role', () => {
     expect(can({ ...asRole(), isApp: false }, 'requestLicense')).toBe(true);
     expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'requestLicense'))).toEqual([]);
     expect(missingRoleMessage('requestLicense')).toMatch(/signed-in user of the organization/);
+  });
+
+  test('any signed-in member may keep their own license when the reclaim policy asks; an application may not', () => {
+    expect(can({ ...asRole(), isApp: false }, 'keepOwnLicense')).toBe(true);
+    expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'keepOwnLicense'))).toEqual([]);
+    expect(missingRoleMessage('keepOwnLicense')).toMatch(/signed-in user of the organization/);
+  });
+
+  test('whether reports conceal names: Global Administrator only', () => {
+    expect(ROLES.filter((r) => can(asRole(r), 'manageReportSettings'))).toEqual(['GlobalAdministrator']);
+    expect(APP_ROLES.filter((r) => can(asApp(r), 'manageReportSettings'))).toEqual([]);
   });
 
   test('Global Reader reads but never changes anything', () => {
@@ -299,8 +330,8 @@ describe('missingRoleMessage', () => {
   const allowedRoles = (action: Action) => ROLES.filter((r) => DIRECTORY_MATRIX[r][action]);
   const allowedApps = (action: Action) => APP_ROLES.filter((a) => APP_MATRIX[a][action]);
 
-  // requestLicense needs no role at all: its message says so (tested above)
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense'))(
+  // requestLicense and keepOwnLicense need no role at all: their messages say so (tested above)
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense'))(
     '%s: says what is refused and names every role and app permission that would do, and no other',
     (action) => {
       const m = missingRoleMessage(action);

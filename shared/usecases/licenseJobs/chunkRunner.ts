@@ -125,7 +125,10 @@ async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefin
 /** A job's change for one row: from the user as stored now (asked again if the user changes meanwhile). */
 function rowChange(job: JobDoc, item: JobItem) {
   return {
-    userPatch: item.usageLocation ? { usageLocation: item.usageLocation } : undefined,
+    userPatch: (doc: UserDoc) => ({
+      ...(item.usageLocation ? { usageLocation: item.usageLocation } : {}),
+      ...laterSignIn(doc, item.lastSignInDateTime),
+    }),
     changeFor: (doc: UserDoc) => {
       const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
       if ('skip' in jc) throw new ApiError(409, SKIPPED, jc.skip);
@@ -134,6 +137,13 @@ function rowChange(job: JobDoc, item: JobItem) {
   };
 }
 const SKIPPED = 'skipped';
+
+/** A row's sign-in date, unless the user already has a later one (the value never moves backwards). */
+function laterSignIn(doc: UserDoc, at: string | undefined): Pick<UserDoc, 'signInActivity'> {
+  const current = doc.signInActivity?.lastSignInDateTime;
+  if (!at || (current && current >= at)) return {};
+  return { signInActivity: { ...doc.signInActivity, lastSignInDateTime: at } };
+}
 
 async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
   const principal = principalOf(job);

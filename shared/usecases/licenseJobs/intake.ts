@@ -236,6 +236,7 @@ export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions
             userPrincipalName: row.userPrincipalName,
             displayName: row.displayName,
             usageLocation: row.usageLocation,
+            ...(row.lastSignInDateTime ? { lastSignInDateTime: row.lastSignInDateTime } : {}),
             addLicenses: row.addLicenses,
             raw: record,
           });

@@ -31,7 +31,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { settings } from '../../config';
-import { DEFAULT_RECLAIM_POLICY } from '../../domain/reconciliation';
+import { DEFAULT_RECLAIM_POLICY, withPolicyDefaults } from '../../domain/reconciliation';
+import { reclaimMarks } from '../../storage/reclaimMarks';
 import { log } from '../../log';
 import { leases, reclaimPolicies, reconciliationReports, REPORT_TTL_SECONDS, tenantIdPages } from '../../storage/reconciliation';
 import { TenantDoc } from '../../storage/documents';
@@ -55,6 +56,7 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   const runId = randomUUID();
   const started = new Date();
   const report = newReport(runId, tenantId, o, started);
+  const now = o.asOf ?? started.toISOString();
   const claim = await leases.acquire(tenantId, runId, LEASE_MS);
   if (!('lease' in claim)) {
     report.status = 'skipped';
@@ -75,7 +77,7 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   const run: Run = {
     tenantId,
     runId,
-    now: started.toISOString(),
+    now,
     report,
     lease,
     graceSeconds: settings().RECONCILIATION_SEAT_GRACE_SECONDS,
@@ -85,6 +87,7 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
     auditChecked: false,
     disabledWithoutDate: [],
     subscriptionsAfterScan: [],
+    marks: new Map(),
   };
   const step = async (name: string, fn: (run: Run) => Promise<void>) => {
     try {
@@ -97,8 +100,10 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   };
   try {
     const tenant = (await tenants.get(tenantId)) ?? ({ id: tenantId, tenantId } as TenantDoc);
-    run.policy = (await reclaimPolicies.get(tenantId))?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY;
+    run.policy = withPolicyDefaults((await reclaimPolicies.get(tenantId))?.reclaimDisabledAccounts);
     report.reclaim.policy = run.policy;
+    if (o.asOf) report.asOf = o.asOf;
+    if (run.policy.enabled && run.policy.inactiveForDays !== null) run.marks = await reclaimMarks.all(tenantId);
     await step('lifecycle', lifecycleStep);
     await lease.keepAlive();
     await step('deletedProducts', deletedProductsStep);

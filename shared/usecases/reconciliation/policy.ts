@@ -1,5 +1,5 @@
 /** The tenant's reclaim policy: read and changed by its admins. */
-import { DEFAULT_RECLAIM_POLICY, ReclaimPolicy } from '../../domain/reconciliation';
+import { ReclaimPolicy, withPolicyDefaults } from '../../domain/reconciliation';
 import { ApiError } from '../../errors';
 import { reclaimPolicies, ReclaimPolicyDoc } from '../../storage/reconciliation';
 
@@ -8,7 +8,7 @@ export async function getReclaimPolicy(
 ): Promise<{ reclaimDisabledAccounts: ReclaimPolicy; lastModifiedDateTime: string | null; lastModifiedBy: { id: string; displayName: string } | null }> {
   const doc = await reclaimPolicies.get(tenantId);
   return {
-    reclaimDisabledAccounts: doc?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY,
+    reclaimDisabledAccounts: withPolicyDefaults(doc?.reclaimDisabledAccounts),
     lastModifiedDateTime: doc?.lastModifiedDateTime ?? null,
     lastModifiedBy: doc?.lastModifiedBy ?? null,
   };
@@ -25,7 +25,7 @@ export async function updateReclaimPolicy(
     const written = await reclaimPolicies.put(
       {
         tenantId,
-        reclaimDisabledAccounts: { ...(current?.reclaimDisabledAccounts ?? DEFAULT_RECLAIM_POLICY), ...change },
+        reclaimDisabledAccounts: { ...withPolicyDefaults(current?.reclaimDisabledAccounts), ...change },
         lastModifiedDateTime: new Date().toISOString(),
         lastModifiedBy: by,
       },

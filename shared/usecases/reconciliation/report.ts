@@ -1,5 +1,13 @@
 /** What a reconciliation run found and did, stored per run (kept REPORT_TTL_SECONDS). */
-import { DEFAULT_RECLAIM_POLICY, HoldInfo, LifecycleTransition, OverAssignment, ReclaimPolicy } from '../../domain/reconciliation';
+import {
+  DEFAULT_RECLAIM_POLICY,
+  HoldInfo,
+  INACTIVITY_WINDOWS,
+  LifecycleTransition,
+  OverAssignment,
+  ReclaimCandidate,
+  ReclaimPolicy,
+} from '../../domain/reconciliation';
 import { RunOptions } from './run';
 
 /** Users listed per product, candidate list, etc. in a report (counts are always complete). */
@@ -32,6 +40,8 @@ export interface ReconciliationReport {
   reason?: 'alreadyRunning';
   runningUntil?: string;
   startedDateTime: string;
+  /** The clock the run's dates were judged by, when it was not the start (a test stack's asOf). */
+  asOf?: string;
   completedDateTime: string | null;
   durationMs: number | null;
   summary: {
@@ -44,6 +54,7 @@ export interface ReconciliationReport {
     auditRecordsRecreated: number;
     reclaimCandidates: number;
     licensesReclaimed: number;
+    reclaimMarked: number;
   };
   seats: SeatReport[];
   lifecycle: (LifecycleTransition & { subscriptionId: string; skuId: string; skuPartNumber: string })[];
@@ -62,20 +73,27 @@ export interface ReconciliationReport {
   reclaim: {
     policy: ReclaimPolicy;
     candidates: number;
-    users: {
+    users: (ReclaimCandidate & {
       userId: string;
       userPrincipalName: string;
       displayName: string;
-      disabledDateTime: string;
-      disabledDays: number;
-      reclaim: string[];
-      inherited: string[];
-      kept: string[];
-    }[];
+      disabledDateTime: string | null;
+    })[];
     actions: { userId: string; status: 'reclaimed' | 'skipped' | 'failed'; removed: string[]; message?: string }[];
+    /** Ask first: products marked in this run (the user is asked; a webhook says so), and those still waiting. */
+    pending: {
+      userId: string;
+      userPrincipalName: string;
+      displayName: string;
+      skuIds: string[];
+      reclaimAfterDateTime: string;
+      status: 'marked' | 'waiting';
+    }[];
     /** Disabled accounts without a disable date (disabled before it was recorded): dated now, counted from today. */
     disableDatesRecorded: number;
   };
+  /** Licensed users without a sign-in for 30, 60, 90, 180 days or more (or never), counted in the scan. */
+  inactiveLicensedUsers: Record<string, number>;
   /** Results of the steps other modules registered (registerReconciliationStep), by name. */
   steps: Record<string, object>;
   unreadableUsers: string[];
@@ -102,6 +120,7 @@ export function newReport(id: string, tenantId: string, o: RunOptions, started: 
       auditRecordsRecreated: 0,
       reclaimCandidates: 0,
       licensesReclaimed: 0,
+      reclaimMarked: 0,
     },
     seats: [],
     lifecycle: [],
@@ -109,7 +128,8 @@ export function newReport(id: string, tenantId: string, o: RunOptions, started: 
     overAssignments: [],
     overAssignmentsResolved: [],
     auditRecords: { checkedSince: null, checked: 0, recreated: 0, recreatedIds: [] },
-    reclaim: { policy: DEFAULT_RECLAIM_POLICY, candidates: 0, users: [], actions: [], disableDatesRecorded: 0 },
+    reclaim: { policy: DEFAULT_RECLAIM_POLICY, candidates: 0, users: [], actions: [], pending: [], disableDatesRecorded: 0 },
+    inactiveLicensedUsers: Object.fromEntries(INACTIVITY_WINDOWS.map((d) => [String(d), 0])),
     steps: {},
     unreadableUsers: [],
     errors: [],
@@ -127,5 +147,6 @@ export function summarise(r: ReconciliationReport): void {
     auditRecordsRecreated: r.auditRecords.recreated,
     reclaimCandidates: r.reclaim.candidates,
     licensesReclaimed: r.reclaim.actions.filter((a) => a.status === 'reclaimed').reduce((n, a) => n + a.removed.length, 0),
+    reclaimMarked: r.reclaim.pending.filter((p) => p.status === 'marked').reduce((n, p) => n + p.skuIds.length, 0),
   };
 }

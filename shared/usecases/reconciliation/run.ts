@@ -2,12 +2,18 @@
 import { HoldJobState, ReclaimPolicy } from '../../domain/reconciliation';
 import { Principal } from '../../domain/roles';
 import { SubscriptionDoc } from '../../storage/documents';
+import { ReclaimMarkDoc } from '../../storage/reclaimMarks';
 import { ReconciliationReport } from './report';
 import { LeaseKeeper } from './lease';
 
 export interface RunOptions {
   trigger: 'timer' | 'onDemand';
   requestedBy?: { id: string; displayName: string } | null;
+  /**
+   * The run's clock (ISO), instead of the time it starts: only where RECONCILIATION_ALLOW_AS_OF is on (the
+   * test stack), so tests move the clock for the reclaim policy's dates instead of sleeping.
+   */
+  asOf?: string;
 }
 
 export interface Run {
@@ -24,6 +30,8 @@ export interface Run {
   /** Filled by the scan for the reclaim step. */
   disabledWithoutDate: string[];
   subscriptionsAfterScan: SubscriptionDoc[];
+  /** Ask-first marks of the tenant (read once, when the policy reclaims by activity). */
+  marks: Map<string, ReclaimMarkDoc>;
 }
 
 /** Who the reconciliation's own changes are attributed to in the audit trail. */

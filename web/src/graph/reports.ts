@@ -1,8 +1,9 @@
 /**
  * Licensing reports: reconciliation runs and their reports, the audit log of license changes, the
- * seat-reduction planner, a product's waiting list, and alert webhooks with their deliveries.
+ * seat-reduction planner, a product's waiting list, alert webhooks with their deliveries, and what licenses
+ * cost and who does not use them.
  */
-import type { Client } from '@microsoft/microsoft-graph-client';
+import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type {
   AlertDelivery,
   AlertEvent,
@@ -54,3 +55,50 @@ export const deleteWebhook = (client: Client, id: string) => client.api(`/alerts
 export const deliveriesRequest = (client: Client) => client.api('/alerts/deliveries').top(50);
 
 export type { WaitingEntry, AlertDelivery };
+
+// ---------------- spend ----------------
+
+export interface ProductSpend {
+  skuId: string;
+  skuPartNumber: string;
+  productName: string;
+  status: string;
+  totalLicenses: number;
+  assigned: number;
+  unused: number;
+  currency: string | null;
+  monthlyCost: number | null;
+  unusedMonthlyCost: number | null;
+}
+export interface SpendReport {
+  value: ProductSpend[];
+  totals: { currency: string; monthlyCost: number; unusedMonthlyCost: number }[];
+  unpricedProducts: number;
+}
+export interface InactiveUser {
+  userId: string;
+  userPrincipalName: string;
+  displayName: string;
+  userType: string;
+  accountEnabled: boolean;
+  lastSignInDateTime: string | null;
+  licenses: { skuId: string; skuPartNumber: string; assignedBy: 'direct' | 'group'; monthlyCost: number | null; currency: string | null }[];
+  monthlyCost: { currency: string; amount: number }[];
+}
+export interface InactiveReport {
+  days: number;
+  value: InactiveUser[];
+  totals: { users: number; disabledUsers: number; monthlySavings: { currency: string; amount: number }[] };
+}
+
+export const licenseSpend = (client: Client) => client.api('/reports/licenseSpend').get() as Promise<SpendReport>;
+
+export const inactiveLicensedUsers = (client: Client, days: number) =>
+  client
+    .api('/reports/inactiveLicensedUsers')
+    .query({ days: String(days) })
+    .get() as Promise<InactiveReport>;
+
+/** A report as CSV (the same rows), for a download. */
+export const reportCsv = (client: Client, name: 'licenseSpend' | 'inactiveLicensedUsers' | 'licenseAssignments', query: Record<string, string> = {}) =>
+  client.api(`/reports/${name}`).query(query).header('Accept', 'text/csv').responseType(ResponseType.TEXT).get() as Promise<string>;

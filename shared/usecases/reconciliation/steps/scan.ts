@@ -6,12 +6,15 @@ import {
   heldSince,
   HoldJobState,
   holdJobId,
+  INACTIVITY_WINDOWS,
+  inactiveLicensed,
   NewestHolders,
   overAssignment,
   pendingReleases,
   reclaimCandidate,
 } from '../../../domain/reconciliation';
 import { jobs } from '../../../storage/jobs';
+import { reclaimMarkId } from '../../../storage/reclaimMarks';
 import { existingAuditIds, ScannedUser, seatCounter, userPages, WithTs } from '../../../storage/reconciliation';
 import { audit } from '../../../storage/audit';
 import { AuditDoc, SubscriptionDoc } from '../../../storage/documents';
@@ -54,6 +57,7 @@ export async function scanStep(run: Run, previousAuditFrom: string | undefined):
         const last = u.lastLicenseChange;
         if (last?.id && last.activityDateTime >= since) recheck.push(last);
         noteReclaim(run, u, subscriptionOf);
+        for (const days of INACTIVITY_WINDOWS) if (inactiveLicensed(u, run.now, days)) report.inactiveLicensedUsers[String(days)]++;
       } catch {
         // a broken document (bad data from elsewhere): reported; the counters are then never lowered
         unreadable++;
@@ -229,10 +233,21 @@ function noteReclaim(run: Run, u: ScannedUser, subscription: (skuId: string) => 
     if (run.disabledWithoutDate.length < REPORT_LIST_CAP) run.disabledWithoutDate.push(u.id);
     return;
   }
-  const candidate = reclaimCandidate(u, policy, run.now, subscription);
+  const candidate = reclaimCandidate(u, policy, run.now, subscription, (skuId) => keptAt(run, u.id, skuId));
   if (!candidate) return;
   const r = run.report.reclaim;
   r.candidates++;
   if (r.users.length < REPORT_LIST_CAP)
-    r.users.push({ userId: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, disabledDateTime: u.disabledDateTime!, ...candidate });
+    r.users.push({
+      userId: u.id,
+      userPrincipalName: u.userPrincipalName,
+      displayName: u.displayName,
+      disabledDateTime: u.disabledDateTime ?? null,
+      ...candidate,
+    });
+}
+
+/** When the user kept this product (ask-first reclaim), if they did. */
+export function keptAt(run: Run, userId: string, skuId: string): string | null | undefined {
+  return run.marks.get(reclaimMarkId(userId, skuId))?.keptDateTime;
 }

@@ -35,7 +35,19 @@ import { keys, useSkuNames, useSkus } from '../../graph/queries';
 import { AlertDelivery, createWebhook, deleteWebhook, deliveriesRequest, listWebhooks } from '../../graph/reports';
 import type { AlertEvent } from '../../graph/types';
 
-const EVENTS: AlertEvent[] = ['lowSeats', 'groupLicensingFailure', 'overAssignment', 'licenseRequestCreated', 'licenseRequestDecided', 'autoClaimFailed'];
+// every event the service knows, in this order: a Record, so an event added to the contract and missing here fails the build
+const EVENT_ORDER: Record<AlertEvent, number> = {
+  lowSeats: 0,
+  groupLicensingFailure: 1,
+  overAssignment: 2,
+  licenseRequestCreated: 3,
+  licenseRequestDecided: 4,
+  autoClaimFailed: 5,
+  unusedSeats: 6,
+  inactiveLicensedUsers: 7,
+  licenseReclaimPending: 8,
+};
+const EVENTS = (Object.keys(EVENT_ORDER) as AlertEvent[]).sort((a, b) => EVENT_ORDER[a] - EVENT_ORDER[b]);
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '12px 0 24px' },
   hint: { color: tokens.colorNeutralForeground3 },

@@ -7,9 +7,10 @@ import { AlertsTab } from './AlertsTab';
 import { AuditTab } from './AuditTab';
 import { PlannerTab } from './PlannerTab';
 import { ReconciliationTab } from './ReconciliationTab';
+import { SpendTab } from './SpendTab';
 import { WaitingListTab } from './WaitingListTab';
 
-const TABS = ['reconciliation', 'audit', 'planner', 'waiting', 'alerts'] as const;
+const TABS = ['reconciliation', 'audit', 'planner', 'waiting', 'alerts', 'spend'] as const;
 type ReportTab = (typeof TABS)[number];
 
 export default function ReportsPage({ tab }: { tab?: string }) {
@@ -37,6 +38,7 @@ export default function ReportsPage({ tab }: { tab?: string }) {
         {current === 'planner' && <PlannerTab />}
         {current === 'waiting' && <WaitingListTab />}
         {current === 'alerts' && <AlertsTab />}
+        {current === 'spend' && <SpendTab />}
       </div>
     </>
   );

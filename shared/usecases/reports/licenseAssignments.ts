@@ -1,0 +1,95 @@
+/**
+ * GET /v1.0/reports/licenseAssignments: every user and product with how it is held (direct, or through
+ * which group), its disabled plans, state and error. Streamed a page of users at a time: memory stays
+ * bounded whatever the size of the tenant (bench/report.ts measures it on 100,000 users).
+ */
+import { catalog } from '../../domain/catalog';
+import { reportedUserPages, ReportedUser } from '../../storage/reports';
+import { subscriptions } from '../../storage/subscriptions';
+import { Concealer, concealerFor, ShownUser } from './names';
+import { REPORT_PAGE } from './inactiveUsers';
+import { ReportSource } from './render';
+
+export interface AssignmentRow extends ShownUser {
+  accountEnabled: boolean;
+  userType: string;
+  skuId: string;
+  skuPartNumber: string;
+  assignedBy: 'direct' | 'group';
+  groupId: string | null;
+  disabledPlans: string[];
+  state: 'Active' | 'Error';
+  error: string | null;
+  assignedDateTime: string;
+}
+
+const planName = (skuId: string, planId: string) => catalog.product(skuId)?.servicePlans.find((p) => p.servicePlanId === planId)?.servicePlanName ?? planId;
+
+export function assignmentRows(u: ReportedUser, partNumber: (skuId: string) => string, show: Concealer): AssignmentRow[] {
+  const who = show(u);
+  return u.licenseAssignments.map((a) => ({
+    ...who,
+    accountEnabled: u.accountEnabled,
+    userType: u.userType,
+    skuId: a.skuId,
+    skuPartNumber: partNumber(a.skuId),
+    assignedBy: a.assignedByGroup === null ? 'direct' : 'group',
+    groupId: a.assignedByGroup,
+    disabledPlans: a.disabledPlans.map((p) => planName(a.skuId, p)),
+    state: a.state ?? 'Active',
+    error: a.state === 'Error' ? (a.error ?? 'Unknown') : null,
+    assignedDateTime: a.assignedDateTime,
+  }));
+}
+
+export async function licenseAssignmentsReport(tenantId: string): Promise<ReportSource<AssignmentRow>> {
+  const parts = new Map((await subscriptions.list(tenantId)).map((s) => [s.skuId, s.skuPartNumber]));
+  const partNumber = (skuId: string) => parts.get(skuId) ?? catalog.product(skuId)?.skuPartNumber ?? skuId;
+  const show = await concealerFor(tenantId);
+  let rows = 0;
+  async function* pages(): AsyncGenerator<AssignmentRow[]> {
+    for await (const page of reportedUserPages(tenantId, REPORT_PAGE)) {
+      const out = page.flatMap((u) => assignmentRows(u, partNumber, show));
+      rows += out.length;
+      yield out;
+    }
+  }
+  return {
+    head: { reportDateTime: new Date().toISOString() },
+    pages: pages(),
+    tail: () => ({ rows }),
+    csvHeader: [
+      'userId',
+      'userPrincipalName',
+      'displayName',
+      'accountEnabled',
+      'userType',
+      'skuId',
+      'skuPartNumber',
+      'assignedBy',
+      'groupId',
+      'disabledPlans',
+      'state',
+      'error',
+      'assignedDateTime',
+    ],
+    csvRows: (r) => [
+      [
+        r.userId,
+        r.userPrincipalName,
+        r.displayName,
+        r.accountEnabled,
+        r.userType,
+        r.skuId,
+        r.skuPartNumber,
+        r.assignedBy,
+        r.groupId,
+        r.disabledPlans.join(';'),
+        r.state,
+        r.error,
+        r.assignedDateTime,
+      ],
+    ],
+    csvTail: () => [],
+  };
+}

@@ -1,0 +1,67 @@
+/** Money (shared/domain/money.ts) and the spend figures (shared/usecases/reports/licenseSpend.ts): exact, per currency, rounded once. */
+import { CurrencyTotals, currencyDigits, isCurrency, minorUnits, monthlyTwelfths, toAmount } from '../../shared/domain/money';
+import { spendOf } from '../../shared/usecases/reports/licenseSpend';
+import { SubscriptionDoc } from '../../shared/storage/documents';
+
+const sub = (o: Partial<SubscriptionDoc> & { skuId: string; skuPartNumber: string }): SubscriptionDoc => ({
+  id: `t_${o.skuId}`,
+  tenantId: 't',
+  type: 'subscription',
+  capabilityStatus: 'Enabled',
+  totalLicenses: 10,
+  purchaseChannel: 'admin',
+  ownerId: null,
+  createdDateTime: '2026-01-01T00:00:00.000Z',
+  takenOverDateTime: null,
+  seat: { consumed: 4, limit: 10, gen: 0 },
+  ...o,
+});
+
+test('currencies and their minor units come from ISO 4217 (through Intl)', () => {
+  expect([isCurrency('EUR'), isCurrency('JPY'), isCurrency('KWD'), isCurrency('EUX'), isCurrency('eur')]).toEqual([true, true, true, false, false]);
+  expect([currencyDigits('EUR'), currencyDigits('JPY'), currencyDigits('KWD')]).toEqual([2, 0, 3]);
+  expect(minorUnits(19.99, 'EUR')).toBe(1999n);
+  expect(minorUnits(19.995, 'EUR')).toBeUndefined();
+  expect(minorUnits(1.5, 'JPY')).toBeUndefined();
+  expect(minorUnits(1.234, 'KWD')).toBe(1234n);
+});
+
+test('a yearly price is a twelfth a month, exactly; shown rounded half up once', () => {
+  expect(monthlyTwelfths({ amount: 100, currency: 'EUR', billingPeriod: 'year' })).toBe(10000n);
+  expect(monthlyTwelfths({ amount: 8, currency: 'EUR', billingPeriod: 'month' })).toBe(9600n);
+  expect(toAmount(10000n, 'EUR')).toBe(8.33);
+  expect(toAmount(10000n * 3n, 'EUR')).toBe(25);
+  expect(toAmount(6n, 'EUR')).toBe(0.01); // half a cent rounds up
+  expect(toAmount(5n, 'EUR')).toBe(0);
+});
+
+test('100,000 seats of 0.10 a month add up to exactly 10,000.00 (floating point would not)', () => {
+  const totals = new CurrencyTotals();
+  const per = monthlyTwelfths({ amount: 0.1, currency: 'EUR', billingPeriod: 'month' });
+  for (let i = 0; i < 100_000; i++) totals.add('EUR', per);
+  expect(totals.list()).toEqual([{ currency: 'EUR', monthlyCost: 10000, unusedMonthlyCost: 0 }]);
+  let float = 0;
+  for (let i = 0; i < 100_000; i++) float += 0.1;
+  expect(float).not.toBe(10000);
+});
+
+test('spend: per product and per currency; Suspended costs 0, Deleted is left out, unpriced counted', () => {
+  const f = spendOf([
+    sub({ skuId: 'a', skuPartNumber: 'A', unitPrice: { amount: 20, currency: 'EUR', billingPeriod: 'month' } }),
+    sub({ skuId: 'b', skuPartNumber: 'B', unitPrice: { amount: 120, currency: 'EUR', billingPeriod: 'year' }, capabilityStatus: 'Warning' }),
+    sub({ skuId: 'c', skuPartNumber: 'C', unitPrice: { amount: 5, currency: 'USD', billingPeriod: 'month' }, capabilityStatus: 'Suspended' }),
+    sub({ skuId: 'd', skuPartNumber: 'D', unitPrice: { amount: 5, currency: 'USD', billingPeriod: 'month' }, capabilityStatus: 'Deleted' }),
+    sub({ skuId: 'e', skuPartNumber: 'E' }),
+  ]);
+  expect(f.products.map((p) => [p.skuPartNumber, p.billed, p.monthlyCost, p.unusedMonthlyCost])).toEqual([
+    ['A', true, 200, 120],
+    ['B', true, 100, 60],
+    ['C', false, 0, 0],
+    ['E', true, null, null],
+  ]);
+  expect(f.totals).toEqual([
+    { currency: 'EUR', monthlyCost: 300, unusedMonthlyCost: 180 },
+    { currency: 'USD', monthlyCost: 0, unusedMonthlyCost: 0 },
+  ]);
+  expect(f.unpricedProducts).toBe(1);
+});
