@@ -25,13 +25,13 @@
  * 4. Then --latency-calls assignLicense calls (EXCHANGESTANDARD), one at a time: the latency at
  *    concurrency 1, where group commit has nobody to batch with and must cost (almost) nothing. Same
  *    checks (consumedUnits == --latency-calls).
- * 4b. Paired latency (the last mode's process, when both modes run): a second host with the other mode's
- *    settings on the same emulators (lib/secondHost.ts), --latency-calls calls to each, one at a time,
- *    alternating between the two hosts (POWER_BI_PRO, after a warm-up of each). The modes' own step-4
+ * 4b. Paired latency (the last mode's process, when both modes run): two more hosts on the same emulators,
+ *    one with each mode's settings (lib/secondHost.ts), --latency-calls calls to each, one at a time,
+ *    alternating between the two (POWER_BI_PRO, after a warm-up of each). The modes' own step-4
  *    figures come from runs minutes apart on a shared machine; alternating calls puts whatever the
- *    machine does on both modes alike, so the concurrency-1 target is judged on this pairing. The bench's
- *    own host also carries the SDK tracing of the breakdown (the second host does not): a cost, if any,
- *    on the last mode's side (group commit on), so the pairing does not flatter it.
+ *    machine does on both modes alike, so the concurrency-1 target is judged on this pairing. Both hosts
+ *    are fresh processes started the same way (not this one, which carries the SDK tracing of the
+ *    breakdown and has served the runs above), so the pairing differs in the mode alone.
  * 5. The emulator's raw single-document write rate (lib/rawWrites.ts): --users plain creates of a document
  *    the size of an assigned user, into the same container and tenant partition, at --concurrency, from the
  *    load generator's own SDK client (same settings as the app's), after a warm-up of its own; then
@@ -347,7 +347,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
   const SKU_C1 = SKU.EXCHANGESTANDARD; // the concurrency-1 calls on a product of their own, so each product's count checks its own calls
   const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured calls only
   const SKU_PAIRED = SKU.POWER_BI_PRO; // step 4b's calls, both hosts, on a product of their own
-  const PAIR_WARM = 20; // unmeasured alternating calls first: the second host's sockets, caches and JIT
+  const PAIR_WARM = 50; // unmeasured alternating calls first, per host: its sockets, caches and JIT
   const P = pairWith ? 2 * (L + PAIR_WARM) : 0;
 
   const stack = await startBenchStack(PORTS);
@@ -427,9 +427,12 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
     // -------- paired, concurrency 1: this mode and pairWith alternating --------
     let paired: ModeFigures['paired'];
     if (pairWith) {
-      const second = await startSecondHost(PORTS.host + 2, MODES[pairWith].env);
+      // two fresh hosts, one per mode, alike in every other way (neither is this process, whose host carries
+      // the SDK tracing and has served the runs above)
+      const hosts = await Promise.all([startSecondHost(PORTS.host + 2, MODES[mode].env), startSecondHost(PORTS.host + 4, MODES[pairWith].env)]);
       try {
-        const { results: all } = await generator.run({ type: 'paired', urls: [stack.url, second.url], headers, userIds: pairedUsers, skuId: SKU_PAIRED });
+        const urls = hosts.map((h) => h.url);
+        const { results: all } = await generator.run({ type: 'paired', urls, headers, userIds: pairedUsers, skuId: SKU_PAIRED });
         callFailures(
           all.filter((r) => !r.ok),
           P,
@@ -443,7 +446,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
         };
         paired = { other: pairWith, calls: L, self: side(0), otherSide: side(1) };
       } finally {
-        await second.stop();
+        await Promise.all(hosts.map((h) => h.stop()));
       }
     }
 
