@@ -31,7 +31,10 @@ afterAll(() => {
 const seen = async () =>
   (await (await fetch(`${base}/seen`)).json()) as { queue: { message: unknown; dequeueCount: number }[]; failures: number; ticks: number };
 
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+jest.setTimeout(240_000);
+
+/** Polls until `ok`; the time is only the bound after which the test reports failure (generous: a loaded machine is slow, not wrong). */
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 90_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await probe();
