@@ -28,7 +28,7 @@ export function webhookReceiver(): { url: () => string; received: Received[] } {
 }
 
 /** Probes until `ok` holds or `ms` pass (a bound on a failure, never an assertion on speed); answers the last value. */
-export async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+export async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 45_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await probe();

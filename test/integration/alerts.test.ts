@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
+async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, ms = 45_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await probe();
