@@ -102,12 +102,18 @@ test('a conflict is refused with the service message next to the user, and fixed
   await page.close();
 });
 
-test("an app switched off for one user shows in that user's licenseDetails", async () => {
+test("apps switched off for one user (Sway, which comes on its own, too) show in that user's licenseDetails", async () => {
   const page = await open(c.admin, `/licenses/${SKU.E3}`, 'Office 365 E3');
   await page.getByRole('button', { name: 'Apps and services of Adele Vance' }).click();
   const panel = page.getByRole('dialog', { name: 'Adele Vance' });
   await panel.getByTestId('status-TEAMS1').getByText('On', { exact: true }).waitFor();
   await panel.getByRole('switch', { name: 'Microsoft Teams' }).click();
+  // Sway comes with the license on its own, and switches off like any other app (licensing reference)
+  const sway = panel.getByRole('switch', { name: 'Sway' });
+  expect(await sway.isChecked()).toBe(true);
+  expect(await panel.getByRole('switch', { name: 'Sway' }).getAttribute('aria-describedby')).toBeTruthy();
+  await panel.getByText('Comes with the license on its own (can be switched off)').first().waitFor();
+  await sway.click();
   await panel.getByRole('button', { name: 'Save', exact: true }).click();
   await panel.getByText('Apps and services saved.').waitFor();
   // the panel reads licenseDetails back: Teams is now Disabled for Adele, the rest still on
@@ -119,7 +125,7 @@ test("an app switched off for one user shows in that user's licenseDetails", asy
   const status = Object.fromEntries(
     e3.servicePlans.map((p: { servicePlanName: string; provisioningStatus: string }) => [p.servicePlanName, p.provisioningStatus]),
   );
-  expect(status).toMatchObject({ TEAMS1: 'Disabled', EXCHANGE_S_ENTERPRISE: 'Success', SHAREPOINTENTERPRISE: 'Success' });
+  expect(status).toMatchObject({ TEAMS1: 'Disabled', SWAY: 'Disabled', EXCHANGE_S_ENTERPRISE: 'Success', SHAREPOINTENTERPRISE: 'Success' });
   await page.close();
 });
 

@@ -42,12 +42,13 @@ export function ServicePlans({ plans, disabled, onToggle, variant = 'switch', us
   return (
     <ul className={styles.list} aria-label={label}>
       {plans.map((p) => {
-        const on = p.isAutoAssigned || !disabled.has(p.servicePlanId);
+        const on = !disabled.has(p.servicePlanId);
         const notes = planNotes(p, { disabled, productPlans: plans, users, usersPlans, planName });
         const noteId = `plan-note-${label.replace(/\W+/g, '-')}-${p.servicePlanId}`;
         const control = {
           checked: on,
-          disabled: !onToggle || p.isAutoAssigned,
+          // an auto-assigned plan (Sway) comes on by itself and switches off like any other (licensing reference)
+          disabled: !onToggle,
           label: p.displayName,
           'aria-describedby': notes.length ? noteId : undefined,
           onChange: (_: unknown, d: { checked: boolean | 'mixed' }) => onToggle?.(p.servicePlanId, d.checked === true),

@@ -137,7 +137,7 @@ export const en = {
     noMatches: 'No one matches',
   },
   plans: {
-    auto: 'Comes automatically with the license',
+    auto: 'Comes with the license on its own (can be switched off)',
     notOffered: 'Not offered where {{who}} is: switch it off for them, or change their usage location',
     needs: 'Needs {{plans}}',
     needsMissing: 'Needs {{plans}}, which is off: switch it on, or the user must have it from another product',

@@ -140,7 +140,7 @@ export const nl: typeof en = {
     noMatches: 'Niemand gevonden',
   },
   plans: {
-    auto: 'Wordt automatisch toegewezen met de licentie',
+    auto: 'Komt vanzelf mee met de licentie (kan worden uitgeschakeld)',
     notOffered: 'Niet beschikbaar waar {{who}} is: schakel het voor hen uit, of wijzig hun gebruikslocatie',
     needs: 'Vereist {{plans}}',
     needsMissing: 'Vereist {{plans}}, dat is uitgeschakeld: schakel het in, of de gebruiker moet het uit een ander product hebben',

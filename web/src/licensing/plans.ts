@@ -5,13 +5,13 @@
  */
 import type { ServicePlan, SubscribedSku, User } from '../graph/types';
 
-/** Plans a user has switched on, across their products (auto-assigned plans are always on), except one product. */
+/** Plans a user has switched on, across their products, except one product. */
 export function enabledPlansOf(user: Pick<User, 'assignedLicenses'>, skus: SubscribedSku[], exceptSkuId?: string): Set<string> {
   const on = new Set<string>();
   for (const l of user.assignedLicenses) {
     if (l.skuId === exceptSkuId) continue;
     const sku = skus.find((s) => s.skuId === l.skuId);
-    for (const p of sku?.servicePlans ?? []) if (p.isAutoAssigned || !l.disabledPlans.includes(p.servicePlanId)) on.add(p.servicePlanId);
+    for (const p of sku?.servicePlans ?? []) if (!l.disabledPlans.includes(p.servicePlanId)) on.add(p.servicePlanId);
   }
   return on;
 }
@@ -39,12 +39,12 @@ export function planNotes(
 ): PlanNote[] {
   const notes: PlanNote[] = [];
   if (plan.isAutoAssigned) notes.push({ kind: 'auto', items: [] });
-  const on = !plan.isAutoAssigned && !o.disabled.has(plan.servicePlanId);
+  const on = !o.disabled.has(plan.servicePlanId);
   const blocked = o.users.filter((u) => u.usageLocation && plan.notOfferedIn.includes(u.usageLocation));
   if (on && blocked.length) notes.push({ kind: 'notOffered', items: blocked.map((u) => `${u.displayName} (${u.usageLocation})`) });
   if (plan.dependsOn.length) {
     const names = plan.dependsOn.map(o.planName);
-    const inProduct = o.productPlans.some((p) => plan.dependsOn.includes(p.servicePlanId) && (p.isAutoAssigned || !o.disabled.has(p.servicePlanId)));
+    const inProduct = o.productPlans.some((p) => plan.dependsOn.includes(p.servicePlanId) && !o.disabled.has(p.servicePlanId));
     const everyoneHasIt = o.usersPlans.length > 0 && o.usersPlans.every((own) => plan.dependsOn.some((d) => own.has(d)));
     notes.push({ kind: on && !inProduct && !everyoneHasIt ? 'needsMissing' : 'needs', items: names });
   }

@@ -110,7 +110,7 @@ export default function ProductPage({ skuId }: { skuId: string }) {
       renderHeaderCell: () => t('product.apps'),
       renderCell: (u) => {
         const l = u.assignedLicenses.find((a) => a.skuId === s.skuId);
-        const off = l ? s.servicePlans.filter((p) => !p.isAutoAssigned && l.disabledPlans.includes(p.servicePlanId)).length : 0;
+        const off = l ? s.servicePlans.filter((p) => l.disabledPlans.includes(p.servicePlanId)).length : 0;
         return off ? t('product.appsOff', { off, total: s.servicePlans.length }) : t('product.appsAll');
       },
     }),
