@@ -379,7 +379,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
     const warmUsers = userIds.slice(N + L, N + L + WARMUP);
     const pairedUsers = userIds.slice(N + L + WARMUP);
     const s = settings();
-    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE });
+    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenant.id}, ${N + L + WARMUP} users, ${N} ENTERPRISEPACK and ${L} EXCHANGESTANDARD seats in ${fmt((performance.now() - setupStarted) / 1000)} s`,

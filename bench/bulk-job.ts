@@ -518,7 +518,7 @@ async function main(): Promise<number> {
     const setup = await generator.run({ type: 'setup', users: N, warmup: WARMUP, run, concurrency: SETUP_CONCURRENCY });
     tenantId = setup.tenantId;
     const s = settings();
-    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE });
+    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenantId}, ${setup.created} users (${N} + ${WARMUP} for the warm-up job), ${N} ENTERPRISEPACK seats in ${fmt(setup.seconds)} s`,

@@ -65,7 +65,11 @@ export async function startStack(o: {
       extraRoutes: {
         '/.well-known/dev-jwks.json': devJwks,
         // the console's dev sign-in: local only, like the dev JWKS (never in functions/)
-        ...devSignInRoutes({ tenantId: (process.env.DEV_SIGNIN_TENANT_ID || DEMO_TENANT_ID).toLowerCase(), issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE }),
+        ...devSignInRoutes({
+          tenantId: (process.env.DEV_SIGNIN_TENANT_ID || DEMO_TENANT_ID).toLowerCase(),
+          issuer: s.AUTH_ISSUER,
+          audience: s.AUTH_AUDIENCE[0],
+        }),
       },
       staticRoot: consoleBuilt ? consoleRoot : undefined,
       quiet: o.quiet,

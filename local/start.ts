@@ -67,7 +67,7 @@ async function printWelcome(stack: import('./stack').Stack, tenantId: string, cr
     'Dev tokens (valid 8 hours; `npm run token -- <Role>` prints a fresh one):',
   ];
   for (const role of roles) {
-    lines.push(`  ${role}:`, `    ${await mintDevToken({ role, tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE })}`);
+    lines.push(`  ${role}:`, `    ${await mintDevToken({ role, tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] })}`);
   }
   lines.push(
     '',

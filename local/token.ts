@@ -7,6 +7,7 @@
  * stack's store). Signed with the local host's dev key; not valid anywhere else.
  */
 import { join } from 'node:path';
+import { settings } from '../shared/config';
 import { applyLocalSettings } from './settingsFile';
 import { DEV_ROLES, mintDevToken, parseDevRole } from './devTokens';
 import { DEMO_TENANT_ID } from './seed';
@@ -29,7 +30,7 @@ async function main() {
   // the operator's token comes from the operator's own tenant; any other from the organization asked for
   const tenantId = (role === 'Operator' ? (process.env.OPERATOR_TENANT_ID ?? '') : (flag('tenant') ?? DEMO_TENANT_ID)).toLowerCase();
   const issuer = process.env.AUTH_ISSUER!;
-  const audience = process.env.AUTH_AUDIENCE!;
+  const audience = settings().AUTH_AUDIENCE[0]; // the first of the API's audiences (shared/config.ts)
   const expires = flag('expires');
   const user = flag('user');
   let objectId: string | undefined;

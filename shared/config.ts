@@ -12,9 +12,20 @@ export const settingsSchema = z.object({
   COSMOS_DATABASE: z.string().min(1).default('licensing'),
   /** Token issuer. `{tenantid}` is replaced by the token's `tid` (Entra ID multi-tenant issuers). */
   AUTH_ISSUER: z.string().min(1, 'AUTH_ISSUER must name the token issuer, e.g. https://login.microsoftonline.com/{tenantid}/v2.0'),
+  /**
+   * The audiences a token may carry, comma-separated, parsed once here: Entra ID's v2 access tokens name the
+   * API by its client id, v1 tokens by its Application ID URI (api://...), so a registration may list both.
+   * The first is the one dev tokens carry and the console asks a token for.
+   */
   AUTH_AUDIENCE: z
     .string()
-    .refine((v) => v.split(',').some((a) => a.trim()), 'AUTH_AUDIENCE must be the API app registration (its client id, api://..., or both, comma-separated)'),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string()).min(1, 'AUTH_AUDIENCE must be the API app registration (its client id, api://..., or both, comma-separated)')),
   AUTH_JWKS_URI: z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }),
   /**
    * The operator's own Entra ID tenant: only app-only tokens issued there (and by an allow-listed client)

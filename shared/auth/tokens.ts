@@ -24,16 +24,6 @@ function keySet() {
 const unauthenticated = (message: string) =>
   new ApiError(401, ErrorCodes.unauthenticated, message, undefined, undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 
-/**
- * The audiences AUTH_AUDIENCE accepts, comma-separated: Entra ID's v2 access tokens name the API by its
- * client id, v1 tokens by its Application ID URI (api://...), so a registration may list both.
- */
-export const acceptedAudiences = (setting: string): string[] =>
-  setting
-    .split(',')
-    .map((a) => a.trim())
-    .filter(Boolean);
-
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -92,7 +82,7 @@ async function verify(authorization: string | null): Promise<{ principal: Princi
     // RS256 only: Entra ID signs access tokens with it, and a pinned algorithm leaves no room for alg confusion
     ({ payload } = await jwtVerify(token, keySet(), {
       issuer,
-      audience: acceptedAudiences(s.AUTH_AUDIENCE),
+      audience: s.AUTH_AUDIENCE, // any of them (settings parse the list)
       algorithms: ['RS256'],
       clockTolerance: 60,
       requiredClaims: ['exp', 'tid'],

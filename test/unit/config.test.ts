@@ -9,8 +9,14 @@ const valid = {
 
 test('valid settings parse, with defaults for the optional ones', () => {
   const s = loadSettings(valid);
-  expect(s).toMatchObject({ ...valid, COSMOS_DATABASE: 'licensing', SUBSCRIPTION_CACHE_TTL_MS: 2000 });
+  // AUTH_AUDIENCE is parsed into the list of audiences a token may carry
+  expect(s).toMatchObject({ ...valid, AUTH_AUDIENCE: ['api://licensing'], COSMOS_DATABASE: 'licensing', SUBSCRIPTION_CACHE_TTL_MS: 2000 });
   expect(s.COSMOS_KEY).toBeUndefined();
+  expect(loadSettings({ ...valid, AUTH_AUDIENCE: ' 99999999-8888-4777-8666-555555555555, api://licensing ' }).AUTH_AUDIENCE).toEqual([
+    '99999999-8888-4777-8666-555555555555',
+    'api://licensing',
+  ]);
+  expect(() => loadSettings({ ...valid, AUTH_AUDIENCE: ' , ' })).toThrow(/AUTH_AUDIENCE: .*API app registration/);
 });
 
 test('start-up fails with one message naming every missing or malformed setting', () => {
