@@ -3,6 +3,7 @@ import { route } from '../shared/http/pipeline';
 import { collectionResult } from '../shared/http/paging';
 import * as c from '../shared/schemas/contracts';
 import { autoClaimsCsv, getAutoClaimPolicy, listAutoClaims, recordSignInEvent, updateAutoClaimPolicy } from '../shared/usecases/autoClaim';
+import { reportFormat, reportHeaders } from '../shared/usecases/reports/render';
 
 route({
   name: 'getAutoClaimPolicy',
@@ -38,12 +39,9 @@ route({
   response: c.collection(c.autoClaimEntry),
   handler: async (ctx) => {
     const entries = await listAutoClaims(ctx.tenant.id, ctx.query.days);
-    if (/text\/csv/i.test(ctx.request.headers.get('accept') ?? '')) {
-      return {
-        stream: autoClaimsCsv(entries),
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="auto-claims-${ctx.query.days}d.csv"` },
-      };
-    }
+    // CSV when asked, with the reports' own negotiation and download headers
+    if (reportFormat(ctx.request.headers.get('accept')) === 'csv')
+      return { stream: autoClaimsCsv(entries), headers: reportHeaders('csv', `auto-claims-${ctx.query.days}d`) };
     return collectionResult(ctx.url, entries);
   },
 });

@@ -4,7 +4,7 @@
  * container, expiring after 91 days: the claims list looks back 90 days at most).
  */
 import { SqlParameter } from '@azure/cosmos';
-import { container, createDoc, createIfAbsent, deleteIfPresent, readOf, replaceIfMatch, tracked } from './cosmos';
+import { container, createDoc, createIfAbsent, readOf, replaceIfMatch, tracked } from './cosmos';
 import { Page } from './documents';
 import { queryAll, queryPage } from './queries';
 
@@ -82,7 +82,6 @@ export const pendingMarkerId = (userId: string, skuId: string) => `licenseReques
 export const licenseRequests = {
   get: (tenantId: string, id: string) => readOf<LicenseRequestDoc>('directory', id.toLowerCase(), tenantId, 'licenseRequest'),
   create: (doc: LicenseRequestDoc) => createDoc('directory', doc),
-  remove: (tenantId: string, id: string) => deleteIfPresent('directory', id, tenantId),
   replaceIfMatch: (doc: LicenseRequestDoc, etag: string) => replaceIfMatch('directory', doc, etag),
 
   list(tenantId: string, filter: { status?: string; skuId?: string; userId?: string }, top: number, token?: string): Promise<Page<LicenseRequestDoc>> {

@@ -6,12 +6,12 @@
  */
 import { catalog } from '../domain/catalog';
 import { effectiveLicenses } from '../domain/licensing';
-import { DAY_MS, withPolicyDefaults } from '../domain/reconciliation';
+import { DAY_MS } from '../domain/reconciliation';
 import { Principal } from '../domain/roles';
 import { ApiError, ErrorCodes } from '../errors';
 import { reclaimMarks } from '../storage/reclaimMarks';
-import { reclaimPolicies } from '../storage/reconciliation';
 import { users } from '../storage/users';
+import { getReclaimPolicy } from './reconciliation/policy';
 
 export interface KeptLicense {
   skuId: string;
@@ -33,7 +33,7 @@ export async function keepLicense(tenantId: string, principal: Principal, skuId:
       `You do not have ${name}, so there is nothing to keep. GET /v1.0/users/{your id}/licenseDetails lists what you have.`,
       'skuId',
     );
-  const policy = withPolicyDefaults((await reclaimPolicies.get(tenantId))?.reclaimDisabledAccounts);
+  const policy = (await getReclaimPolicy(tenantId)).reclaimDisabledAccounts;
   for (let attempt = 0; attempt < 5; attempt++) {
     const mark = await reclaimMarks.get(tenantId, user.id, sku);
     if (mark?.state === 'reclaiming')

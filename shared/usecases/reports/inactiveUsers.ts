@@ -54,7 +54,8 @@ export function inactiveRow(u: ReportedUser, prices: Map<string, ProductPrice>, 
 }
 
 export async function inactiveLicensedUsersReport(tenantId: string, days: number, now = new Date().toISOString()): Promise<ReportSource<InactiveUserRow>> {
-  const [prices, show] = [pricesOf(await subscriptions.list(tenantId)), await concealerFor(tenantId)];
+  const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealerFor(tenantId)]);
+  const prices = pricesOf(subscribed);
   const savings = new CurrencyTotals();
   let users = 0;
   let disabled = 0;

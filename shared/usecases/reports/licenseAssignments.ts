@@ -23,7 +23,8 @@ export interface AssignmentRow extends ShownUser {
   assignedDateTime: string;
 }
 
-const planName = (skuId: string, planId: string) => catalog.product(skuId)?.servicePlans.find((p) => p.servicePlanId === planId)?.servicePlanName ?? planId;
+// the catalog's plans by id (plan ids are unique across products): a map lookup per disabled plan, on the path of every row
+const planName = (planId: string) => catalog.plan(planId)?.servicePlanName ?? planId;
 
 export function assignmentRows(u: ReportedUser, partNumber: (skuId: string) => string, show: Concealer): AssignmentRow[] {
   const who = show(u);
@@ -35,7 +36,7 @@ export function assignmentRows(u: ReportedUser, partNumber: (skuId: string) => s
     skuPartNumber: partNumber(a.skuId),
     assignedBy: a.assignedByGroup === null ? 'direct' : 'group',
     groupId: a.assignedByGroup,
-    disabledPlans: a.disabledPlans.map((p) => planName(a.skuId, p)),
+    disabledPlans: a.disabledPlans.map((p) => planName(p)),
     state: a.state ?? 'Active',
     error: a.state === 'Error' ? (a.error ?? 'Unknown') : null,
     assignedDateTime: a.assignedDateTime,
@@ -43,9 +44,9 @@ export function assignmentRows(u: ReportedUser, partNumber: (skuId: string) => s
 }
 
 export async function licenseAssignmentsReport(tenantId: string): Promise<ReportSource<AssignmentRow>> {
-  const parts = new Map((await subscriptions.list(tenantId)).map((s) => [s.skuId, s.skuPartNumber]));
+  const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealerFor(tenantId)]);
+  const parts = new Map(subscribed.map((s) => [s.skuId, s.skuPartNumber]));
   const partNumber = (skuId: string) => parts.get(skuId) ?? catalog.product(skuId)?.skuPartNumber ?? skuId;
-  const show = await concealerFor(tenantId);
   let rows = 0;
   async function* pages(): AsyncGenerator<AssignmentRow[]> {
     for await (const page of reportedUserPages(tenantId, REPORT_PAGE)) {
