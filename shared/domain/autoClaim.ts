@@ -38,7 +38,7 @@ export function chooseClaim(input: {
 }): ClaimChoice {
   const reasons: string[] = [];
   for (const p of input.products) {
-    const name = catalog.product(p.skuId)?.displayName ?? p.skuId;
+    const name = catalog.productName(p.skuId);
     if (input.without.has(p.skuId)) {
       reasons.push(`${name}: no free seat.`);
       continue;

@@ -154,6 +154,8 @@ const planById = new Map(CATALOG.flatMap((p) => p.servicePlans.map((s) => [s.ser
 export const catalog = {
   all: (): readonly ProductDefinition[] => CATALOG,
   product: (skuId: string): ProductDefinition | undefined => bySkuId.get(skuId.toLowerCase()),
+  /** A product's name for messages and reports; `fallback` (its id unless given) for one the catalog does not know. */
+  productName: (skuId: string, fallback = skuId): string => bySkuId.get(skuId.toLowerCase())?.displayName ?? fallback,
   productByPartNumber: (part: string): ProductDefinition | undefined => byPartNumber.get(part.toUpperCase()),
   plan: (servicePlanId: string): ServicePlanDefinition | undefined => planById.get(servicePlanId.toLowerCase()),
   planName: (servicePlanId: string): string => planById.get(servicePlanId)?.displayName ?? servicePlanId,

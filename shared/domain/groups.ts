@@ -85,7 +85,7 @@ export function evaluateGroupPaths(input: {
   if (user.userType === 'Guest' && notByGlobal.length) {
     v.push({
       code: ErrorCodes.insufficientRole,
-      message: `${user.displayName} (${user.userPrincipalName}) is a guest user, and only a Global Administrator can license guests. ${notByGlobal.map((l) => catalog.product(l.skuId)?.displayName ?? l.skuId).join(', ')} was assigned to group ${group.displayName} by someone else. Ask a Global Administrator to assign the group's licenses again (POST /groups/${group.groupId}/assignLicense), or remove the guest from the group.`,
+      message: `${user.displayName} (${user.userPrincipalName}) is a guest user, and only a Global Administrator can license guests. ${notByGlobal.map((l) => catalog.productName(l.skuId)).join(', ')} was assigned to group ${group.displayName} by someone else. Ask a Global Administrator to assign the group's licenses again (POST /groups/${group.groupId}/assignLicense), or remove the guest from the group.`,
       target: user.id,
     });
   }

@@ -60,7 +60,7 @@ export function jobChangeFor(
       const from = req.fromSkuId!.toLowerCase();
       const to = req.toSkuId!.toLowerCase();
       const current = mine.find((a) => a.skuId === from);
-      if (!current) return { skip: `The user does not have ${catalog.product(from)?.displayName ?? from} directly.` };
+      if (!current) return { skip: `The user does not have ${catalog.productName(from)} directly.` };
       const toPlans = new Set(catalog.product(to)?.servicePlans.map((p) => p.servicePlanId) ?? []);
       const carried = current.disabledPlans.filter((p) => toPlans.has(p));
       const keepTarget = mine.find((a) => a.skuId === to);

@@ -68,7 +68,6 @@ export interface LicenseChangeOutcome {
   unchanged: boolean;
 }
 
-const productName = (skuId: string) => catalog.product(skuId)?.displayName ?? skuId;
 const who = (u: Pick<UserForRules, 'displayName' | 'userPrincipalName'>) => `${u.displayName} (${u.userPrincipalName})`;
 
 /** Seats an admin may still assign: enabled units minus warning units minus consumed units. */
@@ -323,7 +322,7 @@ export function evaluateLicenseChange(input: {
     if (!held.has(skuId)) {
       v.push({
         code: ErrorCodes.licenseNotAssigned,
-        message: `${who(user)} does not have ${productName(skuId)}, so it cannot be removed. Check GET /users/${user.id}/licenseDetails.`,
+        message: `${who(user)} does not have ${catalog.productName(skuId)}, so it cannot be removed. Check GET /users/${user.id}/licenseDetails.`,
         target,
       });
       continue;
@@ -331,7 +330,7 @@ export function evaluateLicenseChange(input: {
     if (!direct(skuId)) {
       v.push({
         code: ErrorCodes.licenseInheritedFromGroup,
-        message: `${who(user)} gets ${productName(skuId)} through a group. Remove the user from the group, or the product from the group.`,
+        message: `${who(user)} gets ${catalog.productName(skuId)} through a group. Remove the user from the group, or the product from the group.`,
         target,
       });
       continue;
@@ -399,7 +398,7 @@ export function evaluateLicenseChange(input: {
 }
 
 export function countViolation(skuId: string, s: SubscriptionForRules, needed: number, target?: string): Violation {
-  const product = productName(skuId);
+  const product = catalog.productName(skuId);
   const available = availableUnits(s);
   return {
     code: ErrorCodes.countViolation,

@@ -22,7 +22,7 @@ export interface SubscriptionState {
 }
 
 export function checkSubscriptionChange(s: SubscriptionState, change: { totalLicenses?: number; status?: CapabilityStatus }): Violation[] {
-  const name = catalog.product(s.skuId)?.displayName ?? s.skuId;
+  const name = catalog.productName(s.skuId);
   const v: Violation[] = [];
   if (change.status !== undefined && change.status !== s.capabilityStatus && !LIFECYCLE[s.capabilityStatus].includes(change.status)) {
     const next = LIFECYCLE[s.capabilityStatus];
@@ -51,7 +51,7 @@ export function checkSubscriptionChange(s: SubscriptionState, change: { totalLic
 }
 
 export function checkTakeOver(s: SubscriptionState): Violation[] {
-  const name = catalog.product(s.skuId)?.displayName ?? s.skuId;
+  const name = catalog.productName(s.skuId);
   if (s.purchaseChannel !== 'selfService')
     return [{ code: ErrorCodes.notSelfService, message: `The ${name} subscription was bought by an admin; there is nothing to take over.`, target: 'id' }];
   if (s.capabilityStatus === 'Deleted')

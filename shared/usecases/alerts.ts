@@ -222,7 +222,7 @@ async function lowSeatAlert(doc: SubscriptionDoc, n: number): Promise<void> {
     {
       skuId: doc.skuId,
       skuPartNumber: doc.skuPartNumber,
-      productName: catalog.product(doc.skuId)?.displayName ?? doc.skuPartNumber,
+      productName: catalog.productName(doc.skuId, doc.skuPartNumber),
       availableUnits: Math.max(0, available),
       totalLicenses: doc.totalLicenses,
     },

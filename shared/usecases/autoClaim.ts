@@ -62,12 +62,12 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
     const subs = new Set((await subscriptions.list(tenantId)).map((s) => s.skuId));
     for (const [i, p] of products.entries()) {
       if (products.findIndex((q) => q.skuId === p.skuId) !== i)
-        throw new ApiError(400, ErrorCodes.invalidRequest, `products[${i}]: ${productName(p.skuId)} is listed twice.`, `products[${i}].skuId`);
+        throw new ApiError(400, ErrorCodes.invalidRequest, `products[${i}]: ${catalog.productName(p.skuId)} is listed twice.`, `products[${i}].skuId`);
       if (!subs.has(p.skuId))
         throw new ApiError(
           400,
           ErrorCodes.productNotSubscribed,
-          `products[${i}]: your organization has no ${productName(p.skuId)} subscription. Pick products from GET /subscribedSkus.`,
+          `products[${i}]: your organization has no ${catalog.productName(p.skuId)} subscription. Pick products from GET /subscribedSkus.`,
           `products[${i}].skuId`,
         );
       const plans = new Set(catalog.product(p.skuId)?.servicePlans.map((s) => s.servicePlanId));
@@ -76,7 +76,7 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
         throw new ApiError(
           400,
           ErrorCodes.unknownServicePlan,
-          `products[${i}]: ${unknown} is not a service plan of ${productName(p.skuId)}.`,
+          `products[${i}]: ${unknown} is not a service plan of ${catalog.productName(p.skuId)}.`,
           `products[${i}].disabledPlans`,
         );
     }
@@ -95,8 +95,6 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
   }
   throw new ApiError(409, ErrorCodes.conflict, 'The auto-claim policy kept changing while this request ran. Nothing was changed; try again.');
 }
-
-const productName = (skuId: string) => catalog.product(skuId)?.displayName ?? skuId;
 
 type Outcome = z.infer<typeof c.signInEventResult>['claim'];
 

@@ -220,7 +220,7 @@ function decideGroupPaths(
       const s = context.subscriptions.get(noSeat);
       failure = {
         code: ErrorCodes.countViolation,
-        message: `No ${catalog.product(noSeat)?.displayName ?? noSeat} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
+        message: `No ${catalog.productName(noSeat)} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
       };
     }
     if (failure) {

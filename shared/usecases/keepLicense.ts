@@ -25,7 +25,7 @@ export async function keepLicense(tenantId: string, principal: Principal, skuId:
   const user = await users.get(tenantId, principal.objectId);
   if (!user)
     throw new ApiError(404, ErrorCodes.notFound, 'Your account is not a user of this organization in this service, so it holds no license to keep.', 'me');
-  const name = catalog.product(sku)?.displayName ?? sku;
+  const name = catalog.productName(sku);
   if (!effectiveLicenses(user.licenseAssignments).some((l) => l.skuId === sku))
     throw new ApiError(
       404,

@@ -56,7 +56,7 @@ export const reclaimPendingAlertsStep: ReconciliationStep = async (tenant, repor
       userId: p.userId,
       userPrincipalName: p.userPrincipalName,
       displayName: p.displayName,
-      products: p.skuIds.map((skuId) => ({ skuId, productName: catalog.product(skuId)?.displayName ?? skuId, keep: `POST /v1.0/me/licenses/${skuId}/keep` })),
+      products: p.skuIds.map((skuId) => ({ skuId, productName: catalog.productName(skuId), keep: `POST /v1.0/me/licenses/${skuId}/keep` })),
       reclaimAfterDateTime: p.reclaimAfterDateTime,
     });
   }

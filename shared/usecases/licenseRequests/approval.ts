@@ -93,7 +93,7 @@ async function direct(caller: RequestCaller, req: LicenseRequestDoc, disabledPla
  */
 async function viaGroup(caller: RequestCaller, req: LicenseRequestDoc, groupId: string): Promise<void> {
   const group = await getGroup(caller.tenantId, groupId);
-  const product = catalog.product(req.skuId)?.displayName ?? req.skuId;
+  const product = catalog.productName(req.skuId);
   if (!group.assignedLicenses.some((l) => l.skuId === req.skuId)) {
     throw new ApiError(
       400,

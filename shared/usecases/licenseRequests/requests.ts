@@ -85,7 +85,7 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
   if (user.userType === 'Guest') {
     throw new ApiError(403, ErrorCodes.insufficientRole, 'Guests cannot ask for licenses here. Ask the person who invited you to your organization.', user.id);
   }
-  const product = catalog.product(skuId)?.displayName ?? skuId;
+  const product = catalog.productName(skuId);
   if (!sub || sub.capabilityStatus === 'Deleted') {
     throw new ApiError(
       404,
@@ -151,7 +151,7 @@ export const eventData = (d: LicenseRequestDoc) => ({
   userId: d.userId,
   userPrincipalName: d.userPrincipalName,
   skuId: d.skuId,
-  productName: catalog.product(d.skuId)?.displayName ?? d.skuId,
+  productName: catalog.productName(d.skuId),
   decidedBy: d.decidedBy,
   decisionReason: d.decisionReason,
 });

@@ -50,7 +50,7 @@ export function spendOf(subs: SubscriptionDoc[]): SpendFigures {
     products.push({
       skuId: s.skuId,
       skuPartNumber: s.skuPartNumber,
-      productName: catalog.product(s.skuId)?.displayName ?? s.skuPartNumber,
+      productName: catalog.productName(s.skuId, s.skuPartNumber),
       status: s.capabilityStatus,
       billed: isBilled,
       totalLicenses: s.totalLicenses,

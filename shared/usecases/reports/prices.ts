@@ -20,7 +20,7 @@ export function pricesOf(subs: SubscriptionDoc[]): Map<string, ProductPrice> {
       s.skuId,
       {
         skuPartNumber: s.skuPartNumber,
-        productName: catalog.product(s.skuId)?.displayName ?? s.skuPartNumber,
+        productName: catalog.productName(s.skuId, s.skuPartNumber),
         perLicense: s.unitPrice && billed(s) ? monthlyTwelfths(s.unitPrice) : null,
         currency: s.unitPrice?.currency ?? null,
       },
