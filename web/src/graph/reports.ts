@@ -6,6 +6,8 @@
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type {
   AlertDelivery,
+  InactiveReport,
+  SpendReport,
   AlertEvent,
   Collection,
   CompanySubscription,
@@ -57,39 +59,6 @@ export const deliveriesRequest = (client: Client) => client.api('/alerts/deliver
 export type { WaitingEntry, AlertDelivery };
 
 // ---------------- spend ----------------
-
-export interface ProductSpend {
-  skuId: string;
-  skuPartNumber: string;
-  productName: string;
-  status: string;
-  totalLicenses: number;
-  assigned: number;
-  unused: number;
-  currency: string | null;
-  monthlyCost: number | null;
-  unusedMonthlyCost: number | null;
-}
-export interface SpendReport {
-  value: ProductSpend[];
-  totals: { currency: string; monthlyCost: number; unusedMonthlyCost: number }[];
-  unpricedProducts: number;
-}
-export interface InactiveUser {
-  userId: string;
-  userPrincipalName: string;
-  displayName: string;
-  userType: string;
-  accountEnabled: boolean;
-  lastSignInDateTime: string | null;
-  licenses: { skuId: string; skuPartNumber: string; assignedBy: 'direct' | 'group'; monthlyCost: number | null; currency: string | null }[];
-  monthlyCost: { currency: string; amount: number }[];
-}
-export interface InactiveReport {
-  days: number;
-  value: InactiveUser[];
-  totals: { users: number; disabledUsers: number; monthlySavings: { currency: string; amount: number }[] };
-}
 
 export const licenseSpend = (client: Client) => client.api('/reports/licenseSpend').get() as Promise<SpendReport>;
 

@@ -41,3 +41,7 @@ export type ApproveManyResult = z.infer<typeof c.approveManyResult>;
 export type LicenseRequestPolicy = z.infer<typeof c.licenseRequestPolicy>;
 export type AutoClaimPolicy = z.infer<typeof c.autoClaimPolicy>;
 export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
+
+/** The spend and inactivity reports, as their contracts say (shared/schemas/reports.ts). */
+export type SpendReport = z.infer<typeof c.licenseSpendReport>;
+export type InactiveReport = z.infer<typeof c.inactiveLicensedUsersReport>;

@@ -29,6 +29,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { PageHeader } from '../../components/PageHeader';
+import { LoadMore } from '../../components/LoadMore';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { getGroup, groupMembersRequest } from '../../graph/directory';
@@ -194,7 +195,7 @@ export default function GroupPage({ groupId }: { groupId: string }) {
         </TableBody>
       </Table>
       {!members.isPending && !members.items.length && <Text>{tab === 'errors' ? t('group.noErrors') : t('group.noMembers')}</Text>}
-      {members.hasNextPage && <Button onClick={() => members.fetchNextPage()}>{t('common.loadMore')}</Button>}
+      <LoadMore list={members} />
       {assigning && <GroupLicensesPanel group={g} members={members.items} onClose={() => setAssigning(false)} onAssigned={changed} />}
     </>
   );

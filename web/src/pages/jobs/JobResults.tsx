@@ -1,7 +1,8 @@
 /** A job's result per user (or CSV row): what was done, or the rule's message; filterable to the failures. */
-import { Badge, Button, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
+import { Badge, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { LoadMore } from '../../components/LoadMore';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
@@ -53,11 +54,7 @@ export function JobResults({ jobId }: { jobId: string }) {
         </TableBody>
       </Table>
       {!results.isPending && !results.items.length && <Text>{failedOnly ? t('jobResults.noFailures') : t('jobResults.none')}</Text>}
-      {results.hasNextPage && (
-        <Button onClick={() => results.fetchNextPage()} disabled={results.isFetchingNextPage}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={results} />
     </section>
   );
 }

@@ -15,7 +15,7 @@ import { RefusalBar } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
-import { keys, planNameIn, useSkus } from '../../graph/queries';
+import { keys, planNameIn, useSkuNames, useSkus } from '../../graph/queries';
 import { getAutoClaimPolicy, updateAutoClaimPolicy } from '../../graph/requests';
 import type { AutoClaimPolicy } from '../../graph/types';
 import { AutoClaims } from './AutoClaims';
@@ -45,7 +45,7 @@ export function AutoClaimTab() {
   );
   const { policy, draft, edit, save } = form;
   const [adding, setAdding] = useState('');
-  const name = (skuId: string) => skus.find((s) => s.skuId === skuId)?.displayName ?? skuId;
+  const name = useSkuNames();
   const move = (i: number, by: number) => {
     const products = [...draft!.products];
     [products[i], products[i + by]] = [products[i + by], products[i]];

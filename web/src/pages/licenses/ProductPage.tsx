@@ -25,6 +25,7 @@ import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
 import { Grid } from '../../components/Grid';
 import { PageHeader } from '../../components/PageHeader';
+import { LoadMore } from '../../components/LoadMore';
 import { RefusalBar } from '../../components/Refusal';
 import { SkuStatusExplained } from '../../components/SkuStatus';
 import { useGraph } from '../../graph/client';
@@ -178,11 +179,7 @@ export default function ProductPage({ skuId }: { skuId: string }) {
           empty={!holders.isFetching && <Text>{term ? t('product.noMatch') : t('product.nobody')}</Text>}
         />
       )}
-      {holders.hasNextPage && (
-        <Button style={{ marginTop: 8 }} onClick={() => holders.fetchNextPage()} disabled={holders.isFetchingNextPage}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={holders} />
       {assigning && <AssignLicensesPanel sku={s} onClose={() => setAssigning(false)} />}
       {unassigning && (
         <UnassignDialog

@@ -2,7 +2,7 @@
  * Whether users may ask for licenses. Off, they see the organization's own message and link instead
  * ("use our own process"). Global admins change it; others see how it is set.
  */
-import { Field, Input, makeStyles, Subtitle2, Switch, Text, Textarea, tokens } from '@fluentui/react-components';
+import { Field, Input, makeStyles, Subtitle2, Switch, Text, Textarea } from '@fluentui/react-components';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { RefusalBar } from '../../components/Refusal';
@@ -14,7 +14,6 @@ import { PolicySave, usePolicyForm } from './policyForm';
 
 const useStyles = makeStyles({
   form: { display: 'flex', flexDirection: 'column', gap: '12px', maxWidth: '640px', margin: '0 0 24px' },
-  hint: { color: tokens.colorNeutralForeground3 },
 });
 
 const policyKey = [...keys.reports, 'licenseRequestPolicy'] as const;

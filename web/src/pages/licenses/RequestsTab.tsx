@@ -26,6 +26,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
+import { LoadMore } from '../../components/LoadMore';
 import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
@@ -66,7 +67,7 @@ export function RequestsTab() {
   const done = async (results: Outcome[]) => {
     setOutcomes(results);
     setSelected(new Set());
-    await Promise.all([queryClient.invalidateQueries({ queryKey: requestKeys }), licensesChanged(queryClient)]);
+    await licensesChanged(queryClient); // the requests are kept under keys.skus (requestKeys): invalidated with them
   };
   const approve = useMutation({
     mutationFn: (ids: string[]) => approveRequests(client, ids),
@@ -222,7 +223,7 @@ export function RequestsTab() {
         </TableBody>
       </Table>
       {!list.isPending && !list.items.length && <Text>{t('requests.none')}</Text>}
-      {list.hasNextPage && <Button onClick={() => list.fetchNextPage()}>{t('common.loadMore')}</Button>}
+      <LoadMore list={list} />
     </>
   );
 }

@@ -8,9 +8,6 @@ import {
   Field,
   Input,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  MessageBarTitle,
   SpinButton,
   Subtitle2,
   Table,
@@ -27,7 +24,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
-import { RefusalBar } from '../../components/Refusal';
+import { LoadMore } from '../../components/LoadMore';
+import { RefusalBar, SuccessBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
@@ -67,7 +65,7 @@ export function AlertsTab() {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<AlertEvent[]>(['lowSeats']);
   const [thresholds, setThresholds] = useState<Record<string, number>>({});
-  const refresh = () => queryClient.invalidateQueries({ queryKey: keys.reports });
+  const refresh = () => queryClient.invalidateQueries({ queryKey: [...keys.reports, 'webhooks'] }); // not the other reports' caches
   const create = useMutation({
     mutationFn: () => createWebhook(client, { url, events, lowSeatThresholds: events.includes('lowSeats') ? thresholds : {} }),
     onSuccess: refresh,
@@ -156,12 +154,9 @@ export function AlertsTab() {
           </div>
           {create.isError && <RefusalBar refusal={refusalOf(create.error)} />}
           {create.data && (
-            <MessageBar intent="success" layout="multiline">
-              <MessageBarBody>
-                <MessageBarTitle>{t('alerts.added')}</MessageBarTitle>
-                {t('alerts.secret')} <code>{create.data.secret}</code>
-              </MessageBarBody>
-            </MessageBar>
+            <SuccessBar title={t('alerts.added')}>
+              {t('alerts.secret')} <code>{create.data.secret}</code>
+            </SuccessBar>
           )}
         </form>
       )}
@@ -190,6 +185,7 @@ export function AlertsTab() {
         </TableBody>
       </Table>
       {!deliveries.isPending && !deliveries.items.length && <Text className={styles.hint}>{t('alerts.noDeliveries')}</Text>}
+      <LoadMore list={deliveries} />
     </>
   );
 }

@@ -2,25 +2,13 @@
  * The audit log of license changes, newest first: who changed what for whom, before and after, by
  * which request or bulk job. Filter by user, product or job.
  */
-import {
-  Button,
-  Field,
-  Input,
-  makeStyles,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
-  Text,
-  tokens,
-} from '@fluentui/react-components';
+import { Field, Input, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import { useDeferredValue, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDateTime } from '../../i18n';
 import { PeoplePicker } from '../../components/PeoplePicker';
 import { ProductPicker } from '../../components/ProductPicker';
+import { LoadMore } from '../../components/LoadMore';
 import { RefusalBar } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
@@ -93,11 +81,7 @@ export function AuditTab() {
         </TableBody>
       </Table>
       {!records.isPending && !records.items.length && <Text>{t('audit.none')}</Text>}
-      {records.hasNextPage && (
-        <Button onClick={() => records.fetchNextPage()} disabled={records.isFetchingNextPage} style={{ marginTop: 8 }}>
-          {t('common.loadMore')}
-        </Button>
-      )}
+      <LoadMore list={records} />
     </>
   );
 }

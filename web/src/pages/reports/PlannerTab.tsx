@@ -18,7 +18,6 @@ import {
   TableHeaderCell,
   TableRow,
   Text,
-  tokens,
 } from '@fluentui/react-components';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useDeferredValue, useState } from 'react';
@@ -36,7 +35,6 @@ import { totalUnits } from '../../licensing/seats';
 
 const useStyles = makeStyles({
   filters: { display: 'flex', gap: '16px', alignItems: 'end', flexWrap: 'wrap', marginBottom: '12px' },
-  hint: { color: tokens.colorNeutralForeground3 },
 });
 
 export function PlannerTab() {

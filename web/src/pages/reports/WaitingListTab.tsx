@@ -11,6 +11,7 @@ import { useDateTime } from '../../i18n';
 import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
 import { ProductPicker } from '../../components/ProductPicker';
+import { LoadMore } from '../../components/LoadMore';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { refusalOf } from '../../graph/errors';
@@ -97,7 +98,7 @@ export function WaitingListTab() {
         </Table>
       )}
       {skuId && !list.isPending && !list.items.length && <Text>{t('waiting.none')}</Text>}
-      {list.hasNextPage && <Button onClick={() => list.fetchNextPage()}>{t('common.loadMore')}</Button>}
+      <LoadMore list={list} />
     </>
   );
 }
