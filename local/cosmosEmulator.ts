@@ -129,7 +129,9 @@ export function installPointConditionPatch(): void {
  * Fault injection for tests of what the app does when Cosmos DB fails (`--faults`, off by default):
  * `POST /_faults {"operation":"replace","collection":"directory","status":429,"count":30,"skip":1}` makes
  * the next `count` matching requests (after `skip` of them; only on documents `ids`, when given) answer
- * `status`; `DELETE /_faults` clears.
+ * `status`; `DELETE /_faults` clears. With `"drop": true` instead of a status, a matching request gets no answer:
+ * its connection is closed (what the SDK sees when the network or the service goes away mid-request); a bulk
+ * request with a dropped operation is dropped whole, none of it applied.
  * Operations: read, replace, patch, create, upsert, query, delete. Inside a bulk request each operation
  * counts on its own (a Replace of the bulk is a `replace`): a faulted one answers `status` in the bulk's
  * results and is not applied, the others are, as Cosmos DB answers a bulk operation by operation.
@@ -140,6 +142,8 @@ interface Fault {
   /** Only operations on these document ids (any document when absent). */
   ids?: string[];
   status: number;
+  /** Close the connection instead of answering. */
+  drop?: boolean;
   count: number;
   skip?: number;
 }
@@ -186,6 +190,10 @@ export function installFaults(server: Server): void {
     }
     const op = classify(req);
     const fault = op && takeFault(faults, op.operation, op.collection, op.id);
+    if (fault?.drop) {
+      req.socket.destroy();
+      return;
+    }
     if (fault) {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/json', 'x-ms-retry-after-ms': '1', 'x-ms-activity-id': 'fault' });
@@ -230,6 +238,10 @@ function bulkWithFaults(
     const faulted = Array.isArray(ops)
       ? ops.map((o) => takeFault(faults, String(o?.operationType ?? '').toLowerCase(), collection, o?.id ?? o?.resourceBody?.id))
       : [];
+    if (faulted.some((f) => f?.drop)) {
+      req.socket.destroy();
+      return;
+    }
     const kept = Array.isArray(ops) ? ops.filter((_, i) => !faulted[i]) : ops;
     const body = Buffer.from(JSON.stringify(kept));
     const fake = Object.assign(Readable.from([body]), {

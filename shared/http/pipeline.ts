@@ -13,7 +13,7 @@ import { authenticate } from '../auth/tokens';
 import { requireOperator } from '../auth/operator';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
-import { isCosmosError } from '../storage/cosmos';
+import { isCosmosError, noAnswer } from '../storage/cosmos';
 import { tenants } from '../storage/tenants';
 import { TenantDoc } from '../storage/documents';
 import { log } from '../log';
@@ -103,6 +103,9 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' 
   return r.data;
 }
 
+/** When to come back after the store did not answer (a lost connection, a timeout): no hint from it. */
+const STORE_UNREACHABLE_RETRY_SECONDS = 5;
+
 const errors: Middleware = (next) => async (ctx) => {
   try {
     return await next(ctx);
@@ -115,6 +118,14 @@ const errors: Middleware = (next) => async (ctx) => {
       const seconds = Math.max(1, Math.ceil(Number(e.retryAfterInMs ?? 1000) / 1000));
       err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store is busy. Nothing was changed; try again shortly.', undefined, undefined, {
         'Retry-After': String(seconds),
+      });
+    } else if (noAnswer(e)) {
+      // the SDK already retried what it may. A license change whose answer was lost is sorted out by the
+      // write engine (landed, or put back) before it gets here; the other writes are safe to repeat (a
+      // create that did land answers 409 the second time)
+      log.warn('license store did not answer', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: String((e as Error)?.message ?? e) });
+      err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store did not answer in time. Try again in a few seconds.', undefined, undefined, {
+        'Retry-After': String(STORE_UNREACHABLE_RETRY_SECONDS),
       });
     } else {
       log.error('unhandled error', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: (e as Error)?.stack ?? String(e) });

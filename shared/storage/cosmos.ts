@@ -78,6 +78,15 @@ export function isCosmosError(e: unknown, code?: number): e is ErrorResponse {
   return typeof e === 'object' && e !== null && 'code' in e && (code === undefined || (e as ErrorResponse).code === code);
 }
 
+/**
+ * An SDK error without an answer from the store: the request timed out or its connection failed (reset,
+ * refused, closed). Its code is a string (TimeoutError, ECONNRESET, REQUEST_SEND_ERROR), where an answer's
+ * is the HTTP status. Whether a write it carried was applied is unknown.
+ */
+export function noAnswer(e: unknown): boolean {
+  return isCosmosError(e) && typeof (e as { code?: unknown }).code === 'string';
+}
+
 /** Runs one SDK call and counts the requests it made, also when it fails. */
 export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(call: () => Promise<T>): Promise<T> {
   try {
@@ -85,10 +94,8 @@ export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(cal
     countRequests(res.diagnostics);
     return res;
   } catch (e) {
-    const err = e as { diagnostics?: CosmosDiagnostics; code?: unknown };
-    // an HTTP error status has a numeric code and is in the diagnostics; a string code (TimeoutError,
-    // ECONNRESET, REQUEST_SEND_ERROR) means the last attempt went out and got no answer
-    countRequests(err.diagnostics, typeof err.code === 'string');
+    // an HTTP error status is in the diagnostics; without an answer the last attempt is not
+    countRequests((e as { diagnostics?: CosmosDiagnostics }).diagnostics, noAnswer(e));
     throw e;
   }
 }

@@ -114,6 +114,41 @@ test('a Cosmos DB fault mid-assignment answers 503 with Retry-After and leaves n
   expect((await call('GET', `/v1.0/subscribedSkus/${E3}`, org.admin)).body.consumedUnits).toBe(3);
 });
 
+test('a store that does not answer (connection closed) is a 503 with Retry-After, never a 500, and a license change is not half-made', async () => {
+  const org = await tenant('Unreachable store org');
+  await call('POST', '/v1.0/directory/subscriptions', org.admin, { skuId: E3, totalLicenses: 5 });
+  const u = (
+    await call('POST', '/v1.0/users', org.admin, { displayName: 'D', userPrincipalName: `d-${randomUUID().slice(0, 6)}@drop.dev`, usageLocation: 'NL' })
+  ).body;
+
+  // a read: the subscription list's query gets no answer (the SDK tries again for a while, ~10 s)
+  await fault({ operation: 'query', collection: 'directory', drop: true, count: 1000 });
+  const list = await call('GET', '/v1.0/subscribedSkus', org.admin);
+  await clearFaults();
+  expect(list.status).toBe(503);
+  expect(list.body.error.code).toBe('serviceUnavailable');
+  expect(list.body.error.message).toMatch(/did not answer.*Try again/);
+  expect(Number(list.headers.get('retry-after'))).toBeGreaterThan(0);
+
+  // a license change: the user's write gets no answer
+  await fault({ operation: 'replace', collection: 'directory', drop: true, count: 1000, ids: [u.id] });
+  const assign = await call('POST', `/v1.0/users/${u.id}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
+  await clearFaults();
+  expect(assign.status).toBe(503);
+  expect(assign.body.error.code).toBe('serviceUnavailable');
+  expect((await call('GET', `/v1.0/users/${u.id}`, org.admin)).body.assignedLicenses).toEqual([]);
+  // the seat it reserved stays counted: the lost write was checked (it had not landed) and the user put
+  // back, but a write without an answer could still land later, and a license must never be held without
+  // its seat. An over-count by one, which the reconciliation recounts (README, "Seats, safely").
+  expect((await call('GET', `/v1.0/subscribedSkus/${E3}`, org.admin)).body.consumedUnits).toBe(1);
+  expect(lines.some((l) => l.includes('unhandled error'))).toBe(false);
+
+  // the store is back: the same call works
+  expect(
+    (await call('POST', `/v1.0/users/${u.id}/assignLicense`, org.admin, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] })).status,
+  ).toBe(200);
+});
+
 test('log lines are JSON and carry the request id and tenant id, and bulk work the job id', async () => {
   const org = await tenant('Logged org');
   await call('POST', '/v1.0/directory/subscriptions', org.admin, { skuId: E3, totalLicenses: 5 });
