@@ -1,4 +1,15 @@
-import { Container, CosmosClient, CosmosDiagnostics, ErrorResponse, JSONObject, OperationInput, OperationResponse, PatchOperation } from '@azure/cosmos';
+import {
+  Container,
+  CosmosClient,
+  CosmosDiagnostics,
+  ErrorResponse,
+  JSONObject,
+  OperationInput,
+  OperationResponse,
+  PartitionKeyDefinitionVersion,
+  PartitionKeyKind,
+  PatchOperation,
+} from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import { settings } from '../config';
 
@@ -104,7 +115,13 @@ export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(cal
 export async function ensureDatabase(): Promise<void> {
   const { database } = await cosmosClient().databases.createIfNotExists({ id: settings().COSMOS_DATABASE });
   for (const id of Object.values(CONTAINERS)) {
-    await database.containers.createIfNotExists({ id, partitionKey: { paths: [PARTITION_KEY_PATH] }, ...(id === CONTAINERS.jobs ? { defaultTtl: -1 } : {}) });
+    await database.containers.createIfNotExists({
+      id,
+      // as infra/modules/cosmos.bicep declares them: hash partitioning version 2. Without the version the
+      // container is version 1, and the SDK hashes every bulk operation's key the older, ~3x slower way.
+      partitionKey: { paths: [PARTITION_KEY_PATH], kind: PartitionKeyKind.Hash, version: PartitionKeyDefinitionVersion.V2 },
+      ...(id === CONTAINERS.jobs ? { defaultTtl: -1 } : {}),
+    });
   }
 }
 
