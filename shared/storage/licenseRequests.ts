@@ -4,7 +4,7 @@
  * container, expiring after 91 days: the claims list looks back 90 days at most).
  */
 import { SqlParameter } from '@azure/cosmos';
-import { container, createDoc, createIfAbsent, readOf, replaceIfMatch, tracked } from './cosmos';
+import { container, createDoc, createIfAbsent, putIfMatch, readOf, replaceIfMatch, tracked } from './cosmos';
 import { Page } from './documents';
 import { queryAll, queryPage } from './queries';
 
@@ -137,9 +137,7 @@ export const policies = {
   requests: (tenantId: string) => readOf<LicenseRequestPolicyDoc>('directory', 'licenseRequestPolicy', tenantId, 'licenseRequestPolicy'),
   autoClaim: (tenantId: string) => readOf<AutoClaimPolicyDoc>('directory', 'autoClaimPolicy', tenantId, 'autoClaimPolicy'),
   /** Creates (etag undefined: only if there is none) or replaces (only if still that version) a policy; undefined when someone else changed it. */
-  async write<T extends LicenseRequestPolicyDoc | AutoClaimPolicyDoc>(doc: T, etag: string | undefined): Promise<T | undefined> {
-    return etag ? replaceIfMatch('directory', doc, etag) : createDoc('directory', doc);
-  },
+  write: <T extends LicenseRequestPolicyDoc | AutoClaimPolicyDoc>(doc: T, etag: string | undefined) => putIfMatch('directory', doc, etag),
 };
 
 export const autoClaimFailures = {
