@@ -3,10 +3,10 @@
  * and approve them (approval.ts); pending ones expire after 30 days in the reconciliation (expiry.ts).
  *
  * One pending request per user and product, on many instances at once: a marker document whose id is the
- * pair is created first (create-if-absent: only one creator wins), naming the request; a marker left by a
- * request that is no longer pending, or that was never written (a crash between the two writes, older than
- * a minute), is taken over with If-Match. Decisions change a request only with If-Match on its etag, so
- * two admins deciding at once get one decision and one 409.
+ * pair (a named slot, storage/slots.ts) is created first (create-if-absent: only one creator wins), naming
+ * the request; a marker left by a request that is no longer pending, or that was never written (a crash
+ * between the two writes, older than a minute), is taken over with If-Match. Decisions change a request
+ * only with If-Match on its etag, so two admins deciding at once get one decision and one 409.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { ApiError, ErrorCodes, notFound } from '../../errors';
 import { log } from '../../log';
 import * as c from '../../schemas/contracts';
 import { UserDoc } from '../../storage/documents';
-import { LicenseRequestDoc, licenseRequests, LicenseRequestPolicyDoc, pendingMarkerId, pendingMarkers, policies } from '../../storage/licenseRequests';
+import { LicenseRequestDoc, licenseRequests, LicenseRequestPolicyDoc, pendingMarkers, policies } from '../../storage/licenseRequests';
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
 import { emit } from '../alerts';
@@ -125,18 +125,12 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
 
 /** The one-pending-request marker for the user and product, or 409 naming the pending request. */
 async function takeMarker(tenantId: string, doc: LicenseRequestDoc, product: string): Promise<void> {
-  const marker = {
-    id: pendingMarkerId(doc.userId, doc.skuId),
-    tenantId,
-    type: 'licenseRequestPending' as const,
-    requestId: doc.id,
-    createdDateTime: doc.createdDateTime,
-  };
-  if (await pendingMarkers.create(marker)) return;
-  const held = await pendingMarkers.get(tenantId, doc.userId, doc.skuId);
-  const named = held && (await licenseRequests.get(tenantId, held.requestId));
-  const over = !held || (named ? named.status !== 'pending' : Date.now() - Date.parse(held.createdDateTime) > MARKER_GRACE_MS);
-  if (over && (held ? await pendingMarkers.replaceIfMatch(marker, held._etag!) : await pendingMarkers.create(marker))) return;
+  let named: LicenseRequestDoc | undefined;
+  const taken = await pendingMarkers.take(tenantId, doc.userId, doc.skuId, doc.id, async (held) => {
+    named = await licenseRequests.get(tenantId, held.holder);
+    return named ? named.status !== 'pending' : Date.now() - Date.parse(held.takenDateTime) > MARKER_GRACE_MS;
+  });
+  if (taken) return;
   throw new ApiError(
     409,
     'licenseRequestPending',
