@@ -15,6 +15,7 @@ import { effectiveLicenses } from '../../domain/licensing';
 import { can, Principal } from '../../domain/roles';
 import { ApiError, ErrorCodes, notFound } from '../../errors';
 import { log } from '../../log';
+import { andClauses, FilterExpr, formatFilter, parseFilter } from '../../odata/filter';
 import * as c from '../../schemas/contracts';
 import { UserDoc } from '../../storage/documents';
 import { LicenseRequestDoc, licenseRequests, LicenseRequestPolicyDoc, pendingMarkers, policies } from '../../storage/licenseRequests';
@@ -150,27 +151,35 @@ export const eventData = (d: LicenseRequestDoc) => ({
   decisionReason: d.decisionReason,
 });
 
-/** `status eq 'pending'`, `skuId eq {guid}`, joined with `and`: the list's $filter. */
+const REQUEST_FILTER_HINT = "Use status eq 'pending'|'approved'|'denied'|'expired' and/or skuId eq {guid}, joined with and.";
+
+const unsupportedRequestFilter = (clause: string) =>
+  new ApiError(400, 'Request_UnsupportedQuery', `Unsupported $filter clause '${clause.slice(0, 100)}'. ${REQUEST_FILTER_HINT}`, '$filter');
+
+/**
+ * `status eq 'pending'`, `skuId eq {guid}`, joined with `and`: the list's $filter, read by the OData
+ * grammar of the users and groups lists (shared/odata/filter.ts) and then held to those two equalities.
+ */
 export function parseRequestFilter(text: string | undefined): { status?: string; skuId?: string } {
   if (!text?.trim()) return {};
+  let expr: FilterExpr;
+  try {
+    expr = parseFilter(text);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    // a form the grammar does not take (a function, a lambda): not one this list takes either
+    if (e.code === 'Request_UnsupportedQuery') throw unsupportedRequestFilter(text.trim());
+    // malformed: the grammar's own account of what is wrong, and what this list takes
+    throw new ApiError(e.status, e.code, `${e.message} ${REQUEST_FILTER_HINT}`, '$filter');
+  }
   const out: { status?: string; skuId?: string } = {};
-  for (const clause of text.trim().split(/\s+and\s+/i)) {
-    const m = /^(status|skuId)\s+eq\s+'?([^']*)'?$/i.exec(clause.trim());
-    const field = m?.[1].toLowerCase() === 'status' ? 'status' : 'skuId';
-    const value = m?.[2].toLowerCase() ?? '';
-    if (
-      !m ||
-      (field === 'status' && !(c.LICENSE_REQUEST_STATUSES as readonly string[]).includes(value)) ||
-      (field === 'skuId' && !c.guid.safeParse(value).success)
-    ) {
-      throw new ApiError(
-        400,
-        'Request_UnsupportedQuery',
-        `Unsupported $filter clause '${clause.slice(0, 100)}'. Use status eq 'pending'|'approved'|'denied'|'expired' and/or skuId eq {guid}, joined with and.`,
-        '$filter',
-      );
-    }
-    out[field] = value;
+  for (const clause of andClauses(expr)) {
+    const eq = clause.kind === 'compare' && clause.op === 'eq' ? clause : undefined;
+    const field = eq?.property.toLowerCase();
+    const value = eq && (eq.value.kind === 'string' || eq.value.kind === 'guid') ? eq.value.value.toLowerCase() : undefined;
+    if (field === 'status' && value && (c.LICENSE_REQUEST_STATUSES as readonly string[]).includes(value)) out.status = value;
+    else if (field === 'skuid' && value && c.guid.safeParse(value).success) out.skuId = value;
+    else throw unsupportedRequestFilter(formatFilter(clause));
   }
   return out;
 }
