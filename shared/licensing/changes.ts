@@ -57,6 +57,12 @@ export interface ChangeGroup {
   jobId?: string;
   /** The license request this change approves: named on the audit records. */
   licenseRequestId?: string;
+  /**
+   * How many times the engine writes this group's users, a user changed meanwhile being read and decided
+   * again each time, before it refuses the group because a user kept changing (default 5). Auto-claim
+   * takes more: a burst of sign-ins moves the very user it claims for.
+   */
+  attempts?: number;
 }
 
 /** A group's outcome: the users as written (or as they were, when unchanged), or why nothing was written. */

@@ -8,7 +8,7 @@
  *   3. seats  are had before anyone is written, by the caller's seat strategy (one conditional write per
  *             product for the whole batch, a bulk chunk's hold, or seats counted at purchase);
  *   4. commit each user with If-Match (one bulk replace): a user changed meanwhile is re-read, decided
- *             again, its seats adjusted, and written again;
+ *             again, its seats adjusted, and written again (up to the group's `attempts`);
  *   5. undo   a group that can no longer complete: its users already written are put back (If-Match) and
  *             its seats given back, so a group (a request) is all or nothing;
  *   6. finish seats of products users no longer hold are released, then the audit records are written
@@ -48,6 +48,7 @@ export function observeCommits(observer: CommitObserver): () => void {
   return () => commitObservers.splice(commitObservers.indexOf(observer), 1);
 }
 
+/** How often a group's users are written (a user changed meanwhile decided again) unless the group says otherwise. */
 const MAX_ATTEMPTS = 5;
 
 export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
@@ -125,27 +126,26 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
       }
     }
     pending = [];
-    if (!conflicts.length) break;
-    if (attempt === MAX_ATTEMPTS) {
-      for (const p of conflicts)
-        fail(
-          p.group,
-          ruleViolation([
-            {
-              code: ErrorCodes.conflict,
-              message: `User '${p.user.id}' kept changing while this request ran. Nothing was changed; try again.`,
-              target: p.user.id,
-            },
-          ]),
-        );
-      break;
-    }
+    // a group whose users were written as often as it allows is refused (each group its own limit)
+    for (const p of conflicts.filter((c) => attempt >= (groups[c.group].attempts ?? MAX_ATTEMPTS)))
+      fail(
+        p.group,
+        ruleViolation([
+          {
+            code: ErrorCodes.conflict,
+            message: `User '${p.user.id}' kept changing while this request ran. Nothing was changed; try again.`,
+            target: p.user.id,
+          },
+        ]),
+      );
+    const changed = conflicts.filter(live);
+    if (!changed.length) break;
     // someone changed these users meanwhile: start over from their current documents
     const fresh = await users.getMany(
       tenantId,
-      conflicts.filter(live).map((p) => p.user.id),
+      changed.map((p) => p.user.id),
     );
-    for (const p of conflicts.filter(live)) {
+    for (const p of changed) {
       const again = await redecide(tenantId, p, fresh.get(p.user.id), seats, context, fail);
       if (!again) continue;
       plans[plans.indexOf(p)] = again;

@@ -363,3 +363,31 @@ export function parseFilter(text: string, steps: { n: number } = { n: 0 }): Filt
   if (!text.trim()) throw invalidFilter('the filter is empty.');
   return new Parser(tokenize(text, steps), steps).parse();
 }
+
+/** The clauses a filter ANDs together, in order (`a and (b and c)`: a, b, c); anything else is one clause. */
+export function andClauses(expr: FilterExpr): FilterExpr[] {
+  return expr.kind === 'and' ? [...andClauses(expr.left), ...andClauses(expr.right)] : [expr];
+}
+
+/** A parsed filter written back as OData text (for messages that name a clause). */
+export function formatFilter(expr: FilterExpr): string {
+  const lit = (l: Literal) => (l.kind === 'string' ? `'${l.value.replace(/'/g, "''")}'` : l.kind === 'null' ? 'null' : String(l.value));
+  const inner = (e: FilterExpr) => (e.kind === 'and' || e.kind === 'or' ? `(${formatFilter(e)})` : formatFilter(e));
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      return `${inner(expr.left)} ${expr.kind} ${inner(expr.right)}`;
+    case 'not':
+      return `not ${inner(expr.expr)}`;
+    case 'compare':
+      return `${expr.property} ${expr.op} ${lit(expr.value)}`;
+    case 'in':
+      return `${expr.property} in (${expr.values.map(lit).join(', ')})`;
+    case 'startswith':
+      return `startswith(${expr.property}, ${lit({ kind: 'string', value: expr.value })})`;
+    case 'any':
+      return `${expr.collection}/any(x:x/${expr.property} ${expr.op} ${lit(expr.value)})`;
+    case 'count':
+      return `${expr.collection}/$count ${expr.op} ${expr.value}`;
+  }
+}

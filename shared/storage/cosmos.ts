@@ -234,6 +234,22 @@ export async function createDoc<T extends { id: string; tenantId: string }>(whic
   }
 }
 
+/**
+ * Writes a document over the version read: with an etag, replaces it only if it still has that etag
+ * (If-Match); without one (nothing was read), creates it only if there is none. The document as written,
+ * or undefined when someone else wrote it meanwhile (412 on the replace, 409 on the create).
+ */
+export async function putIfMatch<T extends { id: string; tenantId: string; _etag?: string }>(
+  which: keyof typeof CONTAINERS,
+  doc: T,
+  etag: string | undefined,
+): Promise<T | undefined> {
+  if (etag) return replaceIfMatch(which, doc, etag);
+  const { _etag, ...body } = doc;
+  void _etag;
+  return (await createDoc(which, body)) as T | undefined;
+}
+
 /** `set` operations for the given fields (top-level properties). */
 export const setFields = (fields: object): PatchOperation[] =>
   Object.entries(fields as Record<string, unknown>).map(([k, value]) => ({ op: 'set' as const, path: `/${k}`, value }));

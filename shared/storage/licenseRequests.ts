@@ -4,9 +4,10 @@
  * container, expiring after 91 days: the claims list looks back 90 days at most).
  */
 import { SqlParameter } from '@azure/cosmos';
-import { container, createDoc, createIfAbsent, readOf, replaceIfMatch, tracked } from './cosmos';
+import { createDoc, createIfAbsent, putIfMatch, readOf, replaceIfMatch } from './cosmos';
 import { Page } from './documents';
 import { queryAll, queryPage } from './queries';
+import { releaseNamedSlot, SlotDoc, takeNamedSlot } from './slots';
 
 export type LicenseRequestStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -30,16 +31,6 @@ export interface LicenseRequestDoc {
   approvedVia: { groupId: string | null; disabledPlans: string[] } | null;
   /** An approval under way (pending → approving → approved, or back to pending): who, since when. */
   approving?: { by: string; since: string } | null;
-  _etag?: string;
-}
-
-/** The marker that keeps one pending request per user and product: its id is the pair, it names the request. */
-export interface PendingMarkerDoc {
-  id: string;
-  tenantId: string;
-  type: 'licenseRequestPending';
-  requestId: string;
-  createdDateTime: string;
   _etag?: string;
 }
 
@@ -112,34 +103,21 @@ export const licenseRequests = {
     ),
 };
 
+/** The marker that keeps one pending request per user and product: a named slot (slots.ts) whose id is the pair, held by the request. */
 export const pendingMarkers = {
-  get: (tenantId: string, userId: string, skuId: string) =>
-    readOf<PendingMarkerDoc>('directory', pendingMarkerId(userId, skuId), tenantId, 'licenseRequestPending'),
-  create: (doc: PendingMarkerDoc) => createIfAbsent('directory', doc),
-  replaceIfMatch: (doc: PendingMarkerDoc, etag: string) => replaceIfMatch('directory', doc, etag),
+  /** Takes the marker for the request: true if it was free or its holder is over (`isOver` decides). */
+  take: (tenantId: string, userId: string, skuId: string, requestId: string, isOver: (held: SlotDoc) => Promise<boolean>) =>
+    takeNamedSlot('directory', tenantId, pendingMarkerId(userId, skuId), requestId, isOver),
   /** Removes the marker only while it still names this request (a newer request's marker stays). */
-  async release(tenantId: string, userId: string, skuId: string, requestId: string): Promise<void> {
-    const marker = await pendingMarkers.get(tenantId, userId, skuId);
-    if (!marker || marker.requestId !== requestId) return;
-    try {
-      await tracked(() =>
-        container('directory')
-          .item(marker.id, tenantId)
-          .delete({ accessCondition: { type: 'IfMatch', condition: marker._etag! } }),
-      );
-    } catch (e) {
-      if ((e as { code?: number }).code !== 412 && (e as { code?: number }).code !== 404) throw e;
-    }
-  },
+  release: (tenantId: string, userId: string, skuId: string, requestId: string) =>
+    releaseNamedSlot('directory', tenantId, pendingMarkerId(userId, skuId), requestId),
 };
 
 export const policies = {
   requests: (tenantId: string) => readOf<LicenseRequestPolicyDoc>('directory', 'licenseRequestPolicy', tenantId, 'licenseRequestPolicy'),
   autoClaim: (tenantId: string) => readOf<AutoClaimPolicyDoc>('directory', 'autoClaimPolicy', tenantId, 'autoClaimPolicy'),
   /** Creates (etag undefined: only if there is none) or replaces (only if still that version) a policy; undefined when someone else changed it. */
-  async write<T extends LicenseRequestPolicyDoc | AutoClaimPolicyDoc>(doc: T, etag: string | undefined): Promise<T | undefined> {
-    return etag ? replaceIfMatch('directory', doc, etag) : createDoc('directory', doc);
-  },
+  write: <T extends LicenseRequestPolicyDoc | AutoClaimPolicyDoc>(doc: T, etag: string | undefined) => putIfMatch('directory', doc, etag),
 };
 
 export const autoClaimFailures = {

@@ -6,7 +6,7 @@
  * so one of them finds the other's write and stands back.
  */
 import { ReclaimMarkState } from '../domain/reconciliation';
-import { createDoc, readOf, replaceIfMatch } from './cosmos';
+import { putIfMatch, readOf } from './cosmos';
 import { queryPages } from './queries';
 
 export interface ReclaimMarkDoc extends ReclaimMarkState {
@@ -44,7 +44,6 @@ export const reclaimMarks = {
   /** Writes the mark over the version read (or creates it when there was none): undefined when it changed meanwhile. */
   async put(doc: Omit<ReclaimMarkDoc, 'id' | 'type'>, etag: string | undefined): Promise<ReclaimMarkDoc | undefined> {
     const body: ReclaimMarkDoc = { ...doc, id: reclaimMarkId(doc.userId, doc.skuId), type: 'reclaimMark' };
-    delete body._etag;
-    return etag ? replaceIfMatch('directory', body, etag) : createDoc('directory', body);
+    return putIfMatch('directory', body, etag);
   },
 };

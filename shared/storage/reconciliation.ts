@@ -11,7 +11,7 @@
 import { SqlParameter } from '@azure/cosmos';
 import { ReclaimPolicy } from '../domain/reconciliation';
 import { LicenseAssignment } from '../domain/licensing';
-import { container, createDoc, isCosmosError, patchDoc, patchIfMatch, replaceIfMatch, tracked } from './cosmos';
+import { container, isCosmosError, patchDoc, patchIfMatch, putIfMatch, replaceIfMatch, tracked } from './cosmos';
 import { AuditDoc, Page, SubscriptionDoc, UserDoc } from './documents';
 import { queryPage, queryPages } from './queries';
 import { subscriptions } from './subscriptions';
@@ -152,8 +152,7 @@ export const reclaimPolicies = {
   /** Writes the policy; with an etag only over that version (undefined when it changed meanwhile). */
   async put(doc: Omit<ReclaimPolicyDoc, 'id' | 'type'>, etag?: string): Promise<ReclaimPolicyDoc | undefined> {
     const body: ReclaimPolicyDoc = { ...doc, id: POLICY_ID, type: 'reconciliationPolicy' };
-    delete body._etag;
-    return etag ? replaceIfMatch('directory', body, etag) : createDoc('directory', body);
+    return putIfMatch('directory', body, etag);
   },
 };
 

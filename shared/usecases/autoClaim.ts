@@ -128,6 +128,7 @@ export async function recordSignInEvent(
   let alreadyHas = false;
   const change: UserChange = {
     userId: user.id,
+    current: user,
     // a product whose seat cannot be had is dropped and the next one tried (the engine decides again)
     replan: true,
     decide: (u, context) => {
@@ -146,11 +147,15 @@ export async function recordSignInEvent(
       return { violations: [], next, unchanged: !choice.chosen, touched: choice.chosen ? [choice.chosen.skuId] : [] };
     },
   };
-  let outcome = await commitGroup(tenantId, { changes: [{ ...change, current: user }], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
-  // the user kept changing under the engine's If-Match retries (a burst: other events' sign-ins and claims,
-  // on any host): the claim is decided again from the user as stored now, which usually has the app by then
-  for (let again = 0; again < CONFLICT_RETRIES && !outcome.ok && keptChanging(outcome.error); again++)
-    outcome = await commitGroup(tenantId, { changes: [change], principal: AUTO_CLAIM_PRINCIPAL, requestId, operation: 'autoClaim' });
+  // a burst of events for the user (their sign-ins and claims, on any host) changes it under the engine's
+  // If-Match writes: each time the claim is decided again from the user as stored, which soon has the app
+  const outcome = await commitGroup(tenantId, {
+    changes: [change],
+    principal: AUTO_CLAIM_PRINCIPAL,
+    requestId,
+    operation: 'autoClaim',
+    attempts: CLAIM_ATTEMPTS,
+  });
   if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null });
   if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null });
   // refused for another reason (the store busy past its retries, say) while another event of the burst
@@ -162,11 +167,12 @@ export async function recordSignInEvent(
   return answer({ outcome: 'failed', skuId: null, reason });
 }
 
-/** How often a claim is decided again when the user kept changing under it (see recordSignInEvent). */
-const CONFLICT_RETRIES = 3;
-
-/** The engine's refusal when a user kept changing while it retried its If-Match writes. */
-const keptChanging = (e: Error) => e instanceof ApiError && (e.code === ErrorCodes.conflict || !!e.details?.some((d) => d.code === ErrorCodes.conflict));
+/**
+ * How often the engine writes a claim before it gives up on a user that keeps changing: four times an
+ * admin request's 5, as a burst of events moves the user once per sign-in (a forward-only patch of
+ * lastSignInDateTime) while the claim is being decided and written.
+ */
+const CLAIM_ATTEMPTS = 20;
 
 async function recordFailure(tenantId: string, user: { id: string; userPrincipalName: string }, app: string, reason: string): Promise<void> {
   const now = new Date().toISOString();

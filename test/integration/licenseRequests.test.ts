@@ -5,7 +5,7 @@
  * reconciliation, the webhook events, and the role checks.
  */
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CosmosClient } from '@azure/cosmos';
@@ -280,4 +280,29 @@ test('pending requests past their expiration are expired by the reconciliation, 
   expect((await call('GET', `/v1.0/licenseRequests/${fresh}`, { token: t.tokens.reader })).body.status).toBe('pending');
   expect((await call('POST', `/v1.0/licenseRequests/${old}/approve`, { token: t.tokens.license, body: {} })).body.error.code).toBe('licenseRequestDecided');
   expect((await ask(alex.token, SKU.E3)).status).toBe(201);
+});
+
+test('a marker left behind is taken over (its request decided without giving it back, or never written and over a minute old); a fresh one, whose request may still be on its way, is not', async () => {
+  const t = await newTenant('Marker org');
+  await t.buy(SKU.E3, 5);
+  const sam = await member(t);
+  // the marker as the requests write it (a named slot whose id is the user and product), planted as a stopped instance would leave it
+  const plant = (holder: string, takenMsAgo: number) =>
+    directory.items.upsert({
+      id: `licenseRequestPending_${sam.user.id.toLowerCase()}_${SKU.E3.toLowerCase()}`,
+      tenantId: t.id,
+      type: 'slot',
+      holder,
+      takenDateTime: new Date(Date.now() - takenMsAgo).toISOString(),
+    });
+  await plant(randomUUID(), 0);
+  expect((await ask(sam.token, SKU.E3)).body.error).toMatchObject({ code: 'licenseRequestPending', target: 'skuId' });
+  await plant(randomUUID(), 10 * 60_000);
+  const first = await ask(sam.token, SKU.E3);
+  expect(first.status).toBe(201);
+  expect((await call('POST', `/v1.0/licenseRequests/${first.body.id}/deny`, { token: t.tokens.license, body: { reason: 'no' } })).status).toBe(200);
+  await plant(first.body.id, 0);
+  const second = await ask(sam.token, SKU.E3);
+  expect(second.status).toBe(201);
+  expect((await ask(sam.token, SKU.E3)).body.error).toMatchObject({ code: 'licenseRequestPending', target: second.body.id });
 });

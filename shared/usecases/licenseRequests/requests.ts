@@ -3,10 +3,10 @@
  * and approve them (approval.ts); pending ones expire after 30 days in the reconciliation (expiry.ts).
  *
  * One pending request per user and product, on many instances at once: a marker document whose id is the
- * pair is created first (create-if-absent: only one creator wins), naming the request; a marker left by a
- * request that is no longer pending, or that was never written (a crash between the two writes, older than
- * a minute), is taken over with If-Match. Decisions change a request only with If-Match on its etag, so
- * two admins deciding at once get one decision and one 409.
+ * pair (a named slot, storage/slots.ts) is created first (create-if-absent: only one creator wins), naming
+ * the request; a marker left by a request that is no longer pending, or that was never written (a crash
+ * between the two writes, older than a minute), is taken over with If-Match. Decisions change a request
+ * only with If-Match on its etag, so two admins deciding at once get one decision and one 409.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -15,9 +15,10 @@ import { effectiveLicenses } from '../../domain/licensing';
 import { can, Principal } from '../../domain/roles';
 import { ApiError, ErrorCodes, notFound } from '../../errors';
 import { log } from '../../log';
+import { andClauses, FilterExpr, formatFilter, parseFilter } from '../../odata/filter';
 import * as c from '../../schemas/contracts';
 import { UserDoc } from '../../storage/documents';
-import { LicenseRequestDoc, licenseRequests, LicenseRequestPolicyDoc, pendingMarkerId, pendingMarkers, policies } from '../../storage/licenseRequests';
+import { LicenseRequestDoc, licenseRequests, LicenseRequestPolicyDoc, pendingMarkers, policies } from '../../storage/licenseRequests';
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
 import { emit } from '../alerts';
@@ -125,18 +126,12 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
 
 /** The one-pending-request marker for the user and product, or 409 naming the pending request. */
 async function takeMarker(tenantId: string, doc: LicenseRequestDoc, product: string): Promise<void> {
-  const marker = {
-    id: pendingMarkerId(doc.userId, doc.skuId),
-    tenantId,
-    type: 'licenseRequestPending' as const,
-    requestId: doc.id,
-    createdDateTime: doc.createdDateTime,
-  };
-  if (await pendingMarkers.create(marker)) return;
-  const held = await pendingMarkers.get(tenantId, doc.userId, doc.skuId);
-  const named = held && (await licenseRequests.get(tenantId, held.requestId));
-  const over = !held || (named ? named.status !== 'pending' : Date.now() - Date.parse(held.createdDateTime) > MARKER_GRACE_MS);
-  if (over && (held ? await pendingMarkers.replaceIfMatch(marker, held._etag!) : await pendingMarkers.create(marker))) return;
+  let named: LicenseRequestDoc | undefined;
+  const taken = await pendingMarkers.take(tenantId, doc.userId, doc.skuId, doc.id, async (held) => {
+    named = await licenseRequests.get(tenantId, held.holder);
+    return named ? named.status !== 'pending' : Date.now() - Date.parse(held.takenDateTime) > MARKER_GRACE_MS;
+  });
+  if (taken) return;
   throw new ApiError(
     409,
     'licenseRequestPending',
@@ -156,27 +151,35 @@ export const eventData = (d: LicenseRequestDoc) => ({
   decisionReason: d.decisionReason,
 });
 
-/** `status eq 'pending'`, `skuId eq {guid}`, joined with `and`: the list's $filter. */
+const REQUEST_FILTER_HINT = "Use status eq 'pending'|'approved'|'denied'|'expired' and/or skuId eq {guid}, joined with and.";
+
+const unsupportedRequestFilter = (clause: string) =>
+  new ApiError(400, 'Request_UnsupportedQuery', `Unsupported $filter clause '${clause.slice(0, 100)}'. ${REQUEST_FILTER_HINT}`, '$filter');
+
+/**
+ * `status eq 'pending'`, `skuId eq {guid}`, joined with `and`: the list's $filter, read by the OData
+ * grammar of the users and groups lists (shared/odata/filter.ts) and then held to those two equalities.
+ */
 export function parseRequestFilter(text: string | undefined): { status?: string; skuId?: string } {
   if (!text?.trim()) return {};
+  let expr: FilterExpr;
+  try {
+    expr = parseFilter(text);
+  } catch (e) {
+    if (!(e instanceof ApiError)) throw e;
+    // a form the grammar does not take (a function, a lambda): not one this list takes either
+    if (e.code === 'Request_UnsupportedQuery') throw unsupportedRequestFilter(text.trim());
+    // malformed: the grammar's own account of what is wrong, and what this list takes
+    throw new ApiError(e.status, e.code, `${e.message} ${REQUEST_FILTER_HINT}`, '$filter');
+  }
   const out: { status?: string; skuId?: string } = {};
-  for (const clause of text.trim().split(/\s+and\s+/i)) {
-    const m = /^(status|skuId)\s+eq\s+'?([^']*)'?$/i.exec(clause.trim());
-    const field = m?.[1].toLowerCase() === 'status' ? 'status' : 'skuId';
-    const value = m?.[2].toLowerCase() ?? '';
-    if (
-      !m ||
-      (field === 'status' && !(c.LICENSE_REQUEST_STATUSES as readonly string[]).includes(value)) ||
-      (field === 'skuId' && !c.guid.safeParse(value).success)
-    ) {
-      throw new ApiError(
-        400,
-        'Request_UnsupportedQuery',
-        `Unsupported $filter clause '${clause.slice(0, 100)}'. Use status eq 'pending'|'approved'|'denied'|'expired' and/or skuId eq {guid}, joined with and.`,
-        '$filter',
-      );
-    }
-    out[field] = value;
+  for (const clause of andClauses(expr)) {
+    const eq = clause.kind === 'compare' && clause.op === 'eq' ? clause : undefined;
+    const field = eq?.property.toLowerCase();
+    const value = eq && (eq.value.kind === 'string' || eq.value.kind === 'guid') ? eq.value.value.toLowerCase() : undefined;
+    if (field === 'status' && value && (c.LICENSE_REQUEST_STATUSES as readonly string[]).includes(value)) out.status = value;
+    else if (field === 'skuid' && value && c.guid.safeParse(value).success) out.skuId = value;
+    else throw unsupportedRequestFilter(formatFilter(clause));
   }
   return out;
 }
