@@ -6,6 +6,7 @@
  */
 import { loadSettings, SettingsError } from '../../shared/config';
 import { SKU } from '../../shared/domain/catalog';
+import fc from 'fast-check';
 import { CapabilityStatus, LicenseAssignment } from '../../shared/domain/licensing';
 import {
   AUDIT_FIRST_LOOKBACK_DAYS,
@@ -27,6 +28,7 @@ import {
   pendingReleases,
   askFirstStep,
   inactiveLicensed,
+  inactivityCutoff,
   isInactive,
   reclaimCandidate,
   ReclaimPolicy,
@@ -386,6 +388,19 @@ describe('inactivity', () => {
     expect(isInactive(new Date(Date.parse(days(-30)) + 60_000).toISOString(), NOW, 30)).toBe(false);
     expect(isInactive(undefined, NOW, 30)).toBe(true);
     expect(isInactive(null, NOW, 30)).toBe(true);
+  });
+
+  test('inactivityCutoff is isInactive as a date: a stored (normalised) sign-in compares to it as a string as isInactive decides', () => {
+    expect(inactivityCutoff(NOW, 30)).toBe(days(-30));
+    for (const window of [30, 60, 90, 180])
+      fc.assert(
+        fc.property(fc.integer({ min: -400 * DAY_MS, max: 400 * DAY_MS }), (offset) => {
+          const signedIn = new Date(Date.parse(NOW) + offset).toISOString();
+          expect(signedIn <= inactivityCutoff(NOW, window)).toBe(isInactive(signedIn, NOW, window));
+        }),
+        // the edge itself and a millisecond either side, besides the random ones
+        { examples: [[-window * DAY_MS], [-window * DAY_MS - 1], [-window * DAY_MS + 1]] },
+      );
   });
 
   test('inactiveLicensed: only users holding a license by an active path', () => {
