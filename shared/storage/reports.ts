@@ -25,22 +25,20 @@ export interface ReportSettingsDoc {
 
 const SETTINGS_ID = 'report-settings';
 
+/** What an admin's change writes (the rest of the document is the store's). */
+export type ReportSettingsChange = Pick<ReportSettingsDoc, 'displayConcealedNames' | 'lastModifiedDateTime' | 'lastModifiedBy'>;
+
 export const reportSettings = {
-  /** The tenant's settings, created (names shown, a new key) the first time they are needed. */
-  async get(tenantId: string): Promise<ReportSettingsDoc> {
-    const existing = await readOf<ReportSettingsDoc>('directory', SETTINGS_ID, tenantId, 'reportSettings');
-    if (existing) return existing;
-    await createIfAbsent<ReportSettingsDoc>('directory', {
-      id: SETTINGS_ID,
-      tenantId,
-      type: 'reportSettings',
-      displayConcealedNames: false,
-      secret: randomBytes(32).toString('base64url'),
-      lastModifiedDateTime: null,
-      lastModifiedBy: null,
-    });
-    // whoever created it first: everyone uses that key
-    return (await readOf<ReportSettingsDoc>('directory', SETTINGS_ID, tenantId, 'reportSettings'))!;
+  /** The tenant's settings; undefined until an admin first changes them (a read never writes). */
+  get: (tenantId: string) => readOf<ReportSettingsDoc>('directory', SETTINGS_ID, tenantId, 'reportSettings'),
+
+  /**
+   * The tenant's first settings, with a new key for concealed names; undefined when another first write
+   * came first (the caller changes that one instead, so there is only ever one key).
+   */
+  async create(tenantId: string, change: ReportSettingsChange): Promise<ReportSettingsDoc | undefined> {
+    const doc: ReportSettingsDoc = { id: SETTINGS_ID, tenantId, type: 'reportSettings', secret: randomBytes(32).toString('base64url'), ...change };
+    return (await createIfAbsent('directory', doc)) ? doc : undefined;
   },
 
   replaceIfMatch: (doc: ReportSettingsDoc, etag: string) => replaceIfMatch('directory', doc, etag),

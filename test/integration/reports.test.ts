@@ -2,8 +2,9 @@
  * What the reports read, against the emulators: the licenseAssignments and inactiveLicensedUsers reports
  * ask the store for the users they list (the filters are in the query, not in code over every user of the
  * organization), with the same rows as before: a user whose only path is in error, a user whose license
- * was removed, an unlicensed one, and a user written before the derived query fields existed. The report
- * tests of prices, windows and concealed names are in spend.test.ts.
+ * was removed, an unlicensed one, and a user written before the derived query fields existed. And the
+ * report settings: read without being written, their key made once by the first change. The report tests
+ * of prices, windows and concealed names across reports are in spend.test.ts.
  */
 import { CosmosClient } from '@azure/cosmos';
 import { addBody, call, newTenant, Reply, SKU, TestTenant } from '../helpers';
@@ -94,4 +95,38 @@ test('the reports read only the users they list: assignments (active or in error
   // the query's edge is the rule's: the day-old sign-in is read once the window is shorter than its age
   expect(await idsOf(inactiveLicensedUserPages(t.id, 500, new Date(Date.now() - DAY / 2).toISOString()))).toEqual([idle.id, recent.id, older.id].sort());
   for (const u of [plain, former]) expect(JSON.stringify([all.body, d30.body])).not.toContain(u.id);
+});
+
+test('report settings: a read (GET, or a report) on a new organization answers the defaults and writes nothing; the first PATCH makes the key, which later changes keep', async () => {
+  const t = await newTenant('Fresh settings org');
+  await t.buy(SKU.E3, 5);
+  const u = await t.createUser({ displayName: 'Stable Stan' });
+  expect((await t.assign(u.id, addBody(SKU.E3))).status).toBe(200);
+  const stored = async () => (await directory.item('report-settings', t.id).read()).resource;
+
+  const read = await call('GET', '/v1.0/admin/reportSettings', { token: t.tokens.reader });
+  expect(read.status).toBe(200);
+  expect(read.body).toEqual({ displayConcealedNames: false });
+  expect((await report(t, 'licenseAssignments')).body.value.map((r: any) => r.displayName)).toEqual(['Stable Stan']);
+  expect(await stored()).toBeUndefined();
+
+  // two first changes at once: both answered, one document, one key
+  const first = await Promise.all(
+    [0, 1].map(() => call('PATCH', '/v1.0/admin/reportSettings', { token: t.tokens.global, body: { displayConcealedNames: true } })),
+  );
+  expect(first.map((r) => [r.status, r.body])).toEqual([
+    [200, { displayConcealedNames: true }],
+    [200, { displayConcealedNames: true }],
+  ]);
+  const key = (await stored()).secret;
+  expect(key).toEqual(expect.any(String));
+  const hash = (await report(t, 'licenseAssignments')).body.value[0].userId;
+  expect(hash).not.toBe(u.id);
+
+  // off and on again: the same key, so the same hash
+  for (const displayConcealedNames of [false, true])
+    expect((await call('PATCH', '/v1.0/admin/reportSettings', { token: t.tokens.global, body: { displayConcealedNames } })).status).toBe(200);
+  expect((await stored()).secret).toBe(key);
+  expect((await report(t, 'licenseAssignments')).body.value[0].userId).toBe(hash);
+  expect((await call('GET', '/v1.0/admin/reportSettings', { token: t.tokens.reader })).body).toEqual({ displayConcealedNames: true });
 });
