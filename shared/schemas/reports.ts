@@ -55,7 +55,10 @@ export const inactiveLicensedUsersReport = z.object({
           skuId: z.string(),
           skuPartNumber: z.string(),
           assignedBy: z.enum(['direct', 'group']),
-          monthlyCost: z.number().nullable(),
+          monthlyCost: z
+            .number()
+            .nullable()
+            .describe('one license a month, as in the spend report: 0 while the subscription is not billed (Suspended); null without a price'),
           currency: z.string().nullable(),
         }),
       ),

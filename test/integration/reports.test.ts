@@ -3,8 +3,9 @@
  * ask the store for the users they list (the filters are in the query, not in code over every user of the
  * organization), with the same rows as before: a user whose only path is in error, a user whose license
  * was removed, an unlicensed one, and a user written before the derived query fields existed. And the
- * report settings: read without being written, their key made once by the first change. The report tests
- * of prices, windows and concealed names across reports are in spend.test.ts.
+ * report settings: read without being written, their key made once by the first change; and a Suspended
+ * product's price, the same in both reports. The report tests of prices, windows and concealed names
+ * across reports are in spend.test.ts.
  */
 import { CosmosClient } from '@azure/cosmos';
 import { addBody, call, newTenant, Reply, SKU, TestTenant } from '../helpers';
@@ -129,4 +130,35 @@ test('report settings: a read (GET, or a report) on a new organization answers t
   expect((await stored()).secret).toBe(key);
   expect((await report(t, 'licenseAssignments')).body.value[0].userId).toBe(hash);
   expect((await call('GET', '/v1.0/admin/reportSettings', { token: t.tokens.reader })).body).toEqual({ displayConcealedNames: true });
+});
+
+test('a Suspended product is not billed: its licenses cost 0 in the spend report and in the inactivity report alike (not an unknown price)', async () => {
+  const t = await newTenant('Suspended price org');
+  await t.buy(SKU.E3, 4, { unitPrice: { amount: 30, currency: 'EUR', billingPeriod: 'month' } });
+  await t.buy(SKU.PBI, 2, { unitPrice: { amount: 10, currency: 'EUR', billingPeriod: 'month' } });
+  const u = await t.createUser({ displayName: 'Idle Ines' });
+  expect(
+    (
+      await t.assign(u.id, {
+        addLicenses: [
+          { skuId: SKU.E3, disabledPlans: [] },
+          { skuId: SKU.PBI, disabledPlans: [] },
+        ],
+        removeLicenses: [],
+      })
+    ).status,
+  ).toBe(200);
+  for (const status of ['Warning', 'Suspended'])
+    expect((await call('PATCH', `/v1.0/directory/subscriptions/${t.id}_${SKU.PBI}`, { token: t.tokens.billing, body: { status } })).status).toBe(200);
+
+  const spend = (await report(t, 'licenseSpend')).body;
+  expect(spend.value.find((p: any) => p.skuId === SKU.PBI)).toMatchObject({ status: 'Suspended', billed: false, monthlyCost: 0, currency: 'EUR' });
+  const idle = (await report(t, 'inactiveLicensedUsers?days=30')).body;
+  expect(idle.value[0].licenses.map((l: any) => [l.skuId, l.monthlyCost, l.currency]).sort()).toEqual(
+    [
+      [SKU.E3, 30, 'EUR'],
+      [SKU.PBI, 0, 'EUR'],
+    ].sort(),
+  );
+  expect(idle.totals.monthlySavings).toEqual([{ currency: 'EUR', amount: 30 }]);
 });

@@ -1,5 +1,9 @@
-/** Money (shared/domain/money.ts) and the spend figures (shared/usecases/reports/licenseSpend.ts): exact, per currency, rounded once. */
-import { CurrencyTotals, currencyDigits, isCurrency, minorUnits, monthlyTwelfths, toAmount } from '../../shared/domain/money';
+/**
+ * Money (shared/domain/money.ts) and the spend figures (shared/usecases/reports/licenseSpend.ts): exact, per
+ * currency, rounded once; one price per license for every report.
+ */
+import { CurrencyTotals, currencyDigits, isBilled, isCurrency, minorUnits, monthlyPerLicense, monthlyTwelfths, toAmount } from '../../shared/domain/money';
+import { pricesOf } from '../../shared/usecases/reports/prices';
 import { spendOf } from '../../shared/usecases/reports/licenseSpend';
 import { SubscriptionDoc } from '../../shared/storage/documents';
 
@@ -64,4 +68,24 @@ test('spend: per product and per currency; Suspended costs 0, Deleted is left ou
     { currency: 'USD', monthlyCost: 0, unusedMonthlyCost: 0 },
   ]);
   expect(f.unpricedProducts).toBe(1);
+});
+
+test("a license's monthly price, one answer for every report: null without a price, 0 while not billed (Suspended, Deleted), else its price a month", () => {
+  const eur = { amount: 120, currency: 'EUR', billingPeriod: 'year' as const };
+  expect(['Enabled', 'Warning', 'Suspended', 'Deleted'].map((status) => isBilled(status as SubscriptionDoc['capabilityStatus']))).toEqual([
+    true,
+    true,
+    false,
+    false,
+  ]);
+  expect(monthlyPerLicense({ unitPrice: eur, capabilityStatus: 'Enabled' })).toBe(12000n);
+  expect(monthlyPerLicense({ unitPrice: eur, capabilityStatus: 'Warning' })).toBe(12000n);
+  expect(monthlyPerLicense({ unitPrice: eur, capabilityStatus: 'Suspended' })).toBe(0n);
+  expect(monthlyPerLicense({ unitPrice: eur, capabilityStatus: 'Deleted' })).toBe(0n);
+  expect(monthlyPerLicense({ unitPrice: null, capabilityStatus: 'Enabled' })).toBeNull();
+  expect(monthlyPerLicense({ capabilityStatus: 'Suspended' })).toBeNull();
+  // the spend report and the inactivity report's prices agree on a Suspended product: 0, in its currency
+  const suspended = sub({ skuId: 'c', skuPartNumber: 'C', unitPrice: eur, capabilityStatus: 'Suspended' });
+  expect(spendOf([suspended]).products[0]).toMatchObject({ billed: false, monthlyCost: 0, currency: 'EUR' });
+  expect(pricesOf([suspended]).get('c')).toMatchObject({ perLicense: 0n, currency: 'EUR' });
 });
