@@ -57,6 +57,9 @@ export const inactivityCutoff = (now: string, days: number): string => new Date(
 /** The inactivity windows of Microsoft 365's usage reports (and of the inactiveLicensedUsers report and alert). */
 export const INACTIVITY_WINDOWS = [30, 60, 90, 180] as const;
 
+/** The windows as the API's messages and descriptions name them: "30, 60, 90 or 180". */
+export const INACTIVITY_WINDOWS_IN_WORDS = `${INACTIVITY_WINDOWS.slice(0, -1).join(', ')} or ${INACTIVITY_WINDOWS[INACTIVITY_WINDOWS.length - 1]}`;
+
 /** A licensed user (any active path) without a sign-in in the last `days` days, or never. */
 export const inactiveLicensed = (user: Pick<ReclaimUser, 'signInActivity' | 'licenseAssignments'>, now: string, days: number) =>
   user.licenseAssignments.some(isActive) && isInactive(user.signInActivity?.lastSignInDateTime, now, days);

@@ -29,6 +29,8 @@ import {
   askFirstStep,
   inactiveLicensed,
   inactivityCutoff,
+  INACTIVITY_WINDOWS,
+  INACTIVITY_WINDOWS_IN_WORDS,
   isInactive,
   reclaimCandidate,
   ReclaimPolicy,
@@ -37,6 +39,8 @@ import {
   SUSPENDED_PERIOD_DAYS,
   WARNING_PERIOD_DAYS,
 } from '../../shared/domain/reconciliation';
+import { createWebhookBody } from '../../shared/schemas/alerts';
+import { inactiveUsersQuery } from '../../shared/schemas/reports';
 import { registerReconciliationStep, ReconciliationReport, runRegisteredSteps } from '../../shared/usecases/reconciliation';
 import { TenantDoc } from '../../shared/storage/documents';
 import { direct, EARLIER, GROUP_ID, NOW, viaGroup } from './fixtures';
@@ -401,6 +405,19 @@ describe('inactivity', () => {
         // the edge itself and a millisecond either side, besides the random ones
         { examples: [[-window * DAY_MS], [-window * DAY_MS - 1], [-window * DAY_MS + 1]] },
       );
+  });
+
+  test('the windows the report and the alert take are INACTIVITY_WINDOWS, named in their messages', () => {
+    expect(INACTIVITY_WINDOWS_IN_WORDS).toBe('30, 60, 90 or 180');
+    const hook = (days: number) =>
+      createWebhookBody.safeParse({ url: 'https://example.com/h', events: ['inactiveLicensedUsers'], inactiveUsersThreshold: { days, count: 1 } });
+    for (const d of INACTIVITY_WINDOWS) {
+      expect(inactiveUsersQuery.parse({ days: String(d) })).toEqual({ days: d });
+      expect(hook(d).success).toBe(true);
+    }
+    expect(inactiveUsersQuery.parse({})).toEqual({ days: 30 });
+    expect(inactiveUsersQuery.safeParse({ days: '45' }).error?.issues[0].message).toBe('must be 30, 60, 90 or 180');
+    expect(hook(45).error?.issues[0].message).toBe('must be 30, 60, 90 or 180');
   });
 
   test('inactiveLicensed: only users holding a license by an active path', () => {
