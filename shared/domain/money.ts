@@ -43,9 +43,14 @@ export function minorUnits(amount: number, currency: string): bigint | undefined
   return BigInt(whole);
 }
 
-/** One license's monthly cost in twelfths of a minor unit (a yearly price: a twelfth of it). */
+/**
+ * One license's monthly cost in twelfths of a minor unit (a yearly price: a twelfth of it). A price has no
+ * more decimals than its currency has (schemas/subscriptions.ts refuses it otherwise, by minorUnits), so
+ * its amount scaled to minor units is a whole number up to binary noise (19.99 x 100 is
+ * 1998.9999999999998), which rounding removes: the same figure minorUnits gives every price it accepts.
+ */
 export function monthlyTwelfths(price: UnitPrice): Twelfths {
-  const minor = minorUnits(price.amount, price.currency) ?? BigInt(Math.round(price.amount * 10 ** currencyDigits(price.currency)));
+  const minor = BigInt(Math.round(price.amount * 10 ** currencyDigits(price.currency)));
   return price.billingPeriod === 'month' ? minor * 12n : minor;
 }
 
