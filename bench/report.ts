@@ -65,6 +65,7 @@ async function setup(task: SetupTask): Promise<SetupResult> {
   const { createSubscription, createTenant } = await import('../shared/usecases/directory');
   const { bulk, bulkBody } = await import('../shared/storage/cosmos');
   const { SKU } = await import('../shared/domain/catalog');
+  const { withQueryFields } = await import('../shared/storage/users');
   const tenant = await createTenant({ displayName: 'Report bench', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
   const tenantId = tenant.id;
   const products = [
@@ -90,7 +91,8 @@ async function setup(task: SetupTask): Promise<SetupResult> {
     }));
     assignments += licenseAssignments.length;
     const upn = `rp${i}@bench.dev`;
-    return {
+    // with the query fields every write of the service derives (the report's filter reads them)
+    return withQueryFields({
       id: randomUUID(),
       tenantId,
       type: 'user',
@@ -107,7 +109,7 @@ async function setup(task: SetupTask): Promise<SetupResult> {
       licenseAssignments,
       skuIds: held.map((p) => p.skuId),
       search: { displayName: `report user ${i}`, userPrincipalName: upn },
-    };
+    });
   };
   const BATCH = 100;
   await pool(Math.ceil(task.users / BATCH), 8, async (b) => {
@@ -267,11 +269,11 @@ async function main(): Promise<number> {
       return n;
     });
 
-    // the same read with the reports' projection (what the report asks the store for)
-    const { reportedUserPages } = await import('../shared/storage/reports');
+    // the same read with the report's filter and projection (what the report asks the store for)
+    const { usersWithAssignmentPages } = await import('../shared/storage/reports');
     const projected = await optional(o.diagnostics, async () => {
       let n = 0;
-      for await (const page of reportedUserPages(s.tenantId, REPORT_PAGE)) n += page.length;
+      for await (const page of usersWithAssignmentPages(s.tenantId, REPORT_PAGE)) n += page.length;
       return n;
     });
 

@@ -3,6 +3,7 @@
  * `Accept: text/csv` gives the same rows as CSV. Both are streamed as they are read. The organization's
  * report settings (Graph's /admin/reportSettings) decide whether names are concealed.
  */
+import { INACTIVITY_WINDOWS_IN_WORDS } from '../shared/domain/reclaim';
 import { route } from '../shared/http/pipeline';
 import * as c from '../shared/schemas/contracts';
 import {
@@ -40,7 +41,7 @@ route({
   method: 'GET',
   route: 'v1.0/reports/inactiveLicensedUsers',
   tag: 'Reports',
-  summary: `Licensed users without a sign-in for 30, 60, 90 or 180 days (or never), guests included, disabled accounts marked: their products and monthly cost, and what reclaiming them would save${CSV_NOTE}`,
+  summary: `Licensed users without a sign-in for ${INACTIVITY_WINDOWS_IN_WORDS} days (or never), guests included, disabled accounts marked: their products and monthly cost, and what reclaiming them would save${CSV_NOTE}`,
   permission: 'read',
   query: c.inactiveUsersQuery,
   response: c.inactiveLicensedUsersReport,

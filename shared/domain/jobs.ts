@@ -152,9 +152,9 @@ export function readCsvRecord(
     .split(/[;+|]/)
     .map((s) => s.trim())
     .filter(Boolean);
-  const signInGiven = !!get('lastsignindatetime', 'last sign-in', 'lastsignin');
+  const signIn = get('lastsignindatetime', 'last sign-in', 'lastsignin');
   // a row with only a sign-in date (an Entra ID export) records the date and changes no license
-  if (!products.length && mode === 'add' && !signInGiven) return fail('no product given in the licenses column.', 'licenses');
+  if (!products.length && mode === 'add' && !signIn) return fail('no product given in the licenses column.', 'licenses');
   const resolved: ProductDefinition[] = [];
   for (const p of products) {
     const product = catalog.product(p) ?? catalog.productByPartNumber(p);
@@ -175,7 +175,6 @@ export function readCsvRecord(
   const usageLocation = get('usagelocation', 'usage location');
   if (usageLocation && !/^[A-Za-z]{2}$/.test(usageLocation))
     return fail(`usageLocation '${quote(usageLocation)}' must be a two-letter country code.`, 'usageLocation');
-  const signIn = get('lastsignindatetime', 'last sign-in', 'lastsignin');
   const lastSignInDateTime = signIn ? signInDate(signIn) : undefined;
   if (signIn && !lastSignInDateTime)
     return fail(`lastSignInDateTime '${quote(signIn)}' must be an ISO 8601 date and time with a zone, like 2026-01-31T08:15:00Z.`, 'lastSignInDateTime');

@@ -11,6 +11,7 @@
  * differ by a minor unit from the sum of the shown parts, as on any invoice that rounds once.
  */
 import { UnitPrice } from '../storage/documents';
+import { CapabilityStatus } from './licensing';
 
 /** A monthly amount in twelfths of the currency's minor unit. */
 export type Twelfths = bigint;
@@ -42,10 +43,32 @@ export function minorUnits(amount: number, currency: string): bigint | undefined
   return BigInt(whole);
 }
 
-/** One license's monthly cost in twelfths of a minor unit (a yearly price: a twelfth of it). */
+/**
+ * One license's monthly cost in twelfths of a minor unit (a yearly price: a twelfth of it). A price has no
+ * more decimals than its currency has (schemas/subscriptions.ts refuses it otherwise, by minorUnits), so
+ * its amount scaled to minor units is a whole number up to binary noise (19.99 x 100 is
+ * 1998.9999999999998), which rounding removes: the same figure minorUnits gives every price it accepts.
+ */
 export function monthlyTwelfths(price: UnitPrice): Twelfths {
-  const minor = minorUnits(price.amount, price.currency) ?? BigInt(Math.round(price.amount * 10 ** currencyDigits(price.currency)));
+  const minor = BigInt(Math.round(price.amount * 10 ** currencyDigits(price.currency)));
   return price.billingPeriod === 'month' ? minor * 12n : minor;
+}
+
+/**
+ * Whether a subscription in this state is paid for: Enabled and Warning (Microsoft 365's Expired: the
+ * grace period, users keep working). A Suspended subscription (Microsoft 365's Disabled: users lost
+ * access, nothing is billed until it is reactivated) and a Deleted one are not.
+ */
+export const isBilled = (status: CapabilityStatus): boolean => status === 'Enabled' || status === 'Warning';
+
+/**
+ * What one license of a product costs a month, the one answer every report gives: null when no price is
+ * known; 0 while its subscription is not billed (keeping or reclaiming such a license changes nothing on
+ * the bill); otherwise its price a month.
+ */
+export function monthlyPerLicense(s: { unitPrice?: UnitPrice | null; capabilityStatus: CapabilityStatus }): Twelfths | null {
+  if (!s.unitPrice) return null;
+  return isBilled(s.capabilityStatus) ? monthlyTwelfths(s.unitPrice) : 0n;
 }
 
 /** A monthly figure as an amount in the currency's units, rounded half up to the minor unit (shown once). */

@@ -48,8 +48,17 @@ export function isInactive(lastActivity: string | null | undefined, now: string,
   return !Number.isFinite(ms) || Date.parse(now) - ms >= days * DAY_MS;
 }
 
+/**
+ * isInactive's edge as a date: a last activity at or before it is `days` days ago or longer (now - at >=
+ * days exactly when at <= now - days), so a store query can pick the candidates by comparing dates.
+ */
+export const inactivityCutoff = (now: string, days: number): string => new Date(Date.parse(now) - days * DAY_MS).toISOString();
+
 /** The inactivity windows of Microsoft 365's usage reports (and of the inactiveLicensedUsers report and alert). */
 export const INACTIVITY_WINDOWS = [30, 60, 90, 180] as const;
+
+/** The windows as the API's messages and descriptions name them: "30, 60, 90 or 180". */
+export const INACTIVITY_WINDOWS_IN_WORDS = `${INACTIVITY_WINDOWS.slice(0, -1).join(', ')} or ${INACTIVITY_WINDOWS[INACTIVITY_WINDOWS.length - 1]}`;
 
 /** A licensed user (any active path) without a sign-in in the last `days` days, or never. */
 export const inactiveLicensed = (user: Pick<ReclaimUser, 'signInActivity' | 'licenseAssignments'>, now: string, days: number) =>

@@ -1,5 +1,6 @@
 /** Alert webhooks and their deliveries. */
 import { z } from 'zod';
+import { INACTIVITY_WINDOWS, INACTIVITY_WINDOWS_IN_WORDS } from '../domain/reclaim';
 import { guid } from './common';
 
 /** The events a webhook may subscribe to. */
@@ -28,7 +29,7 @@ export const createWebhookBody = z.strictObject({
   /** inactiveLicensedUsers: alert (once a day) when more than `count` licensed users have not signed in for `days`. */
   inactiveUsersThreshold: z
     .strictObject({
-      days: z.union([z.literal(30), z.literal(60), z.literal(90), z.literal(180)], { error: 'must be 30, 60, 90 or 180' }),
+      days: z.literal(INACTIVITY_WINDOWS, { error: `must be ${INACTIVITY_WINDOWS_IN_WORDS}` }),
       count: z.number().int().min(0).max(10_000_000),
     })
     .optional(),

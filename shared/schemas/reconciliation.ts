@@ -1,5 +1,6 @@
 /** The scheduled license reconciliation: its policy and reports. */
 import { z } from 'zod';
+import { INACTIVITY_WINDOWS_IN_WORDS } from '../domain/reclaim';
 import { guid } from './common';
 import { capabilityStatus } from './subscriptions';
 
@@ -155,7 +156,9 @@ export const reconciliationReport = z.object({
       .describe('ask first: products marked in this run (the user was asked), and those still within their grace period'),
     disableDatesRecorded: z.number(),
   }),
-  inactiveLicensedUsers: z.record(z.string(), z.number()).describe('licensed users without a sign-in for 30, 60, 90, 180 days or more (or never)'),
+  inactiveLicensedUsers: z
+    .record(z.string(), z.number())
+    .describe(`licensed users without a sign-in for ${INACTIVITY_WINDOWS_IN_WORDS} days or more (or never), by window`),
   steps: z.record(z.string(), z.unknown()).describe('results of further steps (group licensing), by name'),
   unreadableUsers: z.array(z.string()),
   errors: z.array(z.object({ step: z.string(), message: z.string() })),

@@ -1,10 +1,14 @@
 /** The reports (JSON; `Accept: text/csv` gives the same rows as CSV) and the organization's report settings. */
 import { z } from 'zod';
+import { INACTIVITY_WINDOWS, INACTIVITY_WINDOWS_IN_WORDS } from '../domain/reclaim';
 
 export const inactiveUsersQuery = z.strictObject({
   days: z
-    .enum(['30', '60', '90', '180'], { error: 'must be 30, 60, 90 or 180' })
-    .default('30')
+    .enum(
+      INACTIVITY_WINDOWS.map((d) => String(d)),
+      { error: `must be ${INACTIVITY_WINDOWS_IN_WORDS}` },
+    )
+    .default(String(INACTIVITY_WINDOWS[0]))
     .transform(Number)
     .describe('no sign-in for this many days or more (or never)'),
 });
@@ -55,7 +59,10 @@ export const inactiveLicensedUsersReport = z.object({
           skuId: z.string(),
           skuPartNumber: z.string(),
           assignedBy: z.enum(['direct', 'group']),
-          monthlyCost: z.number().nullable(),
+          monthlyCost: z
+            .number()
+            .nullable()
+            .describe('one license a month, as in the spend report: 0 while the subscription is not billed (Suspended); null without a price'),
           currency: z.string().nullable(),
         }),
       ),

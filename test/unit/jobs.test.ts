@@ -490,6 +490,18 @@ describe('readCsvRecord', () => {
     });
   });
 
+  test('lastSignInDateTime (or "Last sign-in"): normalised to UTC; a date alone is a row in add mode; a bad date fails the row', () => {
+    expect(read({ userPrincipalName: UPN, 'Last sign-in': '2026-01-31T10:15:00+02:00' })).toMatchObject({
+      lastSignInDateTime: '2026-01-31T08:15:00.000Z',
+      addLicenses: [],
+    });
+    expect(ok(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', lastSignInDateTime: '2026-01-31T08:15:00Z' })).lastSignInDateTime).toBe(
+      '2026-01-31T08:15:00.000Z',
+    );
+    expect(err(read({ userPrincipalName: UPN, lastSignInDateTime: 'last tuesday' })).error).toMatchObject({ target: 'lastSignInDateTime' });
+    expect(err(read({ userPrincipalName: UPN, lastSignInDateTime: '' })).error).toMatchObject({ target: 'licenses' });
+  });
+
   test('a full row', () => {
     expect(
       read(

@@ -6,6 +6,7 @@
  */
 import { loadSettings, SettingsError } from '../../shared/config';
 import { SKU } from '../../shared/domain/catalog';
+import fc from 'fast-check';
 import { CapabilityStatus, LicenseAssignment } from '../../shared/domain/licensing';
 import {
   AUDIT_FIRST_LOOKBACK_DAYS,
@@ -27,6 +28,9 @@ import {
   pendingReleases,
   askFirstStep,
   inactiveLicensed,
+  inactivityCutoff,
+  INACTIVITY_WINDOWS,
+  INACTIVITY_WINDOWS_IN_WORDS,
   isInactive,
   reclaimCandidate,
   ReclaimPolicy,
@@ -35,6 +39,8 @@ import {
   SUSPENDED_PERIOD_DAYS,
   WARNING_PERIOD_DAYS,
 } from '../../shared/domain/reconciliation';
+import { createWebhookBody } from '../../shared/schemas/alerts';
+import { inactiveUsersQuery } from '../../shared/schemas/reports';
 import { registerReconciliationStep, ReconciliationReport, runRegisteredSteps } from '../../shared/usecases/reconciliation';
 import { TenantDoc } from '../../shared/storage/documents';
 import { direct, EARLIER, GROUP_ID, NOW, viaGroup } from './fixtures';
@@ -386,6 +392,32 @@ describe('inactivity', () => {
     expect(isInactive(new Date(Date.parse(days(-30)) + 60_000).toISOString(), NOW, 30)).toBe(false);
     expect(isInactive(undefined, NOW, 30)).toBe(true);
     expect(isInactive(null, NOW, 30)).toBe(true);
+  });
+
+  test('inactivityCutoff is isInactive as a date: a stored (normalised) sign-in compares to it as a string as isInactive decides', () => {
+    expect(inactivityCutoff(NOW, 30)).toBe(days(-30));
+    for (const window of [30, 60, 90, 180])
+      fc.assert(
+        fc.property(fc.integer({ min: -400 * DAY_MS, max: 400 * DAY_MS }), (offset) => {
+          const signedIn = new Date(Date.parse(NOW) + offset).toISOString();
+          expect(signedIn <= inactivityCutoff(NOW, window)).toBe(isInactive(signedIn, NOW, window));
+        }),
+        // the edge itself and a millisecond either side, besides the random ones
+        { examples: [[-window * DAY_MS], [-window * DAY_MS - 1], [-window * DAY_MS + 1]] },
+      );
+  });
+
+  test('the windows the report and the alert take are INACTIVITY_WINDOWS, named in their messages', () => {
+    expect(INACTIVITY_WINDOWS_IN_WORDS).toBe('30, 60, 90 or 180');
+    const hook = (days: number) =>
+      createWebhookBody.safeParse({ url: 'https://example.com/h', events: ['inactiveLicensedUsers'], inactiveUsersThreshold: { days, count: 1 } });
+    for (const d of INACTIVITY_WINDOWS) {
+      expect(inactiveUsersQuery.parse({ days: String(d) })).toEqual({ days: d });
+      expect(hook(d).success).toBe(true);
+    }
+    expect(inactiveUsersQuery.parse({})).toEqual({ days: 30 });
+    expect(inactiveUsersQuery.safeParse({ days: '45' }).error?.issues[0].message).toBe('must be 30, 60, 90 or 180');
+    expect(hook(45).error?.issues[0].message).toBe('must be 30, 60, 90 or 180');
   });
 
   test('inactiveLicensed: only users holding a license by an active path', () => {

@@ -92,7 +92,7 @@ export interface ReconciliationReport {
     /** Disabled accounts without a disable date (disabled before it was recorded): dated now, counted from today. */
     disableDatesRecorded: number;
   };
-  /** Licensed users without a sign-in for 30, 60, 90, 180 days or more (or never), counted in the scan. */
+  /** Licensed users without a sign-in for each of INACTIVITY_WINDOWS days or more (or never), counted in the scan. */
   inactiveLicensedUsers: Record<string, number>;
   /** Results of the steps other modules registered (registerReconciliationStep), by name. */
   steps: Record<string, object>;

@@ -2,12 +2,13 @@
  * GET /v1.0/reports/inactiveLicensedUsers?days=30|60|90|180: licensed users without a sign-in for that
  * long (exactly N days counts) or never, guests included and disabled accounts marked; per user the
  * products (direct or through a group) and what they cost a month; at the end, what reclaiming them all
- * would save a month, per currency. Read a page of users at a time.
+ * would save a month, per currency. Reads only those users (the filter is in the store's query), a page at
+ * a time.
  */
 import { effectiveLicenses, isActive } from '../../domain/licensing';
 import { CurrencyTotals } from '../../domain/money';
-import { daysSince, inactiveLicensed } from '../../domain/reconciliation';
-import { reportedUserPages, ReportedUser } from '../../storage/reports';
+import { daysSince, inactiveLicensed, inactivityCutoff } from '../../domain/reconciliation';
+import { inactiveLicensedUserPages, ReportedUser } from '../../storage/reports';
 import { subscriptions } from '../../storage/subscriptions';
 import { Concealer, concealerFor, ShownUser } from './names';
 import { pricesOf, ProductPrice, shown } from './prices';
@@ -60,7 +61,8 @@ export async function inactiveLicensedUsersReport(tenantId: string, days: number
   let users = 0;
   let disabled = 0;
   async function* pages(): AsyncGenerator<InactiveUserRow[]> {
-    for await (const page of reportedUserPages(tenantId, REPORT_PAGE)) {
+    // the query reads the licensed users not signed in since the cutoff (or never); the rule decides
+    for await (const page of inactiveLicensedUserPages(tenantId, REPORT_PAGE, inactivityCutoff(now, days))) {
       const rows = page.filter((u) => inactiveLicensed(u, now, days)).map((u) => inactiveRow(u, prices, show, now, savings));
       users += rows.length;
       disabled += rows.filter((r) => !r.accountEnabled).length;

@@ -2,11 +2,11 @@
  * GET /v1.0/reports/licenseSpend: per product the seats bought, assigned and unused, what they cost a month
  * and what the unused ones cost, and the totals per currency (a tenant may buy in several).
  */
-import { CurrencyTotals, monthlyTwelfths } from '../../domain/money';
+import { CurrencyTotals, isBilled, monthlyPerLicense } from '../../domain/money';
 import { catalog } from '../../domain/catalog';
 import { SubscriptionDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
-import { billed, shown } from './prices';
+import { shown } from './prices';
 import { ReportSource } from './render';
 
 export interface ProductSpend {
@@ -40,8 +40,7 @@ export function spendOf(subs: SubscriptionDoc[]): SpendFigures {
     const assigned = s.seat.consumed;
     const unused = Math.max(0, s.totalLicenses - assigned);
     const price = s.unitPrice ?? null;
-    const isBilled = billed(s);
-    const per = price ? (isBilled ? monthlyTwelfths(price) : 0n) : null;
+    const per = monthlyPerLicense(s);
     const cost = per === null ? null : per * BigInt(s.totalLicenses);
     const unusedCost = per === null ? null : per * BigInt(unused);
     if (price && cost !== null && unusedCost !== null) totals.add(price.currency, cost, unusedCost);
@@ -52,7 +51,7 @@ export function spendOf(subs: SubscriptionDoc[]): SpendFigures {
       skuPartNumber: s.skuPartNumber,
       productName: catalog.productName(s.skuId, s.skuPartNumber),
       status: s.capabilityStatus,
-      billed: isBilled,
+      billed: isBilled(s.capabilityStatus),
       totalLicenses: s.totalLicenses,
       assigned,
       unused,

@@ -17,8 +17,21 @@ export interface ShownUser {
 
 export type Concealer = (u: { id: string; displayName: string; userPrincipalName: string }) => ShownUser;
 
-export function concealerOf(settings: Pick<ReportSettingsDoc, 'displayConcealedNames' | 'secret'>): Concealer {
-  if (!settings.displayConcealedNames) return (u) => ({ userId: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName });
+/**
+ * Until an admin first changes them (PATCH), an organization has no settings document: reads answer these
+ * defaults (names shown, this service's default) and write nothing. The key for concealed names is made by
+ * that first PATCH, in the document it creates, and every later PATCH replaces the document with the key
+ * carried over. No key is needed before then, since names are concealed only once a PATCH said so; so no
+ * read makes a key, and a concealed name is the same hash from the first report that conceals it on.
+ * (A key derived from the tenant id would need no write, but anyone knowing the derivation could then
+ * match hashes to guessed names, which the key is there to prevent.)
+ */
+const DEFAULT_SETTINGS = { displayConcealedNames: false };
+
+const namesShown: Concealer = (u) => ({ userId: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName });
+
+export function concealerOf(settings: Pick<ReportSettingsDoc, 'displayConcealedNames' | 'secret'> | undefined): Concealer {
+  if (!settings?.displayConcealedNames) return namesShown;
   return (u) => {
     const hash = createHmac('sha256', settings.secret).update(u.id.toLowerCase()).digest('hex').slice(0, 32).toUpperCase();
     return { userId: hash, userPrincipalName: hash, displayName: hash };
@@ -30,7 +43,7 @@ export async function concealerFor(tenantId: string): Promise<Concealer> {
 }
 
 export async function getReportSettings(tenantId: string): Promise<{ displayConcealedNames: boolean }> {
-  return { displayConcealedNames: (await reportSettings.get(tenantId)).displayConcealedNames };
+  return { displayConcealedNames: ((await reportSettings.get(tenantId)) ?? DEFAULT_SETTINGS).displayConcealedNames };
 }
 
 export async function updateReportSettings(
@@ -40,10 +53,9 @@ export async function updateReportSettings(
 ): Promise<{ displayConcealedNames: boolean }> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = await reportSettings.get(tenantId);
-    const written = await reportSettings.replaceIfMatch(
-      { ...current, displayConcealedNames: change.displayConcealedNames, lastModifiedDateTime: new Date().toISOString(), lastModifiedBy: by },
-      current._etag!,
-    );
+    const next = { displayConcealedNames: change.displayConcealedNames, lastModifiedDateTime: new Date().toISOString(), lastModifiedBy: by };
+    // the first change creates the settings and their key; when another first change came first, change that one
+    const written = current ? await reportSettings.replaceIfMatch({ ...current, ...next }, current._etag!) : await reportSettings.create(tenantId, next);
     if (written) return { displayConcealedNames: written.displayConcealedNames };
   }
   throw new ApiError(409, ErrorCodes.conflict, 'The report settings kept changing while this request ran. Try again.');

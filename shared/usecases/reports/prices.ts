@@ -1,18 +1,15 @@
 /** What each product of a tenant costs a month, per license (from its subscription's unitPrice). */
 import { catalog } from '../../domain/catalog';
-import { monthlyTwelfths, toAmount, Twelfths } from '../../domain/money';
+import { monthlyPerLicense, toAmount, Twelfths } from '../../domain/money';
 import { SubscriptionDoc } from '../../storage/documents';
 
 export interface ProductPrice {
   skuPartNumber: string;
   productName: string;
-  /** Per license per month, exact (null: no price known). */
+  /** Per license per month, exact (null: no price known; 0: not billed), as domain/money.ts's monthlyPerLicense. */
   perLicense: Twelfths | null;
   currency: string | null;
 }
-
-/** Subscriptions still billed: Enabled and Warning (a Suspended or Deleted one is not paid for). */
-export const billed = (s: Pick<SubscriptionDoc, 'capabilityStatus'>) => s.capabilityStatus === 'Enabled' || s.capabilityStatus === 'Warning';
 
 export function pricesOf(subs: SubscriptionDoc[]): Map<string, ProductPrice> {
   return new Map(
@@ -21,7 +18,7 @@ export function pricesOf(subs: SubscriptionDoc[]): Map<string, ProductPrice> {
       {
         skuPartNumber: s.skuPartNumber,
         productName: catalog.productName(s.skuId, s.skuPartNumber),
-        perLicense: s.unitPrice && billed(s) ? monthlyTwelfths(s.unitPrice) : null,
+        perLicense: monthlyPerLicense(s),
         currency: s.unitPrice?.currency ?? null,
       },
     ]),

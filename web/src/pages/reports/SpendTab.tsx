@@ -22,6 +22,7 @@ import {
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { INACTIVITY_WINDOWS } from '../../../../shared/domain/reclaim';
 import { useDateTime } from '../../i18n';
 import { RefusalBar } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
@@ -30,7 +31,6 @@ import { keys } from '../../graph/queries';
 import { inactiveLicensedUsers, licenseSpend, reportCsv } from '../../graph/reports';
 import { downloadText } from '../../licensing/download';
 
-const WINDOWS = [30, 60, 90, 180] as const;
 /** Rows shown of the inactive users (the CSV has them all). */
 const SHOWN = 200;
 
@@ -116,7 +116,7 @@ export function SpendTab() {
           selectedOptions={[String(days)]}
           onOptionSelect={(_, d) => setDays(Number(d.optionValue ?? 90))}
         >
-          {WINDOWS.map((d) => (
+          {INACTIVITY_WINDOWS.map((d) => (
             <Option key={d} value={String(d)}>
               {t('spend.days', { count: d })}
             </Option>
