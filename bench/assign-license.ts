@@ -22,6 +22,11 @@
  *    (ENTERPRISEPACK) over HTTP, one distinct user each, --concurrency at a time: throughput, latency and
  *    Cosmos DB requests per assignment. Every call must answer 200 with the product assigned, and the
  *    subscribedSku must then show consumedUnits == --users; otherwise FAIL, exit 1.
+ * 3b. The host's floor: the same --users calls at --concurrency with a skuId that is not a GUID, each
+ *    refused at validation (400) before the engine or the store: what any call costs the host (HTTP server,
+ *    the Functions library's request and response, token check, body read and parsed, an answer). The
+ *    host's CPU per assignment minus this is what the engine and its store calls cost; the rate bounds what
+ *    any engine could reach on this host.
  * 4. Then --latency-calls assignLicense calls (EXCHANGESTANDARD), one at a time: the latency at
  *    concurrency 1, where group commit has nobody to batch with and must cost (almost) nothing. Same
  *    checks (consumedUnits == --latency-calls).
@@ -114,6 +119,8 @@ interface AssignTask {
   userIds: string[];
   skuId: string;
   concurrency: number;
+  /** Send a body the API refuses at validation (a skuId that is not a GUID): the call must answer 400. */
+  refuse?: boolean;
 }
 interface AssignResult {
   type: 'assign';
@@ -156,14 +163,18 @@ function post(url: string, headers: Record<string, string>, body: string): Promi
   });
 }
 
-/** One assignLicense call over HTTP; ok when it answers 200 with the product assigned. */
-async function assign(url: string, headers: Record<string, string>, userId: string, skuId: string): Promise<CallResult> {
-  const body = JSON.stringify({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] });
+/**
+ * One assignLicense call over HTTP; ok when it answers 200 with the product assigned, or, with `refuse`,
+ * when it answers 400 (its skuId is not a GUID: refused at validation, before any store access).
+ */
+async function assign(url: string, headers: Record<string, string>, userId: string, skuId: string, refuse = false): Promise<CallResult> {
+  const body = JSON.stringify({ addLicenses: [{ skuId: refuse ? 'not-a-guid' : skuId, disabledPlans: [] }], removeLicenses: [] });
   const started = performance.now();
   try {
     const res = await post(`${url}/v1.0/users/${userId}/assignLicense`, headers, body);
     const text = res.text;
     const ms = performance.now() - started;
+    if (refuse) return { status: res.status, ms, ok: res.status === 400, detail: res.status === 400 ? undefined : text.slice(0, 300) };
     let assigned = false;
     try {
       assigned = (JSON.parse(text) as { assignedLicenses?: { skuId: string }[] }).assignedLicenses?.some((a) => a.skuId === skuId) ?? false;
@@ -182,7 +193,7 @@ function loadGenerator(): Promise<void> {
     async assign(m) {
       const cpu = process.cpuUsage();
       const started = performance.now();
-      const results = await pool(m.userIds.length, m.concurrency, (i) => assign(m.url, m.headers, m.userIds[i], m.skuId));
+      const results = await pool(m.userIds.length, m.concurrency, (i) => assign(m.url, m.headers, m.userIds[i], m.skuId, m.refuse));
       return { type: 'assign', results, seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(process.cpuUsage(cpu)) };
     },
     async paired(m) {
@@ -249,6 +260,8 @@ interface ModeFigures {
   consumed?: number;
   auditCount: number | string;
   c1: { calls: number; answered: number; seconds: number; p50: number; p99: number; requests: number; consumed?: number };
+  /** Step 3b: the same calls refused at validation, at the same concurrency: what any call costs the host. */
+  refused: { calls: number; answered: number; seconds: number; rate: number; hostCpuMs: number; requests: number };
   /** Step 4b: this mode and `other` at concurrency 1, calls alternating between a host of each. */
   paired?: { other: ModeKey; calls: number; self: PairedSide; otherSide: PairedSide };
   raw: { count: number; size: number; seconds: number; rate: number; p50: number; p99: number; requestsEach: number };
@@ -417,6 +430,22 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
     const latencies = results.map((r) => r.ms).sort((a, b) => a - b);
     const rate = N / runSeconds;
 
+    // -------- the host's floor: the same calls, refused at validation --------
+    // the HTTP server, the Functions library's request and response, the token check, the body read and
+    // parsed, the error answered: what every call costs before the engine does anything
+    // (a warm-up of its own first: the error path's code is not yet compiled)
+    await generator.run({ type: 'assign', url: stack.url, headers, userIds: warmUsers, skuId: SKU_BENCH, concurrency: C, refuse: true });
+    const refusedBefore = cosmosRequestStats.requests;
+    const refusedCpu = process.cpuUsage();
+    const refused = await generator.run({ type: 'assign', url: stack.url, headers, userIds: benchUsers, skuId: SKU_BENCH, concurrency: C, refuse: true });
+    const refusedHostCpuMs = cpuMs(process.cpuUsage(refusedCpu));
+    const refusedRequests = cosmosRequestStats.requests - refusedBefore;
+    const refusedFailures = refused.results.filter((r) => !r.ok);
+    if (refusedFailures.length)
+      problems.push(
+        `${refusedFailures.length}/${N} calls with an invalid skuId did not answer 400; first: ${refusedFailures[0].status} ${refusedFailures[0].detail}`,
+      );
+
     // -------- concurrency 1 --------
     const c1Before = cosmosRequestStats.requests;
     const c1 = await generator.run({ type: 'assign', url: stack.url, headers, userIds: c1Users, skuId: SKU_C1, concurrency: 1 });
@@ -539,6 +568,14 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
           requests: c1Requests,
           consumed: c1Consumed,
         },
+        refused: {
+          calls: N,
+          answered: N - refusedFailures.length,
+          seconds: refused.seconds,
+          rate: N / refused.seconds,
+          hostCpuMs: refusedHostCpuMs,
+          requests: refusedRequests,
+        },
         paired,
         raw: { count: N, size: targetSize, seconds: raw.raw.seconds, rate: raw.rate, p50: raw.p50, p99: raw.p99, requestsEach: raw.raw.requests / N },
         rawC1: { count: L, p50: rawC1.p50, p99: rawC1.p99 },
@@ -606,6 +643,15 @@ function printReport(results: ModeResult[]): void {
       row('  raw latency p50 / p99', (f) => `${fmt(f.raw.p50)} ms / ${fmt(f.raw.p99)} ms`),
       row(`  raw latency at concurrency 1 (${f0.rawC1.count} creates)`, (f) => `p50 ${fmt(f.rawC1.p50)} ms / p99 ${fmt(f.rawC1.p99)} ms`),
       row('ratio assignment/raw rate', (f) => fmt(f.ratio, 3)),
+      row(
+        `the same calls refused at validation (400)`,
+        (f) =>
+          `${f.refused.answered}/${f.refused.calls} answered 400 in ${fmt(f.refused.seconds, 2)} s: ${fmt(f.refused.rate)}/s, ratio ${fmt(f.refused.rate / f.raw.rate, 3)} to raw writes`,
+      ),
+      row(
+        '  host CPU per refused call',
+        (f) => `${fmt(f.refused.hostCpuMs / N, 3)} ms (${pct(f.refused.hostCpuMs, f.refused.seconds)} of a core; ${f.refused.requests} Cosmos DB requests)`,
+      ),
       row('CPU per assignment: host process', (f) => `${fmt(f.cpu.host / N, 3)} ms (host + app + SDK, ${pct(f.cpu.host, f.cpu.runSeconds)} of a core)`),
       row('  load generator', (f) => `${fmt(f.cpu.generator / N, 3)} ms (${pct(f.cpu.generator, f.cpu.runSeconds)})`),
       row('  Cosmos DB emulator', (f) =>
@@ -673,6 +719,15 @@ function printReport(results: ModeResult[]): void {
       `  (raw single-document write p50 at concurrency 1 in those runs: on/off ${fmt(on.rawC1.p50 / off.rawC1.p50, 3)}: ${fmt(on.rawC1.p50, 2)} ms vs ${fmt(off.rawC1.p50, 2)} ms)`,
     );
   } else console.log(`${c1Target}: not measured (needs both modes; this run has --modes ${cols.map((c) => c.mode).join(',')})`);
+  // what any call costs the host before the engine runs bounds the rate whatever the engine does
+  for (const { mode, figures: f } of cols) {
+    const floor = f.refused.hostCpuMs / f.refused.calls;
+    const per = f.cpu.host / N;
+    console.log(
+      `  ${MODES[mode].name}: of the host's ${fmt(per, 3)} ms of CPU per assignment, ${fmt(floor, 3)} ms (${fmt((100 * floor) / per, 0)} %) is what a call refused at validation costs it; ` +
+        `the engine and its store calls are the other ${fmt(per - floor, 3)} ms`,
+    );
+  }
 
   for (const { mode, figures: f } of cols) {
     console.log('');
