@@ -109,6 +109,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * "aria-hidden-focus" (microsoft/tabster#288; Accessibility Insights suppresses them the same way).
  */
 export async function seriousViolations(page: Page): Promise<string[]> {
+  // a panel still sliding or fading in is half transparent: axe would measure the contrast of its text
+  // mid-way. Wait for the page's finite animations to end (spinners loop forever: not waited for).
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity));
   const result = await new AxeBuilder({ page }).analyze();
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

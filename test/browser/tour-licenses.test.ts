@@ -48,6 +48,7 @@ test('Licenses, a product, Assign licenses, Active users, Licenses and apps, Man
   await page.keyboard.press('Escape');
   await page.getByRole('checkbox', { name: 'Select Alex Wilber' }).check();
   await page.getByRole('button', { name: 'Manage product licenses' }).click();
+  await page.getByRole('dialog', { name: 'Manage product licenses' }).getByRole('button', { name: 'Next' }).waitFor();
   await t.check(page, 'manage-licenses-mode');
   await page.close();
 
