@@ -66,7 +66,8 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-04-15
 // Indexing fitted to the queries in shared/storage/repository.ts; everything else is not indexed
 // (cheaper writes). Every query names the partition (tenantId). Point reads and conditional patches need
 // no index. test/unit/infra.test.ts checks these paths against the repository's queries.
-//   users:         type = 'user' [STARTSWITH(search.displayName | search.userPrincipalName)]
+//   users:         type = 'user' [STARTSWITH(search.displayName | search.userPrincipalName),
+//                  a word of displayNameWords[] by STARTSWITH]
 //                  [ARRAY_CONTAINS(skuIds)] ORDER BY search.displayName
 //   users' OData $filter (shared/odata/resources.ts): accountEnabled, userType, usageLocation,
 //                  search.department, assignedSkuIds[], assignedLicenseCount, hasLicenseErrors;
@@ -93,6 +94,7 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/type/?' }
           { path: '/search/displayName/?' }
           { path: '/search/userPrincipalName/?' }
+          { path: '/displayNameWords/[]/?' }
           { path: '/skuIds/[]/?' }
           { path: '/id/?' }
           // users' $filter

@@ -138,8 +138,12 @@ export function translateSearch(schema: ResourceSchema, text: string): SqlCondit
       );
     const name = `@s${parameters.length}`;
     parameters.push({ name, value: (m ? m[2] : v).trim().toLowerCase() });
-    // a missing or non-string field makes STARTSWITH undefined, i.e. not a match, as wanted (no NOT here)
-    const parts = fields.map((f) => `STARTSWITH(c.${f.path}, ${name})`);
+    // a missing or non-string field makes STARTSWITH undefined, i.e. not a match, as wanted (no NOT here);
+    // a name matches when it starts with the text or one of its words does ("wil" finds Alex Wilber)
+    const parts = fields.flatMap((f) => [
+      `STARTSWITH(c.${f.path}, ${name})`,
+      ...(f.words ? [`EXISTS(SELECT VALUE w FROM w IN c.${f.words} WHERE STARTSWITH(w, ${name}))`] : []),
+    ]);
     return parts.length === 1 ? parts[0] : `(${parts.join(' OR ')})`;
   };
   const or = (): string => {

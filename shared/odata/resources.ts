@@ -65,8 +65,12 @@ export interface ResourceSchema {
   memberships: Record<string, MembershipProperty>;
   /** `$orderby` properties and their paths. */
   orderBy: Record<string, { name: string; path: string }>;
-  /** `$search` properties and the lower-cased path matched by prefix; a clause without one searches all. */
-  search: Record<string, { name: string; path: string }>;
+  /**
+   * `$search` properties: the lower-cased path matched by prefix, and for a name the path of its words
+   * (domain/searchWords.ts), any of which may start with the text, as Graph tokenises displayName. A clause
+   * without a property searches all.
+   */
+  search: Record<string, { name: string; path: string; words?: string }>;
 }
 
 const lower = (s: string) => s.toLowerCase();
@@ -142,7 +146,7 @@ export const userSchema: ResourceSchema = {
     { name: 'userPrincipalName', path: 'search.userPrincipalName' },
   ]),
   search: byName([
-    { name: 'displayName', path: 'search.displayName' },
+    { name: 'displayName', path: 'search.displayName', words: 'displayNameWords' },
     { name: 'userPrincipalName', path: 'search.userPrincipalName' },
   ]),
 };
@@ -159,7 +163,7 @@ export const groupSchema: ResourceSchema = {
   // the groups some member is in error for: the storage computes the set from the users (groupsInError)
   memberships: byName([{ name: 'hasMembersWithLicenseErrors', param: '@groupsWithLicenseErrors' }]),
   orderBy: byName([{ name: 'displayName', path: 'search.displayName' }]),
-  search: byName([{ name: 'displayName', path: 'search.displayName' }]),
+  search: byName([{ name: 'displayName', path: 'search.displayName', words: 'displayNameWords' }]),
 };
 
 /** Products take $select only (the list is small and held whole): no filterable property. */
@@ -185,7 +189,7 @@ export function queriedPaths(schema: ResourceSchema): { path: string; array: boo
       ...Object.values(c.any ?? {}).flatMap((l) => l.paths.map((p) => ({ path: p.path, array: !!p.array }))),
     ]),
     ...Object.values(schema.orderBy).map((o) => ({ path: o.path, array: false })),
-    ...Object.values(schema.search).map((s) => ({ path: s.path, array: false })),
+    ...Object.values(schema.search).flatMap((s) => [{ path: s.path, array: false }, ...(s.words ? [{ path: s.words, array: true }] : [])]),
   ];
 }
 

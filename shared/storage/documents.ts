@@ -36,6 +36,11 @@ export interface UserDoc {
   licenseAssignments: LicenseAssignment[];
   /** Derived, for queries: lower-cased names for prefix search (and department), and the distinct products held. */
   search: { displayName: string; userPrincipalName: string; department?: string | null };
+  /**
+   * Derived, for $search: the name's words (domain/searchWords.ts). At the top of the document, not under
+   * `search`: the local emulator fails a subquery over a path whose parent some document lacks.
+   */
+  displayNameWords?: string[];
   skuIds: string[];
   /**
    * Derived for $filter, set by withQueryFields on every write here (so no caller maintains them):

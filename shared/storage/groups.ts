@@ -24,6 +24,8 @@ export interface GroupDoc {
    */
   licenseAssigners?: Record<string, { id: string; displayName: string; mayLicenseGuests: boolean }>;
   search: { displayName: string };
+  /** Derived, for $search: the name's words (domain/searchWords.ts). */
+  displayNameWords?: string[];
   _etag?: string;
 }
 

@@ -7,6 +7,7 @@ import { effectiveLicenses } from '../domain/licensing';
 import { bulk, bulkBody, bulkDoc, container, isCosmosError, patchDoc, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
 import { bulkRead, queryPage } from './queries';
+import { searchWords } from '../domain/searchWords';
 
 /**
  * The user with its query fields recomputed from what it holds: every write of a user goes through here,
@@ -23,6 +24,7 @@ export function withQueryFields(doc: UserDoc): UserDoc {
       userPrincipalName: doc.userPrincipalName.toLowerCase(),
       department: doc.department?.toLowerCase() ?? null,
     },
+    displayNameWords: searchWords(doc.displayName),
     assignedSkuIds: assigned,
     assignedLicenseCount: assigned.length,
     hasLicenseErrors: assignments.some((a) => a.state === 'Error'),
@@ -157,12 +159,12 @@ export const users = {
     );
   },
 
-  /** Users written before the query fields existed (the reconciliation's userQueryFields step adds them). */
+  /** Users written before the query fields existed, or some of them (the reconciliation's userQueryFields step adds them). */
   withoutQueryFields(tenantId: string, top: number, token?: string): Promise<Page<UserDoc>> {
     return queryPage<UserDoc>(
       'directory',
       tenantId,
-      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND NOT IS_DEFINED(c.assignedLicenseCount)`,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND (NOT IS_DEFINED(c.assignedLicenseCount) OR NOT IS_DEFINED(c.displayNameWords))`,
       [],
       top,
       token,

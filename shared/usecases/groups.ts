@@ -26,6 +26,7 @@ import { log } from '../log';
 import { can, Principal } from '../domain/roles';
 import { emit } from './alerts';
 import { ReconciliationStep } from './reconciliation';
+import { searchWords } from '../domain/searchWords';
 
 export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
 const MEMBERS_PER_MESSAGE = 200;
@@ -41,6 +42,7 @@ export async function createGroup(tenantId: string, body: z.infer<typeof c.creat
     assignedLicenses: [],
     licenseProcessingState: { state: 'ProcessingComplete' },
     search: { displayName: body.displayName.toLowerCase() },
+    displayNameWords: searchWords(body.displayName),
   });
 }
 

@@ -168,10 +168,16 @@ test("GET /users/$count answers the number as text; with $filter; Graph's 400 wi
   expect([bare.status, bare.body.error.code]).toEqual([400, 'Request_BadRequest']);
 });
 
-test('$search: a prefix of each named property, OR and AND of clauses; the plain form searches name and UPN', async () => {
+test('$search: a prefix of each named property (of a word of a name, as Graph tokenises it), OR and AND of clauses; the plain form searches name and UPN', async () => {
   const search = (s: string) => list(`$search=${enc(s)}`, eventual);
   const byName = await search('"displayName:al"');
   expect(ids(byName.body.value)).toEqual(ids(all.filter((u) => lower(u.displayName).startsWith('al'))));
+  // a word of the name: the last name, whatever its case; the whole name's prefix still matches across words
+  expect((await search('"displayName:wil"')).body.value.map((u: any) => u.displayName)).toEqual(['Alex Wilber']);
+  expect((await search('"displayName:TURING"')).body.value.map((u: any) => u.displayName)).toEqual(['alan Turing']);
+  expect((await search('"displayName:alex wi"')).body.value.map((u: any) => u.displayName)).toEqual(['Alex Wilber']);
+  expect((await search('"displayName:lber"')).body.value).toEqual([]); // words match from their start only
+  expect((await search('"userPrincipalName:wilber"')).body.value).toEqual([]); // a UPN by its whole prefix, as Graph
   const either = await search('"displayName:bob" OR "userPrincipalName:carl"');
   expect(ids(either.body.value)).toEqual(ids(all.filter((u) => lower(u.displayName).startsWith('bob') || lower(u.userPrincipalName).startsWith('carl'))));
   expect(either.body.value).toHaveLength(2);
@@ -229,6 +235,9 @@ test('groups: $filter=hasMembersWithLicenseErrors eq true finds exactly the grou
   expect(others.body.value).toEqual([{ id: quietGroup.id, displayName: 'Quiet group' }]);
   const one = await call('GET', `/v1.0/groups/${errorGroup.id}?$select=licenseProcessingState`, { token: t.tokens.reader });
   expect(Object.keys(one.body).sort()).toEqual(['id', 'licenseProcessingState']);
+  // $search on a group's name finds it by any of its words
+  const byWord = await call('GET', `/v1.0/groups?$search=${enc('"displayName:pilot"')}`, { token: t.tokens.reader, headers: { ConsistencyLevel: 'eventual' } });
+  expect(byWord.body.value.map((g: any) => g.id)).toEqual([errorGroup.id]);
 });
 
 test('subscribedSkus: $select on the list and on one product', async () => {

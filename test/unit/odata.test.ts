@@ -135,7 +135,7 @@ describe('list options and the advanced query parameters', () => {
   test('$search, $count and the advanced filters need ConsistencyLevel: eventual (and $count=true for filters)', () => {
     expect(code(() => parse({ $search: '"displayName:al"' }))).toBe('400 Request_UnsupportedQuery');
     expect(parse({ $search: '"displayName:al"' }, 'eventual').where).toEqual({
-      sql: 'STARTSWITH(c.search.displayName, @s0)',
+      sql: '(STARTSWITH(c.search.displayName, @s0) OR EXISTS(SELECT VALUE w FROM w IN c.displayNameWords WHERE STARTSWITH(w, @s0)))',
       parameters: [{ name: '@s0', value: 'al' }],
       needs: [],
     });
