@@ -89,13 +89,30 @@ export function isCosmosError(e: unknown, code?: number): e is ErrorResponse {
   return typeof e === 'object' && e !== null && 'code' in e && (code === undefined || (e as ErrorResponse).code === code);
 }
 
+// the SDK's own timeout, its HTTP client's send failure, and the socket errors Node reports (any other error
+// with a string code, a stream's or the app's, is not the store's silence)
+const NO_ANSWER_CODES = new Set([
+  'TimeoutError',
+  'REQUEST_SEND_ERROR',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
 /**
  * An SDK error without an answer from the store: the request timed out or its connection failed (reset,
  * refused, closed). Its code is a string (TimeoutError, ECONNRESET, REQUEST_SEND_ERROR), where an answer's
  * is the HTTP status. Whether a write it carried was applied is unknown.
  */
 export function noAnswer(e: unknown): boolean {
-  return isCosmosError(e) && typeof (e as { code?: unknown }).code === 'string';
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NO_ANSWER_CODES.has(code);
 }
 
 /** Runs one SDK call and counts the requests it made, also when it fails. */
