@@ -1,5 +1,6 @@
 /** Test helpers: calls through HTTP to the test stack, dev tokens, and a fresh organization per test file. */
 import { randomUUID } from 'node:crypto';
+import { CosmosClient } from '@azure/cosmos';
 import { mintDevToken, DevRole } from '../local/devTokens';
 import { TEST_API, testStackEnv } from './env';
 
@@ -143,4 +144,15 @@ export async function pool<T>(items: T[], concurrency: number, work: (item: T, i
       }
     }),
   );
+}
+
+/**
+ * The store behind a stack, for what the API cannot do: plant an old or broken document, look at what was
+ * written. The shared test stack's, or an own stack's (its `env`). dispose() when done: the client's
+ * keep-alive sockets would hold the test worker open.
+ */
+export function storeOf(env: Record<string, string | undefined> = testStackEnv) {
+  const client = new CosmosClient({ endpoint: env.COSMOS_ENDPOINT!, key: env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
+  const db = client.database(env.COSMOS_DATABASE!);
+  return { container: (name: 'directory' | 'audit' | 'jobs') => db.container(name), dispose: () => client.dispose() };
 }

@@ -4,10 +4,10 @@
  * license fails, shown with the reason, and reprocessed once the cause is gone.
  */
 import { readFileSync } from 'node:fs';
-import { CosmosClient } from '@azure/cosmos';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { testStackEnv } from '../env';
 import { api, consoleFor, inError, open, screenshot, SKU, until } from './harness';
+import { storeOf } from '../helpers';
 
 jest.setTimeout(180_000);
 const c = consoleFor('LicenseAdministrator');
@@ -86,17 +86,13 @@ test('Cancel job: a running job stops; what was done stays done, the rest is sho
     );
     ids.push(...made.map((r) => r.body.id as string));
   }
-  const cosmos = new CosmosClient({
-    endpoint: testStackEnv.COSMOS_ENDPOINT,
-    key: testStackEnv.COSMOS_KEY,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
+  const store = storeOf();
   try {
-    const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+    const directory = store.container('directory');
     const good = (await directory.item(ids[50], c.org.id).read()).resource;
     await directory.item(ids[50], c.org.id).replace({ ...good, licenseAssignments: 'corrupt' });
   } finally {
-    cosmos.dispose();
+    store.dispose();
   }
   const created = await api('LicenseAdministrator', c.org.id, 'POST', '/v1.0/licenseJobs', {
     mode: 'add',

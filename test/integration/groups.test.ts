@@ -2,7 +2,7 @@
  * Group-based licensing through HTTP and the real queue: inheritance, one seat per user across paths,
  * removal of only what came through a group, each group error state and reprocessing, deletion guard.
  */
-import { addBody, call, newTenant, PLAN, SKU, TestTenant } from '../helpers';
+import { addBody, call, newTenant, PLAN, SKU, storeOf, TestTenant } from '../helpers';
 
 let t: TestTenant;
 beforeAll(async () => {
@@ -306,15 +306,9 @@ test('the reconciliation converges former members whose leave was lost, and memb
   };
   expect(await until(() => holds(b.id))).toBe(true);
   // b's membership disappears without its convergence message (as if the message was lost)
-  const { CosmosClient } = await import('@azure/cosmos');
-  const { testStackEnv } = await import('../env');
-  const cosmos = new CosmosClient({
-    endpoint: testStackEnv.COSMOS_ENDPOINT,
-    key: testStackEnv.COSMOS_KEY,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  await cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory').item(`member-${g.id}-${b.id}`, org.id).delete();
-  cosmos.dispose(); // its keep-alive sockets would hold the test worker open
+  const store = storeOf();
+  await store.container('directory').item(`member-${g.id}-${b.id}`, org.id).delete();
+  store.dispose();
   expect(await holds(b.id)).toBe(true); // still carries the group's license
 
   const run = await call('POST', '/v1.0/reconciliations', { token: org.tokens.global });

@@ -3,9 +3,8 @@
  * preview, cancellation, idempotent creation, seats running out mid-job, duplicate delivery of a chunk,
  * a poison message, and a second tenant's job progressing while a large one runs.
  */
-import { CosmosClient } from '@azure/cosmos';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { addBody, call, newTenant, PLAN, SKU, TestTenant } from '../helpers';
+import { addBody, call, newTenant, PLAN, SKU, storeOf, TestTenant } from '../helpers';
 import { testStackEnv } from '../env';
 
 const queues = QueueServiceClient.fromConnectionString(testStackEnv.AzureWebJobsStorage);
@@ -39,18 +38,10 @@ async function untilJob(t: TestTenant, id: string, ok: (job: any) => boolean, ms
   }
 }
 
-/** A container of the test stack's database, straight through the SDK (to inject what the API never writes). */
-function cosmosContainer(name: 'directory' | 'jobs') {
-  const cosmos = new CosmosClient({
-    endpoint: testStackEnv.COSMOS_ENDPOINT,
-    key: testStackEnv.COSMOS_KEY,
-    connectionPolicy: { enableEndpointDiscovery: false },
-  });
-  clients.push(cosmos);
-  return cosmos.database(testStackEnv.COSMOS_DATABASE).container(name);
-}
-const clients: CosmosClient[] = [];
-afterAll(() => clients.forEach((c) => c.dispose())); // keep-alive sockets would hold the test worker open
+/** The test stack's store, straight through the SDK (to inject what the API never writes). */
+const store = storeOf();
+afterAll(() => store.dispose());
+const cosmosContainer = store.container;
 
 /**
  * Breaks a user's document (bad data from elsewhere): every delivery of the chunk holding it fails, until

@@ -8,16 +8,15 @@ import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CosmosClient } from '@azure/cosmos';
-import { addBody, call, newTenant, SKU, TestTenant, tokenFor } from '../helpers';
+import { addBody, call, newTenant, SKU, storeOf, TestTenant, tokenFor } from '../helpers';
 import { testStackEnv } from '../env';
 import { until, webhookReceiver } from '../webhooks';
 
-const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
-const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+const store = storeOf();
+const directory = store.container('directory');
 
 const hooks = webhookReceiver();
-afterAll(() => cosmos.dispose()); // its keep-alive sockets would hold the test worker open
+afterAll(() => store.dispose()); // its keep-alive sockets would hold the test worker open
 
 /** A member and a token that is their own (no admin role). */
 async function member(t: TestTenant, props: Parameters<TestTenant['createUser']>[0] = {}) {

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { testStackEnv } from '../env';
-import { tokenFor } from '../helpers';
+import { storeOf, tokenFor } from '../helpers';
 import { OwnStack, startOwnStack } from '../ownStack';
 
 let stack: OwnStack;
@@ -197,12 +197,10 @@ test('a password sent with a new user is in no stored document and no log line',
     passwordProfile: { password: 'weakweakweak' },
   });
   expect(weak.status).toBe(400);
-  const { CosmosClient } = await import('@azure/cosmos');
-  const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
-  const db = cosmos.database(stack.env.COSMOS_DATABASE!);
+  const store = storeOf(stack.env);
   let documents = 0;
-  for (const name of ['directory', 'audit', 'jobs']) {
-    const { resources } = await db
+  for (const name of ['directory', 'audit', 'jobs'] as const) {
+    const { resources } = await store
       .container(name)
       .items.query({ query: 'SELECT * FROM c WHERE c.tenantId = @t', parameters: [{ name: '@t', value: org.id }] })
       .fetchAll();
@@ -212,7 +210,7 @@ test('a password sent with a new user is in no stored document and no log line',
   expect(documents).toBeGreaterThan(1); // the tenant and the user at least: the search looked at real documents
   expect(lines.some((l) => l.includes(org.id))).toBe(true); // its requests were logged...
   expect(lines.filter((l) => l.includes(password) || l.includes('weakweakweak'))).toEqual([]); // ...without the passwords
-  cosmos.dispose();
+  store.dispose();
 });
 
 test('the health endpoint checks Cosmos DB and the queues, and reports a stopped emulator', async () => {

@@ -9,19 +9,18 @@
  * still that long.
  */
 import { randomUUID } from 'node:crypto';
-import { Container, CosmosClient, PatchOperation } from '@azure/cosmos';
-import { addBody, call, newTenant, Reply, SKU, TestTenant } from '../helpers';
-import { testStackEnv, TEST_API, TEST_PORTS } from '../env';
+import { Container, PatchOperation } from '@azure/cosmos';
+import { addBody, call, newTenant, Reply, SKU, storeOf, TestTenant } from '../helpers';
+import { TEST_API, TEST_PORTS } from '../env';
 import { OwnStack, startOwnStack } from '../ownStack';
 
 const DAY = 86_400_000;
-const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
-const db = cosmos.database(testStackEnv.COSMOS_DATABASE);
-const directory = db.container('directory');
-const auditContainer = db.container('audit');
-const jobsContainer = db.container('jobs');
+const store = storeOf();
+const directory = store.container('directory');
+const auditContainer = store.container('audit');
+const jobsContainer = store.container('jobs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-afterAll(() => cosmos.dispose());
+afterAll(() => store.dispose());
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const subId = (t: TestTenant, sku: string) => `${t.id}_${sku}`;
@@ -553,14 +552,14 @@ test('the timer function, fired through the host admin call, reconciles every te
 describe('while a counter moves (a stack of its own, whose grace period outlasts any test)', () => {
   let stack: OwnStack;
   let api = '';
-  let own: CosmosClient;
+  let own: ReturnType<typeof storeOf>;
   let ownDirectory: Container;
   beforeAll(async () => {
     // an hour: a counter written during a test is always "recent" to a run in the same test, on any machine
     stack = await startOwnStack(120, { RECONCILIATION_SEAT_GRACE_SECONDS: '3600' });
     api = stack.api;
-    own = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
-    ownDirectory = own.database(stack.env.COSMOS_DATABASE!).container('directory');
+    own = storeOf(stack.env);
+    ownDirectory = own.container('directory');
   });
   afterAll(async () => {
     own?.dispose();

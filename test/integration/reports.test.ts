@@ -7,20 +7,18 @@
  * product's price, the same in both reports. The report tests of prices, windows and concealed names
  * across reports are in spend.test.ts.
  */
-import { CosmosClient } from '@azure/cosmos';
-import { addBody, call, newTenant, Reply, SKU, TestTenant } from '../helpers';
-import { testStackEnv } from '../env';
+import { addBody, call, newTenant, Reply, SKU, storeOf, TestTenant } from '../helpers';
 import { cosmosClient } from '../../shared/storage/cosmos';
 import { inactiveLicensedUserPages, usersWithAssignmentPages } from '../../shared/storage/reports';
 import { inactivityCutoff } from '../../shared/domain/reclaim';
 
 const DAY = 86_400_000;
-const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
-const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+const store = storeOf();
+const directory = store.container('directory');
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 afterAll(() => {
-  cosmos.dispose();
+  store.dispose();
   cosmosClient().dispose();
 });
 

@@ -7,15 +7,13 @@
  */
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { CosmosClient } from '@azure/cosmos';
 import { parse } from 'csv-parse/sync';
-import { addBody, call, newTenant, Reply, SKU, TestTenant, tokenFor } from '../helpers';
-import { testStackEnv } from '../env';
+import { addBody, call, newTenant, Reply, SKU, storeOf, TestTenant, tokenFor } from '../helpers';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
-const cosmos = new CosmosClient({ endpoint: testStackEnv.COSMOS_ENDPOINT, key: testStackEnv.COSMOS_KEY, connectionPolicy: { enableEndpointDiscovery: false } });
-const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+const store = storeOf();
+const directory = store.container('directory');
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
 let server: Server;
@@ -30,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((r) => server.close(r));
-  cosmos.dispose();
+  store.dispose();
 });
 
 const report = (t: TestTenant, path: string, csv = false): Promise<Reply> =>

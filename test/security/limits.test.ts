@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { MAX_JOB_USERS } from '../../shared/schemas/contracts';
-import { call, newTenant, SKU, TestTenant, tokenFor } from '../helpers';
+import { call, newTenant, SKU, storeOf, TestTenant, tokenFor } from '../helpers';
 import { testStackEnv, TEST_API } from '../env';
 import { OwnStack, startOwnStack } from '../ownStack';
 
@@ -164,11 +164,10 @@ describe("store errors in the CSV path are not the caller's fault (own stack wit
     expect((await post('/v1.0/directory/subscriptions', { skuId: SKU.E1, totalLicenses: 10 })).status).toBe(201);
     const user = await (await post('/v1.0/users', { displayName: 'Stuck', userPrincipalName: 'stuck@slots.dev', usageLocation: 'NL' })).json();
     // the user's document is broken: a job holding it cannot finish while the test runs, so its slot stays taken
-    const { CosmosClient } = await import('@azure/cosmos');
-    const cosmos = new CosmosClient({ endpoint: stack.env.COSMOS_ENDPOINT!, key: stack.env.COSMOS_KEY!, connectionPolicy: { enableEndpointDiscovery: false } });
-    const directory = cosmos.database(stack.env.COSMOS_DATABASE!).container('directory');
+    const store = storeOf(stack.env);
+    const directory = store.container('directory');
     await directory.item(user.id, org.id).replace({ ...(await directory.item(user.id, org.id).read()).resource, licenseAssignments: 'corrupt' });
-    cosmos.dispose();
+    store.dispose();
     const made = await Promise.all(
       Array.from({ length: 15 }, () => post('/v1.0/licenseJobs', { mode: 'add', userIds: [user.id], addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }] })),
     );

@@ -8,10 +8,8 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { isPublicAddress } from '../../shared/net/addresses';
 import { postPinned, resolveDestination, UnsafeDestination } from '../../shared/net/webhookPost';
-import { CosmosClient } from '@azure/cosmos';
 import { ABANDONED_WEBHOOK_SLOT_MS, MAX_WEBHOOKS_PER_TENANT } from '../../shared/usecases/alerts';
-import { testStackEnv } from '../env';
-import { addBody, call, newTenant, SKU, TestTenant } from '../helpers';
+import { addBody, call, newTenant, SKU, storeOf, TestTenant } from '../helpers';
 
 describe('which addresses a webhook may reach (unit)', () => {
   test.each([
@@ -215,13 +213,9 @@ describe('through HTTP', () => {
       expect((await call('POST', '/v1.0/alerts/webhooks', { token: org.tokens.billing, body: { url: `${base}/r${i}`, events: ['lowSeats'] } })).status).toBe(
         201,
       );
-    const cosmos = new CosmosClient({
-      endpoint: testStackEnv.COSMOS_ENDPOINT,
-      key: testStackEnv.COSMOS_KEY,
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
+    const store = storeOf();
     try {
-      const directory = cosmos.database(testStackEnv.COSMOS_DATABASE).container('directory');
+      const directory = store.container('directory');
       const slot = (takenMsAgo: number) => ({
         id: `webhookSlot-${MAX_WEBHOOKS_PER_TENANT - 1}`,
         tenantId: org.id,
@@ -237,7 +231,7 @@ describe('through HTTP', () => {
         201,
       );
     } finally {
-      cosmos.dispose();
+      store.dispose();
     }
     const listed = (await call('GET', '/v1.0/alerts/webhooks', { token: org.tokens.reader })).body.value;
     expect(listed).toHaveLength(MAX_WEBHOOKS_PER_TENANT);
