@@ -2,11 +2,10 @@
  * GET /v1.0/reports/licenseSpend: per product the seats bought, assigned and unused, what they cost a month
  * and what the unused ones cost, and the totals per currency (a tenant may buy in several).
  */
-import { CurrencyTotals, isBilled, monthlyPerLicense } from '../../domain/money';
-import { catalog } from '../../domain/catalog';
+import { CurrencyTotals, isBilled } from '../../domain/money';
 import { SubscriptionDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
-import { shown } from './prices';
+import { priceOf, shown } from './prices';
 import { ReportSource } from './render';
 
 export interface ProductSpend {
@@ -39,23 +38,21 @@ export function spendOf(subs: SubscriptionDoc[]): SpendFigures {
   for (const s of [...subs].filter((d) => d.capabilityStatus !== 'Deleted').sort((a, b) => (a.skuPartNumber < b.skuPartNumber ? -1 : 1))) {
     const assigned = s.seat.consumed;
     const unused = Math.max(0, s.totalLicenses - assigned);
-    const price = s.unitPrice ?? null;
-    const per = monthlyPerLicense(s);
+    const { perLicense: per, currency, productName } = priceOf(s);
     const cost = per === null ? null : per * BigInt(s.totalLicenses);
     const unusedCost = per === null ? null : per * BigInt(unused);
-    if (price && cost !== null && unusedCost !== null) totals.add(price.currency, cost, unusedCost);
+    if (currency && cost !== null && unusedCost !== null) totals.add(currency, cost, unusedCost);
     else unpriced++;
-    const currency = price?.currency ?? null;
     products.push({
       skuId: s.skuId,
       skuPartNumber: s.skuPartNumber,
-      productName: catalog.productName(s.skuId, s.skuPartNumber),
+      productName,
       status: s.capabilityStatus,
       billed: isBilled(s.capabilityStatus),
       totalLicenses: s.totalLicenses,
       assigned,
       unused,
-      unitPrice: price,
+      unitPrice: s.unitPrice ?? null,
       currency,
       monthlyCost: shown(cost, currency),
       unusedMonthlyCost: shown(unusedCost, currency),

@@ -11,19 +11,15 @@ export interface ProductPrice {
   currency: string | null;
 }
 
-export function pricesOf(subs: SubscriptionDoc[]): Map<string, ProductPrice> {
-  return new Map(
-    subs.map((s) => [
-      s.skuId,
-      {
-        skuPartNumber: s.skuPartNumber,
-        productName: catalog.productName(s.skuId, s.skuPartNumber),
-        perLicense: monthlyPerLicense(s),
-        currency: s.unitPrice?.currency ?? null,
-      },
-    ]),
-  );
-}
+/** One product's price and names. */
+export const priceOf = (s: SubscriptionDoc): ProductPrice => ({
+  skuPartNumber: s.skuPartNumber,
+  productName: catalog.productName(s.skuId, s.skuPartNumber),
+  perLicense: monthlyPerLicense(s),
+  currency: s.unitPrice?.currency ?? null,
+});
+
+export const pricesOf = (subs: SubscriptionDoc[]): Map<string, ProductPrice> => new Map(subs.map((s) => [s.skuId, priceOf(s)]));
 
 /** A monthly figure as shown: rounded once, null without a price. */
 export const shown = (t: Twelfths | null, currency: string | null): number | null => (t === null || !currency ? null : toAmount(t, currency));
