@@ -31,6 +31,7 @@ import { users } from '../storage/users';
 import { subscriptions } from '../storage/subscriptions';
 import { emit } from './alerts';
 import { resolveUser } from './licenses';
+import { changeIfMatch } from './changeIfMatch';
 
 /** The audit record's actor of a claim. */
 export const AUTO_CLAIM_PRINCIPAL: Principal = {
@@ -81,19 +82,23 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
         );
     }
   }
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const current = await policies.autoClaim(tenantId);
-    const next: AutoClaimPolicyDoc = {
-      ...(current ?? { id: 'autoClaimPolicy', tenantId, type: 'autoClaimPolicy', ...DEFAULT_POLICY }),
-      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
-      ...(app ? { app } : {}),
-      ...(products ? { products } : {}),
-    };
-    if (next.enabled && !next.products.length)
-      throw new ApiError(400, ErrorCodes.invalidRequest, 'Name at least one product (products) before switching auto-claim on.', 'products');
-    if (await policies.write(next, current?._etag)) return getAutoClaimPolicy(tenantId);
-  }
-  throw new ApiError(409, ErrorCodes.conflict, 'The auto-claim policy kept changing while this request ran. Nothing was changed; try again.');
+  await changeIfMatch({
+    read: () => policies.autoClaim(tenantId),
+    write: (current) => {
+      const next: AutoClaimPolicyDoc = {
+        ...(current ?? { id: 'autoClaimPolicy', tenantId, type: 'autoClaimPolicy', ...DEFAULT_POLICY }),
+        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+        ...(app ? { app } : {}),
+        ...(products ? { products } : {}),
+      };
+      if (next.enabled && !next.products.length)
+        throw new ApiError(400, ErrorCodes.invalidRequest, 'Name at least one product (products) before switching auto-claim on.', 'products');
+      return policies.write(next, current?._etag);
+    },
+    attempts: 3,
+    conflictMessage: 'The auto-claim policy kept changing while this request ran. Nothing was changed; try again.',
+  });
+  return getAutoClaimPolicy(tenantId);
 }
 
 type Outcome = z.infer<typeof c.signInEventResult>['claim'];

@@ -22,6 +22,7 @@ import { LicenseRequestDoc, licenseRequests, LicenseRequestPolicyDoc, pendingMar
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
 import { emit } from '../alerts';
+import { changeIfMatch } from '../changeIfMatch';
 
 export const REQUEST_LIFETIME_DAYS = 30;
 /** How long a marker may name a request not written yet before another request may take it over. */
@@ -41,16 +42,19 @@ export async function getRequestPolicy(tenantId: string): Promise<z.infer<typeof
 }
 
 export async function updateRequestPolicy(tenantId: string, body: z.infer<typeof c.updateLicenseRequestPolicyBody>) {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const current = await policies.requests(tenantId);
-    const next: LicenseRequestPolicyDoc = {
-      ...(current ?? { id: 'licenseRequestPolicy', tenantId, type: 'licenseRequestPolicy', ...DEFAULT_POLICY }),
-      ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
-    };
-    const written = await policies.write(next, current?._etag);
-    if (written) return getRequestPolicy(tenantId);
-  }
-  throw new ApiError(409, ErrorCodes.conflict, 'The license request policy kept changing while this request ran. Nothing was changed; try again.');
+  await changeIfMatch({
+    read: () => policies.requests(tenantId),
+    write: (current) => {
+      const next: LicenseRequestPolicyDoc = {
+        ...(current ?? { id: 'licenseRequestPolicy', tenantId, type: 'licenseRequestPolicy', ...DEFAULT_POLICY }),
+        ...Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)),
+      };
+      return policies.write(next, current?._etag);
+    },
+    attempts: 3,
+    conflictMessage: 'The license request policy kept changing while this request ran. Nothing was changed; try again.',
+  });
+  return getRequestPolicy(tenantId);
 }
 
 /** The refusal a member gets while requests are switched off: the organization's own message and link. */

@@ -1,7 +1,7 @@
 /** The tenant's reclaim policy: read and changed by its admins. */
 import { ReclaimPolicy, withPolicyDefaults } from '../../domain/reconciliation';
-import { ApiError } from '../../errors';
 import { reclaimPolicies, ReclaimPolicyDoc } from '../../storage/reconciliation';
+import { changeIfMatch } from '../changeIfMatch';
 
 export async function getReclaimPolicy(
   tenantId: string,
@@ -20,18 +20,19 @@ export async function updateReclaimPolicy(
   change: Partial<ReclaimPolicy>,
   by: { id: string; displayName: string },
 ): Promise<ReclaimPolicyDoc> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await reclaimPolicies.get(tenantId);
-    const written = await reclaimPolicies.put(
-      {
-        tenantId,
-        reclaimDisabledAccounts: { ...withPolicyDefaults(current?.reclaimDisabledAccounts), ...change },
-        lastModifiedDateTime: new Date().toISOString(),
-        lastModifiedBy: by,
-      },
-      current?._etag,
-    );
-    if (written) return written;
-  }
-  throw new ApiError(409, 'conflict', 'The reconciliation policy kept changing while this request ran. Try again.');
+  return changeIfMatch({
+    read: () => reclaimPolicies.get(tenantId),
+    write: (current) =>
+      reclaimPolicies.put(
+        {
+          tenantId,
+          reclaimDisabledAccounts: { ...withPolicyDefaults(current?.reclaimDisabledAccounts), ...change },
+          lastModifiedDateTime: new Date().toISOString(),
+          lastModifiedBy: by,
+        },
+        current?._etag,
+      ),
+    attempts: 5,
+    conflictMessage: 'The reconciliation policy kept changing while this request ran. Try again.',
+  });
 }

@@ -6,8 +6,8 @@
  * reports), a renamed user keeps it, and nobody without the key can find whose it is by hashing guesses.
  */
 import { createHmac } from 'node:crypto';
-import { ApiError, ErrorCodes } from '../../errors';
 import { reportSettings, ReportSettingsDoc } from '../../storage/reports';
+import { changeIfMatch } from '../changeIfMatch';
 
 export interface ShownUser {
   userId: string;
@@ -51,12 +51,15 @@ export async function updateReportSettings(
   change: { displayConcealedNames: boolean },
   by: { id: string; displayName: string },
 ): Promise<{ displayConcealedNames: boolean }> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await reportSettings.get(tenantId);
-    const next = { displayConcealedNames: change.displayConcealedNames, lastModifiedDateTime: new Date().toISOString(), lastModifiedBy: by };
-    // the first change creates the settings and their key; when another first change came first, change that one
-    const written = current ? await reportSettings.replaceIfMatch({ ...current, ...next }, current._etag!) : await reportSettings.create(tenantId, next);
-    if (written) return { displayConcealedNames: written.displayConcealedNames };
-  }
-  throw new ApiError(409, ErrorCodes.conflict, 'The report settings kept changing while this request ran. Try again.');
+  const written = await changeIfMatch({
+    read: () => reportSettings.get(tenantId),
+    write: (current) => {
+      const next = { displayConcealedNames: change.displayConcealedNames, lastModifiedDateTime: new Date().toISOString(), lastModifiedBy: by };
+      // the first change creates the settings and their key; when another first change came first, change that one
+      return current ? reportSettings.replaceIfMatch({ ...current, ...next }, current._etag!) : reportSettings.create(tenantId, next);
+    },
+    attempts: 5,
+    conflictMessage: 'The report settings kept changing while this request ran. Try again.',
+  });
+  return { displayConcealedNames: written.displayConcealedNames };
 }
