@@ -99,6 +99,8 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/id/?' }
           // users' $filter
           { path: '/accountEnabled/?' }
+          // the reclaim policy's candidates (shared/storage/reconciliation.ts reclaimCandidatePages)
+          { path: '/disabledDateTime/?' }
           { path: '/userType/?' }
           { path: '/usageLocation/?' }
           { path: '/search/department/?' }

@@ -140,6 +140,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     RECONCILIATION_SCHEDULE: reconciliationSchedule
     // the reconciliation lowers a seat counter only after it has been still this long (seconds)
     RECONCILIATION_SEAT_GRACE_SECONDS: '900'
+    // incremental runs read what changed from Cosmos DB's change feed (per tenant partition, continuation kept in its lease)
+    RECONCILIATION_CHANGES: 'changeFeed'
+    // the _ts source's re-read window before the last run's start (unused with the change feed; kept for a switch back)
+    RECONCILIATION_CHANGE_MARGIN_SECONDS: '300'
+    // every tenant's full run (every user read, every counter recounted): once a week, at a time of its own
+    RECONCILIATION_FULL_EVERY_DAYS: '7'
     // a test stack's clock for reconciliation runs (?asOf=): never in Azure
     RECONCILIATION_ALLOW_AS_OF: 'false'
   }

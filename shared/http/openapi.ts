@@ -16,6 +16,7 @@ interface Operation {
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;
   body?: ZodType<unknown>;
+  bodyOptional?: boolean;
   response?: ZodType;
   status?: number;
 }
@@ -65,7 +66,7 @@ export function openApiDocument(routePrefix = 'api') {
       ...(op.permission ? { description: `Needs permission: ${op.permission}.` } : {}),
       security: op.auth === 'anonymous' ? [] : [{ bearer: [] }],
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
       responses,
     };
   }

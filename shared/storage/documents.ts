@@ -59,6 +59,8 @@ export interface UserDoc {
   groupsInError?: string[];
   /** Groups this user has license paths from (the reconciliation finds former members by it). */
   groupPaths?: string[];
+  /** When the user last left a group (written before the membership goes, so the reconciliation's change set shows the leave). */
+  membershipChangedDateTime?: string;
   signInActivity?: { lastSignInDateTime?: string };
   _etag?: string;
 }

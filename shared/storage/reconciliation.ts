@@ -12,8 +12,9 @@ import { SqlParameter } from '@azure/cosmos';
 import { ReclaimPolicy } from '../domain/reconciliation';
 import { LicenseAssignment } from '../domain/licensing';
 import { container, isCosmosError, patchDoc, patchIfMatch, putIfMatch, replaceIfMatch, tracked } from './cosmos';
+import { ChangeCheckpoint } from './changes';
 import { AuditDoc, Page, SubscriptionDoc, UserDoc } from './documents';
-import { queryPage, queryPages } from './queries';
+import { queryAll, queryPage, queryPages } from './queries';
 import { subscriptions } from './subscriptions';
 
 const jobsContainer = () => container('jobs');
@@ -39,7 +40,13 @@ export interface LeaseDoc {
   expiresDateTime: string;
   /** Start of the last run that checked the audit trail (the next one checks changes since then). */
   auditCheckedFrom?: string;
-  lastRun?: { runId: string; startedDateTime: string; completedDateTime: string; status: string };
+  lastRun?: { runId: string; startedDateTime: string; completedDateTime: string; status: string; mode?: string };
+  /** Where the next incremental run's change set starts: set by a run that completed (absent: the next run is full). */
+  checkpoint?: ChangeCheckpoint;
+  /** The last full run whose pass over every user completed (the schedule counts from it). */
+  lastFullRun?: { runId: string; startedDateTime: string };
+  /** The store's time of the lease's last write (epoch seconds): a run's start on the store's clock. */
+  _ts?: number;
   _etag?: string;
 }
 
@@ -90,8 +97,8 @@ export const leases = {
   /** Extends the lease; undefined when it is no longer this run's (expired and taken by another run). */
   renew: (lease: LeaseDoc, ms: number) => replaceLease({ ...lease, expiresDateTime: new Date(Date.now() + ms).toISOString() }, lease._etag!),
 
-  /** Frees the lease, recording the run; undefined when it was no longer this run's. */
-  release: (lease: LeaseDoc, fields: Pick<LeaseDoc, 'lastRun'> & Partial<Pick<LeaseDoc, 'auditCheckedFrom'>>) =>
+  /** Frees the lease, recording the run (and where the next one starts); undefined when it was no longer this run's. */
+  release: (lease: LeaseDoc, fields: Pick<LeaseDoc, 'lastRun'> & Partial<Pick<LeaseDoc, 'auditCheckedFrom' | 'checkpoint' | 'lastFullRun'>>) =>
     replaceLease({ ...lease, ...fields, runId: null, expiresDateTime: new Date().toISOString() }, lease._etag!),
 };
 
@@ -236,6 +243,51 @@ export async function existingAuditIds(tenantId: string, ids: string[]): Promise
   } while (token);
   return found;
 }
+
+/** The reads of an incremental run that replace the pass over every user: reclaim candidates and inactivity counts by indexed queries. */
+export const reclaimReads = {
+  /**
+   * Users the reclaim policy may point at, by indexed query instead of the whole tenant (the rule itself,
+   * reclaimCandidate, still decides on what is read): licensed accounts disabled before `disabledBefore`,
+   * and (with `inactiveSince`) licensed enabled accounts neither signed in nor created after it. Stored dates
+   * are normalised ISO 8601 in UTC, so they compare as strings as they do as dates. A user written before
+   * the query fields existed (no assignedLicenseCount) is read whatever it holds.
+   */
+  candidatePages(tenantId: string, pageSize: number, o: { disabledBefore: string; inactiveSince: string | null }): AsyncGenerator<ScannedUser[]> {
+    const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
+    const licensed = '(c.assignedLicenseCount > 0 OR NOT IS_DEFINED(c.assignedLicenseCount))';
+    const disabled = 'c.accountEnabled = false AND c.disabledDateTime < @disabledBefore';
+    const inactive =
+      'c.accountEnabled = true' +
+      ' AND (NOT IS_DEFINED(c.signInActivity.lastSignInDateTime) OR IS_NULL(c.signInActivity.lastSignInDateTime) OR c.signInActivity.lastSignInDateTime <= @inactiveSince)' +
+      ' AND (NOT IS_DEFINED(c.createdDateTime) OR c.createdDateTime <= @inactiveSince)';
+    const params: SqlParameter[] = [{ name: '@disabledBefore', value: o.disabledBefore }];
+    if (o.inactiveSince) params.push({ name: '@inactiveSince', value: o.inactiveSince });
+    const who = o.inactiveSince ? `((${disabled}) OR (${inactive}))` : disabled;
+    return queryPages<ScannedUser>(
+      'directory',
+      tenantId,
+      `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ${licensed} AND ${who}`,
+      params,
+      pageSize,
+    );
+  },
+
+  /**
+   * How many licensed users last signed in at or before `signedInBy`, or never (inactiveLicensed's rule, by
+   * an index-only COUNT on Cosmos DB: no user document is read).
+   */
+  async countInactiveLicensed(tenantId: string, signedInBy: string): Promise<number> {
+    const [n] = await queryAll<number>(
+      'directory',
+      tenantId,
+      `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.assignedLicenseCount > 0` +
+        ` AND (NOT IS_DEFINED(c.signInActivity.lastSignInDateTime) OR IS_NULL(c.signInActivity.lastSignInDateTime) OR c.signInActivity.lastSignInDateTime <= @signedInBy)`,
+      [{ name: '@signedInBy', value: signedInBy }],
+    );
+    return n ?? 0;
+  },
+};
 
 // ---------------- conditional writes on a subscription ----------------
 

@@ -6,7 +6,7 @@ import { ApiError, ErrorCodes } from '../errors';
 import { effectiveLicenses } from '../domain/licensing';
 import { bulk, bulkBody, bulkDoc, container, isCosmosError, patchDoc, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
-import { bulkRead, queryPage } from './queries';
+import { bulkRead, queryAll, queryPage } from './queries';
 import { searchWords } from '../domain/searchWords';
 
 /**
@@ -169,6 +169,18 @@ export const users = {
       top,
       token,
     );
+  },
+
+  /** Ids of the users with a license path in error (the reconciliation converges them when the organization's defaults changed). */
+  withLicenseErrors: (tenantId: string): Promise<string[]> =>
+    queryAll<string>('directory', tenantId, `SELECT VALUE c.id FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.hasLicenseErrors = true`),
+
+  /**
+   * Marks a user written now, in no field the app reads (removeMember, before the membership goes): a
+   * leave shows in the change set of the next incremental reconciliation, which a deletion does not.
+   */
+  async touch(tenantId: string, userId: string): Promise<void> {
+    await patchDoc('directory', userId, tenantId, [{ op: 'set', path: '/membershipChangedDateTime', value: new Date().toISOString() }], `c.type = 'user'`);
   },
 
   listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {

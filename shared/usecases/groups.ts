@@ -25,7 +25,6 @@ import { applyChanges, Decision, DecideContext, forRules, reservedSeats } from '
 import { log } from '../log';
 import { can, Principal } from '../domain/roles';
 import { emit } from './alerts';
-import { ReconciliationStep } from './reconciliation';
 import { searchWords } from '../domain/searchWords';
 
 export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
@@ -82,6 +81,8 @@ export async function addMember(tenantId: string, groupId: string, userId: strin
 
 export async function removeMember(tenantId: string, groupId: string, userId: string): Promise<void> {
   const g = await getGroup(tenantId, groupId);
+  // the user first, so the leave is in the reconciliation's change set should the message below be lost
+  await users.touch(tenantId, userId.toLowerCase());
   if (!(await memberships.remove(tenantId, g.id, userId.toLowerCase()))) throw notFound('Member', userId);
   // converge even if the group has no licenses now: it may have had some a moment ago
   await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: userId.toLowerCase() } satisfies GroupLicensingMessage);
@@ -332,34 +333,3 @@ export async function processGroupLicensing(m: GroupLicensingMessage): Promise<v
   if (page.continuationToken) await sendMessage(QUEUES.groupLicensing, { ...m, continuation: page.continuationToken } satisfies GroupLicensingMessage);
   else await groups.setProcessingState(m.tenantId, g.id, 'ProcessingComplete');
 }
-
-// ---------------- the scheduled reconciliation's group step ----------------
-
-/**
- * Every run: each licensed group's members are converged again (members who joined, members whose error's
- * cause is gone: seats freed or bought, a conflict removed), users still carrying paths of a group they left
- * are converged (a lost message), and waiting lists with free seats are served. The work goes to the
- * group-licensing queue, so the run stays short.
- */
-export const groupLicensingStep: ReconciliationStep = async (tenant, _report, context) => {
-  let groupsQueued = 0;
-  let formerMembersQueued = 0;
-  let token: string | undefined;
-  do {
-    const page = await groups.withLicenses(tenant.id, 100, token);
-    for (const g of page.items) {
-      await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId: tenant.id, groupId: g.id } satisfies GroupLicensingMessage);
-      groupsQueued++;
-    }
-    token = page.continuationToken;
-    await context.keepAlive();
-  } while (token);
-  for (const userId of await memberships.formerMembersWithPaths(tenant.id)) {
-    await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId: tenant.id, userId } satisfies GroupLicensingMessage);
-    formerMembersQueued++;
-  }
-  const waitingLists = (await subscriptions.list(tenant.id)).filter((d) => d.seat.waiting! > 0 && d.seat.consumed < d.seat.limit);
-  for (const d of waitingLists)
-    await sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId: tenant.id, skuId: d.skuId } satisfies GroupLicensingMessage);
-  return { groupsQueued, formerMembersQueued, waitingListsServed: waitingLists.map((d) => d.skuId) };
-};

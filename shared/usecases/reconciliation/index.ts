@@ -32,19 +32,25 @@
 import { randomUUID } from 'node:crypto';
 import { settings } from '../../config';
 import { DEFAULT_RECLAIM_POLICY, withPolicyDefaults } from '../../domain/reconciliation';
+import { nextFullRunTurn, runMode } from '../../domain/reconciliationSchedule';
+import { changeSource } from '../../storage/changes';
+import { countStoreUsage, StoreUsage } from '../../storage/cosmos';
 import { reclaimMarks } from '../../storage/reclaimMarks';
 import { log } from '../../log';
-import { leases, reclaimPolicies, reconciliationReports, REPORT_TTL_SECONDS, tenantIdPages } from '../../storage/reconciliation';
+import { LeaseDoc, leases, reclaimPolicies, reconciliationReports, REPORT_TTL_SECONDS, tenantIdPages } from '../../storage/reconciliation';
 import { TenantDoc } from '../../storage/documents';
 import { tenants } from '../../storage/tenants';
 import { LEASE_MS, LeaseKeeper, LeaseLostError } from './lease';
 import { newReport, ReconciliationReport, summarise } from './report';
-import { messageOf, Run, RunOptions, systemPrincipal } from './run';
+import { emptyChanges, messageOf, Run, RunOptions, runSubscriptions, systemPrincipal } from './run';
 import { runRegisteredSteps } from './registeredSteps';
 import { lifecycleStep } from './steps/lifecycle';
 import { deletedProductsStep } from './steps/deletedProducts';
 import { scanStep } from './steps/scan';
 import { reclaimStep } from './steps/reclaim';
+import { changesStep } from './steps/changes';
+import { openSeatsStep } from './steps/openSeats';
+import { candidatesStep } from './steps/candidates';
 
 const TENANTS_AT_ONCE = 4;
 
@@ -56,8 +62,8 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   const runId = randomUUID();
   const started = new Date();
   const report = newReport(runId, tenantId, o, started);
-  const now = o.asOf ?? started.toISOString();
-  const claim = await leases.acquire(tenantId, runId, LEASE_MS);
+  const usage: StoreUsage = { requests: 0, requestCharge: 0, documentsRead: 0 };
+  const claim = await countStoreUsage(usage, () => leases.acquire(tenantId, runId, LEASE_MS));
   if (!('lease' in claim)) {
     report.status = 'skipped';
     report.reason = 'alreadyRunning';
@@ -73,20 +79,52 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
     });
     return report;
   }
-  const lease = new LeaseKeeper(claim.lease);
-  const run: Run = {
+  await countStoreUsage(usage, () => runUnderLease(tenantId, o, report, claim.lease, usage));
+  log.info('reconciliation', {
     tenantId,
     runId,
-    now,
+    trigger: o.trigger,
+    mode: report.mode,
+    status: report.status,
+    ms: report.durationMs,
+    documentsRead: report.documentsRead,
+    requests: report.requests,
+    ...report.summary,
+  });
+  return report;
+}
+
+async function runUnderLease(tenantId: string, o: RunOptions, report: ReconciliationReport, claimed: LeaseDoc, usage: StoreUsage): Promise<void> {
+  const s = settings();
+  const startedAt = report.startedDateTime;
+  const { mode, reason } = runMode({
+    tenantId,
+    now: startedAt,
+    periodDays: s.RECONCILIATION_FULL_EVERY_DAYS,
+    requested: o.mode,
+    lastFullRun: claimed.lastFullRun?.startedDateTime,
+    incrementalFrom: !!claimed.checkpoint,
+  });
+  report.mode = mode;
+  report.modeReason = reason;
+  const lease = new LeaseKeeper(claimed);
+  const run: Run = {
+    tenantId,
+    runId: report.id,
+    mode,
+    // the store's clock at the lease write, before anything is read (the app's own, should the store not say)
+    startTs: claimed._ts ?? Math.floor(Date.parse(startedAt) / 1000),
+    from: mode === 'incremental' ? claimed.checkpoint : undefined,
+    changes: emptyChanges(),
+    now: o.asOf ?? startedAt,
     report,
     lease,
-    graceSeconds: settings().RECONCILIATION_SEAT_GRACE_SECONDS,
+    graceSeconds: s.RECONCILIATION_SEAT_GRACE_SECONDS,
     policy: DEFAULT_RECLAIM_POLICY,
     principal: systemPrincipal(tenantId),
     jobStates: new Map(),
     auditChecked: false,
     disabledWithoutDate: [],
-    subscriptionsAfterScan: [],
     marks: new Map(),
   };
   const step = async (name: string, fn: (run: Run) => Promise<void>) => {
@@ -95,10 +133,12 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
     } catch (e) {
       if (e instanceof LeaseLostError) throw e;
       report.errors.push({ step: name, message: messageOf(e) });
-      log.warn('reconciliation step failed', { tenantId, runId, step: name, error: messageOf(e) });
+      log.warn('reconciliation step failed', { tenantId, runId: run.runId, step: name, error: messageOf(e) });
     }
   };
   try {
+    // a full run reads everything itself: the next run's changes start where it started
+    if (mode === 'full') run.next = await changeSource().now(tenantId, run.startTs);
     const tenant = (await tenants.get(tenantId)) ?? ({ id: tenantId, tenantId } as TenantDoc);
     run.policy = withPolicyDefaults((await reclaimPolicies.get(tenantId))?.reclaimDisabledAccounts);
     report.reclaim.policy = run.policy;
@@ -108,35 +148,56 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
     await lease.keepAlive();
     await step('deletedProducts', deletedProductsStep);
     await lease.keepAlive();
-    await step('scan', (r) => scanStep(r, claim.lease.auditCheckedFrom));
+    if (mode === 'full') {
+      await step('scan', (r) => scanStep(r, claimed.auditCheckedFrom));
+    } else {
+      await step('changes', (r) => changesStep(r, claimed.auditCheckedFrom));
+      await lease.keepAlive();
+      await step('seats', openSeatsStep);
+      await lease.keepAlive();
+      await step('candidates', candidatesStep);
+    }
     await lease.keepAlive();
     await step('reclaim', reclaimStep);
     await lease.keepAlive();
-    await runRegisteredSteps(tenant, report, { runId, now: run.now, keepAlive: () => lease.keepAlive() });
+    await runRegisteredSteps(tenant, report, {
+      runId: run.runId,
+      now: run.now,
+      mode,
+      changes: mode === 'incremental' ? run.changes : undefined,
+      subscriptions: () => runSubscriptions(run),
+      keepAlive: () => lease.keepAlive(),
+    });
   } catch (e) {
     report.errors.push({ step: e instanceof LeaseLostError ? 'lease' : 'run', message: messageOf(e) });
-    log.error('reconciliation stopped', { tenantId, runId, error: messageOf(e) });
+    log.error('reconciliation stopped', { tenantId, runId: run.runId, error: messageOf(e) });
   } finally {
     report.status = report.errors.length ? 'completedWithErrors' : 'completed';
     report.completedDateTime = new Date().toISOString();
-    report.durationMs = Date.now() - started.getTime();
+    report.durationMs = Date.now() - Date.parse(startedAt);
+    const fullDone = mode === 'full' && run.auditChecked;
+    const lastFullRun = fullDone ? { runId: run.runId, startedDateTime: startedAt } : claimed.lastFullRun;
+    report.nextFullRunDateTime = lastFullRun ? nextFullRunTurn(tenantId, startedAt, s.RECONCILIATION_FULL_EVERY_DAYS) : startedAt;
+    // what the run read, up to here (its report and the lease's release are the two writes after)
+    Object.assign(report, { documentsRead: usage.documentsRead, requests: usage.requests, requestCharge: Math.round(usage.requestCharge * 100) / 100 });
     summarise(report);
     try {
       await reconciliationReports.put({ ...report, type: 'reconciliationReport', ttl: REPORT_TTL_SECONDS, createdDateTime: report.startedDateTime });
     } catch (e) {
-      log.error('reconciliation report not stored', { tenantId, runId, error: messageOf(e) });
+      log.error('reconciliation report not stored', { tenantId, runId: run.runId, error: messageOf(e) });
     }
     if (!lease.lost) {
       await leases
         .release(lease.doc, {
-          lastRun: { runId, startedDateTime: report.startedDateTime, completedDateTime: report.completedDateTime, status: report.status },
-          ...(run.auditChecked ? { auditCheckedFrom: report.startedDateTime } : {}),
+          lastRun: { runId: run.runId, startedDateTime: startedAt, completedDateTime: report.completedDateTime, status: report.status, mode },
+          ...(run.auditChecked ? { auditCheckedFrom: startedAt } : {}),
+          // the next run starts after this one only if it dealt with everything it read; else where this one started
+          ...(run.next && !report.errors.length ? { checkpoint: run.next } : {}),
+          ...(fullDone ? { lastFullRun } : {}),
         })
-        .catch((e) => log.warn('reconciliation lease not released (it expires)', { tenantId, runId, error: messageOf(e) }));
+        .catch((e) => log.warn('reconciliation lease not released (it expires)', { tenantId, runId: run.runId, error: messageOf(e) }));
     }
   }
-  log.info('reconciliation', { tenantId, runId, trigger: o.trigger, status: report.status, ms: report.durationMs, ...report.summary });
-  return report;
 }
 
 /** The timer: every tenant, a page of tenants at a time, a few at once. */

@@ -1,0 +1,166 @@
+/**
+ * What changed in a tenant's directory partition since a checkpoint: the change set an incremental
+ * reconciliation works from. Two sources behind one seam, chosen by RECONCILIATION_CHANGES:
+ *
+ * - `changeFeed` (Azure): Cosmos DB's change feed, pull model, scoped to the tenant's partition key
+ *   (`items.getChangeFeedIterator` from the stored continuation, read until it answers 304 Not Modified).
+ *   Its continuation is a position in the partition's log, not a time: nothing is missed or read twice
+ *   whatever the clocks do. Latest-version mode: a document changed twice shows once, as it is now; a
+ *   deletion does not show (the app writes what a deletion must make visible: see removeMember).
+ * - `timestamp` (here, and anywhere): a query on `_ts` (the server's write time, whole seconds, always
+ *   set by the store and indexed in the Bicep), `c._ts >= since - margin`. The local emulator
+ *   (@vercel/cosmosdb-server) has no change feed: asked for one it returns every document once and then
+ *   304 for ever, so this is the source that runs locally and in every test. `since` is taken from the
+ *   store's own clock (the `_ts` of the run's lease write, before the run reads anything), and the margin
+ *   (RECONCILIATION_CHANGE_MARGIN_SECONDS) covers the skew between that partition's clock and the
+ *   directory partition's, and a write stamped just before a checkpoint but not yet readable: what falls
+ *   in the margin is read twice, which the steps allow (each is idempotent).
+ *
+ * Either way the caller stores the checkpoint only once a run has dealt with every change it read: a run
+ * that dies half-way leaves the old one, and the next run reads those changes again.
+ */
+import { ChangeFeedStartFrom, StatusCodes } from '@azure/cosmos';
+import { settings } from '../config';
+import { container, tracked } from './cosmos';
+import { queryPages } from './queries';
+
+/** Where the next incremental run starts: the store's time of a position (epoch seconds), and the change feed's continuation there (when the feed was read). */
+export interface ChangeCheckpoint {
+  since: number;
+  continuation?: string;
+}
+
+/**
+ * A changed document as the reconciliation needs it (a projection: the change feed's whole documents are
+ * cut to the same fields). Users: what the audit check, the reclaim policy's dates, group licensing and
+ * the query fields need; memberships: who joined which group; groups: their licenses' processing state.
+ */
+export interface ChangedDoc {
+  id: string;
+  type: string;
+  _ts: number;
+  accountEnabled?: boolean;
+  disabledDateTime?: string | null;
+  /** The user's last license change (its audit record's id and time). */
+  lastChangeId?: string;
+  lastChangeAt?: string;
+  groupPaths?: string[];
+  groupsInError?: string[];
+  assignedLicenseCount?: number;
+  displayNameWords?: string[];
+  groupId?: string;
+  userId?: string;
+  licenseProcessingState?: { state: string };
+}
+
+const PLAIN_FIELDS = [
+  'id',
+  'type',
+  '_ts',
+  'accountEnabled',
+  'disabledDateTime',
+  'groupPaths',
+  'groupsInError',
+  'assignedLicenseCount',
+  'displayNameWords',
+  'groupId',
+  'userId',
+  'licenseProcessingState',
+] as const;
+
+/** A whole document (the change feed's) cut to a ChangedDoc: the same fields the timestamp query selects. */
+export function changedDocOf(doc: Record<string, unknown>): ChangedDoc {
+  const out: Record<string, unknown> = {};
+  for (const f of PLAIN_FIELDS) if (doc[f] !== undefined) out[f] = doc[f];
+  const last = doc.lastLicenseChange as { id?: string; activityDateTime?: string } | undefined;
+  if (last?.id !== undefined) out.lastChangeId = last.id;
+  if (last?.activityDateTime !== undefined) out.lastChangeAt = last.activityDateTime;
+  return out as unknown as ChangedDoc;
+}
+
+/** Changes read from a checkpoint: the pages, then (once they are read to the end) where the next run starts. */
+export interface ChangeReader {
+  pages(): AsyncGenerator<ChangedDoc[]>;
+  /** After pages() has been read to its end: the checkpoint that follows what was read. */
+  next(): ChangeCheckpoint;
+}
+
+export interface ChangeSource {
+  readonly name: 'timestamp' | 'changeFeed';
+  /**
+   * The position now, for a run that starts at the store's time `startTs` (epoch seconds) and reads
+   * everything itself (a full run): changes after it are the next run's.
+   */
+  now(tenantId: string, startTs: number): Promise<ChangeCheckpoint>;
+  /** The changes since `from` (at least those), for a run that started at the store's time `startTs`. */
+  since(tenantId: string, from: ChangeCheckpoint, startTs: number, pageSize: number): ChangeReader;
+}
+
+// a projection list apart from its SELECT (the index check reads only what follows WHERE)
+const fields = [...PLAIN_FIELDS.map((f) => `c.${f}`), 'c.lastLicenseChange.id AS lastChangeId', 'c.lastLicenseChange.activityDateTime AS lastChangeAt'].join(
+  ', ',
+);
+
+/** A reader whose next() is only there once its pages were read to the end (a checkpoint must never skip what was not read). */
+function readToTheEnd(pages: AsyncGenerator<ChangedDoc[]>, next: () => ChangeCheckpoint): ChangeReader {
+  let done = false;
+  return {
+    async *pages() {
+      yield* pages;
+      done = true;
+    },
+    next() {
+      if (!done) throw new Error('the changes were not read to their end: a checkpoint after them would skip what was not read');
+      return next();
+    },
+  };
+}
+
+/** `_ts` range query: every document of the partition written at or after `since` minus the margin. */
+export const timestampChanges = {
+  name: 'timestamp' as const,
+  now: async (_tenantId: string, startTs: number): Promise<ChangeCheckpoint> => ({ since: startTs }),
+  since(tenantId: string, from: ChangeCheckpoint, startTs: number, pageSize: number): ChangeReader {
+    const after = Math.floor(from.since) - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS;
+    return readToTheEnd(
+      queryPages<ChangedDoc>(
+        'directory',
+        tenantId,
+        `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c._ts >= @after`,
+        [{ name: '@after', value: after }],
+        pageSize,
+      ),
+      () => ({ since: startTs }),
+    );
+  },
+} satisfies ChangeSource;
+
+/** The change feed of the tenant's partition key (pull model, latest version), resumed from its continuation. */
+export const changeFeedChanges = {
+  name: 'changeFeed' as const,
+  async now(tenantId: string, startTs: number): Promise<ChangeCheckpoint> {
+    const iterator = container('directory').items.getChangeFeedIterator({ changeFeedStartFrom: ChangeFeedStartFrom.Now(tenantId), maxItemCount: 1 });
+    const res = await tracked(() => iterator.readNext());
+    return { since: startTs, continuation: res.continuationToken };
+  },
+  since(tenantId: string, from: ChangeCheckpoint, startTs: number, pageSize: number): ChangeReader {
+    // a checkpoint without a continuation (written by the timestamp source): from its time, minus the margin
+    const start = from.continuation
+      ? ChangeFeedStartFrom.Continuation(from.continuation)
+      : ChangeFeedStartFrom.Time(new Date((from.since - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS) * 1000), tenantId);
+    const iterator = container('directory').items.getChangeFeedIterator<Record<string, unknown>>({ changeFeedStartFrom: start, maxItemCount: pageSize });
+    let continuation = from.continuation;
+    async function* pages(): AsyncGenerator<ChangedDoc[]> {
+      for (;;) {
+        const res = await tracked(() => iterator.readNext());
+        continuation = res.continuationToken ?? continuation;
+        if (res.statusCode === StatusCodes.NotModified || !res.result?.length) return;
+        yield res.result.map(changedDocOf);
+      }
+    }
+    return readToTheEnd(pages(), () => ({ since: startTs, ...(continuation ? { continuation } : {}) }));
+  },
+} satisfies ChangeSource;
+
+/** The source this deployment uses (RECONCILIATION_CHANGES). */
+export const changeSource = (): ChangeSource => (settings().RECONCILIATION_CHANGES === 'changeFeed' ? changeFeedChanges : timestampChanges);

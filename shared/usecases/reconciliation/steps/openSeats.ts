@@ -1,0 +1,81 @@
+/**
+ * The incremental run's seats: the counters are kept exact by conditional writes, so only what the write
+ * engine may have left open is counted again, each product on its own (its holders, not every user):
+ * - products named by a seat intent older than the grace period (a run that died between moving a counter
+ *   and settling it: a reservation without its user write, a user write without its release);
+ * - products with a bulk-job chunk's hold whose job has ended or is gone (a hold never settled);
+ * - products bought since the last run (a self-service purchase counts its buyer's seat before the buyer
+ *   is written);
+ * - products whose counter is above their enabled units, or that were over-assigned at the last run: the
+ *   over-assignment is judged on the holders (the counter may count a seat nobody holds), and reported
+ *   with the users over the line.
+ * An intent whose products are all settled is removed; one whose product is left for later (a counter
+ * still moving, a job still running) stays for the next run. The users an intent names get their audit
+ * records checked.
+ */
+import { settings } from '../../../config';
+import { prepaidUnits } from '../../../domain/licensing';
+import { holdJobId } from '../../../domain/reconciliation';
+import { SubscriptionDoc } from '../../../storage/documents';
+import { SeatIntentDoc, seatIntents } from '../../../storage/seatIntents';
+import { users } from '../../../storage/users';
+import { Run, runSubscriptions } from '../run';
+import { recreateMissingAuditOf } from './audit';
+import { closeOverAssignment, flagOverAssignment, jobStatesFor, secondsSince, settleSeats } from './seats';
+
+export async function openSeatsStep(run: Run): Promise<void> {
+  const [subs, intents] = await Promise.all([runSubscriptions(run), seatIntents.open(run.tenantId)]);
+  const stale = intents.filter((i) => secondsSince(i._ts) >= run.graceSeconds);
+  run.report.seatIntents = { open: intents.length, recounted: stale.length, closed: 0 };
+  const bySku = new Map(subs.map((d) => [d.skuId, d]));
+  const recount = new Set<string>(stale.flatMap((i) => i.skuIds).filter((s) => bySku.has(s)));
+  // a purchase's date is the app's clock, the checkpoint the store's: the change set's margin either way
+  const boughtSince = run.from!.since - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS;
+  for (const doc of subs) {
+    if (await hasStaleHold(run, doc)) recount.add(doc.skuId);
+    if (Date.parse(doc.createdDateTime) / 1000 >= boughtSince) recount.add(doc.skuId);
+    if (mayBeOverAssigned(doc)) recount.add(doc.skuId);
+    else if (doc.overAssignedSince) await closeOverAssignment(run, doc); // counter within the units: so are the holders
+  }
+
+  const settled = new Set<string>();
+  for (const skuId of recount) {
+    const s1 = bySku.get(skuId)!;
+    const { entry, newest } = await settleSeats(run, s1);
+    run.report.seats.push(entry);
+    if (entry.action === 'none' || entry.action === 'repaired') settled.add(skuId);
+    if (entry.action !== 'deferred' || entry.reason !== 'busy') {
+      const fresh = (await runSubscriptions(run)).find((d) => d.skuId === skuId) ?? s1;
+      await flagOverAssignment(run, fresh, entry.holders, newest);
+    }
+    await run.lease.keepAlive();
+  }
+
+  await closeIntents(run, stale, settled);
+}
+
+/** A chunk hold whose job has ended or is gone: its seats are counted again (the repair drops it). */
+async function hasStaleHold(run: Run, doc: SubscriptionDoc): Promise<boolean> {
+  const holds = doc.seat.holds ?? {};
+  if (!Object.keys(holds).length) return false;
+  const state = await jobStatesFor(run, holds);
+  return Object.keys(holds).some((key) => state(holdJobId(key)) !== 'running');
+}
+
+/** The counter never counts fewer than the holders: within the enabled units, so are they. */
+const mayBeOverAssigned = (doc: SubscriptionDoc) =>
+  doc.capabilityStatus !== 'Deleted' && doc.seat.consumed > prepaidUnits({ capabilityStatus: doc.capabilityStatus, totalLicenses: doc.totalLicenses }).enabled;
+
+/** Stale intents whose products are all settled are removed, after their users' audit records are checked. */
+async function closeIntents(run: Run, stale: SeatIntentDoc[], settled: Set<string>): Promise<void> {
+  const named = stale.flatMap((i) => i.userIds);
+  if (named.length) {
+    const read = await users.getMany(run.tenantId, [...new Set(named)]);
+    const changes = [...read.values()].filter((u) => u.lastLicenseChange?.id).map((u) => ({ userId: u.id, recordId: u.lastLicenseChange!.id }));
+    if (changes.length) await recreateMissingAuditOf(run, changes);
+  }
+  for (const intent of stale) {
+    if (!intent.skuIds.every((s) => settled.has(s) || !run.report.seats.some((e) => e.skuId === s))) continue;
+    if (await seatIntents.remove(run.tenantId, intent.id)) run.report.seatIntents.closed++;
+  }
+}
