@@ -87,10 +87,7 @@ export function countRequests(diagnostics: CosmosDiagnostics | undefined, unansw
   cosmosRequestStats.requests += requests;
   cosmosRequestStats.metadata += metadata;
   cosmosRequestStats.retries += failed.length;
-  meter(
-    requests,
-    gateway.reduce((sum, g) => sum + (g.requestCharge ?? 0), 0),
-  );
+  meter(requests, 0);
 }
 
 /**
@@ -118,6 +115,13 @@ function meter(requests: number, requestCharge: number, documentsRead = 0): void
   usage.requests += requests;
   usage.requestCharge += requestCharge;
   usage.documentsRead += documentsRead;
+}
+
+/** The request charge an SDK answer (or error: a refused condition is charged too) reports, from its header. */
+function chargeOf(res: unknown): number {
+  const r = res as { requestCharge?: unknown; headers?: Record<string, unknown> } | undefined;
+  const charge = typeof r?.requestCharge === 'number' ? r.requestCharge : Number(r?.headers?.['x-ms-request-charge'] ?? 0);
+  return Number.isFinite(charge) ? charge : 0;
 }
 
 /** Documents an SDK answer carries back from a read: a query or change feed page's results, or the one a point read found. */
@@ -164,11 +168,12 @@ export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(cal
   try {
     const res = await call();
     countRequests(res.diagnostics);
-    meter(0, 0, documentsIn(res));
+    meter(0, chargeOf(res), documentsIn(res));
     return res;
   } catch (e) {
     // an HTTP error status is in the diagnostics; without an answer the last attempt is not
     countRequests((e as { diagnostics?: CosmosDiagnostics }).diagnostics, noAnswer(e));
+    meter(0, chargeOf(e));
     throw e;
   }
 }
