@@ -67,11 +67,12 @@ const MAX_ATTEMPTS = 5;
 
 export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   const { tenantId, groups } = req;
+  const now = new Date().toISOString();
   const seats = withSeatIntent(tenantId, req.seats, {
+    at: now,
     userIds: groups.flatMap((g) => g.changes.map((c) => c.userId)),
     requestIds: groups.map((g) => g.requestId),
   });
-  const now = new Date().toISOString();
   const failures = new Map<number, Error>();
   const fail = (g: number, e: Error) => {
     if (!failures.has(g)) failures.set(g, e);

@@ -19,7 +19,8 @@ export interface IntentSeats extends SeatStrategy {
   closing(): OperationInput[];
 }
 
-export function withSeatIntent(tenantId: string, inner: SeatStrategy, about: { userIds: string[]; requestIds: string[] }): IntentSeats {
+/** `about`: the run's start (its audit records' time), its users and requests. */
+export function withSeatIntent(tenantId: string, inner: SeatStrategy, about: { at: string; userIds: string[]; requestIds: string[] }): IntentSeats {
   const covered = new Set<string>();
   let doc: SeatIntentDoc | undefined;
   let kept = false;
@@ -37,7 +38,7 @@ export function withSeatIntent(tenantId: string, inner: SeatStrategy, about: { u
             id: newSeatIntentId(),
             tenantId,
             type: 'seatIntent',
-            createdDateTime: new Date().toISOString(),
+            createdDateTime: about.at,
             userIds: [...new Set(about.userIds.map((u) => u.toLowerCase()))],
             requestIds: [...new Set(about.requestIds)],
           }),

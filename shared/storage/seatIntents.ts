@@ -18,7 +18,7 @@ export interface SeatIntentDoc {
   id: string;
   tenantId: string;
   type: 'seatIntent';
-  /** When the engine run started moving seats (its clock). */
+  /** When the engine run started (its clock: the time of its audit records). */
   createdDateTime: string;
   /** Products whose seat counters the run may move. */
   skuIds: string[];

@@ -252,9 +252,10 @@ test('lifecycle by date: Enabled -> Warning -> Suspended -> Deleted, each when i
   expect(await licensesOf(t, b.id)).toEqual([]);
   sub = (await call('GET', `/v1.0/directory/subscriptions/${SKU.E1}`, { token: t.tokens.reader })).body;
   expect(sub).toMatchObject({ status: 'Deleted', consumedUnits: 0, nextLifecycleDateTime: null });
-  // (an incremental run recounts only what the engine left open: nothing here)
+  // (an incremental run recounts only what the engine left open, or a product bought since the last run:
+  // whatever it recounted, nothing is left to repair)
   expect(report.mode).toBe('incremental');
-  expect(seat(report, SKU.E1)).toBeUndefined();
+  expect(report.seats.filter((s: any) => s.action !== 'none')).toEqual([]);
   const trail = await call('GET', `/v1.0/auditLogs/licenseChanges?userId=${a.id}`, { token: t.tokens.reader });
   expect(trail.body.value[0]).toMatchObject({
     operation: 'reconciliation',

@@ -125,6 +125,7 @@ async function runUnderLease(tenantId: string, o: RunOptions, report: Reconcilia
     jobStates: new Map(),
     auditChecked: false,
     disabledWithoutDate: [],
+    uncounted: 0,
     marks: new Map(),
   };
   const step = async (name: string, fn: (run: Run) => Promise<void>) => {

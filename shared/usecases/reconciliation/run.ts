@@ -57,6 +57,12 @@ export interface Run {
   auditChecked: boolean;
   /** Filled by the scan (or the change set) for the reclaim step. */
   disabledWithoutDate: string[];
+  /**
+   * Users the store's count of a product's holders cannot see (written without the query fields, by a
+   * version of the app from before them), found by the scan or in the change set: while there are any, a
+   * recount lowers no counter.
+   */
+  uncounted: number;
   /** Ask-first marks of the tenant (read once, when the policy reclaims by activity). */
   marks: Map<string, ReclaimMarkDoc>;
   /** The tenant's subscriptions, read once and again only after the run changed one (runSubscriptions). */
@@ -72,10 +78,14 @@ export function runSubscriptions(run: Run): Promise<SubscriptionDoc[]> {
   return run.subscriptions;
 }
 
-/** The run changed a subscription: the next step reads them again. */
-export const subscriptionsChanged = (run: Run) => {
-  run.subscriptions = undefined;
-};
+/**
+ * The run changed a subscription: the next step reads them again, or (given the document as written, and
+ * the list read already) sees it in the list as it is now.
+ */
+export function subscriptionsChanged(run: Run, written?: SubscriptionDoc): void {
+  const listed = run.subscriptions;
+  run.subscriptions = written && listed ? listed.then((docs) => docs.map((d) => (d.skuId === written.skuId ? written : d))) : undefined;
+}
 
 /** Who the reconciliation's own changes are attributed to in the audit trail. */
 export const systemPrincipal = (tenantId: string): Principal => ({

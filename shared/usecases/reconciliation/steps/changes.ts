@@ -49,4 +49,5 @@ function noteUser(run: Run, u: ChangedDoc): void {
   if (u.groupPaths?.length || u.groupsInError?.length)
     run.changes.groupUsers.push({ id: u.id, groupPaths: u.groupPaths ?? [], groupsInError: u.groupsInError ?? [] });
   if (u.assignedLicenseCount === undefined || u.displayNameWords === undefined) run.changes.withoutQueryFields.push(u.id);
+  if (u.assignedLicenseCount === undefined) run.uncounted++;
 }

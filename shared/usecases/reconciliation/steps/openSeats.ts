@@ -21,7 +21,7 @@ import { SeatIntentDoc, seatIntents } from '../../../storage/seatIntents';
 import { users } from '../../../storage/users';
 import { Run, runSubscriptions } from '../run';
 import { recreateMissingAuditOf } from './audit';
-import { closeOverAssignment, flagOverAssignment, jobStatesFor, secondsSince, settleSeats } from './seats';
+import { closeOverAssignment, flagOverAssignment, jobStatesFor, newestHolders, secondsSince, settleSeats } from './seats';
 
 export async function openSeatsStep(run: Run): Promise<void> {
   const [subs, intents] = await Promise.all([runSubscriptions(run), seatIntents.open(run.tenantId)]);
@@ -32,21 +32,22 @@ export async function openSeatsStep(run: Run): Promise<void> {
   // a purchase's date is the app's clock, the checkpoint the store's: the change set's margin either way
   const boughtSince = run.from!.since - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS;
   for (const doc of subs) {
-    if (await hasStaleHold(run, doc)) recount.add(doc.skuId);
-    if (Date.parse(doc.createdDateTime) / 1000 >= boughtSince) recount.add(doc.skuId);
-    if (mayBeOverAssigned(doc)) recount.add(doc.skuId);
-    else if (doc.overAssignedSince) await closeOverAssignment(run, doc); // counter within the units: so are the holders
+    if ((await hasStaleHold(run, doc)) || Date.parse(doc.createdDateTime) / 1000 >= boughtSince || mayBeOverAssigned(doc)) recount.add(doc.skuId);
+    // the counter within the units, so are the holders: a window still open closes (a product recounted below is judged there)
+    else if (doc.overAssignedSince) await closeOverAssignment(run, doc);
   }
 
   const settled = new Set<string>();
   for (const skuId of recount) {
-    const s1 = bySku.get(skuId)!;
-    const { entry, newest } = await settleSeats(run, s1);
+    const entry = await settleSeats(run, bySku.get(skuId)!);
     run.report.seats.push(entry);
     if (entry.action === 'none' || entry.action === 'repaired') settled.add(skuId);
+    // over-assignment on the holders as counted (never on a count the moving counter left undone)
+    // (the subscription as listed: a repair moves only the counter, never the units or the window)
     if (entry.action !== 'deferred' || entry.reason !== 'busy') {
-      const fresh = (await runSubscriptions(run)).find((d) => d.skuId === skuId) ?? s1;
-      await flagOverAssignment(run, fresh, entry.holders, newest);
+      const doc = bySku.get(skuId)!;
+      const over = entry.holders > enabledUnits(doc);
+      await flagOverAssignment(run, doc, entry.holders, over ? await newestHolders(run, skuId) : undefined);
     }
     await run.lease.keepAlive();
   }
@@ -62,16 +63,23 @@ async function hasStaleHold(run: Run, doc: SubscriptionDoc): Promise<boolean> {
   return Object.keys(holds).some((key) => state(holdJobId(key)) !== 'running');
 }
 
-/** The counter never counts fewer than the holders: within the enabled units, so are they. */
-const mayBeOverAssigned = (doc: SubscriptionDoc) =>
-  doc.capabilityStatus !== 'Deleted' && doc.seat.consumed > prepaidUnits({ capabilityStatus: doc.capabilityStatus, totalLicenses: doc.totalLicenses }).enabled;
+const enabledUnits = (doc: SubscriptionDoc) => prepaidUnits({ capabilityStatus: doc.capabilityStatus, totalLicenses: doc.totalLicenses }).enabled;
 
-/** Stale intents whose products are all settled are removed, after their users' audit records are checked. */
+/** The counter never counts fewer than the holders: within the enabled units, so are they. */
+const mayBeOverAssigned = (doc: SubscriptionDoc) => doc.capabilityStatus !== 'Deleted' && doc.seat.consumed > enabledUnits(doc);
+
+/**
+ * Stale intents whose products are all settled are removed, after the audit records of their users'
+ * changes since the intent (a run that died after a user write, before its records) are checked.
+ */
 async function closeIntents(run: Run, stale: SeatIntentDoc[], settled: Set<string>): Promise<void> {
-  const named = stale.flatMap((i) => i.userIds);
-  if (named.length) {
-    const read = await users.getMany(run.tenantId, [...new Set(named)]);
-    const changes = [...read.values()].filter((u) => u.lastLicenseChange?.id).map((u) => ({ userId: u.id, recordId: u.lastLicenseChange!.id }));
+  const since = new Map<string, string>();
+  for (const i of stale) for (const u of i.userIds) if (!since.has(u) || i.createdDateTime < since.get(u)!) since.set(u, i.createdDateTime);
+  if (since.size) {
+    const read = await users.getMany(run.tenantId, [...since.keys()]);
+    const changes = [...read.values()]
+      .filter((u) => u.lastLicenseChange?.id && u.lastLicenseChange.activityDateTime >= since.get(u.id)!)
+      .map((u) => ({ userId: u.id, recordId: u.lastLicenseChange!.id }));
     if (changes.length) await recreateMissingAuditOf(run, changes);
   }
   for (const intent of stale) {

@@ -6,7 +6,7 @@
 import { FINAL_STATUSES } from '../../../domain/jobs';
 import { decideSeats, heldSince, HoldJobState, holdJobId, NewestHolders, overAssignment, pendingReleases } from '../../../domain/reconciliation';
 import { jobs } from '../../../storage/jobs';
-import { seatCounter, userPages, WithTs } from '../../../storage/reconciliation';
+import { productRecount, seatCounter, WithTs } from '../../../storage/reconciliation';
 import { SubscriptionDoc } from '../../../storage/documents';
 import { subscriptions } from '../../../storage/subscriptions';
 import { Run, sleep, subscriptionsChanged } from '../run';
@@ -38,26 +38,30 @@ interface Recount {
   holders: number;
   pending: number;
   unreadable: number;
-  newest: NewestHolders;
 }
 
-/** Recounts one product between two equal reads of its counter: its holders, and users written within the grace period (a release of theirs may be pending). */
+/**
+ * Recounts one product between two equal reads of its counter, without reading its holders: the store
+ * counts them (productRecount.holders, by the query field every write derives); the users written within
+ * the grace period are read for releases that may still be on their way. A user without the query fields
+ * (written by a version of the app from before them) is not counted by the store: while the run has seen
+ * one (run.uncounted), nothing is lowered, and the userQueryFields step gives it the fields.
+ */
 async function recount(run: Run, skuId: string): Promise<Recount | undefined> {
   const first = await subscriptions.get(run.tenantId, skuId);
   if (!first) return undefined;
-  let holders = 0;
+  const holders = await productRecount.holders(run.tenantId, skuId);
   let pending = 0;
-  let unreadable = 0;
-  const newest = new NewestHolders(REPORT_LIST_CAP);
-  for await (const page of userPages(run.tenantId, USER_PAGE, skuId, Math.floor(Date.now() / 1000 - run.graceSeconds) - 1)) {
+  let unreadable = run.uncounted;
+  const writtenSince = Math.floor(Date.now() / 1000 - run.graceSeconds) - 1;
+  for await (const page of productRecount.writtenSince(run.tenantId, writtenSince, USER_PAGE)) {
     for (const u of page) {
       try {
-        const held = heldSince(u.licenseAssignments);
-        const at = held.get(skuId);
-        if (at) {
-          holders++;
-          newest.add({ userId: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, assignedDateTime: at });
-        } else if (pendingReleases(u.lastLicenseChange, new Set(held.keys()), secondsSince(u._ts), run.graceSeconds).includes(skuId)) pending++;
+        if (u.assignedSkuIds === undefined) unreadable++;
+        else if (!u.assignedSkuIds.includes(skuId)) {
+          const held = new Set(heldSince(u.licenseAssignments).keys());
+          if (pendingReleases(u.lastLicenseChange, held, secondsSince(u._ts), run.graceSeconds).includes(skuId)) pending++;
+        }
       } catch {
         unreadable++;
       }
@@ -65,22 +69,34 @@ async function recount(run: Run, skuId: string): Promise<Recount | undefined> {
     await run.lease.keepAlive();
   }
   const second = await subscriptions.get(run.tenantId, skuId);
-  return second && second._etag === first._etag ? { doc: first, holders, pending, unreadable, newest } : undefined;
+  return second && second._etag === first._etag ? { doc: first, holders, pending, unreadable } : undefined;
+}
+
+/** The product's most recently assigned holders (read only for an over-assignment: its report lists them). */
+export async function newestHolders(run: Run, skuId: string): Promise<NewestHolders> {
+  const newest = new NewestHolders(REPORT_LIST_CAP);
+  for await (const page of productRecount.holderPages(run.tenantId, skuId, USER_PAGE)) {
+    for (const u of page) {
+      const at = heldSince(u.licenseAssignments).get(skuId);
+      if (at) newest.add({ userId: u.id, userPrincipalName: u.userPrincipalName, displayName: u.displayName, assignedDateTime: at });
+    }
+    await run.lease.keepAlive();
+  }
+  return newest;
 }
 
 /**
  * Settles one product's counter. `counted`: the full pass's count, taken between the reads `s1` and `s2`
  * (stable when they are the same version); without it, or when the counter moved, the product is counted
- * again on its own. Returns the report's entry, and the holders and newest holders last counted.
+ * again on its own. Returns the report's entry (with the holders last counted).
  */
 export async function settleSeats(
   run: Run,
   s1: WithTs<SubscriptionDoc>,
-  counted?: { s2: WithTs<SubscriptionDoc> | undefined; holders: number; pending: number; unreadable: number; newest: NewestHolders },
-): Promise<{ entry: SeatReport; newest?: NewestHolders }> {
+  counted?: { s2: WithTs<SubscriptionDoc> | undefined; holders: number; pending: number; unreadable: number },
+): Promise<SeatReport> {
   let holders = counted?.holders ?? 0;
   let pending = counted?.pending ?? 0;
-  let newest = counted?.newest;
   const entry: SeatReport = {
     skuId: s1.skuId,
     skuPartNumber: s1.skuPartNumber,
@@ -101,7 +117,7 @@ export async function settleSeats(
       if (attempt > 0) await sleep(100 * 2 ** attempt + Math.random() * 100);
       const again = await recount(run, s1.skuId);
       if (!again) continue;
-      ({ doc: base, holders, pending, newest } = again);
+      ({ doc: base, holders, pending } = again);
       extraUnreadable = again.unreadable;
     }
     const holds = base.seat.holds ?? {};
@@ -123,7 +139,7 @@ export async function settleSeats(
       pendingReleases: pending,
       liveHolds: decision.liveHolds,
     });
-    if (decision.action === 'none') return { entry, newest };
+    if (decision.action === 'none') return entry;
     if (decision.action === 'deferred') {
       entry.action = 'deferred';
       entry.reason = decision.reason;
@@ -132,21 +148,22 @@ export async function settleSeats(
         recentSeatActivity: `The counter reads ${base.seat.consumed} for ${holders} holder(s), but it changed less than ${run.graceSeconds} s ago (a reservation may still be on its way); it is lowered once it has been still that long.`,
         unreadableUsers: 'Some user documents could not be read, so the counter is not lowered.',
       }[decision.reason!];
-      return { entry, newest };
+      return entry;
     }
-    if (await seatCounter.repair(base, decision)) {
-      subscriptionsChanged(run);
+    const repaired = await seatCounter.repair(base, decision);
+    if (repaired) {
+      subscriptionsChanged(run, repaired);
       entry.action = 'repaired';
       entry.consumedAfter = decision.consumed;
       entry.staleHoldsRemoved = decision.staleHolds;
-      return { entry, newest };
+      return entry;
     }
     stable = false; // the counter moved after it was counted: count again
   }
   entry.action = 'deferred';
   entry.reason = 'busy';
   entry.message = 'The seat counter kept moving while it was counted (admins or jobs at work); the next run counts again.';
-  return { entry, newest };
+  return entry;
 }
 
 /**
@@ -168,8 +185,9 @@ export async function flagOverAssignment(run: Run, doc: SubscriptionDoc, holders
   } else if (doc.overAssignedSince) await closeOverAssignment(run, doc);
 }
 
-/** The product is back within its enabled units: its window is closed. */
+/** The product is back within its enabled units: its window is closed (reported by the run that closes it). */
 export async function closeOverAssignment(run: Run, doc: SubscriptionDoc): Promise<void> {
-  if (await seatCounter.markOverAssigned(doc, null)) subscriptionsChanged(run);
+  if (!(await seatCounter.markOverAssigned(doc, null))) return;
+  subscriptionsChanged(run);
   run.report.overAssignmentsResolved.push({ skuId: doc.skuId, skuPartNumber: doc.skuPartNumber, overAssignedSince: doc.overAssignedSince! });
 }
