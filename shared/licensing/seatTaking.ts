@@ -87,7 +87,9 @@ export async function takeSeats(
       }
       if (attempt >= seats.attempts) {
         const needed = needs[i].need.get(sku)!;
-        fail(g, ruleViolation([seats.shortage?.(sku, needed, mine.length === 1 ? mine[0].user.id : undefined) ?? (await seatShortage(tenantId, sku, needed))]));
+        // one user short of a seat: the refusal is about that user (as the rules' own pre-check says it)
+        const target = mine.length === 1 ? mine[0].user.id : undefined;
+        fail(g, ruleViolation([seats.shortage?.(sku, needed, target) ?? (await seatShortage(tenantId, sku, needed, target))]));
         continue;
       }
       again.push(g);
@@ -125,7 +127,12 @@ export async function redecide(
   fail: (g: number, e: Error) => void,
 ): Promise<Plan | undefined> {
   if (!fresh) {
-    fail(p.group, ruleViolation([{ code: ErrorCodes.notFound, message: `User '${p.user.id}' was deleted meanwhile.`, target: p.user.id, parameters: { userId: p.user.id } }]));
+    fail(
+      p.group,
+      ruleViolation([
+        { code: ErrorCodes.notFound, message: `User '${p.user.id}' was deleted meanwhile.`, target: p.user.id, parameters: { userId: p.user.id } },
+      ]),
+    );
     return undefined;
   }
   let next: Plan;

@@ -46,7 +46,7 @@ export const jobResult = z.object({
   status: z.enum(['succeeded', 'failed', 'skipped']),
   code: z.string().optional(),
   message: z.string().optional(),
-  parameters: errorParameters.optional().describe("a failed row: the parameters of code, as on an error detail"),
+  parameters: errorParameters.optional().describe('a failed row: the parameters of code, as on an error detail'),
   details: z.array(errorDetail).optional().describe('a failed row with several violations: each one'),
   before: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })).optional(),
   after: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })).optional(),

@@ -99,7 +99,10 @@ export const licenseAssignmentState = z.object({
   state: z.string(),
   error: z.string(),
   errorMessage: z.string().optional().describe('why the group license failed for this user, and how to fix it'),
-  errorCode: z.string().optional().describe("the rule's code (error is Graph's coarser value): CountViolation, usageLocationRequired, Authorization_RequestDenied, ..."),
+  errorCode: z
+    .string()
+    .optional()
+    .describe("the rule's code (error is Graph's coarser value): CountViolation, usageLocationRequired, Authorization_RequestDenied, ..."),
   errorParameters: errorParameters.optional().describe("the rule's parameters, as on an error detail (groupId: the group it came through)"),
   lastUpdatedDateTime: z.string(),
 });

@@ -310,7 +310,15 @@ export const waitingListTurns: SeatSubscriber = {
 
 const normalise = (list: LicenseAssignment[]) =>
   [...list]
-    .map((a) => ({ s: a.skuId, g: a.assignedByGroup, d: [...a.disabledPlans].sort(), st: a.state ?? 'Active', e: a.error ?? 'None', m: a.errorMessage ?? '', c: a.errorCode ?? '' }))
+    .map((a) => ({
+      s: a.skuId,
+      g: a.assignedByGroup,
+      d: [...a.disabledPlans].sort(),
+      st: a.state ?? 'Active',
+      e: a.error ?? 'None',
+      m: a.errorMessage ?? '',
+      c: a.errorCode ?? '',
+    }))
     .sort((a, b) => `${a.g}${a.s}`.localeCompare(`${b.g}${b.s}`));
 
 /** Queue handler: a member changed, or a group's licenses changed (its members, a page per message). */
