@@ -43,8 +43,14 @@ async function openAssign(context: BrowserContext, skuId: string, product: strin
 
 async function pick(panel: Locator, typed: string, name: string) {
   await panel.getByRole('combobox', { name: 'Gebruikers' }).pressSequentially(typed);
-  await panel.page().getByRole('option', { name: new RegExp(name) }).click();
-  await panel.getByRole('listbox', { name: 'Geselecteerde gebruikers' }).getByRole('option', { name: new RegExp(name) }).waitFor();
+  await panel
+    .page()
+    .getByRole('option', { name: new RegExp(name) })
+    .click();
+  await panel
+    .getByRole('listbox', { name: 'Geselecteerde gebruikers' })
+    .getByRole('option', { name: new RegExp(name) })
+    .waitFor();
 }
 
 test('a conflict in Dutch with names, and the button that switches the plan off and assigns again', async () => {
