@@ -76,6 +76,29 @@ test('a conflict in Dutch with names, and the button that switches the plan off 
   await page.close();
 });
 
+test('Licenses and apps: a conflict with a product from a group, in Dutch, and the button that switches the plan off and saves again', async () => {
+  const page = await open(global, '/users', 'Actieve gebruikers');
+  await page.getByRole('searchbox', { name: 'Lijst met actieve gebruikers doorzoeken' }).fill('Lidia');
+  await page.getByRole('button', { name: 'Lidia Holloway' }).click();
+  const panel = page.getByRole('dialog', { name: 'Lidia Holloway' });
+  await panel.getByTestId('license-ENTERPRISEPACK').getByRole('checkbox', { name: 'Office 365 E3' }).check();
+  await panel.getByRole('button', { name: 'Wijzigingen opslaan' }).click();
+  // Office 365 E1 comes from Sales team: the same conflict, the way out the same switch
+  expect(await refusalText(panel)).toBe(
+    'Exchange Online (Plan 2) in Office 365 E3 conflicteert met Exchange Online (Plan 1) in Office 365 E1, dat de gebruiker al heeft. ' +
+      'Schakel een van beide uit, of trek eerst Office 365 E1 in bij de gebruiker.',
+  );
+  await panel.getByRole('button', { name: 'Exchange Online (Plan 2) uitschakelen en opnieuw toewijzen' }).click();
+  await panel.getByText('Licenties en apps opgeslagen.').waitFor();
+  expect((await userOf(org.users.lidiah.id)).assignedLicenses).toEqual(
+    expect.arrayContaining([
+      { skuId: SKU.E3, disabledPlans: [PLAN.EXO2] },
+      { skuId: SKU.E1, disabledPlans: [] },
+    ]),
+  );
+  await page.close();
+});
+
 test('a missing usage location in Dutch, set right there, then the license is assigned', async () => {
   const { page, panel } = await openAssign(global, SKU.E1, 'Office 365 E1');
   await pick(panel, 'Isaiah', 'Isaiah Langer');

@@ -45,7 +45,7 @@ export function explain(d: Pick<RefusalDetail, 'code' | 'parameters'>, t: TFunct
     }
     case 'DependencyViolation': {
       if (!planIn) return undefined;
-      const v = { plan, product, required: n.or((p.requiredServicePlanIds ?? []).map((id) => n.plan(id))) };
+      const v = { plan, product, required: n.or([...new Set((p.requiredServicePlanIds ?? []).map((id) => n.plan(id)))]) };
       return p.requiredServicePlanSwitchedOff
         ? { message: t('refusal.dependency.lost', v), fix: t('refusal.dependency.fixLost', v), switchOff: planIn }
         : { message: t('refusal.dependency.missing', v), fix: t('refusal.dependency.fixMissing', v), switchOff: planIn };
