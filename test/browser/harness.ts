@@ -20,7 +20,7 @@ import { call, tokenFor } from '../helpers';
 export const CONSOLE_URL = `https://localhost:${TEST_PORTS.host + 1}/`;
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ROOT = join(__dirname, '..', '..');
-/** This run's pictures; a run of every browser test that passes puts them in docs/screenshots (test/screenshots.reporter.mjs). */
+/** This run's pictures; a run of every browser test that passes puts them in docs/screenshots (test/screenshots.reporter.cjs). */
 const SCREENSHOTS = join(ROOT, '.local', 'screenshots');
 
 export async function launch(): Promise<Browser> {

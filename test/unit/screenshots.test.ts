@@ -1,5 +1,5 @@
 /**
- * The README's screenshots are the pictures of one passing run of every browser test (test/screenshots.reporter.mjs
+ * The README's screenshots are the pictures of one passing run of every browser test (test/screenshots.reporter.cjs
  * puts them in docs/screenshots with screenshots.json, the test that takes each): every image the README and
  * docs/ show is one of them, and docs/screenshots holds no picture that no test takes, which would fall behind.
  * `npm run screenshots` (or a passing `npm test`) refreshes them all.

@@ -6,36 +6,43 @@
  * every image the README and docs/ show was taken in it, and lists them in docs/screenshots/screenshots.json
  * with the test that takes each. Any other run (some files, a filter, a failure) leaves docs/screenshots as
  * it is. A jest reporter, because only it sees the whole run's outcome; plain JavaScript, because jest loads
- * reporters with Node's own loader (no ts-jest there).
+ * reporters with Node's own require (no ts-jest there), CommonJS so that a unit test can load it too.
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, sep } from 'node:path';
-
-const ROOT = join(import.meta.dirname, '..');
-const RUN_DIR = join(ROOT, '.local', 'screenshots');
-const DOCS_DIR = join(ROOT, 'docs', 'screenshots');
-const BROWSER_DIR = join(ROOT, 'test', 'browser');
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS: jest requires reporters as they are */
+const { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join, sep } = require('node:path');
 
 /** The docs/screenshots images the README and the docs/ pages show. */
-function shownImages() {
+function shownImages(root) {
   const pages = [
-    join(ROOT, 'README.md'),
-    ...readdirSync(join(ROOT, 'docs'))
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
       .filter((f) => f.endsWith('.md'))
-      .map((f) => join(ROOT, 'docs', f)),
+      .map((f) => join('docs', f)),
   ];
   const names = new Set();
-  for (const page of pages) for (const m of readFileSync(page, 'utf8').matchAll(/screenshots\/([\w.-]+\.png)/g)) names.add(m[1]);
+  for (const page of pages) for (const m of readFileSync(join(root, page), 'utf8').matchAll(/screenshots\/([\w.-]+\.png)/g)) names.add(m[1]);
   return [...names].sort();
 }
 
-export default class ScreenshotsReporter {
-  constructor() {
-    this.started = Date.now();
+class ScreenshotsReporter {
+  /** `options.root`: the repository (a test points it elsewhere). */
+  constructor(_globalConfig, options = {}) {
+    const root = options.root ?? join(__dirname, '..');
+    this.dirs = { root, run: join(root, '.local', 'screenshots'), docs: join(root, 'docs', 'screenshots'), browser: join(root, 'test', 'browser') };
+    this.cleared = false;
     this.error = undefined;
   }
 
+  /** Before the run's first browser test: the pictures of an earlier run (of some files) go. */
+  onTestFileStart(test) {
+    if (this.cleared || !test.path.startsWith(this.dirs.browser + sep)) return;
+    rmSync(this.dirs.run, { recursive: true, force: true });
+    this.cleared = true;
+  }
+
   onRunComplete(_contexts, results) {
+    const { root, run: RUN_DIR, docs: DOCS_DIR, browser: BROWSER_DIR } = this.dirs;
     const ran = results.testResults.filter((r) => r.testFilePath.startsWith(BROWSER_DIR + sep));
     if (!ran.length) return;
     const all = readdirSync(BROWSER_DIR)
@@ -46,11 +53,8 @@ export default class ScreenshotsReporter {
       console.log(`docs/screenshots unchanged: only a run of every browser test that passes replaces them (this run's pictures are in .local/screenshots).`);
       return;
     }
-    // this run's pictures only (an earlier partial run may have left others there)
-    const taken = (existsSync(RUN_DIR) ? readdirSync(RUN_DIR) : [])
-      .filter((f) => f.endsWith('.png') && statSync(join(RUN_DIR, f)).mtimeMs >= this.started)
-      .sort();
-    const missing = shownImages().filter((name) => !taken.includes(name));
+    const taken = (existsSync(RUN_DIR) ? readdirSync(RUN_DIR) : []).filter((f) => f.endsWith('.png')).sort();
+    const missing = shownImages(root).filter((name) => !taken.includes(name));
     if (missing.length) {
       this.error = new Error(
         `The README shows ${missing.join(', ')} from docs/screenshots, but no browser test took it in this run: take it in a test (screenshot(page, name)) or stop showing it. docs/screenshots was left as it was.`,
@@ -71,3 +75,5 @@ export default class ScreenshotsReporter {
     return this.error;
   }
 }
+
+module.exports = ScreenshotsReporter;
