@@ -13,9 +13,11 @@
  *    own split, run in the page), so 'Br' finds Brian Archie and Adele Braun alike.
  *
  *   npm run bench:console [-- --users 10000 --searches 40]
+ *   npm run bench:console -- --smoke   (a tiny run that checks the bench works: --users 600 --searches 9,
+ *   enough for 'Br' to find the Brauns beside Brian)
  *
  * The stack runs in this process (bench/lib) on ports of its own (27371 http, 27372 https, Cosmos DB 28381,
- * Azurite 30301), with a database of its own, so `npm start`, the tests and the other benchmarks can run
+ * Azurite 30301; BENCH_PORTS moves them, see lib/env.ts), with a database of its own, so `npm start`, the tests and the other benchmarks can run
  * beside it. It fails (exit 1) on the JavaScript budget and on a grid that is not virtualized; the times
  * are printed, not asserted.
  */
@@ -26,12 +28,13 @@ import { performance as clock } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { searchWords } from '../shared/domain/searchWords';
 import { parseArgs } from './lib/args';
-import { applyBenchEnv, benchEnv, ROOT } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts, ROOT } from './lib/env';
+import { runtime } from './lib/runtime';
 import { startBenchStack } from './lib/stack';
 import { percentile } from './lib/stats';
 
 /** Ports of its own (the https port is the http port + 1), so npm start, the tests and the other benchmarks can run beside it. */
-const PORTS = { host: 27371, cosmos: 28381, queue: 30301 };
+const PORTS = benchPorts({ host: 27371, cosmos: 28381, queue: 30301 });
 const BUDGET_BYTES = 400 * 1024;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TENANT = randomUUID();
@@ -147,10 +150,16 @@ async function main() {
     USAGE,
     { users: 10_000, searches: 40 },
     { users: { int: 'users' }, searches: { int: 'searches' } },
+    // 600 users hold the Brauns (users 550-574), whom the ninth search, 'Br', finds beside Brian: search by any word
+    { users: 600, searches: 9 },
   );
   if (!existsSync(join(ROOT, 'dist', 'web', 'index.html'))) throw new Error('dist/web is missing: npm run build:web first (npm run bench:console does)');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
 
+  console.log(
+    `console benchmark: the initial JavaScript (budget ${kb(BUDGET_BYTES)}), then Active users with ${users} users: the grid scrolled to the end, ${searches} searches`,
+  );
+  console.log(runtime());
   const stack = await startBenchStack(PORTS);
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
@@ -165,6 +174,7 @@ async function main() {
       '--disable-dev-shm-usage',
     ],
   });
+  console.log(`browser: Chromium ${browser.version()} (${CHROMIUM})\n`);
   let failed = false;
   try {
     const started = clock.now();
