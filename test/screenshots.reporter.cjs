@@ -8,7 +8,6 @@
  * it is. A jest reporter, because only it sees the whole run's outcome; plain JavaScript, because jest loads
  * reporters with Node's own require (no ts-jest there), CommonJS so that a unit test can load it too.
  */
-/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS: jest requires reporters as they are */
 const { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, sep } = require('node:path');
 
