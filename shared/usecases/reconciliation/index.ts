@@ -1,18 +1,26 @@
 /**
  * The scheduled license reconciliation (timer `reconcileLicenses`, and on demand): per tenant, under a
- * lease, it
+ * lease, a full or an incremental run (shared/domain/reconciliationSchedule.ts decides which: full for the
+ * tenant's first run, when asked for, and once per RECONCILIATION_FULL_EVERY_DAYS at the tenant's turn). It
  *   1. moves subscriptions whose lifecycle date has passed: Enabled -> Warning -> Suspended -> Deleted
  *      (the existing conditional update, pinned on `gen`);
  *   2. applies what Deleted means: each user loses that product (If-Match per user, audited with operation
  *      'reconciliation') and its seat is released;
- *   3. reads the tenant's users once, a page at a time, and from that one pass
+ *   3. full: reads the tenant's users once, a page at a time, and from that one pass
  *      - recounts every product's holders and repairs the seat counter (see the argument below),
  *      - flags over-assignment (more holders than enabled units) with the users over the line,
  *      - re-creates audit records lost to a crash (changes since the previous run, minus a margin),
  *      - finds the accounts the tenant's reclaim policy points at;
+ *      incremental: reads only the change set since the last run's checkpoint (steps/changes.ts: audit
+ *      records of the changed users), recounts only the products the write engine may have left open
+ *      (steps/openSeats.ts: seat intents older than the grace period, stale chunk holds, purchases, products
+ *      over their enabled units), and finds the reclaim candidates and inactivity counts by indexed queries
+ *      (steps/candidates.ts);
  *   4. reclaims their licenses when the policy is not a dry run;
- *   5. runs the steps other modules registered (registerReconciliationStep), e.g. group licensing;
- * and stores a report of what it found and did.
+ *   5. runs the steps other modules registered (registerReconciliationStep), e.g. group licensing, which
+ *      learn the run's kind and change set;
+ * and stores a report of what it found and did, and what it read. The checkpoint the next incremental run
+ * starts from is stored only when a run completes without an error: a run that dies keeps the old one.
  *
  * Why the seat repair never under-counts, with admins, bulk jobs and other instances at work (no
  * multi-document transactions): every writer keeps `consumed >= seats held` at every moment (reserve before

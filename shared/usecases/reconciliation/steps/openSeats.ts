@@ -6,9 +6,10 @@
  * - products with a bulk-job chunk's hold whose job has ended or is gone (a hold never settled);
  * - products bought since the last run (a self-service purchase counts its buyer's seat before the buyer
  *   is written);
- * - products whose counter is above their enabled units, or that were over-assigned at the last run: the
- *   over-assignment is judged on the holders (the counter may count a seat nobody holds), and reported
- *   with the users over the line.
+ * - products whose counter is above their enabled units: the over-assignment is judged on the holders (the
+ *   counter may count a seat nobody holds), and reported with the users over the line. A product whose
+ *   window is open but whose counter is within its units is back within them (so are its holders): the
+ *   window closes without a count.
  * An intent whose products are all settled is removed; one whose product is left for later (a counter
  * still moving, a job still running) stays for the next run. The users an intent names get their audit
  * records checked.
@@ -33,8 +34,7 @@ export async function openSeatsStep(run: Run): Promise<void> {
   const boughtSince = run.from!.since - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS;
   for (const doc of subs) {
     if ((await hasStaleHold(run, doc)) || Date.parse(doc.createdDateTime) / 1000 >= boughtSince || mayBeOverAssigned(doc)) recount.add(doc.skuId);
-    // the counter within the units, so are the holders: a window still open closes (a product recounted below is judged there)
-    else if (doc.overAssignedSince) await closeOverAssignment(run, doc);
+    else if (doc.overAssignedSince) await closeOverAssignment(run, doc); // (a product recounted is judged below)
   }
 
   const settled = new Set<string>();
@@ -42,8 +42,8 @@ export async function openSeatsStep(run: Run): Promise<void> {
     const entry = await settleSeats(run, bySku.get(skuId)!);
     run.report.seats.push(entry);
     if (entry.action === 'none' || entry.action === 'repaired') settled.add(skuId);
-    // over-assignment on the holders as counted (never on a count the moving counter left undone)
-    // (the subscription as listed: a repair moves only the counter, never the units or the window)
+    // over-assignment on the holders as counted (never on a count a moving counter left undone), the
+    // subscription as listed (a repair moves only the counter, never the units or the window)
     if (entry.action !== 'deferred' || entry.reason !== 'busy') {
       const doc = bySku.get(skuId)!;
       const over = entry.holders > enabledUnits(doc);
