@@ -7,7 +7,7 @@
  * stack on their own ports, because they kill it (local/chaos.ts, settings only tests give).
  */
 import { testStackEnv } from '../env';
-import { pool, SKU, storeOf, tokenFor } from '../helpers';
+import { callHost, pool, SKU, storeOf, tokenFor } from '../helpers';
 import { OwnStack, startOwnStack } from '../ownStack';
 import { pastTheGrace, queuesDrained, reconciledProblems } from '../reconciliationChecks';
 
@@ -34,40 +34,29 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** An HTTP call that may meet a dead host: status 0 when the connection fails. */
-async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  try {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  } catch {
-    return { status: 0, body: undefined };
-  }
-}
-
 async function organization(name: string) {
   const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
-  const org = await call(steady, 'POST', '/v1.0/tenants', operator, { displayName: name });
+  const org = await callHost(steady, 'POST', '/v1.0/tenants', operator, { displayName: name });
   expect(org.status).toBe(201);
   const admin = await tokenFor('GlobalAdministrator', org.body.id);
   return { id: org.body.id as string, admin };
 }
 const reconcile = async (tenantAdmin: string, mode?: 'full' | 'incremental') => {
-  const r = await call(steady, 'POST', '/v1.0/reconciliations', tenantAdmin, mode ? { mode } : undefined);
+  const r = await callHost(steady, 'POST', '/v1.0/reconciliations', tenantAdmin, mode ? { mode } : undefined);
   expect(r.status).toBe(201);
   return r.body;
 };
 
 test('a host killed between reservation and user write while the other host runs incremental reconciliations: the next incremental run restores every invariant, a full run finds nothing', async () => {
   const { id: tenantId, admin } = await organization('Chaos org');
-  expect((await call(steady, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: SKU.E3, totalLicenses: 200 })).status).toBe(201);
+  expect((await callHost(steady, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: SKU.E3, totalLicenses: 200 })).status).toBe(201);
   const ids: string[] = [];
   await pool([...Array(40).keys()], 8, async (i) => {
-    const r = await call(steady, 'POST', '/v1.0/users', admin, { displayName: `Chaos ${i}`, userPrincipalName: `chaos${i}@chaos.dev`, usageLocation: 'NL' });
+    const r = await callHost(steady, 'POST', '/v1.0/users', admin, {
+      displayName: `Chaos ${i}`,
+      userPrincipalName: `chaos${i}@chaos.dev`,
+      usageLocation: 'NL',
+    });
     expect(r.status).toBe(201);
     ids[i] = r.body.id;
   });
@@ -86,7 +75,7 @@ test('a host killed between reservation and user write while the other host runs
   for (const id of ids.slice(0, 12)) {
     if (dead) break;
     outcomes.push(
-      (await call(stack.api, 'POST', `/v1.0/users/${id}/assignLicense`, admin, { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }], removeLicenses: [] }))
+      (await callHost(stack.api, 'POST', `/v1.0/users/${id}/assignLicense`, admin, { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }], removeLicenses: [] }))
         .status,
     );
   }
@@ -98,7 +87,7 @@ test('a host killed between reservation and user write while the other host runs
   expect(runs.every((r) => r.mode === 'incremental' && r.status === 'completed')).toBe(true);
 
   // the seat reserved for the 6th user is counted, nobody holds it, and the run's intent says so
-  const e3 = async () => (await call(steady, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`, admin)).body.consumedUnits;
+  const e3 = async () => (await callHost(steady, 'GET', `/v1.0/subscribedSkus/${SKU.E3}`, admin)).body.consumedUnits;
   expect(await e3()).toBe(6);
   expect(await reconciledProblems(store, tenantId)).toEqual([expect.stringMatching(/counter 6, holders 5/), expect.stringMatching(/^open seat intents/)]);
 
@@ -117,15 +106,15 @@ test('a host killed between reservation and user write while the other host runs
 
 test('a host killed in the middle of a reconciliation run: its lease expires, the checkpoint it started from stays, and the next run reads those changes again and repairs what the dead run left', async () => {
   const { id: tenantId, admin } = await organization('Dying run org');
-  expect((await call(steady, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: SKU.E3, totalLicenses: 10 })).status).toBe(201);
+  expect((await callHost(steady, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: SKU.E3, totalLicenses: 10 })).status).toBe(201);
   const [leaver, stayer] = await Promise.all(
     ['leaver', 'stayer'].map(
-      async (n) => (await call(steady, 'POST', '/v1.0/users', admin, { displayName: n, userPrincipalName: `${n}@dying.dev`, usageLocation: 'NL' })).body,
+      async (n) => (await callHost(steady, 'POST', '/v1.0/users', admin, { displayName: n, userPrincipalName: `${n}@dying.dev`, usageLocation: 'NL' })).body,
     ),
   );
   for (const u of [leaver, stayer])
     expect(
-      (await call(steady, 'POST', `/v1.0/users/${u.id}/assignLicense`, admin, { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }], removeLicenses: [] }))
+      (await callHost(steady, 'POST', `/v1.0/users/${u.id}/assignLicense`, admin, { addLicenses: [{ skuId: SKU.E3, disabledPlans: [] }], removeLicenses: [] }))
         .status,
     ).toBe(200);
   expect((await reconcile(admin)).mode).toBe('full');
@@ -135,13 +124,13 @@ test('a host killed in the middle of a reconciliation run: its lease expires, th
 
   // the leaver's account was switched off 40 days ago, and the policy reclaims: a run's reclaim step removes the license
   await new Promise((r) => setTimeout(r, 1100)); // the leaver's change lands after the last run's start
-  expect((await call(steady, 'PATCH', `/v1.0/users/${leaver.id}`, admin, { accountEnabled: false })).status).toBe(204);
+  expect((await callHost(steady, 'PATCH', `/v1.0/users/${leaver.id}`, admin, { accountEnabled: false })).status).toBe(204);
   await store
     .container('directory')
     .item(leaver.id, tenantId)
     .patch([{ op: 'set', path: '/disabledDateTime', value: new Date(Date.now() - 40 * 86_400_000).toISOString() }]);
   expect(
-    (await call(steady, 'PATCH', '/v1.0/reconciliations/policy', admin, { reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: false } }))
+    (await callHost(steady, 'PATCH', '/v1.0/reconciliations/policy', admin, { reclaimDisabledAccounts: { enabled: true, disabledForDays: 30, dryRun: false } }))
       .status,
   ).toBe(200);
 
@@ -157,7 +146,7 @@ test('a host killed in the middle of a reconciliation run: its lease expires, th
     LICENSE_FAULT_KILL_AT_COMMIT: '1',
   });
   const died = new Promise<string | null>((resolve) => doomed.once('exit', (_code, signal) => resolve(signal)));
-  expect((await call(`http://localhost:${port}/api`, 'POST', '/v1.0/reconciliations', admin)).status).toBe(0);
+  expect((await callHost(`http://localhost:${port}/api`, 'POST', '/v1.0/reconciliations', admin)).status).toBe(0);
   expect(await died).toBe('SIGKILL');
   const held = (await jobs.item('reconciliation-lease', tenantId).read()).resource;
   expect(held.runId).not.toBeNull(); // still held by the dead run, until it expires

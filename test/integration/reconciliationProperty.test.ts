@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { testStackEnv } from '../env';
-import { SKU, storeOf, tokenFor } from '../helpers';
+import { callHost, SKU, storeOf, tokenFor } from '../helpers';
 import { OwnStack, startOwnStack } from '../ownStack';
 import { pastTheGrace, queuesDrained, reconciledProblems } from '../reconciliationChecks';
 
@@ -50,20 +50,6 @@ async function killWorker(): Promise<void> {
   const gone = new Promise((r) => w.once('exit', r));
   w.kill('SIGKILL');
   await gone;
-}
-
-async function call(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  try {
-    const r = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
-  } catch {
-    return { status: 0, body: undefined }; // a host that died mid-request
-  }
 }
 
 type Step =
@@ -107,17 +93,17 @@ interface Org {
 
 async function newOrg(): Promise<Org> {
   const operator = await tokenFor('Operator', testStackEnv.OPERATOR_TENANT_ID);
-  const created = await call(stack.api, 'POST', '/v1.0/tenants', operator, {
+  const created = await callHost(stack.api, 'POST', '/v1.0/tenants', operator, {
     displayName: `Property org ${randomUUID().slice(0, 6)}`,
     defaultUsageLocation: 'NL',
   });
   expect(created.status).toBe(201);
   const admin = await tokenFor('GlobalAdministrator', created.body.id);
   for (const [p, n] of Object.entries(SEATS))
-    expect((await call(stack.api, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: PRODUCTS[p as Product], totalLicenses: n })).status).toBe(201);
+    expect((await callHost(stack.api, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: PRODUCTS[p as Product], totalLicenses: n })).status).toBe(201);
   const users: string[] = [];
   for (let i = 0; i < USERS; i++) {
-    const r = await call(stack.api, 'POST', '/v1.0/users', admin, {
+    const r = await callHost(stack.api, 'POST', '/v1.0/users', admin, {
       displayName: `P ${i}`,
       userPrincipalName: `p${i}-${randomUUID().slice(0, 6)}@prop.dev`,
       usageLocation: 'NL',
@@ -125,7 +111,7 @@ async function newOrg(): Promise<Org> {
     expect(r.status).toBe(201);
     users.push(r.body.id);
   }
-  const group = await call(stack.api, 'POST', '/v1.0/groups', admin, { displayName: 'Property group' });
+  const group = await callHost(stack.api, 'POST', '/v1.0/groups', admin, { displayName: 'Property group' });
   expect(group.status).toBe(201);
   return { id: created.body.id, admin, users, groupId: group.body.id, runs: 0 };
 }
@@ -137,31 +123,31 @@ async function apply(org: Org, step: Step): Promise<void> {
   const id = (i: number) => org.users[i];
   switch (step.kind) {
     case 'assign':
-      await call(w, 'POST', `/v1.0/users/${id(step.user)}/assignLicense`, org.admin, body(step.product));
+      await callHost(w, 'POST', `/v1.0/users/${id(step.user)}/assignLicense`, org.admin, body(step.product));
       return;
     case 'remove':
-      await call(w, 'POST', `/v1.0/users/${id(step.user)}/assignLicense`, org.admin, { addLicenses: [], removeLicenses: [PRODUCTS[step.product]] });
+      await callHost(w, 'POST', `/v1.0/users/${id(step.user)}/assignLicense`, org.admin, { addLicenses: [], removeLicenses: [PRODUCTS[step.product]] });
       return;
     case 'page':
-      await call(w, 'POST', `/v1.0/subscribedSkus/${PRODUCTS[step.product]}/assign`, org.admin, { userIds: step.users.map(id) });
+      await callHost(w, 'POST', `/v1.0/subscribedSkus/${PRODUCTS[step.product]}/assign`, org.admin, { userIds: step.users.map(id) });
       return;
     case 'bulk':
-      await call(w, 'POST', '/v1.0/licenseJobs', org.admin, {
+      await callHost(w, 'POST', '/v1.0/licenseJobs', org.admin, {
         mode: step.remove ? 'remove' : 'add',
         userIds: step.users.map(id),
         ...(step.remove ? { removeLicenses: [PRODUCTS[step.product]] } : { addLicenses: body(step.product).addLicenses }),
       });
       return;
     case 'join':
-      await call(w, 'POST', `/v1.0/groups/${org.groupId}/members/$ref`, org.admin, {
+      await callHost(w, 'POST', `/v1.0/groups/${org.groupId}/members/$ref`, org.admin, {
         '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${id(step.user)}`,
       });
       return;
     case 'leave':
-      await call(w, 'DELETE', `/v1.0/groups/${org.groupId}/members/${id(step.user)}/$ref`, org.admin);
+      await callHost(w, 'DELETE', `/v1.0/groups/${org.groupId}/members/${id(step.user)}/$ref`, org.admin);
       return;
     case 'groupLicense':
-      await call(
+      await callHost(
         w,
         'POST',
         `/v1.0/groups/${org.groupId}/assignLicense`,
@@ -173,7 +159,7 @@ async function apply(org: Org, step: Step): Promise<void> {
       // the worker again, armed: it dies at its next engine run that has seats (or that wrote users)
       await killWorker();
       await startWorker(step.at === 'reservation' ? { LICENSE_FAULT_KILL_AT_RESERVATION: '1' } : { LICENSE_FAULT_KILL_AT_COMMIT: '1' });
-      await call(w, 'POST', `/v1.0/users/${id(step.user)}/assignLicense`, org.admin, body(step.product));
+      await callHost(w, 'POST', `/v1.0/users/${id(step.user)}/assignLicense`, org.admin, body(step.product));
       await killWorker(); // dead already, or the change needed no seat: killed here, idle
       await startWorker();
       return;
@@ -187,7 +173,7 @@ async function apply(org: Org, step: Step): Promise<void> {
 async function reconcileAndCheck(org: Org): Promise<void> {
   expect(await queuesDrained(stack.env.AzureWebJobsStorage!)).toBe(true);
   await pastTheGrace(store, org.id, GRACE);
-  const r = await call(stack.api, 'POST', '/v1.0/reconciliations', org.admin, { mode: 'incremental' });
+  const r = await callHost(stack.api, 'POST', '/v1.0/reconciliations', org.admin, { mode: 'incremental' });
   expect(r.status).toBe(201);
   expect(r.body).toMatchObject({ mode: org.runs++ ? 'incremental' : 'full', status: 'completed' });
   expect(await queuesDrained(stack.env.AzureWebJobsStorage!)).toBe(true);
@@ -200,7 +186,7 @@ test('random interleavings of changes, crashes and incremental runs: after every
       const org = await newOrg();
       await reconcileAndCheck(org); // the organization's first run (full): the checkpoint the others start from
       for (const step of steps) await apply(org, step);
-      const full = await call(stack.api, 'POST', '/v1.0/reconciliations', org.admin, { mode: 'full' });
+      const full = await callHost(stack.api, 'POST', '/v1.0/reconciliations', org.admin, { mode: 'full' });
       expect(full.status).toBe(201);
       expect(full.body.summary).toMatchObject({ seatsRepaired: 0, staleHoldsRemoved: 0, auditRecordsRecreated: 0, assignmentsRemoved: 0 });
       expect(full.body.steps.groupLicensing).toMatchObject({ formerMembersQueued: 0 });
