@@ -455,7 +455,6 @@ async function applyChangeSet(t: ChangeTask): Promise<ChangeResult> {
     createdDateTime: new Date().toISOString(),
     skuIds: [SKU.ENTERPRISEPACK],
     userIds: [ids[1] ?? ids[0]],
-    requestIds: [randomUUID()],
   });
   if (!(await subscriptions.reserveSeats(t.tenantId, SKU.ENTERPRISEPACK, 1))) throw new Error('no E3 seat to reserve for the run that dies');
   return { type: 'change', seconds: (performance.now() - started) / 1000, changed: ids.length, engineRuns, lostAuditId: lost.id, openIntentId };

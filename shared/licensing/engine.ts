@@ -71,7 +71,6 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   const seats = withSeatIntent(tenantId, req.seats, {
     at: now,
     userIds: groups.flatMap((g) => g.changes.map((c) => c.userId)),
-    requestIds: groups.map((g) => g.requestId),
   });
   const failures = new Map<number, Error>();
   const fail = (g: number, e: Error) => {

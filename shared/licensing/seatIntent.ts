@@ -19,8 +19,8 @@ export interface IntentSeats extends SeatStrategy {
   closing(): OperationInput[];
 }
 
-/** `about`: the run's start (its audit records' time), its users and requests. */
-export function withSeatIntent(tenantId: string, inner: SeatStrategy, about: { at: string; userIds: string[]; requestIds: string[] }): IntentSeats {
+/** `about`: the run's start (its audit records' time) and its users. */
+export function withSeatIntent(tenantId: string, inner: SeatStrategy, about: { at: string; userIds: string[] }): IntentSeats {
   const covered = new Set<string>();
   let doc: SeatIntentDoc | undefined;
   let kept = false;
@@ -40,7 +40,6 @@ export function withSeatIntent(tenantId: string, inner: SeatStrategy, about: { a
             type: 'seatIntent',
             createdDateTime: about.at,
             userIds: [...new Set(about.userIds.map((u) => u.toLowerCase()))],
-            requestIds: [...new Set(about.requestIds)],
           }),
           skuIds: [...covered, ...fresh],
         };

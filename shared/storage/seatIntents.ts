@@ -24,8 +24,6 @@ export interface SeatIntentDoc {
   skuIds: string[];
   /** The users it changes (the reconciliation checks their audit records too). */
   userIds: string[];
-  /** The requests of the run (the audit records' requestId). */
-  requestIds: string[];
   _ts?: number;
   _etag?: string;
 }

@@ -134,7 +134,6 @@ test('a seat intent an engine run left (a reservation without its user write): t
     createdDateTime: new Date().toISOString(),
     skuIds: [SKU.E3],
     userIds: [c.id],
-    requestIds: [randomUUID()],
   });
   await directory.item(`${t.id}_${SKU.E3}`, t.id).patch([{ op: 'incr', path: '/seat/consumed', value: 1 }]);
   expect((await t.sku(SKU.E3)).consumedUnits).toBe(2);

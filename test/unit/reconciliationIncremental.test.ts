@@ -238,7 +238,7 @@ describe("the engine run's seat intent", () => {
     },
   });
   beforeEach(() => moves.splice(0));
-  const about = { at: '2026-01-01T00:00:00.000Z', userIds: ['U1'], requestIds: ['r'] };
+  const about = { at: '2026-01-01T00:00:00.000Z', userIds: ['U1'] };
 
   test('written once, before the first counter moves, naming the products; again only for a product it did not name; closed when all is settled', async () => {
     const seats = withSeatIntent('t1', inner(), about);
