@@ -89,6 +89,12 @@ test('no body runs what the timer runs (the first run full, then incremental); {
     expect(r.body.error.code).toBeDefined();
   }
   expect((await run(t, { mode: 'everything' })).body.error.target).toBe('mode');
+
+  // the contract says so: the body may be left out, mode is one of the two
+  const openapi = (await call('GET', '/openapi.json')).body;
+  const post = openapi.paths['/v1.0/reconciliations'].post;
+  expect(post.requestBody.required).toBe(false);
+  expect(post.requestBody.content['application/json'].schema.properties.mode.enum).toEqual(['incremental', 'full']);
 });
 
 test("the full run's turn: once per period at a time of the tenant's own; the timer's run is full when the turn has come since the last full run", async () => {
