@@ -49,6 +49,7 @@ import './seatPlanner';
 import './alerts';
 import './licenseRequests';
 import './autoClaim';
+import './usageRights';
 import './openapi';
 import './health';
 // last: $batch and the catch-all for unmatched routes
