@@ -50,6 +50,8 @@ export const ErrorCodes = {
   quantityBelowAssigned: 'quantityBelowAssigned',
   invalidLifecycleTransition: 'invalidLifecycleTransition',
   notSelfService: 'notSelfServiceSubscription',
+  productNotSoldInCloud: 'productNotSoldInCloud',
+  cloudNotServed: 'cloudNotServed',
   licenseRuleViolation: 'licenseRuleViolation',
   serviceUnavailable: 'serviceUnavailable',
   internal: 'internalServerError',

@@ -4,6 +4,8 @@
  * before the admin clicks it. Ids, part numbers and product names follow Microsoft's table "Product names
  * and service plan identifiers for licensing" (checked against its edition of October 29, 2025).
  */
+import type { AzureCloudName } from './clouds';
+
 export interface ServicePlanDefinition {
   servicePlanId: string;
   servicePlanName: string;
@@ -28,6 +30,8 @@ export interface ProductDefinition {
   displayName: string;
   appliesTo: 'User' | 'Company';
   servicePlans: ServicePlanDefinition[];
+  /** The clouds the product is sold in (shared/domain/clouds.ts soldIn); absent: the worldwide cloud. */
+  clouds?: readonly AzureCloudName[];
 }
 
 const plan = (
