@@ -50,6 +50,7 @@ import './alerts';
 import './licenseRequests';
 import './autoClaim';
 import './usageRights';
+import './authenticationEvents';
 import './openapi';
 import './health';
 // last: $batch and the catch-all for unmatched routes

@@ -16,3 +16,4 @@ export * from './health';
 export * from './licenseRequests';
 export * from './reports';
 export * from './usageRights';
+export * from './authenticationEvents';

@@ -113,6 +113,34 @@ describe.each<[AzureCloudName, number, string]>([
     // nothing was bought
     expect((await call('GET', s.api('/v1.0/subscribedSkus'), { token: await s.mint('GlobalReader', tenantId) })).body.value).toEqual([]);
   });
+
+  test("Entra ID's token for the custom authentication extension is the cloud's too", async () => {
+    const event = {
+      type: 'microsoft.graph.authenticationEvent.tokenIssuanceStart',
+      source: `/tenants/${tenantId}/applications/00001111-aaaa-2222-bbbb-3333cccc4444`,
+      data: {
+        '@odata.type': 'microsoft.graph.onTokenIssuanceStartCalloutData',
+        tenantId,
+        authenticationEventListenerId: randomUUID(),
+        customAuthenticationExtensionId: randomUUID(),
+        authenticationContext: {
+          correlationId: randomUUID(),
+          protocol: 'OAUTH2.0',
+          clientServicePrincipal: { id: randomUUID(), appId: '00001111-aaaa-2222-bbbb-3333cccc4444' },
+          resourceServicePrincipal: { id: randomUUID(), appId: '00001111-aaaa-2222-bbbb-3333cccc4444' },
+          user: { id: randomUUID(), userPrincipalName: 'nobody@gov.dev' },
+        },
+      },
+    };
+    const send = async (issuer: string) =>
+      call('POST', s.api('/v1.0/authenticationEvents/tokenIssuanceStart'), {
+        token: await s.mint('AuthenticationEvents', tenantId, issuer, testStackEnv.AUTH_EVENTS_AUDIENCE),
+        body: event,
+      });
+    expect((await send(ISSUER_TEMPLATES[cloud].v2)).status).toBe(200);
+    const worldwide = await send(ISSUER_TEMPLATES.AzureCloud.v2);
+    expect([worldwide.status, worldwide.body.error.message]).toEqual([401, expect.stringContaining('(AzureCloud)')]);
+  });
 });
 
 describe('the worldwide deployment (the shared test stack: AZURE_CLOUD AzureCloud, its dev issuer)', () => {
