@@ -9,7 +9,8 @@
  * same identity a delegated token's `oid` has for /me), then by the userPrincipalName it sends (users
  * created here, by POST /users or a CSV import, have ids of their own). The match is kept per instance
  * (object id -> user id, bounded), so the usual sign-in costs one point read of the user, plus one of the
- * auto-claim policy when the app is one it knows, and the sign-in's write.
+ * auto-claim policy when the app is one it knows, and the sign-in's write when the recorded one is older
+ * than SIGN_IN_RESOLUTION_MS.
  *
  * Never a failed sign-in because of this service: a user not known here, a store that is down or slow,
  * any error of ours answers a valid, empty provideClaimsForToken action (logged), and so does the work
@@ -32,6 +33,12 @@ type Claims = Answer['data']['actions'][number]['claims'];
 
 /** The claim the token carries the user's service plans in (the claims mapping policy maps it by this name). */
 export const SERVICE_PLANS_CLAIM = 'servicePlans';
+/**
+ * Entra ID calls the extension for every token it issues (each refresh, each resource of a session), not
+ * once per sign-in: a sign-in less than this much after the recorded one is not written again (the
+ * activity reports count days).
+ */
+export const SIGN_IN_RESOLUTION_MS = 5 * 60_000;
 /** Entra ID takes at most 3 KB of claims from an extension, keys and values together. */
 export const CLAIMS_BUDGET_BYTES = 3072;
 
@@ -78,6 +85,7 @@ async function claimsFor(tenantId: string, requestId: string, event: Event): Pro
     policy: policy ?? { enabled: false, app: '', products: [] },
     app,
     at: new Date().toISOString(),
+    resolutionMs: SIGN_IN_RESOLUTION_MS,
   });
   const subs = await subscriptions.forRules(tenantId);
   const status = new Map(subs.map((s) => [s.skuId, s.capabilityStatus]));

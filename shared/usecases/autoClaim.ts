@@ -133,10 +133,19 @@ export async function recordSignInEvent(
 export async function signIn(
   tenantId: string,
   requestId: string,
-  input: { user: UserDoc; policy: Policy; app: string | undefined; at: string },
+  input: {
+    user: UserDoc;
+    policy: Policy;
+    app: string | undefined;
+    at: string;
+    /** A stored date less than this much older than `at` is left as it is (no write): the sign-in is there already. */
+    resolutionMs?: number;
+  },
 ): Promise<{ user: UserDoc; claim: Outcome }> {
   const { policy, app, at } = input;
-  const user = (await users.recordSignIn(tenantId, input.user.id, at)) ?? input.user;
+  const stored = input.user.signInActivity?.lastSignInDateTime;
+  const recent = !!stored && !!input.resolutionMs && Date.parse(at) - Date.parse(stored) < input.resolutionMs;
+  const user = (!recent && (await users.recordSignIn(tenantId, input.user.id, at))) || input.user;
   const answer = (claim: Outcome, now: UserDoc = user) => ({ user: now, claim });
 
   if (!policy.enabled || !app || policy.app.toLowerCase() !== app.toLowerCase()) return answer({ outcome: 'policyOff', skuId: null, reason: null });
