@@ -19,6 +19,11 @@ const rights = async (path: string, token: string) => {
   expect(r.status).toBe(200);
   return r.body.value as any[];
 };
+/** Assigns the products, all their plans on, directly. */
+async function holding(org: TestTenant, userId: string, ...skuIds: string[]) {
+  const r = await org.assign(userId, { addLicenses: skuIds.map((skuId) => ({ skuId, disabledPlans: [] })), removeLicenses: [] });
+  expect(r.status).toBe(200);
+}
 const planIdsOf = (right: any) => right.services.map((s: any) => s.planId).sort();
 
 async function groupWith(productSkuId: string, disabledPlans: string[], memberId: string) {
@@ -69,17 +74,7 @@ test("the user's own rights (/me): per product, direct and through a group, plan
 
 test('$filter as Graph takes it: skuId eq / in, services/any(s:s/planId eq ...), and what it does not take', async () => {
   const u = await t.createUser();
-  expect(
-    (
-      await t.assign(u.id, {
-        addLicenses: [
-          { skuId: SKU.E1, disabledPlans: [] },
-          { skuId: SKU.PBI, disabledPlans: [] },
-        ],
-        removeLicenses: [],
-      })
-    ).status,
-  ).toBe(200);
+  await holding(t, u.id, SKU.E1, SKU.PBI);
   const me = await tokenFor('User', t.id, { objectId: u.id });
   const skuIds = async (filter: string) => (await rights(`me/cloudLicensing/usageRights?$filter=${encodeURIComponent(filter)}`, me)).map((r) => r.skuId).sort();
   expect(await skuIds(`skuId eq ${SKU.E1}`)).toEqual([SKU.E1]);
@@ -98,17 +93,7 @@ test('what the user may use now: nothing from a Suspended subscription, a Warnin
   const e1 = await org.buy(SKU.E1, 2);
   await org.buy(SKU.PBI, 2);
   const u = await org.createUser();
-  expect(
-    (
-      await org.assign(u.id, {
-        addLicenses: [
-          { skuId: SKU.E1, disabledPlans: [] },
-          { skuId: SKU.PBI, disabledPlans: [] },
-        ],
-        removeLicenses: [],
-      })
-    ).status,
-  ).toBe(200);
+  await holding(org, u.id, SKU.E1, SKU.PBI);
   const me = await tokenFor('User', org.id, { objectId: u.id });
   const held = async () => (await rights('me/cloudLicensing/usageRights', me)).map((r) => r.skuId).sort();
   expect(await held()).toEqual([SKU.E1, SKU.PBI].sort());
