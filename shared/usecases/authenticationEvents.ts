@@ -80,14 +80,17 @@ async function claimsFor(tenantId: string, requestId: string, event: Event): Pro
     log.info('token issuance for a user not known here: no claims', { requestId, tenantId, correlationId: context.correlationId });
     return {};
   }
-  const { user } = await signIn(tenantId, requestId, {
-    user: found,
-    policy: policy ?? { enabled: false, app: '', products: [] },
-    app,
-    at: new Date().toISOString(),
-    resolutionMs: SIGN_IN_RESOLUTION_MS,
-  });
-  const subs = await subscriptions.forRules(tenantId);
+  const [{ user }, subs] = await Promise.all([
+    signIn(tenantId, requestId, {
+      user: found,
+      policy: policy ?? { enabled: false, app: '', products: [] },
+      app,
+      at: new Date().toISOString(),
+      resolutionMs: SIGN_IN_RESOLUTION_MS,
+    }),
+    // the states for the claims, from the instance's list (usually no read at all)
+    subscriptions.forRules(tenantId),
+  ]);
   const status = new Map(subs.map((s) => [s.skuId, s.capabilityStatus]));
   const { names, complete } = servicePlanNamesWithin(
     usageRightsOf(user.licenseAssignments, (skuId) => status.get(skuId)),
