@@ -4,7 +4,7 @@
  * concurrency is the figure) and the usage rights an app reads next (GET /v1.0/me/cloudLicensing/usageRights:
  * one point read, so it is set against the emulator's raw point-read rate in the same run).
  *
- *   npm run bench:signin [-- --users N (default 2000) --concurrency C (default 32)]
+ *   npm run bench:signin [-- --users N (default 2000) --concurrency C (default 32)] [-- --smoke]
  *   (= npx tsc -p tsconfig.build.json && node dist/bench/token-issuance.js [flags])
  *
  * 1. Starts the stack in this process (emulators as children, the local host here, so cosmosRequestStats
@@ -31,13 +31,14 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
 import { runScript, serveChild, startChild, stopChildren } from './lib/child';
-import { applyBenchEnv, benchEnv } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
 import { childProc, EMULATORS, machineLoad, otherBenchmarks } from './lib/proc';
 import { startBenchStack } from './lib/stack';
 import { cpuMs, fmt, percentile, pool } from './lib/stats';
+import { runtime } from './lib/runtime';
 import { printTable } from './lib/table';
 
-const PORTS = { host: 27771, cosmos: 28781, queue: 30701 };
+const PORTS = benchPorts({ host: 27771, cosmos: 28781, queue: 30701 });
 const ENV = benchEnv({
   ports: PORTS,
   database: 'licensing-bench-signin',
@@ -332,7 +333,7 @@ async function main(opt: Options): Promise<number> {
 
     // -------- report --------
     const others = otherBenchmarks();
-    console.log(`\nsign-in calls at concurrency ${C}, ${N} users (load ${load}${others.length ? `; other benchmarks running: ${others.join(', ')}` : ''}):`);
+    console.log(`\nsign-in calls at concurrency ${C}, ${N} users (${load}${others.length ? `; other benchmarks running: ${others.join(', ')}` : ''}):`);
     printTable(
       '  ',
       [
@@ -354,9 +355,9 @@ async function main(opt: Options): Promise<number> {
           fmt(f.p99),
           fmt(f.requests / f.calls, 2),
           fmt(f.hostCpuMs / f.calls, 2),
-          f.name.startsWith('token') ? String(f.empty) : '',
+          f.name.startsWith('token') ? String(f.empty) : '-',
         ]),
-        ['raw point read (the generator)', String(N), fmt(rawRate, 0), fmt(percentile(rawLat, 50)), fmt(percentile(rawLat, 99)), '1.00', '', ''],
+        ['raw point read (the generator)', String(N), fmt(rawRate, 0), fmt(percentile(rawLat, 50)), fmt(percentile(rawLat, 99)), '1.00', '-', '-'],
       ],
     );
     const rightsRate = rights.calls / rights.seconds;
@@ -386,8 +387,11 @@ runScript(
       USAGE,
       { users: 2000, concurrency: 32 },
       { users: { int: 'users' }, concurrency: { int: 'concurrency' } },
+      { users: 40, concurrency: 8 },
     );
     applyBenchEnv(ENV);
+    console.log(`sign-in benchmark: Entra ID's token issuance extension and the usage rights an app reads, at concurrency ${opt.concurrency}`);
+    console.log(runtime());
     return main(opt);
   },
   {

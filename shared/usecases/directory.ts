@@ -141,12 +141,14 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
     throw badRequest(`Unknown product ${body.skuId ?? body.skuPartNumber}. Products on offer: ${onOffer()}.`, body.skuId ? 'skuId' : 'skuPartNumber');
   const here = settings().AZURE_CLOUD;
   if (!soldIn(product.clouds, here))
-    throw new ApiError(
-      409,
-      ErrorCodes.productNotSoldInCloud,
-      `${product.displayName} (${product.skuPartNumber}) is not sold in ${CLOUDS[here].displayName}, where this deployment is (AZURE_CLOUD=${here}): it is sold in ${(product.clouds?.length ? product.clouds : ['AzureCloud']).join(', ')}. Products on offer here: ${onOffer()}.`,
-      body.skuId ? 'skuId' : 'skuPartNumber',
-    );
+    throw ruleViolation([
+      {
+        code: ErrorCodes.productNotSoldInCloud,
+        message: `${product.displayName} (${product.skuPartNumber}) is not sold in ${CLOUDS[here].displayName}, where this deployment is (AZURE_CLOUD=${here}): it is sold in ${(product.clouds?.length ? product.clouds : ['AzureCloud']).join(', ')}. Products on offer here: ${onOffer()}.`,
+        target: body.skuId ? 'skuId' : 'skuPartNumber',
+        parameters: { skuId: product.skuId },
+      },
+    ]);
   const owner = body.ownerUserId ? await users.get(tenantId, body.ownerUserId) : undefined;
   if (body.ownerUserId && !owner) throw badRequest(`User '${body.ownerUserId}' does not exist in this organization.`, 'ownerUserId');
   const now = new Date().toISOString();

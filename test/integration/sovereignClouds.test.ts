@@ -105,6 +105,10 @@ describe.each<[AzureCloudName, number, string]>([
     expect([operatorBuys.status, operatorBuys.body.error.code, operatorBuys.body.error.target]).toEqual([409, 'productNotSoldInCloud', 'skuId']);
     expect(operatorBuys.body.error.message).toContain(`Office 365 E3 (ENTERPRISEPACK) is not sold in ${CLOUDS[cloud].displayName}`);
     expect(operatorBuys.body.error.message).toContain('it is sold in AzureCloud. Products on offer here: none.');
+    // a client says it in its own words from the detail's parameters (docs/errors.md)
+    expect(operatorBuys.body.error.details).toEqual([
+      expect.objectContaining({ code: 'productNotSoldInCloud', target: 'skuId', parameters: { skuId: SKU.E3 } }),
+    ]);
     const selfService = await call('POST', s.api('/v1.0/directory/subscriptions'), {
       token: await s.mint('BillingAdministrator', tenantId),
       body: { skuPartNumber: 'STANDARDPACK', totalLicenses: 1 },
