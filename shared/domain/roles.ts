@@ -45,6 +45,7 @@ export type Action =
   | 'manageAutoClaimPolicy'
   | 'recordSignIns'
   | 'keepOwnLicense'
+  | 'readOwnUsageRights'
   | 'manageReportSettings';
 
 /** `members`: any signed-in user of the organization (a delegated token), whatever their roles. */
@@ -73,6 +74,8 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   recordSignIns: { directory: [], app: [AppRole.SignInEventsWrite] },
   // keeping one's own license when the reclaim policy asks: any signed-in member, for themselves only
   keepOwnLicense: { directory: [], app: [], members: true },
+  // what one may use oneself (GET /me/cloudLicensing/usageRights): any signed-in user, guests included
+  readOwnUsageRights: { directory: [], app: [], members: true },
   // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
   manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
 };
@@ -91,6 +94,7 @@ export const actionDescription: Record<Action, string> = {
   manageAutoClaimPolicy: 'change the auto-claim policy',
   recordSignIns: 'record sign-in events',
   keepOwnLicense: 'keep your license',
+  readOwnUsageRights: 'read your own usage rights',
   manageReportSettings: 'change how reports show names',
 };
 

@@ -16,3 +16,5 @@ export * from './batch';
 export * from './health';
 export * from './licenseRequests';
 export * from './reports';
+export * from './usageRights';
+export * from './authenticationEvents';

@@ -25,6 +25,7 @@ const ACTIONS: Action[] = [
   'manageAutoClaimPolicy',
   'recordSignIns',
   'keepOwnLicense',
+  'readOwnUsageRights',
   'manageReportSettings',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
@@ -46,6 +47,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: true,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: true,
   },
   LicenseAdministrator: {
@@ -62,6 +64,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: true,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
   },
   UserAdministrator: {
@@ -78,6 +81,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
   },
   BillingAdministrator: {
@@ -94,6 +98,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
   },
   GlobalReader: {
@@ -110,6 +115,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
   },
 };
@@ -129,6 +135,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
   },
   [AppRole.ReadWriteAll]: {
@@ -145,6 +152,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
   },
   // the sign-in hook records sign-ins and nothing else
@@ -162,6 +170,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: true,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
@@ -179,6 +188,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
   },
 };
@@ -201,7 +211,7 @@ describe('can: each action x each directory role', () => {
     expect(can({ ...asRole(role), isApp: false }, action)).toBe(allowed);
   });
 
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense'))('no role at all may not %s', (action) => {
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense' && a !== 'readOwnUsageRights'))('no role at all may not %s', (action) => {
     expect(can({ ...asRole(), isApp: false }, action)).toBe(false);
   });
 
@@ -215,6 +225,12 @@ describe('can: each action x each directory role', () => {
     expect(can({ ...asRole(), isApp: false }, 'keepOwnLicense')).toBe(true);
     expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'keepOwnLicense'))).toEqual([]);
     expect(missingRoleMessage('keepOwnLicense')).toMatch(/signed-in user of the organization/);
+  });
+
+  test('any signed-in user reads their own usage rights (GET /me/cloudLicensing/usageRights); an application has no "me"', () => {
+    expect(can({ ...asRole(), isApp: false }, 'readOwnUsageRights')).toBe(true);
+    expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'readOwnUsageRights'))).toEqual([]);
+    expect(missingRoleMessage('readOwnUsageRights')).toMatch(/signed-in user of the organization/);
   });
 
   test('whether reports conceal names: Global Administrator only', () => {
@@ -330,8 +346,8 @@ describe('missingRoleMessage', () => {
   const allowedRoles = (action: Action) => ROLES.filter((r) => DIRECTORY_MATRIX[r][action]);
   const allowedApps = (action: Action) => APP_ROLES.filter((a) => APP_MATRIX[a][action]);
 
-  // requestLicense and keepOwnLicense need no role at all: their messages say so (tested above)
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense'))(
+  // requestLicense, keepOwnLicense and readOwnUsageRights need no role at all: their messages say so (tested above)
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense' && a !== 'readOwnUsageRights'))(
     '%s: says what is refused and names every role and app permission that would do, and no other',
     (action) => {
       const m = missingRoleMessage(action);
