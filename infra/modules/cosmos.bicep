@@ -109,6 +109,8 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/hasLicenseErrors/?' }
           { path: '/signInActivity/lastSignInDateTime/?' }
           { path: '/_ts/?' }
+          // the incremental reconciliation's change set: users the app wrote since its last run (shared/storage/changes.ts)
+          { path: '/writtenDateTime/?' }
           // groups, memberships, the waiting list
           { path: '/assignedLicenses/?' }
           { path: '/groupId/?' }

@@ -18,6 +18,15 @@
  *
  * Either way the caller stores the checkpoint only once a run has dealt with every change it read: a run
  * that dies half-way leaves the old one, and the next run reads those changes again.
+ *
+ * A sign-in is a patch of the user (its signInActivity), and on a normal day most users sign in: that is
+ * no change to reconcile (the reclaim policy finds the inactive by its own indexed query). A user counts as
+ * changed when the app wrote it: every write stamps `writtenDateTime` (users.withQueryFields; a group leave
+ * stamps it too), a sign-in's patch does not. The `_ts` source asks for users by that stamp (indexed) and
+ * for every other document by `_ts`; the change feed returns every change, and its sign-in-only ones are
+ * dropped as they are read (their request units paid: the feed cannot filter). The stamp is the writing
+ * instance's clock: the same margin covers it. A user written by a version of the app from before the
+ * stamp is left to the full run.
  */
 import { ChangeFeedStartFrom, StatusCodes } from '@azure/cosmos';
 import { settings } from '../config';
@@ -116,18 +125,27 @@ function readToTheEnd(pages: AsyncGenerator<ChangedDoc[]>, next: () => ChangeChe
   };
 }
 
-/** `_ts` range query: every document of the partition written at or after `since` minus the margin. */
+/** Where a change set starts, minus the margin: epoch seconds (for `_ts`) and the same as ISO (for `writtenDateTime`). */
+function startOf(from: ChangeCheckpoint): { after: number; afterIso: string } {
+  const after = Math.floor(from.since) - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS;
+  return { after, afterIso: new Date(after * 1000).toISOString() };
+}
+
+/** Range queries: users the app wrote since the start (minus the margin), every other document written since then (`_ts`). */
 export const timestampChanges = {
   name: 'timestamp' as const,
   now: async (_tenantId: string, startTs: number): Promise<ChangeCheckpoint> => ({ since: startTs }),
   since(tenantId: string, from: ChangeCheckpoint, startTs: number, pageSize: number): ChangeReader {
-    const after = Math.floor(from.since) - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS;
+    const { after, afterIso } = startOf(from);
     return readToTheEnd(
       queryPages<ChangedDoc>(
         'directory',
         tenantId,
-        `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c._ts >= @after`,
-        [{ name: '@after', value: after }],
+        `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND ((c.type = 'user' AND c.writtenDateTime >= @afterIso) OR (c.type != 'user' AND c._ts >= @after))`,
+        [
+          { name: '@after', value: after },
+          { name: '@afterIso', value: afterIso },
+        ],
         pageSize,
       ),
       () => ({ since: startTs }),
@@ -144,10 +162,11 @@ export const changeFeedChanges = {
     return { since: startTs, continuation: res.continuationToken };
   },
   since(tenantId: string, from: ChangeCheckpoint, startTs: number, pageSize: number): ChangeReader {
+    const { after, afterIso } = startOf(from);
     // a checkpoint without a continuation (written by the timestamp source): from its time, minus the margin
-    const start = from.continuation
-      ? ChangeFeedStartFrom.Continuation(from.continuation)
-      : ChangeFeedStartFrom.Time(new Date((from.since - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS) * 1000), tenantId);
+    const start = from.continuation ? ChangeFeedStartFrom.Continuation(from.continuation) : ChangeFeedStartFrom.Time(new Date(after * 1000), tenantId);
+    // a user the app has not written since then was changed by a sign-in's patch only (above); one without the stamp is kept
+    const written = (d: Record<string, unknown>) => d.type !== 'user' || typeof d.writtenDateTime !== 'string' || d.writtenDateTime >= afterIso;
     const iterator = container('directory').items.getChangeFeedIterator<Record<string, unknown>>({ changeFeedStartFrom: start, maxItemCount: pageSize });
     let continuation = from.continuation;
     async function* pages(): AsyncGenerator<ChangedDoc[]> {
@@ -155,7 +174,8 @@ export const changeFeedChanges = {
         const res = await tracked(() => iterator.readNext());
         continuation = res.continuationToken ?? continuation;
         if (res.statusCode === StatusCodes.NotModified || !res.result?.length) return;
-        yield res.result.map(changedDocOf);
+        const page = res.result.filter(written).map(changedDocOf);
+        if (page.length) yield page;
       }
     }
     return readToTheEnd(pages(), () => ({ since: startTs, ...(continuation ? { continuation } : {}) }));

@@ -12,7 +12,8 @@ import { searchWords } from '../domain/searchWords';
 /**
  * The user with its query fields recomputed from what it holds: every write of a user goes through here,
  * so a filter on assignedLicenses, their count, license errors or a case-insensitive department sees the
- * document as Graph's view shows it, whichever use-case wrote it.
+ * document as Graph's view shows it, whichever use-case wrote it. It is stamped as written now
+ * (writtenDateTime): the incremental reconciliation's change set is the users written since its last run.
  */
 export function withQueryFields(doc: UserDoc): UserDoc {
   const assignments = doc.licenseAssignments ?? [];
@@ -28,6 +29,7 @@ export function withQueryFields(doc: UserDoc): UserDoc {
     assignedSkuIds: assigned,
     assignedLicenseCount: assigned.length,
     hasLicenseErrors: assignments.some((a) => a.state === 'Error'),
+    writtenDateTime: new Date().toISOString(),
   };
 }
 
@@ -176,11 +178,11 @@ export const users = {
     queryAll<string>('directory', tenantId, `SELECT VALUE c.id FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.hasLicenseErrors = true`),
 
   /**
-   * Marks a user written now, in no field the app reads (removeMember, before the membership goes): a
-   * leave shows in the change set of the next incremental reconciliation, which a deletion does not.
+   * Stamps a user as written now without changing anything else (removeMember, before the membership
+   * goes): a leave shows in the change set of the next incremental reconciliation, which a deletion does not.
    */
   async touch(tenantId: string, userId: string): Promise<void> {
-    await patchDoc('directory', userId, tenantId, [{ op: 'set', path: '/membershipChangedDateTime', value: new Date().toISOString() }], `c.type = 'user'`);
+    await patchDoc('directory', userId, tenantId, [{ op: 'set', path: '/writtenDateTime', value: new Date().toISOString() }], `c.type = 'user'`);
   },
 
   listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {

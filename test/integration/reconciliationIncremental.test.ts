@@ -8,7 +8,7 @@
  * The test stack's grace period is 3 s and its change margin 1 s (test/env.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { addBody, call, newTenant, Reply, SKU, storeOf, TestTenant } from '../helpers';
+import { addBody, call, newTenant, Reply, SKU, storeOf, TestTenant, tokenFor } from '../helpers';
 import { lastFullRunTurn, nextFullRunTurn } from '../../shared/domain/reconciliationSchedule';
 
 const DAY = 86_400_000;
@@ -66,8 +66,14 @@ test('no body runs what the timer runs (the first run full, then incremental); {
   expect(second.requests).toBeLessThan(first.requests);
   expect(second.nextFullRunDateTime).toBe(first.nextFullRunDateTime);
 
-  // two users change: those two are the change set
+  // two users change, and ten sign in (a sign-in writes the user's signInActivity, which is no change to
+  // reconcile): the two are the change set
   await pastTheMargin();
+  const hook = await tokenFor('SignInEvents', t.id);
+  for (const u of users.slice(0, 10))
+    expect((await call('POST', '/v1.0/signInEvents', { token: hook, body: { userId: u.id, app: 'Teams', dateTime: new Date().toISOString() } })).status).toBe(
+      200,
+    );
   for (const u of users.slice(20, 22)) expect((await t.assign(u.id, addBody(SKU.E3))).status).toBe(200);
   const third = await ran(t, { mode: 'incremental' });
   expect(third).toMatchObject({ mode: 'incremental', modeReason: 'requested', changes: { users: 2 } });
@@ -204,7 +210,7 @@ test('group licensing from the change set: a join and a leave whose messages wer
     userId: joins.id,
     joinedDateTime: new Date().toISOString(),
   });
-  await directory.item(leaves.id, t.id).patch([{ op: 'set', path: '/membershipChangedDateTime', value: new Date().toISOString() }]);
+  await directory.item(leaves.id, t.id).patch([{ op: 'set', path: '/writtenDateTime', value: new Date().toISOString() }]);
   await directory.item(`member-${g.id}-${leaves.id}`, t.id).delete();
 
   const report = await ran(t);

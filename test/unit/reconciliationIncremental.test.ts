@@ -21,9 +21,11 @@ const partition: {
   lsn: 0,
   /** The partition's clock (epoch seconds): a write's `_ts`. */
   clock: 1_000_000,
+  /** A write of the app: a user is stamped as written (users.withQueryFields) by the writer's clock, here the partition's. */
   write(doc: Record<string, unknown> & { id: string }, ts = partition.clock) {
     partition.lsn++;
-    partition.docs.set(doc.id, { tenantId: 't1', ...doc, _ts: ts, _lsn: partition.lsn });
+    const stamp = doc.type === 'user' ? { writtenDateTime: new Date(ts * 1000).toISOString() } : {};
+    partition.docs.set(doc.id, { tenantId: 't1', ...stamp, ...doc, _ts: ts, _lsn: partition.lsn });
   },
   reset() {
     partition.docs.clear();
@@ -192,6 +194,20 @@ describe.each([
     expect((await pages.next()).value.map((d: { id: string }) => d.id)).toHaveLength(2);
     expect(() => reader.next()).toThrow(/not read to their end/);
     expect((await readAll(source, from, partition.clock)).ids.sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  test("a sign-in's patch of a user (no write of the app's: the stamp stays) is no change; the app's next write is", async () => {
+    partition.write({ id: 'u', type: 'user' });
+    partition.clock += 60;
+    const from = await source.now('t1', partition.clock);
+    partition.clock += 60;
+    const signedIn = { ...partition.docs.get('u')!, signInActivity: { lastSignInDateTime: '2026-01-01T00:00:00.000Z' } };
+    partition.write(signedIn); // the patch: a new _ts and a new place in the log, the old stamp
+    partition.clock += 60;
+    expect((await readAll(source, from, partition.clock)).ids).toEqual([]);
+    partition.write({ id: 'u', type: 'user', accountEnabled: false });
+    partition.clock += 60;
+    expect((await readAll(source, from, partition.clock)).ids).toEqual(['u']);
   });
 
   test("clock skew: a write stamped up to the margin before the checkpoint (another partition's clock ahead) is still read", async () => {
