@@ -122,8 +122,9 @@ const settingsFields = z.object({
   RECONCILIATION_SEAT_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
   /**
    * Where an incremental reconciliation finds what changed since the last run (shared/storage/changes.ts):
-   * 'changeFeed', Cosmos DB's change feed of the tenant's partition (Azure); 'timestamp', a query on the
-   * documents' `_ts` (the local emulator has no change feed).
+   * 'timestamp', range queries on the users' write stamp and the documents' `_ts` (reads only what the app
+   * wrote; the local emulator has no change feed); 'changeFeed', Cosmos DB's change feed of the tenant's
+   * partition (exact, but it also returns every user a sign-in patched).
    */
   RECONCILIATION_CHANGES: z.enum(['timestamp', 'changeFeed'], { message: "RECONCILIATION_CHANGES must be 'timestamp' or 'changeFeed'" }).default('timestamp'),
   /**

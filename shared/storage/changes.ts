@@ -2,19 +2,26 @@
  * What changed in a tenant's directory partition since a checkpoint: the change set an incremental
  * reconciliation works from. Two sources behind one seam, chosen by RECONCILIATION_CHANGES:
  *
- * - `changeFeed` (Azure): Cosmos DB's change feed, pull model, scoped to the tenant's partition key
+ * - `timestamp` (the default, here and in Azure): range queries on indexed paths. Users by the stamp
+ *   every write of the app puts on them (`writtenDateTime`, below), every other document by `_ts` (the
+ *   server's write time, whole seconds, always set by the store), `>= since - margin`. `since` is taken
+ *   from the store's own clock (the `_ts` of the run's lease write, before the run reads anything), and
+ *   the margin (RECONCILIATION_CHANGE_MARGIN_SECONDS) covers the skew between that partition's clock, the
+ *   directory partition's and the writing instances', and a write stamped just before a checkpoint but
+ *   not yet readable: what falls in the margin is read twice, which the steps allow (each is idempotent).
+ *   The local emulator (@vercel/cosmosdb-server) has no change feed (asked for one it returns every
+ *   document once, then 304 for ever), so this is also the source every test runs for real.
+ * - `changeFeed`: Cosmos DB's change feed, pull model, scoped to the tenant's partition key
  *   (`items.getChangeFeedIterator` from the stored continuation, read until it answers 304 Not Modified).
  *   Its continuation is a position in the partition's log, not a time: nothing is missed or read twice
  *   whatever the clocks do. Latest-version mode: a document changed twice shows once, as it is now; a
- *   deletion does not show (the app writes what a deletion must make visible: see removeMember).
- * - `timestamp` (here, and anywhere): a query on `_ts` (the server's write time, whole seconds, always
- *   set by the store and indexed in the Bicep), `c._ts >= since - margin`. The local emulator
- *   (@vercel/cosmosdb-server) has no change feed: asked for one it returns every document once and then
- *   304 for ever, so this is the source that runs locally and in every test. `since` is taken from the
- *   store's own clock (the `_ts` of the run's lease write, before the run reads anything), and the margin
- *   (RECONCILIATION_CHANGE_MARGIN_SECONDS) covers the skew between that partition's clock and the
- *   directory partition's, and a write stamped just before a checkpoint but not yet readable: what falls
- *   in the margin is read twice, which the steps allow (each is idempotent).
+ *   deletion does not show (the app writes what a deletion must make visible: see removeMember). It is
+ *   the idiomatic way on Azure, and it would be the default there but for sign-ins (below): the feed
+ *   cannot be filtered, so it returns every user who signed in since the last run (on a normal day most of
+ *   a tenant) at about a point read each, where the stamp's query reads only the users the app wrote.
+ *   For a deployment that records no sign-ins on its users (no token-issuance hook, no sign-in CSV), it is
+ *   the exact and as cheap choice. Tested against a fake of the pull model (the contract test), not a real
+ *   account.
  *
  * Either way the caller stores the checkpoint only once a run has dealt with every change it read: a run
  * that dies half-way leaves the old one, and the next run reads those changes again.
