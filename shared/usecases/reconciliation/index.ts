@@ -186,7 +186,17 @@ async function runUnderLease(tenantId: string, o: RunOptions, report: Reconcilia
     report.durationMs = Date.now() - Date.parse(startedAt);
     const fullDone = mode === 'full' && run.auditChecked;
     const lastFullRun = fullDone ? { runId: run.runId, startedDateTime: startedAt } : claimed.lastFullRun;
-    report.nextFullRunDateTime = lastFullRun ? nextFullRunTurn(tenantId, startedAt, s.RECONCILIATION_FULL_EVERY_DAYS) : startedAt;
+    // the next run starts after this one only if it dealt with everything it read; else where this one started
+    const checkpoint = run.next && !report.errors.length ? run.next : claimed.checkpoint;
+    // the next full run: the next turn, or the next run when nothing is there to be incremental from
+    const next = runMode({
+      tenantId,
+      now: startedAt,
+      periodDays: s.RECONCILIATION_FULL_EVERY_DAYS,
+      lastFullRun: lastFullRun?.startedDateTime,
+      incrementalFrom: !!checkpoint,
+    });
+    report.nextFullRunDateTime = next.mode === 'full' ? startedAt : nextFullRunTurn(tenantId, startedAt, s.RECONCILIATION_FULL_EVERY_DAYS);
     // what the run read, up to here (its report and the lease's release are the two writes after)
     Object.assign(report, { documentsRead: usage.documentsRead, requests: usage.requests, requestCharge: Math.round(usage.requestCharge * 100) / 100 });
     summarise(report);
@@ -200,8 +210,7 @@ async function runUnderLease(tenantId: string, o: RunOptions, report: Reconcilia
         .release(lease.doc, {
           lastRun: { runId: run.runId, startedDateTime: startedAt, completedDateTime: report.completedDateTime, status: report.status, mode },
           ...(run.auditChecked ? { auditCheckedFrom: startedAt } : {}),
-          // the next run starts after this one only if it dealt with everything it read; else where this one started
-          ...(run.next && !report.errors.length ? { checkpoint: run.next } : {}),
+          ...(checkpoint ? { checkpoint } : {}),
           ...(fullDone ? { lastFullRun } : {}),
         })
         .catch((e) => log.warn('reconciliation lease not released (it expires)', { tenantId, runId: run.runId, error: messageOf(e) }));
