@@ -143,9 +143,7 @@ export const CATALOG: readonly ProductDefinition[] = [
  * app" when one of their products gives one of these service plans, enabled. Data, not code: a new app is
  * a line here.
  */
-export const APPS: Readonly<Record<string, readonly string[]>> = {
-  Teams: [PLAN.TEAMS1],
-};
+export const APPS: ReadonlyMap<string, readonly string[]> = new Map([['Teams', [PLAN.TEAMS1]]]);
 
 const bySkuId = new Map(CATALOG.map((p) => [p.skuId, p]));
 const byPartNumber = new Map(CATALOG.map((p) => [p.skuPartNumber.toUpperCase(), p]));
@@ -160,7 +158,7 @@ export const catalog = {
   plan: (servicePlanId: string): ServicePlanDefinition | undefined => planById.get(servicePlanId.toLowerCase()),
   planName: (servicePlanId: string): string => planById.get(servicePlanId)?.displayName ?? servicePlanId,
   /** The apps an auto-claim policy may name. */
-  apps: (): string[] => Object.keys(APPS),
-  /** The service plans that give an app (empty for an app the catalog does not know). */
-  appPlans: (app: string): readonly string[] => APPS[app] ?? [],
+  apps: (): string[] => [...APPS.keys()],
+  /** The service plans that give an app (empty for an app the catalog does not know; a Map: `constructor` is no app). */
+  appPlans: (app: string): readonly string[] => APPS.get(app) ?? [],
 };
