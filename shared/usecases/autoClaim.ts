@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { chooseClaim, hasApp, knownApp } from '../domain/autoClaim';
 import { catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
+import { signInInTheFuture } from '../domain/users';
 import { ApiError, ErrorCodes } from '../errors';
 import { commitGroup, UserChange } from '../licensing';
 import { log } from '../log';
@@ -43,9 +44,6 @@ export const AUTO_CLAIM_PRINCIPAL: Principal = {
   appRoles: [],
   isApp: true,
 };
-
-/** How far ahead of this service's clock a sign-in's time may be (the identity provider's clock may run a little fast). */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
 
@@ -110,7 +108,7 @@ export async function recordSignInEvent(
 ): Promise<z.infer<typeof c.signInEventResult>> {
   const at = new Date(body.dateTime).toISOString();
   // a sign-in from the future would pin the date there (it never moves back): a clock this far off is refused
-  if (Date.parse(at) > Date.now() + MAX_CLOCK_SKEW_MS)
+  if (signInInTheFuture(at, Date.now()))
     throw new ApiError(
       400,
       ErrorCodes.invalidRequest,
