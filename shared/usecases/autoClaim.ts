@@ -29,6 +29,8 @@ import { csvLine } from '../csv';
 import { audit } from '../storage/audit';
 import { AutoClaimPolicyDoc, autoClaimFailures, policies } from '../storage/licenseRequests';
 import { users } from '../storage/users';
+import { autoClaimShown } from './reports/concealedLists';
+import { concealmentFor } from './reports/names';
 import { subscriptions } from '../storage/subscriptions';
 import { emit } from './alerts';
 import { resolveUser } from './licenses';
@@ -200,10 +202,11 @@ export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
 /** Claims and failures of the last `days` days, newest first. */
 export async function listAutoClaims(tenantId: string, days: number): Promise<AutoClaimEntry[]> {
   const since = new Date(Date.now() - days * 86_400_000).toISOString();
-  const [claims, failures, policy] = await Promise.all([
+  const [claims, failures, policy, concealment] = await Promise.all([
     audit.ofOperationSince(tenantId, 'autoClaim', since),
     autoClaimFailures.since(tenantId, since),
     getAutoClaimPolicy(tenantId),
+    concealmentFor(tenantId),
   ]);
   const entries: AutoClaimEntry[] = [
     ...claims.map((r) => ({
@@ -229,7 +232,8 @@ export async function listAutoClaims(tenantId: string, days: number): Promise<Au
       reason: f.reason,
     })),
   ];
-  return entries.sort((a, b) => b.dateTime.localeCompare(a.dateTime));
+  // a report: people concealed as the organization's report settings say
+  return entries.sort((a, b) => b.dateTime.localeCompare(a.dateTime)).map((e) => autoClaimShown(e, concealment));
 }
 
 export async function* autoClaimsCsv(entries: AutoClaimEntry[]): AsyncGenerator<string> {
