@@ -153,7 +153,9 @@ export const APPS: ReadonlyMap<string, readonly string[]> = new Map([['Teams', [
  * The client applications (Entra ID app ids) a sign-in to an app comes from, as Entra ID's token issuance
  * event names them (`clientServicePrincipal.appId`): Microsoft Teams desktop and mobile, Teams on the web.
  */
-export const APP_CLIENTS: ReadonlyMap<string, readonly string[]> = new Map([['Teams', ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346']]]);
+export const APP_CLIENTS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['Teams', ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346']],
+]);
 
 const bySkuId = new Map(CATALOG.map((p) => [p.skuId, p]));
 const byPartNumber = new Map(CATALOG.map((p) => [p.skuPartNumber.toUpperCase(), p]));
