@@ -7,7 +7,7 @@ import { quotedEtag } from '../shared/http/etag';
 import { isEventual, parseSelect, project } from '../shared/odata/query';
 import { userSchema } from '../shared/odata/resources';
 import * as c from '../shared/schemas/contracts';
-import { createUser, updateUser } from '../shared/usecases/directory';
+import { createUser, updateUser } from '../shared/usecases/users';
 import { countUsers, listUsers, parseUserQuery, USER_PROPERTIES } from '../shared/usecases/directoryLists';
 import { resolveUser } from '../shared/usecases/licenses';
 
