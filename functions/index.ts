@@ -49,6 +49,8 @@ import './seatPlanner';
 import './alerts';
 import './licenseRequests';
 import './autoClaim';
+import './provisioning';
+import './scim';
 import './openapi';
 import './health';
 // last: $batch and the catch-all for unmatched routes

@@ -46,7 +46,8 @@ export async function devJwks() {
 /**
  * Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin
  * role), `App` (LicenseAssignment.ReadWrite.All), `SignInEvents` (app-only, SignInEvents.Write: an identity
- * provider's sign-in hook).
+ * provider's sign-in hook), `Scim` (app-only, ScimProvisioning.ReadWrite.All: a provisioning service with an
+ * Entra-issued token instead of a SCIM credential).
  */
 export const DEV_ROLES = [
   'GlobalAdministrator',
@@ -58,6 +59,7 @@ export const DEV_ROLES = [
   'User',
   'App',
   'SignInEvents',
+  'Scim',
 ] as const;
 export type DevRole = (typeof DEV_ROLES)[number];
 
@@ -66,6 +68,7 @@ export const DEV_CLIENT = {
   operator: 'c0ffee00-0000-4000-8000-00000000a990',
   automation: 'c0ffee00-0000-4000-8000-00000000a991',
   signInHook: 'c0ffee00-0000-4000-8000-00000000a993',
+  scim: 'c0ffee00-0000-4000-8000-00000000a994',
   portal: 'c0ffee00-0000-4000-8000-00000000a992',
 } as const;
 
@@ -97,11 +100,12 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
   const key = await devKey();
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { tid: o.tenantId, oid: o.objectId ?? randomUUID(), ver: '2.0' };
-  if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents') {
+  if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents' || o.role === 'Scim') {
     const app = {
       Operator: { azp: DEV_CLIENT.operator, role: AppRole.TenantsManage, name: 'Provisioning (dev)' },
       App: { azp: DEV_CLIENT.automation, role: AppRole.ReadWriteAll, name: 'License automation (dev)' },
       SignInEvents: { azp: DEV_CLIENT.signInHook, role: AppRole.SignInEventsWrite, name: 'Sign-in hook (dev)' },
+      Scim: { azp: DEV_CLIENT.scim, role: AppRole.ScimProvisioning, name: 'SCIM provisioning (dev)' },
     }[o.role];
     claims.idtyp = 'app';
     claims.azp = app.azp;

@@ -11,7 +11,8 @@ interface Operation {
   route: string;
   summary: string;
   tag: string;
-  auth: 'tenant' | 'operator' | 'token' | 'anonymous';
+  auth: 'tenant' | 'operator' | 'token' | 'scim' | 'anonymous';
+  protocol?: 'graph' | 'scim';
   permission?: string;
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;

@@ -26,9 +26,12 @@ const ACTIONS: Action[] = [
   'recordSignIns',
   'keepOwnLicense',
   'manageReportSettings',
+  'provision',
+  'manageProvisioning',
+  'readProvisioning',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
-const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite];
+const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite, AppRole.ScimProvisioning];
 
 /** The product rules (licensing-reference.md, "Who may act"), written out independently of roles.ts. */
 const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
@@ -47,6 +50,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: true,
+    provision: false,
+    manageProvisioning: true,
+    readProvisioning: true,
   },
   LicenseAdministrator: {
     read: true,
@@ -63,6 +69,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   UserAdministrator: {
     read: true,
@@ -79,6 +88,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   BillingAdministrator: {
     read: true,
@@ -95,6 +107,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   GlobalReader: {
     read: true,
@@ -111,6 +126,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: true,
   },
 };
 
@@ -130,6 +148,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
@@ -146,6 +167,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   // the sign-in hook records sign-ins and nothing else
   [AppRole.SignInEventsWrite]: {
@@ -163,6 +187,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: true,
     keepOwnLicense: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -180,6 +207,29 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
+  },
+  // an identity provider's provisioning service: SCIM and nothing else
+  [AppRole.ScimProvisioning]: {
+    read: false,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: false,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
+    keepOwnLicense: false,
+    manageReportSettings: false,
+    provision: true,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
 };
 
@@ -223,7 +273,7 @@ describe('can: each action x each directory role', () => {
   });
 
   test('Global Reader reads but never changes anything', () => {
-    const writes = ACTIONS.filter((a) => a !== 'read');
+    const writes = ACTIONS.filter((a) => a !== 'read' && a !== 'readProvisioning');
     expect(writes.map((a) => can(asRole('GlobalReader'), a))).toEqual(writes.map(() => false));
   });
 
