@@ -23,6 +23,7 @@
  */
 import { scimError, SCIM_SCHEMA } from './errors';
 import { attrPath, parsePath, PatchPath, ScimFilter } from './filter';
+import { own } from './query';
 import { emailOf, FieldName, fieldValue, member, UserFields } from './users';
 
 export type Op = 'add' | 'replace' | 'remove';
@@ -103,7 +104,7 @@ type UserTarget =
   | { kind: 'field'; field: FieldName }
   | { kind: 'name' }
   | { kind: 'emails'; sub?: string; filter?: ScimFilter }
-  | { kind: 'extension'; fields: FieldName[] }
+  | { kind: 'extension'; urn: string; fields: FieldName[] }
   | { kind: 'readOnly'; attribute: string }
   | { kind: 'ignored' };
 
@@ -120,13 +121,15 @@ const CORE_USER_FIELDS: Record<string, FieldName> = {
 };
 const ENTERPRISE_FIELDS: Record<string, FieldName> = { employeenumber: 'employeeNumber', department: 'department', manager: 'manager' };
 const READ_ONLY = new Set(['id', 'meta', 'groups', 'schemas']);
+const ENTERPRISE_EXTENSION: UserTarget = { kind: 'extension', urn: SCIM_SCHEMA.enterpriseUser, fields: ['employeeNumber', 'department', 'manager'] };
+const LICENSING_EXTENSION: UserTarget = { kind: 'extension', urn: SCIM_SCHEMA.licensingUser, fields: ['usageLocation'] };
 
 function userTarget(p: PatchPath): UserTarget {
-  if (isExtension(p, SCIM_SCHEMA.enterpriseUser)) return { kind: 'extension', fields: ['employeeNumber', 'department', 'manager'] };
-  if (isExtension(p, SCIM_SCHEMA.licensingUser)) return { kind: 'extension', fields: ['usageLocation'] };
+  if (isExtension(p, SCIM_SCHEMA.enterpriseUser)) return ENTERPRISE_EXTENSION;
+  if (isExtension(p, SCIM_SCHEMA.licensingUser)) return LICENSING_EXTENSION;
   const { uri, attr, sub } = p.path;
   if (uri === SCIM_SCHEMA.enterpriseUser.toLowerCase()) {
-    const field = ENTERPRISE_FIELDS[attr];
+    const field = own(ENTERPRISE_FIELDS, attr);
     return field && (!sub || (field === 'manager' && sub === 'value')) ? { kind: 'field', field } : { kind: 'ignored' };
   }
   if (uri === SCIM_SCHEMA.licensingUser.toLowerCase())
@@ -138,7 +141,7 @@ function userTarget(p: PatchPath): UserTarget {
     return sub === 'givenname' ? { kind: 'field', field: 'givenName' } : sub === 'familyname' ? { kind: 'field', field: 'familyName' } : { kind: 'ignored' };
   }
   if (attr === 'emails') return { kind: 'emails', sub: p.sub ?? sub, filter: p.filter };
-  const field = CORE_USER_FIELDS[attr];
+  const field = own(CORE_USER_FIELDS, attr);
   return field && (!sub || (field === 'manager' && sub === 'value')) && !p.filter ? { kind: 'field', field } : { kind: 'ignored' };
 }
 
@@ -194,8 +197,9 @@ export function applyUserPatch(current: UserFields, ops: PatchOperation[], id: s
       case 'extension': {
         if (op === 'remove') return target.fields.forEach((f) => set(f, null));
         const obj = asObject(value, text);
+        // the extension's own attributes, named without its URN
         for (const [k, v] of Object.entries(obj)) {
-          const t = userTarget(parsePath(k));
+          const t = userTarget(parsePath(`${target.urn}:${k}`));
           if (t.kind === 'field' && target.fields.includes(t.field)) set(t.field, v);
         }
         return;
@@ -209,12 +213,7 @@ export function applyUserPatch(current: UserFields, ops: PatchOperation[], id: s
     }
     for (const [key, value] of Object.entries(o.value as Record<string, unknown>)) {
       const p = pathOfKey(key);
-      const target: UserTarget =
-        p === 'enterprise'
-          ? { kind: 'extension', fields: ['employeeNumber', 'department', 'manager'] }
-          : p === 'licensing'
-            ? { kind: 'extension', fields: ['usageLocation'] }
-            : userTarget(p);
+      const target: UserTarget = p === 'enterprise' ? ENTERPRISE_EXTENSION : p === 'licensing' ? LICENSING_EXTENSION : userTarget(p);
       apply(o.op, target, value, key);
     }
   }

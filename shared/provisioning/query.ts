@@ -124,6 +124,9 @@ const anyOf = (...sql: string[]): Node => (sql.length === 1 ? leaf(sql[0]) : { l
 const TRUE = leaf('true');
 const FALSE = leaf('false');
 
+/** A table's entry by a name from the request: its own keys only (`__proto__`, `constructor` are no attributes). */
+export const own = <T>(table: Record<string, T>, key: string): T | undefined => (Object.hasOwn(table, key) ? table[key] : undefined);
+
 const keyOf = (p: AttrPath) =>
   `${p.uri && p.uri !== SCIM_SCHEMA.user.toLowerCase() && p.uri !== SCIM_SCHEMA.group.toLowerCase() ? `${p.uri}:` : ''}${p.attr}${p.sub ? `.${p.sub}` : ''}`;
 
@@ -190,8 +193,9 @@ export function translateScimFilter(filter: ScimFilter, table: ScimResourceTable
     const sql = { eq: '=', ne: '!=', gt: '>', ge: '>=', lt: '<', le: '<=' } as const;
     const flip = { eq: 'ne', ne: 'eq', gt: 'le', le: 'gt', ge: 'lt', lt: 'ge' } as const;
     const effective = negated ? flip[op] : op;
-    // a negated comparison (and ne) holds where the attribute is missing too
-    return effective === 'ne' || negated ? anyOf(...absent, `${p} ${sql[effective]} ${v}`) : leaf(`${p} ${sql[effective]} ${v}`);
+    // ne holds where the attribute is missing, the other comparisons do not; a negation flips that
+    const holdsWhereMissing = (op === 'ne') !== negated;
+    return holdsWhereMissing ? anyOf(...absent, `${p} ${sql[effective]} ${v}`) : leaf(`${p} ${sql[effective]} ${v}`);
   };
 
   const present = (f: Field, negated: boolean): Node => {
@@ -213,7 +217,7 @@ export function translateScimFilter(filter: ScimFilter, table: ScimResourceTable
   /** The leaf of one attribute path (top level or, with `within`, a sub-attribute of a multi-valued one). */
   const attribute = (path: AttrPath, op: CompareOp | 'pr', v: ScimValue, negated: boolean, within?: { name: string; mv: MultiValued }): Node => {
     if (within) {
-      const sub = within.mv.subs[path.attr];
+      const sub = own(within.mv.subs, path.attr);
       if (!sub || path.sub) throw unsupported(`${within.name}.${path.text}`);
       if ('constant' in sub) {
         // the one value's fixed sub-attribute: decided here
@@ -235,7 +239,7 @@ export function translateScimFilter(filter: ScimFilter, table: ScimResourceTable
       if (op === 'pr') throw unsupported(path.text);
       return membership(path.attr, op, v, negated);
     }
-    const mv = !path.uri ? table.multiValued[path.attr] : undefined;
+    const mv = !path.uri ? own(table.multiValued, path.attr) : undefined;
     if (mv) {
       // emails.value eq "x" / emails eq "x": some value (the one) matches
       const sub = path.sub ?? mv.primary;
@@ -243,7 +247,7 @@ export function translateScimFilter(filter: ScimFilter, table: ScimResourceTable
       const node: Node = { and: [leaf(mv.exists), inner] };
       return negated ? anyOf(`NOT (${print(node, false)})`) : node;
     }
-    const f = table.fields[key];
+    const f = own(table.fields, key);
     if (!f) throw unsupported(path.text);
     return op === 'pr' ? present(f, negated) : compare(f, op, v, path.text, negated);
   };
@@ -271,7 +275,7 @@ export function translateScimFilter(filter: ScimFilter, table: ScimResourceTable
           if (f.kind !== 'compare' || f.path.attr !== 'value' || f.path.sub) throw unsupported(`${e.path.text}[...]`);
           return membership(e.path.attr, f.op, f.value, negated);
         }
-        const mv = !e.path.uri ? table.multiValued[e.path.attr] : undefined;
+        const mv = !e.path.uri ? own(table.multiValued, e.path.attr) : undefined;
         if (!mv) throw unsupported(`${e.path.text}[...]`);
         const node: Node = { and: [leaf(mv.exists), walk(e.filter, false, { name: e.path.attr, mv })] };
         return negated ? anyOf(`NOT (${print(node, false)})`) : node;
