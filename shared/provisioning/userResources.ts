@@ -64,8 +64,12 @@ export async function getScimUser(ctx: ScimContext, id: string, q: Projection) {
   return (await represent(ctx, [await userOrNotFound(ctx, id)], q))[0];
 }
 
-/** Another user with this userName (compared case-insensitively, as SCIM's userName is). */
+/**
+ * Another user with this userName (compared case-insensitively, as SCIM's userName is). A userName that is
+ * a user principal name needs no query: its name claim (users.create, users.rename) refuses a second one.
+ */
 async function userNameTaken(ctx: ScimContext, userName: string, except?: string): Promise<void> {
+  if (userName.includes('@')) return;
   const found = await scimLists.page<UserDoc>(
     'user',
     ctx.tenantId,

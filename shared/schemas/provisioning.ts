@@ -114,3 +114,13 @@ export const scimPatchBody = z
   .describe('{ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{ "op": "replace", "path": "...", "value": ... }] }');
 
 export const scimResponse = z.looseObject({ schemas: z.array(z.string()) }).describe('a SCIM resource or ListResponse (application/scim+json)');
+
+/** SCIM's error (RFC 7644 section 3.12). */
+export const scimErrorResponse = z.object({
+  schemas: z.array(z.literal('urn:ietf:params:scim:api:messages:2.0:Error')),
+  status: z.string().describe('the HTTP status, as a string'),
+  scimType: z
+    .enum(['invalidFilter', 'tooMany', 'uniqueness', 'mutability', 'invalidSyntax', 'invalidPath', 'noTarget', 'invalidValue', 'sensitive'])
+    .optional(),
+  detail: z.string().describe('what is wrong and how to fix it'),
+});

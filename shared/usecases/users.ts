@@ -29,7 +29,7 @@ interface ProvisionedFields {
 }
 
 export type NewUser = z.infer<typeof c.createUserBody> & ProvisionedFields;
-export type UserChange = z.infer<typeof c.updateUserBody> & ProvisionedFields & { userPrincipalName?: string; mail?: string | null };
+export type UserChange = z.infer<typeof c.updateUserBody> & ProvisionedFields & { mail?: string | null };
 
 /** Who deletes a user: the audit record's actor of the licenses freed. */
 export interface Deleter {

@@ -121,6 +121,25 @@ test('DELETE of a user frees their seats (direct and inherited) and records it w
   for (const p of run.body.seats) expect({ sku: p.skuId, consumed: p.consumedBefore }).toEqual({ sku: p.skuId, consumed: p.holders });
 });
 
+test("Graph's DELETE /users/{id} and PATCH of userPrincipalName are the same use-cases: seats freed, the name claimed and released", async () => {
+  const u = await t.createUser({ displayName: 'Graph leaver' });
+  expect((await t.assign(u.id, addBody(SKU.E3))).status).toBe(200);
+  const renamed = `renamed-${randomUUID().slice(0, 6)}@licensing.test`;
+  const patch = await call('PATCH', `/v1.0/users/${u.id}`, { token: t.tokens.userAdmin, body: { userPrincipalName: renamed } });
+  expect(patch.status).toBe(204);
+  expect((await graphUser(renamed)).id).toBe(u.id);
+  // the new name is taken now, the old one free
+  expect((await call('POST', '/v1.0/users', { token: t.tokens.global, body: { displayName: 'Clash', userPrincipalName: renamed } })).status).toBe(409);
+  const e3 = (await t.sku(SKU.E3)).consumedUnits;
+  expect((await call('DELETE', `/v1.0/users/${u.id}`, { token: t.tokens.license })).status).toBe(403); // a License admin does not delete users
+  expect((await call('DELETE', `/v1.0/users/${renamed}`, { token: t.tokens.userAdmin })).status).toBe(204);
+  expect((await t.sku(SKU.E3)).consumedUnits).toBe(e3 - 1);
+  expect((await call('GET', `/v1.0/users/${u.id}`, { token: t.tokens.reader })).status).toBe(404);
+  expect((await licenseChanges(u.id)).find((r) => r.operation === 'userDeleted')).toMatchObject({ actor: { displayName: 'Dev UserAdministrator' } });
+  // and the name can be given again
+  expect((await call('POST', '/v1.0/users', { token: t.tokens.global, body: { displayName: 'Reuse', userPrincipalName: renamed } })).status).toBe(201);
+});
+
 test('active false disables the account, and the reclaim policy reclaims a disabled provisioned account', async () => {
   const userId = await provision(`inactive-${randomUUID().slice(0, 6)}@licensing.test`);
   expect((await t.assign(userId, addBody(SKU.E3))).status).toBe(200);
