@@ -221,7 +221,7 @@ export const users = {
     return queryPage<UserDoc>(
       'directory',
       tenantId,
-      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND (NOT IS_DEFINED(c.assignedLicenseCount) OR NOT IS_DEFINED(c.displayNameWords))`,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND (NOT IS_DEFINED(c.assignedLicenseCount) OR NOT IS_DEFINED(c.displayNameWords) OR NOT IS_DEFINED(c.search.userName))`,
       [],
       top,
       token,

@@ -158,6 +158,24 @@ test('active false disables the account, and the reclaim policy reclaims a disab
   expect((await graphUser(userId)).assignedLicenses).toEqual([]);
 });
 
+test("users written before SCIM's query fields existed are found by userName once the reconciliation's userQueryFields step has run", async () => {
+  const u = await t.createUser({ displayName: 'Old timer' });
+  // as an older directory has it: no search.userName, no search.mail
+  const store = storeOf();
+  try {
+    const { resource } = await store.container('directory').item(u.id, t.id).read();
+    delete resource.search.userName;
+    delete resource.search.mail;
+    await store.container('directory').item(u.id, t.id).replace(resource);
+  } finally {
+    store.dispose();
+  }
+  const probe = () => scim('GET', `/Users${filter(`userName eq "${u.userPrincipalName}"`)}`);
+  expect((await probe()).body.totalResults).toBe(0);
+  expect((await call('POST', '/v1.0/reconciliations', { token: t.tokens.license })).status).toBe(201);
+  expect((await probe()).body.Resources.map((r: any) => r.id)).toEqual([u.id]);
+});
+
 describe('who may speak SCIM', () => {
   test("a credential reaches its own organization only: another organization's users are not found, lists hold only its own", async () => {
     const other = await newTenant('Another org');
