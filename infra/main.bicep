@@ -45,8 +45,8 @@ param networkIsolation bool = false
 @description('With networkIsolation: public addresses (CIDR or single IPs) that may still reach Cosmos DB and Storage, e.g. an admin workstation or a CI runner.')
 param allowedIpRanges array = []
 
-@allowed(['20', '22'])
-@description('Node.js major version of the Functions runtime (the code runs on both).')
+@allowed(['22'])
+@description('Node.js major version of the Functions runtime: 22, the one the code is tested on (package.json engines; Node.js 20 is out of support).')
 param nodeVersion string = '22'
 
 @description('CORS: origins allowed to call the API from a browser, comma-separated (https://portal.contoso.com,https://admin.contoso.com; * for any). Empty: none.')

@@ -395,14 +395,14 @@ describe('infra/ matches the code', () => {
     expect(paths.get('assignedSkuIds')!.array).toBe(true);
   });
 
-  test("CORS is the platform's: siteConfig.cors from parameters surfaced through azd; Node 22 by default, 20 allowed", () => {
+  test("CORS is the platform's: siteConfig.cors from parameters surfaced through azd; Node 22, the only runtime allowed", () => {
     const site = ofType('Microsoft.Web/sites')[0];
     expect(get(site.body, 'properties.siteConfig.cors.allowedOrigins')).toBe('corsAllowedOrigins');
     expect(get(site.body, 'properties.siteConfig.cors.supportCredentials')).toBe('corsSupportCredentials');
     const main = stripComments(readFileSync(join(INFRA, 'main.bicep'), 'utf8'));
     expect(main).toMatch(/^param corsAllowedOrigins string = ''$/m);
     expect(main).toMatch(/^param nodeVersion string = '22'$/m);
-    expect(main).toMatch(/@allowed\(\['20', '22'\]\)\s*\n(?:@description\(.*\)\s*\n)?param nodeVersion/);
+    expect(main).toMatch(/@allowed\(\['22'\]\)\s*\n(?:@description\(.*\)\s*\n)?param nodeVersion/);
     const parameterFile = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
     expect(parameterFile).toContain('${CORS_ALLOWED_ORIGINS=}');
     expect(parameterFile).toContain('${CORS_SUPPORT_CREDENTIALS=false}');
