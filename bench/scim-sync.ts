@@ -2,7 +2,7 @@
  * Benchmark: a first full SCIM sync, as Microsoft Entra ID's provisioning service runs one (issue 21:
  * "the figures for a first full sync of 10,000 users and 500 groups (time, requests)").
  *
- *   npm run bench:scim -- [--users 10000] [--groups 500] [--concurrency 16] [--tiny]
+ *   npm run bench:scim -- [--users 10000] [--groups 500] [--concurrency 16] [--smoke (200 users, 10 groups)]
  *
  * 1. Starts the local stack (Cosmos DB emulator + Azurite + the local Functions host) on bench-only ports
  *    with its own database, in this process (so `cosmosRequestStats` counts every Cosmos DB request the
@@ -21,13 +21,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
-import { applyBenchEnv, benchEnv } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
 import { machineLoad, otherBenchmarks } from './lib/proc';
 import { startBenchStack } from './lib/stack';
 import { fmt, percentile, pool } from './lib/stats';
 import { printTable } from './lib/table';
+import { runtime } from './lib/runtime';
 
-const PORTS = { host: 27671, cosmos: 28681, queue: 30601 };
+const PORTS = benchPorts({ host: 27671, cosmos: 28681, queue: 30601 });
 const ENV = benchEnv({ ports: PORTS, database: 'licensing-bench-scim', keyFile: 'bench-scim-dev-signing-key.json' });
 const MEMBERS_PER_PATCH = 50;
 
@@ -37,7 +38,7 @@ interface Options {
   concurrency: number;
 }
 const USAGE =
-  'usage: node dist/bench/scim-sync.js [--users N (default 10000)] [--groups G (default 500)] [--concurrency C (default 16)] [--tiny (200 users, 10 groups)]';
+  'usage: node dist/bench/scim-sync.js [--users N (default 10000)] [--groups G (default 500)] [--concurrency C (default 16)] [--smoke (200 users, 10 groups)]';
 
 /** The groups user i is in: two on average (one or three for some), spread over all groups. */
 const groupsOf = (i: number, groups: number) => {
@@ -52,11 +53,12 @@ async function main() {
     process.argv.slice(2),
     USAGE,
     { users: 10_000, groups: 500, concurrency: 16 },
-    { users: { int: 'users' }, groups: { int: 'groups' }, concurrency: { int: 'concurrency' }, tiny: { set: { users: 200, groups: 10 } } },
+    { users: { int: 'users' }, groups: { int: 'groups' }, concurrency: { int: 'concurrency' }, smoke: { set: { users: 200, groups: 10 } } },
   );
   applyBenchEnv(ENV);
   const others = otherBenchmarks();
   console.log(`SCIM first full sync: ${o.users} users, ${o.groups} groups, as Entra ID's provisioning sends it, ${o.concurrency} requests in flight`);
+  console.log(runtime());
   console.log(`  machine: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(', ')}` : ''}`);
   const stack = await startBenchStack(PORTS);
   let failed = false;
@@ -134,10 +136,11 @@ async function main() {
     const groupList = await send('verify', 'GET', `/Groups?count=${Math.min(o.groups, 1000)}`);
     const counts = new Map(((groupList!.Resources as { displayName: string; members: unknown[] }[]) ?? []).map((g) => [g.displayName, g.members.length]));
     const wrong = members.map((m, g) => [g, m.length, counts.get(`Group ${g}`)] as const).filter(([, want, got]) => got !== undefined && got !== want);
+    const counted = [...counts.values()].reduce((a, n) => a + n, 0);
     if (users !== o.users || (o.groups <= 1000 && counts.size !== o.groups) || wrong.length) {
       failed = true;
-      console.log(`  FAIL: ${users} users of ${o.users}, ${counts.size} groups of ${o.groups}, ${wrong.length} groups with the wrong member count`);
-    }
+      console.log(`FAIL: ${users} users of ${o.users}, ${counts.size} groups of ${o.groups}, ${wrong.length} groups with the wrong member count`);
+    } else console.log(`  verified: ${users} users, ${counts.size} groups, ${counted} memberships, read back through SCIM`);
 
     const total = [...latencies.values()].reduce((a, l) => a + l.length, 0);
     const memberships = members.reduce((a, m) => a + m.length, 0);
