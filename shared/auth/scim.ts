@@ -55,12 +55,23 @@ export function forgetCredential(hash: string): void {
   cache.delete(hash);
 }
 
+/**
+ * Secrets that found no credential, for as long: a client repeating a wrong or revoked secret (a
+ * provider retrying) costs one read, not one per request. A new credential's secret was never seen, so
+ * nothing here can hide it.
+ */
+const unknown = new Map<string, number>();
+
 async function credentialFor(tenantId: string, hash: string, now: number): Promise<ScimCredentialDoc | undefined> {
   const hit = cache.get(hash);
   if (hit && now - hit.at < CACHE_MS && hit.doc.tenantId === tenantId) return hit.doc;
+  const missed = unknown.get(`${tenantId}|${hash}`);
+  if (missed !== undefined && now - missed < CACHE_MS) return undefined;
   const doc = await scimCredentials.byHash(tenantId, hash);
   if (!doc) {
     cache.delete(hash);
+    if (unknown.size >= MAX_CACHED) unknown.delete(unknown.keys().next().value!);
+    unknown.set(`${tenantId}|${hash}`, now);
     return undefined;
   }
   if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
