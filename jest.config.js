@@ -22,6 +22,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setupEnv.ts'],
   globalSetup: '<rootDir>/test/globalSetup.ts',
   globalTeardown: '<rootDir>/test/globalTeardown.ts',
+  // a run of every browser test that passes puts its screenshots in docs/screenshots (the README's pictures)
+  reporters: ['default', '<rootDir>/test/screenshots.reporter.cjs'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

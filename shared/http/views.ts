@@ -92,6 +92,7 @@ export function userView(doc: UserDoc, o: { select?: string[] } = {}): Strict<Gr
       state: a.state ?? 'Active',
       error: a.error ?? 'None',
       ...(a.errorMessage ? { errorMessage: a.errorMessage } : {}),
+      ...(a.errorCode ? { errorCode: a.errorCode, errorParameters: a.errorParameters ?? {} } : {}),
       lastUpdatedDateTime: a.lastUpdatedDateTime,
     })),
   };
@@ -167,7 +168,7 @@ export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): 
           const available = s ? availableUnits({ ...s, consumedUnits: s.seat.consumed }) : 0;
           return { skuId, skuPartNumber: catalog.product(skuId)?.skuPartNumber ?? skuId, needed, available, enough: available >= needed };
         }),
-    error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    error: job.error ? { code: job.error.code, message: job.error.message, ...(job.error.details ? { details: job.error.details } : {}) } : null,
     resultsUrl: `${base}/results`,
     failedRowsUrl: `${base}/failedRows`,
   };

@@ -4,6 +4,7 @@
  * 400 naming it, so a typo never silently does nothing. One module per area; this one gathers them.
  */
 export * from './common';
+export * from './errors';
 export * from './users';
 export * from './licenses';
 export * from './jobs';
