@@ -346,7 +346,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
   const { createUser } = await import('../shared/usecases/users');
   const { SKU } = await import('../shared/domain/catalog');
   const { mintDevToken } = await import('../local/devTokens');
-  const { settings } = await import('../shared/config');
+  const { settings, tokenIssuer } = await import('../shared/config');
 
   let tenantId: string | undefined;
   await traceSdk({
@@ -396,7 +396,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
     const warmUsers = userIds.slice(N + L, N + L + WARMUP);
     const pairedUsers = userIds.slice(N + L + WARMUP);
     const s = settings();
-    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
+    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: tokenIssuer(s), audience: s.AUTH_AUDIENCE[0] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenant.id}, ${N + L + WARMUP} users, ${N} ENTERPRISEPACK and ${L} EXCHANGESTANDARD seats in ${fmt((performance.now() - setupStarted) / 1000)} s`,

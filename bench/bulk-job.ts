@@ -494,7 +494,7 @@ async function main(): Promise<number> {
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
   const { SKU } = await import('../shared/domain/catalog');
   const { mintDevToken } = await import('../local/devTokens');
-  const { settings } = await import('../shared/config');
+  const { settings, tokenIssuer } = await import('../shared/config');
   const { CHUNK_SIZE, CHUNKS_IN_FLIGHT } = await import('../shared/usecases/licenseJobs');
 
   let tenantId: string | undefined;
@@ -523,7 +523,7 @@ async function main(): Promise<number> {
     const setup = await generator.run({ type: 'setup', users: N, warmup: WARMUP, run, concurrency: SETUP_CONCURRENCY });
     tenantId = setup.tenantId;
     const s = settings();
-    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
+    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: tokenIssuer(s), audience: s.AUTH_AUDIENCE[0] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenantId}, ${setup.created} users (${N} + ${WARMUP} for the warm-up job), ${N} ENTERPRISEPACK seats in ${fmt(setup.seconds)} s`,

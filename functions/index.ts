@@ -49,6 +49,8 @@ import './seatPlanner';
 import './alerts';
 import './licenseRequests';
 import './autoClaim';
+import './usageRights';
+import './authenticationEvents';
 import './provisioning';
 import './scim';
 import './openapi';

@@ -6,7 +6,7 @@ import * as c from '../shared/schemas/contracts';
 import { subscriptions } from '../shared/storage/subscriptions';
 import { users } from '../shared/storage/users';
 import { getSubscription } from '../shared/usecases/directory';
-import { catalog } from '../shared/domain/catalog';
+import { productsOnOffer } from '../shared/usecases/directory';
 import { assignSkuToUsers } from '../shared/usecases/licenses';
 import { parseSelect, project } from '../shared/odata/query';
 import { subscribedSkuSchema } from '../shared/odata/resources';
@@ -91,12 +91,12 @@ route({
   method: 'GET',
   route: 'v1.0/catalog/products',
   tag: 'Licenses',
-  summary: 'The products on offer (skuId, skuPartNumber, service plans and their rules), to buy with POST /directory/subscriptions',
+  summary: "The products on offer in this deployment's cloud (skuId, skuPartNumber, service plans and their rules), to buy with POST /directory/subscriptions",
   auth: 'anonymous',
   response: c.collection(c.catalogProduct),
   handler: async (ctx) =>
     collectionResult(
       ctx.url,
-      catalog.all().map((p) => ({ ...p, servicePlans: p.servicePlans.map((s) => ({ ...s, provisioningStatus: 'Success' })) })),
+      productsOnOffer().map((p) => ({ ...p, servicePlans: p.servicePlans.map((s) => ({ ...s, provisioningStatus: 'Success' })) })),
     ),
 });

@@ -57,6 +57,8 @@ export const ErrorCodes = {
   quantityBelowAssigned: 'quantityBelowAssigned',
   invalidLifecycleTransition: 'invalidLifecycleTransition',
   notSelfService: 'notSelfServiceSubscription',
+  productNotSoldInCloud: 'productNotSoldInCloud',
+  cloudNotServed: 'cloudNotServed',
   licenseRuleViolation: 'licenseRuleViolation',
   serviceUnavailable: 'serviceUnavailable',
   internal: 'internalServerError',

@@ -45,6 +45,7 @@ export function benchEnv(o: { ports: BenchPorts; database: string; keyFile: stri
     AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
     AUTH_AUDIENCE: 'api://license-assignment-service',
     AUTH_JWKS_URI: `http://127.0.0.1:${o.ports.host}/.well-known/dev-jwks.json`,
+    AUTH_EVENTS_AUDIENCE: 'c0ffee00-0000-4000-8000-00000000a994',
     SUBSCRIPTION_CACHE_TTL_MS: '2000',
     DEV_KEY_FILE: join(ROOT, '.local', o.keyFile),
     LOG_LEVEL: 'warn',

@@ -4,6 +4,8 @@
  * before the admin clicks it. Ids, part numbers and product names follow Microsoft's table "Product names
  * and service plan identifiers for licensing" (checked against its edition of October 29, 2025).
  */
+import type { AzureCloudName } from './clouds';
+
 export interface ServicePlanDefinition {
   servicePlanId: string;
   servicePlanName: string;
@@ -28,6 +30,8 @@ export interface ProductDefinition {
   displayName: string;
   appliesTo: 'User' | 'Company';
   servicePlans: ServicePlanDefinition[];
+  /** The clouds the product is sold in (shared/domain/clouds.ts soldIn); absent: the worldwide cloud. */
+  clouds?: readonly AzureCloudName[];
 }
 
 const plan = (
@@ -147,6 +151,14 @@ export const APPS: Readonly<Record<string, readonly string[]>> = {
   Teams: [PLAN.TEAMS1],
 };
 
+/**
+ * The client applications (Entra ID app ids) a sign-in to an app comes from, as Entra ID's token issuance
+ * event names them (`clientServicePrincipal.appId`): Microsoft Teams desktop and mobile, Teams on the web.
+ */
+export const APP_CLIENTS: Readonly<Record<string, readonly string[]>> = {
+  Teams: ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'],
+};
+
 const bySkuId = new Map(CATALOG.map((p) => [p.skuId, p]));
 const byPartNumber = new Map(CATALOG.map((p) => [p.skuPartNumber.toUpperCase(), p]));
 const planById = new Map(CATALOG.flatMap((p) => p.servicePlans.map((s) => [s.servicePlanId, s] as const)));
@@ -163,4 +175,6 @@ export const catalog = {
   apps: (): string[] => Object.keys(APPS),
   /** The service plans that give an app (empty for an app the catalog does not know). */
   appPlans: (app: string): readonly string[] => APPS[app] ?? [],
+  /** The app a client application (its Entra ID app id) is, or undefined for one the catalog does not map. */
+  appOfClient: (clientAppId: string): string | undefined => Object.keys(APP_CLIENTS).find((app) => APP_CLIENTS[app].includes(clientAppId.toLowerCase())),
 };

@@ -8,6 +8,13 @@ import { catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
 import { can, Principal } from './roles';
 
 export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
+
+/**
+ * Whether the users of a product may use it: while its subscription is Enabled or in its Warning period
+ * (expired, users keep working), not once Suspended (Microsoft 365's Disabled) or Deleted. A product with
+ * no subscription known (undefined) is not judged here.
+ */
+export const usersMayUse = (status: CapabilityStatus | undefined): boolean => status !== 'Suspended' && status !== 'Deleted';
 export type PurchaseChannel = 'admin' | 'selfService';
 
 /** Graph's licenseAssignmentState.error values. */

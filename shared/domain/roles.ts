@@ -50,6 +50,7 @@ export type Action =
   | 'manageAutoClaimPolicy'
   | 'recordSignIns'
   | 'keepOwnLicense'
+  | 'readOwnUsageRights'
   | 'manageReportSettings'
   | 'provision'
   | 'manageProvisioning'
@@ -81,6 +82,8 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   recordSignIns: { directory: [], app: [AppRole.SignInEventsWrite] },
   // keeping one's own license when the reclaim policy asks: any signed-in member, for themselves only
   keepOwnLicense: { directory: [], app: [], members: true },
+  // what one may use oneself (GET /me/cloudLicensing/usageRights): any signed-in user, guests included
+  readOwnUsageRights: { directory: [], app: [], members: true },
   // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
   manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
   // SCIM 2.0 (/scim/v2): an organization's SCIM credential (shared/auth/scim.ts), or an app-only token with
@@ -105,6 +108,7 @@ export const actionDescription: Record<Action, string> = {
   manageAutoClaimPolicy: 'change the auto-claim policy',
   recordSignIns: 'record sign-in events',
   keepOwnLicense: 'keep your license',
+  readOwnUsageRights: 'read your own usage rights',
   manageReportSettings: 'change how reports show names',
   provision: 'provision users and groups through SCIM',
   manageProvisioning: 'create or revoke SCIM provisioning credentials',

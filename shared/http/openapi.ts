@@ -4,6 +4,7 @@
  */
 import { z, ZodType } from 'zod';
 import { errorResponse, scimErrorResponse } from '../schemas/contracts';
+import type { Auth } from './pipeline';
 
 interface Operation {
   name: string;
@@ -11,7 +12,7 @@ interface Operation {
   route: string;
   summary: string;
   tag: string;
-  auth: 'tenant' | 'operator' | 'token' | 'scim' | 'anonymous';
+  auth: Auth;
   protocol?: 'graph' | 'scim';
   permission?: string;
   params?: ZodType<unknown>;

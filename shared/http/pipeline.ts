@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
-import { authenticate } from '../auth/tokens';
+import { authenticate, authenticateEventsCaller } from '../auth/tokens';
 import { requireOperator } from '../auth/operator';
 import { authenticateScim, noteCredentialUse } from '../auth/scim';
 import { SCIM_MEDIA_TYPE, scimErrorBody } from '../provisioning/errors';
@@ -53,9 +53,12 @@ export interface Result {
  * `tenant`: a token of a provisioned tenant; `operator`: the operator's own application
  * (shared/auth/operator.ts); `token`: any valid token, whatever its roles (`$batch`: each request inside
  * is checked on its own); `scim`: a provisioned tenant's SCIM credential or a token (shared/auth/scim.ts);
+ * `authenticationEvents`: Entra ID calling a custom authentication extension (its token for
+ * AUTH_EVENTS_AUDIENCE, client Entra's authentication events app; the handler reads the tenant, and the
+ * call does not count against the tenant's request budget: a 429 would fail the user's sign-in);
  * `anonymous`: none.
  */
-export type Auth = 'tenant' | 'operator' | 'token' | 'scim' | 'anonymous';
+export type Auth = 'tenant' | 'operator' | 'token' | 'scim' | 'authenticationEvents' | 'anonymous';
 
 /**
  * The protocol a route speaks, which decides the shape of its errors and its media type: Microsoft
@@ -163,6 +166,10 @@ const authenticated =
   async (ctx) => {
     if (auth === 'anonymous') return next(ctx);
     const authorization = ctx.request.headers.get('authorization');
+    if (auth === 'authenticationEvents') {
+      ctx.principal = await authenticateEventsCaller(authorization);
+      return next(ctx);
+    }
     ctx.principal = auth === 'scim' ? await authenticateScim(authorization) : await authenticate(authorization);
     admit(ctx.principal.tenantId); // per-tenant budget, before any work for the request
     if (auth === 'operator') requireOperator(ctx.principal);

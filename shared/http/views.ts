@@ -6,7 +6,7 @@
 import type * as Graph from '@microsoft/microsoft-graph-types';
 import { z } from 'zod';
 import { catalog } from '../domain/catalog';
-import { availableUnits, effectiveLicenses, prepaidUnits } from '../domain/licensing';
+import { availableUnits, effectiveLicenses, prepaidUnits, usersMayUse } from '../domain/licensing';
 import * as c from '../schemas/contracts';
 import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
 import { JobDoc } from '../storage/jobs';
@@ -102,8 +102,7 @@ export function userView(doc: UserDoc, o: { select?: string[] } = {}): Strict<Gr
 export function licenseDetailsView(doc: UserDoc, subs: Map<string, SubscriptionDoc>): Strict<Graph.LicenseDetails, z.infer<typeof c.licenseDetails>>[] {
   return effectiveLicenses(doc.licenseAssignments).map((l) => {
     const product = catalog.product(l.skuId);
-    const status = subs.get(l.skuId)?.capabilityStatus;
-    const inactive = status === 'Suspended' || status === 'Deleted';
+    const inactive = !usersMayUse(subs.get(l.skuId)?.capabilityStatus);
     return {
       id: `${doc.id}_${l.skuId}`,
       skuId: l.skuId,

@@ -16,4 +16,6 @@ export * from './batch';
 export * from './health';
 export * from './licenseRequests';
 export * from './reports';
+export * from './usageRights';
+export * from './authenticationEvents';
 export * from './provisioning';

@@ -3,7 +3,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { catalog, ProductDefinition } from '../domain/catalog';
+import { CLOUDS, cloudServing, soldIn } from '../domain/clouds';
+import { settings } from '../config';
 import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions';
 import { firstLifecycleDate } from '../domain/reconciliation';
 import { ApiError, badRequest, ErrorCodes, notFound, ruleViolation } from '../errors';
@@ -22,16 +24,28 @@ type IfMatch = ReturnType<typeof parseIfMatch>;
 
 export async function createTenant(body: z.infer<typeof c.createTenantBody>): Promise<TenantDoc> {
   const id = (body.id ?? randomUUID()).toLowerCase();
+  const here = settings().AZURE_CLOUD;
+  // an organization lives in one cloud: this deployment sets up the organizations of its own
+  if (body.cloud && !CLOUDS[here].organizationClouds.includes(body.cloud))
+    throw new ApiError(
+      409,
+      ErrorCodes.cloudNotServed,
+      `This deployment is in ${CLOUDS[here].displayName} (AZURE_CLOUD=${here}) and sets up organizations of ${CLOUDS[here].organizationClouds.join(' or ')}; an organization in ${body.cloud} is set up by the deployment in ${cloudServing(body.cloud)}.`,
+      'cloud',
+    );
   return tenants.create({
     id,
     tenantId: id,
     type: 'tenant',
     displayName: body.displayName,
     defaultUsageLocation: body.defaultUsageLocation ?? null,
-    cloud: body.cloud,
+    cloud: body.cloud ?? CLOUDS[here].organizationClouds[0],
     createdDateTime: new Date().toISOString(),
   });
 }
+
+/** The products an organization in this deployment can buy: those the catalog sells in its cloud. */
+export const productsOnOffer = (): ProductDefinition[] => catalog.all().filter((p) => soldIn(p.clouds, settings().AZURE_CLOUD));
 
 // ---------------- subscriptions ----------------
 
@@ -43,15 +57,22 @@ export interface Buyer {
 
 export async function createSubscription(tenantId: string, body: z.infer<typeof c.createSubscriptionBody>, buyer?: Buyer): Promise<SubscriptionDoc> {
   const product = body.skuId ? catalog.product(body.skuId) : catalog.productByPartNumber(body.skuPartNumber!);
-  if (!product) {
-    throw badRequest(
-      `Unknown product ${body.skuId ?? body.skuPartNumber}. Products on offer: ${catalog
-        .all()
-        .map((p) => `${p.skuPartNumber} (${p.skuId})`)
-        .join(', ')}.`,
-      body.skuId ? 'skuId' : 'skuPartNumber',
-    );
-  }
+  const onOffer = () =>
+    productsOnOffer()
+      .map((p) => `${p.skuPartNumber} (${p.skuId})`)
+      .join(', ') || 'none';
+  if (!product)
+    throw badRequest(`Unknown product ${body.skuId ?? body.skuPartNumber}. Products on offer: ${onOffer()}.`, body.skuId ? 'skuId' : 'skuPartNumber');
+  const here = settings().AZURE_CLOUD;
+  if (!soldIn(product.clouds, here))
+    throw ruleViolation([
+      {
+        code: ErrorCodes.productNotSoldInCloud,
+        message: `${product.displayName} (${product.skuPartNumber}) is not sold in ${CLOUDS[here].displayName}, where this deployment is (AZURE_CLOUD=${here}): it is sold in ${(product.clouds?.length ? product.clouds : ['AzureCloud']).join(', ')}. Products on offer here: ${onOffer()}.`,
+        target: body.skuId ? 'skuId' : 'skuPartNumber',
+        parameters: { skuId: product.skuId },
+      },
+    ]);
   const owner = body.ownerUserId ? await users.get(tenantId, body.ownerUserId) : undefined;
   if (body.ownerUserId && !owner) throw badRequest(`User '${body.ownerUserId}' does not exist in this organization.`, 'ownerUserId');
   const now = new Date().toISOString();

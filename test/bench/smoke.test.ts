@@ -9,7 +9,7 @@
  *
  * Ports: BENCH_PORTS puts every run on this run's test ports + 160 (host + 1 is its https port, and
  * bench/assign-license.ts's second hosts take host + 2 to + 5), where no test stack listens: the shared
- * one is at + 0, the own stacks of test files at + 70 to + 151 (test/ownStack.ts), and TEST_PORT_OFFSET
+ * one is at + 0, the own stacks of test files at + 70 to + 151 and + 210 to + 231 (test/ownStack.ts), and TEST_PORT_OFFSET
  * moves them all alike. The runs get none of the test stack's settings (test/setupEnv.ts puts them in
  * this worker's environment).
  */
@@ -132,6 +132,23 @@ const SPECS: Record<string, BenchSpec> = {
       expect(f.createUser[0]).toBe(200);
       // a probe and a create per user and per group, then the members' PATCHes
       expect(requests).toBe(2 * users + 2 * groups + f.addMembers[0]);
+    },
+  },
+  'bench:signin': {
+    figures: {
+      setup: line(String.raw`set-up: tenant [0-9a-f-]+, # users with Office 365 E1 and # without a license, in # s`),
+      usual: line(String.raw` +tokenIssuanceStart, usual sign-in +# +# +# +# +# +# +#`),
+      teams: line(String.raw` +tokenIssuanceStart, Teams \(has it\) +# +# +# +# +# +# +#`),
+      claims: line(String.raw` +tokenIssuanceStart, Teams \(claims E3\) +# +# +# +# +# +# +#`),
+      rights: line(String.raw` +GET /me/cloudLicensing/usageRights +# +# +# +# +# +# +-`),
+      raw: line(String.raw` +raw point read \(the generator\) +# +# +# +# +# +- +-`),
+      ratio: line(String.raw` +usage rights / raw point reads: # \(# against #/s\)`),
+      p99: line(String.raw` +Entra ID waits about 2000 ms: sign-in p99 # ms, # ms, # ms`),
+    },
+    check(f) {
+      const [users, unlicensed] = f.setup;
+      expect([users, unlicensed]).toEqual([40, 10]);
+      expect([f.usual[0], f.teams[0], f.claims[0], f.rights[0], f.raw[0]]).toEqual([users, users, unlicensed, users, users]);
     },
   },
   'bench:console': {
