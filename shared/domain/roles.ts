@@ -41,6 +41,7 @@ export type Action =
   | 'assignLicenses'
   | 'assignLicensesToGuests'
   | 'manageUsers'
+  | 'manageGroupMembers'
   | 'changeUserType'
   | 'updateUsageLocation'
   | 'manageSubscriptions'
@@ -67,6 +68,9 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   assignLicenses: { directory: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator'], app: [AppRole.ReadWriteAll] },
   assignLicensesToGuests: { directory: ['GlobalAdministrator'], app: [] },
   manageUsers: { directory: ['GlobalAdministrator', 'UserAdministrator'], app: [] },
+  // Membership gives whatever the group gives (its licenses), so adding a member is a user administrator's
+  // call, however it is asked for: POST /groups/{id}/members/$ref, or approving a license request via a group.
+  manageGroupMembers: { directory: ['GlobalAdministrator', 'UserAdministrator'], app: [] },
   // Guest or member decides who may license the user (only a Global Administrator licenses guests), so
   // only a Global Administrator may change it: otherwise Guest -> Member, assign, -> Guest licenses a guest.
   changeUserType: { directory: ['GlobalAdministrator'], app: [] },
@@ -99,6 +103,7 @@ export const actionDescription: Record<Action, string> = {
   assignLicenses: 'assign or remove licenses',
   assignLicensesToGuests: 'assign licenses to guest users',
   manageUsers: 'create or change users',
+  manageGroupMembers: 'add or remove group members',
   changeUserType: 'change whether a user is a member or a guest',
   updateUsageLocation: "change a user's usage location",
   manageSubscriptions: 'buy or remove licenses and manage subscriptions',
