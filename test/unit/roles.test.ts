@@ -237,6 +237,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
