@@ -24,9 +24,12 @@ export function scimCall<T = any>(bearer: string, method: string, path: string, 
 /** `?filter=...` as a provider encodes it. */
 export const filter = (f: string, extra = '') => `?filter=${encodeURIComponent(f)}${extra}`;
 
-/** Polls until `ok` (queue work: group licensing), at most ~20 s. */
+/**
+ * Polls until `ok` (queue work: group licensing). The bound only stops a hang (a minute: on a loaded
+ * machine the queue's work can take many seconds); the assertion after it says what was not reached.
+ */
 export async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 600; i++) {
     const v = await probe();
     if (ok(v)) return v;
     await new Promise((r) => setTimeout(r, 100));

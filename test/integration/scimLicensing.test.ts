@@ -10,6 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { addBody, call, newTenant, signedToken, SKU, storeOf, TestTenant } from '../helpers';
 import { ERROR_SCHEMA, filter, PATCH_SCHEMA, scimCall, scimCredential, until } from '../scim';
 
+// group licensing runs on the queue: on a loaded machine a test's waits for it add up (bounded, never timed)
+jest.setTimeout(180_000);
+
 let t: TestTenant;
 let secret: string;
 let credentialId: string;
