@@ -46,6 +46,11 @@ test('a user provisioned into a licensed group inherits its product; leaving the
   // an admin gives the provisioned group a product, as a License admin would in the console
   const assigned = await call('POST', `/v1.0/groups/${group.id}/assignLicense`, { token: t.tokens.license, body: addBody(SKU.E1) });
   expect(assigned.status).toBe(202);
+  // the group's own processing done (it would license a member who joins meanwhile itself, as group licensing)
+  await until(
+    async () => (await call('GET', `/v1.0/groups/${group.id}`, { token: t.tokens.reader })).body.licenseProcessingState.state,
+    (s) => s === 'ProcessingComplete',
+  );
   const before = (await t.sku(SKU.E1)).consumedUnits;
 
   const userId = await provision(`joiner-${randomUUID().slice(0, 6)}@licensing.test`);
