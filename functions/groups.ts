@@ -17,17 +17,8 @@ import { z } from 'zod';
 import { ApiError, ErrorCodes, notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
 import { users } from '../shared/storage/users';
-import {
-  addMember,
-  assignLicenseToGroup,
-  convergeUser,
-  createGroup,
-  deleteGroup,
-  getGroup,
-  processGroupLicensing,
-  removeMember,
-  reprocessGroup,
-} from '../shared/usecases/groups';
+import { addMember, removeMember } from '../shared/usecases/groupMembers';
+import { assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, reprocessGroup } from '../shared/usecases/groups';
 import { resolveUser } from '../shared/usecases/licenses';
 
 route({
