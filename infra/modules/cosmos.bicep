@@ -111,6 +111,12 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/_ts/?' }
           // the incremental reconciliation's change set: users the app wrote since its last run (shared/storage/changes.ts)
           { path: '/writtenDateTime/?' }
+          // SCIM provisioning's filters (shared/provisioning/query.ts)
+          { path: '/search/userName/?' }
+          { path: '/search/mail/?' }
+          { path: '/externalId/?' }
+          { path: '/employeeId/?' }
+          { path: '/managerId/?' }
           // groups, memberships, the waiting list
           { path: '/assignedLicenses/?' }
           { path: '/groupId/?' }

@@ -147,17 +147,15 @@ export const CATALOG: readonly ProductDefinition[] = [
  * app" when one of their products gives one of these service plans, enabled. Data, not code: a new app is
  * a line here.
  */
-export const APPS: Readonly<Record<string, readonly string[]>> = {
-  Teams: [PLAN.TEAMS1],
-};
+export const APPS: ReadonlyMap<string, readonly string[]> = new Map([['Teams', [PLAN.TEAMS1]]]);
 
 /**
  * The client applications (Entra ID app ids) a sign-in to an app comes from, as Entra ID's token issuance
  * event names them (`clientServicePrincipal.appId`): Microsoft Teams desktop and mobile, Teams on the web.
  */
-export const APP_CLIENTS: Readonly<Record<string, readonly string[]>> = {
-  Teams: ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346'],
-};
+export const APP_CLIENTS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['Teams', ['1fec8e78-bce4-4aaf-ab1b-5451cc387264', '5e3ce6c0-2b1f-4285-8d4b-75ee78787346']],
+]);
 
 const bySkuId = new Map(CATALOG.map((p) => [p.skuId, p]));
 const byPartNumber = new Map(CATALOG.map((p) => [p.skuPartNumber.toUpperCase(), p]));
@@ -172,9 +170,9 @@ export const catalog = {
   plan: (servicePlanId: string): ServicePlanDefinition | undefined => planById.get(servicePlanId.toLowerCase()),
   planName: (servicePlanId: string): string => planById.get(servicePlanId)?.displayName ?? servicePlanId,
   /** The apps an auto-claim policy may name. */
-  apps: (): string[] => Object.keys(APPS),
-  /** The service plans that give an app (empty for an app the catalog does not know). */
-  appPlans: (app: string): readonly string[] => APPS[app] ?? [],
+  apps: (): string[] => [...APPS.keys()],
+  /** The service plans that give an app (empty for an app the catalog does not know; a Map: `constructor` is no app). */
+  appPlans: (app: string): readonly string[] => APPS.get(app) ?? [],
   /** The app a client application (its Entra ID app id) is, or undefined for one the catalog does not map. */
-  appOfClient: (clientAppId: string): string | undefined => Object.keys(APP_CLIENTS).find((app) => APP_CLIENTS[app].includes(clientAppId.toLowerCase())),
+  appOfClient: (clientAppId: string): string | undefined => [...APP_CLIENTS.entries()].find(([, ids]) => ids.includes(clientAppId.toLowerCase()))?.[0],
 };

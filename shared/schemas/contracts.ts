@@ -18,3 +18,4 @@ export * from './licenseRequests';
 export * from './reports';
 export * from './usageRights';
 export * from './authenticationEvents';
+export * from './provisioning';

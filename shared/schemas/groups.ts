@@ -29,7 +29,13 @@ export const groupMemberParams = z.strictObject({ id: guid, userId: guid });
 
 export const groupLicensingMessage = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('group'), tenantId: guid, groupId: guid, continuation: z.string().optional() }),
-  z.strictObject({ kind: z.literal('user'), tenantId: guid, userId: guid }),
+  z.strictObject({
+    kind: z.literal('user'),
+    tenantId: guid,
+    userId: guid,
+    /** Who changed the membership, when it was not an admin of this service (a SCIM credential): the audit record's actor. */
+    by: z.strictObject({ id: z.string().max(64), displayName: z.string().max(256) }).optional(),
+  }),
   z.strictObject({ kind: z.literal('seats'), tenantId: guid, skuId: guid }),
 ]);
 

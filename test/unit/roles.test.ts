@@ -16,6 +16,7 @@ const ACTIONS: Action[] = [
   'assignLicenses',
   'assignLicensesToGuests',
   'manageUsers',
+  'manageGroupMembers',
   'changeUserType',
   'updateUsageLocation',
   'manageSubscriptions',
@@ -27,9 +28,12 @@ const ACTIONS: Action[] = [
   'keepOwnLicense',
   'readOwnUsageRights',
   'manageReportSettings',
+  'provision',
+  'manageProvisioning',
+  'readProvisioning',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
-const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite];
+const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite, AppRole.ScimProvisioning];
 
 /** The product rules (licensing-reference.md, "Who may act"), written out independently of roles.ts. */
 const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
@@ -38,6 +42,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     assignLicenses: true,
     assignLicensesToGuests: true,
     manageUsers: true,
+    manageGroupMembers: true,
     changeUserType: true,
     updateUsageLocation: true,
     manageSubscriptions: true,
@@ -49,12 +54,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: true,
+    provision: false,
+    manageProvisioning: true,
+    readProvisioning: true,
   },
   LicenseAdministrator: {
     read: true,
     assignLicenses: true,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: true,
     manageSubscriptions: false,
@@ -66,12 +75,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   UserAdministrator: {
     read: true,
     assignLicenses: true,
     assignLicensesToGuests: false,
     manageUsers: true,
+    manageGroupMembers: true,
     changeUserType: false,
     updateUsageLocation: true,
     manageSubscriptions: false,
@@ -83,12 +96,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   BillingAdministrator: {
     read: true,
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: true,
@@ -100,12 +117,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   GlobalReader: {
     read: true,
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -117,6 +138,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: true,
   },
 };
 
@@ -126,6 +150,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -137,12 +162,16 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
     assignLicenses: true,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: true,
     manageSubscriptions: false,
@@ -154,6 +183,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   // the sign-in hook records sign-ins and nothing else
   [AppRole.SignInEventsWrite]: {
@@ -161,6 +193,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -172,6 +205,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -179,6 +215,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -190,6 +227,31 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
+  },
+  // an identity provider's provisioning service: SCIM and nothing else
+  [AppRole.ScimProvisioning]: {
+    read: false,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    manageGroupMembers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: false,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
+    keepOwnLicense: false,
+    readOwnUsageRights: false,
+    manageReportSettings: false,
+    provision: true,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
 };
 
@@ -239,7 +301,7 @@ describe('can: each action x each directory role', () => {
   });
 
   test('Global Reader reads but never changes anything', () => {
-    const writes = ACTIONS.filter((a) => a !== 'read');
+    const writes = ACTIONS.filter((a) => a !== 'read' && a !== 'readProvisioning');
     expect(writes.map((a) => can(asRole('GlobalReader'), a))).toEqual(writes.map(() => false));
   });
 

@@ -6,6 +6,7 @@ import {
   auditCheckSince,
   heldSince,
   INACTIVITY_WINDOWS,
+  keepDateOf,
   inactiveLicensed,
   NewestHolders,
   pendingReleases,
@@ -99,5 +100,5 @@ export function noteReclaim(run: Run, u: ScannedUser, subscription: (skuId: stri
 
 /** When the user kept this product (ask-first reclaim), if they did. */
 export function keptAt(run: Run, userId: string, skuId: string): string | null | undefined {
-  return run.marks.get(reclaimMarkId(userId, skuId))?.keptDateTime;
+  return keepDateOf(run.marks.get(reclaimMarkId(userId, skuId)));
 }
