@@ -242,6 +242,11 @@ export const users = {
     await patchDoc('directory', userId, tenantId, [{ op: 'set', path: '/writtenDateTime', value: new Date().toISOString() }], `c.type = 'user'`);
   },
 
+  /** touch for many users (a bulk removal of members): point patches, 20 at a time (the emulator's bulk has no Patch). A user who is gone is passed over. */
+  async touchMany(tenantId: string, userIds: string[]): Promise<void> {
+    for (let i = 0; i < userIds.length; i += 20) await Promise.all(userIds.slice(i, i + 20).map((id) => users.touch(tenantId, id)));
+  },
+
   /** The user principal name of the organization's first member user (by creation): where its own domain shows. */
   async firstMemberUpn(tenantId: string): Promise<string | undefined> {
     const page = await queryPage<string>(

@@ -2,13 +2,19 @@
  * Incremental and full reconciliation runs through HTTP, against the emulators: which kind a run is (the
  * tenant's first, asked for, its scheduled turn, the timer's default) and what it read; a seat intent left
  * by an engine run that died, recounted once older than the grace period and closed; group licensing from
- * the change set (a join and a leave whose messages were lost). The chaos of real deaths is in
+ * the change set (a join and a leave whose messages were lost); what SCIM provisioning writes is in the
+ * next change set, an Entra ID sign-in is not. The chaos of real deaths is in
  * reconciliationChaos.test.ts, the random interleavings in reconciliationProperty.test.ts.
  *
  * The test stack's grace period is 3 s and its change margin 1 s (test/env.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mintDevToken } from '../../local/devTokens';
+import { testStackEnv } from '../env';
 import { addBody, call, newTenant, Reply, SKU, storeOf, TestTenant, tokenFor } from '../helpers';
+import { PATCH_SCHEMA, scimCall, scimCredential } from '../scim';
 import { lastFullRunTurn, nextFullRunTurn } from '../../shared/domain/reconciliationSchedule';
 
 const DAY = 86_400_000;
@@ -228,4 +234,79 @@ test('group licensing from the change set: a join and a leave whose messages wer
   const after = await ran(t);
   expect(after.changes.users).toBeGreaterThanOrEqual(1);
   expect(await until(async () => !(await holds(stays.id)))).toBe(true);
+});
+
+test("SCIM provisioning's writes are in the next incremental run's change set (a create, a replace, a PATCH, a member removed); a sign-in from Entra ID's token issuance event is not", async () => {
+  const t = await newTenant('SCIM changes org');
+  await t.createUser({ displayName: 'First Admin', userPrincipalName: `admin-${randomUUID().slice(0, 6)}@contoso-recon.test` });
+  const { secret } = await scimCredential(t);
+  const scim = (method: string, path: string, body?: unknown) => scimCall(secret, method, path, body);
+  const provisioned = async (userName: string) => {
+    const r = await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName, displayName: userName, active: true });
+    expect(r.status).toBe(201);
+    return r.body.id as string;
+  };
+  const [replaced, patched, leaves, deleted, signsIn] = [
+    await provisioned('replaced@contoso-recon.test'),
+    await provisioned('patched@contoso-recon.test'),
+    await provisioned('leaves@contoso-recon.test'),
+    await provisioned('deleted@contoso-recon.test'),
+    await provisioned('signs-in@contoso-recon.test'),
+  ];
+  // a group without licenses: leaving it makes no license change, so no engine write stamps the user; only the removal's own stamp can
+  const group = await scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: 'Field staff',
+    members: [{ value: leaves }, { value: deleted }],
+  });
+  expect(group.status).toBe(201);
+  await pastTheMargin();
+  expect((await ran(t)).mode).toBe('full');
+  await pastTheMargin();
+
+  const since = new Date().toISOString();
+  expect((await scim('POST', '/Users', { userName: 'created@contoso-recon.test', displayName: 'Created', active: true })).status).toBe(201);
+  expect(
+    (
+      await scim('PUT', `/Users/${replaced}`, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'replaced@contoso-recon.test',
+        displayName: 'Replaced',
+        active: true,
+      })
+    ).status,
+  ).toBe(200);
+  expect((await scim('PATCH', `/Users/${patched}`, { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] })).status).toBe(
+    200,
+  );
+  expect(
+    (
+      await scim('PATCH', `/Groups/${group.body.id}`, {
+        schemas: [PATCH_SCHEMA],
+        Operations: [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: leaves }] }],
+      })
+    ).status,
+  ).toBe(204);
+  expect((await scim('DELETE', `/Users/${deleted}`)).status).toBe(204);
+  // Entra ID's custom authentication extension: the sign-in is recorded on the user, which is no change to reconcile
+  const event = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'entra', 'tokenIssuanceStart.member.json'), 'utf8'));
+  event.source = `/tenants/${t.id}/applications/${event.data.authenticationContext.clientServicePrincipal.appId}`;
+  event.data.tenantId = t.id;
+  event.data.authenticationContext.user = { ...event.data.authenticationContext.user, id: signsIn, userPrincipalName: 'signs-in@contoso-recon.test' };
+  const entra = await mintDevToken({
+    role: 'AuthenticationEvents',
+    tenantId: t.id,
+    issuer: testStackEnv.AUTH_ISSUER,
+    audience: testStackEnv.AUTH_EVENTS_AUDIENCE,
+  });
+  expect((await call('POST', '/v1.0/authenticationEvents/tokenIssuanceStart', { token: entra, body: event })).status).toBe(200);
+  const signedIn = (await call('GET', `/v1.0/users/${signsIn}?$select=signInActivity`, { token: t.tokens.reader })).body.signInActivity.lastSignInDateTime;
+  expect(signedIn >= since).toBe(true);
+
+  // the four users SCIM wrote (the deleted one is gone); the removed member was stamped by the removal itself
+  const written = async (id: string) => (await directory.item(id, t.id).read()).resource.writtenDateTime >= since;
+  expect(await written(leaves)).toBe(true);
+  expect(await written(signsIn)).toBe(false);
+  const report = await ran(t);
+  expect(report).toMatchObject({ mode: 'incremental', changes: { users: 4 } });
 });
