@@ -3,8 +3,10 @@
  * reservation and its user write, while the other runs incremental reconciliations throughout; then a
  * host killed in the middle of a reconciliation run (after a user write of its reclaim step). Afterwards
  * an incremental run restores every invariant a full run would (seats equal holders, every change
- * audited, no intent left open), and a full run finds nothing left to repair. These tests run their own
- * stack on their own ports, because they kill it (local/chaos.ts, settings only tests give).
+ * audited, no intent left open), and a full run finds nothing left to repair. And a user's deletion that
+ * fails after the user left their groups (the store refuses the user's write): the next incremental run
+ * finds the former member. These tests run their own stack on their own ports, because they kill it
+ * (local/chaos.ts, settings only tests give) and inject the store's faults.
  */
 import { testStackEnv } from '../env';
 import { callHost, pool, SKU, storeOf, tokenFor } from '../helpers';
@@ -23,6 +25,7 @@ beforeAll(async () => {
     LICENSE_FAULT_KILL_AT_RESERVATION: '6',
     RECONCILIATION_SEAT_GRACE_SECONDS: String(GRACE),
     LOCAL_QUEUE_LEASE_SECONDS: '2',
+    COSMOS_EMULATOR_FAULTS: '1',
   });
   steadyPort = stack.ports.host + 3;
   await stack.attach({ LOCAL_HTTP_PORT: String(steadyPort), LOCAL_HTTPS_PORT: String(steadyPort + 1), LICENSE_FAULT_KILL_AT_RESERVATION: '' });
@@ -165,4 +168,55 @@ test('a host killed in the middle of a reconciliation run: its lease expires, th
   expect(await reconciledProblems(store, tenantId)).toEqual([]);
   const full = await reconcile(admin, 'full');
   expect(full.summary).toMatchObject({ seatsRepaired: 0, auditRecordsRecreated: 0, licensesReclaimed: 0 });
+});
+
+test("a user's deletion that failed after the user left their groups (the user's write refused): the user was stamped first, so the next incremental run finds the former member and takes the group's license away", async () => {
+  const { id: tenantId, admin } = await organization('Failed delete org');
+  expect((await callHost(steady, 'POST', '/v1.0/directory/subscriptions', admin, { skuId: SKU.E1, totalLicenses: 5 })).status).toBe(201);
+  const user = (await callHost(steady, 'POST', '/v1.0/users', admin, { displayName: 'Deleted', userPrincipalName: 'deleted@failed.dev', usageLocation: 'NL' }))
+    .body;
+  const group = (await callHost(steady, 'POST', '/v1.0/groups', admin, { displayName: 'Field staff' })).body;
+  expect(
+    (
+      await callHost(steady, 'POST', `/v1.0/groups/${group.id}/members/$ref`, admin, {
+        '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user.id}`,
+      })
+    ).status,
+  ).toBe(204);
+  expect(
+    (
+      await callHost(steady, 'POST', `/v1.0/groups/${group.id}/assignLicense`, admin, {
+        addLicenses: [{ skuId: SKU.E1, disabledPlans: [] }],
+        removeLicenses: [],
+      })
+    ).status,
+  ).toBe(202);
+  const e1 = async () => (await callHost(steady, 'GET', `/v1.0/subscribedSkus/${SKU.E1}`, admin)).body.consumedUnits;
+  const holds = async () => ((await callHost(steady, 'GET', `/v1.0/users/${user.id}`, admin)).body.assignedLicenses ?? []).length === 1;
+  expect(await queuesDrained(stack.env.AzureWebJobsStorage!)).toBe(true);
+  expect(await holds()).toBe(true);
+  // past the change margin (1 s, and _ts is whole seconds): the set-up is in no change set after the full run
+  const pastTheMargin = () => new Promise((r) => setTimeout(r, 2100));
+  await pastTheMargin();
+  expect((await reconcile(admin)).mode).toBe('full');
+  await pastTheMargin();
+
+  // the store refuses every write of the user: the deletion fails after the memberships went, before the engine's write
+  const faults = `http://127.0.0.1:${stack.ports.cosmos}/_faults`;
+  await fetch(faults, { method: 'POST', body: JSON.stringify({ operation: 'replace', collection: 'directory', ids: [user.id], status: 503, count: 1000 }) });
+  const deleting = await callHost(steady, 'DELETE', `/v1.0/users/${user.id}`, admin);
+  await fetch(faults, { method: 'DELETE' });
+  expect(deleting.status).toBe(503); // the store busy (Graph's serviceUnavailable)
+  expect((await callHost(steady, 'GET', `/v1.0/groups/${group.id}/members`, admin)).body.value).toEqual([]);
+  expect(await holds()).toBe(true); // still licensed by a group it is no member of; no message queued for it
+
+  const report = await reconcile(admin);
+  expect(report).toMatchObject({ mode: 'incremental', changes: { users: 1 } });
+  expect(report.steps.groupLicensing).toMatchObject({ formerMembersQueued: 1 });
+  expect(await queuesDrained(stack.env.AzureWebJobsStorage!)).toBe(true);
+  expect(await holds()).toBe(false);
+  expect(await e1()).toBe(0);
+  expect(await reconciledProblems(store, tenantId)).toEqual([]);
+  // and the deletion, asked again, goes through
+  expect((await callHost(steady, 'DELETE', `/v1.0/users/${user.id}`, admin)).status).toBe(204);
 });
