@@ -64,6 +64,8 @@ export interface ChangedDoc {
   groupsInError?: string[];
   assignedLicenseCount?: number;
   displayNameWords?: string[];
+  /** search.userName: absent on a user written before SCIM's query fields existed. */
+  searchUserName?: string;
   groupId?: string;
   userId?: string;
   licenseProcessingState?: { state: string };
@@ -91,6 +93,8 @@ export function changedDocOf(doc: Record<string, unknown>): ChangedDoc {
   const last = doc.lastLicenseChange as { id?: string; activityDateTime?: string } | undefined;
   if (last?.id !== undefined) out.lastChangeId = last.id;
   if (last?.activityDateTime !== undefined) out.lastChangeAt = last.activityDateTime;
+  const search = doc.search as { userName?: string } | undefined;
+  if (search?.userName !== undefined) out.searchUserName = search.userName;
   return out as unknown as ChangedDoc;
 }
 
@@ -113,9 +117,12 @@ export interface ChangeSource {
 }
 
 // a projection list apart from its SELECT (the index check reads only what follows WHERE)
-const fields = [...PLAIN_FIELDS.map((f) => `c.${f}`), 'c.lastLicenseChange.id AS lastChangeId', 'c.lastLicenseChange.activityDateTime AS lastChangeAt'].join(
-  ', ',
-);
+const fields = [
+  ...PLAIN_FIELDS.map((f) => `c.${f}`),
+  'c.lastLicenseChange.id AS lastChangeId',
+  'c.lastLicenseChange.activityDateTime AS lastChangeAt',
+  'c.search.userName AS searchUserName',
+].join(', ');
 
 /** A reader whose next() is only there once its pages were read to the end (a checkpoint must never skip what was not read). */
 function readToTheEnd(pages: AsyncGenerator<ChangedDoc[]>, next: () => ChangeCheckpoint): ChangeReader {

@@ -60,7 +60,7 @@ export async function addQueryFieldsTo(tenantId: string, ids: string[]): Promise
   let updated = 0;
   for (let i = 0; i < ids.length; i += 100) {
     const found = [...(await users.getMany(tenantId, ids.slice(i, i + 100))).values()].filter(
-      (u) => u.assignedLicenseCount === undefined || u.displayNameWords === undefined,
+      (u) => u.assignedLicenseCount === undefined || u.displayNameWords === undefined || u.search?.userName === undefined,
     );
     const written = await users.replaceManyIfMatch(found.map((doc) => ({ doc, etag: doc._etag! })));
     updated += written.filter((w) => !!w).length;

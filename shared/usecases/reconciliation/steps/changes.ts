@@ -48,6 +48,7 @@ function noteUser(run: Run, u: ChangedDoc): void {
     run.disabledWithoutDate.push(u.id);
   if (u.groupPaths?.length || u.groupsInError?.length)
     run.changes.groupUsers.push({ id: u.id, groupPaths: u.groupPaths ?? [], groupsInError: u.groupsInError ?? [] });
-  if (u.assignedLicenseCount === undefined || u.displayNameWords === undefined) run.changes.withoutQueryFields.push(u.id);
+  // the fields users.withoutQueryFields looks for (SCIM's search.userName the latest of them)
+  if (u.assignedLicenseCount === undefined || u.displayNameWords === undefined || u.searchUserName === undefined) run.changes.withoutQueryFields.push(u.id);
   if (u.assignedLicenseCount === undefined) run.uncounted++;
 }
