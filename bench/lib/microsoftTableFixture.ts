@@ -2,13 +2,13 @@
  * A full-size table like Microsoft's "Product names and service plan identifiers for licensing.csv", made
  * up and deterministic (a seeded generator: the same options give the same bytes on every run), with every
  * quirk the real editions have: a UTF-8 BOM (or Windows-1252 and the header `String_ Id`, as before 2024),
- * quoted names with commas, exact duplicate rows (next to the original and far from it), trailing spaces in
- * part numbers and GUIDs, a no-break space inside a part number and tabs inside a plan name, upper-case
- * GUIDs, one part number under two product GUIDs, one display name shared by several GUIDs, plan ids under
- * several Service_Plan_Names and friendly names (one name in most rows; ties with the first one first), a
- * plan listed twice in one product under other names, US Government part numbers (and look-alikes that are
- * not), en dashes, CRLF line ends. Default size as the issue gives the table: 6,000 rows, 620 products,
- * 800 plans, one product with 112 plans.
+ * quoted names with commas, exact duplicate rows (next to the original and far from it), trailing spaces
+ * after part numbers, GUIDs, product and plan names, a no-break space inside a part number and tabs inside
+ * a plan name, upper-case GUIDs, one part number under two product GUIDs, one display name shared by
+ * several GUIDs, plan ids under several Service_Plan_Names and friendly names (one name in most rows; ties
+ * with the first one first), a plan listed twice in one product under other names, US Government part
+ * numbers (and look-alikes that are not), en dashes, CRLF line ends. Default size as the issue gives the
+ * table: 6,000 rows, 620 products, 800 plans, one product with 112 plans.
  *
  * Along with the bytes it returns what a reader must make of them (the model it wrote the rows from, and
  * how many of each quirk it planted), so tests and benches compare against what was planted, not against
@@ -334,6 +334,9 @@ export function generateMicrosoftTable(options: GenerateTableOptions = {}): Gene
 
   // the way cells are written: trailing spaces, no-break spaces, tabs, upper-case GUIDs
   for (const i of [40, 41, 42].filter((n) => n < productCount)) for (const r of byProduct[i]) r[1] += ' ';
+  // and, as in the 2022 editions, after a product's name and a plan's name in some rows
+  if (productCount > 50) for (const r of byProduct[50]) r[0] += ' ';
+  if (productCount > 55 && byProduct[55].length) byProduct[55][0][3] += ' ';
   if (productCount > 60)
     for (const r of byProduct[60]) {
       r[1] += ' ';
