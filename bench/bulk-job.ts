@@ -136,7 +136,6 @@ type FromGenerator =
 async function loadGenerator(): Promise<void> {
   const { container } = await import('../shared/storage/cosmos');
   const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
-  const { SKU } = await import('../shared/domain/catalog');
   let tenantId = '';
   const ids: { bench: string[]; warmup: string[] } = { bench: [], warmup: [] };
   const body = (m: object) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('_')));
@@ -144,10 +143,11 @@ async function loadGenerator(): Promise<void> {
   const handlers: Parameters<typeof serveChild<ToGenerator, FromGenerator>>[0] = {
     async setup(m: Extract<ToGenerator, { type: 'setup' }>): Promise<FromGenerator> {
       const started = performance.now();
+      const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
       const tenant = await createTenant({ displayName: 'Bench org (bulk jobs)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
       tenantId = tenant.id;
-      await createSubscription(tenantId, { skuId: SKU.ENTERPRISEPACK, totalLicenses: m.users, purchaseChannel: 'admin' });
-      await createSubscription(tenantId, { skuId: SKU.STANDARDPACK, totalLicenses: m.warmup, purchaseChannel: 'admin' });
+      await createSubscription(catalog, tenantId, { skuId: SKU.ENTERPRISEPACK, totalLicenses: m.users, purchaseChannel: 'admin' });
+      await createSubscription(catalog, tenantId, { skuId: SKU.STANDARDPACK, totalLicenses: m.warmup, purchaseChannel: 'admin' });
       const all = await pool(m.users + m.warmup, m.concurrency, async (i) => {
         const u = await createUser(tenantId, {
           displayName: `Bench user ${i}`,
@@ -488,7 +488,6 @@ async function main(): Promise<number> {
   applyBenchEnv(ENV);
 
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
-  const { SKU } = await import('../shared/domain/catalog');
   const { mintDevToken } = await import('../local/devTokens');
   const { settings } = await import('../shared/config');
   const { CHUNK_SIZE, CHUNKS_IN_FLIGHT } = await import('../shared/usecases/licenseJobs');
@@ -500,8 +499,6 @@ async function main(): Promise<number> {
   const structural = CHUNKS_IN_FLIGHT * CHUNK_SIZE;
   const C = opt.concurrency ?? structural;
   const WARMUP = 2 * CHUNKS_IN_FLIGHT * CHUNK_SIZE;
-  const SKU_BENCH = SKU.ENTERPRISEPACK;
-  const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured job only
   const timeoutMs = 120_000 + N * 20;
 
   console.log(
@@ -509,6 +506,10 @@ async function main(): Promise<number> {
       `(Node ${process.version}, cosmosdb-server + Azurite + local host in this process, load from a child process${tracing ? '' : ', --no-trace'}; emulator launcher with linear query scans)`,
   );
   const stack = await startBenchStack(PORTS);
+  // the stack loaded the demo's catalog: its products by part number
+  const { SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
+  const SKU_BENCH = SKU.ENTERPRISEPACK;
+  const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured job only
   let generator: Child<ToGenerator, FromGenerator> | undefined;
   wrapHandlers(stack.host.registrations);
   try {

@@ -14,6 +14,7 @@ startTelemetry(settings());
 app.setup({ enableHttpStream: true });
 
 import { subscribeToSeats } from '../shared/storage/seatEvents';
+import { catalogCache } from '../shared/catalog/cache';
 import { lowSeatAlerts, overAssignmentAlertsStep } from '../shared/usecases/alerts';
 import { reclaimPendingAlertsStep, spendAlertsStep } from '../shared/usecases/spendAlerts';
 import { groupLicensingStep, waitingListTurns } from '../shared/usecases/groups';
@@ -23,7 +24,7 @@ import { licenseRequestExpiryStep } from '../shared/usecases/licenseRequests/exp
 
 // The one place where modules are wired together: what follows seat changes, and the reconciliation's
 // extra steps (in this order, after its own).
-subscribeToSeats(lowSeatAlerts); // low-seat alerts when seats are taken
+subscribeToSeats(lowSeatAlerts(() => catalogCache(settings()).current())); // low-seat alerts when seats are taken
 subscribeToSeats(waitingListTurns); // a freed or bought seat goes to the first member waiting for one
 registerReconciliationStep('groupLicensing', groupLicensingStep);
 registerReconciliationStep('overAssignmentAlerts', overAssignmentAlertsStep);
@@ -35,6 +36,7 @@ registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(
 registerReconciliationStep('licenseRequestExpiry', licenseRequestExpiryStep);
 
 import './subscribedSkus';
+import './catalog';
 import './users';
 import './licenses';
 import './subscriptions';

@@ -3,7 +3,7 @@
  * means for one user, how a CSV row is read, and how a job's progress is reported.
  */
 import { ErrorCodes, Violation } from '../errors';
-import { catalog, ProductDefinition } from './catalog';
+import { Catalog, ProductDefinition } from './catalog';
 import { LicenseAssignment, LicenseChange } from './licensing';
 import { isUserPrincipalName, MAX_UPN_LENGTH } from './upn';
 
@@ -36,6 +36,7 @@ const direct = (assignments: LicenseAssignment[]) => assignments.filter((a) => a
  *   disabled plans that exist in both products
  */
 export function jobChangeFor(
+  catalog: Catalog,
   req: JobRequest,
   assignments: LicenseAssignment[],
   perUser?: { addLicenses: { skuId: string; disabledPlans: string[] }[] },
@@ -71,7 +72,7 @@ export function jobChangeFor(
 }
 
 /** Checks that a job's request names products and plans consistently with its mode (400 on failure). */
-export function checkJobRequest(req: JobRequest): Violation[] {
+export function checkJobRequest(catalog: Catalog, req: JobRequest): Violation[] {
   const v: Violation[] = [];
   const needAdds = req.mode === 'add' || req.mode === 'replace';
   if (needAdds && !req.addLicenses.length)
@@ -132,6 +133,7 @@ const quote = (v: string) => (v.length > 120 ? `${v.slice(0, 120)}…` : v);
  * Returns the row, or the reason it cannot be used (the row is then reported as failed, not dropped).
  */
 export function readCsvRecord(
+  catalog: Catalog,
   record: Record<string, string>,
   row: number,
   mode: 'add' | 'replace',

@@ -2,9 +2,10 @@
  * The licensing rules an assignment must pass, as pure functions (no I/O). Every path that changes a
  * user's licenses (one user, up to 20 on the Licenses page, and later bulk jobs and groups) calls
  * `evaluateLicenseChange`; the storage layer then only has to make the seat count and the user write atomic.
+ * The catalog they judge by is a snapshot passed in (`catalog`): rules never fetch it.
  */
 import { ErrorCodes, Violation } from '../errors';
-import { catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
+import { Catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
 import { can, Principal } from './roles';
 
 export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
@@ -119,7 +120,7 @@ interface EnabledPlan {
   product: ProductDefinition;
 }
 
-export function enabledPlans(licenses: { skuId: string; disabledPlans: string[] }[]): EnabledPlan[] {
+export function enabledPlans(catalog: Catalog, licenses: { skuId: string; disabledPlans: string[] }[]): EnabledPlan[] {
   const out: EnabledPlan[] = [];
   for (const l of licenses) {
     const product = catalog.product(l.skuId);
@@ -154,7 +155,12 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
  * Why a subscription refuses an admin's change, if it does: not subscribed (or deleted), a self-service
  * purchase not taken over, or not active (only Enabled takes new assignments; Suspended takes no change).
  */
-export function subscriptionRefusal(skuId: string, s: SubscriptionForRules | undefined, verb: 'assign' | 'remove' | 'change'): Violation | undefined {
+export function subscriptionRefusal(
+  catalog: Catalog,
+  skuId: string,
+  s: SubscriptionForRules | undefined,
+  verb: 'assign' | 'remove' | 'change',
+): Violation | undefined {
   const product = catalog.product(skuId);
   if (!product || !s || s.capabilityStatus === 'Deleted') {
     return {
@@ -187,6 +193,7 @@ export function subscriptionRefusal(skuId: string, s: SubscriptionForRules | und
  * change creates among the products it touches. Pre-existing problems are not blamed on this change.
  */
 export function checkResultingLicenses(input: {
+  catalog: Catalog;
   user: Pick<UserForRules, 'id' | 'displayName' | 'userPrincipalName'>;
   usageLocation: string | null;
   before: LicenseAssignment[];
@@ -195,7 +202,7 @@ export function checkResultingLicenses(input: {
   touched: string[];
   checkLocation: boolean;
 }): Violation[] {
-  const { user, usageLocation } = input;
+  const { catalog, user, usageLocation } = input;
   const addSkus = input.touched;
   const target = user.id;
   const v: Violation[] = [];
@@ -212,7 +219,10 @@ export function checkResultingLicenses(input: {
       });
     } else {
       const loc = usageLocation.toUpperCase();
-      for (const { plan, product } of enabledPlans(afterEffective.filter((l) => addSkus.includes(l.skuId)))) {
+      for (const { plan, product } of enabledPlans(
+        catalog,
+        afterEffective.filter((l) => addSkus.includes(l.skuId)),
+      )) {
         if (plan.notOfferedIn.includes(loc)) {
           v.push({
             code: ErrorCodes.prohibitedInUsageLocation,
@@ -225,8 +235,8 @@ export function checkResultingLicenses(input: {
   }
 
   // Conflicts and dependencies: only those this change creates (pre-existing states are not the admin's doing here).
-  const beforePlans = enabledPlans(beforeEffective);
-  const afterPlans = enabledPlans(afterEffective);
+  const beforePlans = enabledPlans(catalog, beforeEffective);
+  const afterPlans = enabledPlans(catalog, afterEffective);
   const conflictsBefore = conflicts(beforePlans);
   for (const [key, pair] of conflicts(afterPlans)) {
     if (conflictsBefore.has(key)) continue;
@@ -270,6 +280,7 @@ export function checkResultingLicenses(input: {
  * by the storage layer, which is the check that holds under concurrency.
  */
 export function evaluateLicenseChange(input: {
+  catalog: Catalog;
   principal: Pick<Principal, 'directoryRoles' | 'appRoles'>;
   user: UserForRules;
   subscriptions: ReadonlyMap<string, SubscriptionForRules>;
@@ -278,7 +289,7 @@ export function evaluateLicenseChange(input: {
   /** Whether to pre-check seat counts (the batch path checks the batch's total instead). */
   checkSeats?: boolean;
 }): LicenseChangeOutcome {
-  const { user, subscriptions, change, now, principal } = input;
+  const { catalog, user, subscriptions, change, now, principal } = input;
   const v: Violation[] = [];
   const target = user.id;
 
@@ -297,7 +308,7 @@ export function evaluateLicenseChange(input: {
   const addSkus = change.addLicenses.map((a) => a.skuId.toLowerCase());
   const removeSkus = change.removeLicenses.map((s) => s.toLowerCase());
 
-  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change') => subscriptionRefusal(skuId, subscriptions.get(skuId), verb);
+  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change') => subscriptionRefusal(catalog, skuId, subscriptions.get(skuId), verb);
 
   // Adds: product, subscription, plans named.
   change.addLicenses.forEach((add, i) => {
@@ -378,13 +389,14 @@ export function evaluateLicenseChange(input: {
         ) &&
         availableUnits(s) < 1
       ) {
-        v.push(countViolation(skuId, s, 1, target));
+        v.push(countViolation(catalog, skuId, s, 1, target));
       }
     }
   }
 
   v.push(
     ...checkResultingLicenses({
+      catalog,
       user,
       usageLocation: user.usageLocation,
       before: user.licenseAssignments,
@@ -397,7 +409,7 @@ export function evaluateLicenseChange(input: {
   return { violations: v, next, seatsToReserve, seatsToRelease, unchanged };
 }
 
-export function countViolation(skuId: string, s: SubscriptionForRules, needed: number, target?: string): Violation {
+export function countViolation(catalog: Catalog, skuId: string, s: SubscriptionForRules, needed: number, target?: string): Violation {
   const product = catalog.productName(skuId);
   const available = availableUnits(s);
   return {

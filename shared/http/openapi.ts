@@ -11,7 +11,7 @@ interface Operation {
   route: string;
   summary: string;
   tag: string;
-  auth: 'tenant' | 'operator' | 'token' | 'anonymous';
+  auth: 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'anonymous';
   permission?: string;
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;

@@ -10,7 +10,10 @@ import { Readable } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
 import { authenticate } from '../auth/tokens';
-import { requireOperator } from '../auth/operator';
+import { isOperator, requireOperator } from '../auth/operator';
+import { catalogCache } from '../catalog/cache';
+import { settings } from '../config';
+import { Catalog } from '../domain/catalog';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
 import { isCosmosError, noAnswer } from '../storage/cosmos';
@@ -29,6 +32,12 @@ export interface RequestContext<P, Q, B> {
   requestId: string;
   principal: Principal;
   tenant: TenantDoc;
+  /**
+   * The catalog version this request works with, taken once from the instance's cache (a memory read, or
+   * one point read of the head when its interval has passed): every rule, view and use-case of the
+   * request reads this snapshot, never another.
+   */
+  catalog: Catalog;
   params: P;
   query: Q;
   body: B;
@@ -49,14 +58,15 @@ export interface Result {
 
 /**
  * `tenant`: a token of a provisioned tenant; `operator`: the operator's own application
- * (shared/auth/operator.ts); `token`: any valid token, whatever its roles (`$batch`: each request inside
- * is checked on its own); `anonymous`: none.
+ * (shared/auth/operator.ts); `tenantOrOperator`: either (the catalog, which the operator writes and
+ * organizations read; the permission applies to tenants' callers); `token`: any valid token, whatever its
+ * roles (`$batch`: each request inside is checked on its own); `anonymous`: none.
  */
-type Auth = 'tenant' | 'operator' | 'token' | 'anonymous';
+type Auth = 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'anonymous';
 
 export interface RouteSpec<P, Q, B> {
   name: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Route under the host's prefix, e.g. `v1.0/users/{id}`. */
   route: string;
   summary: string;
@@ -149,11 +159,14 @@ const authenticated =
     return next(ctx);
   };
 
+/** The operator's own app on a route that organizations' callers may call too. */
+const asOperator = (auth: Auth, ctx: Ctx) => auth === 'tenantOrOperator' && isOperator(ctx.principal);
+
 const tenantScope =
   (auth: Auth): Middleware =>
   (next) =>
   async (ctx) => {
-    if (auth !== 'tenant') return next(ctx);
+    if (auth !== 'tenant' && (auth !== 'tenantOrOperator' || asOperator(auth, ctx))) return next(ctx);
     const tenant = await tenants.get(ctx.principal.tenantId);
     if (!tenant) {
       throw new ApiError(
@@ -167,10 +180,19 @@ const tenantScope =
   };
 
 const role =
-  (action: Action | undefined): Middleware =>
+  (auth: Auth, action: Action | undefined): Middleware =>
   (next) =>
   async (ctx) => {
-    if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
+    if (action && !asOperator(auth, ctx) && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
+    return next(ctx);
+  };
+
+/** One await of the catalog cache per request (a memory read unless its interval has passed), for every authenticated route's work. */
+const catalogScope =
+  (auth: Auth): Middleware =>
+  (next) =>
+  async (ctx) => {
+    if (auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator') ctx.catalog = await catalogCache(settings()).current();
     return next(ctx);
   };
 
@@ -250,12 +272,14 @@ function tableOfAllRoutes() {
 export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): void {
   const s = spec as unknown as RouteSpec<unknown, unknown, unknown>;
   const auth = s.auth ?? 'tenant';
-  if ((auth === 'tenant' || auth === 'operator') && !s.permission) throw new Error(`route ${s.name}: an authenticated route must name its permission`);
+  if ((auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator') && !s.permission)
+    throw new Error(`route ${s.name}: an authenticated route must name its permission`);
   const pipeline = compose(
     errors,
     authenticated(auth),
     tenantScope(auth),
-    role(auth === 'operator' ? 'manageTenants' : s.permission),
+    role(auth, auth === 'operator' ? 'manageTenants' : s.permission),
+    catalogScope(auth),
     validate(s),
   )((ctx) => s.handler(ctx));
   registerOperation({ ...s, auth });

@@ -15,3 +15,4 @@ export * from './batch';
 export * from './health';
 export * from './licenseRequests';
 export * from './reports';
+export * from './catalog';

@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { ApiError, ErrorCodes, notFound } from '../errors';
 import { log } from '../log';
 import { settings } from '../config';
@@ -209,12 +209,13 @@ export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promis
   else log.warn('alert delivery failed for good', { tenantId: m.tenantId, deliveryId: d.id, webhookId: d.webhookId });
 }
 
-// low seats: when a product's available seats fall to (or through) a webhook's threshold
-export const lowSeatAlerts: SeatSubscriber = {
-  seatsTaken: (doc: SubscriptionDoc, n: number) => lowSeatAlert(doc, n),
-};
+// low seats: when a product's available seats fall to (or through) a webhook's threshold; the product's
+// name from the catalog in force when it happens (wired where the app starts: functions/index.ts)
+export const lowSeatAlerts = (catalog: () => Promise<Catalog>): SeatSubscriber => ({
+  seatsTaken: async (doc: SubscriptionDoc, n: number) => lowSeatAlert(await catalog(), doc, n),
+});
 
-async function lowSeatAlert(doc: SubscriptionDoc, n: number): Promise<void> {
+async function lowSeatAlert(catalog: Catalog, doc: SubscriptionDoc, n: number): Promise<void> {
   const available = doc.seat.limit - doc.seat.consumed;
   await emit(
     doc.tenantId,

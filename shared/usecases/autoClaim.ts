@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { chooseClaim, hasApp, knownApp } from '../domain/autoClaim';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
 import { ApiError, ErrorCodes } from '../errors';
 import { commitGroup, UserChange } from '../licensing';
@@ -49,13 +49,18 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
 
-export async function getAutoClaimPolicy(tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
+async function readPolicy(tenantId: string): Promise<Omit<z.infer<typeof c.autoClaimPolicy>, 'availableApps'>> {
   const doc = await policies.autoClaim(tenantId);
   return doc ? { enabled: doc.enabled, app: doc.app, products: doc.products } : DEFAULT_POLICY;
 }
 
-export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<typeof c.updateAutoClaimPolicyBody>) {
-  const app = body.app === undefined ? undefined : knownApp(body.app);
+/** The policy, with the apps it may name (those the catalog's plans give). */
+export async function getAutoClaimPolicy(catalog: Catalog, tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
+  return { ...(await readPolicy(tenantId)), availableApps: catalog.apps() };
+}
+
+export async function updateAutoClaimPolicy(catalog: Catalog, tenantId: string, body: z.infer<typeof c.updateAutoClaimPolicyBody>) {
+  const app = body.app === undefined ? undefined : knownApp(catalog, body.app);
   if (body.app !== undefined && !app)
     throw new ApiError(400, ErrorCodes.invalidRequest, `'${body.app}' is not an app auto-claim knows. Apps: ${catalog.apps().join(', ')}.`, 'app');
   const products = body.products?.map((p) => ({ skuId: p.skuId.toLowerCase(), disabledPlans: p.disabledPlans.map((d) => d.toLowerCase()) }));
@@ -98,12 +103,13 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
     attempts: 3,
     conflictMessage: 'The auto-claim policy kept changing while this request ran. Nothing was changed; try again.',
   });
-  return getAutoClaimPolicy(tenantId);
+  return getAutoClaimPolicy(catalog, tenantId);
 }
 
 type Outcome = z.infer<typeof c.signInEventResult>['claim'];
 
 export async function recordSignInEvent(
+  catalog: Catalog,
   tenantId: string,
   requestId: string,
   body: z.infer<typeof c.signInEventBody>,
@@ -118,7 +124,7 @@ export async function recordSignInEvent(
       'dateTime',
     );
   // the user and the policy read together: one round trip fewer on every sign-in
-  const [found, policy] = await Promise.all([resolveUser(tenantId, body.userId), getAutoClaimPolicy(tenantId)]);
+  const [found, policy] = await Promise.all([resolveUser(tenantId, body.userId), readPolicy(tenantId)]);
   const moved = await users.recordSignIn(tenantId, found.id, at);
   const user = moved ?? found;
   const last = user.signInActivity?.lastSignInDateTime ?? null;
@@ -127,7 +133,7 @@ export async function recordSignInEvent(
   if (!policy.enabled || policy.app.toLowerCase() !== body.app.toLowerCase()) return answer({ outcome: 'policyOff', skuId: null, reason: null });
   if (user.userType === 'Guest' || !user.accountEnabled)
     return answer({ outcome: 'notEligible', skuId: null, reason: user.userType === 'Guest' ? 'Guests do not claim licenses.' : 'The account is disabled.' });
-  if (hasApp(user.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  if (hasApp(catalog, user.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null });
 
   let choice: ReturnType<typeof chooseClaim> = { reasons: [] };
   let alreadyHas = false;
@@ -137,10 +143,11 @@ export async function recordSignInEvent(
     // a product whose seat cannot be had is dropped and the next one tried (the engine decides again)
     replan: true,
     decide: (u, context) => {
-      alreadyHas = hasApp(u.licenseAssignments, policy.app);
+      alreadyHas = hasApp(context.catalog, u.licenseAssignments, policy.app);
       choice = alreadyHas
         ? { reasons: [] }
         : chooseClaim({
+            catalog: context.catalog,
             principal: AUTO_CLAIM_PRINCIPAL,
             user: u,
             products: policy.products,
@@ -154,18 +161,22 @@ export async function recordSignInEvent(
   };
   // a burst of events for the user (their sign-ins and claims, on any host) changes it under the engine's
   // If-Match writes: each time the claim is decided again from the user as stored, which soon has the app
-  const outcome = await commitGroup(tenantId, {
-    changes: [change],
-    principal: AUTO_CLAIM_PRINCIPAL,
-    requestId,
-    operation: 'autoClaim',
-    attempts: CLAIM_ATTEMPTS,
-  });
+  const outcome = await commitGroup(
+    tenantId,
+    {
+      changes: [change],
+      principal: AUTO_CLAIM_PRINCIPAL,
+      requestId,
+      operation: 'autoClaim',
+      attempts: CLAIM_ATTEMPTS,
+    },
+    catalog,
+  );
   if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null });
   if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null });
   // refused for another reason (the store busy past its retries, say) while another event of the burst
   // claimed for this user: the user has the app, nothing failed for them
-  if (!outcome.ok && hasApp((await users.get(tenantId, user.id))?.licenseAssignments ?? [], policy.app))
+  if (!outcome.ok && hasApp(catalog, (await users.get(tenantId, user.id))?.licenseAssignments ?? [], policy.app))
     return answer({ outcome: 'hasApp', skuId: null, reason: null });
   const reason = outcome.ok ? choice.reasons.join(' ') || 'No product of the policy could be assigned.' : outcome.error.message;
   await recordFailure(tenantId, user, policy.app, reason);
@@ -200,12 +211,12 @@ async function recordFailure(tenantId: string, user: { id: string; userPrincipal
 export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
 
 /** Claims and failures of the last `days` days, newest first. */
-export async function listAutoClaims(tenantId: string, days: number): Promise<AutoClaimEntry[]> {
+export async function listAutoClaims(catalog: Catalog, tenantId: string, days: number): Promise<AutoClaimEntry[]> {
   const since = new Date(Date.now() - days * 86_400_000).toISOString();
   const [claims, failures, policy] = await Promise.all([
     audit.ofOperationSince(tenantId, 'autoClaim', since),
     autoClaimFailures.since(tenantId, since),
-    getAutoClaimPolicy(tenantId),
+    readPolicy(tenantId),
   ]);
   const entries: AutoClaimEntry[] = [
     ...claims.map((r) => ({

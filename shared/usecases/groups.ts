@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { evaluateGroupPaths, checkGroupLicenses, groupPaths, GroupLicenses } from '../domain/groups';
 import { effectiveLicenses, LicenseAssignment } from '../domain/licensing';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
@@ -91,9 +91,9 @@ export async function removeMember(tenantId: string, groupId: string, userId: st
  * Graph's group assignLicense: adds (re-adding replaces disabledPlans) and removes the group's products,
  * then queues the members' processing. Errors of members land on the members, not here.
  */
-export async function assignLicenseToGroup(tenantId: string, groupId: string, body: c.AssignLicenseBody, by: Principal): Promise<GroupDoc> {
+export async function assignLicenseToGroup(catalog: Catalog, tenantId: string, groupId: string, body: c.AssignLicenseBody, by: Principal): Promise<GroupDoc> {
   const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
-  const problems = checkGroupLicenses(body.addLicenses, subs);
+  const problems = checkGroupLicenses(catalog, body.addLicenses, subs);
   for (let attempt = 0; attempt < 5; attempt++) {
     const g = await getGroup(tenantId, groupId);
     body.removeLicenses.forEach((s, i) => {
@@ -148,7 +148,7 @@ const GROUP_ACTOR_PRINCIPAL = { objectId: 'group-based-licensing', displayName: 
  * Makes a user's inherited licenses match their groups: group by group (oldest membership first), each
  * group's products apply together or not at all. Returns the user as written.
  */
-export async function convergeUser(tenantId: string, userId: string, requestId: string = randomUUID()): Promise<UserDoc> {
+export async function convergeUser(catalog: Catalog, tenantId: string, userId: string, requestId: string = randomUUID()): Promise<UserDoc> {
   const [tenant, user, member] = await Promise.all([tenants.get(tenantId), users.get(tenantId, userId), memberships.ofUser(tenantId, userId.toLowerCase())]);
   if (!user) throw notFound('User', userId);
   member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
@@ -162,6 +162,7 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
 
   const [outcome] = await applyChanges({
     tenantId,
+    catalog,
     seats: reservedSeats(tenantId),
     groups: [
       {
@@ -215,14 +216,23 @@ function decideGroupPaths(
   const failedGroups: string[] = [];
   for (const g of groupDocs) {
     const group = groupLicensesOf(g);
-    const r = evaluateGroupPaths({ user, base, group, previous, subscriptions: context.subscriptions, defaultUsageLocation, now: context.now });
+    const r = evaluateGroupPaths({
+      catalog: context.catalog,
+      user,
+      base,
+      group,
+      previous,
+      subscriptions: context.subscriptions,
+      defaultUsageLocation,
+      now: context.now,
+    });
     let failure: Violation | undefined = r.violations[0];
     const noSeat = r.newProducts.find((sku) => context.without.has(sku) || blocked.has(sku));
     if (!failure && noSeat) {
       const s = context.subscriptions.get(noSeat);
       failure = {
         code: ErrorCodes.countViolation,
-        message: `No ${catalog.productName(noSeat)} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
+        message: `No ${context.catalog.productName(noSeat)} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
       };
     }
     if (failure) {
@@ -270,7 +280,7 @@ async function mayTakeSeat(tenantId: string, skuId: string, userId: string, subs
 }
 
 /** Gives free seats of a product to the members waiting for them, in the waiting list's order. */
-export async function serveWaitingList(tenantId: string, skuId: string): Promise<number> {
+export async function serveWaitingList(catalog: Catalog, tenantId: string, skuId: string): Promise<number> {
   let served = 0;
   for (let round = 0; round < 20; round++) {
     const fresh = await subscriptions.get(tenantId, skuId);
@@ -281,7 +291,7 @@ export async function serveWaitingList(tenantId: string, skuId: string): Promise
     subscriptions.invalidate(tenantId); // the next decisions must see who waits
     let progress = false;
     for (const w of page.items) {
-      const u = await convergeUser(tenantId, w.userId).catch((e) => {
+      const u = await convergeUser(catalog, tenantId, w.userId).catch((e) => {
         if (!(e instanceof ApiError)) throw e;
         return undefined;
       });
@@ -307,14 +317,14 @@ const normalise = (list: LicenseAssignment[]) =>
     .map((a) => ({ s: a.skuId, g: a.assignedByGroup, d: [...a.disabledPlans].sort(), st: a.state ?? 'Active', e: a.error ?? 'None', m: a.errorMessage ?? '' }))
     .sort((a, b) => `${a.g}${a.s}`.localeCompare(`${b.g}${b.s}`));
 
-/** Queue handler: a member changed, or a group's licenses changed (its members, a page per message). */
-export async function processGroupLicensing(m: GroupLicensingMessage): Promise<void> {
+/** Queue handler: a member changed, or a group's licenses changed (its members, a page per message); judged by the message's catalog snapshot. */
+export async function processGroupLicensing(m: GroupLicensingMessage, catalog: Catalog): Promise<void> {
   if (m.kind === 'user') {
-    await convergeUser(m.tenantId, m.userId);
+    await convergeUser(catalog, m.tenantId, m.userId);
     return;
   }
   if (m.kind === 'seats') {
-    await serveWaitingList(m.tenantId, m.skuId);
+    await serveWaitingList(catalog, m.tenantId, m.skuId);
     return;
   }
   const g = await groups.get(m.tenantId, m.groupId);
@@ -323,7 +333,7 @@ export async function processGroupLicensing(m: GroupLicensingMessage): Promise<v
   const page = await memberships.ofGroup(m.tenantId, g.id, MEMBERS_PER_MESSAGE, m.continuation);
   // one member after the other, in join order: when seats run short, who gets one is deterministic
   for (const member of page.items) {
-    await convergeUser(m.tenantId, member.userId).catch((e) => {
+    await convergeUser(catalog, m.tenantId, member.userId).catch((e) => {
       // one member's trouble must not stop the others: it is retried by the next reprocess/reconciliation
       if (!(e instanceof ApiError)) throw e;
       log.warn('group licensing: member not converged', { tenantId: m.tenantId, groupId: g.id, userId: member.userId, code: e.code });

@@ -4,7 +4,7 @@
  * candidate again for the policy's inactiveForDays. The mark's etag decides against a reclaim under way
  * (shared/storage/reclaimMarks.ts): a keep never lands on a license being removed, nor is it lost.
  */
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { effectiveLicenses } from '../domain/licensing';
 import { DAY_MS } from '../domain/reconciliation';
 import { Principal } from '../domain/roles';
@@ -20,7 +20,7 @@ export interface KeptLicense {
   reclaimableAfterDateTime: string | null;
 }
 
-export async function keepLicense(tenantId: string, principal: Principal, skuId: string): Promise<KeptLicense> {
+export async function keepLicense(catalog: Catalog, tenantId: string, principal: Principal, skuId: string): Promise<KeptLicense> {
   const sku = skuId.toLowerCase();
   const user = await users.get(tenantId, principal.objectId);
   if (!user)
