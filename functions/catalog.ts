@@ -116,6 +116,11 @@ route({
   auth: 'operator',
   permission: 'manageTenants',
   query: c.importCatalogQuery,
+  rawBody: {
+    contentType: 'text/csv',
+    description:
+      "Microsoft's \"Product names and service plan identifiers for licensing.csv\" as downloaded: columns Product_Display_Name, String_Id, GUID, Service_Plan_Name, Service_Plan_Id, Service_Plans_Included_Friendly_Names; one row per product and plan",
+  },
   response: c.catalogImportResult,
   handler: async (ctx) => {
     const type = ctx.request.headers.get('content-type') ?? '';
@@ -127,7 +132,10 @@ route({
         'Content-Type',
       );
     const result = await importMicrosoftTable(ctx, boundedBody(ctx.request, MAX_TABLE_BYTES), { mode: ctx.query.mode, dryRun: ctx.query.dryRun ?? false });
-    return { status: result.published ? 201 : 200, body: result };
+    // a new version: 201 with where its record is; no change (or a dry run): 200
+    return result.published
+      ? { status: 201, body: result, headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/import\/?$/, '')}/versions/${result.version}` } }
+      : { body: result };
   },
 });
 

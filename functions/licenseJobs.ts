@@ -86,6 +86,10 @@ route({
   permission: 'assignLicenses',
   permissionFor: ({ query }) => (query.createMissingUsers ? 'manageUsers' : undefined),
   query: c.importLicenseJobQuery,
+  rawBody: {
+    contentType: 'text/csv',
+    description: 'One row per user: userPrincipalName, licenses (skuPartNumber or skuId, ; separated), disabledPlans, usageLocation, displayName, lastSignInDateTime',
+  },
   response: c.licenseJob,
   status: 202,
   handler: async (ctx) => {

@@ -81,6 +81,8 @@ export interface RouteSpec<P, Q, B> {
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
+  /** A body that is not JSON (a CSV upload), read by the handler itself: documented in the OpenAPI. */
+  rawBody?: { contentType: string; description: string };
   /** Largest request body this route takes (default MAX_BODY_BYTES). */
   maxBodyBytes?: number;
   response?: ZodType;
