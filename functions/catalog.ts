@@ -2,7 +2,15 @@
  * The product catalog: the operator's data (its app token writes it, as for /tenants), read by the
  * operator and by organizations' readers. Every change is a new version (GET /catalog/versions).
  */
-import { route } from '../shared/http/pipeline';
+import { app, InvocationContext, Timer } from '@azure/functions';
+import { catalogCache } from '../shared/catalog/cache';
+import { settings } from '../shared/config';
+import { log } from '../shared/log';
+import { QUEUES } from '../shared/storage/queues';
+import { announceUnannounced, processCatalogChange } from '../shared/usecases/catalog/planChanges';
+import { announceScheduled, applyDueCatalogChanges, cancelScheduled, scheduleChange, upcomingChanges } from '../shared/usecases/catalog/scheduled';
+import { RequestContext, route } from '../shared/http/pipeline';
+import { CatalogChangeInput } from '../shared/usecases/catalog/changes';
 import { collectionResult, paging } from '../shared/http/paging';
 import * as c from '../shared/schemas/contracts';
 import { deleteCatalogProduct, getCatalogProduct, listCatalogProducts, patchCatalogProduct, putCatalogProduct } from '../shared/usecases/catalog/products';
@@ -15,6 +23,17 @@ import { boundedBody } from '../shared/http/body';
 import { ApiError, ErrorCodes } from '../shared/errors';
 
 const TAG = 'Catalog';
+
+/** A change given an effectiveDateTime in the future is scheduled (202, where to find it); otherwise it publishes now. */
+const later = (effectiveDateTime: string | undefined) => !!effectiveDateTime && Date.parse(effectiveDateTime) > Date.now();
+const scheduled = async (ctx: RequestContext<unknown, unknown, unknown>, input: CatalogChangeInput, effectiveDateTime: string) => {
+  const change = await scheduleChange(ctx, input, effectiveDateTime);
+  return {
+    status: 202,
+    body: change,
+    headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/catalog\/.*$/, '')}/catalog/upcomingChanges/${change.id}` },
+  };
+};
 
 route({
   name: 'getCatalog',
@@ -69,9 +88,12 @@ route({
   auth: 'operator',
   permission: 'manageTenants',
   params: c.catalogProductParam,
+  query: c.scheduleQuery,
   body: c.putProductBody,
   response: c.catalogProduct,
   handler: async (ctx) => {
+    if (later(ctx.query.effectiveDateTime))
+      return scheduled(ctx, { operation: 'putProduct', skuId: ctx.params.skuId, body: ctx.body }, ctx.query.effectiveDateTime!);
     const { product, created } = await putCatalogProduct(ctx, ctx.params.skuId, ctx.body);
     return { status: created ? 201 : 200, body: product };
   },
@@ -86,9 +108,13 @@ route({
   auth: 'operator',
   permission: 'manageTenants',
   params: c.catalogProductParam,
+  query: c.scheduleQuery,
   body: c.patchProductBody,
   response: c.catalogProduct,
-  handler: async (ctx) => ({ body: await patchCatalogProduct(ctx, ctx.params.skuId, ctx.body) }),
+  handler: async (ctx) =>
+    later(ctx.query.effectiveDateTime)
+      ? scheduled(ctx, { operation: 'patchProduct', skuId: ctx.params.skuId, body: ctx.body }, ctx.query.effectiveDateTime!)
+      : { body: await patchCatalogProduct(ctx, ctx.params.skuId, ctx.body) },
 });
 
 route({
@@ -119,7 +145,7 @@ route({
   rawBody: {
     contentType: 'text/csv',
     description:
-      "Microsoft's \"Product names and service plan identifiers for licensing.csv\" as downloaded: columns Product_Display_Name, String_Id, GUID, Service_Plan_Name, Service_Plan_Id, Service_Plans_Included_Friendly_Names; one row per product and plan",
+      'Microsoft\'s "Product names and service plan identifiers for licensing.csv" as downloaded: columns Product_Display_Name, String_Id, GUID, Service_Plan_Name, Service_Plan_Id, Service_Plans_Included_Friendly_Names; one row per product and plan',
   },
   response: c.catalogImportResult,
   handler: async (ctx) => {
@@ -149,9 +175,13 @@ route({
   auth: 'operator',
   permission: 'manageTenants',
   params: c.servicePlanParam,
+  query: c.scheduleQuery,
   body: c.patchPlanRulesBody,
   response: c.planRules,
-  handler: async (ctx) => ({ body: (await patchPlanRules(ctx, ctx.params.servicePlanId, ctx.body)).rules }),
+  handler: async (ctx) =>
+    later(ctx.query.effectiveDateTime)
+      ? scheduled(ctx, { operation: 'servicePlanRules', servicePlanId: ctx.params.servicePlanId, body: ctx.body }, ctx.query.effectiveDateTime!)
+      : { body: (await patchPlanRules(ctx, ctx.params.servicePlanId, ctx.body)).rules },
 });
 
 route({
@@ -163,9 +193,13 @@ route({
     "A rules document: { servicePlans: [{ servicePlanId, conflictsWith, dependsOn, notOfferedIn, isAutoAssigned, apps }] } sets each listed plan's rules to exactly that; any plan it names that the catalog lacks is a 400 listing them, and nothing changes",
   auth: 'operator',
   permission: 'manageTenants',
+  query: c.scheduleQuery,
   body: c.rulesDocument,
   response: c.catalogChangeResult,
-  handler: async (ctx) => ({ body: changeResult(await applyRulesDocument(ctx, ctx.body), false) }),
+  handler: async (ctx) =>
+    later(ctx.query.effectiveDateTime)
+      ? scheduled(ctx, { operation: 'rules', body: ctx.body }, ctx.query.effectiveDateTime!)
+      : { body: changeResult(await applyRulesDocument(ctx, ctx.body), false) },
 });
 
 route({
@@ -195,4 +229,62 @@ route({
   params: c.catalogVersionParam,
   response: c.catalogVersion,
   handler: async (ctx) => ({ body: await getCatalogVersion(ctx.params.version) }),
+});
+
+route({
+  name: 'listUpcomingCatalogChanges',
+  method: 'GET',
+  route: 'v1.0/catalog/upcomingChanges',
+  tag: TAG,
+  summary:
+    'Catalog changes announced with a future effectiveDateTime and not yet in force, soonest first: for an organization, those that touch the products it holds (what they change there); for the operator, all',
+  auth: 'tenantOrOperator',
+  permission: 'read',
+  response: c.collection(c.catalogScheduledChange),
+  handler: async (ctx) => collectionResult(ctx.url, await upcomingChanges(ctx.catalog, ctx.tenant?.id)),
+});
+
+route({
+  name: 'cancelUpcomingCatalogChange',
+  method: 'DELETE',
+  route: 'v1.0/catalog/upcomingChanges/{id}',
+  tag: TAG,
+  summary: 'Take back a scheduled catalog change before it is in force (409 once it is being applied or applied)',
+  auth: 'operator',
+  permission: 'manageTenants',
+  params: c.scheduledChangeParam,
+  response: c.catalogScheduledChange,
+  handler: async (ctx) => ({ body: await cancelScheduled(ctx.params.id) }),
+});
+
+// ---------------- on the queue and the timer ----------------
+
+app.storageQueue('processCatalogChange', {
+  queueName: QUEUES.catalogChanges,
+  connection: 'AzureWebJobsStorage',
+  handler: async (message, context) => {
+    const parsed = c.catalogChangeMessage.safeParse(message);
+    if (!parsed.success) {
+      log.error('malformed catalog change message dropped', { invocationId: context.invocationId });
+      return;
+    }
+    const m = parsed.data;
+    const catalog = await catalogCache(settings()).current();
+    if (m.kind === 'scheduled') await announceScheduled(m.id, catalog);
+    else await processCatalogChange(m, catalog);
+    log.info('catalog change', {
+      kind: m.kind,
+      ...(m.kind === 'scheduled' ? { id: m.id } : { version: m.version }),
+      ...(m.kind === 'tenant' ? { tenantId: m.tenantId } : {}),
+    });
+  },
+});
+
+app.timer('catalogTimer', {
+  schedule: '%CATALOG_SCHEDULE%',
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    const applied = await applyDueCatalogChanges(new Date());
+    const announced = await announceUnannounced();
+    if (applied.length || announced) log.info('catalog timer', { invocationId: context.invocationId, applied, announced });
+  },
 });

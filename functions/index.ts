@@ -21,6 +21,7 @@ import { groupLicensingStep, waitingListTurns } from '../shared/usecases/groups'
 import { addMissingQueryFields } from '../shared/usecases/directoryLists';
 import { registerReconciliationStep } from '../shared/usecases/reconciliation';
 import { licenseRequestExpiryStep } from '../shared/usecases/licenseRequests/expiry';
+import { catalogBreachesStep } from '../shared/usecases/catalog/breaches';
 
 // The one place where modules are wired together: what follows seat changes, and the reconciliation's
 // extra steps (in this order, after its own).
@@ -34,9 +35,12 @@ registerReconciliationStep('spendAlerts', spendAlertsStep);
 registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(tenant.id));
 // pending license requests past their expiration become expired
 registerReconciliationStep('licenseRequestExpiry', licenseRequestExpiryStep);
+// users a catalog change put in breach of its rules: listed with the way out, never stripped
+registerReconciliationStep('catalogBreaches', catalogBreachesStep);
 
 import './subscribedSkus';
 import './catalog';
+import './licenseSettings';
 import './users';
 import './licenses';
 import './subscriptions';

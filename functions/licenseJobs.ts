@@ -88,7 +88,8 @@ route({
   query: c.importLicenseJobQuery,
   rawBody: {
     contentType: 'text/csv',
-    description: 'One row per user: userPrincipalName, licenses (skuPartNumber or skuId, ; separated), disabledPlans, usageLocation, displayName, lastSignInDateTime',
+    description:
+      'One row per user: userPrincipalName, licenses (skuPartNumber or skuId, ; separated), disabledPlans, usageLocation, displayName, lastSignInDateTime',
   },
   response: c.licenseJob,
   status: 202,

@@ -230,6 +230,7 @@ resource catalogContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/co
           { path: '/tenantId/?' }
           { path: '/type/?' }
           { path: '/version/?' }
+          { path: '/status/?' }
         ]
         excludedPaths: [
           { path: '/*' }

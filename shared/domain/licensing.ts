@@ -420,3 +420,46 @@ export function countViolation(catalog: Catalog, skuId: string, s: SubscriptionF
     target: target ?? skuId,
   };
 }
+
+/**
+ * The rules a user's licenses break as they are held now: after a catalog change (a new conflict, a new
+ * dependency, a plan no longer offered where the user is, a plan added that conflicts with one the user
+ * has) a set that was allowed may not be. Nothing is taken away for it: the reconciliation lists these
+ * users with the way out, and the next change of their licenses is judged by the rules as they are.
+ */
+export function currentBreaches(
+  catalog: Catalog,
+  user: Pick<UserForRules, 'id' | 'displayName' | 'userPrincipalName' | 'licenseAssignments'>,
+  usageLocation: string | null,
+): Violation[] {
+  const plans = enabledPlans(catalog, effectiveLicenses(user.licenseAssignments));
+  const v: Violation[] = [];
+  // each pair once (the map is keyed by the pair)
+  for (const [a, b] of conflicts(plans).values()) {
+    v.push({
+      code: ErrorCodes.mutuallyExclusiveViolation,
+      message:
+        `${who(user)} has ${a.plan.displayName} (in ${a.product.displayName}) and ${b.plan.displayName} (in ${b.product.displayName}) on, which the catalog's rules now say exclude each other. ` +
+        `Nothing was taken away. Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber}), or remove one of the products.`,
+      target: user.id,
+    });
+  }
+  for (const p of unmetDependencies(plans).values()) {
+    const options = p.plan.dependsOn.map((d) => catalog.planName(d)).join(' or ');
+    v.push({
+      code: ErrorCodes.dependencyViolation,
+      message: `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which ${who(user)} does not have on, by the catalog's rules as they are now. Nothing was taken away. Assign a product with ${options} (or switch it on), or switch ${p.plan.servicePlanName} off (disabledPlans: ${p.plan.servicePlanId}).`,
+      target: user.id,
+    });
+  }
+  const loc = usageLocation?.toUpperCase();
+  if (loc)
+    for (const { plan, product } of plans)
+      if (plan.notOfferedIn.includes(loc))
+        v.push({
+          code: ErrorCodes.prohibitedInUsageLocation,
+          message: `${plan.displayName} in ${product.displayName} is not offered in ${loc}, the usage location of ${who(user)}, by the catalog's rules as they are now. Nothing was taken away. Switch ${plan.servicePlanName} off (disabledPlans: ${plan.servicePlanId}) or change the user's usage location.`,
+          target: user.id,
+        });
+  return v;
+}

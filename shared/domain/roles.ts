@@ -45,7 +45,8 @@ export type Action =
   | 'manageAutoClaimPolicy'
   | 'recordSignIns'
   | 'keepOwnLicense'
-  | 'manageReportSettings';
+  | 'manageReportSettings'
+  | 'manageLicenseSettings';
 
 /** `members`: any signed-in user of the organization (a delegated token), whatever their roles. */
 const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; members?: boolean }> = {
@@ -75,6 +76,8 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   keepOwnLicense: { directory: [], app: [], members: true },
   // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
   manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
+  // whether service plans the catalog adds to held products start on or off: Global admins only
+  manageLicenseSettings: { directory: ['GlobalAdministrator'], app: [] },
 };
 
 export const actionDescription: Record<Action, string> = {
@@ -92,6 +95,7 @@ export const actionDescription: Record<Action, string> = {
   recordSignIns: 'record sign-in events',
   keepOwnLicense: 'keep your license',
   manageReportSettings: 'change how reports show names',
+  manageLicenseSettings: 'change the license settings',
 };
 
 export interface Principal {

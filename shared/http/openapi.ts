@@ -69,7 +69,13 @@ export function openApiDocument(routePrefix = 'api') {
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
       ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
       ...(op.rawBody
-        ? { requestBody: { required: true, description: op.rawBody.description, content: { [op.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } } } }
+        ? {
+            requestBody: {
+              required: true,
+              description: op.rawBody.description,
+              content: { [op.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } },
+            },
+          }
         : {}),
       responses,
     };

@@ -154,6 +154,7 @@ export function licenseJobView(catalog: Catalog, job: JobDoc, subs: Subscription
     status: job.status,
     mode: job.request.mode,
     source: job.source,
+    catalogChange: job.catalogChange ?? null,
     dryRun: job.dryRun,
     requireSeats: job.requireSeats,
     phase: job.phase,

@@ -89,12 +89,10 @@ const rulesFields = {
   apps: z.array(appName).max(20).optional().describe('apps this plan gives, for auto-claim (Teams)'),
 };
 
-export const patchPlanRulesBody = z
-  .strictObject(rulesFields)
-  .refine((b) => Object.values(b).some((v) => v !== undefined), {
-    error: 'give at least one of conflictsWith, dependsOn, notOfferedIn, isAutoAssigned, apps',
-    path: ['conflictsWith'],
-  });
+export const patchPlanRulesBody = z.strictObject(rulesFields).refine((b) => Object.values(b).some((v) => v !== undefined), {
+  error: 'give at least one of conflictsWith, dependsOn, notOfferedIn, isAutoAssigned, apps',
+  path: ['conflictsWith'],
+});
 
 export const rulesDocument = z.strictObject({
   servicePlans: z
@@ -211,3 +209,53 @@ export const catalogState = z.object({
     })
     .describe('the instance that answered: the version it uses'),
 });
+
+// ---------------- what a catalog change does to an organization ----------------
+
+export const newServicePlans = z
+  .enum(['enabled', 'disabled'], { error: "must be 'enabled' (new plans on, Microsoft's behaviour) or 'disabled' (new plans off until switched on)" })
+  .describe(
+    "what a service plan the catalog adds to a product the organization holds does: enabled (default, Microsoft's behaviour): on for every holder; disabled: added to the disabled plans of every direct and group assignment of the product",
+  );
+
+export const licenseSettings = z.object({
+  newServicePlans,
+  lastModifiedDateTime: z.string().nullable(),
+  lastModifiedBy: z.object({ id: z.string(), displayName: z.string() }).nullable(),
+});
+
+export const updateLicenseSettingsBody = z.strictObject({ newServicePlans });
+
+/** The catalog-changes queue: a version whose products gained or lost plans, then each organization holding them. */
+export const catalogChangeMessage = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('version'), version: z.number().int().min(1) }),
+  z.strictObject({ kind: z.literal('tenant'), version: z.number().int().min(1), tenantId: guid }),
+  z.strictObject({ kind: z.literal('scheduled'), id: guid }),
+]);
+
+/** A change the operator asks to take effect later: announced now, applied when due by the catalog timer. */
+export const scheduleQuery = z.strictObject({
+  effectiveDateTime: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date and time, like 2026-12-01T00:00:00Z' })
+    .transform((d) => new Date(d).toISOString())
+    .optional()
+    .describe(
+      'when the change takes effect: in the future, it is announced now (catalogChangeScheduled, GET /catalog/upcomingChanges) and applied then (answer 202); absent or past, now',
+    ),
+});
+
+export const catalogScheduledChange = z.object({
+  id: z.string(),
+  status: z.enum(['scheduled', 'applying', 'applied', 'failed', 'cancelled']),
+  effectiveDateTime: z.string(),
+  operation: z.string(),
+  scheduledDateTime: z.string(),
+  scheduledBy: publisher.nullable().describe("the operator's app (organizations see null)"),
+  basedOnVersion: z.number().describe('the version what it changes was measured against'),
+  summary: changeSummary,
+  changes: catalogChanges.describe('what it changes (an organization sees what touches its products)'),
+  appliedVersion: z.number().nullable(),
+  error: z.string().nullable(),
+});
+
+export const scheduledChangeParam = z.strictObject({ id: guid });

@@ -22,7 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { CatalogContent, PlanRules, StoredProduct } from '../domain/catalog';
 import type { CatalogChanges, ChangeSummary } from '../catalog/diff';
-import { createDoc, createIfAbsent, deleteIfPresent, putIfMatch, readOf } from './cosmos';
+import { createDoc, createIfAbsent, deleteIfPresent, putIfMatch, readOf, replaceIfMatch } from './cosmos';
 import { queryPage } from './queries';
 
 /** The catalog's one partition (the partition key path is /tenantId, as in every container). */
@@ -177,6 +177,10 @@ export const catalogStore = {
     return head?.version === n ? readOf<CatalogVersionDoc>('catalog', recordId(n, head.publishId), CATALOG_PARTITION, 'catalogVersionRecord') : undefined;
   },
 
+  /** A version whose organizations were told (a marker created once). */
+  markAnnounced: (version: number) => createIfAbsent('catalog', { id: `announced-${version}`, tenantId: CATALOG_PARTITION, type: 'catalogAnnounced', version }),
+  announced: async (version: number) => !!(await readOf('catalog', `announced-${version}`, CATALOG_PARTITION, 'catalogAnnounced')),
+
   /** Versions' records, newest first, a page at a time (without their lists of changes). */
   versions: (top: number, continuationToken?: string) =>
     queryPage<CatalogVersionRow>(
@@ -207,3 +211,44 @@ async function forgetChunks(version: number): Promise<void> {
       Array.from({ length: record.chunkCount }, (_, i) => deleteIfPresent('catalog', chunkId(version, record.publishId, i), CATALOG_PARTITION)),
     );
 }
+
+// ---------------- changes scheduled for later (effectiveDateTime) ----------------
+
+export interface CatalogScheduledChangeDoc {
+  id: string;
+  tenantId: typeof CATALOG_PARTITION;
+  type: 'catalogScheduledChange';
+  /** scheduled -> applying (one timer took it) -> applied | failed; or cancelled by the operator. */
+  status: 'scheduled' | 'applying' | 'applied' | 'failed' | 'cancelled';
+  effectiveDateTime: string;
+  operation: string;
+  /** What the operator asked for (the route's input), applied as it is when due. */
+  input: unknown;
+  scheduledBy: Publisher;
+  scheduledDateTime: string;
+  /** What it would change, as of when it was scheduled (version `basedOnVersion`): what organizations were told. */
+  basedOnVersion: number;
+  summary: ChangeSummary;
+  changes: CatalogChanges;
+  appliedVersion: number | null;
+  appliedDateTime: string | null;
+  error: string | null;
+  _etag?: string;
+}
+
+export const catalogSchedule = {
+  create: (doc: CatalogScheduledChangeDoc) => createDoc('catalog', doc),
+  get: (id: string) => readOf<CatalogScheduledChangeDoc>('catalog', id, CATALOG_PARTITION, 'catalogScheduledChange'),
+  replaceIfMatch: (doc: CatalogScheduledChangeDoc, etag: string) => replaceIfMatch('catalog', doc, etag),
+
+  /** The changes not yet in force (scheduled, or being applied), a page at a time. */
+  pending: (top: number, continuationToken?: string) =>
+    queryPage<CatalogScheduledChangeDoc>(
+      'catalog',
+      CATALOG_PARTITION,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'catalogScheduledChange' AND (c.status = 'scheduled' OR c.status = 'applying')`,
+      [],
+      top,
+      continuationToken,
+    ),
+};

@@ -135,6 +135,10 @@ export async function emit(tenantId: string, event: AlertEvent, data: Record<str
   return targets.length;
 }
 
+/** Once per webhook and subject (a catalog version's announcement: a redelivered message sends nothing twice). */
+export const emitOnce = (tenantId: string, event: AlertEvent, subject: string, data: Record<string, unknown>) =>
+  emitOnceADay(tenantId, event, subject, 'once', data, () => true);
+
 /**
  * Once a day per webhook and subject: the alert goes to each webhook whose `wants` says so and that has not
  * had it for this subject on this day (UTC; a marker document claimed by create, so two runs or instances

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { Catalog } from '../domain/catalog';
 import { evaluateGroupPaths, checkGroupLicenses, groupPaths, GroupLicenses } from '../domain/groups';
+import { ServicePlanChange } from '../domain/jobs';
 import { effectiveLicenses, LicenseAssignment } from '../domain/licensing';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
 import * as c from '../schemas/contracts';
@@ -125,6 +126,46 @@ export async function assignLicenseToGroup(catalog: Catalog, tenantId: string, g
   throw new ApiError(409, ErrorCodes.conflict, 'The group kept changing while this request ran. Try again.');
 }
 
+/**
+ * A catalog change on the groups that give its products: each group's assignment of a changed product gets
+ * the new plans in disabledPlans (the organization keeps them off) and loses the plans the product no
+ * longer has; its members converge on the group-licensing queue, their audit records the catalog's. Who
+ * assigned the product stays who it was (the guest rule still follows that admin). The groups changed.
+ */
+export async function applyCatalogPlansToGroups(
+  tenantId: string,
+  changes: readonly ServicePlanChange[],
+): Promise<{ groupId: string; displayName: string; skuIds: string[] }[]> {
+  const changed: { groupId: string; displayName: string; skuIds: string[] }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await groups.withLicenses(tenantId, 100, token);
+    for (const listed of page.items) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const g = attempt ? await groups.get(tenantId, listed.id) : listed;
+        if (!g) break;
+        const skuIds: string[] = [];
+        const assignedLicenses = g.assignedLicenses.map((l) => {
+          const c = changes.find((x) => x.skuId === l.skuId);
+          if (!c) return l;
+          const disabledPlans = [...new Set([...l.disabledPlans, ...c.disable])].filter((p) => !c.drop.includes(p));
+          if (disabledPlans.length === l.disabledPlans.length && disabledPlans.every((p) => l.disabledPlans.includes(p))) return l;
+          skuIds.push(l.skuId);
+          return { ...l, disabledPlans };
+        });
+        if (!skuIds.length) break;
+        const written = await groups.replaceIfMatch({ ...g, assignedLicenses, licenseProcessingState: { state: 'QueuedForProcessing' } }, g._etag!);
+        if (!written) continue; // changed meanwhile: again from the group as it is now
+        await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId, groupId: g.id, operation: 'catalogServicePlans' } satisfies GroupLicensingMessage);
+        changed.push({ groupId: g.id, displayName: g.displayName, skuIds });
+        break;
+      }
+    }
+    token = page.continuationToken;
+  } while (token);
+  return changed;
+}
+
 /** The pure rules' view of a group: its products and which of them a Global Administrator assigned. */
 export const groupLicensesOf = (g: GroupDoc): GroupLicenses => ({
   groupId: g.id,
@@ -148,7 +189,14 @@ const GROUP_ACTOR_PRINCIPAL = { objectId: 'group-based-licensing', displayName: 
  * Makes a user's inherited licenses match their groups: group by group (oldest membership first), each
  * group's products apply together or not at all. Returns the user as written.
  */
-export async function convergeUser(catalog: Catalog, tenantId: string, userId: string, requestId: string = randomUUID()): Promise<UserDoc> {
+export async function convergeUser(
+  catalog: Catalog,
+  tenantId: string,
+  userId: string,
+  requestId: string = randomUUID(),
+  /** The audit records' operation: group licensing's own, or the catalog's when its change moved the groups. */
+  operation: 'groupLicensing' | 'catalogServicePlans' = 'groupLicensing',
+): Promise<UserDoc> {
   const [tenant, user, member] = await Promise.all([tenants.get(tenantId), users.get(tenantId, userId), memberships.ofUser(tenantId, userId.toLowerCase())]);
   if (!user) throw notFound('User', userId);
   member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
@@ -168,7 +216,7 @@ export async function convergeUser(catalog: Catalog, tenantId: string, userId: s
       {
         principal: GROUP_ACTOR_PRINCIPAL,
         requestId,
-        operation: 'groupLicensing',
+        operation,
         // a product without a seat does not fail the change: that group's paths wait in Error
         changes: [
           {
@@ -333,7 +381,7 @@ export async function processGroupLicensing(m: GroupLicensingMessage, catalog: C
   const page = await memberships.ofGroup(m.tenantId, g.id, MEMBERS_PER_MESSAGE, m.continuation);
   // one member after the other, in join order: when seats run short, who gets one is deterministic
   for (const member of page.items) {
-    await convergeUser(catalog, m.tenantId, member.userId).catch((e) => {
+    await convergeUser(catalog, m.tenantId, member.userId, undefined, m.operation).catch((e) => {
       // one member's trouble must not stop the others: it is retried by the next reprocess/reconciliation
       if (!(e instanceof ApiError)) throw e;
       log.warn('group licensing: member not converged', { tenantId: m.tenantId, groupId: g.id, userId: member.userId, code: e.code });

@@ -26,6 +26,7 @@ const ACTIONS: Action[] = [
   'recordSignIns',
   'keepOwnLicense',
   'manageReportSettings',
+  'manageLicenseSettings',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
 const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite];
@@ -47,6 +48,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: true,
+    manageLicenseSettings: true,
   },
   LicenseAdministrator: {
     read: true,
@@ -63,6 +65,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
   UserAdministrator: {
     read: true,
@@ -79,6 +82,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
   BillingAdministrator: {
     read: true,
@@ -95,6 +99,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
   GlobalReader: {
     read: true,
@@ -111,6 +116,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
 };
 
@@ -130,6 +136,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
@@ -146,6 +153,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
   // the sign-in hook records sign-ins and nothing else
   [AppRole.SignInEventsWrite]: {
@@ -163,6 +171,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: true,
     keepOwnLicense: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -180,6 +189,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     recordSignIns: false,
     keepOwnLicense: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
   },
 };
 
@@ -220,6 +230,8 @@ describe('can: each action x each directory role', () => {
   test('whether reports conceal names: Global Administrator only', () => {
     expect(ROLES.filter((r) => can(asRole(r), 'manageReportSettings'))).toEqual(['GlobalAdministrator']);
     expect(APP_ROLES.filter((r) => can(asApp(r), 'manageReportSettings'))).toEqual([]);
+    expect(ROLES.filter((r) => can(asRole(r), 'manageLicenseSettings'))).toEqual(['GlobalAdministrator']);
+    expect(APP_ROLES.filter((r) => can(asApp(r), 'manageLicenseSettings'))).toEqual([]);
   });
 
   test('Global Reader reads but never changes anything', () => {

@@ -10,7 +10,8 @@ import { ApiError, ErrorCodes } from '../../errors';
 import { FilterExpr, Literal, parseFilter } from '../../odata/filter';
 import * as c from '../../schemas/contracts';
 import { holdings } from '../../storage/subscriptions';
-import { patchProduct, productNotFound, putProduct, removeProduct } from '../../catalog/edits';
+import { productNotFound, removeProduct } from '../../catalog/edits';
+import { editOf } from './changes';
 import { CatalogWriter, publishAndAnnounce } from './publishing';
 
 export type CatalogProductView = z.infer<typeof c.catalogProduct>;
@@ -149,12 +150,12 @@ export function getCatalogProduct(catalog: Catalog, skuId: string): CatalogProdu
 // ---------------- the operator's own products ----------------
 
 export async function putCatalogProduct(w: CatalogWriter, skuId: string, body: z.infer<typeof c.putProductBody>) {
-  const outcome = await publishAndAnnounce(w, 'putProduct', (current, now) => putProduct(current.content, skuId, body, now));
+  const outcome = await publishAndAnnounce(w, 'putProduct', editOf({ operation: 'putProduct', skuId, body }));
   return { outcome, product: getCatalogProduct(outcome.catalog, skuId), created: !outcome.previous.product(skuId) };
 }
 
 export async function patchCatalogProduct(w: CatalogWriter, skuId: string, body: z.infer<typeof c.patchProductBody>) {
-  const outcome = await publishAndAnnounce(w, 'patchProduct', (current) => patchProduct(current.content, skuId, body));
+  const outcome = await publishAndAnnounce(w, 'patchProduct', editOf({ operation: 'patchProduct', skuId, body }));
   return getCatalogProduct(outcome.catalog, skuId);
 }
 

@@ -5,6 +5,8 @@ import { settings } from '../../config';
 import { Catalog, CatalogContent } from '../../domain/catalog';
 import { Principal } from '../../domain/roles';
 import { Publisher } from '../../storage/catalog';
+import { log } from '../../log';
+import { announceVersion } from './planChanges';
 
 /** Who changes the catalog: the operator's app (a request's context has all of it). */
 export interface CatalogWriter {
@@ -25,5 +27,11 @@ export async function publishAndAnnounce(
   edit: (current: Catalog, now: string) => CatalogContent,
   o: { dryRun?: boolean } = {},
 ): Promise<PublishOutcome> {
-  return publishChange({ cache: catalogCache(settings()), by: publisherOf(w.principal), operation, dryRun: o.dryRun, edit });
+  const outcome = await publishChange({ cache: catalogCache(settings()), by: publisherOf(w.principal), operation, dryRun: o.dryRun, edit });
+  if (outcome.published)
+    await announceVersion({ version: outcome.version, changes: outcome.changes }).catch((e) =>
+      // published all the same: the catalog timer announces the version in force when no mark says it was
+      log.warn('catalog version not announced yet', { version: outcome.version, error: String((e as Error)?.message ?? e) }),
+    );
+  return outcome;
 }

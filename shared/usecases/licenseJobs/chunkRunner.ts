@@ -28,7 +28,7 @@ import { AuditDoc, UserDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
 import { createUser } from '../directory';
-import { applyChanges, decideDirect, forRules, jobAuditId } from '../../licensing';
+import { applyChanges, decideCatalogPlans, decideDirect, forRules, jobAuditId } from '../../licensing';
 import { chunkHoldSeats, chunkRecordMark, gained, lost, Settlement } from '../../licensing/chunkHold';
 import { CHUNKS_IN_FLIGHT, ChunkMessage, enqueue, enqueueFirstChunks } from './queue';
 
@@ -235,6 +235,8 @@ async function runChunk(
   // Apply: each user its own group (one failing never fails another), the chunk's seats from its hold,
   // one engine run: one bulk write of the users, one of their audit records.
   const seats = chunkHoldSeats({ tenantId: job.tenantId, key: holdKey(job, chunk.index), subs: subsDocs, done });
+  // the catalog's job (a product gained or lost plans) decides its own change, audited as the catalog's
+  const byCatalog = job.request.mode === 'servicePlans';
   const outcomes = await applyChanges({
     tenantId: job.tenantId,
     catalog,
@@ -243,9 +245,15 @@ async function runChunk(
     groups: candidates.map((c) => ({
       principal,
       requestId: job.id,
-      operation: `licenseJob:${job.request.mode}`,
+      operation: byCatalog ? 'catalogServicePlans' : `licenseJob:${job.request.mode}`,
       jobId: job.id,
-      changes: [{ userId: c.user.id, current: c.user, decide: decideDirect(principal, rowChange(catalog, job, c.item)) }],
+      changes: [
+        {
+          userId: c.user.id,
+          current: c.user,
+          decide: byCatalog ? decideCatalogPlans(job.request.servicePlanChanges ?? []) : decideDirect(principal, rowChange(catalog, job, c.item)),
+        },
+      ],
     })),
   });
   const written: AuditDoc[] = [];

@@ -114,7 +114,8 @@ async function startOnce(
   return { job, created: true };
 }
 
-async function writeChunks(tenantId: string, jobId: string, items: JobItem[], startIndex = 0): Promise<number> {
+/** Stores a job's users in chunk documents of CHUNK_SIZE (a queue message names one); the number of chunks. */
+export async function writeChunks(tenantId: string, jobId: string, items: JobItem[], startIndex = 0): Promise<number> {
   let index = startIndex;
   const pending: Promise<void>[] = [];
   for (let i = 0; i < items.length; i += CHUNK_SIZE) {
