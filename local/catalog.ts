@@ -152,12 +152,21 @@ export function readableAnswer(body: unknown): string[] {
   const lines: string[] = [];
   const dryRun = body.dryRun === true;
   if (dryRun) lines.push('Dry run: nothing was changed. This is what the import would do:');
-  const version = isRecord(body.version) ? (body.version.version ?? body.version.id) : body.version;
+  let version = isRecord(body.version) ? (body.version.version ?? body.version.id) : body.version;
+  // the service's answer says `published` (a version was made) and the version in force before (`previousVersion`):
+  // a dry run that would change something would make the next one
+  const counts = isRecord(body.summary) ? Object.values(body.summary).reduce<number>((n, v) => n + (typeof v === 'number' ? v : 0), 0) : undefined;
+  const published = typeof body.published === 'boolean' ? body.published : undefined;
+  if (dryRun && published === false && counts && typeof body.previousVersion === 'number') version = body.previousVersion + 1;
   // no change: said outright, or (not in a dry run, which makes no version anyway) no version made
-  const unchanged = body.changed === false || body.noChange === true || (!dryRun && 'version' in body && (version === null || version === undefined));
+  const unchanged =
+    body.changed === false ||
+    body.noChange === true ||
+    (dryRun ? counts === 0 : published === false) ||
+    (!dryRun && published === undefined && 'version' in body && (version === null || version === undefined));
   if (unchanged) lines.push('No change: the catalog already says what this file says.');
   else if (version !== null && version !== undefined) lines.push(`${dryRun ? 'Would make' : 'Made'} catalog version ${text(version)}.`);
-  const said = ['dryRun', 'changed', 'noChange', ...(isRecord(body.version) ? [] : ['version'])];
+  const said = ['dryRun', 'changed', 'noChange', 'published', 'previousVersion', ...(isRecord(body.version) ? [] : ['version'])];
   for (const [k, v] of Object.entries(body)) if (!said.includes(k)) describe(k, v, '', lines);
   return lines;
 }

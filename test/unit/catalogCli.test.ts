@@ -154,6 +154,25 @@ describe('npm run catalog -- import', () => {
     expect(lines.slice(-2)).toEqual(['notes (1):', '  - Rows that repeat an earlier row (once tidied) were read once. (4) e.g. line 1624 repeats line 1617']);
   });
 
+  test("the service's own answer (published, version, previousVersion, summary): made, no change, and a dry run's next version", async () => {
+    const summary = (n: number) => ({ productsAdded: n, productsRemoved: 0, productsRenamed: 0, productsChanged: 0, plansAdded: 0, plansRemoved: 0, plansRenamed: 0, rulesChanged: 0 });
+    const say = async (body: object, args: string[] = []) => {
+      answer = { status: 200, body: JSON.stringify(body) };
+      return (await run(['import', 'demo-products.csv', ...args])).out.split('\n');
+    };
+    expect((await say({ published: true, dryRun: false, version: 4, previousVersion: 3, summary: summary(620) }))[1]).toBe('Made catalog version 4.');
+    const same = await say({ published: false, dryRun: false, version: 4, previousVersion: 4, summary: summary(0) });
+    expect(same[1]).toBe('No change: the catalog already says what this file says.');
+    expect(same.join('\n')).not.toMatch(/published|previousVersion/);
+    expect((await say({ published: false, dryRun: true, version: 3, previousVersion: 3, summary: summary(620) }, ['--dry-run'])).slice(1, 3)).toEqual([
+      'Dry run: nothing was changed. This is what the import would do:',
+      'Would make catalog version 4.',
+    ]);
+    expect((await say({ published: false, dryRun: true, version: 4, previousVersion: 4, summary: summary(0) }, ['--dry-run']))[2]).toBe(
+      'No change: the catalog already says what this file says.',
+    );
+  });
+
   test('"no change", and --json prints the answer as it is', async () => {
     answer = { status: 200, body: '{"version":null,"changed":false}' };
     expect((await run(['import', 'demo-products.csv'])).out.split('\n')[1]).toBe('No change: the catalog already says what this file says.');

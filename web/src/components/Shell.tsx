@@ -12,6 +12,7 @@ import {
   KeyMultipleRegular,
   PeopleRegular,
   PeopleTeamRegular,
+  SettingsRegular,
   SignOutRegular,
 } from '@fluentui/react-icons';
 import { useQuery } from '@tanstack/react-query';
@@ -101,6 +102,8 @@ export function Shell({ children }: { children: React.ReactNode }) {
           {item('licenses', t('nav.licenses'), <KeyMultipleRegular />)}
           <NavSectionHeader>{t('nav.reports')}</NavSectionHeader>
           {item('reports', t('nav.licensingReports'), <DataUsageRegular />)}
+          <NavSectionHeader>{t('nav.settings')}</NavSectionHeader>
+          {item('settings', t('nav.orgSettings'), <SettingsRegular />)}
         </NavDrawerBody>
       </NavDrawer>
       <main id="main" tabIndex={-1} className={styles.main}>
