@@ -11,16 +11,27 @@ const c = consoleFor('GlobalAdministrator');
 const sku = randomUUID();
 const [A, B, C] = [randomUUID(), randomUUID(), randomUUID()];
 const plan = (id: string, name: string, displayName: string) => ({ servicePlanId: id, servicePlanName: name, displayName });
-const product = (...plans: ReturnType<typeof plan>[]) => ({ skuPartNumber: `CONSOLE_${sku.slice(0, 8).toUpperCase()}`, displayName: 'Contoso Field Service', servicePlans: plans });
+const product = (...plans: ReturnType<typeof plan>[]) => ({
+  skuPartNumber: `CONSOLE_${sku.slice(0, 8).toUpperCase()}`,
+  displayName: 'Contoso Field Service',
+  servicePlans: plans,
+});
 let scheduledId = '';
 
 beforeAll(async () => {
   const operator = await operatorToken();
-  expect((await call('PUT', `/v1.0/catalog/products/${sku}`, { token: operator, body: product(plan(A, 'FIELD_CORE', 'Field Service core')) })).status).toBe(201);
+  expect((await call('PUT', `/v1.0/catalog/products/${sku}`, { token: operator, body: product(plan(A, 'FIELD_CORE', 'Field Service core')) })).status).toBe(
+    201,
+  );
   expect((await call('POST', `/v1.0/tenants/${c.org.id}/subscriptions`, { token: operator, body: { skuId: sku, totalLicenses: 5 } })).status).toBe(201);
   // the catalog adds a plan to the product: new in the last 30 days
   expect(
-    (await call('PUT', `/v1.0/catalog/products/${sku}`, { token: operator, body: product(plan(A, 'FIELD_CORE', 'Field Service core'), plan(B, 'FIELD_MAPS', 'Field Service maps')) })).status,
+    (
+      await call('PUT', `/v1.0/catalog/products/${sku}`, {
+        token: operator,
+        body: product(plan(A, 'FIELD_CORE', 'Field Service core'), plan(B, 'FIELD_MAPS', 'Field Service maps')),
+      })
+    ).status,
   ).toBe(200);
   // and announces another for tomorrow
   const when = new Date(Date.now() + 86_400_000).toISOString();

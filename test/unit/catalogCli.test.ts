@@ -155,7 +155,16 @@ describe('npm run catalog -- import', () => {
   });
 
   test("the service's own answer (published, version, previousVersion, summary): made, no change, and a dry run's next version", async () => {
-    const summary = (n: number) => ({ productsAdded: n, productsRemoved: 0, productsRenamed: 0, productsChanged: 0, plansAdded: 0, plansRemoved: 0, plansRenamed: 0, rulesChanged: 0 });
+    const summary = (n: number) => ({
+      productsAdded: n,
+      productsRemoved: 0,
+      productsRenamed: 0,
+      productsChanged: 0,
+      plansAdded: 0,
+      plansRemoved: 0,
+      plansRenamed: 0,
+      rulesChanged: 0,
+    });
     const say = async (body: object, args: string[] = []) => {
       answer = { status: 200, body: JSON.stringify(body) };
       return (await run(['import', 'demo-products.csv', ...args])).out.split('\n');
