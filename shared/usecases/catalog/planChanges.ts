@@ -27,7 +27,7 @@ import * as c from '../../schemas/contracts';
 import { catalogStore, CatalogVersionDoc } from '../../storage/catalog';
 import { CatalogJobChange, JobDoc, JobItem, jobs } from '../../storage/jobs';
 import { QUEUES, sendMessage } from '../../storage/queues';
-import { userPages } from '../../storage/reconciliation';
+import { holders } from '../../storage/holders';
 import { holdings, subscriptions } from '../../storage/subscriptions';
 import { emitOnce } from '../alerts';
 import { applyCatalogPlansToGroups } from '../groups';
@@ -114,7 +114,7 @@ async function startOrganizationJob(catalog: Catalog, tenantId: string, record: 
   const items: JobItem[] = [];
   const seen = new Set<string>();
   for (const change of work) {
-    for await (const page of userPages(tenantId, 500, change.skuId)) {
+    for await (const page of holders.pages(tenantId, change.skuId, 1000)) {
       for (const u of page) {
         if (seen.has(u.id) || !u.licenseAssignments.some((a) => a.skuId === change.skuId && a.assignedByGroup === null && isActive(a))) continue;
         seen.add(u.id);
