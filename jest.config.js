@@ -10,7 +10,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // jose 6 ships ES modules only; Node 20 loads them with require(esm), jest's module runtime cannot,
+  // jose 6 ships ES modules only; Node 22 (from 22.12) loads them with require(esm), jest's module runtime cannot,
   // so jest alone transpiles jose to CommonJS (the app itself uses it as published).
   transform: {
     '^.+\\.[tj]s$': [
@@ -22,6 +22,8 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setupEnv.ts'],
   globalSetup: '<rootDir>/test/globalSetup.ts',
   globalTeardown: '<rootDir>/test/globalTeardown.ts',
+  // a run of every browser test that passes puts its screenshots in docs/screenshots (the README's pictures)
+  reporters: ['default', '<rootDir>/test/screenshots.reporter.cjs'],
   testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -3,6 +3,7 @@
  * modes printed side by side.
  *
  *   npm run bench [-- --users 2000 --concurrency 32 --latency-calls 200 --modes off,on]
+ *   npm run bench -- --smoke   (a tiny run: --users 20 --concurrency 4 --latency-calls 10, both modes)
  *   (= npx tsc -p tsconfig.build.json && node dist/bench/assign-license.js [flags])
  *
  * Modes: group commit off and on (LICENSE_GROUP_COMMIT 'false' / 'true', see MODES). The app reads its
@@ -56,16 +57,17 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
 import { runScript, serveChild, startChild, stopChildren, type Child } from './lib/child';
-import { applyBenchEnv, benchEnv } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
 import { childProc, EMULATORS, machineLoad, otherBenchmarks } from './lib/proc';
 import { measureRawWrites, rawWrites, type RawWriteResult, type RawWriteTask } from './lib/rawWrites';
 import { documentKind, OpTally, standardLabel, statusList, traceSdk } from './lib/sdkTrace';
 import { startSecondHost } from './lib/secondHost';
+import { runtime } from './lib/runtime';
 import { startBenchStack } from './lib/stack';
 import { cpuMs, fmt, met, percentile, pool } from './lib/stats';
 import { printTable } from './lib/table';
 
-const PORTS = { host: 27071, cosmos: 28081, queue: 30001 };
+const PORTS = benchPorts({ host: 27071, cosmos: 28081, queue: 30001 });
 /** Issue 12's targets for the write engine with group commit. */
 const TARGET = {
   /** assignments/s at --concurrency >= this x the raw single-document write rate at the same concurrency */
@@ -102,6 +104,7 @@ const parse = (argv: string[]) =>
     USAGE,
     { users: 2000, concurrency: 32, latencyCalls: 200, modes: MODE_KEYS },
     { users: { int: 'users' }, concurrency: { int: 'concurrency' }, 'latency-calls': { int: 'latencyCalls' }, modes: { list: 'modes', values: MODE_KEYS } },
+    { users: 20, concurrency: 4, latencyCalls: 10 },
   );
 
 // ---------------- the load generator (child of a mode's process) ----------------
@@ -345,7 +348,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
   const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
   const { mintDevToken } = await import('../local/devTokens');
-  const { settings } = await import('../shared/config');
+  const { settings, tokenIssuer } = await import('../shared/config');
 
   let tenantId: string | undefined;
   await traceSdk({
@@ -397,7 +400,7 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
     const warmUsers = userIds.slice(N + L, N + L + WARMUP);
     const pairedUsers = userIds.slice(N + L + WARMUP);
     const s = settings();
-    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
+    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId: tenant.id, issuer: tokenIssuer(s), audience: s.AUTH_AUDIENCE[0] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenant.id}, ${N + L + WARMUP} users, ${N} ENTERPRISEPACK and ${L} EXCHANGESTANDARD seats in ${fmt((performance.now() - setupStarted) / 1000)} s`,
@@ -774,8 +777,9 @@ async function main(): Promise<number> {
   const others = otherBenchmarks();
   console.log(
     `assignLicense benchmark: ${opt.users} single-user calls at concurrency ${opt.concurrency} and ${opt.latencyCalls} at concurrency 1, per mode: ${opt.modes.map((m) => MODES[m].name).join(', ')} ` +
-      `(Node ${process.version}, cosmosdb-server + Azurite + local host in a process per mode, load from a child process)`,
+      `(cosmosdb-server + Azurite + local host in a process per mode, load from a child process)`,
   );
+  console.log(runtime());
   console.log(
     `machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'} (figures are noisy beside other work)`,
   );

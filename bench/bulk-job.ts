@@ -3,7 +3,8 @@
  * against the emulator's raw single-document upsert rate, and the memory of the process that ran the job.
  *
  *   npx tsc -p tsconfig.build.json && node dist/bench/bulk-job.js [--users 10000] [--concurrency C] [--no-trace]
- *   (--users 100000 for the memory target: about 10 minutes with the job as it is, set-up ~40 s included)
+ *   (--users 100000 for the memory target: about 10 minutes with the job as it is, set-up ~40 s included;
+ *   --smoke for a tiny run that checks the bench works: --users 200)
  *
  * 1. Starts the whole local stack (Cosmos DB emulator + Azurite + the local Functions host with its queue
  *    listener) on bench-only ports with its own database, so a running `npm start`, test stack or the
@@ -19,9 +20,9 @@
  * 2. Set-up, not timed (in the child, directly through shared/usecases/directory.ts createUser, bounded
  *    concurrency): one organization, an ENTERPRISEPACK subscription with exactly --users seats, a
  *    STANDARDPACK one for the warm-up job, --users + warm-up users with a usage location.
- * 3. A warm-up job (STANDARDPACK, 2 x CHUNKS_IN_FLIGHT chunks: sockets, JWKS, caches, JIT, the queue chain),
- *    then the measured job: POST /v1.0/licenseJobs {mode:'add', userIds: all N, addLicenses: ENTERPRISEPACK}
- *    must answer 202; the child polls GET /v1.0/licenseJobs/{id} every POLL_MS until the job is final.
+ * 3. A warm-up job (STANDARDPACK, 2 x CHUNKS_IN_FLIGHT chunks, or --users users when fewer: sockets, JWKS,
+ *    caches, JIT, the queue chain), then the measured job: POST /v1.0/licenseJobs {mode:'add', userIds: all
+ *    N, addLicenses: ENTERPRISEPACK} must answer 202; the child polls GET /v1.0/licenseJobs/{id} every POLL_MS until the job is final.
  *    End to end = from sending the POST to the job's completion (the moment the host wrote status
  *    `completed`, seen here in the SDK call that writes it), so the poll interval does not round the time.
  *    The job must end `completed` with counts.succeeded == N (no failed, no skipped), the subscribedSku must
@@ -57,16 +58,17 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
 import { runScript, serveChild, startChild, type Child } from './lib/child';
-import { applyBenchEnv, benchEnv } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
 import { childProc, EMULATORS } from './lib/proc';
 import { measureRawWrites, rawWrites, type RawWriteResult, type RawWriteTask } from './lib/rawWrites';
 import { documentKind, OpTally, standardLabel, statusList, traceSdk, type SdkCall } from './lib/sdkTrace';
+import { runtime } from './lib/runtime';
 import { startBenchStack } from './lib/stack';
 import { busyMs, cpuMs, diffCpu, fmt, Level, mb, met, percentile, pool, sleep } from './lib/stats';
 import { printTable } from './lib/table';
 
 /** Ports of their own (not those of npm start, the tests or bench/assign-license.ts), so they can run side by side. */
-const PORTS = { host: 27171, cosmos: 28181, queue: 30101 };
+const PORTS = benchPorts({ host: 27171, cosmos: 28181, queue: 30101 });
 const TARGET = { ratio: 0.5, peakRssBytes: 300e6, memoryUsers: 100_000 };
 const POLL_MS = 500;
 const SETUP_CONCURRENCY = 64;
@@ -93,6 +95,7 @@ const parse = (argv: string[]) =>
       concurrency: { int: 'concurrency' },
       'no-trace': { set: { trace: false } },
     },
+    { users: 200 },
   );
 
 // ---------------- the load generator (child process) ----------------
@@ -489,7 +492,7 @@ async function main(): Promise<number> {
 
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
   const { mintDevToken } = await import('../local/devTokens');
-  const { settings } = await import('../shared/config');
+  const { settings, tokenIssuer } = await import('../shared/config');
   const { CHUNK_SIZE, CHUNKS_IN_FLIGHT } = await import('../shared/usecases/licenseJobs');
 
   let tenantId: string | undefined;
@@ -498,13 +501,14 @@ async function main(): Promise<number> {
   const N = opt.users;
   const structural = CHUNKS_IN_FLIGHT * CHUNK_SIZE;
   const C = opt.concurrency ?? structural;
-  const WARMUP = 2 * CHUNKS_IN_FLIGHT * CHUNK_SIZE;
+  const WARMUP = Math.min(2 * CHUNKS_IN_FLIGHT * CHUNK_SIZE, N); // a small run's warm-up no larger than the run
   const timeoutMs = 120_000 + N * 20;
 
   console.log(
     `bulk license job benchmark: one 'add' job over ${N} users (CHUNK_SIZE ${CHUNK_SIZE}, CHUNKS_IN_FLIGHT ${CHUNKS_IN_FLIGHT}) vs ${N} raw upserts at concurrency ${C} ` +
-      `(Node ${process.version}, cosmosdb-server + Azurite + local host in this process, load from a child process${tracing ? '' : ', --no-trace'}; emulator launcher with linear query scans)`,
+      `(cosmosdb-server + Azurite + local host in this process, load from a child process${tracing ? '' : ', --no-trace'}; emulator launcher with linear query scans)`,
   );
+  console.log(runtime());
   const stack = await startBenchStack(PORTS);
   // the stack loaded the demo's catalog: its products by part number
   const { SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
@@ -519,7 +523,7 @@ async function main(): Promise<number> {
     const setup = await generator.run({ type: 'setup', users: N, warmup: WARMUP, run, concurrency: SETUP_CONCURRENCY });
     tenantId = setup.tenantId;
     const s = settings();
-    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
+    const token = await mintDevToken({ role: 'GlobalAdministrator', tenantId, issuer: tokenIssuer(s), audience: s.AUTH_AUDIENCE[0] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     console.log(
       `set-up: tenant ${tenantId}, ${setup.created} users (${N} + ${WARMUP} for the warm-up job), ${N} ENTERPRISEPACK seats in ${fmt(setup.seconds)} s`,

@@ -19,14 +19,15 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
 import { runScript } from './lib/child';
-import { applyBenchEnv, benchEnv, type BenchPorts } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
+import { runtime } from './lib/runtime';
 import { generateMicrosoftTable } from './lib/microsoftTableFixture';
 import { machineLoad } from './lib/proc';
 import { startBenchStack } from './lib/stack';
 import { fmt, met, pool, sleep } from './lib/stats';
 import { printTable } from './lib/table';
 
-const PORTS: BenchPorts = { host: 27571, cosmos: 28581, queue: 30501 };
+const PORTS = benchPorts({ host: 27571, cosmos: 28581, queue: 30501 });
 const ENV = benchEnv({ ports: PORTS, database: 'licensing-bench-catalog', keyFile: 'bench-catalog-dev-signing-key.json' });
 const TARGET_RATIO = 0.9;
 const USAGE =
@@ -48,17 +49,19 @@ async function main(): Promise<number> {
       assignments: { int: 'assignments' },
       concurrency: { int: 'concurrency' },
     },
+    { users: 200, assignments: 20, concurrency: 4 },
   );
   applyBenchEnv(ENV);
   const { cosmosRequestStats } = await import('../shared/storage/cosmos');
-  const { settings } = await import('../shared/config');
+  const { settings, tokenIssuer } = await import('../shared/config');
   const { mintDevToken } = await import('../local/devTokens');
   const s = settings();
+  console.log(runtime());
   console.log(`catalog benchmark: ${machineLoad()}; CATALOG_REFRESH_SECONDS ${s.CATALOG_REFRESH_SECONDS}`);
   const stack = await startBenchStack(PORTS);
   const api = stack.url;
   const token = (role: Parameters<typeof mintDevToken>[0]['role'], tenantId: string) =>
-    mintDevToken({ role, tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] });
+    mintDevToken({ role, tenantId, issuer: tokenIssuer(s), audience: s.AUTH_AUDIENCE[0] });
   const operator = await token('Operator', s.OPERATOR_TENANT_ID!);
   const send = async (method: string, path: string, bearer: string, body?: unknown, type = 'application/json') => {
     const res = await fetch(`${api}${path}`, {
@@ -129,7 +132,7 @@ async function main(): Promise<number> {
     console.log('');
     printTable(
       '',
-      [{ title: 'catalog' }, { title: 'seconds', align: 'right' }, { title: 'Cosmos DB requests', align: 'right' }, { title: '' }],
+      [{ title: 'catalog' }, { title: 'seconds', align: 'right' }, { title: 'Cosmos DB requests', align: 'right' }, { title: 'outcome' }],
       [
         [
           `import of ${table.rows} rows (${table.products.length} products, ${table.plans.length} plans)`,

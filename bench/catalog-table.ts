@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs, usage } from './lib/args';
 import { machineLoad } from './lib/proc';
+import { runtime } from './lib/runtime';
 import { fmt, mb, MB, met } from './lib/stats';
 import { printTable } from './lib/table';
 import { generateMicrosoftTable } from './lib/microsoftTableFixture';
@@ -50,7 +51,9 @@ async function main() {
     USAGE,
     { rows: 6000, repeat: 3 },
     { rows: { int: 'rows', check: (n) => (n < 200 ? '--rows takes at least 200' : undefined) }, repeat: { int: 'repeat' } },
+    { rows: 1000, repeat: 1 },
   );
+  console.log(runtime());
   if (!(globalThis as { gc?: unknown }).gc) console.log('(run with node --expose-gc for the retained size)');
 
   const scale = o.rows / 6000;

@@ -4,7 +4,7 @@
  * tenant of 100,000 users with injected drift; print the time and its ratio to one plain full read of the
  * tenant's partition in the same run (target: within 2x), and peak memory").
  *
- *   npx tsc -p tsconfig.build.json && node dist/bench/reconcile.js [--users 100000] [--page 500]
+ *   npx tsc -p tsconfig.build.json && node dist/bench/reconcile.js [--users 100000] [--page 500] [--smoke (--users 200)]
  *
  * 1. Starts the whole local stack (Cosmos DB emulator + Azurite + the local Functions host) on bench-only ports
  *    with its own database, so a running `npm start`, the tests or the other benchmarks are not touched. The
@@ -55,15 +55,16 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
 import { runScript, serveChild, startChild } from './lib/child';
-import { applyBenchEnv, benchEnv } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
 import { childProc, EMULATORS, machineLoad, otherBenchmarks } from './lib/proc';
 import { bodyOf, bulkKind, requestParts, statusList, traceSdk, type SdkCall } from './lib/sdkTrace';
+import { runtime } from './lib/runtime';
 import { startBenchStack } from './lib/stack';
 import { busyMs, cpuMs, fmt, mb, MB, met, pool, sleep } from './lib/stats';
 import { printTable } from './lib/table';
 
 /** Ports of their own (not those of npm start, the tests, bench/assign-license.ts or bench/bulk-job.ts), so they can run side by side. */
-const PORTS = { host: 27271, cosmos: 28281, queue: 30201 };
+const PORTS = benchPorts({ host: 27271, cosmos: 28281, queue: 30201 });
 const TARGET = { ratio: 2 };
 /** The reconciliation's own user page (USER_PAGE in shared/usecases/reconciliation.ts): the full read's default page. */
 const RECONCILIATION_USER_PAGE = 500;
@@ -101,6 +102,7 @@ const parse = (argv: string[]) =>
     USAGE,
     { users: 100_000, page: RECONCILIATION_USER_PAGE },
     { users: { int: 'users', check: (n) => (n < MIN_USERS ? `--users is at least ${MIN_USERS}` : undefined) }, page: { int: 'page' } },
+    { users: 200 },
   );
 
 const DAY_MS = 86_400_000;
@@ -671,6 +673,7 @@ async function main(): Promise<number> {
     `reconciliation benchmark: one tenant of ${N} users with injected drift, reconcileTenant vs one plain full read of its partition ` +
       `(Node ${process.version}, cosmosdb-server + Azurite + local host with functions/index.js in this process; emulator's query scan made linear, see the header)`,
   );
+  console.log(runtime());
   console.log(`machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'}`);
   const stack = await startBenchStack(PORTS);
   const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();

@@ -15,20 +15,21 @@
  *    allows it).
  * 5. Prints the times, the ratio, the peaks and whether the targets are met.
  *
- * Usage: npm run bench:report [-- --users N]
+ * Usage: npm run bench:report [-- --users N] (-- --smoke: a tiny run that checks the bench works, --users 200)
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './lib/args';
 import { runScript, serveChild, startChild } from './lib/child';
-import { applyBenchEnv, benchEnv } from './lib/env';
+import { applyBenchEnv, benchEnv, benchPorts } from './lib/env';
 import { childProc, EMULATORS, machineLoad, otherBenchmarks } from './lib/proc';
+import { runtime } from './lib/runtime';
 import { startBenchStack } from './lib/stack';
 import { fmt, mb, MB, met, pool } from './lib/stats';
 import { printTable } from './lib/table';
 
-const PORTS = { host: 27571, cosmos: 28581, queue: 30501 };
+const PORTS = benchPorts({ host: 27571, cosmos: 28581, queue: 30501 });
 const TARGET = { ratio: 1.5, peakRssMb: 200 };
 const REPORT_PAGE = 500;
 const ENV = benchEnv({
@@ -240,10 +241,12 @@ async function main(): Promise<number> {
     USAGE,
     { users: 100_000, diagnostics: true },
     { users: { int: 'users' }, brief: { set: { diagnostics: false } } },
+    { users: 200 },
   );
   applyBenchEnv(ENV);
   const others = otherBenchmarks();
   console.log(`report benchmark: GET /v1.0/reports/licenseAssignments of one tenant of ${o.users} users, streamed, vs one plain read of its users`);
+  console.log(runtime());
   console.log(`  machine: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(', ')}` : ''}`);
   const stack = await startBenchStack(PORTS);
   const setupChild = await startChild<SetupTask, SetupResult>(__filename, 'setup');

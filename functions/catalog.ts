@@ -53,14 +53,15 @@ route({
   route: 'v1.0/catalog/products',
   tag: TAG,
   summary:
-    "The products on offer with their service plans and the plans' rules, by skuId, paged ($top, @odata.nextLink); $filter on skuPartNumber (and skuId, displayName, isSellable, source, servicePlans), $search on names, $count",
+    "The products with their service plans and the plans' rules (an organization's readers: those sold in this deployment's cloud; the operator: all), by skuId, paged ($top, @odata.nextLink); $filter on skuPartNumber (and skuId, displayName, isSellable, source, servicePlans), $search on names, $count",
   auth: 'tenantOrOperator',
   permission: 'read',
   query: c.catalogProductsQuery,
   response: c.collection(c.catalogProduct),
   handler: async (ctx) => {
     const [, token] = paging(ctx.query);
-    const page = listCatalogProducts(ctx.catalog, ctx.query, token);
+    // an organization's readers: what is sold in this deployment's cloud; the operator: every product
+    const page = listCatalogProducts(ctx.catalog, ctx.query, token, ctx.tenant ? settings().AZURE_CLOUD : undefined);
     return collectionResult(ctx.url, page.items, page.continuationToken, page.count);
   },
 });

@@ -55,6 +55,8 @@ import './seatPlanner';
 import './alerts';
 import './licenseRequests';
 import './autoClaim';
+import './usageRights';
+import './authenticationEvents';
 import './openapi';
 import './health';
 // last: $batch and the catch-all for unmatched routes

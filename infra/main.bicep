@@ -15,15 +15,18 @@ param environmentName string
 @metadata({ azd: { type: 'location' } })
 param location string
 
-@description('Token issuer (AUTH_ISSUER). `{tenantid}` is replaced by the token\'s tid, which fits every Entra ID tenant.')
-param authIssuer string = 'https://login.microsoftonline.com/{tenantid}/v2.0'
+@description('Token issuer (AUTH_ISSUER) other than Entra ID\'s own in the deployment\'s cloud (AZURE_CLOUD, this deployment\'s environment().name). Empty (the default): the cloud\'s v2 and v1 issuers.')
+param authIssuer string = ''
 
 @minLength(1)
 @description('Audience of the API app registration (AUTH_AUDIENCE): its client id (v2 tokens), its Application ID URI (api://..., v1 tokens), or both comma-separated.')
 param authAudience string
 
-@description('Signing keys of the issuer (AUTH_JWKS_URI).')
-param authJwksUri string = 'https://login.microsoftonline.com/common/discovery/v2.0/keys'
+@description('Signing keys of the issuer (AUTH_JWKS_URI). Empty (the default): Entra ID\'s keys in the deployment\'s cloud.')
+param authJwksUri string = ''
+
+@description('The custom authentication extension\'s app registration (AUTH_EVENTS_AUDIENCE): its client id, its Application ID URI, or both comma-separated; none of them an authAudience. Empty: the token issuance extension is not set up.')
+param authEventsAudience string = ''
 
 @description('NCRONTAB schedule (six fields, seconds first, UTC) of the seat reconciliation; app setting RECONCILIATION_SCHEDULE, for a timer function\'s %RECONCILIATION_SCHEDULE%.')
 param reconciliationSchedule string = '0 0 2 * * *'
@@ -45,11 +48,11 @@ param networkIsolation bool = false
 @description('With networkIsolation: public addresses (CIDR or single IPs) that may still reach Cosmos DB and Storage, e.g. an admin workstation or a CI runner.')
 param allowedIpRanges array = []
 
-@allowed(['20', '22'])
-@description('Node.js major version of the Functions runtime (the code runs on both).')
+@allowed(['22'])
+@description('Node.js major version of the Functions runtime: 22, the one the code is tested on (package.json engines; Node.js 20 is out of support).')
 param nodeVersion string = '22'
 
-@description('CORS: origins allowed to call the API from a browser, comma-separated (https://portal.contoso.com,https://admin.contoso.com; * for any). Empty: none.')
+@description('CORS: origins allowed to call the API from a browser, comma-separated (https://<portal>,https://<admin portal>; * for any). Empty: none.')
 param corsAllowedOrigins string = ''
 
 @allowed(['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
@@ -133,6 +136,7 @@ module network './modules/network.bicep' = if (networkIsolation) {
     location: location
     tags: tags
     cosmosAccountId: cosmos.outputs.id
+    cosmosEndpoint: cosmos.outputs.endpoint
     storageAccountId: storage.outputs.id
   }
 }
@@ -169,6 +173,7 @@ module api './modules/function-app.bicep' = {
     authIssuer: authIssuer
     authAudience: authAudience
     authJwksUri: authJwksUri
+    authEventsAudience: authEventsAudience
     subscriptionCacheTtlMs: subscriptionCacheTtlMs
     reconciliationSchedule: reconciliationSchedule
     operatorTenantId: operatorTenantId
@@ -182,6 +187,9 @@ module api './modules/function-app.bicep' = {
 
 // azd stores these in .azure/<env>/.env (`azd env get-values`).
 output AZURE_LOCATION string = location
+// the cloud this deployment is in (AzureCloud, AzureUSGovernment, AzureChinaCloud): the Function App's
+// AZURE_CLOUD, and the console's Entra ID (infra/console-config.mjs reads it from the azd environment)
+output AZURE_CLOUD string = environment().name
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = rg.name
 output AZURE_FUNCTION_APP_NAME string = api.outputs.name

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, JWK, SignJWT } from 'jose';
 import { AppRole, DirectoryRole } from '../shared/domain/roles';
+import { AUTHENTICATION_EVENTS_APP_ID } from '../shared/auth/tokens';
 
 export const DEV_KEY_FILE = process.env.DEV_KEY_FILE ?? join(process.cwd(), '.local', 'dev-signing-key.json');
 
@@ -46,7 +47,8 @@ export async function devJwks() {
 /**
  * Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin
  * role), `App` (LicenseAssignment.ReadWrite.All), `SignInEvents` (app-only, SignInEvents.Write: an identity
- * provider's sign-in hook).
+ * provider's sign-in hook), `AuthenticationEvents` (the token Entra ID sends the custom authentication
+ * extension: client Entra's authentication events app, audience the extension's app registration).
  */
 export const DEV_ROLES = [
   'GlobalAdministrator',
@@ -58,6 +60,7 @@ export const DEV_ROLES = [
   'User',
   'App',
   'SignInEvents',
+  'AuthenticationEvents',
 ] as const;
 export type DevRole = (typeof DEV_ROLES)[number];
 
@@ -97,7 +100,12 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
   const key = await devKey();
   const now = Math.floor(Date.now() / 1000);
   const claims: Record<string, unknown> = { tid: o.tenantId, oid: o.objectId ?? randomUUID(), ver: '2.0' };
-  if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents') {
+  if (o.role === 'AuthenticationEvents') {
+    // as Entra ID's client-credentials token for the extension's app registration (v2: the client in azp)
+    claims.azp = AUTHENTICATION_EVENTS_APP_ID;
+    claims.azpacr = '2';
+    claims.idtyp = 'app';
+  } else if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents') {
     const app = {
       Operator: { azp: DEV_CLIENT.operator, role: AppRole.TenantsManage, name: 'Provisioning (dev)' },
       App: { azp: DEV_CLIENT.automation, role: AppRole.ReadWriteAll, name: 'License automation (dev)' },

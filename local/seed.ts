@@ -61,7 +61,8 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
   const existing = await tenants.get(tenantId);
   const byAlias: Record<string, UserDoc> = {};
   if (existing) return { created: false, users: byAlias };
-  const tenant = await createTenant({ id: tenantId, displayName: 'Contoso (demo)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
+  // in the deployment's own cloud (AZURE_CLOUD); its products are the worldwide cloud's demo catalog
+  const tenant = await createTenant({ id: tenantId, displayName: 'Contoso (demo)', defaultUsageLocation: 'NL' });
   for (const [displayName, alias, usageLocation, userType] of people) {
     byAlias[alias] = await createUser(tenant.id, {
       displayName,

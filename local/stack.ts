@@ -30,7 +30,7 @@ export async function startStack(o: {
   cors?: import('./cors').CorsSettings;
 }): Promise<Stack> {
   const root = o.root ?? join(__dirname, '..', '..');
-  const { settings } = await import('../shared/config');
+  const { settings, tokenIssuer } = await import('../shared/config');
   const s = settings();
   const cosmosPort = Number(new URL(s.COSMOS_ENDPOINT).port || 8081);
   const storage = process.env.AzureWebJobsStorage ?? '';
@@ -69,7 +69,7 @@ export async function startStack(o: {
         // the console's dev sign-in: local only, like the dev JWKS (never in functions/)
         ...devSignInRoutes({
           tenantId: (process.env.DEV_SIGNIN_TENANT_ID || DEMO_TENANT_ID).toLowerCase(),
-          issuer: s.AUTH_ISSUER,
+          issuer: tokenIssuer(s),
           audience: s.AUTH_AUDIENCE[0],
         }),
       },

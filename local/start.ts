@@ -50,7 +50,8 @@ async function main() {
 async function printWelcome(stack: import('./stack').Stack, tenantId: string, created: boolean, file: string) {
   const url = stack.url;
   const { mintDevToken } = await import('./devTokens');
-  const s = (await import('../shared/config')).settings();
+  const { settings, tokenIssuer } = await import('../shared/config');
+  const s = settings();
   const roles = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'] as const;
   const consoleLine = stack.consoleUrl
     ? [`Admin console: ${stack.consoleUrl}  (pick an admin role to sign in; the first visit shows one certificate warning: README, "The admin console")`, '']
@@ -67,7 +68,7 @@ async function printWelcome(stack: import('./stack').Stack, tenantId: string, cr
     'Dev tokens (valid 8 hours; `npm run token -- <Role>` prints a fresh one):',
   ];
   for (const role of roles) {
-    lines.push(`  ${role}:`, `    ${await mintDevToken({ role, tenantId, issuer: s.AUTH_ISSUER, audience: s.AUTH_AUDIENCE[0] })}`);
+    lines.push(`  ${role}:`, `    ${await mintDevToken({ role, tenantId, issuer: tokenIssuer(s), audience: s.AUTH_AUDIENCE[0] })}`);
   }
   lines.push(
     '',

@@ -2,12 +2,13 @@
  * `npm run token -- <Role> [--tenant <tenantId>] [--user <id or UPN>] [--expires <seconds>]`: prints one
  * fresh dev token and nothing else, for scripts and curl. Roles: GlobalAdministrator, LicenseAdministrator,
  * UserAdministrator, BillingAdministrator, GlobalReader, User (no admin role), App
- * (LicenseAssignment.ReadWrite.All), SignInEvents (SignInEvents.Write), Operator (Tenants.ReadWrite.All).
+ * (LicenseAssignment.ReadWrite.All), SignInEvents (SignInEvents.Write), Operator (Tenants.ReadWrite.All),
+ * AuthenticationEvents (the token Entra ID sends the custom authentication extension, for AUTH_EVENTS_AUDIENCE).
  * `--user` makes the token that user's own (`oid` = the user's id; a UPN is looked up in the running local
  * stack's store). Signed with the local host's dev key; not valid anywhere else.
  */
 import { join } from 'node:path';
-import { settings } from '../shared/config';
+import { settings, tokenIssuer } from '../shared/config';
 import { applyLocalSettings } from './settingsFile';
 import { DEV_ROLES, mintDevToken, parseDevRole } from './devTokens';
 import { DEMO_TENANT_ID } from './seed';
@@ -29,8 +30,14 @@ async function main() {
   };
   // the operator's token comes from the operator's own tenant; any other from the organization asked for
   const tenantId = (role === 'Operator' ? (process.env.OPERATOR_TENANT_ID ?? '') : (flag('tenant') ?? DEMO_TENANT_ID)).toLowerCase();
-  const issuer = process.env.AUTH_ISSUER!;
-  const audience = settings().AUTH_AUDIENCE[0]; // the first of the API's audiences (shared/config.ts)
+  const s = settings();
+  const issuer = tokenIssuer(s); // AUTH_ISSUER, or the cloud's own v2 issuer (shared/config.ts)
+  // the first of the API's audiences, or of the extension's for Entra ID's own token
+  const audience = role === 'AuthenticationEvents' ? s.AUTH_EVENTS_AUDIENCE[0] : s.AUTH_AUDIENCE[0];
+  if (!audience) {
+    console.error('AUTH_EVENTS_AUDIENCE is empty: this stack has no custom authentication extension to make a token for.');
+    process.exit(2);
+  }
   const expires = flag('expires');
   const user = flag('user');
   let objectId: string | undefined;

@@ -1,17 +1,31 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
+import { AZURE_CLOUDS, CLOUDS, jwksUriOf } from './domain/clouds';
 
 /**
  * Every setting the app reads, validated once at start-up. In Azure they come from the Function App's
  * application settings (see infra/); locally from local.settings.json (Values), which `npm start` applies.
  */
-export const settingsSchema = z.object({
+const settingsFields = z.object({
   COSMOS_ENDPOINT: z.url({ message: 'COSMOS_ENDPOINT must be the Cosmos DB account endpoint, e.g. https://<account>.documents.azure.com:443/' }),
   /** Only for the local emulator. In Azure leave it unset: the app signs in with its managed identity. */
   COSMOS_KEY: z.string().min(1).optional(),
   COSMOS_DATABASE: z.string().min(1).default('licensing'),
-  /** Token issuer. `{tenantid}` is replaced by the token's `tid` (Entra ID multi-tenant issuers). */
-  AUTH_ISSUER: z.string().min(1, 'AUTH_ISSUER must name the token issuer, e.g. https://login.microsoftonline.com/{tenantid}/v2.0'),
+  /**
+   * The Azure cloud this deployment lives in (shared/domain/clouds.ts): it picks the Entra ID authority, the
+   * token issuers the service accepts (a token from another cloud's issuer is refused, saying so), the
+   * signing keys' default address and the products an organization here can buy. Azure: the Bicep's
+   * environment().name.
+   */
+  AZURE_CLOUD: z.enum(AZURE_CLOUDS, { message: `AZURE_CLOUD must be one of ${AZURE_CLOUDS.join(', ')} (Bicep: environment().name)` }).default('AzureCloud'),
+  /**
+   * A token issuer other than the cloud's own (a local stack's dev issuer); `{tenantid}` is replaced by the
+   * token's `tid`. Empty or unset: the v2 and v1 issuers of AZURE_CLOUD, as Entra ID signs them there.
+   */
+  AUTH_ISSUER: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined),
   /**
    * The audiences a token may carry, comma-separated, parsed once here: Entra ID's v2 access tokens name the
    * API by its client id, v1 tokens by its Application ID URI (api://...), so a registration may list both.
@@ -26,7 +40,32 @@ export const settingsSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string()).min(1, 'AUTH_AUDIENCE must be the API app registration (its client id, api://..., or both, comma-separated)')),
-  AUTH_JWKS_URI: z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }),
+  /** Signing keys of the issuer. Empty or unset: Entra ID's keys in AZURE_CLOUD (<authority>/common/discovery/v2.0/keys). */
+  AUTH_JWKS_URI: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined)
+    .pipe(z.url({ message: 'AUTH_JWKS_URI must be the JWKS address, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys' }).optional()),
+  /**
+   * The custom authentication extension's app registration (POST /v1.0/authenticationEvents/tokenIssuanceStart):
+   * the audiences Entra ID's token for it may carry (its client id, its Application ID URI, or both,
+   * comma-separated). None of them may be an AUTH_AUDIENCE: a token for the API never calls the extension,
+   * nor the other way round. Empty: the extension is not set up and refuses every call.
+   */
+  AUTH_EVENTS_AUDIENCE: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    ),
+  /**
+   * How long the token issuance extension works on a sign-in before it answers the claims it has (none):
+   * Entra ID waits about 2 s for it and fails the sign-in after that. What was started goes on.
+   */
+  AUTH_EVENTS_DEADLINE_MS: z.coerce.number().int().min(100).max(1900).default(1500),
   /**
    * The operator's own Entra ID tenant: only app-only tokens issued there (and by an allow-listed client)
    * may create organizations and provision their purchases. Unset: nobody may.
@@ -103,6 +142,17 @@ export const settingsSchema = z.object({
     .transform((v) => v === 'true'),
 });
 
+/** The settings, and what must hold between them. */
+export const settingsSchema = settingsFields.superRefine((s, ctx) => {
+  const shared = s.AUTH_EVENTS_AUDIENCE.filter((a) => s.AUTH_AUDIENCE.some((b) => b.toLowerCase() === a.toLowerCase()));
+  if (shared.length)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AUTH_EVENTS_AUDIENCE'],
+      message: `${shared.join(', ')} is also in AUTH_AUDIENCE: the authentication extension needs an app registration of its own, so that a token for the API cannot call it`,
+    });
+});
+
 /** Six whitespace-separated fields that croner (the local host's scheduler) can parse. */
 function isSixFieldCron(expression: string): boolean {
   if (expression.split(/\s+/).length !== 6) return false;
@@ -115,6 +165,15 @@ function isSixFieldCron(expression: string): boolean {
 }
 
 export type Settings = z.infer<typeof settingsSchema>;
+
+/** The issuer templates tokens may carry: AUTH_ISSUER when set, else the cloud's own (v2 first). */
+export const issuerTemplates = (s: Settings): readonly string[] => (s.AUTH_ISSUER ? [s.AUTH_ISSUER] : CLOUDS[s.AZURE_CLOUD].issuers);
+
+/** The issuer a token made here carries (dev tokens of the local host): AUTH_ISSUER, else the cloud's v2 issuer. */
+export const tokenIssuer = (s: Settings): string => issuerTemplates(s)[0];
+
+/** Where the signing keys are: AUTH_JWKS_URI when set, else Entra ID's in the cloud. */
+export const jwksUri = (s: Settings): string => s.AUTH_JWKS_URI ?? jwksUriOf(s.AZURE_CLOUD);
 
 let cached: Settings | undefined;
 

@@ -1,13 +1,20 @@
 /**
  * One error shape for every refusal, Microsoft Graph's:
- *   { "error": { "code", "message", "target"?, "details"?: [{ code, message, target }], "innerError": { "request-id", "date" } } }
- * `code` is stable and machine-readable; `message` says what is wrong and how to fix it;
- * `target` names the offending field (validation) or the user / product concerned (rules).
+ *   { "error": { "code", "message", "target"?, "details"?: [{ code, message, target, parameters? }], "innerError": { "request-id", "date" } } }
+ * `code` is stable and machine-readable; `message` says what is wrong and how to fix it (in English, as
+ * Graph's); `target` names the offending field (validation) or the user / product concerned (rules);
+ * `parameters` (not in Graph) carries the ids and counts behind a detail, so a client can say it in its
+ * own language with names (shared/schemas/errors.ts).
  */
+import type { ErrorParameters } from './schemas/errors';
+
+export type { ErrorParameters };
+
 export interface ErrorDetail {
   code: string;
   message: string;
   target?: string;
+  parameters?: ErrorParameters;
 }
 
 export class ApiError extends Error {
@@ -50,6 +57,8 @@ export const ErrorCodes = {
   quantityBelowAssigned: 'quantityBelowAssigned',
   invalidLifecycleTransition: 'invalidLifecycleTransition',
   notSelfService: 'notSelfServiceSubscription',
+  productNotSoldInCloud: 'productNotSoldInCloud',
+  cloudNotServed: 'cloudNotServed',
   licenseRuleViolation: 'licenseRuleViolation',
   serviceUnavailable: 'serviceUnavailable',
   internal: 'internalServerError',
@@ -63,6 +72,8 @@ export interface Violation {
   message: string;
   /** The user, product or field the violation is about (a userId, a skuId, or a JSON path). */
   target?: string;
+  /** The ids and counts the message is made of, for a client that writes it in its own words. */
+  parameters?: ErrorParameters;
 }
 
 export const badRequest = (message: string, target?: string, details?: ErrorDetail[]) => new ApiError(400, ErrorCodes.invalidRequest, message, target, details);

@@ -18,6 +18,8 @@ export const testStackEnv: Record<string, string> = {
   AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
   AUTH_AUDIENCE: 'api://license-assignment-service',
   AUTH_JWKS_URI: `http://127.0.0.1:${TEST_PORTS.host}/.well-known/dev-jwks.json`,
+  // the custom authentication extension's own app registration (POST /v1.0/authenticationEvents/tokenIssuanceStart)
+  AUTH_EVENTS_AUDIENCE: 'c0ffee00-0000-4000-8000-00000000a994',
   OPERATOR_TENANT_ID: 'c0ffee00-0000-4000-8000-0000000000e0',
   OPERATOR_CLIENT_IDS: 'c0ffee00-0000-4000-8000-00000000a990',
   SUBSCRIPTION_CACHE_TTL_MS: '2000',

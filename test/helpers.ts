@@ -117,17 +117,22 @@ export async function newTenant(name = 'Test org', api = TEST_API): Promise<Test
 
 /**
  * A token signed with the test stack's dev key, with exactly the claims given (plus iss for its tid, aud,
- * iat, exp): for tests of what the service makes of claims a real token may carry.
+ * iat, exp; another audience or issuer template when given): for tests of what the service makes of
+ * claims a real token may carry.
  */
-export async function signedToken(claims: Record<string, unknown> & { tid: string }, header: { alg?: string } = {}): Promise<string> {
+export async function signedToken(
+  claims: Record<string, unknown> & { tid: string },
+  header: { alg?: string } = {},
+  o: { audience?: string; issuer?: string } = {},
+): Promise<string> {
   const { devKey } = await import('../local/devTokens');
   const { importJWK, SignJWT } = await import('jose');
   const k = await devKey();
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ oid: randomUUID(), ...claims })
     .setProtectedHeader({ alg: header.alg ?? 'RS256', kid: k.kid, typ: 'JWT' })
-    .setIssuer(testStackEnv.AUTH_ISSUER.replace('{tenantid}', claims.tid))
-    .setAudience(testStackEnv.AUTH_AUDIENCE)
+    .setIssuer((o.issuer ?? testStackEnv.AUTH_ISSUER).replace('{tenantid}', claims.tid))
+    .setAudience(o.audience ?? testStackEnv.AUTH_AUDIENCE)
     .setIssuedAt(now)
     .setExpirationTime(now + 600)
     .sign(await importJWK(k.privateJwk, 'RS256'));

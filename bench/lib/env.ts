@@ -15,6 +15,21 @@ export interface BenchPorts {
   queue: number;
 }
 
+/**
+ * A benchmark's ports: its own (apart from every other benchmark's, npm start's and the tests'), or the
+ * three in BENCH_PORTS=host,cosmos,queue, where test/bench/smoke.test.ts puts its runs beside its own test
+ * stack. The host's https port is host + 1 (and bench/assign-license.ts's second hosts use host + 2 to + 5).
+ */
+export function benchPorts(own: BenchPorts): BenchPorts {
+  const given = process.env.BENCH_PORTS;
+  if (!given) return own;
+  const ports = given.split(',').map(Number);
+  if (ports.length !== 3 || !ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536))
+    throw new Error(`BENCH_PORTS must be three port numbers, host,cosmos,queue (got ${given})`);
+  const [host, cosmos, queue] = ports;
+  return { host, cosmos, queue };
+}
+
 // The emulators' published development keys (the same in every install; they open nothing but a local emulator).
 const COSMOS_EMULATOR_KEY = 'C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU9DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==';
 const AZURITE_ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
@@ -30,6 +45,7 @@ export function benchEnv(o: { ports: BenchPorts; database: string; keyFile: stri
     AUTH_ISSUER: 'https://login.dev.local/{tenantid}/v2.0',
     AUTH_AUDIENCE: 'api://license-assignment-service',
     AUTH_JWKS_URI: `http://127.0.0.1:${o.ports.host}/.well-known/dev-jwks.json`,
+    AUTH_EVENTS_AUDIENCE: 'c0ffee00-0000-4000-8000-00000000a994',
     SUBSCRIPTION_CACHE_TTL_MS: '2000',
     DEV_KEY_FILE: join(ROOT, '.local', o.keyFile),
     LOG_LEVEL: 'warn',

@@ -20,6 +20,7 @@ param cosmosDatabaseName string
 param authIssuer string
 param authAudience string
 param authJwksUri string
+param authEventsAudience string
 param subscriptionCacheTtlMs int
 param reconciliationSchedule string
 @description('Operator tenant and allow-listed client ids (OPERATOR_TENANT_ID, OPERATOR_CLIENT_IDS): who may create organizations.')
@@ -119,9 +120,15 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // shared/config.ts
     COSMOS_ENDPOINT: cosmosEndpoint
     COSMOS_DATABASE: cosmosDatabaseName
+    // the cloud this app runs in picks Entra ID's issuers and keys (empty AUTH_ISSUER / AUTH_JWKS_URI: the
+    // cloud's own) and the products organizations can buy here: shared/domain/clouds.ts
+    AZURE_CLOUD: environment().name
     AUTH_ISSUER: authIssuer
     AUTH_AUDIENCE: authAudience
     AUTH_JWKS_URI: authJwksUri
+    // Entra ID's custom authentication extension (POST /v1.0/authenticationEvents/tokenIssuanceStart)
+    AUTH_EVENTS_AUDIENCE: authEventsAudience
+    AUTH_EVENTS_DEADLINE_MS: '1500'
     // who the operator is (shared/auth/operator.ts): empty means nobody may create organizations
     OPERATOR_TENANT_ID: operatorTenantId
     OPERATOR_CLIENT_IDS: operatorClientIds

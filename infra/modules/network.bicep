@@ -7,6 +7,8 @@ param location string
 param tags object = {}
 param vnetName string
 param cosmosAccountId string
+@description('The Cosmos DB account\'s endpoint (https://<account>.documents.<cloud suffix>:443/): its private DNS zone is named after its host, so the zone is right in every cloud.')
+param cosmosEndpoint string
 param storageAccountId string
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
@@ -34,8 +36,12 @@ resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
   }
 }
 
+// the account's host without the account name: documents.azure.com, documents.azure.us, documents.azure.cn
+var cosmosHost = split(split(cosmosEndpoint, '/')[2], ':')[0]
+var cosmosSuffix = substring(cosmosHost, indexOf(cosmosHost, '.') + 1)
+
 var endpoints = [
-  { name: 'cosmos', resourceId: cosmosAccountId, groupId: 'Sql', zone: 'privatelink.documents.azure.com' }
+  { name: 'cosmos', resourceId: cosmosAccountId, groupId: 'Sql', zone: 'privatelink.${cosmosSuffix}' }
   { name: 'blob', resourceId: storageAccountId, groupId: 'blob', zone: 'privatelink.blob.${environment().suffixes.storage}' }
   { name: 'queue', resourceId: storageAccountId, groupId: 'queue', zone: 'privatelink.queue.${environment().suffixes.storage}' }
 ]

@@ -57,7 +57,14 @@ export function groupPaths(group: GroupLicenses, previous: LicenseAssignment[], 
       lastUpdatedDateTime: now,
     };
     if (!failure) return path;
-    return { ...path, state: 'Error', error: assignmentError(failure.code), errorMessage: `Through group ${group.displayName}: ${failure.message}` };
+    return {
+      ...path,
+      state: 'Error',
+      error: assignmentError(failure.code),
+      errorMessage: `Through group ${group.displayName}: ${failure.message}`,
+      errorCode: failure.code,
+      errorParameters: { ...failure.parameters, groupId: group.groupId },
+    };
   });
 }
 
@@ -88,12 +95,13 @@ export function evaluateGroupPaths(input: {
       code: ErrorCodes.insufficientRole,
       message: `${user.displayName} (${user.userPrincipalName}) is a guest user, and only a Global Administrator can license guests. ${notByGlobal.map((l) => catalog.productName(l.skuId)).join(', ')} was assigned to group ${group.displayName} by someone else. Ask a Global Administrator to assign the group's licenses again (POST /groups/${group.groupId}/assignLicense), or remove the guest from the group.`,
       target: user.id,
+      parameters: { userId: user.id, userType: 'Guest', requiredRole: 'GlobalAdministrator', groupId: group.groupId, skuIds: notByGlobal.map((l) => l.skuId) },
     });
   }
   for (const l of group.assignedLicenses) {
     const wasActive = previous.some((p) => p.assignedByGroup === group.groupId && p.skuId === l.skuId && isActive(p));
     const refusal = subscriptionRefusal(catalog, l.skuId, subscriptions.get(l.skuId), wasActive ? 'change' : 'assign');
-    if (refusal) v.push({ ...refusal, target: user.id });
+    if (refusal) v.push({ ...refusal, target: user.id, parameters: { ...refusal.parameters, userId: user.id } });
   }
   const usageLocation = user.usageLocation ?? input.defaultUsageLocation;
   v.push(
@@ -127,6 +135,7 @@ export function checkGroupLicenses(
         code: ErrorCodes.productNotSubscribed,
         message: `Your organization has no subscription for ${product?.displayName ?? `product '${a.skuId}'`}. Buy it first, then assign it to the group.`,
         target: `addLicenses[${i}].skuId`,
+        parameters: { skuId: a.skuId.toLowerCase(), operation: 'assign' },
       });
       return;
     }
@@ -135,6 +144,7 @@ export function checkGroupLicenses(
         code: ErrorCodes.selfServiceSubscription,
         message: `${product.displayName} was bought through self-service; take the subscription over before assigning it to a group.`,
         target: `addLicenses[${i}].skuId`,
+        parameters: { skuId: a.skuId.toLowerCase(), operation: 'assign' },
       });
     for (const planId of a.disabledPlans) {
       if (!product.servicePlans.some((p) => p.servicePlanId === planId.toLowerCase()))
@@ -142,6 +152,7 @@ export function checkGroupLicenses(
           code: ErrorCodes.unknownServicePlan,
           message: `Service plan '${planId}' is not part of ${product.displayName}.`,
           target: `addLicenses[${i}].disabledPlans`,
+          parameters: { skuId: a.skuId.toLowerCase(), servicePlanId: planId },
         });
     }
   });

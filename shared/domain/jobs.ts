@@ -115,31 +115,30 @@ export function servicePlansChange(
 /** Checks that a job's request names products and plans consistently with its mode (400 on failure). */
 export function checkJobRequest(catalog: Catalog, req: JobRequest): Violation[] {
   const v: Violation[] = [];
+  const invalid = (message: string, target: string) => v.push({ code: ErrorCodes.invalidRequest, message, target, parameters: { mode: req.mode } });
   const needAdds = req.mode === 'add' || req.mode === 'replace';
-  if (needAdds && !req.addLicenses.length)
-    v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} needs at least one product in addLicenses.`, target: 'addLicenses' });
-  if (req.mode === 'remove' && !req.removeLicenses.length)
-    v.push({ code: ErrorCodes.invalidRequest, message: 'Mode remove needs at least one product in removeLicenses.', target: 'removeLicenses' });
+  if (needAdds && !req.addLicenses.length) invalid(`Mode ${req.mode} needs at least one product in addLicenses.`, 'addLicenses');
+  if (req.mode === 'remove' && !req.removeLicenses.length) invalid('Mode remove needs at least one product in removeLicenses.', 'removeLicenses');
   if (req.mode === 'swap') {
-    if (!req.fromSkuId || !req.toSkuId)
-      v.push({ code: ErrorCodes.invalidRequest, message: 'Mode swap needs fromSkuId and toSkuId.', target: req.fromSkuId ? 'toSkuId' : 'fromSkuId' });
-    else if (req.fromSkuId.toLowerCase() === req.toSkuId.toLowerCase())
-      v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId and toSkuId are the same product.', target: 'toSkuId' });
+    if (!req.fromSkuId || !req.toSkuId) invalid('Mode swap needs fromSkuId and toSkuId.', req.fromSkuId ? 'toSkuId' : 'fromSkuId');
+    else if (req.fromSkuId.toLowerCase() === req.toSkuId.toLowerCase()) invalid('fromSkuId and toSkuId are the same product.', 'toSkuId');
   }
-  if (!needAdds && req.addLicenses.length)
-    v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no addLicenses.`, target: 'addLicenses' });
-  if (req.mode !== 'remove' && req.removeLicenses.length)
-    v.push({ code: ErrorCodes.invalidRequest, message: `Mode ${req.mode} takes no removeLicenses.`, target: 'removeLicenses' });
-  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId))
-    v.push({ code: ErrorCodes.invalidRequest, message: 'fromSkuId/toSkuId only go with mode swap.', target: req.fromSkuId ? 'fromSkuId' : 'toSkuId' });
+  if (!needAdds && req.addLicenses.length) invalid(`Mode ${req.mode} takes no addLicenses.`, 'addLicenses');
+  if (req.mode !== 'remove' && req.removeLicenses.length) invalid(`Mode ${req.mode} takes no removeLicenses.`, 'removeLicenses');
+  if (req.mode !== 'swap' && (req.fromSkuId || req.toSkuId)) invalid('fromSkuId/toSkuId only go with mode swap.', req.fromSkuId ? 'fromSkuId' : 'toSkuId');
   // a product listed twice would become two direct assignments of it
   const adds = req.addLicenses.map((a) => a.skuId.toLowerCase());
   adds.forEach((s, i) => {
-    if (adds.indexOf(s) !== i) v.push({ code: ErrorCodes.invalidRequest, message: `Product ${s} is listed twice in addLicenses.`, target: 'addLicenses' });
+    if (adds.indexOf(s) !== i) invalid(`Product ${s} is listed twice in addLicenses.`, 'addLicenses');
   });
   for (const skuId of [...req.addLicenses.map((a) => a.skuId), ...req.removeLicenses, req.fromSkuId, req.toSkuId].filter((s): s is string => !!s)) {
     if (!catalog.product(skuId))
-      v.push({ code: ErrorCodes.productNotSubscribed, message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`, target: skuId });
+      v.push({
+        code: ErrorCodes.productNotSubscribed,
+        message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`,
+        target: skuId,
+        parameters: { skuId: skuId.toLowerCase(), mode: req.mode },
+      });
   }
   return v;
 }
@@ -187,7 +186,7 @@ export function readCsvRecord(
   const fail = (message: string, target: string) => ({
     row,
     userPrincipalName: upn,
-    error: { code: ErrorCodes.invalidRequest, message: `Row ${row}: ${message}`, target },
+    error: { code: ErrorCodes.invalidRequest, message: `Row ${row}: ${message}`, target, parameters: { row, column: target } },
   });
   if (upn.length > MAX_UPN_LENGTH || !isUserPrincipalName(upn))
     return fail(`userPrincipalName '${quote(upn)}' must look like name@domain (at most ${MAX_UPN_LENGTH} characters).`, 'userPrincipalName');

@@ -4,11 +4,18 @@
  * `evaluateLicenseChange`; the storage layer then only has to make the seat count and the user write atomic.
  * The catalog they judge by is a snapshot passed in (`catalog`): rules never fetch it.
  */
-import { ErrorCodes, Violation } from '../errors';
+import { ErrorCodes, ErrorParameters, Violation } from '../errors';
 import { Catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
 import { can, Principal } from './roles';
 
 export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
+
+/**
+ * Whether the users of a product may use it: while its subscription is Enabled or in its Warning period
+ * (expired, users keep working), not once Suspended (Microsoft 365's Disabled) or Deleted. A product with
+ * no subscription known (undefined) is not judged here.
+ */
+export const usersMayUse = (status: CapabilityStatus | undefined): boolean => status !== 'Suspended' && status !== 'Deleted';
 export type PurchaseChannel = 'admin' | 'selfService';
 
 /** Graph's licenseAssignmentState.error values. */
@@ -31,6 +38,9 @@ export interface LicenseAssignment {
   error?: AssignmentError;
   /** What the rule said, and how to fix it (Error only). */
   errorMessage?: string;
+  /** The rule's own code and parameters (Error only), for a client that says it in its own words. */
+  errorCode?: string;
+  errorParameters?: ErrorParameters;
 }
 
 export const isActive = (a: LicenseAssignment) => a.state === undefined || a.state === 'Active';
@@ -167,6 +177,7 @@ export function subscriptionRefusal(
       code: ErrorCodes.productNotSubscribed,
       message: `Your organization has no active subscription for ${product ? product.displayName : `product '${skuId}'`}. Buy the product (Billing > Purchase services) or pick one from GET /subscribedSkus.`,
       target: skuId,
+      parameters: { skuId, operation: verb },
     };
   }
   if (s.purchaseChannel === 'selfService') {
@@ -174,6 +185,7 @@ export function subscriptionRefusal(
       code: ErrorCodes.selfServiceSubscription,
       message: `${product.displayName} was bought by a user through self-service, so admins cannot ${verb} it until an admin takes the subscription over (POST /directory/subscriptions/{id}/takeOver, Global or Billing Administrator).`,
       target: skuId,
+      parameters: { skuId, operation: verb },
     };
   }
   if (s.capabilityStatus === 'Suspended' || (verb === 'assign' && s.capabilityStatus !== 'Enabled')) {
@@ -182,6 +194,7 @@ export function subscriptionRefusal(
       code: ErrorCodes.subscriptionNotActive,
       message: `The ${product.displayName} subscription is ${state}, so its licenses cannot be ${verb === 'assign' ? 'assigned' : 'changed'}. Renew or reactivate the subscription (Billing > Your products) and try again.`,
       target: skuId,
+      parameters: { skuId, operation: verb, capabilityStatus: s.capabilityStatus },
     };
   }
   return undefined;
@@ -216,6 +229,7 @@ export function checkResultingLicenses(input: {
         code: ErrorCodes.usageLocationRequired,
         message: `${who(user)} has no usage location. Set one (PATCH /users/${user.id} with a two-letter country code in usageLocation), then assign the license.`,
         target,
+        parameters: { userId: user.id },
       });
     } else {
       const loc = usageLocation.toUpperCase();
@@ -228,6 +242,7 @@ export function checkResultingLicenses(input: {
             code: ErrorCodes.prohibitedInUsageLocation,
             message: `${plan.displayName} in ${product.displayName} is not offered in ${loc}, the usage location of ${who(user)}. Switch ${plan.servicePlanName} off (disabledPlans: ${plan.servicePlanId}) or change the user's usage location.`,
             target,
+            parameters: { userId: user.id, skuId: product.skuId, servicePlanId: plan.servicePlanId, usageLocation: loc },
           });
         }
       }
@@ -254,6 +269,15 @@ export function checkResultingLicenses(input: {
         `Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber})` +
         `${same ? '' : held.has(b.product.skuId) ? `, or remove ${b.product.displayName} from the user first` : `, or leave ${b.product.displayName} out of this change`}.`,
       target,
+      parameters: {
+        userId: user.id,
+        skuId: a.product.skuId,
+        servicePlanId: a.plan.servicePlanId,
+        conflictingSkuId: b.product.skuId,
+        conflictingServicePlanId: b.plan.servicePlanId,
+        conflictingSkuAssigned: held.has(b.product.skuId),
+        conflictingSkuInChange: addSkus.includes(b.product.skuId),
+      },
     });
   }
   const unmetBefore = unmetDependencies(beforePlans);
@@ -267,6 +291,13 @@ export function checkResultingLicenses(input: {
         ? `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which this change switches off for ${who(user)}. Keep ${options} on, or switch ${p.plan.displayName} off first.`
         : `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which ${who(user)} does not have enabled. Assign a product with ${options} (or switch it on) first, or switch ${p.plan.servicePlanName} off (disabledPlans: ${p.plan.servicePlanId}).`,
       target,
+      parameters: {
+        userId: user.id,
+        skuId: p.product.skuId,
+        servicePlanId: p.plan.servicePlanId,
+        requiredServicePlanIds: p.plan.dependsOn,
+        requiredServicePlanSwitchedOff: needLost,
+      },
     });
   }
 
@@ -298,6 +329,7 @@ export function evaluateLicenseChange(input: {
       code: ErrorCodes.insufficientRole,
       message: `${who(user)} is a guest user. Only a Global Administrator can assign or remove licenses for guests; ask one to make this change.`,
       target,
+      parameters: { userId: user.id, userType: 'Guest', requiredRole: 'GlobalAdministrator' },
     });
   }
 
@@ -315,7 +347,7 @@ export function evaluateLicenseChange(input: {
     const skuId = add.skuId.toLowerCase();
     const isNew = !held.has(skuId);
     const problem = subscriptionProblem(skuId, isNew ? 'assign' : 'change');
-    if (problem) return v.push({ ...problem, target });
+    if (problem) return v.push({ ...problem, target, parameters: { ...problem.parameters, userId: target } });
     const product = catalog.product(skuId)!;
     for (const planId of add.disabledPlans) {
       if (!product.servicePlans.some((p) => p.servicePlanId === planId.toLowerCase())) {
@@ -323,6 +355,7 @@ export function evaluateLicenseChange(input: {
           code: ErrorCodes.unknownServicePlan,
           message: `Service plan '${planId}' is not part of ${product.displayName}. Its plans are: ${product.servicePlans.map((p) => `${p.servicePlanName} (${p.servicePlanId})`).join(', ')}.`,
           target: `addLicenses[${i}].disabledPlans`,
+          parameters: { userId: user.id, skuId, servicePlanId: planId },
         });
       }
     }
@@ -335,6 +368,7 @@ export function evaluateLicenseChange(input: {
         code: ErrorCodes.licenseNotAssigned,
         message: `${who(user)} does not have ${catalog.productName(skuId)}, so it cannot be removed. Check GET /users/${user.id}/licenseDetails.`,
         target,
+        parameters: { userId: user.id, skuId, operation: 'remove' },
       });
       continue;
     }
@@ -343,13 +377,15 @@ export function evaluateLicenseChange(input: {
         code: ErrorCodes.licenseInheritedFromGroup,
         message: `${who(user)} gets ${catalog.productName(skuId)} through a group. Remove the user from the group, or the product from the group.`,
         target,
+        parameters: { userId: user.id, skuId, groupIds: [...new Set((held.get(skuId) ?? []).map((a) => a.assignedByGroup!))] },
       });
       continue;
     }
     const s = subscriptions.get(skuId);
     // a deleted self-service subscription can no longer be taken over: its leftover licenses must stay removable
     if (s?.purchaseChannel === 'selfService' && s.capabilityStatus !== 'Deleted') {
-      v.push({ ...subscriptionProblem(skuId, 'remove')!, target });
+      const problem = subscriptionProblem(skuId, 'remove')!;
+      v.push({ ...problem, target, parameters: { ...problem.parameters, userId: target } });
     }
   }
 
@@ -418,6 +454,7 @@ export function countViolation(catalog: Catalog, skuId: string, s: SubscriptionF
       `Not enough ${product} licenses: ${needed} needed, ${available} available (${s.consumedUnits} of ${prepaidUnits(s).enabled} assigned). ` +
       `Buy more licenses (PATCH /directory/subscriptions/{id} with a higher totalLicenses) or remove ${product} from users who no longer need it.`,
     target: target ?? skuId,
+    parameters: { ...(target ? { userId: target } : {}), skuId, needed, available, assigned: s.consumedUnits, total: prepaidUnits(s).enabled },
   };
 }
 

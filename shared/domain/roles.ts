@@ -45,6 +45,7 @@ export type Action =
   | 'manageAutoClaimPolicy'
   | 'recordSignIns'
   | 'keepOwnLicense'
+  | 'readOwnUsageRights'
   | 'manageReportSettings'
   | 'manageLicenseSettings';
 
@@ -74,6 +75,8 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   recordSignIns: { directory: [], app: [AppRole.SignInEventsWrite] },
   // keeping one's own license when the reclaim policy asks: any signed-in member, for themselves only
   keepOwnLicense: { directory: [], app: [], members: true },
+  // what one may use oneself (GET /me/cloudLicensing/usageRights): any signed-in user, guests included
+  readOwnUsageRights: { directory: [], app: [], members: true },
   // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
   manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
   // whether service plans the catalog adds to held products start on or off: Global admins only
@@ -94,6 +97,7 @@ export const actionDescription: Record<Action, string> = {
   manageAutoClaimPolicy: 'change the auto-claim policy',
   recordSignIns: 'record sign-in events',
   keepOwnLicense: 'keep your license',
+  readOwnUsageRights: 'read your own usage rights',
   manageReportSettings: 'change how reports show names',
   manageLicenseSettings: 'change the license settings',
 };

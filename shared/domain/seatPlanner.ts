@@ -3,6 +3,7 @@
  * over the line — the most recently assigned holders beyond the new number — and how long the 90-day
  * over-assignment window still runs.
  */
+import type { Violation } from '../errors';
 import { isActive, LicenseAssignment } from './licensing';
 
 export const OVER_ASSIGNMENT_WINDOW_DAYS = 90;
@@ -56,17 +57,24 @@ export function planReduction(skuId: string, holders: Holder[], newTotal: number
 
 /** Whether removing the direct licenses of these users brings the holders down to the new total. */
 export function checkReduction(plan: ReturnType<typeof planReduction>, allHolders: PlannedHolder[], unassign: string[]) {
-  const problems: { code: string; message: string; target: string }[] = [];
+  const problems: (Violation & { target: string })[] = [];
   const byId = new Map(allHolders.map((h) => [h.userId, h]));
   const freedIds = new Set<string>();
   unassign.forEach((id, i) => {
     const h = byId.get(id.toLowerCase());
-    if (!h) problems.push({ code: 'licenseNotAssigned', message: `User ${id} does not hold this product.`, target: `unassignUserIds[${i}]` });
+    if (!h)
+      problems.push({
+        code: 'licenseNotAssigned',
+        message: `User ${id} does not hold this product.`,
+        target: `unassignUserIds[${i}]`,
+        parameters: { userId: id.toLowerCase(), operation: 'remove' },
+      });
     else if (h.inheritedFrom.length)
       problems.push({
         code: 'licenseInheritedFromGroup',
         message: `${h.displayName} (${h.userPrincipalName}) also gets this product through group(s) ${h.inheritedFrom.join(', ')}: removing the direct license frees no seat. Remove the user from those groups, or pick someone else.`,
         target: `unassignUserIds[${i}]`,
+        parameters: { userId: h.userId, groupIds: h.inheritedFrom },
       });
     else freedIds.add(h.userId); // a user listed twice frees one seat
   });
@@ -77,6 +85,7 @@ export function checkReduction(plan: ReturnType<typeof planReduction>, allHolder
       code: 'quantityBelowAssigned',
       message: `After removing these ${freed} license(s), ${plan.assigned - freed} would still be assigned, more than the ${plan.newTotal} you keep. Pick ${short} more user(s); GET .../reductionPlan lists who is over the line.`,
       target: 'unassignUserIds',
+      parameters: { assigned: plan.assigned - freed, requestedTotal: plan.newTotal, needed: short },
     });
   return problems;
 }

@@ -30,6 +30,7 @@ export function checkSubscriptionChange(catalog: Catalog, s: SubscriptionState, 
       code: ErrorCodes.invalidLifecycleTransition,
       message: `The ${name} subscription is ${s.capabilityStatus} and cannot move to ${change.status}. ${next.length ? `From ${s.capabilityStatus} it can move to ${next.join(' or ')}.` : 'A deleted subscription cannot change; buy the product again.'}`,
       target: 'status',
+      parameters: { skuId: s.skuId, capabilityStatus: s.capabilityStatus, requestedStatus: change.status, allowedStatuses: next },
     });
   }
   if (change.totalLicenses !== undefined) {
@@ -38,12 +39,14 @@ export function checkSubscriptionChange(catalog: Catalog, s: SubscriptionState, 
         code: ErrorCodes.subscriptionNotActive,
         message: `The ${name} subscription is deleted; its quantity cannot change. Buy the product again.`,
         target: 'totalLicenses',
+        parameters: { skuId: s.skuId, capabilityStatus: s.capabilityStatus, operation: 'change' },
       });
     } else if (change.totalLicenses < s.consumedUnits) {
       v.push({
         code: ErrorCodes.quantityBelowAssigned,
         message: `${s.consumedUnits} ${name} licenses are assigned, so the subscription cannot go down to ${change.totalLicenses}. Remove the license from ${s.consumedUnits - change.totalLicenses} user(s) first (GET /subscribedSkus/{id}/assignments lists them).`,
         target: 'totalLicenses',
+        parameters: { skuId: s.skuId, assigned: s.consumedUnits, requestedTotal: change.totalLicenses },
       });
     }
   }
@@ -53,8 +56,22 @@ export function checkSubscriptionChange(catalog: Catalog, s: SubscriptionState, 
 export function checkTakeOver(catalog: Catalog, s: SubscriptionState): Violation[] {
   const name = catalog.productName(s.skuId);
   if (s.purchaseChannel !== 'selfService')
-    return [{ code: ErrorCodes.notSelfService, message: `The ${name} subscription was bought by an admin; there is nothing to take over.`, target: 'id' }];
+    return [
+      {
+        code: ErrorCodes.notSelfService,
+        message: `The ${name} subscription was bought by an admin; there is nothing to take over.`,
+        target: 'id',
+        parameters: { skuId: s.skuId },
+      },
+    ];
   if (s.capabilityStatus === 'Deleted')
-    return [{ code: ErrorCodes.subscriptionNotActive, message: `The ${name} subscription is deleted and cannot be taken over.`, target: 'id' }];
+    return [
+      {
+        code: ErrorCodes.subscriptionNotActive,
+        message: `The ${name} subscription is deleted and cannot be taken over.`,
+        target: 'id',
+        parameters: { skuId: s.skuId, capabilityStatus: s.capabilityStatus, operation: 'change' },
+      },
+    ];
   return [];
 }

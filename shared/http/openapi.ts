@@ -4,6 +4,7 @@
  */
 import { z, ZodType } from 'zod';
 import { errorResponse } from '../schemas/contracts';
+import type { Auth } from './pipeline';
 
 interface Operation {
   name: string;
@@ -11,7 +12,7 @@ interface Operation {
   route: string;
   summary: string;
   tag: string;
-  auth: 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'anonymous';
+  auth: Auth;
   permission?: string;
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;

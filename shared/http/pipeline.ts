@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
-import { authenticate } from '../auth/tokens';
+import { authenticate, authenticateEventsCaller } from '../auth/tokens';
 import { isOperator, requireOperator } from '../auth/operator';
 import { catalogCache } from '../catalog/cache';
 import { settings } from '../config';
@@ -60,9 +60,12 @@ export interface Result {
  * `tenant`: a token of a provisioned tenant; `operator`: the operator's own application
  * (shared/auth/operator.ts); `tenantOrOperator`: either (the catalog, which the operator writes and
  * organizations read; the permission applies to tenants' callers); `token`: any valid token, whatever its
- * roles (`$batch`: each request inside is checked on its own); `anonymous`: none.
+ * roles (`$batch`: each request inside is checked on its own); `authenticationEvents`: Entra ID calling a
+ * custom authentication extension (its token for AUTH_EVENTS_AUDIENCE, client Entra's authentication
+ * events app; the handler reads the tenant, and the call does not count against the tenant's request
+ * budget: a 429 would fail the user's sign-in); `anonymous`: none.
  */
-type Auth = 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'anonymous';
+export type Auth = 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'authenticationEvents' | 'anonymous';
 
 export interface RouteSpec<P, Q, B> {
   name: string;
@@ -155,6 +158,10 @@ const authenticated =
   (next) =>
   async (ctx) => {
     if (auth === 'anonymous') return next(ctx);
+    if (auth === 'authenticationEvents') {
+      ctx.principal = await authenticateEventsCaller(ctx.request.headers.get('authorization'));
+      return next(ctx);
+    }
     ctx.principal = await authenticate(ctx.request.headers.get('authorization'));
     admit(ctx.principal.tenantId); // per-tenant budget, before any work for the request
     if (auth === 'operator') requireOperator(ctx.principal);
@@ -194,6 +201,7 @@ const catalogScope =
   (auth: Auth): Middleware =>
   (next) =>
   async (ctx) => {
+    // (authenticationEvents: its handler takes the catalog within the sign-in's deadline)
     if (auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator') ctx.catalog = await catalogCache(settings()).current();
     return next(ctx);
   };

@@ -6,7 +6,7 @@
 import type * as Graph from '@microsoft/microsoft-graph-types';
 import { z } from 'zod';
 import { Catalog } from '../domain/catalog';
-import { availableUnits, effectiveLicenses, prepaidUnits } from '../domain/licensing';
+import { availableUnits, effectiveLicenses, prepaidUnits, usersMayUse } from '../domain/licensing';
 import * as c from '../schemas/contracts';
 import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
 import { JobDoc } from '../storage/jobs';
@@ -93,6 +93,7 @@ export function userView(doc: UserDoc, o: { select?: string[] } = {}): Strict<Gr
       state: a.state ?? 'Active',
       error: a.error ?? 'None',
       ...(a.errorMessage ? { errorMessage: a.errorMessage } : {}),
+      ...(a.errorCode ? { errorCode: a.errorCode, errorParameters: a.errorParameters ?? {} } : {}),
       lastUpdatedDateTime: a.lastUpdatedDateTime,
     })),
   };
@@ -106,8 +107,7 @@ export function licenseDetailsView(
 ): Strict<Graph.LicenseDetails, z.infer<typeof c.licenseDetails>>[] {
   return effectiveLicenses(doc.licenseAssignments).map((l) => {
     const product = catalog.product(l.skuId);
-    const status = subs.get(l.skuId)?.capabilityStatus;
-    const inactive = status === 'Suspended' || status === 'Deleted';
+    const inactive = !usersMayUse(subs.get(l.skuId)?.capabilityStatus);
     return {
       id: `${doc.id}_${l.skuId}`,
       skuId: l.skuId,
@@ -173,7 +173,7 @@ export function licenseJobView(catalog: Catalog, job: JobDoc, subs: Subscription
           const available = s ? availableUnits({ ...s, consumedUnits: s.seat.consumed }) : 0;
           return { skuId, skuPartNumber: catalog.product(skuId)?.skuPartNumber ?? skuId, needed, available, enough: available >= needed };
         }),
-    error: job.error ? { code: job.error.code, message: job.error.message } : null,
+    error: job.error ? { code: job.error.code, message: job.error.message, ...(job.error.details ? { details: job.error.details } : {}) } : null,
     resultsUrl: `${base}/results`,
     failedRowsUrl: `${base}/failedRows`,
   };

@@ -79,6 +79,7 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
           code: ErrorCodes.notFound,
           message: `User '${change.userId}' does not exist in this organization. Pick users from GET /users.`,
           target: change.userId,
+          parameters: { userId: change.userId },
         });
         continue;
       }
@@ -138,6 +139,7 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
             code: ErrorCodes.conflict,
             message: `User '${p.user.id}' kept changing while this request ran. Nothing was changed; try again.`,
             target: p.user.id,
+            parameters: { userId: p.user.id },
           },
         ]),
       );

@@ -17,7 +17,9 @@ async function seatShortage(catalog: Catalog, tenantId: string, skuId: string, n
   const s = fresh && forRules(fresh);
   // the state may have changed since the rules were checked: explain that rather than a count
   const refusal = subscriptionRefusal(catalog, skuId, s, 'assign');
-  return refusal ? { ...refusal, ...(target ? { target } : {}) } : countViolation(catalog, skuId, s!, needed, target);
+  return refusal
+    ? { ...refusal, ...(target ? { target, parameters: { ...refusal.parameters, userId: target } } : {}) }
+    : countViolation(catalog, skuId, s!, needed, target);
 }
 
 /** For a group of several users refused by the rules: say also whether the seats would have been enough, so the admin fixes everything in one go. */
@@ -86,13 +88,9 @@ export async function takeSeats(
       }
       if (attempt >= seats.attempts) {
         const needed = needs[i].need.get(sku)!;
-        fail(
-          g,
-          ruleViolation([
-            seats.shortage?.(context.catalog, sku, needed, mine.length === 1 ? mine[0].user.id : undefined) ??
-              (await seatShortage(context.catalog, tenantId, sku, needed)),
-          ]),
-        );
+        // one user short of a seat: the refusal is about that user (as the rules' own pre-check says it)
+        const target = mine.length === 1 ? mine[0].user.id : undefined;
+        fail(g, ruleViolation([seats.shortage?.(context.catalog, sku, needed, target) ?? (await seatShortage(context.catalog, tenantId, sku, needed, target))]));
         continue;
       }
       again.push(g);
@@ -130,7 +128,12 @@ export async function redecide(
   fail: (g: number, e: Error) => void,
 ): Promise<Plan | undefined> {
   if (!fresh) {
-    fail(p.group, ruleViolation([{ code: ErrorCodes.notFound, message: `User '${p.user.id}' was deleted meanwhile.`, target: p.user.id }]));
+    fail(
+      p.group,
+      ruleViolation([
+        { code: ErrorCodes.notFound, message: `User '${p.user.id}' was deleted meanwhile.`, target: p.user.id, parameters: { userId: p.user.id } },
+      ]),
+    );
     return undefined;
   }
   let next: Plan;
@@ -138,7 +141,7 @@ export async function redecide(
     next = decide(p.group, p.change, fresh, context, p.without, p.taken);
   } catch (e) {
     if (!(e instanceof ApiError)) throw e;
-    fail(p.group, ruleViolation([{ code: e.code, message: e.message, target: p.user.id }]));
+    fail(p.group, ruleViolation([{ code: e.code, message: e.message, target: p.user.id, parameters: { ...e.details?.[0]?.parameters, userId: p.user.id } }]));
     return undefined;
   }
   await seats.willRelease?.(next.release);

@@ -1,4 +1,4 @@
-/** Building blocks every contract uses: ids, user principal names, country codes, paging and OData options, collections and the error shape. */
+/** Building blocks every contract uses: ids, user principal names, country codes, paging and OData options, collections (the error shape is in errors.ts). */
 import { z } from 'zod';
 import { isUserPrincipalName, MAX_UPN_LENGTH } from '../domain/upn';
 
@@ -69,13 +69,3 @@ export const idParam = z.strictObject({ id: guid });
 
 export const collection = <T extends z.ZodType>(item: T) =>
   z.object({ '@odata.count': z.number().optional().describe('with $count=true: every match'), value: z.array(item), '@odata.nextLink': z.string().optional() });
-
-export const errorResponse = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    target: z.string().optional(),
-    details: z.array(z.object({ code: z.string(), message: z.string(), target: z.string().optional() })).optional(),
-    innerError: z.object({ 'request-id': z.string(), date: z.string() }),
-  }),
-});

@@ -4,6 +4,7 @@
  * 400 naming it, so a typo never silently does nothing. One module per area; this one gathers them.
  */
 export * from './common';
+export * from './errors';
 export * from './users';
 export * from './licenses';
 export * from './jobs';
@@ -16,3 +17,5 @@ export * from './health';
 export * from './licenseRequests';
 export * from './reports';
 export * from './catalog';
+export * from './usageRights';
+export * from './authenticationEvents';

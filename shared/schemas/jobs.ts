@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { JOB_MODES } from '../domain/jobs';
 import { MAX_LICENSES_PER_REQUEST, flag, guid, pageQuery, userPrincipalName } from './common';
+import { errorDetail, errorParameters } from './errors';
 import { addLicense } from './licenses';
 
 export const MAX_JOB_USERS = 100_000;
@@ -45,6 +46,8 @@ export const jobResult = z.object({
   status: z.enum(['succeeded', 'failed', 'skipped']),
   code: z.string().optional(),
   message: z.string().optional(),
+  parameters: errorParameters.optional().describe('a failed row: the parameters of code, as on an error detail'),
+  details: z.array(errorDetail).optional().describe('a failed row with several violations: each one'),
   before: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })).optional(),
   after: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })).optional(),
 });
@@ -77,7 +80,10 @@ export const licenseJob = z.object({
   seats: z
     .array(z.object({ skuId: z.string(), skuPartNumber: z.string(), needed: z.number(), available: z.number(), enough: z.boolean() }))
     .describe('preview: seats the job needs per product vs available now'),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: z
+    .object({ code: z.string(), message: z.string(), details: z.array(errorDetail).optional() })
+    .nullable()
+    .describe('why the job failed; details: one per product short of seats'),
   resultsUrl: z.string(),
   failedRowsUrl: z.string(),
 });

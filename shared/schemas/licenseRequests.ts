@@ -1,6 +1,7 @@
 /** License requests (users ask, admins approve or deny), their policy, and the auto-claim policy with its sign-in events. */
 import { z } from 'zod';
 import { guid, MAX_USERS_PER_ASSIGN, pageQuery } from './common';
+import { errorParameters } from './errors';
 
 export const LICENSE_REQUEST_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
 
@@ -47,7 +48,7 @@ export const licenseRequest = z.object({
   decidedBy: actor.nullable(),
   decidedDateTime: z.string().nullable(),
   decisionReason: z.string().nullable().describe('why it was denied, or (still pending) why the last approval was refused'),
-  lastApprovalError: z.object({ code: z.string(), message: z.string(), dateTime: z.string() }).nullable(),
+  lastApprovalError: z.object({ code: z.string(), message: z.string(), parameters: errorParameters.optional(), dateTime: z.string() }).nullable(),
   approvedVia: z.object({ groupId: z.string().nullable(), disabledPlans: z.array(z.string()) }).nullable(),
 });
 
@@ -57,7 +58,7 @@ export const approveManyResult = z.object({
       id: z.string(),
       status: z.number().describe('the HTTP status this request alone would have had'),
       request: licenseRequest.optional(),
-      error: z.object({ code: z.string(), message: z.string() }).optional(),
+      error: z.object({ code: z.string(), message: z.string(), parameters: errorParameters.optional() }).optional(),
     }),
   ),
 });

@@ -1,5 +1,6 @@
 /** Subscriptions and organizations: purchases, quantity and lifecycle, the seat-reduction planner, the operator's bodies. */
 import { z } from 'zod';
+import { ORGANIZATION_CLOUDS } from '../domain/clouds';
 import { MAX_USERS_PER_ASSIGN, countryCode, guid } from './common';
 import { isCurrency, minorUnits } from '../domain/money';
 
@@ -94,7 +95,10 @@ export const createTenantBody = z.strictObject({
   id: guid.optional(),
   displayName: z.string().trim().min(1).max(256),
   defaultUsageLocation: countryCode.optional(),
-  cloud: z.enum(['Worldwide', 'Germany', 'China']).default('Worldwide'),
+  cloud: z
+    .enum(ORGANIZATION_CLOUDS)
+    .optional()
+    .describe("where the organization lives; default: this deployment's own (Worldwide, USGovernment or China, after AZURE_CLOUD)"),
 });
 
 export const companySubscription = z.object({

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MAX_UPN_LENGTH } from '../domain/upn';
 import { countryCode, guid, odataOption, pageQuery, userPrincipalName } from './common';
+import { errorParameters } from './errors';
 
 export const userListQuery = pageQuery.extend({
   $filter: odataOption.$filter.optional(),
@@ -98,6 +99,11 @@ export const licenseAssignmentState = z.object({
   state: z.string(),
   error: z.string(),
   errorMessage: z.string().optional().describe('why the group license failed for this user, and how to fix it'),
+  errorCode: z
+    .string()
+    .optional()
+    .describe("the rule's code (error is Graph's coarser value): CountViolation, usageLocationRequired, Authorization_RequestDenied, ..."),
+  errorParameters: errorParameters.optional().describe("the rule's parameters, as on an error detail (groupId: the group it came through)"),
   lastUpdatedDateTime: z.string(),
 });
 

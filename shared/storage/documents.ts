@@ -3,6 +3,7 @@
  * document carries its tenant id as partition key.
  */
 import { CapabilityStatus, LicenseAssignment, PurchaseChannel } from '../domain/licensing';
+import { OrganizationCloud } from '../domain/clouds';
 
 export interface TenantDoc {
   id: string;
@@ -10,7 +11,7 @@ export interface TenantDoc {
   type: 'tenant';
   displayName: string;
   defaultUsageLocation: string | null;
-  cloud: 'Worldwide' | 'Germany' | 'China';
+  cloud: OrganizationCloud;
   createdDateTime: string;
 }
 

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { JobRequest, JobStatus } from '../domain/jobs';
 import { DirectoryRoleName } from '../domain/roles';
-import { Violation } from '../errors';
+import { ErrorDetail, ErrorParameters, Violation } from '../errors';
 import { PatchOperation } from '@azure/cosmos';
 import { container, isCosmosError, patchDoc, readOf, setFields, tracked } from './cosmos';
 import { releaseSlot, SlotDoc, takeSlot } from './slots';
@@ -41,7 +41,7 @@ export interface JobDoc {
   /** Seats the users of the job need per product (dry run / seat check). */
   preview: { needed: Record<string, number> };
   cancel: boolean;
-  error: Violation | null;
+  error: (Violation & { details?: Violation[] }) | null;
   /** A hash of what the creating request asked (body and options): a retry with its Idempotency-Key must match. */
   requestFingerprint?: string;
   /** The tenant's job slot this job holds while queued or running (storage/slots.ts). */
@@ -79,6 +79,10 @@ export interface JobResult {
   status: 'succeeded' | 'failed' | 'skipped';
   code?: string;
   message?: string;
+  /** A failed row: the parameters of `code` (as on an error detail). */
+  parameters?: ErrorParameters;
+  /** A failed row with several violations: each one (code, message, parameters). */
+  details?: ErrorDetail[];
   before?: { skuId: string; disabledPlans: string[] }[];
   after?: { skuId: string; disabledPlans: string[] }[];
 }

@@ -4,6 +4,7 @@
  * container, expiring after 91 days: the claims list looks back 90 days at most).
  */
 import { SqlParameter } from '@azure/cosmos';
+import type { ErrorParameters } from '../errors';
 import { createDoc, createIfAbsent, putIfMatch, readOf, replaceIfMatch } from './cosmos';
 import { Page } from './documents';
 import { queryAll, queryPage } from './queries';
@@ -27,7 +28,7 @@ export interface LicenseRequestDoc {
   decidedDateTime: string | null;
   decisionReason: string | null;
   /** Still pending: why the last approval was refused (no seats, a conflict, no usage location). */
-  lastApprovalError: { code: string; message: string; dateTime: string } | null;
+  lastApprovalError: { code: string; message: string; parameters?: ErrorParameters; dateTime: string } | null;
   approvedVia: { groupId: string | null; disabledPlans: string[] } | null;
   /** An approval under way (pending → approving → approved, or back to pending): who, since when. */
   approving?: { by: string; since: string } | null;

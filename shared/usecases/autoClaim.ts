@@ -27,6 +27,7 @@ import * as c from '../schemas/contracts';
 import { csvLine } from '../csv';
 import { audit } from '../storage/audit';
 import { AutoClaimPolicyDoc, autoClaimFailures, policies } from '../storage/licenseRequests';
+import { UserDoc } from '../storage/documents';
 import { users } from '../storage/users';
 import { subscriptions } from '../storage/subscriptions';
 import { emit } from './alerts';
@@ -49,10 +50,13 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
 
-async function readPolicy(tenantId: string): Promise<Omit<z.infer<typeof c.autoClaimPolicy>, 'availableApps'>> {
+async function readPolicy(tenantId: string): Promise<Policy> {
   const doc = await policies.autoClaim(tenantId);
   return doc ? { enabled: doc.enabled, app: doc.app, products: doc.products } : DEFAULT_POLICY;
 }
+
+/** The policy as stored (the default until an admin sets one): what a sign-in claims by. */
+export const autoClaimPolicyOf = readPolicy;
 
 /** The policy, with the apps it may name (those the catalog's plans give). */
 export async function getAutoClaimPolicy(catalog: Catalog, tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
@@ -107,6 +111,7 @@ export async function updateAutoClaimPolicy(catalog: Catalog, tenantId: string, 
 }
 
 type Outcome = z.infer<typeof c.signInEventResult>['claim'];
+type Policy = Omit<z.infer<typeof c.autoClaimPolicy>, 'availableApps'>;
 
 export async function recordSignInEvent(
   catalog: Catalog,
@@ -125,12 +130,35 @@ export async function recordSignInEvent(
     );
   // the user and the policy read together: one round trip fewer on every sign-in
   const [found, policy] = await Promise.all([resolveUser(tenantId, body.userId), readPolicy(tenantId)]);
-  const moved = await users.recordSignIn(tenantId, found.id, at);
-  const user = moved ?? found;
-  const last = user.signInActivity?.lastSignInDateTime ?? null;
-  const answer = (claim: Outcome) => ({ userId: user.id, lastSignInDateTime: last, claim });
+  const { user, claim } = await signIn(catalog, tenantId, requestId, { user: found, policy, app: body.app, at });
+  return { userId: user.id, lastSignInDateTime: user.signInActivity?.lastSignInDateTime ?? null, claim };
+}
 
-  if (!policy.enabled || policy.app.toLowerCase() !== body.app.toLowerCase()) return answer({ outcome: 'policyOff', skuId: null, reason: null });
+/**
+ * A user signed in to `app` at `at` (POST /signInEvents, Entra ID's token issuance event): the sign-in
+ * recorded, and when the policy is on for that app and no license of the user gives it, one claimed.
+ * Answers the user as it is now (with a claimed license) and what the claim did.
+ */
+export async function signIn(
+  catalog: Catalog,
+  tenantId: string,
+  requestId: string,
+  input: {
+    user: UserDoc;
+    policy: Policy;
+    app: string | undefined;
+    at: string;
+    /** A stored date less than this much older than `at` is left as it is (no write): the sign-in is there already. */
+    resolutionMs?: number;
+  },
+): Promise<{ user: UserDoc; claim: Outcome }> {
+  const { policy, app, at } = input;
+  const stored = input.user.signInActivity?.lastSignInDateTime;
+  const recent = !!stored && !!input.resolutionMs && Date.parse(at) - Date.parse(stored) < input.resolutionMs;
+  const user = (!recent && (await users.recordSignIn(tenantId, input.user.id, at))) || input.user;
+  const answer = (claim: Outcome, now: UserDoc = user) => ({ user: now, claim });
+
+  if (!policy.enabled || !app || policy.app.toLowerCase() !== app.toLowerCase()) return answer({ outcome: 'policyOff', skuId: null, reason: null });
   if (user.userType === 'Guest' || !user.accountEnabled)
     return answer({ outcome: 'notEligible', skuId: null, reason: user.userType === 'Guest' ? 'Guests do not claim licenses.' : 'The account is disabled.' });
   if (hasApp(catalog, user.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null });
@@ -172,12 +200,15 @@ export async function recordSignInEvent(
     },
     catalog,
   );
-  if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null });
-  if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  const written = outcome.ok ? outcome.users.find((u) => u.id === user.id) : undefined;
+  if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null }, written ?? user);
+  if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null }, written ?? user);
   // refused for another reason (the store busy past its retries, say) while another event of the burst
   // claimed for this user: the user has the app, nothing failed for them
-  if (!outcome.ok && hasApp(catalog, (await users.get(tenantId, user.id))?.licenseAssignments ?? [], policy.app))
-    return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  if (!outcome.ok) {
+    const now = await users.get(tenantId, user.id);
+    if (now && hasApp(catalog, now.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null }, now);
+  }
   const reason = outcome.ok ? choice.reasons.join(' ') || 'No product of the policy could be assigned.' : outcome.error.message;
   await recordFailure(tenantId, user, policy.app, reason);
   return answer({ outcome: 'failed', skuId: null, reason });

@@ -3,7 +3,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { Catalog } from '../domain/catalog';
+import { Catalog, ProductDefinition } from '../domain/catalog';
+import { CLOUDS, cloudServing, soldIn } from '../domain/clouds';
+import { settings } from '../config';
 import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions';
 import { firstLifecycleDate } from '../domain/reconciliation';
 import { ApiError, badRequest, ErrorCodes, notFound, ruleViolation } from '../errors';
@@ -24,16 +26,29 @@ type IfMatch = ReturnType<typeof parseIfMatch>;
 
 export async function createTenant(body: z.infer<typeof c.createTenantBody>): Promise<TenantDoc> {
   const id = (body.id ?? randomUUID()).toLowerCase();
+  const here = settings().AZURE_CLOUD;
+  // an organization lives in one cloud: this deployment sets up the organizations of its own
+  if (body.cloud && !CLOUDS[here].organizationClouds.includes(body.cloud))
+    throw new ApiError(
+      409,
+      ErrorCodes.cloudNotServed,
+      `This deployment is in ${CLOUDS[here].displayName} (AZURE_CLOUD=${here}) and sets up organizations of ${CLOUDS[here].organizationClouds.join(' or ')}; an organization in ${body.cloud} is set up by the deployment in ${cloudServing(body.cloud)}.`,
+      'cloud',
+    );
   return tenants.create({
     id,
     tenantId: id,
     type: 'tenant',
     displayName: body.displayName,
     defaultUsageLocation: body.defaultUsageLocation ?? null,
-    cloud: body.cloud,
+    cloud: body.cloud ?? CLOUDS[here].organizationClouds[0],
     createdDateTime: new Date().toISOString(),
   });
 }
+
+/** The products an organization in this deployment can buy: those the catalog sells in its cloud. */
+/** What can be bought here: the catalog's products for sale and sold in the deployment's cloud. */
+export const productsOnOffer = (catalog: Catalog): ProductDefinition[] => catalog.all().filter((p) => p.isSellable && soldIn(p.clouds, settings().AZURE_CLOUD));
 
 /** `If-Match` semantics: absent or `*` always matches; otherwise the resource must still have that etag. */
 function checkIfMatch(ifMatch: IfMatch, etag: string | undefined, what: string): void {
@@ -124,13 +139,27 @@ export async function createSubscription(
   buyer?: Buyer,
 ): Promise<SubscriptionDoc> {
   const product = body.skuId ? catalog.product(body.skuId) : catalog.productByPartNumber(body.skuPartNumber!);
+  const onOffer = () =>
+    productsOnOffer(catalog)
+      .map((p) => `${p.skuPartNumber} (${p.skuId})`)
+      .join(', ') || 'none';
   if (!product) {
-    const offer = catalog.all().filter((p) => p.isSellable);
+    const offer = productsOnOffer(catalog);
     throw badRequest(
-      `Unknown product ${body.skuId ?? body.skuPartNumber}. ${offer.length > 10 ? `Find it in GET /v1.0/catalog/products ($filter on skuPartNumber, $search on its name): ${offer.length} products are on offer` : `Products on offer: ${offer.map((p) => `${p.skuPartNumber} (${p.skuId})`).join(', ') || 'none yet'}`}.`,
+      `Unknown product ${body.skuId ?? body.skuPartNumber}. ${offer.length > 10 ? `Find it in GET /v1.0/catalog/products ($filter on skuPartNumber, $search on its name): ${offer.length} products are on offer` : `Products on offer: ${onOffer()}`}.`,
       body.skuId ? 'skuId' : 'skuPartNumber',
     );
   }
+  const here = settings().AZURE_CLOUD;
+  if (!soldIn(product.clouds, here))
+    throw ruleViolation([
+      {
+        code: ErrorCodes.productNotSoldInCloud,
+        message: `${product.displayName} (${product.skuPartNumber}) is not sold in ${CLOUDS[here].displayName}, where this deployment is (AZURE_CLOUD=${here}): it is sold in ${(product.clouds?.length ? product.clouds : ['AzureCloud']).join(', ')}. Products on offer here: ${productsOnOffer(catalog).length > 10 ? 'GET /v1.0/catalog/products' : onOffer()}.`,
+        target: body.skuId ? 'skuId' : 'skuPartNumber',
+        parameters: { skuId: product.skuId },
+      },
+    ]);
   if (!product.isSellable)
     throw new ApiError(
       409,

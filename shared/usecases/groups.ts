@@ -99,7 +99,12 @@ export async function assignLicenseToGroup(catalog: Catalog, tenantId: string, g
     const g = await getGroup(tenantId, groupId);
     body.removeLicenses.forEach((s, i) => {
       if (!g.assignedLicenses.some((l) => l.skuId === s.toLowerCase()))
-        problems.push({ code: ErrorCodes.licenseNotAssigned, message: `Group ${g.displayName} does not have product ${s}.`, target: `removeLicenses[${i}]` });
+        problems.push({
+          code: ErrorCodes.licenseNotAssigned,
+          message: `Group ${g.displayName} does not have product ${s}.`,
+          target: `removeLicenses[${i}]`,
+          parameters: { groupId: g.id, skuId: s.toLowerCase(), operation: 'remove' },
+        });
     });
     if (problems.length) throw ruleViolation(problems);
     const removed = new Set([...body.removeLicenses, ...body.addLicenses.map((a) => a.skuId)].map((s) => s.toLowerCase()));
@@ -281,6 +286,7 @@ function decideGroupPaths(
       failure = {
         code: ErrorCodes.countViolation,
         message: `No ${context.catalog.productName(noSeat)} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
+        parameters: { userId: user.id, skuId: noSeat, needed: 1, available: 0, total: s?.totalLicenses ?? 0, onWaitingList: true },
       };
     }
     if (failure) {
@@ -362,7 +368,15 @@ export const waitingListTurns: SeatSubscriber = {
 
 const normalise = (list: LicenseAssignment[]) =>
   [...list]
-    .map((a) => ({ s: a.skuId, g: a.assignedByGroup, d: [...a.disabledPlans].sort(), st: a.state ?? 'Active', e: a.error ?? 'None', m: a.errorMessage ?? '' }))
+    .map((a) => ({
+      s: a.skuId,
+      g: a.assignedByGroup,
+      d: [...a.disabledPlans].sort(),
+      st: a.state ?? 'Active',
+      e: a.error ?? 'None',
+      m: a.errorMessage ?? '',
+      c: a.errorCode ?? '',
+    }))
     .sort((a, b) => `${a.g}${a.s}`.localeCompare(`${b.g}${b.s}`));
 
 /** Queue handler: a member changed, or a group's licenses changed (its members, a page per message); judged by the message's catalog snapshot. */

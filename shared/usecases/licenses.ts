@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
-import { ApiError, ErrorCodes, notFound } from '../errors';
+import { ApiError, ErrorCodes, notFound, ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
 import { TenantDoc, UserDoc } from '../storage/documents';
 import { users } from '../storage/users';
@@ -92,12 +92,15 @@ export async function updateServicePlans(caller: Caller, userRef: string, skuId:
     names.map((name, i) => {
       const plan = product?.servicePlans.find((p) => p.servicePlanId === name.toLowerCase() || p.servicePlanName.toLowerCase() === name.toLowerCase());
       if (!plan) {
-        throw new ApiError(
-          400,
-          ErrorCodes.unknownServicePlan,
-          `'${name}' is not a service plan of ${product?.displayName ?? skuId}. Its plans are: ${(product?.servicePlans ?? []).map((p) => p.servicePlanName).join(', ')}.`,
-          `${field}[${i}]`,
-        );
+        // a 400, one detail with its parameters (ruleViolation: a plan the product lacks is a malformed request)
+        throw ruleViolation([
+          {
+            code: ErrorCodes.unknownServicePlan,
+            message: `'${name}' is not a service plan of ${product?.displayName ?? skuId}. Its plans are: ${(product?.servicePlans ?? []).map((p) => p.servicePlanName).join(', ')}.`,
+            target: `${field}[${i}]`,
+            parameters: { skuId: skuId.toLowerCase(), servicePlanId: name },
+          },
+        ]);
       }
       return plan.servicePlanId;
     });
@@ -114,12 +117,14 @@ export async function updateServicePlans(caller: Caller, userRef: string, skuId:
       changeFor: (current) => {
         const direct = current.licenseAssignments.find((a) => a.skuId === skuId.toLowerCase() && a.assignedByGroup === null);
         if (!direct) {
-          throw new ApiError(
-            409,
-            ErrorCodes.licenseNotAssigned,
-            `${current.displayName} (${current.userPrincipalName}) has no direct ${product?.displayName ?? skuId} license, so its plans cannot be switched here. Assign the product first${current.skuIds.includes(skuId.toLowerCase()) ? ', or change the plans on the group it comes from' : ''}.`,
-            current.id,
-          );
+          throw ruleViolation([
+            {
+              code: ErrorCodes.licenseNotAssigned,
+              message: `${current.displayName} (${current.userPrincipalName}) has no direct ${product?.displayName ?? skuId} license, so its plans cannot be switched here. Assign the product first${current.skuIds.includes(skuId.toLowerCase()) ? ', or change the plans on the group it comes from' : ''}.`,
+              target: current.id,
+              parameters: { userId: current.id, skuId: skuId.toLowerCase(), operation: 'change' },
+            },
+          ]);
         }
         const disabledPlans = [...new Set([...direct.disabledPlans, ...disable])].filter((p) => !enable.includes(p));
         return { addLicenses: [{ skuId: skuId.toLowerCase(), disabledPlans }], removeLicenses: [] };

@@ -7,8 +7,8 @@
  * Waits are on conditions (a locator's state, a text, a count); timeouts only bound a failure.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { SIGN_IN_ROLES } from '../../local/devSignIn';
@@ -19,7 +19,9 @@ import { call, tokenFor } from '../helpers';
 
 export const CONSOLE_URL = `https://localhost:${TEST_PORTS.host + 1}/`;
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+const ROOT = join(__dirname, '..', '..');
+/** This run's pictures; a run of every browser test that passes puts them in docs/screenshots (test/screenshots.reporter.cjs). */
+const SCREENSHOTS = join(ROOT, '.local', 'screenshots');
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does`);
@@ -95,11 +97,14 @@ export async function open(context: BrowserContext, path: string, heading?: stri
   return page;
 }
 
+/** A picture of the page for the README (docs/screenshots), with the test that took it. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   // let Fluent's entrance motions settle, so the picture shows the page at rest
   await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== 'running'));
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  const { testPath, currentTestName } = expect.getState();
+  writeFileSync(join(SCREENSHOTS, `${name}.json`), JSON.stringify({ test: relative(ROOT, testPath ?? ''), title: currentTestName }));
 }
 
 /**

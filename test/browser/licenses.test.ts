@@ -78,7 +78,7 @@ test('assigning Office 365 E3 to 3 users on its page takes 3 licenses off the av
   await page.close();
 });
 
-test('a conflict is refused with the service message next to the user, and fixed by switching the plan off', async () => {
+test('a conflict is refused next to the user, with names and the way out, and fixed by switching the plan off', async () => {
   const page = await open(c.admin, `/licenses/${SKU.E3}`, 'Office 365 E3');
   const panel = await openAssign(page);
   await pick(page, 'Alex', 'Alex Wilber');
@@ -86,7 +86,9 @@ test('a conflict is refused with the service message next to the user, and fixed
 
   const refusal = panel.getByTestId(`assign-user-${c.org.users.alexw.userPrincipalName}`);
   await refusal.getByText(/Exchange Online \(Plan 2\) in Office 365 E3 conflicts with Exchange Online \(Plan 1\) in Office 365 E1/).waitFor();
-  expect(await refusal.innerText()).toMatch(/Switch one of them off .*or remove Office 365 E1 from the user first/s);
+  expect(await refusal.innerText()).toMatch(/Switch one of them off, or remove Office 365 E1 from the user first/s);
+  // names, never ids (the service's English message has the plans' GUIDs for API callers)
+  expect(await refusal.getByTestId('refusal-text').innerText()).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/);
   expect(await refusal.locator('[data-code]').getAttribute('data-code')).toBe('MutuallyExclusiveViolation');
   await screenshot(page, 'assign-conflict');
   expect(

@@ -22,14 +22,16 @@ test('valid settings parse, with defaults for the optional ones', () => {
 test('start-up fails with one message naming every missing or malformed setting', () => {
   let error: unknown;
   try {
-    loadSettings({ AUTH_AUDIENCE: 'x', AUTH_JWKS_URI: 'not a url', SUBSCRIPTION_CACHE_TTL_MS: '-5' });
+    loadSettings({ AUTH_AUDIENCE: 'x', AUTH_JWKS_URI: 'not a url', SUBSCRIPTION_CACHE_TTL_MS: '-5', AZURE_CLOUD: 'AzureGermany' });
   } catch (e) {
     error = e;
   }
   expect(error).toBeInstanceOf(SettingsError);
   const message = (error as Error).message;
   expect(message).toMatch(/COSMOS_ENDPOINT: missing/);
-  expect(message).toMatch(/AUTH_ISSUER: missing/);
+  // no AUTH_ISSUER is needed: the cloud's own issuers are taken (test/unit/clouds.test.ts)
+  expect(message).not.toMatch(/AUTH_ISSUER/);
+  expect(message).toMatch(/AZURE_CLOUD: AZURE_CLOUD must be one of AzureCloud, AzureUSGovernment, AzureChinaCloud/);
   expect(message).toMatch(/AUTH_JWKS_URI: .*JWKS address/);
   expect(message).not.toMatch(/AUTH_JWKS_URI: missing/);
   expect(message).toMatch(/SUBSCRIPTION_CACHE_TTL_MS/);

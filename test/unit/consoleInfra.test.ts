@@ -62,3 +62,46 @@ test('console-config.json for Azure: Entra ID sign-in for the console app, the A
   expect(missing.status).toBe(1);
   expect(missing.stderr).toMatch(/CONSOLE_CLIENT_ID is not set\. Register the console as a single-page application/);
 });
+
+test("the console signs in with the deployment's cloud: AZURE_CLOUD (the Bicep's environment().name) picks the MSAL authority; one on another cloud is refused", () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'console-config-')), 'console-config.json');
+  const env = {
+    ...process.env,
+    SERVICE_API_ENDPOINT: 'https://func-api-x.azurewebsites.us/api',
+    CONSOLE_CLIENT_ID: '11111111-2222-4333-8444-555555555555',
+    AUTH_AUDIENCE: 'api://license-assignment-service',
+    CONSOLE_AUTHORITY: '',
+  };
+  const authorityIn = (cloud: string) => {
+    const r = spawnSync(process.execPath, ['infra/console-config.mjs', out], { cwd: ROOT, env: { ...env, AZURE_CLOUD: cloud }, encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    return JSON.parse(readFileSync(out, 'utf8')).msal.authority;
+  };
+  expect(authorityIn('AzureCloud')).toBe('https://login.microsoftonline.com/organizations');
+  expect(authorityIn('AzureUSGovernment')).toBe('https://login.microsoftonline.us/organizations');
+  expect(authorityIn('AzureChinaCloud')).toBe('https://login.partner.microsoftonline.cn/organizations');
+
+  const oneTenant = spawnSync(process.execPath, ['infra/console-config.mjs', out], {
+    cwd: ROOT,
+    env: { ...env, AZURE_CLOUD: 'AzureUSGovernment', CONSOLE_AUTHORITY: 'https://login.microsoftonline.us/c0ffee00-0000-4000-8000-0000000000c1' },
+    encoding: 'utf8',
+  });
+  expect(oneTenant.status).toBe(0);
+  expect(JSON.parse(readFileSync(out, 'utf8')).msal.authority).toBe('https://login.microsoftonline.us/c0ffee00-0000-4000-8000-0000000000c1');
+
+  const wrongCloud = spawnSync(process.execPath, ['infra/console-config.mjs', out], {
+    cwd: ROOT,
+    env: { ...env, AZURE_CLOUD: 'AzureUSGovernment', CONSOLE_AUTHORITY: 'https://login.microsoftonline.com/organizations' },
+    encoding: 'utf8',
+  });
+  expect(wrongCloud.status).toBe(1);
+  expect(wrongCloud.stderr).toMatch(/CONSOLE_AUTHORITY https:\/\/login\.microsoftonline\.com\/organizations is not on https:\/\/login\.microsoftonline\.us/);
+
+  const unknown = spawnSync(process.execPath, ['infra/console-config.mjs', out], {
+    cwd: ROOT,
+    env: { ...env, AZURE_CLOUD: 'AzureGermanCloud' },
+    encoding: 'utf8',
+  });
+  expect(unknown.status).toBe(1);
+  expect(unknown.stderr).toMatch(/AZURE_CLOUD is AzureGermanCloud: it must be one of AzureCloud, AzureUSGovernment, AzureChinaCloud/);
+});

@@ -154,6 +154,7 @@ describe('groupPaths', () => {
       code: ErrorCodes.mutuallyExclusiveViolation,
       message: 'Exchange Online (Plan 2) conflicts with Exchange Online (Plan 1).',
       target: USER_ID,
+      parameters: { userId: USER_ID },
     };
 
     test('state Error, the mapped error, the message prefixed with the group name', () => {
@@ -168,6 +169,9 @@ describe('groupPaths', () => {
           state: 'Error',
           error: 'MutuallyExclusiveViolation',
           errorMessage: 'Through group Marketing EU: Exchange Online (Plan 2) conflicts with Exchange Online (Plan 1).',
+          // the rule's own code and parameters, and the group it came through
+          errorCode: ErrorCodes.mutuallyExclusiveViolation,
+          errorParameters: { userId: USER_ID, groupId: GROUP_ID },
         })),
       );
       expect(paths.some(isActive)).toBe(false);
@@ -787,6 +791,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
           code: ErrorCodes.productNotSubscribed,
           message: `Your organization has no subscription for product '${UNKNOWN_SKU}'. Buy it first, then assign it to the group.`,
           target: 'addLicenses[0].skuId',
+          parameters: { skuId: UNKNOWN_SKU, operation: 'assign' },
         },
       ]);
     });
@@ -799,6 +804,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
           code: ErrorCodes.productNotSubscribed,
           message: 'Your organization has no subscription for Power BI Pro. Buy it first, then assign it to the group.',
           target: 'addLicenses[1].skuId',
+          parameters: { skuId: PBI, operation: 'assign' },
         },
       ]);
     });
@@ -806,7 +812,12 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     test('a deleted subscription: not subscribed', () => {
       const v = checkGroupLicenses(demoCatalog, [add(E3)], subs(sub(E3, { status: 'Deleted' })));
       expect(v).toEqual([
-        { code: ErrorCodes.productNotSubscribed, message: expect.stringContaining('no subscription for Office 365 E3'), target: 'addLicenses[0].skuId' },
+        {
+          code: ErrorCodes.productNotSubscribed,
+          message: expect.stringContaining('no subscription for Office 365 E3'),
+          target: 'addLicenses[0].skuId',
+          parameters: { skuId: E3, operation: 'assign' },
+        },
       ]);
     });
 
@@ -830,6 +841,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
           code: ErrorCodes.selfServiceSubscription,
           message: 'Power BI Pro was bought through self-service; take the subscription over before assigning it to a group.',
           target: 'addLicenses[0].skuId',
+          parameters: { skuId: PBI, operation: 'assign' },
         },
       ]);
     });
@@ -850,6 +862,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
           code: ErrorCodes.unknownServicePlan,
           message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`,
           target: 'addLicenses[0].disabledPlans',
+          parameters: { skuId: E3, servicePlanId: UNKNOWN_PLAN },
         },
       ]);
     });
@@ -881,6 +894,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
           code: ErrorCodes.unknownServicePlan,
           message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`,
           target: 'addLicenses[0].disabledPlans',
+          parameters: { skuId: E3, servicePlanId: UNKNOWN_PLAN },
         },
       ]);
     });

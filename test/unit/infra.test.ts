@@ -392,14 +392,14 @@ describe('infra/ matches the code', () => {
     expect(paths.get('assignedSkuIds')!.array).toBe(true);
   });
 
-  test("CORS is the platform's: siteConfig.cors from parameters surfaced through azd; Node 22 by default, 20 allowed", () => {
+  test("CORS is the platform's: siteConfig.cors from parameters surfaced through azd; Node 22, the only runtime allowed", () => {
     const site = ofType('Microsoft.Web/sites')[0];
     expect(get(site.body, 'properties.siteConfig.cors.allowedOrigins')).toBe('corsAllowedOrigins');
     expect(get(site.body, 'properties.siteConfig.cors.supportCredentials')).toBe('corsSupportCredentials');
     const main = stripComments(readFileSync(join(INFRA, 'main.bicep'), 'utf8'));
     expect(main).toMatch(/^param corsAllowedOrigins string = ''$/m);
     expect(main).toMatch(/^param nodeVersion string = '22'$/m);
-    expect(main).toMatch(/@allowed\(\['20', '22'\]\)\s*\n(?:@description\(.*\)\s*\n)?param nodeVersion/);
+    expect(main).toMatch(/@allowed\(\['22'\]\)\s*\n(?:@description\(.*\)\s*\n)?param nodeVersion/);
     const parameterFile = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
     expect(parameterFile).toContain('${CORS_ALLOWED_ORIGINS=}');
     expect(parameterFile).toContain('${CORS_SUPPORT_CREDENTIALS=false}');
@@ -463,5 +463,39 @@ describe('azd files', () => {
     expect(yaml).toMatch(/^\s+project:\s*\.\s*$/m);
     const site = ofType('Microsoft.Web/sites')[0];
     expect(get(site.body, 'tags')).toMatch(/'azd-service-name':\s*'api'/);
+  });
+});
+
+describe('sovereign clouds: the Bicep deploys into any Azure cloud', () => {
+  const settings = appSettings();
+
+  test("no endpoint is written by hand: no host name of Azure's or Entra ID's (nor any .com, .net, .us, .cn name) in the Bicep or its parameters", () => {
+    const hosts = /[\w-]+(?:\.[\w-]+)*\.(?:com|net|us|cn)\b/g;
+    const found: string[] = [];
+    for (const { file, src } of bicep) for (const m of src.matchAll(hosts)) found.push(`${relative(ROOT, file)}: ${m[0]}`);
+    const { $schema, ...parameters } = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as Record<string, unknown>;
+    void $schema; // the JSON schema of the file, not an endpoint of the deployment
+    for (const m of JSON.stringify(parameters).matchAll(hosts)) found.push(`main.parameters.json: ${m[0]}`);
+    expect(found).toEqual([]);
+  });
+
+  test("the app's cloud is the deployment's: AZURE_CLOUD is environment().name, and Entra ID's issuers and keys follow it unless set", () => {
+    expect(settings.get('AZURE_CLOUD')).toBe('environment().name');
+    const main = stripComments(readFileSync(join(INFRA, 'main.bicep'), 'utf8'));
+    expect(main).toMatch(/^param authIssuer string = ''$/m);
+    expect(main).toMatch(/^param authJwksUri string = ''$/m);
+    expect(main).toMatch(/^param authEventsAudience string = ''$/m);
+    // the console's Entra ID (infra/console-config.mjs) reads the same name from the azd environment
+    expect(main).toMatch(/^output AZURE_CLOUD string = environment\(\)\.name$/m);
+  });
+
+  test("the Cosmos DB private DNS zone is named after the account's own endpoint host (documents.azure.com, .us, .cn)", () => {
+    const network = stripComments(readFileSync(join(INFRA, 'modules', 'network.bicep'), 'utf8'));
+    expect(network).toMatch(/zone: 'privatelink\.\$\{cosmosSuffix\}'/);
+    expect(network).toMatch(/var cosmosHost = split\(split\(cosmosEndpoint, '\/'\)\[2\], ':'\)\[0\]/);
+    expect(network).toMatch(/zone: 'privatelink\.blob\.\$\{environment\(\)\.suffixes\.storage\}'/);
+    expect(network).toMatch(/zone: 'privatelink\.queue\.\$\{environment\(\)\.suffixes\.storage\}'/);
+    const main = stripComments(readFileSync(join(INFRA, 'main.bicep'), 'utf8'));
+    expect(main).toMatch(/cosmosEndpoint: cosmos\.outputs\.endpoint/);
   });
 });

@@ -355,6 +355,15 @@ describe('checkJobRequest', () => {
     message: `Product ${skuId} is not in the catalog (GET /v1.0/catalog/products).`,
     target: skuId,
   });
+  /**
+   * The request's violations; each names the request's mode in its parameters (an unknown product its
+   * id too): checked here for every case, then left out of the comparisons below.
+   */
+  const check = (r: JobRequest) =>
+    checkJobRequest(demoCatalog, r).map(({ parameters, ...v }) => {
+      expect(parameters).toEqual(v.code === ErrorCodes.productNotSubscribed ? { skuId: v.target!.toLowerCase(), mode: r.mode } : { mode: r.mode });
+      return v;
+    });
 
   describe('valid requests', () => {
     test.each<[string, JobRequest]>([
@@ -366,35 +375,35 @@ describe('checkJobRequest', () => {
       ['upper-case product ids', req('add', { addLicenses: [add(E3.toUpperCase())] })],
       ['upper-case swap ids', req('swap', { fromSkuId: E3.toUpperCase(), toSkuId: E1.toUpperCase() })],
     ])('%s', (_, r) => {
-      expect(checkJobRequest(demoCatalog, r)).toEqual([]);
+      expect(check(r)).toEqual([]);
     });
   });
 
   test.each(['add', 'replace'] as const)('%s needs at least one product in addLicenses', (mode) => {
-    expect(checkJobRequest(demoCatalog, req(mode))).toEqual([bad(`Mode ${mode} needs at least one product in addLicenses.`, 'addLicenses')]);
+    expect(check(req(mode))).toEqual([bad(`Mode ${mode} needs at least one product in addLicenses.`, 'addLicenses')]);
   });
 
   test('remove needs at least one product in removeLicenses', () => {
-    expect(checkJobRequest(demoCatalog, req('remove'))).toEqual([bad('Mode remove needs at least one product in removeLicenses.', 'removeLicenses')]);
+    expect(check(req('remove'))).toEqual([bad('Mode remove needs at least one product in removeLicenses.', 'removeLicenses')]);
   });
 
   test('swap without fromSkuId', () => {
-    expect(checkJobRequest(demoCatalog, req('swap', { toSkuId: E1 }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'fromSkuId')]);
+    expect(check(req('swap', { toSkuId: E1 }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'fromSkuId')]);
   });
 
   test('swap without toSkuId', () => {
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: E3 }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'toSkuId')]);
+    expect(check(req('swap', { fromSkuId: E3 }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'toSkuId')]);
   });
 
   test('swap without either: one violation, on fromSkuId', () => {
-    expect(checkJobRequest(demoCatalog, req('swap'))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'fromSkuId')]);
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: '', toSkuId: '' }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'fromSkuId')]);
+    expect(check(req('swap'))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'fromSkuId')]);
+    expect(check(req('swap', { fromSkuId: '', toSkuId: '' }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'fromSkuId')]);
   });
 
   test('swap of a product to itself, whatever the case', () => {
     const same = bad('fromSkuId and toSkuId are the same product.', 'toSkuId');
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: E3, toSkuId: E3 }))).toEqual([same]);
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: E3, toSkuId: E3.toUpperCase() }))).toEqual([same]);
+    expect(check(req('swap', { fromSkuId: E3, toSkuId: E3 }))).toEqual([same]);
+    expect(check(req('swap', { fromSkuId: E3, toSkuId: E3.toUpperCase() }))).toEqual([same]);
   });
 
   test.each(['remove', 'unassignAll', 'swap'] as const)('%s takes no addLicenses', (mode) => {
@@ -403,7 +412,7 @@ describe('checkJobRequest', () => {
       ...(mode === 'remove' ? { removeLicenses: [E3] } : {}),
       ...(mode === 'swap' ? { fromSkuId: E3, toSkuId: E1 } : {}),
     });
-    expect(checkJobRequest(demoCatalog, r)).toEqual([bad(`Mode ${mode} takes no addLicenses.`, 'addLicenses')]);
+    expect(check(r)).toEqual([bad(`Mode ${mode} takes no addLicenses.`, 'addLicenses')]);
   });
 
   test.each(['add', 'replace', 'unassignAll', 'swap'] as const)('%s takes no removeLicenses', (mode) => {
@@ -412,19 +421,19 @@ describe('checkJobRequest', () => {
       ...(mode === 'add' || mode === 'replace' ? { addLicenses: [add(E3)] } : {}),
       ...(mode === 'swap' ? { fromSkuId: E3, toSkuId: E1 } : {}),
     });
-    expect(checkJobRequest(demoCatalog, r)).toEqual([bad(`Mode ${mode} takes no removeLicenses.`, 'removeLicenses')]);
+    expect(check(r)).toEqual([bad(`Mode ${mode} takes no removeLicenses.`, 'removeLicenses')]);
   });
 
   test.each(['add', 'replace', 'remove', 'unassignAll'] as const)('%s takes no fromSkuId/toSkuId', (mode) => {
     const base = mode === 'add' || mode === 'replace' ? { addLicenses: [add(E3)] } : mode === 'remove' ? { removeLicenses: [E3] } : {};
     const msg = 'fromSkuId/toSkuId only go with mode swap.';
-    expect(checkJobRequest(demoCatalog, req(mode, { ...base, fromSkuId: E3, toSkuId: E1 }))).toEqual([bad(msg, 'fromSkuId')]);
-    expect(checkJobRequest(demoCatalog, req(mode, { ...base, fromSkuId: E3 }))).toEqual([bad(msg, 'fromSkuId')]);
-    expect(checkJobRequest(demoCatalog, req(mode, { ...base, toSkuId: E1 }))).toEqual([bad(msg, 'toSkuId')]);
+    expect(check(req(mode, { ...base, fromSkuId: E3, toSkuId: E1 }))).toEqual([bad(msg, 'fromSkuId')]);
+    expect(check(req(mode, { ...base, fromSkuId: E3 }))).toEqual([bad(msg, 'fromSkuId')]);
+    expect(check(req(mode, { ...base, toSkuId: E1 }))).toEqual([bad(msg, 'toSkuId')]);
   });
 
   test.each(['add', 'replace'] as const)('%s: a product listed twice in addLicenses (any case)', (mode) => {
-    expect(checkJobRequest(demoCatalog, req(mode, { addLicenses: [add(E3), add(PBI), add(E3.toUpperCase(), [PLAN.TEAMS1])] }))).toEqual([
+    expect(check(req(mode, { addLicenses: [add(E3), add(PBI), add(E3.toUpperCase(), [PLAN.TEAMS1])] }))).toEqual([
       bad(`Product ${E3} is listed twice in addLicenses.`, 'addLicenses'),
     ]);
   });
@@ -436,23 +445,21 @@ describe('checkJobRequest', () => {
       '10000000-0000-4000-8000-000000000003',
       '10000000-0000-4000-8000-000000000004',
     ];
-    expect(checkJobRequest(demoCatalog, req('add', { addLicenses: [add(E3), add(a)] }))).toEqual([unknown(a)]);
-    expect(checkJobRequest(demoCatalog, req('replace', { addLicenses: [add(a), add(b)] }))).toEqual([unknown(a), unknown(b)]);
-    expect(checkJobRequest(demoCatalog, req('remove', { removeLicenses: [c, E3] }))).toEqual([unknown(c)]);
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: d, toSkuId: E1 }))).toEqual([unknown(d)]);
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: E3, toSkuId: d }))).toEqual([unknown(d)]);
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: c, toSkuId: d }))).toEqual([unknown(c), unknown(d)]);
+    expect(check(req('add', { addLicenses: [add(E3), add(a)] }))).toEqual([unknown(a)]);
+    expect(check(req('replace', { addLicenses: [add(a), add(b)] }))).toEqual([unknown(a), unknown(b)]);
+    expect(check(req('remove', { removeLicenses: [c, E3] }))).toEqual([unknown(c)]);
+    expect(check(req('swap', { fromSkuId: d, toSkuId: E1 }))).toEqual([unknown(d)]);
+    expect(check(req('swap', { fromSkuId: E3, toSkuId: d }))).toEqual([unknown(d)]);
+    expect(check(req('swap', { fromSkuId: c, toSkuId: d }))).toEqual([unknown(c), unknown(d)]);
   });
 
   test('a skuPartNumber is not a product id', () => {
-    expect(codes({ violations: checkJobRequest(demoCatalog, req('add', { addLicenses: [add('ENTERPRISEPACK')] })) })).toEqual([
-      ErrorCodes.productNotSubscribed,
-    ]);
+    expect(codes({ violations: check(req('add', { addLicenses: [add('ENTERPRISEPACK')] })) })).toEqual([ErrorCodes.productNotSubscribed]);
   });
 
   test('every problem is reported, mode problems first', () => {
     const r = req('unassignAll', { addLicenses: [add(NOT_IN_CATALOG)], removeLicenses: [E3], toSkuId: E1 });
-    expect(checkJobRequest(demoCatalog, r)).toEqual([
+    expect(check(r)).toEqual([
       bad('Mode unassignAll takes no addLicenses.', 'addLicenses'),
       bad('Mode unassignAll takes no removeLicenses.', 'removeLicenses'),
       bad('fromSkuId/toSkuId only go with mode swap.', 'toSkuId'),
@@ -461,10 +468,7 @@ describe('checkJobRequest', () => {
   });
 
   test('swap missing a side and naming an unknown product: both reported', () => {
-    expect(checkJobRequest(demoCatalog, req('swap', { fromSkuId: NOT_IN_CATALOG }))).toEqual([
-      bad('Mode swap needs fromSkuId and toSkuId.', 'toSkuId'),
-      unknown(NOT_IN_CATALOG),
-    ]);
+    expect(check(req('swap', { fromSkuId: NOT_IN_CATALOG }))).toEqual([bad('Mode swap needs fromSkuId and toSkuId.', 'toSkuId'), unknown(NOT_IN_CATALOG)]);
   });
 
   test('every violation of a bad request is invalidRequest or productNotSubscribed', () => {
@@ -639,6 +643,7 @@ describe('readCsvRecord', () => {
           code: ErrorCodes.invalidRequest,
           message: "Row 4: unknown product 'E5'; use a skuPartNumber or skuId from GET /v1.0/catalog/products.",
           target: 'licenses',
+          parameters: { row: 4, column: 'licenses' },
         },
       });
     });
@@ -659,7 +664,12 @@ describe('readCsvRecord', () => {
       expect(err(read({ userPrincipalName: UPN, ...cols }, 'add', 5))).toEqual({
         row: 5,
         userPrincipalName: UPN,
-        error: { code: ErrorCodes.invalidRequest, message: 'Row 5: no product given in the licenses column.', target: 'licenses' },
+        error: {
+          code: ErrorCodes.invalidRequest,
+          message: 'Row 5: no product given in the licenses column.',
+          target: 'licenses',
+          parameters: { row: 5, column: 'licenses' },
+        },
       });
     });
 
@@ -722,6 +732,7 @@ describe('readCsvRecord', () => {
           code: ErrorCodes.invalidRequest,
           message: "Row 3: disabled plan 'exchange_s_standard' is not part of ENTERPRISEPACK, POWER_BI_PRO.",
           target: 'disabledPlans',
+          parameters: { row: 3, column: 'disabledPlans' },
         },
       });
     });
@@ -742,6 +753,7 @@ describe('readCsvRecord', () => {
         code: ErrorCodes.invalidRequest,
         message: "Row 6: disabled plan 'teams1' is not part of the listed products.",
         target: 'disabledPlans',
+        parameters: { row: 6, column: 'disabledPlans' },
       });
     });
 
@@ -771,6 +783,7 @@ describe('readCsvRecord', () => {
           code: ErrorCodes.invalidRequest,
           message: `Row 12: userPrincipalName '${upn}' must look like name@domain (at most 113 characters).`,
           target: 'userPrincipalName',
+          parameters: { row: 12, column: 'userPrincipalName' },
         },
       });
     });
@@ -813,7 +826,12 @@ describe('readCsvRecord', () => {
       expect(err(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', usageLocation: value }, 'add', 8))).toEqual({
         row: 8,
         userPrincipalName: UPN,
-        error: { code: ErrorCodes.invalidRequest, message: `Row 8: usageLocation '${value}' must be a two-letter country code.`, target: 'usageLocation' },
+        error: {
+          code: ErrorCodes.invalidRequest,
+          message: `Row 8: usageLocation '${value}' must be a two-letter country code.`,
+          target: 'usageLocation',
+          parameters: { row: 8, column: 'usageLocation' },
+        },
       });
     });
 

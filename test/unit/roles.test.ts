@@ -25,6 +25,7 @@ const ACTIONS: Action[] = [
   'manageAutoClaimPolicy',
   'recordSignIns',
   'keepOwnLicense',
+  'readOwnUsageRights',
   'manageReportSettings',
   'manageLicenseSettings',
 ];
@@ -47,6 +48,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: true,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: true,
     manageLicenseSettings: true,
   },
@@ -64,6 +66,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: true,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -81,6 +84,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -98,6 +102,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -115,6 +120,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: true,
+    readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -135,6 +141,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -152,6 +159,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -170,6 +178,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: true,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -188,6 +197,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     manageAutoClaimPolicy: false,
     recordSignIns: false,
     keepOwnLicense: false,
+    readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
   },
@@ -211,7 +221,7 @@ describe('can: each action x each directory role', () => {
     expect(can({ ...asRole(role), isApp: false }, action)).toBe(allowed);
   });
 
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense'))('no role at all may not %s', (action) => {
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense' && a !== 'readOwnUsageRights'))('no role at all may not %s', (action) => {
     expect(can({ ...asRole(), isApp: false }, action)).toBe(false);
   });
 
@@ -225,6 +235,12 @@ describe('can: each action x each directory role', () => {
     expect(can({ ...asRole(), isApp: false }, 'keepOwnLicense')).toBe(true);
     expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'keepOwnLicense'))).toEqual([]);
     expect(missingRoleMessage('keepOwnLicense')).toMatch(/signed-in user of the organization/);
+  });
+
+  test('any signed-in user reads their own usage rights (GET /me/cloudLicensing/usageRights); an application has no "me"', () => {
+    expect(can({ ...asRole(), isApp: false }, 'readOwnUsageRights')).toBe(true);
+    expect(APP_ROLES.filter((r) => can({ ...asApp(r), isApp: true }, 'readOwnUsageRights'))).toEqual([]);
+    expect(missingRoleMessage('readOwnUsageRights')).toMatch(/signed-in user of the organization/);
   });
 
   test('whether reports conceal names: Global Administrator only', () => {
@@ -342,8 +358,8 @@ describe('missingRoleMessage', () => {
   const allowedRoles = (action: Action) => ROLES.filter((r) => DIRECTORY_MATRIX[r][action]);
   const allowedApps = (action: Action) => APP_ROLES.filter((a) => APP_MATRIX[a][action]);
 
-  // requestLicense and keepOwnLicense need no role at all: their messages say so (tested above)
-  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense'))(
+  // requestLicense, keepOwnLicense and readOwnUsageRights need no role at all: their messages say so (tested above)
+  test.each(ACTIONS.filter((a) => a !== 'requestLicense' && a !== 'keepOwnLicense' && a !== 'readOwnUsageRights'))(
     '%s: says what is refused and names every role and app permission that would do, and no other',
     (action) => {
       const m = missingRoleMessage(action);

@@ -297,7 +297,12 @@ describe('checkReduction', () => {
       ['waits for a seat (Error path only)', uid(8)],
     ])('%s: licenseNotAssigned, naming the user as given', (_, id) => {
       expect(check(4, [uid(1), id])).toEqual([
-        { code: ErrorCodes.licenseNotAssigned, message: `User ${id} does not hold this product.`, target: 'unassignUserIds[1]' },
+        {
+          code: ErrorCodes.licenseNotAssigned,
+          message: `User ${id} does not hold this product.`,
+          target: 'unassignUserIds[1]',
+          parameters: { userId: id, operation: 'remove' },
+        },
       ]);
     });
 
@@ -313,6 +318,7 @@ describe('checkReduction', () => {
           code: ErrorCodes.licenseInheritedFromGroup,
           message: `User 3 (user3@contoso.example) also gets this product through group(s) ${GROUP_ID}: removing the direct license frees no seat. Remove the user from those groups, or pick someone else.`,
           target: 'unassignUserIds[0]',
+          parameters: { userId: uid(3), groupIds: [GROUP_ID] },
         },
       ]);
     });
@@ -344,6 +350,7 @@ describe('checkReduction', () => {
           message:
             'After removing these 1 license(s), 5 would still be assigned, more than the 4 you keep. Pick 1 more user(s); GET .../reductionPlan lists who is over the line.',
           target: 'unassignUserIds',
+          parameters: { assigned: 5, requestedTotal: 4, needed: 1 },
         },
       ]);
     });
@@ -396,7 +403,12 @@ describe('checkReduction', () => {
     const p = { ...plan(holders(), 4) };
     expect(checkReduction(p, all, [uid(5), uid(4)])).toEqual([]);
     expect(checkReduction(p, [], [uid(5)])).toEqual([
-      { code: ErrorCodes.licenseNotAssigned, message: `User ${uid(5)} does not hold this product.`, target: 'unassignUserIds[0]' },
+      {
+        code: ErrorCodes.licenseNotAssigned,
+        message: `User ${uid(5)} does not hold this product.`,
+        target: 'unassignUserIds[0]',
+        parameters: { userId: uid(5), operation: 'remove' },
+      },
     ]);
   });
 });

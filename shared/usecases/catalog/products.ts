@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Catalog, ProductDefinition } from '../../domain/catalog';
 import { searchWords } from '../../domain/searchWords';
+import { AzureCloudName, soldIn } from '../../domain/clouds';
 import { ApiError, ErrorCodes } from '../../errors';
 import { FilterExpr, Literal, parseFilter } from '../../odata/filter';
 import * as c from '../../schemas/contracts';
@@ -124,11 +125,17 @@ function afterOf(skipToken: string): string {
   return after;
 }
 
-/** A page of the catalog's products, by skuId; the next page continues after the last skuId (stable while versions change). */
-export function listCatalogProducts(catalog: Catalog, q: z.infer<typeof c.catalogProductsQuery>, skipToken: string | undefined) {
+/**
+ * A page of the catalog's products, by skuId; the next page continues after the last skuId (stable while
+ * versions change). `soldInCloud`: an organization's readers see the products sold in the deployment's
+ * cloud ([Sovereign clouds]); the operator sees every product.
+ */
+export function listCatalogProducts(catalog: Catalog, q: z.infer<typeof c.catalogProductsQuery>, skipToken: string | undefined, soldInCloud?: AzureCloudName) {
   const filter = q.$filter ? parseFilter(q.$filter) : undefined;
   const search = q.$search !== undefined ? searchOf(q.$search) : undefined;
-  const all = catalog.all().filter((p) => (!filter || matches(p, filter)) && (!search || search(p)));
+  const all = catalog
+    .all()
+    .filter((p) => (!soldInCloud || soldIn(p.clouds, soldInCloud)) && (!filter || matches(p, filter)) && (!search || search(p)));
   const after = skipToken ? afterOf(skipToken) : undefined;
   const top = q.$top ?? 100;
   const from = after === undefined ? 0 : all.findIndex((p) => p.skuId > after);

@@ -41,13 +41,16 @@ const principalOf = (job: JobDoc): Principal => ({
   isApp: false,
 });
 
-const failed = (item: JobItem, user: UserDoc | undefined, v: Violation): JobResult => ({
+/** A failed row: the first violation's code and parameters, every violation's message; with several, each as a detail. */
+const failed = (item: JobItem, user: UserDoc | undefined, ...violations: Violation[]): JobResult => ({
   row: item.row,
   userId: user && user.id !== NEW_USER ? user.id : (item.userId ?? null),
   userPrincipalName: user?.userPrincipalName ?? item.userPrincipalName ?? null,
   status: 'failed',
-  code: v.code,
-  message: v.message,
+  code: violations[0].code,
+  message: violations.map((v) => v.message).join(' '),
+  ...(violations[0].parameters ? { parameters: violations[0].parameters } : {}),
+  ...(violations.length > 1 ? { details: violations.map(({ code, message, target, parameters }) => ({ code, message, target, parameters })) } : {}),
 });
 
 /** The chunk's users, read in bulk (by id, or by userPrincipalName); missing ones created if the import asks. */
@@ -178,6 +181,7 @@ async function runChunk(
           code: 'userNotFound',
           message: `No user ${item.userId ?? item.userPrincipalName} in this organization.${item.userPrincipalName ? ' Create the user, or import with createMissingUsers=true.' : ''}`,
           target: item.userId ?? item.userPrincipalName,
+          parameters: { row: item.row, ...(item.userId ? { userId: item.userId } : {}) },
         }),
       );
       continue;
@@ -212,7 +216,7 @@ async function runChunk(
       continue;
     }
     if (decision.violations.length) {
-      results.set(item, failed(item, user, { code: decision.violations[0].code, message: decision.violations.map((v) => v.message).join(' ') }));
+      results.set(item, failed(item, user, ...decision.violations));
       continue;
     }
     if (decision.unchanged) {
@@ -265,7 +269,7 @@ async function runChunk(
       const e = o.error;
       if (e.code === SKIPPED)
         results.set(c.item, { row: c.item.row, userId: c.user.id, userPrincipalName: c.user.userPrincipalName, status: 'skipped', message: e.message });
-      else results.set(c.item, failed(c.item, c.user, { code: e.code, message: e.details?.length ? e.details.map((v) => v.message).join(' ') : e.message }));
+      else results.set(c.item, e.details?.length ? failed(c.item, c.user, ...e.details) : failed(c.item, c.user, { code: e.code, message: e.message }));
       return;
     }
     const u = o.users[0];
@@ -390,6 +394,7 @@ async function endPhase(job: JobDoc, catalog: Catalog): Promise<void> {
         error: {
           code: ErrorCodes.countViolation,
           message: `The job did not start because there are not enough seats; nothing was changed. ${short.map((v) => v.message).join(' ')}`,
+          details: short,
         },
       });
       return;

@@ -32,8 +32,7 @@ export async function approveLicenseRequest(caller: RequestCaller, id: string, b
     // refused: still pending, with the reason (the admin fixes it, buys seats, and approves again); a
     // failure of the store frees the request too. Taken over meanwhile (this approval ran past its grace):
     // the other decision stands.
-    const reason =
-      e instanceof ApiError ? { code: e.details?.[0]?.code ?? e.code, message: e.details?.[0]?.message ?? e.message, dateTime: now } : held.lastApprovalError;
+    const reason = e instanceof ApiError ? { ...firstReason(e), dateTime: now } : held.lastApprovalError;
     await licenseRequests.replaceIfMatch({ ...held, approving: null, lastApprovalError: reason }, held._etag!).catch(() => undefined);
     throw e;
   }
@@ -118,8 +117,17 @@ async function viaGroup(caller: RequestCaller, req: LicenseRequestDoc, groupId: 
     path?.error ?? ErrorCodes.licenseRuleViolation,
     `${req.userDisplayName} could not get ${product} through group ${group.displayName}: ${path?.errorMessage ?? 'the group did not assign it'}. The request stays pending.`,
     req.userId,
+    path?.errorCode
+      ? [{ code: path.errorCode, message: path.errorMessage ?? '', target: req.userId, parameters: { ...path.errorParameters, groupId: group.id } }]
+      : undefined,
   );
 }
+
+/** What a refused approval says: the first rule's code, message and parameters (or the refusal's own). */
+const firstReason = (e: ApiError) => {
+  const d = e.details?.[0];
+  return d ? { code: d.code, message: d.message, ...(d.parameters ? { parameters: d.parameters } : {}) } : { code: e.code, message: e.message };
+};
 
 /** Approves several requests (each on its own: a result per request, as it alone would have answered). */
 export async function approveLicenseRequests(caller: RequestCaller, body: z.infer<typeof c.approveLicenseRequestsBody>) {
@@ -131,7 +139,7 @@ export async function approveLicenseRequests(caller: RequestCaller, body: z.infe
         return { id, status: 200, doc: await approveLicenseRequest(caller, id, { disabledPlans: body.disabledPlans }) };
       } catch (e) {
         if (!(e instanceof ApiError)) throw e;
-        return { id, status: e.status, error: { code: e.details?.[0]?.code ?? e.code, message: e.details?.[0]?.message ?? e.message } };
+        return { id, status: e.status, error: firstReason(e) };
       }
     }),
   );

@@ -1,13 +1,17 @@
 /**
- * A refusal from the service, as the console shows it: the service's own message (what is wrong and how
- * to fix it), and per user the details that concern them (`target` is the user's id for rule refusals).
+ * A refusal from the service, as the console gets it: the service's own message (what is wrong and how
+ * to fix it, in English), per user the details that concern them (`target` is the user's id for rule
+ * refusals), each with its code and parameters (licensing/refusals.ts says it in the admin's language).
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
+import type { ErrorParameters } from './types';
 
 export interface RefusalDetail {
   code: string;
   message: string;
   target?: string;
+  /** The ids and counts the message is made of: the console writes it in the admin's language from these. */
+  parameters?: ErrorParameters;
 }
 
 export interface Refusal {

@@ -27,6 +27,7 @@ export type Webhook = z.infer<typeof c.webhook>;
 export type WebhookCreated = z.infer<typeof c.webhookCreated>;
 export type AlertDelivery = z.infer<typeof c.alertDelivery>;
 export type AlertEvent = z.infer<typeof c.createWebhookBody>['events'][number];
+export type ErrorParameters = z.infer<typeof c.errorParameters>;
 
 export interface Collection<T> {
   value: T[];

@@ -178,6 +178,78 @@ export const nl: typeof en = {
     needs: 'Vereist {{plans}}',
     needsMissing: 'Vereist {{plans}}, dat is uitgeschakeld: schakel het in, of de gebruiker moet het uit een ander product hebben',
   },
+  refusal: {
+    aProduct: 'dit product',
+    aPlan: 'een andere service',
+    throughGroup: 'Via groep',
+    several_one: '{{count}} probleem houdt deze wijziging tegen; er is niets gewijzigd.',
+    several_other: '{{count}} problemen houden deze wijziging tegen; er is niets gewijzigd.',
+    switchOff: '{{plan}} uitschakelen en opnieuw toewijzen',
+    conflict: {
+      held: '{{plan}} in {{product}} conflicteert met {{otherPlan}} in {{otherProduct}}, dat de gebruiker al heeft.',
+      both: '{{plan}} in {{product}} conflicteert met {{otherPlan}} in {{otherProduct}}; met deze wijziging zou de gebruiker beide krijgen.',
+      fixSame: 'Schakel een van beide uit.',
+      fixHeld: 'Schakel een van beide uit, of trek eerst {{otherProduct}} in bij de gebruiker.',
+      fixBoth: 'Schakel een van beide uit, of laat {{otherProduct}} buiten deze wijziging.',
+    },
+    dependency: {
+      missing: '{{plan}} in {{product}} vereist {{required}}, dat de gebruiker niet ingeschakeld heeft.',
+      fixMissing: 'Wijs eerst een product met {{required}} toe (of schakel het in), of schakel {{plan}} uit.',
+      lost: '{{plan}} in {{product}} vereist {{required}}, dat met deze wijziging wordt uitgeschakeld.',
+      fixLost: 'Laat {{required}} ingeschakeld, of schakel eerst {{plan}} uit.',
+    },
+    notOffered: {
+      message: '{{plan}} in {{product}} is niet beschikbaar in {{country}}, de gebruikslocatie van de gebruiker.',
+      fix: 'Schakel {{plan}} uit, of wijzig de gebruikslocatie van de gebruiker.',
+    },
+    noLocation: { message: 'De gebruiker heeft geen gebruikslocatie.', fix: 'Stel er een in en wijs de licentie daarna toe.' },
+    seats: {
+      message: 'Niet genoeg licenties voor {{product}}: {{needed}} nodig, {{available}} beschikbaar ({{assigned}} van {{total}} toegewezen).',
+      fix: 'Koop meer licenties, of trek {{product}} in bij gebruikers die het niet meer nodig hebben.',
+      waiting: 'Er is geen licentie voor {{product}} vrij voor dit lid ({{total}} gekocht).',
+      fixWaiting: 'Het lid staat op de wachtlijst en krijgt er automatisch een zodra er een licentie vrijkomt of er meer worden gekocht.',
+    },
+    guest: {
+      message: 'Deze gebruiker is een gastgebruiker. Alleen een globale beheerder kan licenties toewijzen aan of intrekken bij gasten.',
+      fix: 'Vraag een globale beheerder om deze wijziging te doen.',
+      group:
+        'Deze gebruiker is een gastgebruiker, en alleen een globale beheerder kan gasten licenties geven; {{products}} is door iemand anders aan de groep toegewezen.',
+      fixGroup: 'Vraag een globale beheerder om de licenties van de groep opnieuw toe te wijzen, of verwijder de gast uit de groep.',
+    },
+    notSubscribed: { message: 'Uw organisatie heeft geen actief abonnement op {{product}}.', fix: 'Koop het product eerst.' },
+    selfService: {
+      message: '{{product}} is door een gebruiker via self-service gekocht, dus beheerders kunnen het niet toewijzen of wijzigen.',
+      fix: 'Een globale beheerder of factureringsbeheerder neemt het abonnement eerst over (Licenties > Overnemen).',
+    },
+    notActive: {
+      Enabled: 'Het abonnement op {{product}} kan deze wijziging nu niet aan.',
+      Warning: 'Het abonnement op {{product}} is verlopen (het zit in de respijtperiode), dus de licenties ervan kunnen niet worden toegewezen.',
+      Suspended: 'Het abonnement op {{product}} is uitgeschakeld, dus de licenties ervan kunnen niet worden toegewezen of gewijzigd.',
+      Deleted: 'Het abonnement op {{product}} is verwijderd.',
+      fix: 'Verleng of heractiveer het abonnement (Facturering > Uw producten) en probeer het opnieuw.',
+    },
+    unknownPlan: {
+      message: 'Er is een app of service genoemd die geen deel uitmaakt van {{product}}.',
+      fix: 'Kies de apps en services uit de lijst van het product zelf.',
+    },
+    notAssigned: {
+      remove: 'De gebruiker heeft {{product}} niet, dus het kan niet worden ingetrokken.',
+      change: 'De gebruiker heeft geen rechtstreekse licentie voor {{product}}, dus de apps en services ervan kunnen hier niet worden in- of uitgeschakeld.',
+      fixChange: 'Wijs het product eerst toe, of wijzig de apps bij de groep waar het vandaan komt.',
+    },
+    inherited: { message: 'De gebruiker krijgt {{product}} via een groep.', fix: 'Verwijder de gebruiker uit de groep, of het product uit de groep.' },
+    quantity: {
+      message: 'Er zijn {{assigned}} licenties voor {{product}} toegewezen, dus het abonnement kan niet omlaag naar {{requestedTotal}}.',
+      fix_one: 'Trek de licentie eerst in bij {{count}} gebruiker.',
+      fix_other: 'Trek de licentie eerst in bij {{count}} gebruikers.',
+    },
+    reduction: {
+      message: 'Na deze intrekkingen zouden er nog {{assigned}} licenties zijn toegewezen, meer dan de {{requestedTotal}} die u houdt.',
+      fix_one: 'Kies nog {{count}} gebruiker.',
+      fix_other: 'Kies nog {{count}} gebruikers.',
+    },
+    notSelfService: 'Het abonnement op {{product}} is door een beheerder gekocht; er is niets over te nemen.',
+  },
   unassign: {
     open: 'Licenties intrekken',
     title: '{{product}} intrekken',

@@ -30,7 +30,7 @@ import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { PageHeader } from '../../components/PageHeader';
 import { LoadMore } from '../../components/LoadMore';
-import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { RefusalBar, SuccessBar, useRefusalText } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
 import { getGroup, groupMembersRequest } from '../../graph/directory';
 import { refusalOf } from '../../graph/errors';
@@ -49,6 +49,7 @@ const useStyles = makeStyles({
 
 export default function GroupPage({ groupId }: { groupId: string }) {
   const { t } = useTranslation();
+  const refusalText = useRefusalText();
   const styles = useStyles();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -163,7 +164,7 @@ export default function GroupPage({ groupId }: { groupId: string }) {
                           {skuOf(p.skuId)?.displayName ?? p.skuId}: {p.error}
                         </Badge>
                         <Text size={200} block>
-                          {p.errorMessage}
+                          {p.errorMessage && refusalText({ code: p.errorCode ?? p.error, message: p.errorMessage, parameters: p.errorParameters })}
                         </Text>
                       </div>
                     ))

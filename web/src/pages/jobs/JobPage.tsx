@@ -75,7 +75,7 @@ export default function JobPage({ jobId }: { jobId: string }) {
           <Text>{t('job.failed', { count: j.counts.failed })}</Text>
           <Text>{t('job.skipped', { count: j.counts.skipped })}</Text>
         </div>
-        {j.error && <RefusalBar refusal={{ code: j.error.code, message: j.error.message }} />}
+        {j.error && <RefusalBar refusal={{ code: j.error.code, message: j.error.message, details: j.error.details ?? [], status: 0 }} />}
       </Card>
       <Toolbar aria-label={t('common.actions')}>
         {mayAssign && !final && (

@@ -75,7 +75,11 @@ export function JobPreview({ jobId }: { jobId: string }) {
         </MessageBar>
       )}
       {failures.data?.value.slice(0, 5).map((r) => (
-        <RefusalBar key={r.row} refusal={{ code: r.code ?? 'error', message: r.message ?? '' }} title={r.userPrincipalName ?? `#${r.row}`} />
+        <RefusalBar
+          key={r.row}
+          refusal={{ code: r.code ?? 'error', message: r.message ?? '', parameters: r.parameters, details: r.details ?? [], status: 0 }}
+          title={r.userPrincipalName ?? `#${r.row}`}
+        />
       ))}
     </section>
   );

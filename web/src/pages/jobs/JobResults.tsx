@@ -3,7 +3,7 @@ import { Badge, Switch, Table, TableBody, TableCell, TableHeader, TableHeaderCel
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LoadMore } from '../../components/LoadMore';
-import { RefusalBar } from '../../components/Refusal';
+import { RefusalBar, useRefusalText } from '../../components/Refusal';
 import { refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
 import { isFinal, jobResultsRequest } from '../../graph/jobs';
@@ -15,6 +15,7 @@ const color = { succeeded: 'success', failed: 'danger', skipped: 'subtle' } as c
 export function JobResults({ jobId }: { jobId: string }) {
   const { t } = useTranslation();
   const skuName = useSkuNames();
+  const refusalText = useRefusalText();
   const [failedOnly, setFailedOnly] = useState(false);
   // asked again as the job moves on, and once more when it is final
   const job = useJob(jobId).data;
@@ -45,7 +46,9 @@ export function JobResults({ jobId }: { jobId: string }) {
               </TableCell>
               <TableCell>
                 <Text size={200}>
-                  {r.message ?? (r.after ? t('jobResults.now', { products: r.after.map((l) => skuName(l.skuId)).join(', ') || '—' }) : '')}
+                  {r.status === 'failed' && r.code
+                    ? refusalText({ code: r.code, message: r.message ?? '', parameters: r.parameters, details: r.details ?? [], status: 0 })
+                    : (r.message ?? (r.after ? t('jobResults.now', { products: r.after.map((l) => skuName(l.skuId)).join(', ') || '—' }) : ''))}
                   {r.code && r.status === 'failed' ? ` (${r.code})` : ''}
                 </Text>
               </TableCell>

@@ -1,8 +1,10 @@
 /**
  * Licenses > a product > Assign licenses: pick up to 20 people, switch apps and services off if need be,
  * Assign. The service checks every user first and assigns all or none; a refusal is shown next to each
- * user it concerns, with the service's message (what is wrong, how to fix it) and the console's way out
- * where it has one (a missing usage location can be set right there).
+ * user it concerns, in the admin's language (what is wrong, how to fix it), with the console's way out
+ * where it has one: a missing usage location can be set right there, and a plan of this product that
+ * conflicts, is not offered where the user is or lacks what it needs is switched off by a button, which
+ * then assigns again.
  */
 import { Button, makeStyles, MessageBar, MessageBarBody, Subtitle2, Text, tokens } from '@fluentui/react-components';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -11,11 +13,11 @@ import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { PeoplePicker } from '../../components/PeoplePicker';
 import { Panel } from '../../components/Panel';
-import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { RefusalBar, SuccessBar, useExplain } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { UsageLocationPicker } from '../../components/UsageLocation';
 import { useGraph } from '../../graph/client';
-import { detailsFor, Refusal, refusalOf } from '../../graph/errors';
+import { detailsFor, Refusal, RefusalDetail, refusalOf } from '../../graph/errors';
 import { assignSkuToUsers } from '../../graph/licensing';
 import { licensesChanged, planNameIn, useSkus } from '../../graph/queries';
 import { MAX_USERS_PER_ASSIGN, SubscribedSku, User } from '../../graph/types';
@@ -37,15 +39,16 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
   const [disabled, setDisabled] = useState<Set<string>>(new Set());
   const [refusal, setRefusal] = useState<Refusal>();
   const [done, setDone] = useState<{ count: number; available: number }>();
+  const say = useExplain();
 
   const guestsBlocked = mayLicenseGuests ? [] : people.filter((u) => u.userType === 'Guest');
   const assign = useMutation({
-    mutationFn: () =>
+    mutationFn: (disabledPlans: string[]) =>
       assignSkuToUsers(
         client,
         sku.skuId,
         people.map((u) => u.id),
-        [...disabled],
+        disabledPlans,
       ),
     onMutate: () => (setRefusal(undefined), setDone(undefined)),
     onSuccess: async (r) => {
@@ -60,13 +63,37 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
   // a refusal that names no user (a role, the subscription) is shown once, above the list
   const general = refusal && !refusedUsers.size ? refusal : undefined;
   const replacePerson = (u: User) => setPeople((list) => list.map((p) => (p.id === u.id ? u : p)));
+  /** The way out a refusal names that this panel can take: switch a plan of this product off, and assign again. */
+  const switchOffFor = (d: RefusalDetail) => {
+    const off = say(d)?.switchOff;
+    if (!off || off.skuId !== sku.skuId || disabled.has(off.servicePlanId) || !sku.servicePlans.some((p) => p.servicePlanId === off.servicePlanId))
+      return undefined;
+    const plan = sku.servicePlans.find((p) => p.servicePlanId === off.servicePlanId)!;
+    return (
+      <Button
+        size="small"
+        disabled={assign.isPending}
+        onClick={() => {
+          const next = withPlan(disabled, off.servicePlanId, false);
+          setDisabled(next);
+          assign.mutate([...next]);
+        }}
+      >
+        {t('refusal.switchOff', { plan: plan.displayName })}
+      </Button>
+    );
+  };
 
   return (
     <Panel
       title={t('assign.title', { product: sku.displayName })}
       onClose={onClose}
       footer={
-        <Button appearance="primary" disabledFocusable={!people.length || guestsBlocked.length > 0 || assign.isPending} onClick={() => assign.mutate()}>
+        <Button
+          appearance="primary"
+          disabledFocusable={!people.length || guestsBlocked.length > 0 || assign.isPending}
+          onClick={() => assign.mutate([...disabled])}
+        >
           {assign.isPending ? t('assign.assigning') : t('assign.submit')}
         </Button>
       }
@@ -99,7 +126,7 @@ export function AssignLicensesPanel({ sku, onClose }: { sku: SubscribedSku; onCl
                   </MessageBar>
                 )}
                 {mine.map((d, i) => (
-                  <RefusalBar key={i} refusal={d} title={u.displayName} />
+                  <RefusalBar key={i} refusal={d} title={u.displayName} action={switchOffFor(d)} />
                 ))}
                 {!u.usageLocation && <UsageLocationPicker user={u} onSaved={replacePerson} />}
               </li>

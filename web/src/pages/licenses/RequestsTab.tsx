@@ -27,9 +27,9 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { LoadMore } from '../../components/LoadMore';
-import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { RefusalBar, SuccessBar, useRefusalText } from '../../components/Refusal';
 import { useGraph } from '../../graph/client';
-import { refusalOf } from '../../graph/errors';
+import { Refusal, RefusalDetail, refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
 import { keys, licensesChanged } from '../../graph/queries';
 import { approveRequests, denyRequest, requestsRequest } from '../../graph/requests';
@@ -46,10 +46,11 @@ const useStyles = makeStyles({
   outcomes: { display: 'flex', flexDirection: 'column', gap: '8px', margin: '12px 0' },
 });
 
-type Outcome = { request: LicenseRequest; ok: true } | { request: LicenseRequest; ok: false; code: string; message: string };
+type Outcome = { request: LicenseRequest; ok: true } | ({ request: LicenseRequest; ok: false } & (Refusal | RefusalDetail));
 
 export function RequestsTab() {
   const { t } = useTranslation();
+  const refusalText = useRefusalText();
   const styles = useStyles();
   const client = useGraph();
   const queryClient = useQueryClient();
@@ -72,13 +73,7 @@ export function RequestsTab() {
   const approve = useMutation({
     mutationFn: (ids: string[]) => approveRequests(client, ids),
     onSuccess: (r: ApproveManyResult) =>
-      done(
-        r.value.map((v) =>
-          v.request
-            ? { request: v.request, ok: true as const }
-            : { request: byId.get(v.id)!, ok: false as const, code: v.error!.code, message: v.error!.message },
-        ),
-      ),
+      done(r.value.map((v) => (v.request ? { request: v.request, ok: true as const } : { request: byId.get(v.id)!, ok: false as const, ...v.error! }))),
   });
   const deny = useMutation({
     mutationFn: (ids: string[]) =>
@@ -154,7 +149,7 @@ export function RequestsTab() {
               <RefusalBar
                 key={o.request.id}
                 title={t('requests.refused', { name: o.request.requestedBy.displayName, product: o.request.productName })}
-                refusal={{ code: o.code, message: o.message }}
+                refusal={o}
               />
             ),
           )}
@@ -214,7 +209,7 @@ export function RequestsTab() {
                 )}
                 {r.status === 'pending' && r.lastApprovalError && (
                   <Text size={200} block className={styles.hint}>
-                    {t('requests.lastRefusal', { message: r.lastApprovalError.message })}
+                    {t('requests.lastRefusal', { message: refusalText(r.lastApprovalError) })}
                   </Text>
                 )}
               </TableCell>

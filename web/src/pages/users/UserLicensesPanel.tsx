@@ -24,7 +24,7 @@ import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
 import { GroupName } from '../../components/GroupName';
 import { Panel } from '../../components/Panel';
-import { RefusalBar, SuccessBar } from '../../components/Refusal';
+import { RefusalBar, SuccessBar, useExplain } from '../../components/Refusal';
 import { ServicePlans } from '../../components/ServicePlans';
 import { UsageLocationPicker, useCountryName } from '../../components/UsageLocation';
 import { useGraph } from '../../graph/client';
@@ -77,6 +77,7 @@ export function UserLicensesPanel({ userId, onClose }: { userId: string; onClose
     mutationFn: (body: AssignLicenseBody) => assignLicense(client, userId, body),
     onSuccess: () => licensesChanged(queryClient),
   });
+  const say = useExplain();
 
   if (!user.data) {
     return (
@@ -101,6 +102,17 @@ export function UserLicensesPanel({ userId, onClose }: { userId: string; onClose
     });
   };
   const shown = skus.filter((s) => s.capabilityStatus !== 'Deleted' || ticked.has(s.skuId));
+  // the way out a refusal names that this panel can take: switch a plan off in a product being saved, and save again
+  const refusal = save.isError ? refusalOf(save.error) : undefined;
+  const switchOff = (refusal?.details.length ? refusal.details : refusal ? [refusal] : [])
+    .map((d) => say(d)?.switchOff)
+    .find((o) => o && change?.addLicenses.some((a) => a.skuId === o.skuId) && !ticked.get(o.skuId)?.includes(o.servicePlanId));
+  const switchOffAndSave = (skuId: string, planId: string) => {
+    const next = new Map(ticked).set(skuId, [...(ticked.get(skuId) ?? []), planId]);
+    setTicked(next);
+    const body = diff(directOf(u), next);
+    if (body) save.mutate(body);
+  };
 
   const product = (s: SubscribedSku) => {
     const own = ticked.get(s.skuId);
@@ -135,7 +147,15 @@ export function UserLicensesPanel({ userId, onClose }: { userId: string; onClose
         {groups
           .filter((g) => g.state === 'Error' && g.errorMessage)
           .map((g) => (
-            <RefusalBar key={g.assignedByGroup} refusal={{ code: g.error, message: g.errorMessage! }} />
+            <RefusalBar
+              key={g.assignedByGroup}
+              title={
+                <>
+                  {t('refusal.throughGroup')} <GroupName id={g.assignedByGroup!} />
+                </>
+              }
+              refusal={{ code: g.errorCode ?? g.error, message: g.errorMessage!, parameters: g.errorParameters }}
+            />
           ))}
         {checked && (
           <div className={styles.apps}>
@@ -187,7 +207,19 @@ export function UserLicensesPanel({ userId, onClose }: { userId: string; onClose
       <ul className={styles.list} aria-label={t('userLicenses.title')}>
         {shown.map(product)}
       </ul>
-      {save.isError && <RefusalBar refusal={refusalOf(save.error)} title={u.displayName} />}
+      {refusal && (
+        <RefusalBar
+          refusal={refusal}
+          title={u.displayName}
+          action={
+            switchOff && (
+              <Button size="small" onClick={() => switchOffAndSave(switchOff.skuId, switchOff.servicePlanId)}>
+                {t('refusal.switchOff', { plan: planName(switchOff.servicePlanId) })}
+              </Button>
+            )
+          }
+        />
+      )}
       {save.isSuccess && <SuccessBar title={t('userLicenses.saved')} />}
     </Panel>
   );
