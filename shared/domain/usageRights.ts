@@ -25,11 +25,7 @@ export interface UsageRight {
 
 const assignableTo = (plan: ServicePlanDefinition) => (plan.appliesTo === 'User' ? 'user,group' : 'none');
 
-export function usageRightsOf(
-  catalog: Catalog,
-  assignments: LicenseAssignment[],
-  statusOf: (skuId: string) => CapabilityStatus | undefined,
-): UsageRight[] {
+export function usageRightsOf(catalog: Catalog, assignments: LicenseAssignment[], statusOf: (skuId: string) => CapabilityStatus | undefined): UsageRight[] {
   const rights: UsageRight[] = [];
   for (const license of effectiveLicenses(assignments)) {
     const product = catalog.product(license.skuId);

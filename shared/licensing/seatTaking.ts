@@ -90,7 +90,10 @@ export async function takeSeats(
         const needed = needs[i].need.get(sku)!;
         // one user short of a seat: the refusal is about that user (as the rules' own pre-check says it)
         const target = mine.length === 1 ? mine[0].user.id : undefined;
-        fail(g, ruleViolation([seats.shortage?.(context.catalog, sku, needed, target) ?? (await seatShortage(context.catalog, tenantId, sku, needed, target))]));
+        fail(
+          g,
+          ruleViolation([seats.shortage?.(context.catalog, sku, needed, target) ?? (await seatShortage(context.catalog, tenantId, sku, needed, target))]),
+        );
         continue;
       }
       again.push(g);

@@ -52,7 +52,9 @@ test.each<[CapabilityStatus | undefined, boolean]>([
   ['Deleted', false],
   [undefined, false], // no subscription of the product: nothing to use
 ])('a subscription %s: the right is there = %s', (status, there) => {
-  expect(usageRightsOf(demoCatalog, [direct(E3), direct(PBI)], (skuId) => (skuId === E3 ? status : 'Enabled')).map((r) => r.skuId)).toEqual(there ? [E3, PBI] : [PBI]);
+  expect(usageRightsOf(demoCatalog, [direct(E3), direct(PBI)], (skuId) => (skuId === E3 ? status : 'Enabled')).map((r) => r.skuId)).toEqual(
+    there ? [E3, PBI] : [PBI],
+  );
 });
 
 test('a product with every plan switched off gives no right', () => {
@@ -76,7 +78,10 @@ test('the claim: each plan name once, sorted, within the budget (key included), 
 describe('$filter, as Graph takes it on usage rights', () => {
   // the demo's catalog is read before the tests (fixtures.ts), not while they are declared
   const rights = () => usageRightsOf(demoCatalog, [direct(E3), direct(PBI)], enabled);
-  const pick = (f: string) => rights().filter(usageRightFilter(f)).map((r) => r.skuId);
+  const pick = (f: string) =>
+    rights()
+      .filter(usageRightFilter(f))
+      .map((r) => r.skuId);
 
   test.each<[string, string[]]>([
     [`skuId eq ${E3}`, [E3]],

@@ -133,9 +133,7 @@ function afterOf(skipToken: string): string {
 export function listCatalogProducts(catalog: Catalog, q: z.infer<typeof c.catalogProductsQuery>, skipToken: string | undefined, soldInCloud?: AzureCloudName) {
   const filter = q.$filter ? parseFilter(q.$filter) : undefined;
   const search = q.$search !== undefined ? searchOf(q.$search) : undefined;
-  const all = catalog
-    .all()
-    .filter((p) => (!soldInCloud || soldIn(p.clouds, soldInCloud)) && (!filter || matches(p, filter)) && (!search || search(p)));
+  const all = catalog.all().filter((p) => (!soldInCloud || soldIn(p.clouds, soldInCloud)) && (!filter || matches(p, filter)) && (!search || search(p)));
   const after = skipToken ? afterOf(skipToken) : undefined;
   const top = q.$top ?? 100;
   const from = after === undefined ? 0 : all.findIndex((p) => p.skuId > after);
