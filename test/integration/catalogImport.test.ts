@@ -76,14 +76,16 @@ test("the full table imports whole as one new version; the same file again makes
 
 test('every kind of product of the table is bought by the operator for an organization, assigned, and licenseDetails lists all its plans', async () => {
   const planById = new Map(table.plans.map((p) => [p.servicePlanId, p]));
-  // the biggest product, a product with a comma in its name, a US Government one, and one whose plans are shared with many products
+  // the biggest product, a product with a comma in its name, and one whose plans are shared with many products
+  // (this stack is the worldwide cloud's: a US Government product is refused below, as the sovereign clouds test does)
+  const worldwide = table.products.filter((p) => p.clouds.includes('AzureCloud'));
   const inMany = [...table.plans].sort((a, b) => countIn(b.servicePlanId) - countIn(a.servicePlanId))[0];
   const picks = [
-    table.products.find((p) => p.skuId === table.biggest.skuId)!,
-    table.products.find((p) => p.displayName.includes(','))!,
-    table.products.find((p) => p.clouds.includes('AzureUSGovernment'))!,
-    table.products.find((p) => p.servicePlanIds.includes(inMany.servicePlanId) && p.skuId !== table.biggest.skuId)!,
+    worldwide.find((p) => p.skuId === table.biggest.skuId) ?? worldwide.reduce((a, b) => (b.servicePlanIds.length > a.servicePlanIds.length ? b : a)),
+    worldwide.find((p) => p.displayName.includes(','))!,
+    worldwide.find((p) => p.servicePlanIds.includes(inMany.servicePlanId) && p.skuId !== table.biggest.skuId)!,
   ];
+  expect(picks[0].servicePlanIds.length).toBeGreaterThanOrEqual(100);
   expect(countIn(inMany.servicePlanId)).toBeGreaterThan(5);
   for (const p of picks) {
     const bought = await call('POST', `${stack.api}/v1.0/tenants/${t.id}/subscriptions`, { token: operator, body: { skuId: p.skuId, totalLicenses: 2 } });
@@ -103,6 +105,11 @@ test('every kind of product of the table is bought by the operator for an organi
       ]),
     ).toEqual(p.servicePlanIds.map((id) => [id, planById.get(id)!.servicePlanName, 'Success']));
   }
+  // a product the table marks as sold in the US Government cloud: recorded so, and not sold here
+  const gov = table.products.find((p) => p.clouds.includes('AzureUSGovernment'))!;
+  const refused = await call('POST', `${stack.api}/v1.0/tenants/${t.id}/subscriptions`, { token: operator, body: { skuId: gov.skuId, totalLicenses: 1 } });
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'productNotSoldInCloud']);
+  expect(refused.body.error.message).toContain('it is sold in AzureUSGovernment');
   // the part number names the product too, as Microsoft's table spells it
   const byPart = await call('POST', `${stack.api}/v1.0/tenants/${t.id}/subscriptions`, {
     token: operator,
