@@ -346,7 +346,8 @@ async function runMode(mode: ModeKey, opt: Options, pairWith: ModeKey | undefine
   const problems: string[] = [];
   const load = machineLoad();
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
-  const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
+  const { createTenant, createSubscription } = await import('../shared/usecases/directory');
+  const { createUser } = await import('../shared/usecases/users');
   const { mintDevToken } = await import('../local/devTokens');
   const { settings, tokenIssuer } = await import('../shared/config');
 

@@ -138,7 +138,8 @@ type FromGenerator =
  */
 async function loadGenerator(): Promise<void> {
   const { container } = await import('../shared/storage/cosmos');
-  const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
+  const { createTenant, createSubscription } = await import('../shared/usecases/directory');
+  const { createUser } = await import('../shared/usecases/users');
   let tenantId = '';
   const ids: { bench: string[]; warmup: string[] } = { bench: [], warmup: [] };
   const body = (m: object) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('_')));

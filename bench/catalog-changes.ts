@@ -85,7 +85,8 @@ async function main(): Promise<number> {
 
   try {
     // -------- 1. requests per single assignment, before and after the full table --------
-    const { createTenant, createUser } = await import('../shared/usecases/directory');
+    const { createTenant } = await import('../shared/usecases/directory');
+    const { createUser } = await import('../shared/usecases/users');
     const assignments = async (label: string) => {
       const tenant = await createTenant({ displayName: `Catalog bench (${label})`, defaultUsageLocation: 'NL', cloud: 'Worldwide' });
       must(

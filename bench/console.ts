@@ -123,7 +123,8 @@ const LAST = [
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 async function setUp(users: number) {
-  const { createTenant, createUser, createSubscription } = await import('../shared/usecases/directory');
+  const { createTenant, createSubscription } = await import('../shared/usecases/directory');
+  const { createUser } = await import('../shared/usecases/users');
   await createTenant({ id: TENANT, displayName: 'Bench (10,000 users)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
   const { catalog } = await (await import('./lib/demoCatalog')).demoCatalog();
   await createSubscription(catalog, TENANT, { skuPartNumber: 'ENTERPRISEPACK', totalLicenses: users, purchaseChannel: 'admin' });

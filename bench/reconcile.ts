@@ -139,7 +139,8 @@ interface SetupResult {
 async function setupTenant(n: number): Promise<SetupResult> {
   const started = performance.now();
   const { container, tracked } = await import('../shared/storage/cosmos');
-  const { createTenant, createSubscription, createUser } = await import('../shared/usecases/directory');
+  const { createTenant, createSubscription } = await import('../shared/usecases/directory');
+  const { createUser } = await import('../shared/usecases/users');
   const { createGroup, convergeUser } = await import('../shared/usecases/groups');
   const { groups, memberships } = await import('../shared/storage/groups');
   const { reclaimPolicies } = await import('../shared/storage/reconciliation');

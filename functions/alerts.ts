@@ -5,9 +5,8 @@ import { route } from '../shared/http/pipeline';
 import { collectionResult, paging } from '../shared/http/paging';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
-import { deliveries } from '../shared/storage/alerts';
 import { QUEUES } from '../shared/storage/queues';
-import { deleteWebhook, deliver, deliveryView, listWebhooks, registerWebhook, webhookView } from '../shared/usecases/alerts';
+import { deleteWebhook, deliver, listDeliveries, listWebhooks, registerWebhook, webhookView } from '../shared/usecases/alerts';
 
 route({
   name: 'createWebhook',
@@ -56,13 +55,14 @@ route({
   method: 'GET',
   route: 'v1.0/alerts/deliveries',
   tag: 'Alerts',
-  summary: 'Alert deliveries, newest first: status (pending, retrying, delivered, failed), attempts, last error',
+  summary:
+    'Alert deliveries, newest first: status (pending, retrying, delivered, failed), attempts, last error; people concealed as the report settings say (displayConcealedNames)',
   permission: 'read',
   query: c.pageQuery,
   response: c.collection(c.alertDelivery),
   handler: async (ctx) => {
-    const page = await deliveries.list(ctx.tenant.id, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map(deliveryView), page.continuationToken);
+    const page = await listDeliveries(ctx.tenant.id, ...paging(ctx.query));
+    return collectionResult(ctx.url, page.items, page.continuationToken);
   },
 });
 

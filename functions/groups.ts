@@ -19,17 +19,8 @@ import { z } from 'zod';
 import { ApiError, ErrorCodes, notFound } from '../shared/errors';
 import { QUEUES } from '../shared/storage/queues';
 import { users } from '../shared/storage/users';
-import {
-  addMember,
-  assignLicenseToGroup,
-  convergeUser,
-  createGroup,
-  deleteGroup,
-  getGroup,
-  processGroupLicensing,
-  removeMember,
-  reprocessGroup,
-} from '../shared/usecases/groups';
+import { addMember, removeMember } from '../shared/usecases/groupMembers';
+import { assignLicenseToGroup, convergeUser, createGroup, deleteGroup, getGroup, processGroupLicensing, reprocessGroup } from '../shared/usecases/groups';
 import { resolveUser } from '../shared/usecases/licenses';
 
 route({
@@ -130,7 +121,7 @@ route({
   route: 'v1.0/groups/{id}/members/$ref',
   tag: 'Groups',
   summary: 'Add a member (Graph body: { "@odata.id": ".../directoryObjects/{userId}" }); the group\'s licenses follow',
-  permission: 'manageUsers',
+  permission: 'manageGroupMembers',
   params: c.idParam,
   body: c.memberRefBody,
   handler: async (ctx) => {
@@ -145,7 +136,7 @@ route({
   route: 'v1.0/groups/{id}/members/{userId}/$ref',
   tag: 'Groups',
   summary: 'Remove a member; only what came through this group goes',
-  permission: 'manageUsers',
+  permission: 'manageGroupMembers',
   params: c.groupMemberParams,
   handler: async (ctx) => {
     await removeMember(ctx.tenant.id, ctx.params.id, ctx.params.userId);

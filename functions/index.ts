@@ -57,6 +57,8 @@ import './licenseRequests';
 import './autoClaim';
 import './usageRights';
 import './authenticationEvents';
+import './provisioning';
+import './scim';
 import './openapi';
 import './health';
 // last: $batch and the catch-all for unmatched routes

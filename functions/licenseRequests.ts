@@ -146,8 +146,10 @@ route({
   route: 'v1.0/licenseRequests/{id}/approve',
   tag: 'License requests',
   summary:
-    'Approve: assign the product directly (disabledPlans) or by adding the user to a group that carries it (groupId). A refusal (no seats, a conflict, no usage location) leaves it pending with the reason',
+    'Approve: assign the product directly (disabledPlans) or by adding the user to a group that carries it (groupId: Global or User admin, as adding a member). A refusal (no seats, a conflict, no usage location) leaves it pending with the reason',
   permission: 'assignLicenses',
+  // via a group the user becomes a member, and gets everything the group gives: what adding a member needs
+  permissionFor: ({ body }) => (body.groupId ? 'manageGroupMembers' : undefined),
   params: c.idParam,
   body: c.approveLicenseRequestBody,
   response: c.licenseRequest,

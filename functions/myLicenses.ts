@@ -10,7 +10,7 @@ route({
   route: 'v1.0/me/licenses/{skuId}/keep',
   tag: 'Reclaim',
   summary:
-    "Keep a license the reclaim policy asked about (webhook licenseReclaimPending): any signed-in user, for their own license only. The product's inactivity clock restarts now",
+    "Keep a license the reclaim policy asked about (webhook licenseReclaimPending; a pending mark while the policy asks first, else 409 nothingToKeep): any signed-in user, for their own license only. The product's inactivity clock restarts now",
   permission: 'keepOwnLicense',
   params: z.strictObject({ skuId: c.guid }),
   response: c.keptLicense,

@@ -18,15 +18,15 @@ import { route } from '../shared/http/pipeline';
 import { collectionResult, paging } from '../shared/http/paging';
 import { log } from '../shared/log';
 import * as c from '../shared/schemas/contracts';
-import { reconciliationReports } from '../shared/storage/reconciliation';
-import { getReclaimPolicy, reconcileAllTenants, reconcileTenant, updateReclaimPolicy } from '../shared/usecases/reconciliation';
-
-/** A stored report as the API shows it: without storage fields. */
-function reportView(doc: object): Record<string, unknown> {
-  const { tenantId, type, ttl, createdDateTime, _rid, _self, _etag, _attachments, _ts, ...view } = doc as Record<string, unknown>;
-  void [tenantId, type, ttl, createdDateTime, _rid, _self, _etag, _attachments, _ts];
-  return view;
-}
+import {
+  getReclaimPolicy,
+  getReconciliationReport,
+  listReconciliationReports,
+  reconcileAllTenants,
+  reconcileTenant,
+  runReportView,
+  updateReclaimPolicy,
+} from '../shared/usecases/reconciliation';
 
 /** asOf is a test stack's clock: refused where RECONCILIATION_ALLOW_AS_OF is off (Azure), never silently ignored. */
 function runAsOf(asOf: string | undefined): string | undefined {
@@ -79,7 +79,7 @@ route({
         { 'Retry-After': String(Math.min(seconds, 120)) },
       );
     }
-    return { status: 201, body: reportView(report), headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/$/, '')}/${report.id}` } };
+    return { status: 201, body: await runReportView(report), headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/$/, '')}/${report.id}` } };
   },
 });
 
@@ -93,8 +93,8 @@ route({
   query: c.pageQuery,
   response: c.collection(c.reconciliationReport),
   handler: async (ctx) => {
-    const page = await reconciliationReports.list(ctx.tenant.id, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map(reportView), page.continuationToken);
+    const page = await listReconciliationReports(ctx.tenant.id, ...paging(ctx.query));
+    return collectionResult(ctx.url, page.items, page.continuationToken);
   },
 });
 
@@ -136,8 +136,8 @@ route({
   params: c.reconciliationParam,
   response: c.reconciliationReport,
   handler: async (ctx) => {
-    const doc = await reconciliationReports.get(ctx.tenant.id, ctx.params.id);
-    if (!doc) throw notFound('Reconciliation report', ctx.params.id);
-    return { body: reportView(doc) };
+    const report = await getReconciliationReport(ctx.tenant.id, ctx.params.id);
+    if (!report) throw notFound('Reconciliation report', ctx.params.id);
+    return { body: report };
   },
 });

@@ -7,7 +7,7 @@ import { quotedEtag } from '../shared/http/etag';
 import { isEventual, parseSelect, project } from '../shared/odata/query';
 import { userSchema } from '../shared/odata/resources';
 import * as c from '../shared/schemas/contracts';
-import { createUser, updateUser } from '../shared/usecases/directory';
+import { createUser, deleteUser, updateUser } from '../shared/usecases/users';
 import { countUsers, listUsers, parseUserQuery, USER_PROPERTIES } from '../shared/usecases/directoryLists';
 import { resolveUser } from '../shared/usecases/licenses';
 
@@ -108,5 +108,20 @@ route({
     const doc = await updateUser(ctx.tenant.id, target.id, ctx.body, ctx.ifMatch);
     const headers = { ETag: quotedEtag(doc._etag) };
     return /return=representation/i.test(ctx.request.headers.get('prefer') ?? '') ? { body: userView(doc), headers } : { status: 204, headers };
+  },
+});
+
+route({
+  name: 'deleteUser',
+  method: 'DELETE',
+  route: 'v1.0/users/{id}',
+  tag: 'Users',
+  summary: 'Delete a user: they leave their groups and lose every license (seats freed, audited with operation userDeleted), then the user is gone. 204',
+  permission: 'manageUsers',
+  params: c.userRefParam,
+  handler: async (ctx) => {
+    const target = await resolveUser(ctx.tenant.id, ctx.params.id);
+    await deleteUser(ctx.catalog, ctx.tenant.id, target.id, { principal: ctx.principal, requestId: ctx.requestId });
+    return { status: 204 };
   },
 });

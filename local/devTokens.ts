@@ -47,8 +47,10 @@ export async function devJwks() {
 /**
  * Roles a dev token can carry: the directory roles, `Operator` (app-only, creates tenants), `User` (no admin
  * role), `App` (LicenseAssignment.ReadWrite.All), `SignInEvents` (app-only, SignInEvents.Write: an identity
- * provider's sign-in hook), `AuthenticationEvents` (the token Entra ID sends the custom authentication
- * extension: client Entra's authentication events app, audience the extension's app registration).
+ * provider's sign-in hook), `Scim` (app-only, ScimProvisioning.ReadWrite.All: a provisioning service with an
+ * Entra-issued token instead of a SCIM credential), `AuthenticationEvents` (the token Entra ID sends the
+ * custom authentication extension: client Entra's authentication events app, audience the extension's app
+ * registration).
  */
 export const DEV_ROLES = [
   'GlobalAdministrator',
@@ -60,6 +62,7 @@ export const DEV_ROLES = [
   'User',
   'App',
   'SignInEvents',
+  'Scim',
   'AuthenticationEvents',
 ] as const;
 export type DevRole = (typeof DEV_ROLES)[number];
@@ -69,6 +72,7 @@ export const DEV_CLIENT = {
   operator: 'c0ffee00-0000-4000-8000-00000000a990',
   automation: 'c0ffee00-0000-4000-8000-00000000a991',
   signInHook: 'c0ffee00-0000-4000-8000-00000000a993',
+  scim: 'c0ffee00-0000-4000-8000-00000000a994',
   portal: 'c0ffee00-0000-4000-8000-00000000a992',
 } as const;
 
@@ -105,11 +109,12 @@ export async function mintDevToken(o: DevTokenOptions): Promise<string> {
     claims.azp = AUTHENTICATION_EVENTS_APP_ID;
     claims.azpacr = '2';
     claims.idtyp = 'app';
-  } else if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents') {
+  } else if (o.role === 'Operator' || o.role === 'App' || o.role === 'SignInEvents' || o.role === 'Scim') {
     const app = {
       Operator: { azp: DEV_CLIENT.operator, role: AppRole.TenantsManage, name: 'Provisioning (dev)' },
       App: { azp: DEV_CLIENT.automation, role: AppRole.ReadWriteAll, name: 'License automation (dev)' },
       SignInEvents: { azp: DEV_CLIENT.signInHook, role: AppRole.SignInEventsWrite, name: 'Sign-in hook (dev)' },
+      Scim: { azp: DEV_CLIENT.scim, role: AppRole.ScimProvisioning, name: 'SCIM provisioning (dev)' },
     }[o.role];
     claims.idtyp = 'app';
     claims.azp = app.azp;

@@ -48,7 +48,8 @@ export interface HostOptions {
   hostJson?: string;
   /**
    * Extra routes outside the prefix served by the host itself (the dev JWKS, the console's dev sign-in):
-   * a function answers GET with JSON; `{ post }` answers POST with a JSON body.
+   * a function answers GET with JSON; `{ post }` answers POST with a JSON body, after `guard` (if any) let
+   * the request through on its scheme and headers alone.
    */
   extraRoutes?: Record<string, ExtraRoute>;
   /**
@@ -61,7 +62,25 @@ export interface HostOptions {
   cors?: CorsSettings;
 }
 
-export type ExtraRoute = (() => Promise<unknown>) | { post: (body: unknown) => Promise<{ status: number; body: unknown }> };
+/** What an extra route's guard sees of a request: its scheme and the headers a browser sets itself. */
+export interface ExtraRequest {
+  secure: boolean;
+  host: string | undefined;
+  origin: string | undefined;
+}
+
+export type ExtraAnswer = { status: number; body: unknown };
+
+export type ExtraRoute =
+  | (() => Promise<unknown>)
+  | {
+      /** A refusal (the answer), or undefined to go on; decided before the body is read. */
+      guard?: (request: ExtraRequest) => ExtraAnswer | undefined;
+      post: (body: unknown) => Promise<ExtraAnswer>;
+    };
+
+/** An extra route's JSON body is small (a role name): anything longer is refused unread. */
+const MAX_EXTRA_BODY_BYTES = 16 * 1024;
 
 export interface RunningHost {
   url: string;
@@ -104,6 +123,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
 
   const hostJson = readHostJson(options.hostJson ?? join(process.cwd(), 'host.json'));
   const prefix = (hostJson.extensions?.http?.routePrefix ?? 'api').replace(/^\/|\/$/g, '');
+  // looked up by the request's path: a Map answers only the routes put in it
+  const extraRoutes = new Map(Object.entries(options.extraRoutes ?? {}));
   // ranked as the Functions host (ASP.NET Core routing) ranks them: a catch-all `{*path}` comes last
   const httpRoutes = new RouteTable<Registration>();
   for (const reg of registrations.filter((r) => r.trigger.type.toLowerCase() === 'httptrigger')) {
@@ -185,8 +206,8 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       res.writeHead(pre.status, pre.headers).end();
       return;
     }
-    const extra = options.extraRoutes?.[url.pathname];
-    if (extra && (await serveExtra(extra, req, res))) return;
+    const extra = extraRoutes.get(url.pathname);
+    if (extra && (await serveExtra(extra, req, res, secure))) return;
     if (url.pathname === '/admin/host/status') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ state: 'Running', functions: registrations.map((r) => r.name) }));
       return;
@@ -265,7 +286,7 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
     await pipeline(Readable.fromWeb(response.body), res).catch(() => res.destroy());
   }
 
-  async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  async function serveExtra(extra: ExtraRoute, req: IncomingMessage, res: ServerResponse, secure: boolean): Promise<boolean> {
     const json = (status: number, body: unknown) =>
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
     if (typeof extra === 'function') {
@@ -274,8 +295,23 @@ export async function startHost(options: HostOptions): Promise<RunningHost> {
       return true;
     }
     if (req.method !== 'POST') return false;
+    const refused = extra.guard?.({ secure, host: req.headers.host, origin: req.headers.origin });
+    if (refused) {
+      json(refused.status, refused.body);
+      req.resume();
+      return true;
+    }
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let size = 0;
+    // read to the end (the answer then reaches the caller), keeping no more than the limit
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size <= MAX_EXTRA_BODY_BYTES) chunks.push(chunk as Buffer);
+    }
+    if (size > MAX_EXTRA_BODY_BYTES) {
+      json(413, { error: { code: 'requestTooLarge', message: `The body is larger than ${MAX_EXTRA_BODY_BYTES} bytes.` } });
+      return true;
+    }
     let body: unknown;
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');

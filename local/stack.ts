@@ -58,9 +58,10 @@ export async function startStack(o: {
     const { DEMO_TENANT_ID } = await import('./seed');
     const consoleRoot = join(root, 'dist', 'web');
     consoleBuilt = existsSync(join(consoleRoot, 'index.html'));
+    const httpsPort = o.httpsPort ?? o.port + 1;
     host = await startHost({
       port: o.port,
-      https: { port: o.httpsPort ?? o.port + 1, key: tls.key, cert: tls.cert },
+      https: { port: httpsPort, key: tls.key, cert: tls.cert },
       bind: process.env.LOCAL_HOST_BIND || undefined,
       entry: join(root, 'dist', 'functions', 'index.js'),
       hostJson: join(root, 'host.json'),
@@ -71,6 +72,7 @@ export async function startStack(o: {
           tenantId: (process.env.DEV_SIGNIN_TENANT_ID || DEMO_TENANT_ID).toLowerCase(),
           issuer: tokenIssuer(s),
           audience: s.AUTH_AUDIENCE[0],
+          httpsPort,
         }),
       },
       staticRoot: consoleBuilt ? consoleRoot : undefined,

@@ -2,8 +2,9 @@
  * `npm run token -- <Role> [--tenant <tenantId>] [--user <id or UPN>] [--expires <seconds>]`: prints one
  * fresh dev token and nothing else, for scripts and curl. Roles: GlobalAdministrator, LicenseAdministrator,
  * UserAdministrator, BillingAdministrator, GlobalReader, User (no admin role), App
- * (LicenseAssignment.ReadWrite.All), SignInEvents (SignInEvents.Write), Operator (Tenants.ReadWrite.All),
- * AuthenticationEvents (the token Entra ID sends the custom authentication extension, for AUTH_EVENTS_AUDIENCE).
+ * (LicenseAssignment.ReadWrite.All), SignInEvents (SignInEvents.Write), Scim (ScimProvisioning.ReadWrite.All),
+ * Operator (Tenants.ReadWrite.All), AuthenticationEvents (the token Entra ID sends the custom authentication
+ * extension, for AUTH_EVENTS_AUDIENCE).
  * `--user` makes the token that user's own (`oid` = the user's id; a UPN is looked up in the running local
  * stack's store). Signed with the local host's dev key; not valid anywhere else.
  */

@@ -107,6 +107,12 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/hasLicenseErrors/?' }
           { path: '/signInActivity/lastSignInDateTime/?' }
           { path: '/_ts/?' }
+          // SCIM provisioning's filters (shared/provisioning/query.ts)
+          { path: '/search/userName/?' }
+          { path: '/search/mail/?' }
+          { path: '/externalId/?' }
+          { path: '/employeeId/?' }
+          { path: '/managerId/?' }
           // groups, memberships, the waiting list
           { path: '/assignedLicenses/?' }
           { path: '/groupId/?' }

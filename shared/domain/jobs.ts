@@ -6,6 +6,7 @@ import { ErrorCodes, Violation } from '../errors';
 import { Catalog, ProductDefinition } from './catalog';
 import { LicenseAssignment, LicenseChange } from './licensing';
 import { isUserPrincipalName, MAX_UPN_LENGTH } from './upn';
+import { MAX_SIGN_IN_CLOCK_SKEW_MS, signInInTheFuture } from './users';
 
 /** The modes an admin's job may have. */
 export const JOB_MODES = ['add', 'replace', 'remove', 'unassignAll', 'swap'] as const;
@@ -169,7 +170,8 @@ const quote = (v: string) => (v.length > 120 ? `${v.slice(0, 120)}…` : v);
  * Reads one CSV record (header names are case-insensitive): userPrincipalName; licenses (or skus):
  * products by skuPartNumber or skuId separated by `;`; disabledPlans: plans by servicePlanName or id
  * separated by `;` (a plan applies to each listed product that has it); usageLocation; displayName;
- * lastSignInDateTime (Entra ID's sign-in activity, for tenants that export it).
+ * lastSignInDateTime (Entra ID's sign-in activity, for tenants that export it; not more than a clock's skew
+ * ahead of `nowMs`, the service's clock, as POST /signInEvents takes it).
  * Returns the row, or the reason it cannot be used (the row is then reported as failed, not dropped).
  */
 export function readCsvRecord(
@@ -177,6 +179,7 @@ export function readCsvRecord(
   record: Record<string, string>,
   row: number,
   mode: 'add' | 'replace',
+  nowMs: number,
 ): CsvRow | { row: number; userPrincipalName: string; error: Violation } {
   const get = (...names: string[]) => {
     for (const [k, val] of Object.entries(record)) if (names.includes(k.trim().toLowerCase())) return (val ?? '').trim();
@@ -220,6 +223,12 @@ export function readCsvRecord(
   const lastSignInDateTime = signIn ? signInDate(signIn) : undefined;
   if (signIn && !lastSignInDateTime)
     return fail(`lastSignInDateTime '${quote(signIn)}' must be an ISO 8601 date and time with a zone, like 2026-01-31T08:15:00Z.`, 'lastSignInDateTime');
+  // a sign-in date only moves forward: one in the future would stay, and the user would never count as inactive
+  if (lastSignInDateTime && signInInTheFuture(lastSignInDateTime, nowMs))
+    return fail(
+      `lastSignInDateTime '${quote(signIn)}' is in the future (the service's clock reads ${new Date(nowMs).toISOString()}; at most ${MAX_SIGN_IN_CLOCK_SKEW_MS / 60_000} minutes ahead is taken). Give the time the user last signed in, as Entra ID exports it.`,
+      'lastSignInDateTime',
+    );
   return {
     row,
     userPrincipalName: upn,

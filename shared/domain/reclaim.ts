@@ -97,8 +97,11 @@ export interface ReclaimUser {
 /**
  * Whether the policy points at this user: an account disabled for more than N days (by its
  * disabledDateTime), or an enabled account without a sign-in for inactiveForDays (a new account counts
- * from its creation; a product the user kept, from the keep), holding licenses. Products of deleted
- * subscriptions are left to the deleted-product step.
+ * from its creation; in ask-first mode, a product the user kept counts from the keep), holding licenses.
+ * Products of deleted subscriptions are left to the deleted-product step.
+ *
+ * A keep is the answer to ask-first's question, so only ask-first counts it: in immediate mode the policy
+ * asks nobody, and a keep date (an earlier ask-first answer) does not hold a license back.
  */
 export function reclaimCandidate(
   user: ReclaimUser,
@@ -135,7 +138,8 @@ export function reclaimCandidate(
   if (policy.inactiveForDays === null) return null;
   const days = policy.inactiveForDays;
   const accountActivity = later(lastSignIn, user.createdDateTime);
-  const inactiveFor = (s: string) => isInactive(later(accountActivity, keptAt(s)), now, days);
+  const keep = policy.mode === 'askFirst' ? keptAt : () => undefined;
+  const inactiveFor = (s: string) => isInactive(later(accountActivity, keep(s)), now, days);
   const reclaim = direct.filter((s) => live(s) && !selfService(s) && inactiveFor(s));
   const keptByUser = direct.filter((s) => live(s) && !selfService(s) && !inactiveFor(s) && isInactive(accountActivity, now, days));
   const kept = direct.filter((s) => live(s) && selfService(s) && inactiveFor(s));
@@ -159,7 +163,19 @@ export interface ReclaimMarkState {
   markedDateTime?: string | null;
   reclaimAfterDateTime?: string | null;
   state: 'pending' | 'kept' | 'reclaiming' | 'reclaimed';
+  /** When the user last kept it (answered the question). */
+  keptDateTime?: string | null;
 }
+
+/**
+ * The keep date that restarts a product's clock: the user's answer to a question a run asked. A mark
+ * without a markedDateTime was never asked (a keep written before keeps needed a question): no keep.
+ */
+export const keepDateOf = (mark: ReclaimMarkState | undefined): string | null | undefined => (mark?.markedDateTime ? mark.keptDateTime : undefined);
+
+/** Whether the user may answer now: the policy asks first and the product has a question waiting (a pending mark). */
+export const keepAnswers = (policy: Pick<ReclaimPolicy, 'enabled' | 'mode'>, mark: ReclaimMarkState | undefined): boolean =>
+  policy.enabled && policy.mode === 'askFirst' && mark?.state === 'pending';
 
 export type AskFirstStep = { action: 'mark'; reclaimAfterDateTime: string } | { action: 'waiting'; reclaimAfterDateTime: string } | { action: 'reclaim' };
 

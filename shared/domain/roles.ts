@@ -29,6 +29,11 @@ export const AppRole = {
   TenantsManage: 'Tenants.ReadWrite.All',
   /** An identity provider's hook: records users' sign-ins (POST /signInEvents), which may auto-claim a license. */
   SignInEventsWrite: 'SignInEvents.Write',
+  /**
+   * An identity provider's provisioning service (Entra ID, Okta) with an Entra-issued token instead of a
+   * SCIM credential: creates, changes and deletes the organization's users and groups through /scim/v2.
+   */
+  ScimProvisioning: 'ScimProvisioning.ReadWrite.All',
 } as const;
 
 export type Action =
@@ -36,6 +41,7 @@ export type Action =
   | 'assignLicenses'
   | 'assignLicensesToGuests'
   | 'manageUsers'
+  | 'manageGroupMembers'
   | 'changeUserType'
   | 'updateUsageLocation'
   | 'manageSubscriptions'
@@ -47,7 +53,10 @@ export type Action =
   | 'keepOwnLicense'
   | 'readOwnUsageRights'
   | 'manageReportSettings'
-  | 'manageLicenseSettings';
+  | 'manageLicenseSettings'
+  | 'provision'
+  | 'manageProvisioning'
+  | 'readProvisioning';
 
 /** `members`: any signed-in user of the organization (a delegated token), whatever their roles. */
 const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; members?: boolean }> = {
@@ -60,6 +69,9 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   assignLicenses: { directory: ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator'], app: [AppRole.ReadWriteAll] },
   assignLicensesToGuests: { directory: ['GlobalAdministrator'], app: [] },
   manageUsers: { directory: ['GlobalAdministrator', 'UserAdministrator'], app: [] },
+  // Membership gives whatever the group gives (its licenses), so adding a member is a user administrator's
+  // call, however it is asked for: POST /groups/{id}/members/$ref, or approving a license request via a group.
+  manageGroupMembers: { directory: ['GlobalAdministrator', 'UserAdministrator'], app: [] },
   // Guest or member decides who may license the user (only a Global Administrator licenses guests), so
   // only a Global Administrator may change it: otherwise Guest -> Member, assign, -> Guest licenses a guest.
   changeUserType: { directory: ['GlobalAdministrator'], app: [] },
@@ -81,6 +93,12 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
   // whether service plans the catalog adds to held products start on or off: Global admins only
   manageLicenseSettings: { directory: ['GlobalAdministrator'], app: [] },
+  // SCIM 2.0 (/scim/v2): an organization's SCIM credential (shared/auth/scim.ts), or an app-only token with
+  // the application permission. Nothing else: an admin's own token does not speak SCIM
+  provision: { directory: [], app: [AppRole.ScimProvisioning] },
+  // SCIM credentials are keys to the whole directory: only a Global Administrator creates and revokes them
+  manageProvisioning: { directory: ['GlobalAdministrator'], app: [] },
+  readProvisioning: { directory: ['GlobalAdministrator', 'GlobalReader'], app: [] },
 };
 
 export const actionDescription: Record<Action, string> = {
@@ -88,6 +106,7 @@ export const actionDescription: Record<Action, string> = {
   assignLicenses: 'assign or remove licenses',
   assignLicensesToGuests: 'assign licenses to guest users',
   manageUsers: 'create or change users',
+  manageGroupMembers: 'add or remove group members',
   changeUserType: 'change whether a user is a member or a guest',
   updateUsageLocation: "change a user's usage location",
   manageSubscriptions: 'buy or remove licenses and manage subscriptions',
@@ -100,6 +119,9 @@ export const actionDescription: Record<Action, string> = {
   readOwnUsageRights: 'read your own usage rights',
   manageReportSettings: 'change how reports show names',
   manageLicenseSettings: 'change the license settings',
+  provision: 'provision users and groups through SCIM',
+  manageProvisioning: 'create or revoke SCIM provisioning credentials',
+  readProvisioning: "read the organization's provisioning settings",
 };
 
 export interface Principal {
@@ -114,6 +136,8 @@ export interface Principal {
   isApp: boolean;
   /** The calling application's client id (`azp`, v1 `appid`), when the token names one. */
   clientId?: string;
+  /** A SCIM credential's id when the caller authenticated with one (objectId and displayName are the credential's). */
+  credentialId?: string;
 }
 
 export function rolesFromClaims(wids: unknown): DirectoryRoleName[] {

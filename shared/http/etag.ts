@@ -1,3 +1,5 @@
+import { ApiError, ErrorCodes } from '../errors';
+
 /**
  * Entity tags as HTTP has them (RFC 9110): sent quoted (`"abc"`), and `If-Match` accepted in every form a
  * client sends: quoted, weak (`W/"abc"`, as a portal copies it from `@odata.etag`), bare, or `*`. Cosmos
@@ -31,3 +33,14 @@ export function parseIfMatch(header: string | null | undefined): string[] | '*' 
 /** Whether a resource with `etag` satisfies If-Match (absent or `*` always does). */
 export const ifMatchSatisfied = (ifMatch: string[] | '*' | undefined, etag: string | undefined): boolean =>
   ifMatch === undefined || ifMatch === '*' || (!!etag && ifMatch.includes(opaqueEtag(etag)!));
+
+/** `If-Match` semantics for a change: absent or `*` always matches; otherwise the resource must still have that etag (412). */
+export function checkIfMatch(ifMatch: string[] | '*' | undefined, etag: string | undefined, what: string): void {
+  if (ifMatchSatisfied(ifMatch, etag)) return;
+  throw new ApiError(
+    412,
+    ErrorCodes.preconditionFailed,
+    `${what} has changed since you read it (its If-Match etag is stale). Read it again and reapply your change.`,
+    'If-Match',
+  );
+}

@@ -3,7 +3,7 @@
  * (zod 4's own JSON Schema output: no second schema language to keep in step).
  */
 import { z, ZodType } from 'zod';
-import { errorResponse } from '../schemas/contracts';
+import { errorResponse, scimErrorResponse } from '../schemas/contracts';
 import type { Auth } from './pipeline';
 
 interface Operation {
@@ -13,6 +13,7 @@ interface Operation {
   summary: string;
   tag: string;
   auth: Auth;
+  protocol?: 'graph' | 'scim';
   permission?: string;
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;
@@ -53,13 +54,17 @@ export function openApiDocument(routePrefix = 'api') {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const path = `/${op.route.replace(/\{(\w+)(:[^}]*)?\??\}/g, '{$1}')}`;
+    // SCIM routes answer application/scim+json, errors in SCIM's shape (RFC 7644 section 3.12)
+    const scim = op.protocol === 'scim';
+    const media = scim ? 'application/scim+json' : 'application/json';
+    const error = { $ref: `#/components/responses/${scim ? 'ScimError' : 'Error'}` };
     const responses: Record<string, unknown> = {
       [String(op.status ?? 200)]: op.response
-        ? { description: 'OK', content: { 'application/json': { schema: jsonSchema(op.response, 'output') } } }
+        ? { description: 'OK', content: { [media]: { schema: jsonSchema(op.response, 'output') } } }
         : { description: 'OK' },
-      '400': { $ref: '#/components/responses/Error' },
+      '400': error,
     };
-    if (op.auth !== 'anonymous') Object.assign(responses, { '401': { $ref: '#/components/responses/Error' }, '403': { $ref: '#/components/responses/Error' } });
+    if (op.auth !== 'anonymous') Object.assign(responses, { '401': error, '403': error });
     paths[path] ??= {};
     paths[path][op.method.toLowerCase()] = {
       operationId: op.name,
@@ -68,7 +73,7 @@ export function openApiDocument(routePrefix = 'api') {
       ...(op.permission ? { description: `Needs permission: ${op.permission}.` } : {}),
       security: op.auth === 'anonymous' ? [] : [{ bearer: [] }],
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { [media]: { schema: jsonSchema(op.body, 'input') } } } } : {}),
       ...(op.rawBody
         ? {
             requestBody: {
@@ -92,7 +97,10 @@ export function openApiDocument(routePrefix = 'api') {
     servers: [{ url: `/${routePrefix}` }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      responses: { Error: { description: 'Error', content: { 'application/json': { schema: jsonSchema(errorResponse, 'output') } } } },
+      responses: {
+        Error: { description: 'Error', content: { 'application/json': { schema: jsonSchema(errorResponse, 'output') } } },
+        ScimError: { description: 'SCIM error', content: { 'application/scim+json': { schema: jsonSchema(scimErrorResponse, 'output') } } },
+      },
     },
     paths,
   };

@@ -14,6 +14,8 @@ import { isOperator, requireOperator } from '../auth/operator';
 import { catalogCache } from '../catalog/cache';
 import { settings } from '../config';
 import { Catalog } from '../domain/catalog';
+import { authenticateScim, noteCredentialUse } from '../auth/scim';
+import { SCIM_MEDIA_TYPE, scimErrorBody } from '../provisioning/errors';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
 import { isCosmosError, noAnswer } from '../storage/cosmos';
@@ -60,12 +62,19 @@ export interface Result {
  * `tenant`: a token of a provisioned tenant; `operator`: the operator's own application
  * (shared/auth/operator.ts); `tenantOrOperator`: either (the catalog, which the operator writes and
  * organizations read; the permission applies to tenants' callers); `token`: any valid token, whatever its
- * roles (`$batch`: each request inside is checked on its own); `authenticationEvents`: Entra ID calling a
- * custom authentication extension (its token for AUTH_EVENTS_AUDIENCE, client Entra's authentication
- * events app; the handler reads the tenant, and the call does not count against the tenant's request
- * budget: a 429 would fail the user's sign-in); `anonymous`: none.
+ * roles (`$batch`: each request inside is checked on its own); `scim`: a provisioned tenant's SCIM credential or a token (shared/auth/scim.ts);
+ * `authenticationEvents`: Entra ID calling a custom authentication extension (its token for
+ * AUTH_EVENTS_AUDIENCE, client Entra's authentication events app; the handler reads the tenant, and the
+ * call does not count against the tenant's request budget: a 429 would fail the user's sign-in);
+ * `anonymous`: none.
  */
-export type Auth = 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'authenticationEvents' | 'anonymous';
+export type Auth = 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'scim' | 'authenticationEvents' | 'anonymous';
+
+/**
+ * The protocol a route speaks, which decides the shape of its errors and its media type: Microsoft
+ * Graph's (`{ error: { code, message } }`, application/json) or SCIM's (RFC 7644, application/scim+json).
+ */
+export type Protocol = 'graph' | 'scim';
 
 export interface RouteSpec<P, Q, B> {
   name: string;
@@ -75,6 +84,8 @@ export interface RouteSpec<P, Q, B> {
   summary: string;
   tag: string;
   auth?: Auth;
+  /** Default `graph`. */
+  protocol?: Protocol;
   permission?: Action;
   /**
    * A further action the request needs, depending on what it asks (which user properties change, whether
@@ -121,48 +132,57 @@ function parse<T>(schema: ZodType<T> | undefined, value: unknown, where: 'body' 
 /** When to come back after the store did not answer (a lost connection, a timeout): no hint from it. */
 const STORE_UNREACHABLE_RETRY_SECONDS = 5;
 
-const errors: Middleware = (next) => async (ctx) => {
-  try {
-    return await next(ctx);
-  } catch (e) {
-    let err: ApiError;
-    if (e instanceof ApiError) err = e;
-    else if (e instanceof ZodError) err = validationError(e, 'body');
-    else if (isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408)) {
-      // the SDK already retried with its own policy; tell the caller when to come back
-      const seconds = Math.max(1, Math.ceil(Number(e.retryAfterInMs ?? 1000) / 1000));
-      err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store is busy. Nothing was changed; try again shortly.', undefined, undefined, {
-        'Retry-After': String(seconds),
-      });
-    } else if (noAnswer(e)) {
-      // the SDK already retried what it may. A license change whose answer was lost is sorted out by the
-      // write engine (landed, or put back) before it gets here; the other writes are safe to repeat (a
-      // create that did land answers 409 the second time)
-      log.warn('license store did not answer', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: String((e as Error)?.message ?? e) });
-      err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store did not answer in time. Try again in a few seconds.', undefined, undefined, {
-        'Retry-After': String(STORE_UNREACHABLE_RETRY_SECONDS),
-      });
-    } else {
-      log.error('unhandled error', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: (e as Error)?.stack ?? String(e) });
-      err = new ApiError(500, ErrorCodes.internal, `Something went wrong on our side. Quote request id ${ctx.requestId} to support.`);
+const mediaType = (protocol: Protocol) => (protocol === 'scim' ? `${SCIM_MEDIA_TYPE}; charset=utf-8` : 'application/json; charset=utf-8');
+
+/** An error's body in the route's protocol. */
+const errorBodyIn = (protocol: Protocol, err: ApiError, requestId: string) => (protocol === 'scim' ? scimErrorBody(err) : errorBody(err, requestId));
+
+const errors =
+  (protocol: Protocol): Middleware =>
+  (next) =>
+  async (ctx) => {
+    try {
+      return await next(ctx);
+    } catch (e) {
+      let err: ApiError;
+      if (e instanceof ApiError) err = e;
+      else if (e instanceof ZodError) err = validationError(e, 'body');
+      else if (isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408)) {
+        // the SDK already retried with its own policy; tell the caller when to come back
+        const seconds = Math.max(1, Math.ceil(Number(e.retryAfterInMs ?? 1000) / 1000));
+        err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store is busy. Nothing was changed; try again shortly.', undefined, undefined, {
+          'Retry-After': String(seconds),
+        });
+      } else if (noAnswer(e)) {
+        // the SDK already retried what it may. A license change whose answer was lost is sorted out by the
+        // write engine (landed, or put back) before it gets here; the other writes are safe to repeat (a
+        // create that did land answers 409 the second time)
+        log.warn('license store did not answer', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: String((e as Error)?.message ?? e) });
+        err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store did not answer in time. Try again in a few seconds.', undefined, undefined, {
+          'Retry-After': String(STORE_UNREACHABLE_RETRY_SECONDS),
+        });
+      } else {
+        log.error('unhandled error', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, error: (e as Error)?.stack ?? String(e) });
+        err = new ApiError(500, ErrorCodes.internal, `Something went wrong on our side. Quote request id ${ctx.requestId} to support.`);
+      }
+      if (err.status >= 500 || err.status === 401 || err.status === 403) {
+        log.warn('request refused', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, status: err.status, code: err.code });
+      }
+      return { status: err.status, body: errorBodyIn(protocol, err, ctx.requestId), headers: err.headers };
     }
-    if (err.status >= 500 || err.status === 401 || err.status === 403) {
-      log.warn('request refused', { requestId: ctx.requestId, tenantId: ctx.principal?.tenantId, status: err.status, code: err.code });
-    }
-    return { status: err.status, body: errorBody(err, ctx.requestId), headers: err.headers };
-  }
-};
+  };
 
 const authenticated =
   (auth: Auth): Middleware =>
   (next) =>
   async (ctx) => {
     if (auth === 'anonymous') return next(ctx);
+    const authorization = ctx.request.headers.get('authorization');
     if (auth === 'authenticationEvents') {
-      ctx.principal = await authenticateEventsCaller(ctx.request.headers.get('authorization'));
+      ctx.principal = await authenticateEventsCaller(authorization);
       return next(ctx);
     }
-    ctx.principal = await authenticate(ctx.request.headers.get('authorization'));
+    ctx.principal = auth === 'scim' ? await authenticateScim(authorization) : await authenticate(authorization);
     admit(ctx.principal.tenantId); // per-tenant budget, before any work for the request
     if (auth === 'operator') requireOperator(ctx.principal);
     return next(ctx);
@@ -175,7 +195,7 @@ const tenantScope =
   (auth: Auth): Middleware =>
   (next) =>
   async (ctx) => {
-    if (auth !== 'tenant' && (auth !== 'tenantOrOperator' || asOperator(auth, ctx))) return next(ctx);
+    if (auth !== 'tenant' && auth !== 'scim' && (auth !== 'tenantOrOperator' || asOperator(auth, ctx))) return next(ctx);
     const tenant = await tenants.get(ctx.principal.tenantId);
     if (!tenant) {
       throw new ApiError(
@@ -202,7 +222,7 @@ const catalogScope =
   (next) =>
   async (ctx) => {
     // (authenticationEvents: its handler takes the catalog within the sign-in's deadline)
-    if (auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator') ctx.catalog = await catalogCache(settings()).current();
+    if (auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator' || auth === 'scim') ctx.catalog = await catalogCache(settings()).current();
     return next(ctx);
   };
 
@@ -238,11 +258,11 @@ const compose =
   (handler: Next) =>
     mws.reduceRight((next, mw) => mw(next), handler);
 
-function toResponse(result: Result, requestId: string, clientRequestId: string | null): HttpResponseInit {
+function toResponse(result: Result, requestId: string, clientRequestId: string | null, protocol: Protocol): HttpResponseInit {
   const headers: Record<string, string> = { 'request-id': requestId, ...(clientRequestId ? { 'client-request-id': clientRequestId } : {}), ...result.headers };
   if (result.stream) return { status: result.status ?? 200, body: Readable.from(result.stream), headers };
   if (result.body === undefined) return { status: result.status ?? 204, headers };
-  return { status: result.status ?? 200, jsonBody: result.body, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } };
+  return { status: result.status ?? 200, jsonBody: result.body, headers: { 'content-type': mediaType(protocol), ...headers } };
 }
 
 type HttpHandler = (request: HttpRequest, invocation: InvocationContext) => Promise<HttpResponseInit>;
@@ -282,10 +302,11 @@ function tableOfAllRoutes() {
 export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSpec<P, Q, B>): void {
   const s = spec as unknown as RouteSpec<unknown, unknown, unknown>;
   const auth = s.auth ?? 'tenant';
-  if ((auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator') && !s.permission)
+  const protocol = s.protocol ?? 'graph';
+  if ((auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator' || auth === 'scim') && !s.permission)
     throw new Error(`route ${s.name}: an authenticated route must name its permission`);
   const pipeline = compose(
-    errors,
+    errors(protocol),
     authenticated(auth),
     tenantScope(auth),
     role(auth, auth === 'operator' ? 'manageTenants' : s.permission),
@@ -298,8 +319,11 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
     const started = Date.now();
     const ctx = { request, invocation, requestId, url: new URL(request.url), ifMatch: parseIfMatch(request.headers.get('if-match')) } as Ctx;
     const result = await pipeline(ctx);
-    log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status: result.status ?? 200, ms: Date.now() - started });
-    return exposeToBrowsers(request, toResponse(result, requestId, request.headers.get('client-request-id')));
+    const status = result.status ?? (result.body === undefined && !result.stream ? 204 : 200);
+    log.info('request', { requestId, tenantId: ctx.principal?.tenantId, function: s.name, status, ms: Date.now() - started });
+    // a SCIM credential's last request, for the console (at most once a minute per credential and instance)
+    if (ctx.principal?.credentialId) await noteCredentialUse(ctx.principal, { method: s.method, path: ctx.url.pathname, status });
+    return exposeToBrowsers(request, toResponse(result, requestId, request.headers.get('client-request-id'), protocol));
   };
   routeTable.add(s.route, [s.method], { name: s.name, handler });
   inTable.add(s.name);
@@ -312,6 +336,8 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
 }
 
 const unmatched = (status: 404 | 405, method: string, path: string, allow: string[], requestId: string): HttpResponseInit => {
+  // a path under scim/ is a provisioning service's: it gets SCIM's error shape
+  const protocol: Protocol = /^\/?scim(\/|$)/i.test(path) ? 'scim' : 'graph';
   const err =
     status === 404
       ? new ApiError(
@@ -322,8 +348,8 @@ const unmatched = (status: 404 | 405, method: string, path: string, allow: strin
       : new ApiError(405, 'Request_BadRequest', `Specified HTTP method is not allowed for the request target: ${path} takes ${allow.join(', ')}.`);
   return {
     status,
-    jsonBody: errorBody(err, requestId),
-    headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId, ...(status === 405 ? { Allow: allow.join(', ') } : {}) },
+    jsonBody: errorBodyIn(protocol, err, requestId),
+    headers: { 'content-type': mediaType(protocol), 'request-id': requestId, ...(status === 405 ? { Allow: allow.join(', ') } : {}) },
   };
 };
 

@@ -72,12 +72,12 @@ export function parseOrderBy(schema: ResourceSchema, text: string | undefined): 
   if (text === undefined) return undefined;
   const keys = text.split(',').map((s) => s.trim());
   const m = /^(\w+)(?:\s+(asc|desc))?$/i.exec(keys[0]);
-  const property = m && schema.orderBy[m[1].toLowerCase()];
+  const property = m ? schema.orderBy.get(m[1].toLowerCase()) : undefined;
   if (keys.length > 1 || !property) {
-    const names = Object.values(schema.orderBy).map((o) => o.name);
+    const names = [...schema.orderBy.values()].map((o) => o.name);
     throw unsupportedQuery(`Sorting not supported for current query. Sort by one of ${names.join(', ')}, asc or desc.`, '$orderby');
   }
-  return { path: property.path, desc: (m[2] ?? 'asc').toLowerCase() === 'desc' };
+  return { path: property.path, desc: (m?.[2] ?? 'asc').toLowerCase() === 'desc' };
 }
 
 // ---------------- $search ----------------
@@ -128,14 +128,10 @@ export function translateSearch(schema: ResourceSchema, text: string): SqlCondit
   const fail = (what: string) => new ApiError(400, 'BadRequest', `Invalid search clause: ${what}`, '$search');
   const clause = (v: string): string => {
     const m = /^(\w+):(.*)$/s.exec(v);
-    const fields = m ? [schema.search[m[1].toLowerCase()]] : Object.values(schema.search);
-    if (m && !fields[0])
-      throw unsupportedQuery(
-        `$search on '${m[1]}' is not supported; search ${Object.values(schema.search)
-          .map((s) => s.name)
-          .join(' or ')}.`,
-        '$search',
-      );
+    const named = m ? schema.search.get(m[1].toLowerCase()) : undefined;
+    if (m && !named)
+      throw unsupportedQuery(`$search on '${m[1]}' is not supported; search ${[...schema.search.values()].map((s) => s.name).join(' or ')}.`, '$search');
+    const fields = named ? [named] : [...schema.search.values()];
     const name = `@s${parameters.length}`;
     parameters.push({ name, value: (m ? m[2] : v).trim().toLowerCase() });
     // a missing or non-string field makes STARTSWITH undefined, i.e. not a match, as wanted (no NOT here);

@@ -43,7 +43,7 @@ export interface CollectionProperty {
   name: string;
   /** `collection/$count`: the stored count. */
   countPath?: string;
-  any?: Record<string, LambdaProperty>;
+  any?: PropertyTable<LambdaProperty>;
 }
 
 /** A property answered by a parameter the caller supplies (a set of ids computed from other documents). */
@@ -53,6 +53,13 @@ export interface MembershipProperty {
   param: string;
 }
 
+/**
+ * A table of properties by lower-cased name. A Map, not an object literal: the caller's text selects the
+ * entry, and an object would answer `constructor`, `__proto__` or `toString` with what every object inherits
+ * (a TypeError deep in the translation, a query on `c.undefined`). A Map knows only what was put in it.
+ */
+export type PropertyTable<T> = ReadonlyMap<string, T>;
+
 export interface ResourceSchema {
   /** For messages: `User`, `Group`. */
   entity: string;
@@ -60,21 +67,22 @@ export interface ResourceSchema {
   odataType: string;
   /** The document type every query of this resource keeps (`c.type = '...'`). */
   docType: string;
-  scalars: Record<string, ScalarProperty>;
-  collections: Record<string, CollectionProperty>;
-  memberships: Record<string, MembershipProperty>;
+  scalars: PropertyTable<ScalarProperty>;
+  collections: PropertyTable<CollectionProperty>;
+  memberships: PropertyTable<MembershipProperty>;
   /** `$orderby` properties and their paths. */
-  orderBy: Record<string, { name: string; path: string }>;
+  orderBy: PropertyTable<{ name: string; path: string }>;
   /**
    * `$search` properties: the lower-cased path matched by prefix, and for a name the path of its words
    * (domain/searchWords.ts), any of which may start with the text, as Graph tokenises displayName. A clause
    * without a property searches all.
    */
-  search: Record<string, { name: string; path: string; words?: string }>;
+  search: PropertyTable<{ name: string; path: string; words?: string }>;
 }
 
 const lower = (s: string) => s.toLowerCase();
-const byName = <T extends { name: string }>(items: T[]): Record<string, T> => Object.fromEntries(items.map((i) => [i.name.toLowerCase(), i]));
+const byName = <T extends { name: string }>(items: T[]): PropertyTable<T> => new Map(items.map((i) => [i.name.toLowerCase(), i]));
+const none = new Map<string, never>();
 
 export const userSchema: ResourceSchema = {
   entity: 'User',
@@ -88,7 +96,7 @@ export const userSchema: ResourceSchema = {
       path: 'userType',
       type: 'string',
       ops: ['eq', 'ne', 'in'],
-      normalise: (s) => ({ member: 'Member', guest: 'Guest' })[s.toLowerCase()] ?? s,
+      normalise: (s) => (s.toLowerCase() === 'member' ? 'Member' : s.toLowerCase() === 'guest' ? 'Guest' : s),
       nullable: true,
     },
     { name: 'usageLocation', path: 'usageLocation', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: (s) => s.toUpperCase() },
@@ -140,7 +148,7 @@ export const userSchema: ResourceSchema = {
       ]),
     },
   ]),
-  memberships: {},
+  memberships: none,
   orderBy: byName([
     { name: 'displayName', path: 'search.displayName' },
     { name: 'userPrincipalName', path: 'search.userPrincipalName' },
@@ -159,7 +167,7 @@ export const groupSchema: ResourceSchema = {
     { name: 'id', path: 'id', type: 'string', ops: ['eq', 'ne', 'in'], normalise: lower, guid: true },
     { name: 'displayName', path: 'search.displayName', type: 'string', ops: ['eq', 'ne', 'in', 'startswith'], normalise: lower },
   ]),
-  collections: {},
+  collections: none,
   // the groups some member is in error for: the storage computes the set from the users (groupsInError)
   memberships: byName([{ name: 'hasMembersWithLicenseErrors', param: '@groupsWithLicenseErrors' }]),
   orderBy: byName([{ name: 'displayName', path: 'search.displayName' }]),
@@ -171,11 +179,11 @@ export const subscribedSkuSchema: ResourceSchema = {
   entity: 'SubscribedSku',
   odataType: 'microsoft.graph.subscribedSku',
   docType: 'subscription',
-  scalars: {},
-  collections: {},
-  memberships: {},
-  orderBy: {},
-  search: {},
+  scalars: none,
+  collections: none,
+  memberships: none,
+  orderBy: none,
+  search: none,
 };
 
 /** Every document path a translated query of this resource may filter or sort on (for the index check). */
@@ -183,13 +191,13 @@ export function queriedPaths(schema: ResourceSchema): { path: string; array: boo
   return [
     { path: 'tenantId', array: false },
     { path: 'type', array: false },
-    ...Object.values(schema.scalars).map((p) => ({ path: p.path, array: false })),
-    ...Object.values(schema.collections).flatMap((c) => [
+    ...[...schema.scalars.values()].map((p) => ({ path: p.path, array: false })),
+    ...[...schema.collections.values()].flatMap((c) => [
       ...(c.countPath ? [{ path: c.countPath, array: false }] : []),
-      ...Object.values(c.any ?? {}).flatMap((l) => l.paths.map((p) => ({ path: p.path, array: !!p.array }))),
+      ...[...(c.any?.values() ?? [])].flatMap((l) => l.paths.map((p) => ({ path: p.path, array: !!p.array }))),
     ]),
-    ...Object.values(schema.orderBy).map((o) => ({ path: o.path, array: false })),
-    ...Object.values(schema.search).flatMap((s) => [{ path: s.path, array: false }, ...(s.words ? [{ path: s.words, array: true }] : [])]),
+    ...[...schema.orderBy.values()].map((o) => ({ path: o.path, array: false })),
+    ...[...schema.search.values()].flatMap((s) => [{ path: s.path, array: false }, ...(s.words ? [{ path: s.words, array: true }] : [])]),
   ];
 }
 

@@ -83,7 +83,7 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
   };
 
   const scalar = (name: string, op: string): ScalarProperty => {
-    const p = schema.scalars[name.toLowerCase()];
+    const p = schema.scalars.get(name.toLowerCase());
     if (!p || !p.ops.includes(op as ScalarProperty['ops'][number])) throw unsupported(schema, p?.name ?? name);
     return p;
   };
@@ -118,7 +118,7 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
         advanced.add("Operator 'not'");
         return walk(e.expr, !negated);
       case 'compare': {
-        const membership = schema.memberships[e.property.toLowerCase()];
+        const membership = schema.memberships.get(e.property.toLowerCase());
         if (membership) {
           if ((e.op !== 'eq' && e.op !== 'ne') || e.value.kind !== 'boolean') throw unsupported(schema, membership.name);
           if (e.op === 'ne') advanced.add("Operator 'ne'");
@@ -153,8 +153,8 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
         return negated ? anyOf(`NOT IS_STRING(c.${p.path})`, `NOT STARTSWITH(c.${p.path}, ${v})`) : leaf(`STARTSWITH(c.${p.path}, ${v})`);
       }
       case 'any': {
-        const collection = schema.collections[e.collection.toLowerCase()];
-        const lambda = collection?.any?.[e.property.toLowerCase()];
+        const collection = schema.collections.get(e.collection.toLowerCase());
+        const lambda = collection?.any?.get(e.property.toLowerCase());
         if (!collection || !lambda) throw unsupported(schema, collection && collection.any ? `${collection.name}/${e.property}` : e.collection);
         if (e.op !== 'eq') throw unsupported(schema, `${collection.name}/${lambda.name}`);
         const l = e.value;
@@ -169,7 +169,7 @@ export function translateFilter(expr: FilterExpr, schema: ResourceSchema, prefix
         return sql.includes(' OR ') ? { leaf: sql, hasOr: true } : leaf(sql);
       }
       case 'count': {
-        const collection = schema.collections[e.collection.toLowerCase()];
+        const collection = schema.collections.get(e.collection.toLowerCase());
         if (!collection?.countPath) throw unsupported(schema, collection?.name ?? e.collection);
         advanced.add(`${collection.name}/$count`);
         return leaf(`c.${collection.countPath} ${sqlOp[negated ? flip[e.op] : e.op]} ${param(e.value)}`);

@@ -19,3 +19,4 @@ export * from './reports';
 export * from './catalog';
 export * from './usageRights';
 export * from './authenticationEvents';
+export * from './provisioning';

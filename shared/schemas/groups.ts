@@ -36,7 +36,13 @@ export const groupLicensingMessage = z.discriminatedUnion('kind', [
     /** Why the members converge when it is not the group's own change: the catalog's (the members' audit records say so). */
     operation: z.enum(['catalogServicePlans']).optional(),
   }),
-  z.strictObject({ kind: z.literal('user'), tenantId: guid, userId: guid }),
+  z.strictObject({
+    kind: z.literal('user'),
+    tenantId: guid,
+    userId: guid,
+    /** Who changed the membership, when it was not an admin of this service (a SCIM credential): the audit record's actor. */
+    by: z.strictObject({ id: z.string().max(64), displayName: z.string().max(256) }).optional(),
+  }),
   z.strictObject({ kind: z.literal('seats'), tenantId: guid, skuId: guid }),
 ]);
 

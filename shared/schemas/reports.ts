@@ -52,8 +52,8 @@ export const inactiveLicensedUsersReport = z.object({
       ...shownUser,
       userType: z.string(),
       accountEnabled: z.boolean().describe('false: a disabled account'),
-      lastSignInDateTime: z.string().nullable().describe('null: never signed in'),
-      daysSinceLastSignIn: z.number().nullable(),
+      lastSignInDateTime: z.string().nullable().describe('null: never signed in; with displayConcealedNames the day alone (2026-05-14)'),
+      daysSinceLastSignIn: z.number().nullable().describe('with displayConcealedNames counted between days'),
       licenses: z.array(
         z.object({
           skuId: z.string(),
@@ -82,11 +82,11 @@ export const licenseAssignmentsReport = z.object({
       skuId: z.string(),
       skuPartNumber: z.string(),
       assignedBy: z.enum(['direct', 'group']),
-      groupId: z.string().nullable(),
+      groupId: z.string().nullable().describe('with displayConcealedNames a hash of the group'),
       disabledPlans: z.array(z.string()).describe('service plan names'),
       state: z.enum(['Active', 'Error']),
       error: z.string().nullable(),
-      assignedDateTime: z.string(),
+      assignedDateTime: z.string().describe('with displayConcealedNames the day alone (2026-05-14)'),
     }),
   ),
   rows: z.number(),
@@ -94,7 +94,11 @@ export const licenseAssignmentsReport = z.object({
 
 /** Graph's adminReportSettings. */
 export const reportSettings = z.object({
-  displayConcealedNames: z.boolean().describe('reports show a stable hash (HMAC with a key of the organization) instead of user names'),
+  displayConcealedNames: z
+    .boolean()
+    .describe(
+      'reports and report-like lists (reconciliation reports, alert deliveries, the claims list) show a stable hash (HMAC with a key of the organization) instead of people, dates about them to the day, and withhold text that may name them',
+    ),
 });
 
 export const updateReportSettingsBody = z.strictObject({ displayConcealedNames: z.boolean() });

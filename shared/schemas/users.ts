@@ -65,6 +65,8 @@ export const createUserBody = z.strictObject({
 export const updateUserBody = z
   .strictObject({
     displayName: z.string().trim().min(1).max(256).optional(),
+    /** A new sign-in name: free in the organization (409 otherwise), as in Entra ID. */
+    userPrincipalName: userPrincipalName.optional(),
     mailNickname: mailNickname.optional(),
     givenName: z.string().max(64).nullable().optional(),
     surname: z.string().max(64).nullable().optional(),

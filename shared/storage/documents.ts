@@ -33,10 +33,21 @@ export interface UserDoc {
   userType: 'Member' | 'Guest';
   department: string | null;
   jobTitle: string | null;
+  /** Graph's employeeId (SCIM's enterprise employeeNumber). */
+  employeeId?: string | null;
+  /** The user's manager (a user id of the organization; SCIM's enterprise manager). */
+  managerId?: string | null;
+  /** The identity provider's id for the user (SCIM's externalId, compared case-sensitively). */
+  externalId?: string | null;
+  /** SCIM's userName when it is not the user principal name itself (a plain name the UPN was derived from). */
+  userName?: string | null;
   createdDateTime: string;
   licenseAssignments: LicenseAssignment[];
-  /** Derived, for queries: lower-cased names for prefix search (and department), and the distinct products held. */
-  search: { displayName: string; userPrincipalName: string; department?: string | null };
+  /**
+   * Derived, for queries: lower-cased names for prefix search (and department), the SCIM userName (the UPN
+   * when there is no other) and mail, and the distinct products held.
+   */
+  search: { displayName: string; userPrincipalName: string; department?: string | null; userName?: string; mail?: string | null };
   /**
    * Derived, for $search: the name's words (domain/searchWords.ts). At the top of the document, not under
    * `search`: the local emulator fails a subquery over a path whose parent some document lacks.

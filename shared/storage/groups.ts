@@ -3,7 +3,7 @@
  * its own small document (`member-{groupId}-{userId}`), so groups of any size page and change one member
  * at a time, and a user's groups are one query.
  */
-import { bulk, container, createIfAbsent, deleteIfPresent, patchDoc, readOf, replaceIfMatch, setFields, tracked } from './cosmos';
+import { bulk, bulkBody, container, createIfAbsent, deleteIfPresent, patchDoc, readOf, replaceIfMatch, retriable, setFields, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
 import { queryAll, queryPage } from './queries';
 import { subscriptions } from './subscriptions';
@@ -26,6 +26,8 @@ export interface GroupDoc {
   search: { displayName: string };
   /** Derived, for $search: the name's words (domain/searchWords.ts). */
   displayNameWords?: string[];
+  /** The identity provider's id for the group (SCIM's externalId, compared case-sensitively). */
+  externalId?: string | null;
   _etag?: string;
 }
 
@@ -62,6 +64,18 @@ export const groups = {
     await deleteIfPresent('directory', id, tenantId);
   },
 
+  /** The ids of the groups with this name, compared case-insensitively (at most `top`). */
+  async named(tenantId: string, displayName: string, top: number): Promise<string[]> {
+    const page = await queryPage<string>(
+      'directory',
+      tenantId,
+      `SELECT VALUE c.id FROM c WHERE c.tenantId = @tenantId AND c.type = 'group' AND c.search.displayName = @name`,
+      [{ name: '@name', value: displayName.toLowerCase() }],
+      top,
+    );
+    return page.items;
+  },
+
   /** Groups that carry licenses (the reconciliation re-runs them). */
   withLicenses(tenantId: string, top: number, token?: string): Promise<Page<GroupDoc>> {
     return queryPage<GroupDoc>(
@@ -89,6 +103,61 @@ export const memberships = {
 
   /** Removes a member; false if not one. */
   remove: (tenantId: string, groupId: string, userId: string): Promise<boolean> => deleteIfPresent('directory', membershipId(groupId, userId), tenantId),
+
+  /** Adds members in bulk requests: the users who were not members before (a 409 is one who was). */
+  async addMany(tenantId: string, groupId: string, userIds: string[]): Promise<string[]> {
+    const joined = new Date().toISOString();
+    const res = await bulk(
+      'directory',
+      userIds.map((userId) => ({
+        operationType: 'Create' as const,
+        partitionKey: tenantId,
+        resourceBody: bulkBody({
+          id: membershipId(groupId, userId),
+          tenantId,
+          type: 'groupMember',
+          groupId,
+          userId,
+          joinedDateTime: joined,
+        } satisfies MembershipDoc),
+      })),
+    );
+    const added: string[] = [];
+    for (const [i, r] of res.entries()) {
+      if (r.statusCode === 409) continue;
+      if (retriable(r.statusCode)) {
+        if (await memberships.add(tenantId, groupId, userIds[i])) added.push(userIds[i]);
+      } else if (r.statusCode >= 400) throw new Error(`adding member ${userIds[i]} answered ${r.statusCode}`);
+      else added.push(userIds[i]);
+    }
+    return added;
+  },
+
+  /** Removes members in bulk requests: the users who were members (a 404 is one who was not). */
+  async removeMany(tenantId: string, groupId: string, userIds: string[]): Promise<string[]> {
+    const res = await bulk(
+      'directory',
+      userIds.map((userId) => ({ operationType: 'Delete' as const, id: membershipId(groupId, userId), partitionKey: tenantId })),
+    );
+    const removed: string[] = [];
+    for (const [i, r] of res.entries()) {
+      if (r.statusCode === 404) continue;
+      if (retriable(r.statusCode)) {
+        if (await memberships.remove(tenantId, groupId, userIds[i])) removed.push(userIds[i]);
+      } else if (r.statusCode >= 400) throw new Error(`removing member ${userIds[i]} answered ${r.statusCode}`);
+      else removed.push(userIds[i]);
+    }
+    return removed;
+  },
+
+  /** The memberships of some users (a page of a user list). */
+  ofUsers: (tenantId: string, userIds: string[]): Promise<MembershipDoc[]> =>
+    queryAll<MembershipDoc>(
+      'directory',
+      tenantId,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'groupMember' AND ARRAY_CONTAINS(@users, c.userId)`,
+      [{ name: '@users', value: userIds }],
+    ),
 
   ofGroup(tenantId: string, groupId: string, top: number, token?: string): Promise<Page<MembershipDoc>> {
     return queryPage<MembershipDoc>(

@@ -20,7 +20,7 @@ export interface ListSpec {
 
 /** The SQL text and parameters of a list (without @tenantId: queryPage binds it, with the partition key). */
 export function listQuery(schema: ResourceSchema, spec: ListSpec, bindings: SqlParameter[] = [], select = '*'): { query: string; parameters: SqlParameter[] } {
-  const order = spec.orderBy ?? { path: Object.values(schema.orderBy)[0].path, desc: false };
+  const order = spec.orderBy ?? { path: [...schema.orderBy.values()][0].path, desc: false };
   // the condition comes AND-safe from the translation (an OR at its top parenthesised): no extra
   // parentheses, which the local emulator's parser pays for exponentially
   const where = spec.where ? ` AND ${spec.where.sql}` : '';

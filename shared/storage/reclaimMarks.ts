@@ -15,7 +15,6 @@ export interface ReclaimMarkDoc extends ReclaimMarkState {
   type: 'reclaimMark';
   userId: string;
   skuId: string;
-  keptDateTime?: string | null;
   /** Who kept it (the user's own token). */
   keptBy?: string | null;
   reclaimedDateTime?: string | null;

@@ -23,6 +23,8 @@ export function withQueryFields(doc: UserDoc): UserDoc {
       displayName: doc.displayName.toLowerCase(),
       userPrincipalName: doc.userPrincipalName.toLowerCase(),
       department: doc.department?.toLowerCase() ?? null,
+      userName: (doc.userName ?? doc.userPrincipalName).toLowerCase(),
+      mail: doc.mail?.toLowerCase() ?? null,
     },
     displayNameWords: searchWords(doc.displayName),
     assignedSkuIds: assigned,
@@ -33,6 +35,49 @@ export function withQueryFields(doc: UserDoc): UserDoc {
 
 // base64url: a UPN may hold characters a Cosmos DB id may not (guests' `#EXT#`)
 const upnClaimId = (upn: string) => `upn-${Buffer.from(upn.toLowerCase()).toString('base64url')}`;
+
+/**
+ * Claims a user principal name for a user (the claim document names the user): 409 when another user holds
+ * it. A claim whose user is gone, or no longer has that name (an interrupted rename), is taken over.
+ */
+async function claimUpn(tenantId: string, upn: string, userId: string): Promise<void> {
+  const c = container('directory');
+  const claim = { id: upnClaimId(upn), tenantId, type: 'upnClaim', userId };
+  try {
+    await tracked(() => c.items.create(claim));
+    return;
+  } catch (e) {
+    if (!isCosmosError(e, 409)) throw e;
+  }
+  const existing = await tracked(() => c.item(claim.id, tenantId).read<typeof claim>());
+  if (existing.resource?.userId === userId) return;
+  const holder = existing.resource && (await users.get(tenantId, existing.resource.userId));
+  if (!existing.resource || (holder && holder.userPrincipalName.toLowerCase() === upn.toLowerCase()))
+    throw new ApiError(409, ErrorCodes.conflict, `Another user already has the user principal name ${upn}. Pick another one.`, 'userPrincipalName');
+  try {
+    await tracked(() => c.item(claim.id, tenantId).replace(claim, { accessCondition: { type: 'IfMatch', condition: existing.etag } }));
+  } catch (e) {
+    // someone took the stale claim first
+    if (isCosmosError(e, 412))
+      throw new ApiError(409, ErrorCodes.conflict, `Another user already has the user principal name ${upn}. Pick another one.`, 'userPrincipalName');
+    throw e;
+  }
+}
+
+/** Releases a user principal name's claim if it is still this user's. */
+async function releaseUpn(tenantId: string, upn: string, userId: string): Promise<void> {
+  const claim = await readOf<{ userId: string; _etag?: string }>('directory', upnClaimId(upn), tenantId, 'upnClaim');
+  if (claim?.userId !== userId) return;
+  try {
+    await tracked(() =>
+      container('directory')
+        .item(upnClaimId(upn), tenantId)
+        .delete({ accessCondition: { type: 'IfMatch', condition: claim._etag! } }),
+    );
+  } catch (e) {
+    if (!isCosmosError(e, 404) && !isCosmosError(e, 412)) throw e;
+  }
+}
 
 /** One user's outcome of a conditional write; `unknown`: the write may or may not have been applied. */
 export type UserWrite = { written: UserDoc } | { stale: true } | { error: unknown; unknown: boolean };
@@ -118,26 +163,38 @@ export const users = {
    * a claim left behind by an interrupted create (its user never written) is taken over.
    */
   async create(doc: UserDoc): Promise<UserDoc> {
-    const c = container('directory');
-    const claim = { id: upnClaimId(doc.userPrincipalName), tenantId: doc.tenantId, type: 'upnClaim', userId: doc.id };
-    try {
-      await tracked(() => c.items.create(claim));
-    } catch (e) {
-      if (!isCosmosError(e, 409)) throw e;
-      const existing = await tracked(() => c.item(claim.id, doc.tenantId).read<typeof claim>());
-      const holder = existing.resource && (await users.get(doc.tenantId, existing.resource.userId));
-      if (holder || !existing.resource) {
-        throw new ApiError(
-          409,
-          ErrorCodes.conflict,
-          `Another user already has the user principal name ${doc.userPrincipalName}. Pick another one.`,
-          'userPrincipalName',
-        );
-      }
-      await tracked(() => c.item(claim.id, doc.tenantId).replace(claim, { accessCondition: { type: 'IfMatch', condition: existing.etag } }));
-    }
-    const res = await tracked(() => c.items.create(withQueryFields(doc)));
+    await claimUpn(doc.tenantId, doc.userPrincipalName, doc.id);
+    const res = await tracked(() => container('directory').items.create(withQueryFields(doc)));
     return res.resource as UserDoc;
+  },
+
+  /**
+   * Gives a user another user principal name: the new name's claim first (409 when another user has it),
+   * then the user (If-Match; undefined when it changed meanwhile: the new claim stays the user's, a retry
+   * finds it), then the old name's claim is released. Interrupted, a claim may be left for a name its user
+   * no longer has: the next create or rename of that name takes it over.
+   */
+  async rename(doc: UserDoc, etag: string, previousUpn: string): Promise<UserDoc | undefined> {
+    await claimUpn(doc.tenantId, doc.userPrincipalName, doc.id);
+    const written = await users.replaceIfMatch(doc, etag);
+    if (written && previousUpn.toLowerCase() !== doc.userPrincipalName.toLowerCase()) await releaseUpn(doc.tenantId, previousUpn, doc.id);
+    return written;
+  },
+
+  /** Deletes a user if it is still that version (If-Match), then its name's claim: false when it changed meanwhile. */
+  async remove(doc: UserDoc, etag: string): Promise<boolean> {
+    try {
+      await tracked(() =>
+        container('directory')
+          .item(doc.id, doc.tenantId)
+          .delete({ accessCondition: { type: 'IfMatch', condition: etag } }),
+      );
+    } catch (e) {
+      if (isCosmosError(e, 412)) return false;
+      if (!isCosmosError(e, 404)) throw e;
+    }
+    await releaseUpn(doc.tenantId, doc.userPrincipalName, doc.id);
+    return true;
   },
 
   /** Replaces a user if it still has the given etag; undefined when someone changed it meanwhile. */
@@ -164,11 +221,23 @@ export const users = {
     return queryPage<UserDoc>(
       'directory',
       tenantId,
-      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND (NOT IS_DEFINED(c.assignedLicenseCount) OR NOT IS_DEFINED(c.displayNameWords))`,
+      `SELECT * FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND (NOT IS_DEFINED(c.assignedLicenseCount) OR NOT IS_DEFINED(c.displayNameWords) OR NOT IS_DEFINED(c.search.userName))`,
       [],
       top,
       token,
     );
+  },
+
+  /** The user principal name of the organization's first member user (by creation): where its own domain shows. */
+  async firstMemberUpn(tenantId: string): Promise<string | undefined> {
+    const page = await queryPage<string>(
+      'directory',
+      tenantId,
+      `SELECT VALUE c.userPrincipalName FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.userType = 'Member' ORDER BY c.createdDateTime`,
+      [],
+      1,
+    );
+    return page.items[0];
   },
 
   listHolding(tenantId: string, skuId: string, top: number, token?: string): Promise<Page<UserDoc>> {

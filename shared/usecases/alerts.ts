@@ -20,6 +20,8 @@ import { releaseSlot, takeSlot } from '../storage/slots';
 import { postPinned, resolveDestination, UnsafeDestination } from '../net/webhookPost';
 import { can, Principal } from '../domain/roles';
 import { ReconciliationStep } from './reconciliation';
+import { deliveryShown } from './reports/concealedLists';
+import { concealmentFor } from './reports/names';
 
 export const RETRY_DELAYS_SECONDS = [5, 60, 300, 1800];
 export const DELIVERY_FAILED = 'The webhook did not accept the delivery (no 2xx answer). It is tried again later; check the endpoint.';
@@ -256,3 +258,9 @@ export const overAssignmentAlertsStep: ReconciliationStep = async (tenant, repor
   for (const o of report.overAssignments) alerted += await emit(tenant.id, 'overAssignment', { ...o });
   return { alerted };
 };
+
+/** The deliveries, newest first, as readers see them (people concealed when the report settings say so). */
+export async function listDeliveries(tenantId: string, top: number, token?: string) {
+  const [page, c] = await Promise.all([deliveries.list(tenantId, top, token), concealmentFor(tenantId)]);
+  return { ...page, items: page.items.map((d) => deliveryShown(deliveryView(d), c)) };
+}

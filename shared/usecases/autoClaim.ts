@@ -20,6 +20,7 @@ import { z } from 'zod';
 import { chooseClaim, hasApp, knownApp } from '../domain/autoClaim';
 import { Catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
+import { signInInTheFuture } from '../domain/users';
 import { ApiError, ErrorCodes } from '../errors';
 import { commitGroup, UserChange } from '../licensing';
 import { log } from '../log';
@@ -29,6 +30,8 @@ import { audit } from '../storage/audit';
 import { AutoClaimPolicyDoc, autoClaimFailures, policies } from '../storage/licenseRequests';
 import { UserDoc } from '../storage/documents';
 import { users } from '../storage/users';
+import { autoClaimShown } from './reports/concealedLists';
+import { concealmentFor } from './reports/names';
 import { subscriptions } from '../storage/subscriptions';
 import { emit } from './alerts';
 import { resolveUser } from './licenses';
@@ -44,9 +47,6 @@ export const AUTO_CLAIM_PRINCIPAL: Principal = {
   appRoles: [],
   isApp: true,
 };
-
-/** How far ahead of this service's clock a sign-in's time may be (the identity provider's clock may run a little fast). */
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
 
@@ -121,7 +121,7 @@ export async function recordSignInEvent(
 ): Promise<z.infer<typeof c.signInEventResult>> {
   const at = new Date(body.dateTime).toISOString();
   // a sign-in from the future would pin the date there (it never moves back): a clock this far off is refused
-  if (Date.parse(at) > Date.now() + MAX_CLOCK_SKEW_MS)
+  if (signInInTheFuture(at, Date.now()))
     throw new ApiError(
       400,
       ErrorCodes.invalidRequest,
@@ -244,10 +244,11 @@ export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
 /** Claims and failures of the last `days` days, newest first. */
 export async function listAutoClaims(catalog: Catalog, tenantId: string, days: number): Promise<AutoClaimEntry[]> {
   const since = new Date(Date.now() - days * 86_400_000).toISOString();
-  const [claims, failures, policy] = await Promise.all([
+  const [claims, failures, policy, concealment] = await Promise.all([
     audit.ofOperationSince(tenantId, 'autoClaim', since),
     autoClaimFailures.since(tenantId, since),
     readPolicy(tenantId),
+    concealmentFor(tenantId),
   ]);
   const entries: AutoClaimEntry[] = [
     ...claims.map((r) => ({
@@ -273,7 +274,8 @@ export async function listAutoClaims(catalog: Catalog, tenantId: string, days: n
       reason: f.reason,
     })),
   ];
-  return entries.sort((a, b) => b.dateTime.localeCompare(a.dateTime));
+  // a report: people concealed as the organization's report settings say
+  return entries.sort((a, b) => b.dateTime.localeCompare(a.dateTime)).map((e) => autoClaimShown(e, concealment));
 }
 
 export async function* autoClaimsCsv(entries: AutoClaimEntry[]): AsyncGenerator<string> {

@@ -1,5 +1,5 @@
 /**
- * Use-cases for the organization, its users and its subscriptions (the directory and commerce side).
+ * Use-cases for the organization and its subscriptions (the commerce side); its users are in users.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -18,9 +18,7 @@ import { applyChanges, DecideContext, decideDirect, forRules, precountedSeats } 
 import { seatLimit } from '../domain/licensing';
 import { Principal } from '../domain/roles';
 import { log } from '../log';
-import { QUEUES, sendMessage } from '../storage/queues';
-import { ifMatchSatisfied, parseIfMatch } from '../http/etag';
-import { defaultMailNickname } from '../domain/users';
+import { checkIfMatch, parseIfMatch } from '../http/etag';
 
 type IfMatch = ReturnType<typeof parseIfMatch>;
 
@@ -49,80 +47,6 @@ export async function createTenant(body: z.infer<typeof c.createTenantBody>): Pr
 /** The products an organization in this deployment can buy: those the catalog sells in its cloud. */
 /** What can be bought here: the catalog's products for sale and sold in the deployment's cloud. */
 export const productsOnOffer = (catalog: Catalog): ProductDefinition[] => catalog.all().filter((p) => p.isSellable && soldIn(p.clouds, settings().AZURE_CLOUD));
-
-/** `If-Match` semantics: absent or `*` always matches; otherwise the resource must still have that etag. */
-function checkIfMatch(ifMatch: IfMatch, etag: string | undefined, what: string): void {
-  if (ifMatchSatisfied(ifMatch, etag)) return;
-  throw new ApiError(
-    412,
-    ErrorCodes.preconditionFailed,
-    `${what} has changed since you read it (its If-Match etag is stale). Read it again and reapply your change.`,
-    'If-Match',
-  );
-}
-
-// ---------------- users ----------------
-
-const searchFields = (u: Pick<UserDoc, 'displayName' | 'userPrincipalName'>) => ({
-  displayName: u.displayName.toLowerCase(),
-  userPrincipalName: u.userPrincipalName.toLowerCase(),
-});
-
-export async function createUser(tenantId: string, body: z.infer<typeof c.createUserBody>): Promise<UserDoc> {
-  const doc: UserDoc = {
-    id: randomUUID(),
-    tenantId,
-    type: 'user',
-    displayName: body.displayName,
-    userPrincipalName: body.userPrincipalName,
-    mailNickname: body.mailNickname ?? defaultMailNickname(body.userPrincipalName),
-    givenName: body.givenName ?? null,
-    surname: body.surname ?? null,
-    // body.passwordProfile was validated and is dropped here on purpose: this service signs nobody in
-    mail: body.mail ?? null,
-    usageLocation: body.usageLocation ?? null,
-    accountEnabled: body.accountEnabled,
-    ...(body.accountEnabled ? {} : { disabledDateTime: new Date().toISOString() }),
-    userType: body.userType,
-    department: body.department ?? null,
-    jobTitle: body.jobTitle ?? null,
-    createdDateTime: new Date().toISOString(),
-    licenseAssignments: [],
-    skuIds: [],
-    search: searchFields(body),
-  };
-  return users.create(doc);
-}
-
-export async function getUser(tenantId: string, id: string): Promise<UserDoc> {
-  const doc = await users.get(tenantId, id);
-  if (!doc) throw notFound('User', id);
-  return doc;
-}
-
-/**
- * Changes a user's properties. With If-Match the change applies only to that version (412 otherwise);
- * without it, a concurrent license change is merged by re-reading (properties and licenses are disjoint).
- */
-export async function updateUser(tenantId: string, id: string, body: z.infer<typeof c.updateUserBody>, ifMatch?: IfMatch): Promise<UserDoc> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const doc = await getUser(tenantId, id);
-    checkIfMatch(ifMatch, doc._etag, `User '${id}'`);
-    const next: UserDoc = { ...doc, ...(Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as Partial<UserDoc>) };
-    next.search = searchFields(next);
-    // when an account is switched off, for the reconciliation's reclaim policy (disabled for more than N days)
-    if (body.accountEnabled === false && doc.accountEnabled !== false) next.disabledDateTime = new Date().toISOString();
-    if (body.accountEnabled === true && doc.accountEnabled === false) next.disabledDateTime = null;
-    const written = await users.replaceIfMatch(next, doc._etag!);
-    if (written) {
-      // guest or member decides which group licenses the user may inherit: converge them again
-      if (body.userType && body.userType !== doc.userType) await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: doc.id });
-      return written;
-    }
-    if (ifMatch && ifMatch !== '*') checkIfMatch(ifMatch, undefined, `User '${id}'`); // it changed under our feet: the etag given is stale now
-  }
-  throw new ApiError(409, ErrorCodes.conflict, `User '${id}' kept changing while this request ran. Try again.`);
-}
 
 // ---------------- subscriptions ----------------
 

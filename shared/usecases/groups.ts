@@ -32,7 +32,15 @@ import { searchWords } from '../domain/searchWords';
 export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
 const MEMBERS_PER_MESSAGE = 200;
 
-export async function createGroup(tenantId: string, body: z.infer<typeof c.createGroupBody>): Promise<GroupDoc> {
+/** Who changed a membership when it was not one of this service's admins (a SCIM credential): the actor of the licenses that follow. */
+export type MembershipActor = { id: string; displayName: string };
+
+export type NewGroup = z.infer<typeof c.createGroupBody> & { externalId?: string | null };
+export type GroupChange = { displayName?: string; description?: string | null; externalId?: string | null };
+
+const nameFields = (displayName: string) => ({ search: { displayName: displayName.toLowerCase() }, displayNameWords: searchWords(displayName) });
+
+export async function createGroup(tenantId: string, body: NewGroup): Promise<GroupDoc> {
   return groups.create({
     id: randomUUID(),
     tenantId,
@@ -42,9 +50,21 @@ export async function createGroup(tenantId: string, body: z.infer<typeof c.creat
     createdDateTime: new Date().toISOString(),
     assignedLicenses: [],
     licenseProcessingState: { state: 'ProcessingComplete' },
-    search: { displayName: body.displayName.toLowerCase() },
-    displayNameWords: searchWords(body.displayName),
+    ...(body.externalId ? { externalId: body.externalId } : {}),
+    ...nameFields(body.displayName),
   });
+}
+
+/** Renames a group or changes its description or externalId (If-Match on the version read, again from a fresh read when it moved). */
+export async function updateGroup(tenantId: string, id: string, change: GroupChange): Promise<GroupDoc> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const g = await getGroup(tenantId, id);
+    const next: GroupDoc = { ...g, ...(Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) as Partial<GroupDoc>) };
+    Object.assign(next, nameFields(next.displayName));
+    const written = await groups.replaceIfMatch(next, g._etag!);
+    if (written) return written;
+  }
+  throw new ApiError(409, ErrorCodes.conflict, 'The group kept changing while this request ran. Try again.');
 }
 
 export async function getGroup(tenantId: string, id: string): Promise<GroupDoc> {
@@ -71,21 +91,6 @@ export async function deleteGroup(tenantId: string, id: string): Promise<void> {
     token = page.continuationToken;
   } while (token);
   await groups.remove(tenantId, g.id);
-}
-
-export async function addMember(tenantId: string, groupId: string, userId: string): Promise<void> {
-  const g = await getGroup(tenantId, groupId);
-  const user = await users.get(tenantId, userId);
-  if (!user) throw notFound('User', userId);
-  const added = await memberships.add(tenantId, g.id, user.id);
-  if (added && g.assignedLicenses.length) await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: user.id } satisfies GroupLicensingMessage);
-}
-
-export async function removeMember(tenantId: string, groupId: string, userId: string): Promise<void> {
-  const g = await getGroup(tenantId, groupId);
-  if (!(await memberships.remove(tenantId, g.id, userId.toLowerCase()))) throw notFound('Member', userId);
-  // converge even if the group has no licenses now: it may have had some a moment ago
-  await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId: userId.toLowerCase() } satisfies GroupLicensingMessage);
 }
 
 /**
@@ -201,6 +206,8 @@ export async function convergeUser(
   requestId: string = randomUUID(),
   /** The audit records' operation: group licensing's own, or the catalog's when its change moved the groups. */
   operation: 'groupLicensing' | 'catalogServicePlans' = 'groupLicensing',
+  /** Who changed the membership, when it was a provisioning service (a SCIM credential): the audit records' actor. */
+  by?: MembershipActor,
 ): Promise<UserDoc> {
   const [tenant, user, member] = await Promise.all([tenants.get(tenantId), users.get(tenantId, userId), memberships.ofUser(tenantId, userId.toLowerCase())]);
   if (!user) throw notFound('User', userId);
@@ -219,7 +226,8 @@ export async function convergeUser(
     seats: reservedSeats(tenantId),
     groups: [
       {
-        principal: GROUP_ACTOR_PRINCIPAL,
+        // group-based licensing acts for whoever changed the membership when that was a provisioning service
+        principal: by ? { objectId: by.id, displayName: by.displayName } : GROUP_ACTOR_PRINCIPAL,
         requestId,
         operation,
         // a product without a seat does not fail the change: that group's paths wait in Error
@@ -382,7 +390,10 @@ const normalise = (list: LicenseAssignment[]) =>
 /** Queue handler: a member changed, or a group's licenses changed (its members, a page per message); judged by the message's catalog snapshot. */
 export async function processGroupLicensing(m: GroupLicensingMessage, catalog: Catalog): Promise<void> {
   if (m.kind === 'user') {
-    await convergeUser(catalog, m.tenantId, m.userId);
+    // a user deleted since the message was sent has nothing left to converge
+    await convergeUser(catalog, m.tenantId, m.userId, randomUUID(), 'groupLicensing', m.by).catch((e) => {
+      if (!(e instanceof ApiError && e.status === 404 && e.target === m.userId)) throw e;
+    });
     return;
   }
   if (m.kind === 'seats') {

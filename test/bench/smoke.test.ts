@@ -117,6 +117,23 @@ const SPECS: Record<string, BenchSpec> = {
       expect(f.csv[3]).toBe(assignments);
     },
   },
+  'bench:scim': {
+    figures: {
+      synced: line(String.raw`  synced # users \(in # s\) and # groups with # memberships in # s: # SCIM requests, # per second`),
+      requests: line(String.raw`  Cosmos DB requests: # \(# per SCIM request, # per user synced\)`),
+      verified: line(String.raw`  verified: # users, # groups, # memberships, read back through SCIM`),
+      createUser: line(String.raw`  create user +# +# +#`),
+      addMembers: line(String.raw`  add members +# +# +#`),
+    },
+    check(f) {
+      const [users, , groups, memberships, , requests] = f.synced;
+      expect([users, groups]).toEqual([200, 10]);
+      expect(f.verified).toEqual([200, 10, memberships]);
+      expect(f.createUser[0]).toBe(200);
+      // a probe and a create per user and per group, then the members' PATCHes
+      expect(requests).toBe(2 * users + 2 * groups + f.addMembers[0]);
+    },
+  },
   'bench:signin': {
     figures: {
       setup: line(String.raw`set-up: tenant [0-9a-f-]+, # users with Office 365 E1 and # without a license, in # s`),

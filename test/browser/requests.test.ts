@@ -5,7 +5,7 @@
  * auto-claim policy switched on with a product, a claim listed and downloaded as CSV. axe on both tabs.
  */
 import { readFileSync } from 'node:fs';
-import { api, consoleFor, open, PLAN, screenshot, seriousViolations, SKU, tabTo } from './harness';
+import { api, consoleFor, open, PLAN, screenshot, seriousViolations, signedIn, SKU, tabTo } from './harness';
 import { call, tokenFor } from '../helpers';
 
 jest.setTimeout(120_000);
@@ -71,6 +71,42 @@ test('approving two requests at once: one gets the product, the other is refused
   await page.getByRole('option', { name: 'All requests' }).click();
   await page.getByTestId(`request-${c.org.users.diegos.userPrincipalName}`).getByText('Approved').waitFor();
   await page.close();
+});
+
+test('approving through a group: offered to Global and User admins, who add the user as a member; a License admin is not offered it (issue 19, item 2)', async () => {
+  const grady = await ask('gradya', SKU.E1, 'Joining the sales team');
+  const approveBy = (page: import('playwright-core').Page) => page.getByRole('combobox', { name: 'Approve by' });
+  const select = (page: import('playwright-core').Page) => page.getByRole('checkbox', { name: 'Select the request of Grady Archie for Office 365 E1' }).check();
+
+  // a License admin decides requests, but adding a member is not theirs: no group choice, direct approval only
+  const licenseAdmin = await signedIn(c.browser, 'LicenseAdministrator', c.org.id);
+  const asLicense = await open(licenseAdmin, '/licenses/requests', 'Licenses');
+  await select(asLicense);
+  await asLicense.getByRole('button', { name: 'Approve 1 request' }).waitFor();
+  expect(await approveBy(asLicense).count()).toBe(0);
+  await licenseAdmin.close();
+
+  // a User admin (and a Global admin) is offered the groups that give the product
+  const userAdmin = await signedIn(c.browser, 'UserAdministrator', c.org.id);
+  const page = await open(userAdmin, '/licenses/requests', 'Licenses');
+  await select(page);
+  await approveBy(page).click();
+  await page.getByRole('option', { name: 'Assigning the license directly' }).waitFor();
+  await page.getByRole('option', { name: 'Adding the user to Sales team' }).click();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Approve 1 request' }).click();
+  await page.getByTestId('request-outcomes').getByText('Grady Archie got Office 365 E1.').waitFor();
+  expect(await requestOf(grady)).toMatchObject({ status: 'approved', approvedVia: { groupId: expect.any(String) } });
+  const sales = (await requestOf(grady)).approvedVia.groupId;
+  const members = (await api('GlobalReader', c.org.id, 'GET', `/v1.0/groups/${sales}/members`)).body.value.map((m: { id: string }) => m.id);
+  expect(members).toContain(c.org.users.gradya.id);
+  await userAdmin.close();
+
+  // and the Global admin of this file sees the choice too
+  const admin = await open(c.admin, '/licenses/requests', 'Licenses');
+  await admin.getByRole('button', { name: /Approve \d+ request/ }).waitFor();
+  await approveBy(admin).waitFor();
+  await admin.close();
 });
 
 test("requests switched off by a Global admin: members get the organization's message and link instead", async () => {

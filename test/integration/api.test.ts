@@ -257,6 +257,13 @@ test('the OpenAPI document is served, generated from the same schemas', async ()
   expect(Object.keys(r.body.paths)).toEqual(
     expect.arrayContaining(['/v1.0/subscribedSkus', '/v1.0/users', '/v1.0/auditLogs/licenseChanges', '/v1.0/directory/subscriptions/{id}/takeOver']),
   );
+  // SCIM's routes and the credentials' are there too, SCIM's in its media type and error shape
+  expect(r.body.paths['/v1.0/admin/provisioning/credentials'].post.requestBody.content['application/json'].schema.properties.displayName.maxLength).toBe(128);
+  const patchUser = r.body.paths['/scim/v2/Users/{id}'].patch;
+  expect(Object.keys(patchUser.requestBody.content)).toEqual(['application/scim+json']);
+  expect(patchUser.responses['400']).toEqual({ $ref: '#/components/responses/ScimError' });
+  expect(r.body.paths['/scim/v2/Users/{id}'].put).toBeDefined();
+  expect(r.body.components.responses.ScimError.content['application/scim+json'].schema.properties.scimType.enum).toContain('uniqueness');
 });
 
 test("unknown routes answer 404 and unknown methods 405 (with Allow), in Graph's error shape (test/integration/routing.test.ts has more)", async () => {

@@ -18,7 +18,7 @@ const CA = readFileSync(join(ROOT, '.local', 'tls', 'dev-ca.pem'));
 /** An https call that trusts the local development CA (as a browser does once the warning is accepted). */
 function https(
   path: string,
-  o: { method?: string; body?: unknown; token?: string } = {},
+  o: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -26,7 +26,12 @@ function https(
       {
         method: o.method ?? 'GET',
         ca: CA,
-        headers: { ...(o.body ? { 'content-type': 'application/json' } : {}), ...(o.token ? { authorization: `Bearer ${o.token}` } : {}) },
+        servername: 'localhost', // the certificate's name, whatever Host a test sends
+        headers: {
+          ...(o.body ? { 'content-type': 'application/json' } : {}),
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          ...(o.headers ?? {}),
+        },
       },
       (res) => {
         let text = '';
@@ -58,22 +63,58 @@ test('the console is served at / over https with a certificate from the local CA
   expect(plain.headers.get('location')).toBe(`${HTTPS}/`);
 });
 
+/** The dev sign-in as the console's page asks for it (a browser sends the page's Origin with a POST). */
+const CONSOLE_ORIGIN = { origin: HTTPS };
+const signIn = (body: unknown, headers: Record<string, string> = CONSOLE_ORIGIN) => https('/.local/dev-token', { method: 'POST', body, headers });
+
 test('the dev sign-in gives a token for an admin role in the demo organization only, and nothing else', async () => {
-  const ok = await https('/.local/dev-token', { method: 'POST', body: { role: 'LicenseAdministrator' } });
+  const ok = await signIn({ role: 'LicenseAdministrator' });
   expect(ok.status).toBe(200);
   const body = JSON.parse(ok.text);
   expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 28800 });
   expect(claims(body.access_token)).toMatchObject({ tid: DEMO_TENANT_ID, wids: ['4d6ac14f-3453-41d0-bef9-a3e0c569773a'], name: 'Henrik Jansen' });
 
   for (const role of ['Operator', 'App', 'User', 'root', undefined]) {
-    const refused = await https('/.local/dev-token', { method: 'POST', body: { role } });
+    const refused = await signIn({ role });
     expect(refused.status).toBe(400);
     expect(JSON.parse(refused.text).error.message).toMatch(/^Pick one of these roles: GlobalAdministrator, LicenseAdministrator/);
   }
   // a tenant cannot be asked for: the route signs for the demo organization (DEV_SIGNIN_TENANT_ID) only
-  const other = await https('/.local/dev-token', { method: 'POST', body: { role: 'GlobalAdministrator', tenantId: '00000000-0000-4000-8000-000000000001' } });
+  const other = await signIn({ role: 'GlobalAdministrator', tenantId: '00000000-0000-4000-8000-000000000001' });
   expect(claims(JSON.parse(other.text).access_token).tid).toBe(DEMO_TENANT_ID);
   expect((await https('/.local/dev-token')).status).toBe(404); // GET: no such route
+});
+
+test("the dev sign-in answers the console's own page only: another site's page, a DNS-rebound one, a request without a page or over http get 403 (issue 19, item 6)", async () => {
+  const port = TEST_PORTS.host + 1;
+  // the console opened at any loopback name of this machine
+  expect((await signIn({ role: 'GlobalReader' })).status).toBe(200);
+  expect((await signIn({ role: 'GlobalReader' }, { origin: `https://127.0.0.1:${port}`, host: `127.0.0.1:${port}` })).status).toBe(200);
+  expect((await signIn({ role: 'GlobalReader' }, { origin: `https://[::1]:${port}`, host: `[::1]:${port}` })).status).toBe(200);
+  const refusals: [string, Record<string, string>][] = [
+    ['a cross-site page', { origin: 'https://evil.example' }],
+    // a page of evil.example whose name now resolves to 127.0.0.1: its own Host and Origin
+    ['a DNS-rebound page', { origin: `https://evil.example:${port}`, host: `evil.example:${port}` }],
+    ['a rebound page claiming the console origin', { origin: HTTPS, host: `evil.example:${port}` }],
+    ['no page at all', {}],
+    ['the console over http', { origin: `http://localhost:${TEST_PORTS.host}` }],
+    ['another port of localhost', { origin: 'https://localhost:8443' }],
+    ['an opaque origin', { origin: 'null' }],
+  ];
+  for (const [what, headers] of refusals) {
+    const r = await signIn({ role: 'GlobalAdministrator' }, headers);
+    expect([what, r.status]).toEqual([what, 403]);
+    expect(JSON.parse(r.text).error).toMatchObject({ code: 'Authorization_RequestDenied', message: expect.stringMatching(/console's own page/) });
+    expect(r.text).not.toContain('access_token');
+  }
+  // the http port does not sign anyone in, whatever the headers say
+  const plain = await fetch(`http://localhost:${TEST_PORTS.host}/.local/dev-token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: HTTPS },
+    body: JSON.stringify({ role: 'GlobalAdministrator' }),
+  });
+  expect(plain.status).toBe(403);
+  expect(await plain.text()).toMatch(/came over http/);
 });
 
 test('the deployed entry registers no token-minting route and carries no token-minting code', () => {

@@ -198,9 +198,9 @@ test('CSV import: good rows applied, bad rows reported with the reason, failed r
   expect(download.status).toBe(200);
   expect(download.headers.get('content-type')).toMatch(/text\/csv/);
   const lines = (await download.text()).trim().split(/\r\n/);
-  expect(lines[0]).toBe('userPrincipalName,licenses,disabledPlans,usageLocation,displayName,userId,errorCode,errorMessage');
+  expect(lines[0]).toBe('userPrincipalName,licenses,disabledPlans,usageLocation,displayName,lastSignInDateTime,userId,errorCode,errorMessage');
   expect(lines).toHaveLength(6);
-  expect(lines.find((l) => l.startsWith('cat@csv.dev'))).toMatch(/^cat@csv.dev,ENTERPRISEPACK,,,,[0-9a-f-]{36},usageLocationRequired,/);
+  expect(lines.find((l) => l.startsWith('cat@csv.dev'))).toMatch(/^cat@csv.dev,ENTERPRISEPACK,,,,,[0-9a-f-]{36},usageLocationRequired,/);
 
   // fix and re-import the failed rows, creating the missing users this time (a User Administrator may)
   const fixed = [

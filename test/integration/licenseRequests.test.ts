@@ -171,16 +171,61 @@ test('approve via a group: the user joins the group and inherits the product', a
   const alex = await member(t);
   const r = await ask(alex.token, SKU.E1);
   const wrongGroup = await call('POST', '/v1.0/groups', { token: t.tokens.global, body: { displayName: 'Nothing' } });
-  const refused = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.license, body: { groupId: wrongGroup.body.id } });
+  const refused = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.userAdmin, body: { groupId: wrongGroup.body.id } });
   expect(refused.status).toBe(400);
   expect(refused.body.error.target).toBe('groupId');
-  const ok = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.license, body: { groupId: g.body.id } });
+  const ok = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.userAdmin, body: { groupId: g.body.id } });
   expect(ok.status).toBe(200);
   expect(ok.body.approvedVia).toEqual({ groupId: g.body.id, disabledPlans: [] });
   const user = await call('GET', `/v1.0/users/${alex.user.id}`, { token: t.tokens.reader });
   expect(user.body.licenseAssignmentStates).toEqual([expect.objectContaining({ skuId: SKU.E1, assignedByGroup: g.body.id, state: 'Active' })]);
   const members = await call('GET', `/v1.0/groups/${g.body.id}/members`, { token: t.tokens.reader });
   expect(members.body.value.map((m: any) => m.id)).toEqual([alex.user.id]);
+});
+
+test('approve via a group needs what adding a member needs: a License admin, or the LicenseAssignment.ReadWrite.All app, gets 403 naming the roles that can, and nothing changes (issue 19, item 2)', async () => {
+  const t = await newTenant('Group approval roles org');
+  await t.buy(SKU.E1, 5);
+  const g = await call('POST', '/v1.0/groups', { token: t.tokens.global, body: { displayName: 'Admins of everything' } });
+  expect((await call('POST', `/v1.0/groups/${g.body.id}/assignLicense`, { token: t.tokens.license, body: addBody(SKU.E1) })).status).toBe(202);
+  const alex = await member(t);
+  const r = await ask(alex.token, SKU.E1);
+  const viaGroup = { groupId: g.body.id };
+  const app = await tokenFor('App', t.id);
+  for (const token of [t.tokens.license, app]) {
+    const denied = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token, body: viaGroup });
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.code).toBe('Authorization_RequestDenied');
+    expect(denied.body.error.message).toBe(
+      'You do not have permission to add or remove group members. This needs one of: Global Administrator or User Administrator; ask a Global Administrator to grant it.',
+    );
+    // a License admin may not add the member the plain way either: the same refusal
+    const add = await call('POST', `/v1.0/groups/${g.body.id}/members/$ref`, {
+      token,
+      body: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${alex.user.id}` },
+    });
+    expect([add.status, add.body.error.message]).toEqual([403, denied.body.error.message]);
+  }
+  // in a $batch too (each request through the same checks)
+  const batch = await call('POST', '/v1.0/$batch', {
+    token: t.tokens.license,
+    body: { requests: [{ id: '1', method: 'POST', url: `/licenseRequests/${r.body.id}/approve`, body: viaGroup }] },
+  });
+  expect(batch.body.responses[0]).toMatchObject({ status: 403, body: { error: { code: 'Authorization_RequestDenied' } } });
+  // nothing changed: still pending (not even marked as being approved), not a member, no license
+  expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: t.tokens.reader })).body).toMatchObject({
+    status: 'pending',
+    lastApprovalError: null,
+  });
+  expect((await call('GET', `/v1.0/groups/${g.body.id}/members`, { token: t.tokens.reader })).body.value).toEqual([]);
+  expect((await call('GET', `/v1.0/users/${alex.user.id}`, { token: t.tokens.reader })).body.assignedLicenses).toEqual([]);
+  // a User admin may (they may add the member anyway); a License admin still approves directly
+  const ok = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.userAdmin, body: viaGroup });
+  expect(ok.status).toBe(200);
+  expect(ok.body.approvedVia).toEqual({ groupId: g.body.id, disabledPlans: [] });
+  const other = await member(t);
+  const direct = await call('POST', `/v1.0/licenseRequests/${(await ask(other.token, SKU.E1)).body.id}/approve`, { token: t.tokens.license, body: {} });
+  expect(direct.status).toBe(200);
 });
 
 test('approve via a group that has no seat for the user: refused with the reason, the membership taken back, the request still pending', async () => {
@@ -192,7 +237,7 @@ test('approve via a group that has no seat for the user: refused with the reason
   expect((await call('POST', `/v1.0/groups/${g.body.id}/assignLicense`, { token: t.tokens.license, body: addBody(SKU.EXO1) })).status).toBe(202);
   const alex = await member(t);
   const r = await ask(alex.token, SKU.EXO1);
-  const refused = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.license, body: { groupId: g.body.id } });
+  const refused = await call('POST', `/v1.0/licenseRequests/${r.body.id}/approve`, { token: t.tokens.global, body: { groupId: g.body.id } });
   expect(refused.status).toBe(409);
   expect(refused.body.error.code).toBe('CountViolation');
   expect((await call('GET', `/v1.0/licenseRequests/${r.body.id}`, { token: t.tokens.reader })).body).toMatchObject({

@@ -185,6 +185,54 @@ test('sign-in dates from a CSV import: a bad date is a failed row with the reaso
   expect((await storedUser(t, b.id)).signInActivity).toEqual({ lastSignInDateTime: '2026-01-31T08:15:00.000Z' });
 });
 
+test('a sign-in date from a CSV import more than 5 minutes ahead of the service is a failed row with the reason: it cannot pin a user out of inactivity (issue 19, item 3)', async () => {
+  const t = await newTenant('Future sign-in org');
+  await t.buy(SKU.E3, 10);
+  const [alex, bea, cy] = [await t.createUser({ displayName: 'Alex Future' }), await t.createUser(), await t.createUser()];
+  expect((await t.assign(alex.id, addBody(SKU.E3))).status).toBe(200);
+  const soon = new Date(Date.now() + 2 * MINUTE).toISOString(); // a fast clock at the identity provider: taken
+  const job = await importCsv(t, [
+    'userPrincipalName,lastSignInDateTime',
+    `${alex.userPrincipalName},9999-12-31T00:00:00Z`,
+    `${bea.userPrincipalName},${new Date(Date.now() + 10 * MINUTE).toISOString()}`,
+    `${cy.userPrincipalName},${soon}`,
+  ]);
+  expect(job.counts).toMatchObject({ total: 3, succeeded: 1, failed: 2 });
+  const failed = (await call('GET', `/v1.0/licenseJobs/${job.id}/results?status=failed`, { token: t.tokens.reader })).body.value;
+  expect(failed.map((r: any) => [r.row, r.code])).toEqual([
+    [2, 'invalidRequest'],
+    [3, 'invalidRequest'],
+  ]);
+  expect(failed[0].message).toMatch(/^Row 2: lastSignInDateTime '9999-12-31T00:00:00Z' is in the future .*at most 5 minutes ahead/);
+  expect((await storedUser(t, alex.id)).signInActivity).toBeUndefined();
+  expect((await storedUser(t, bea.id)).signInActivity).toBeUndefined();
+  expect((await storedUser(t, cy.id)).signInActivity).toEqual({ lastSignInDateTime: soon });
+  // Alex never signed in, and the inactivity report still says so
+  const inactive = await report(t, 'inactiveLicensedUsers?days=30');
+  expect(inactive.body.value.map((u: any) => [u.displayName, u.lastSignInDateTime])).toEqual([['Alex Future', null]]);
+  // the failed rows download carries the reason, to fix and import again
+  const csv = await fetch(job.failedRowsUrl, { headers: { authorization: `Bearer ${t.tokens.reader}` } });
+  const lines: string[][] = parse(await csv.text(), { skip_empty_lines: true });
+  const [header, first] = lines;
+  expect(header).toEqual([
+    'userPrincipalName',
+    'licenses',
+    'disabledPlans',
+    'usageLocation',
+    'displayName',
+    'lastSignInDateTime',
+    'userId',
+    'errorCode',
+    'errorMessage',
+  ]);
+  expect(first.slice(0, 8)).toEqual([alex.userPrincipalName, '', '', '', '', '9999-12-31T00:00:00Z', '', 'invalidRequest']);
+  expect(first[8]).toMatch(/^Row 2: lastSignInDateTime '9999-12-31T00:00:00Z' is in the future/);
+  // the same rule as POST /signInEvents
+  const hook = await tokenFor('SignInEvents', t.id);
+  const event = await call('POST', '/v1.0/signInEvents', { token: hook, body: { userId: alex.id, app: 'Teams', dateTime: '9999-12-31T00:00:00Z' } });
+  expect(event.status).toBe(400);
+});
+
 test('inactive licensed users: windows at their edges, never signed in, guests and disabled accounts, group licenses, the savings; concealed names are the same hash in every report; CSV = JSON', async () => {
   const t = await newTenant('Inactive org');
   await t.buy(SKU.E3, 20, { unitPrice: { amount: 30, currency: 'EUR', billingPeriod: 'month' } });

@@ -19,6 +19,7 @@ test.each([
   ['billing', 'BillingAdministrator'],
   ['reader', 'GlobalReader'],
   ['SignInEvents', 'SignInEvents'],
+  ['Scim', 'Scim'],
   ['App', 'App'],
   ['nobody', undefined],
   ['admin', undefined],
@@ -46,5 +47,11 @@ test("a User token carries no directory role; --user makes it that user's own (o
 test('SignInEvents is an app-only token with SignInEvents.Write and nothing else', async () => {
   const claims = decodeJwt(await mintDevToken({ ...base, role: 'SignInEvents' }));
   expect(claims).toMatchObject({ idtyp: 'app', roles: [AppRole.SignInEventsWrite] });
+  expect(claims.wids).toBeUndefined();
+});
+
+test('Scim is an app-only token with ScimProvisioning.ReadWrite.All and nothing else', async () => {
+  const claims = decodeJwt(await mintDevToken({ ...base, role: 'Scim' }));
+  expect(claims).toMatchObject({ idtyp: 'app', roles: [AppRole.ScimProvisioning] });
   expect(claims.wids).toBeUndefined();
 });

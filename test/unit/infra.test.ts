@@ -12,6 +12,7 @@ import { settingsSchema } from '../../shared/config';
 import { CONTAINERS, PARTITION_KEY_PATH } from '../../shared/storage/cosmos';
 import { QUEUES } from '../../shared/storage/queues';
 import { groupSchema, queriedPaths as odataQueriedPaths, userSchema } from '../../shared/odata/resources';
+import { scimQueriedPaths } from '../../shared/provisioning/query';
 
 const ROOT = join(__dirname, '..', '..');
 const INFRA = join(ROOT, 'infra');
@@ -281,6 +282,8 @@ function queriedPaths(): Map<string, Map<string, { array: boolean }>> {
   for (const schema of [userSchema, groupSchema]) {
     for (const { path, array } of odataQueriedPaths(schema)) directory.set(path, { array: array || !!directory.get(path)?.array });
   }
+  // and the SCIM filters' (shared/provisioning/query.ts), built from its tables too
+  for (const path of scimQueriedPaths()) directory.set(path, { array: !!directory.get(path)?.array });
   byContainer.set('directory', directory);
   return byContainer;
 }

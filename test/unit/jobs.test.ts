@@ -498,7 +498,8 @@ describe('readCsvRecord', () => {
     if (!('error' in r)) throw new Error(`expected an error, got ${JSON.stringify(r)}`);
     return r;
   };
-  const read = (record: Record<string, string>, mode: 'add' | 'replace' = 'add', row = 2) => readCsvRecord(demoCatalog, record, row, mode);
+  const NOW = Date.parse('2026-11-30T09:00:00Z');
+  const read = (record: Record<string, string>, mode: 'add' | 'replace' = 'add', row = 2) => readCsvRecord(demoCatalog, record, row, mode, NOW);
   const products = (r: CsvRow) => r.addLicenses.map((a) => a.skuId);
 
   test('a plain row', () => {
@@ -521,6 +522,16 @@ describe('readCsvRecord', () => {
     );
     expect(err(read({ userPrincipalName: UPN, lastSignInDateTime: 'last tuesday' })).error).toMatchObject({ target: 'lastSignInDateTime' });
     expect(err(read({ userPrincipalName: UPN, lastSignInDateTime: '' })).error).toMatchObject({ target: 'licenses' });
+  });
+
+  test('lastSignInDateTime: up to 5 minutes ahead of the clock (a fast identity provider) is taken; further ahead fails the row', () => {
+    const at = (ms: number) => new Date(NOW + ms).toISOString();
+    expect(ok(read({ userPrincipalName: UPN, lastSignInDateTime: at(5 * 60_000) })).lastSignInDateTime).toBe(at(5 * 60_000));
+    const late = err(read({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK', lastSignInDateTime: at(5 * 60_000 + 1) }));
+    expect(late.error).toMatchObject({ target: 'lastSignInDateTime', message: expect.stringMatching(/^Row 2: lastSignInDateTime '.*' is in the future/) });
+    expect(err(read({ userPrincipalName: UPN, lastSignInDateTime: '9999-12-31T00:00:00Z' })).error.message).toMatch(/in the future/);
+    // an offset is read as the instant it names: 10:04+01:00 is 09:04Z, within the 5 minutes
+    expect(ok(read({ userPrincipalName: UPN, lastSignInDateTime: '2026-11-30T10:04:00+01:00' })).lastSignInDateTime).toBe('2026-11-30T09:04:00.000Z');
   });
 
   test('a full row', () => {
@@ -852,8 +863,8 @@ describe('readCsvRecord', () => {
   });
 
   test.each([2, 3, 101, 100_001])('row %i is the row in the result and in the message', (row) => {
-    expect(ok(readCsvRecord(demoCatalog, { userPrincipalName: UPN, licenses: 'ENTERPRISEPACK' }, row, 'add')).row).toBe(row);
-    const e = err(readCsvRecord(demoCatalog, { userPrincipalName: UPN, licenses: '' }, row, 'add'));
+    expect(ok(readCsvRecord(demoCatalog, { userPrincipalName: UPN, licenses: 'ENTERPRISEPACK' }, row, 'add', Date.now())).row).toBe(row);
+    const e = err(readCsvRecord(demoCatalog, { userPrincipalName: UPN, licenses: '' }, row, 'add', Date.now()));
     expect(e.row).toBe(row);
     expect(e.error.message.startsWith(`Row ${row}: `)).toBe(true);
   });

@@ -10,14 +10,14 @@ import fc from 'fast-check';
 import query from '@zeit/cosmosdb-query';
 import { ApiError } from '../../shared/errors';
 import { MAX_FILTER_LENGTH, parseFilter } from '../../shared/odata/filter';
-import { parseListQuery, translateSearch } from '../../shared/odata/query';
-import { groupSchema, userSchema } from '../../shared/odata/resources';
+import { parseListQuery, parseOrderBy, parseSelect, translateSearch } from '../../shared/odata/query';
+import { groupSchema, queriedPaths, subscribedSkuSchema, userSchema } from '../../shared/odata/resources';
 import { translateFilter } from '../../shared/odata/translate';
 import { listQuery } from '../../shared/storage/odata';
 import { withQueryFields } from '../../shared/storage/users';
 import { UserDoc } from '../../shared/storage/documents';
 import { userView } from '../../shared/http/views';
-import { USER_PROPERTIES } from '../../shared/usecases/directoryLists';
+import { GROUP_PROPERTIES, SUBSCRIBED_SKU_PROPERTIES, USER_PROPERTIES } from '../../shared/usecases/directoryLists';
 
 const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
 const E1 = '18181a46-0d4e-45cd-891e-60aabd171b4e';
@@ -296,14 +296,7 @@ const SQL_WORDS = new Set([
   'user',
   'group',
 ]);
-const PATH_WORDS = new Set([
-  'c',
-  ...[userSchema, groupSchema].flatMap((s) =>
-    JSON.stringify(s, (k, v) => (typeof v === 'function' ? undefined : v))
-      .match(/"path":"([\w.]+)"/g)!
-      .flatMap((m) => m.slice(8, -1).split('.')),
-  ),
-]);
+const PATH_WORDS = new Set(['c', ...[userSchema, groupSchema].flatMap((s) => queriedPaths(s).flatMap((p) => p.path.split('.')))]);
 const PATH_WORDS_EXTRA = ['tenantId', 'type', 'id', 'assignedSkuIds', 'hasLicenseErrors', 'assignedLicenseCount'];
 
 function checkSqlShape(q: { query: string; parameters: { name: string }[] }, docType: string) {
@@ -402,6 +395,53 @@ describe('properties (fast-check)', () => {
       }),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('names every JavaScript object has (issue 19, item 5)', () => {
+  /** constructor, __proto__, toString, hasOwnProperty, valueOf, ...: what a plain object answers for any of them. */
+  const inherited = Object.getOwnPropertyNames(Object.prototype);
+  /** A name in any mix of case: the tables are looked up by the lower-cased name. */
+  const nameArb = fc
+    .tuple(fc.constantFrom(...inherited), fc.array(fc.boolean(), { minLength: 24, maxLength: 24 }))
+    .map(([n, up]) => [...n].map((ch, i) => (up[i] ? ch.toUpperCase() : ch.toLowerCase())).join(''));
+  /** Every place an option names a property: $filter's scalars, lambdas, collections and memberships, $orderby, $search, $select. */
+  const uses: ((name: string) => () => unknown)[] = [
+    ...["startswith(N,'a')", "N eq 'x'", "N ne 'x'", "N in ('x')", 'N eq null', 'N eq true', 'N ge 2026-01-01T00:00:00Z', "not(N eq 'x')"].map(
+      (f) => (n: string) => () => translateFilter(parseFilter(f.replace('N', n)), userSchema),
+    ),
+    ...[`N/any(x:x/skuId eq ${E3})`, "assignedLicenses/any(x:x/N eq 'x')", "licenseAssignmentStates/any(x:x/N eq 'Error')", 'N/$count eq 0'].map(
+      (f) => (n: string) => () => translateFilter(parseFilter(f.replace('N', n)), userSchema),
+    ),
+    (n) => () => translateFilter(parseFilter(`N eq true`.replace('N', n)), groupSchema),
+    (n) => () => translateFilter(parseFilter(`N eq 'x'`.replace('N', n)), groupSchema),
+    (n) => () => parseOrderBy(userSchema, `${n} desc`),
+    (n) => () => parseOrderBy(groupSchema, n),
+    (n) => () => parseOrderBy(subscribedSkuSchema, n),
+    (n) => () => translateSearch(userSchema, `"${n}:a"`),
+    (n) => () => translateSearch(groupSchema, `"${n}:a"`),
+    (n) => () => parseSelect(userSchema, USER_PROPERTIES, `id,${n}`),
+    (n) => () => parseSelect(groupSchema, GROUP_PROPERTIES, n),
+    (n) => () => parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, n),
+  ];
+
+  test('in any option, in any case, such a name is a 400 like any unknown name: never a TypeError, never a query', () => {
+    fc.assert(
+      fc.property(nameArb, fc.nat(uses.length - 1), (name, i) => {
+        const e = errorOf(uses[i](name));
+        expect(e.status).toBe(400);
+        expect(['BadRequest', 'Request_UnsupportedQuery']).toContain(e.code);
+      }),
+      { numRuns: 1000 },
+    );
+    // and every name in every place, once
+    for (const name of inherited) for (const use of uses) expect(errorOf(use(name)).status).toBe(400);
+  });
+
+  test('the tables know only what was put in them', () => {
+    for (const schema of [userSchema, groupSchema, subscribedSkuSchema])
+      for (const table of [schema.scalars, schema.collections, schema.memberships, schema.orderBy, schema.search])
+        for (const name of inherited) expect(table.get(name.toLowerCase())).toBeUndefined();
   });
 });
 

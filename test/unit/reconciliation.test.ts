@@ -32,6 +32,8 @@ import {
   INACTIVITY_WINDOWS,
   INACTIVITY_WINDOWS_IN_WORDS,
   isInactive,
+  keepAnswers,
+  keepDateOf,
   reclaimCandidate,
   ReclaimPolicy,
   withoutDeletedProduct,
@@ -461,6 +463,29 @@ describe('reclaimCandidate by inactivity', () => {
   test('a product the user kept restarts its own clock, the others go', () => {
     const r = reclaimCandidate(idle(), policy, NOW, lookup, (s) => (s === SKU.POWER_BI_PRO ? days(-5) : undefined));
     expect(r).toMatchObject({ reclaim: [SKU.ENTERPRISEPACK], keptByUser: [SKU.POWER_BI_PRO] });
+  });
+
+  test('a keep counts in ask-first mode only: immediate asks nobody, so a keep date holds nothing back', () => {
+    const r = reclaimCandidate(idle(), { ...policy, mode: 'immediate' }, NOW, lookup, (s) => (s === SKU.POWER_BI_PRO ? days(-5) : undefined));
+    expect(r).toMatchObject({ reclaim: [SKU.ENTERPRISEPACK, SKU.POWER_BI_PRO], keptByUser: [] });
+  });
+});
+
+describe('keeps answer questions', () => {
+  const askFirst = { enabled: true, mode: 'askFirst' as const };
+  test('keepAnswers: the policy asks first and the product has a pending mark', () => {
+    const pending = { state: 'pending' as const, markedDateTime: days(-3), reclaimAfterDateTime: days(4) };
+    expect(keepAnswers(askFirst, pending)).toBe(true);
+    expect(keepAnswers({ ...askFirst, mode: 'immediate' }, pending)).toBe(false);
+    expect(keepAnswers({ ...askFirst, enabled: false }, pending)).toBe(false);
+    expect(keepAnswers(askFirst, undefined)).toBe(false);
+    for (const state of ['kept', 'reclaiming', 'reclaimed'] as const) expect(keepAnswers(askFirst, { ...pending, state })).toBe(false);
+  });
+  test('keepDateOf: the keep of a mark a run made; a mark never asked (no markedDateTime) restarts nothing', () => {
+    expect(keepDateOf({ state: 'kept', markedDateTime: days(-3), keptDateTime: days(-1) })).toBe(days(-1));
+    expect(keepDateOf({ state: 'pending', markedDateTime: days(-1), keptDateTime: days(-95) })).toBe(days(-95));
+    expect(keepDateOf({ state: 'kept', markedDateTime: null, keptDateTime: days(-1) })).toBeUndefined();
+    expect(keepDateOf(undefined)).toBeUndefined();
   });
 });
 

@@ -16,6 +16,7 @@ const ACTIONS: Action[] = [
   'assignLicenses',
   'assignLicensesToGuests',
   'manageUsers',
+  'manageGroupMembers',
   'changeUserType',
   'updateUsageLocation',
   'manageSubscriptions',
@@ -28,9 +29,12 @@ const ACTIONS: Action[] = [
   'readOwnUsageRights',
   'manageReportSettings',
   'manageLicenseSettings',
+  'provision',
+  'manageProvisioning',
+  'readProvisioning',
 ];
 const ROLES: DirectoryRoleName[] = ['GlobalAdministrator', 'LicenseAdministrator', 'UserAdministrator', 'BillingAdministrator', 'GlobalReader'];
-const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite];
+const APP_ROLES = [AppRole.ReadAll, AppRole.ReadWriteAll, AppRole.TenantsManage, AppRole.SignInEventsWrite, AppRole.ScimProvisioning];
 
 /** The product rules (licensing-reference.md, "Who may act"), written out independently of roles.ts. */
 const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
@@ -39,6 +43,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     assignLicenses: true,
     assignLicensesToGuests: true,
     manageUsers: true,
+    manageGroupMembers: true,
     changeUserType: true,
     updateUsageLocation: true,
     manageSubscriptions: true,
@@ -51,12 +56,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     readOwnUsageRights: true,
     manageReportSettings: true,
     manageLicenseSettings: true,
+    provision: false,
+    manageProvisioning: true,
+    readProvisioning: true,
   },
   LicenseAdministrator: {
     read: true,
     assignLicenses: true,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: true,
     manageSubscriptions: false,
@@ -69,12 +78,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   UserAdministrator: {
     read: true,
     assignLicenses: true,
     assignLicensesToGuests: false,
     manageUsers: true,
+    manageGroupMembers: true,
     changeUserType: false,
     updateUsageLocation: true,
     manageSubscriptions: false,
@@ -87,12 +100,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   BillingAdministrator: {
     read: true,
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: true,
@@ -105,12 +122,16 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   GlobalReader: {
     read: true,
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -123,6 +144,9 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     readOwnUsageRights: true,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: true,
   },
 };
 
@@ -132,6 +156,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -144,12 +169,16 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   [AppRole.ReadWriteAll]: {
     read: true,
     assignLicenses: true,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: true,
     manageSubscriptions: false,
@@ -162,6 +191,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   // the sign-in hook records sign-ins and nothing else
   [AppRole.SignInEventsWrite]: {
@@ -169,6 +201,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -181,6 +214,9 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
   // the operator's permission grants nothing inside an organization (and on the operator routes only with the operator checks)
   [AppRole.TenantsManage]: {
@@ -188,6 +224,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     assignLicenses: false,
     assignLicensesToGuests: false,
     manageUsers: false,
+    manageGroupMembers: false,
     changeUserType: false,
     updateUsageLocation: false,
     manageSubscriptions: false,
@@ -200,6 +237,32 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     readOwnUsageRights: false,
     manageReportSettings: false,
     manageLicenseSettings: false,
+    provision: false,
+    manageProvisioning: false,
+    readProvisioning: false,
+  },
+  // an identity provider's provisioning service: SCIM and nothing else
+  [AppRole.ScimProvisioning]: {
+    read: false,
+    assignLicenses: false,
+    assignLicensesToGuests: false,
+    manageUsers: false,
+    manageGroupMembers: false,
+    changeUserType: false,
+    updateUsageLocation: false,
+    manageSubscriptions: false,
+    manageTenants: false,
+    requestLicense: false,
+    manageLicenseRequestPolicy: false,
+    manageAutoClaimPolicy: false,
+    recordSignIns: false,
+    keepOwnLicense: false,
+    readOwnUsageRights: false,
+    manageReportSettings: false,
+    manageLicenseSettings: false,
+    provision: true,
+    manageProvisioning: false,
+    readProvisioning: false,
   },
 };
 
@@ -251,7 +314,7 @@ describe('can: each action x each directory role', () => {
   });
 
   test('Global Reader reads but never changes anything', () => {
-    const writes = ACTIONS.filter((a) => a !== 'read');
+    const writes = ACTIONS.filter((a) => a !== 'read' && a !== 'readProvisioning');
     expect(writes.map((a) => can(asRole('GlobalReader'), a))).toEqual(writes.map(() => false));
   });
 

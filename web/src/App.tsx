@@ -27,6 +27,7 @@ const JobsPage = lazy(() => import('./pages/jobs/JobsPage'));
 const JobPage = lazy(() => import('./pages/jobs/JobPage'));
 const ReportsPage = lazy(() => import('./pages/reports/ReportsPage'));
 const SettingsPage = lazy(() => import('./pages/settings/SettingsPage'));
+const ProvisioningPage = lazy(() => import('./pages/settings/ProvisioningPage'));
 
 function newQueryClient() {
   return new QueryClient({
@@ -80,6 +81,7 @@ function SignedIn({ config, session }: { config: ConsoleConfig; session: Session
                   <Route path="/jobs" component={JobsPage} />
                   <Route path="/jobs/:id">{(p) => <JobPage jobId={p.id} />}</Route>
                   <Route path="/reports/:tab?">{(p) => <ReportsPage tab={p.tab} />}</Route>
+                  <Route path="/settings/provisioning" component={ProvisioningPage} />
                   <Route path="/settings" component={SettingsPage} />
                   <Route>
                     <Redirect to="/licenses" replace />

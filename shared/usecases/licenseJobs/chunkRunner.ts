@@ -27,7 +27,7 @@ import { audit } from '../../storage/audit';
 import { AuditDoc, UserDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
-import { createUser } from '../directory';
+import { createUser } from '../users';
 import { applyChanges, decideCatalogPlans, decideDirect, forRules, jobAuditId } from '../../licensing';
 import { chunkHoldSeats, chunkRecordMark, gained, lost, Settlement } from '../../licensing/chunkHold';
 import { CHUNKS_IN_FLIGHT, ChunkMessage, enqueue, enqueueFirstChunks } from './queue';

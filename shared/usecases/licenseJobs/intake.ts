@@ -228,7 +228,7 @@ export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions
             `The CSV has more than ${MAX_JOB_USERS} rows; a job takes at most ${MAX_JOB_USERS} users. Split the file and import each part.`,
             'body',
           );
-        const row = readCsvRecord(caller.catalog, record, total + 1, mode); // +1: the header is line 1
+        const row = readCsvRecord(caller.catalog, record, total + 1, mode, Date.now()); // +1: the header is line 1
         if ('error' in row) batch.push({ row: row.row, userPrincipalName: row.userPrincipalName || undefined, error: row.error, raw: record });
         else {
           row.addLicenses.forEach((a) => skus.add(a.skuId));

@@ -56,13 +56,23 @@ function selectionColumns(catalog: Catalog, job: JobDoc): { licenses: string; di
 
 /**
  * The failed rows as CSV, to fix and import again: the import's columns (userPrincipalName, licenses,
- * disabledPlans, usageLocation, displayName) then userId and the error. For an import, the row as it was
+ * disabledPlans, usageLocation, displayName, lastSignInDateTime) then userId and the error. For an import, the row as it was
  * given; for a selection, the user and the products the job gave (add and replace jobs import as they
  * are; for other modes the file lists whom to retry). Streams chunk by chunk.
  */
 export async function* failedRowsCsv(catalog: Catalog, tenantId: string, jobId: string): AsyncGenerator<string> {
   const job = await getJob(tenantId, jobId);
-  yield csvLine(['userPrincipalName', 'licenses', 'disabledPlans', 'usageLocation', 'displayName', 'userId', 'errorCode', 'errorMessage']);
+  yield csvLine([
+    'userPrincipalName',
+    'licenses',
+    'disabledPlans',
+    'usageLocation',
+    'displayName',
+    'lastSignInDateTime',
+    'userId',
+    'errorCode',
+    'errorMessage',
+  ]);
   const selection = job.source === 'selection' ? selectionColumns(catalog, job) : undefined;
   for (let index = 0; index < job.chunkCount; index++) {
     const chunk = await jobs.getChunk(tenantId, jobId, index);
@@ -75,8 +85,15 @@ export async function* failedRowsCsv(catalog: Catalog, tenantId: string, jobId: 
       const pick = (name: string) => Object.entries(raw).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
       const upn = r.userPrincipalName ?? item?.userPrincipalName;
       const values = selection
-        ? [upn, selection.licenses, selection.disabledPlans, '', '']
-        : [pick('userPrincipalName') ?? upn, pick('licenses') ?? pick('skus'), pick('disabledPlans'), pick('usageLocation'), pick('displayName')];
+        ? [upn, selection.licenses, selection.disabledPlans, '', '', '']
+        : [
+            pick('userPrincipalName') ?? upn,
+            pick('licenses') ?? pick('skus'),
+            pick('disabledPlans'),
+            pick('usageLocation'),
+            pick('displayName'),
+            pick('lastSignInDateTime') ?? pick('Last sign-in'),
+          ];
       yield csvLine([...values, r.userId ?? item?.userId, r.code, r.message]);
     }
   }

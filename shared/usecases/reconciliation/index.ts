@@ -172,3 +172,4 @@ export type { RunOptions } from './run';
 export { registerReconciliationStep, runRegisteredSteps } from './registeredSteps';
 export type { ReconciliationStep, ReconciliationStepContext } from './registeredSteps';
 export { getReclaimPolicy, updateReclaimPolicy } from './policy';
+export { getReconciliationReport, listReconciliationReports, runReportView } from './reports';

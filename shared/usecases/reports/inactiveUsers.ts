@@ -8,10 +8,10 @@
 import { Catalog } from '../../domain/catalog';
 import { effectiveLicenses, isActive } from '../../domain/licensing';
 import { CurrencyTotals } from '../../domain/money';
-import { daysSince, inactiveLicensed, inactivityCutoff } from '../../domain/reconciliation';
+import { inactiveLicensed, inactivityCutoff } from '../../domain/reconciliation';
 import { inactiveLicensedUserPages, ReportedUser } from '../../storage/reports';
 import { subscriptions } from '../../storage/subscriptions';
-import { Concealer, concealerFor, ShownUser } from './names';
+import { Concealment, concealmentFor, ShownUser } from './names';
 import { pricesOf, ProductPrice, shown } from './prices';
 import { ReportSource } from './render';
 
@@ -26,7 +26,7 @@ export interface InactiveUserRow extends ShownUser {
   monthlyCost: { currency: string; amount: number }[];
 }
 
-export function inactiveRow(u: ReportedUser, prices: Map<string, ProductPrice>, show: Concealer, now: string, savings: CurrencyTotals): InactiveUserRow {
+export function inactiveRow(u: ReportedUser, prices: Map<string, ProductPrice>, show: Concealment, now: string, savings: CurrencyTotals): InactiveUserRow {
   const own = new CurrencyTotals();
   const licenses = effectiveLicenses(u.licenseAssignments).map(({ skuId }) => {
     const p = prices.get(skuId);
@@ -45,11 +45,12 @@ export function inactiveRow(u: ReportedUser, prices: Map<string, ProductPrice>, 
   });
   const last = u.signInActivity?.lastSignInDateTime ?? null;
   return {
-    ...show(u),
+    ...show.person(u),
     userType: u.userType,
     accountEnabled: u.accountEnabled,
-    lastSignInDateTime: last,
-    daysSinceLastSignIn: daysSince(last, now),
+    // concealed: the day, and the days counted between days (an exact count would narrow the day down)
+    lastSignInDateTime: show.day(last),
+    daysSinceLastSignIn: show.daysSince(last, now),
     licenses,
     monthlyCost: own.list().map((t) => ({ currency: t.currency, amount: t.monthlyCost })),
   };
@@ -61,7 +62,7 @@ export async function inactiveLicensedUsersReport(
   days: number,
   now = new Date().toISOString(),
 ): Promise<ReportSource<InactiveUserRow>> {
-  const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealerFor(tenantId)]);
+  const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealmentFor(tenantId)]);
   const prices = pricesOf(catalog, subscribed);
   const savings = new CurrencyTotals();
   let users = 0;

@@ -7,7 +7,7 @@
 import { Catalog } from '../../domain/catalog';
 import { ReportedUser, usersWithAssignmentPages } from '../../storage/reports';
 import { subscriptions } from '../../storage/subscriptions';
-import { Concealer, concealerFor, ShownUser } from './names';
+import { Concealment, concealmentFor, ShownUser } from './names';
 import { REPORT_PAGE } from './inactiveUsers';
 import { ReportSource } from './render';
 
@@ -24,10 +24,10 @@ export interface AssignmentRow extends ShownUser {
   assignedDateTime: string;
 }
 
-export function assignmentRows(catalog: Catalog, u: ReportedUser, partNumber: (skuId: string) => string, show: Concealer): AssignmentRow[] {
+export function assignmentRows(catalog: Catalog, u: ReportedUser, partNumber: (skuId: string) => string, show: Concealment): AssignmentRow[] {
   // the catalog's plans by id (plan ids are unique across products): a map lookup per disabled plan, on the path of every row
   const planName = (planId: string) => catalog.plan(planId)?.servicePlanName ?? planId;
-  const who = show(u);
+  const who = show.person(u);
   return u.licenseAssignments.map((a) => ({
     ...who,
     accountEnabled: u.accountEnabled,
@@ -35,16 +35,18 @@ export function assignmentRows(catalog: Catalog, u: ReportedUser, partNumber: (s
     skuId: a.skuId,
     skuPartNumber: partNumber(a.skuId),
     assignedBy: a.assignedByGroup === null ? 'direct' : 'group',
-    groupId: a.assignedByGroup,
+    // a group is concealed too (Graph: reports conceal "usernames, groups, and sites"): its members are a look-up away
+    groupId: a.assignedByGroup && show.ref(a.assignedByGroup),
     disabledPlans: a.disabledPlans.map((p) => planName(p)),
     state: a.state ?? 'Active',
     error: a.state === 'Error' ? (a.error ?? 'Unknown') : null,
-    assignedDateTime: a.assignedDateTime,
+    // concealed: the day (the time would match the user's licenseAssignmentStates.lastUpdatedDateTime)
+    assignedDateTime: show.day(a.assignedDateTime),
   }));
 }
 
 export async function licenseAssignmentsReport(catalog: Catalog, tenantId: string): Promise<ReportSource<AssignmentRow>> {
-  const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealerFor(tenantId)]);
+  const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealmentFor(tenantId)]);
   const parts = new Map(subscribed.map((s) => [s.skuId, s.skuPartNumber]));
   const partNumber = (skuId: string) => parts.get(skuId) ?? catalog.product(skuId)?.skuPartNumber ?? skuId;
   let rows = 0;

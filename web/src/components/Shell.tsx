@@ -13,12 +13,13 @@ import {
   PeopleRegular,
   PeopleTeamRegular,
   SettingsRegular,
+  PlugConnectedRegular,
   SignOutRegular,
 } from '@fluentui/react-icons';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useLocation } from 'wouter';
-import { roleNames, useSession } from '../auth/session';
+import { roleNames, useCan, useSession } from '../auth/session';
 import { useGraph } from '../graph/client';
 import { getOrganization } from '../graph/directory';
 import { LanguagePicker } from './LanguagePicker';
@@ -58,7 +59,9 @@ export function Shell({ children }: { children: React.ReactNode }) {
   const client = useGraph();
   const [location, navigate] = useLocation();
   const org = useQuery({ queryKey: ['organization'], queryFn: () => getOrganization(client), staleTime: Infinity });
-  const section = location.split('/')[1] || 'licenses';
+  const mayProvision = useCan('readProvisioning');
+  // a page's nav item: its first segment, or the first two for settings pages (#/settings/provisioning)
+  const section = location.startsWith('/settings/') ? location.split('/').slice(1, 3).join('/') : location.split('/')[1] || 'licenses';
   const item = (value: string, label: string, icon: React.ReactElement) => (
     <NavItem
       value={value}
@@ -104,6 +107,7 @@ export function Shell({ children }: { children: React.ReactNode }) {
           {item('reports', t('nav.licensingReports'), <DataUsageRegular />)}
           <NavSectionHeader>{t('nav.settings')}</NavSectionHeader>
           {item('settings', t('nav.orgSettings'), <SettingsRegular />)}
+          {mayProvision && item('settings/provisioning', t('nav.provisioning'), <PlugConnectedRegular />)}
         </NavDrawerBody>
       </NavDrawer>
       <main id="main" tabIndex={-1} className={styles.main}>

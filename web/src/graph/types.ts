@@ -48,3 +48,8 @@ export type SpendReport = z.infer<typeof c.licenseSpendReport>;
 export type InactiveReport = z.infer<typeof c.inactiveLicensedUsersReport>;
 export type LicenseSettings = z.infer<typeof c.licenseSettings>;
 export type UpcomingCatalogChange = z.infer<typeof c.catalogScheduledChange>;
+
+/** Settings > Provisioning (shared/schemas/provisioning.ts). */
+export type ScimCredential = z.infer<typeof c.scimCredential>;
+export type ScimCredentialCreated = z.infer<typeof c.createdScimCredential>;
+export type ProvisioningSettings = z.infer<typeof c.provisioningSettings>;

@@ -7,6 +7,7 @@ import {
   HoldJobState,
   holdJobId,
   INACTIVITY_WINDOWS,
+  keepDateOf,
   inactiveLicensed,
   NewestHolders,
   overAssignment,
@@ -249,5 +250,5 @@ function noteReclaim(run: Run, u: ScannedUser, subscription: (skuId: string) => 
 
 /** When the user kept this product (ask-first reclaim), if they did. */
 export function keptAt(run: Run, userId: string, skuId: string): string | null | undefined {
-  return run.marks.get(reclaimMarkId(userId, skuId))?.keptDateTime;
+  return keepDateOf(run.marks.get(reclaimMarkId(userId, skuId)));
 }

@@ -1,8 +1,10 @@
 /**
  * Licenses > Requests: the users' license requests, filtered by status; pending ones approved or denied
  * one at a time or several at once (up to 20), each with its own outcome by the user's name (a refusal
- * with the service's way out: buy licenses, switch a plan off, set a usage location). Global admins
- * switch requests on or off here, with the message and link users see instead.
+ * with the service's way out: buy licenses, switch a plan off, set a usage location). Global and User
+ * admins may approve through a group that gives the product instead (the user becomes a member: what
+ * adding a member needs, so a License admin is not offered it). Global admins switch requests on or off
+ * here, with the message and link users see instead.
  */
 import {
   Button,
@@ -22,7 +24,7 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useCan } from '../../auth/session';
@@ -32,7 +34,7 @@ import { useGraph } from '../../graph/client';
 import { Refusal, RefusalDetail, refusalOf } from '../../graph/errors';
 import { usePagedList } from '../../graph/paging';
 import { keys, licensesChanged } from '../../graph/queries';
-import { approveRequests, denyRequest, requestsRequest } from '../../graph/requests';
+import { approveRequests, approveRequestViaGroup, denyRequest, licensedGroups, requestsRequest } from '../../graph/requests';
 import { MAX_USERS_PER_ASSIGN, type ApproveManyResult, type LicenseRequest, type LicenseRequestStatus } from '../../graph/types';
 import { useDateTime } from '../../i18n';
 import { RequestPolicy } from './RequestPolicy';
@@ -55,6 +57,8 @@ export function RequestsTab() {
   const client = useGraph();
   const queryClient = useQueryClient();
   const mayDecide = useCan('assignLicenses');
+  // approving through a group adds the user to it: the service asks for what adding a member needs
+  const mayUseGroups = useCan('manageGroupMembers') && mayDecide;
   const [status, setStatus] = useState<LicenseRequestStatus | ''>('pending');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [reason, setReason] = useState('');
@@ -64,6 +68,12 @@ export function RequestsTab() {
   const byId = new Map(list.items.map((r) => [r.id, r]));
   const pending = list.items.filter((r) => r.status === 'pending');
   const picked = [...selected].filter((id) => byId.get(id)?.status === 'pending');
+  const groups = useQuery({ queryKey: [...keys.groups, 'licensed'], queryFn: () => licensedGroups(client), enabled: mayUseGroups });
+  // the groups that give every picked request's product
+  const products = new Set(picked.map((id) => byId.get(id)!.skuId));
+  const offered = (groups.data ?? []).filter((g) => [...products].every((s) => g.assignedLicenses.some((l) => l.skuId === s)));
+  const [groupChoice, setGroupChoice] = useState('');
+  const groupId = offered.some((g) => g.id === groupChoice) ? groupChoice : '';
 
   const done = async (results: Outcome[]) => {
     setOutcomes(results);
@@ -71,9 +81,20 @@ export function RequestsTab() {
     await licensesChanged(queryClient); // the requests are kept under keys.skus (requestKeys): invalidated with them
   };
   const approve = useMutation({
-    mutationFn: (ids: string[]) => approveRequests(client, ids),
-    onSuccess: (r: ApproveManyResult) =>
-      done(r.value.map((v) => (v.request ? { request: v.request, ok: true as const } : { request: byId.get(v.id)!, ok: false as const, ...v.error! }))),
+    mutationFn: async (ids: string[]): Promise<Outcome[]> => {
+      if (groupId)
+        return Promise.all(
+          ids.map((id) =>
+            approveRequestViaGroup(client, id, groupId).then(
+              (request): Outcome => ({ request, ok: true }),
+              (e: unknown): Outcome => ({ request: byId.get(id)!, ok: false, ...refusalOf(e) }),
+            ),
+          ),
+        );
+      const r: ApproveManyResult = await approveRequests(client, ids);
+      return r.value.map((v) => (v.request ? { request: v.request, ok: true as const } : { request: byId.get(v.id)!, ok: false as const, ...v.error! }));
+    },
+    onSuccess: (r) => done(r),
   });
   const deny = useMutation({
     mutationFn: (ids: string[]) =>
@@ -121,6 +142,22 @@ export function RequestsTab() {
             ))}
           </Dropdown>
         </Field>
+        {mayUseGroups && (
+          <Field label={t('requests.approveBy')}>
+            <Dropdown
+              value={groupId ? t('requests.viaGroup', { name: offered.find((g) => g.id === groupId)!.displayName }) : t('requests.directly')}
+              selectedOptions={[groupId]}
+              onOptionSelect={(_, d) => setGroupChoice(d.optionValue ?? '')}
+            >
+              <Option value="">{t('requests.directly')}</Option>
+              {offered.map((g) => (
+                <Option key={g.id} value={g.id} text={t('requests.viaGroup', { name: g.displayName })}>
+                  {t('requests.viaGroup', { name: g.displayName })}
+                </Option>
+              ))}
+            </Dropdown>
+          </Field>
+        )}
         {mayDecide && (
           <>
             <Button appearance="primary" disabled={!picked.length || picked.length > MAX_USERS_PER_ASSIGN || busy} onClick={() => approve.mutate(picked)}>
