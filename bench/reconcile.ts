@@ -147,7 +147,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
   const { DEFAULT_RECLAIM_POLICY } = await import('../shared/domain/reconciliation');
   const { evaluateLicenseChange } = await import('../shared/domain/licensing');
   const { auditRecordFor, changedUser, forRules } = await import('../shared/licensing');
-  const { SKU } = await import('../shared/domain/catalog');
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
   type UserDoc = import('../shared/storage/documents').UserDoc;
   type AuditDoc = import('../shared/storage/documents').AuditDoc;
   type JobDoc = import('../shared/storage/jobs').JobDoc;
@@ -169,8 +169,8 @@ async function setupTenant(n: number): Promise<SetupResult> {
 
   const tenant = await createTenant({ displayName: 'Bench org (reconciliation)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
   const tenantId = tenant.id;
-  const subs = [await createSubscription(tenantId, { skuId: E3, totalLicenses: totalLicenses[E3], purchaseChannel: 'admin' })];
-  subs.push(await createSubscription(tenantId, { skuId: E1, totalLicenses: totalLicenses[E1], purchaseChannel: 'admin' }));
+  const subs = [await createSubscription(catalog, tenantId, { skuId: E3, totalLicenses: totalLicenses[E3], purchaseChannel: 'admin' })];
+  subs.push(await createSubscription(catalog, tenantId, { skuId: E1, totalLicenses: totalLicenses[E1], purchaseChannel: 'admin' }));
   const subsForRules = new Map(subs.map((d) => [d.skuId, forRules(d)]));
   const admin = { id: 'bench-admin', displayName: 'Bench admin' };
   await reclaimPolicies.put({
@@ -204,7 +204,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
         userType: 'Member',
       });
       await memberships.add(tenantId, g.id, u.id);
-      const converged = await convergeUser(tenantId, u.id);
+      const converged = await convergeUser(catalog, tenantId, u.id);
       if (!converged.skuIds.includes(l.skuId)) throw new Error(`group member ${u.id} did not get ${l.skuId}: ${JSON.stringify(converged.licenseAssignments)}`);
       members++;
       documents += 4; // claim, user, membership, audit record
@@ -261,7 +261,7 @@ async function setupTenant(n: number): Promise<SetupResult> {
     // assignLicense's change, as the write engine commits it (shared/licensing/engine.ts, step 4)
     const change = { addLicenses: [{ skuId: productOf(i), disabledPlans: [] }], removeLicenses: [] };
     const at = iso(assignedAt);
-    const outcome = evaluateLicenseChange({ principal, user: created, subscriptions: subsForRules, change, now: at, checkSeats: false });
+    const outcome = evaluateLicenseChange({ catalog, principal, user: created, subscriptions: subsForRules, change, now: at, checkSeats: false });
     if (outcome.violations.length) throw new Error(`user ${i}: ${JSON.stringify(outcome.violations)}`);
     const record = auditRecordFor({ tenantId, requestId: randomUUID(), principal, operation: 'assignLicense' }, created, outcome.next, [productOf(i)], at);
     let user = changedUser(created, outcome.next, {}, record);
@@ -665,11 +665,8 @@ async function main(): Promise<number> {
   applyBenchEnv(ENV);
 
   const { cosmosRequestStats, container, tracked } = await import('../shared/storage/cosmos');
-  const { SKU } = await import('../shared/domain/catalog');
   let tenantId: string | undefined;
   await instrument(() => tenantId);
-  const E3 = SKU.ENTERPRISEPACK;
-  const E1 = SKU.STANDARDPACK;
   const N = opt.users;
   const others = otherBenchmarks();
 
@@ -680,6 +677,9 @@ async function main(): Promise<number> {
   console.log(runtime());
   console.log(`machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'}`);
   const stack = await startBenchStack(PORTS);
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
+  const E3 = SKU.ENTERPRISEPACK;
+  const E1 = SKU.STANDARDPACK;
   watchGroupLicensing(stack.host.registrations);
   try {
     // the same module instance the host's functions/index.js registered its steps on (dist/shared/usecases/reconciliation.js)
@@ -763,7 +763,7 @@ async function main(): Promise<number> {
     const maxRssBeforeRun = process.resourceUsage().maxRSS * 1024;
     const releaseGroupWork = holdGroupLicensing();
     const rec = await measure('reconciliation', cosmosRequestStats, () =>
-      reconcileTenant(t, { trigger: 'onDemand', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' } }),
+      reconcileTenant(t, { trigger: 'onDemand', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' }, catalog }),
     ).finally(releaseGroupWork);
     const report = rec.value;
     const loadAfterRun = machineLoad();

@@ -121,7 +121,7 @@ route({
   params: c.userRefParam,
   handler: async (ctx) => {
     const target = await resolveUser(ctx.tenant.id, ctx.params.id);
-    await deleteUser(ctx.tenant.id, target.id, { principal: ctx.principal, requestId: ctx.requestId });
+    await deleteUser(ctx.catalog, ctx.tenant.id, target.id, { principal: ctx.principal, requestId: ctx.requestId });
     return { status: 204 };
   },
 });

@@ -18,6 +18,8 @@ interface Operation {
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;
   body?: ZodType<unknown>;
+  /** A body that is not JSON (a CSV upload): its media type and what it is. */
+  rawBody?: { contentType: string; description: string };
   response?: ZodType;
   status?: number;
 }
@@ -72,6 +74,15 @@ export function openApiDocument(routePrefix = 'api') {
       security: op.auth === 'anonymous' ? [] : [{ bearer: [] }],
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
       ...(op.body ? { requestBody: { required: true, content: { [media]: { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              description: op.rawBody.description,
+              content: { [op.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } },
+            },
+          }
+        : {}),
       responses,
     };
   }

@@ -17,6 +17,7 @@
  * A crash anywhere leaves at worst a seat counted that nobody holds (the reconciliation recounts), never a
  * held license without its seat. Groups are independent: one failing never fails another.
  */
+import { Catalog } from '../domain/catalog';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
 import { log } from '../log';
 import { audit } from '../storage/audit';
@@ -32,6 +33,8 @@ import { landedAnyway, undo } from './undo';
 
 export interface ApplyRequest {
   tenantId: string;
+  /** The catalog version every change of the run is judged by (the caller's snapshot: rules never fetch it). */
+  catalog: Catalog;
   groups: ChangeGroup[];
   seats: SeatStrategy;
   /** Marks on the audit records of this request's changes (a bulk chunk's seat bookkeeping). */
@@ -63,7 +66,7 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   // 1. read
   const unread = [...new Set(groups.flatMap((g) => g.changes.filter((c) => !c.current).map((c) => c.userId.toLowerCase())))];
   const [subsDocs, read] = await Promise.all([subscriptions.forRules(tenantId), users.getMany(tenantId, unread)]);
-  const context = { subscriptions: new Map(subsDocs.map((d) => [d.skuId, forRules(d)])), now };
+  const context = { catalog: req.catalog, subscriptions: new Map(subsDocs.map((d) => [d.skuId, forRules(d)])), now };
 
   // 2. decide
   let plans: Plan[] = [];
@@ -95,7 +98,7 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
       else fail(g, ruleViolation(violations));
     }
   });
-  await addSeatHints(tenantId, groups, plans, failures);
+  await addSeatHints(req.catalog, tenantId, groups, plans, failures);
 
   // 3. seats, for the groups still going
   await seats.willRelease?.([...new Set(plans.filter(live).flatMap((p) => p.release))]);

@@ -178,6 +178,8 @@ export interface ScannedUser {
   signInActivity?: { lastSignInDateTime?: string };
   licenseAssignments: LicenseAssignment[];
   lastLicenseChange?: AuditDoc;
+  /** For the catalog's rules where the user is (plans not offered there). */
+  usageLocation?: string | null;
   _ts?: number;
 }
 
@@ -190,6 +192,7 @@ const SCANNED_FIELDS = [
   'createdDateTime',
   'signInActivity',
   'licenseAssignments',
+  'usageLocation',
   'lastLicenseChange',
   '_ts',
 ];

@@ -31,6 +31,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { settings } from '../../config';
+import { Catalog } from '../../domain/catalog';
 import { DEFAULT_RECLAIM_POLICY, withPolicyDefaults } from '../../domain/reconciliation';
 import { reclaimMarks } from '../../storage/reclaimMarks';
 import { log } from '../../log';
@@ -76,6 +77,7 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   const lease = new LeaseKeeper(claim.lease);
   const run: Run = {
     tenantId,
+    catalog: o.catalog,
     runId,
     now,
     report,
@@ -112,7 +114,7 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
     await lease.keepAlive();
     await step('reclaim', reclaimStep);
     await lease.keepAlive();
-    await runRegisteredSteps(tenant, report, { runId, now: run.now, keepAlive: () => lease.keepAlive() });
+    await runRegisteredSteps(tenant, report, { runId, now: run.now, catalog: o.catalog, keepAlive: () => lease.keepAlive() });
   } catch (e) {
     report.errors.push({ step: e instanceof LeaseLostError ? 'lease' : 'run', message: messageOf(e) });
     log.error('reconciliation stopped', { tenantId, runId, error: messageOf(e) });
@@ -139,9 +141,10 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   return report;
 }
 
-/** The timer: every tenant, a page of tenants at a time, a few at once. */
+/** The timer: every tenant, a page of tenants at a time, a few at once; each judged by the catalog in force when its run starts. */
 export async function reconcileAllTenants(
-  o: RunOptions,
+  o: Omit<RunOptions, 'catalog'>,
+  catalog: () => Promise<Catalog>,
 ): Promise<{ tenants: number; completed: number; completedWithErrors: number; skipped: number; failed: number }> {
   const tally = { tenants: 0, completed: 0, completedWithErrors: 0, skipped: 0, failed: 0 };
   for await (const ids of tenantIdPages(50)) {
@@ -150,7 +153,7 @@ export async function reconcileAllTenants(
         ids.slice(i, i + TENANTS_AT_ONCE).map(async (id) => {
           tally.tenants++;
           try {
-            tally[(await reconcileTenant(id, o)).status]++;
+            tally[(await reconcileTenant(id, { ...o, catalog: await catalog() })).status]++;
           } catch (e) {
             tally.failed++;
             log.error('reconciliation of a tenant failed', { tenantId: id, error: messageOf(e) });

@@ -1,4 +1,5 @@
 /** Steps other modules add to every run (group licensing, alerts), registered where the app starts. */
+import { Catalog } from '../../domain/catalog';
 import { TenantDoc } from '../../storage/documents';
 import { ReconciliationReport } from './report';
 import { LeaseLostError } from './lease';
@@ -7,6 +8,8 @@ export interface ReconciliationStepContext {
   runId: string;
   /** The run's start (ISO). */
   now: string;
+  /** The catalog version of the run. */
+  catalog: Catalog;
   /** Call now and then in a long step: renews the tenant's lease (throws when another run took it over). */
   keepAlive(): Promise<void>;
 }

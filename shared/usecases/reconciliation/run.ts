@@ -1,4 +1,5 @@
 /** One run of one tenant: what its steps share. */
+import { Catalog } from '../../domain/catalog';
 import { HoldJobState, ReclaimPolicy } from '../../domain/reconciliation';
 import { Principal } from '../../domain/roles';
 import { SubscriptionDoc } from '../../storage/documents';
@@ -14,10 +15,13 @@ export interface RunOptions {
    * test stack), so tests move the clock for the reclaim policy's dates instead of sleeping.
    */
   asOf?: string;
+  /** The catalog version the run judges by (the request's snapshot, or the timer's for this tenant). */
+  catalog: Catalog;
 }
 
 export interface Run {
   tenantId: string;
+  catalog: Catalog;
   runId: string;
   now: string;
   report: ReconciliationReport;
