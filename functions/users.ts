@@ -17,7 +17,7 @@ route({
   route: 'v1.0/users',
   tag: 'Users',
   summary:
-    'Users, paged ($top, @odata.nextLink), with OData $filter, $search (prefix type-ahead), $orderby, $select and $count; the advanced forms need ConsistencyLevel: eventual (see the README)',
+    'Users, paged ($top, @odata.nextLink), with OData $filter, $search (prefix type-ahead), $orderby, $select and $count; the advanced forms need ConsistencyLevel: eventual (see docs/api.md, "OData query options")',
   permission: 'read',
   query: c.userListQuery,
   response: c.collection(c.user.partial()),

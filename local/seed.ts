@@ -12,7 +12,7 @@
  *
  * Prices and sign-in dates make the spend reports tell something: every product has a price (EUR, one
  * of them yearly), most people signed in within days, a few have not for months (a licensed account idle
- * 45, 75, 120 and 200 days, one never) — what a month of savings looks like (README, "Reports").
+ * 45, 75, 120 and 200 days, one never) — what a month of savings looks like (docs/reports.md).
  */
 import { catalogCache } from '../shared/catalog/cache';
 import { settings } from '../shared/config';
