@@ -140,7 +140,6 @@ async function loadGenerator(): Promise<void> {
   const { container } = await import('../shared/storage/cosmos');
   const { createTenant, createSubscription } = await import('../shared/usecases/directory');
   const { createUser } = await import('../shared/usecases/users');
-  const { SKU } = await import('../shared/domain/catalog');
   let tenantId = '';
   const ids: { bench: string[]; warmup: string[] } = { bench: [], warmup: [] };
   const body = (m: object) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('_')));
@@ -148,10 +147,11 @@ async function loadGenerator(): Promise<void> {
   const handlers: Parameters<typeof serveChild<ToGenerator, FromGenerator>>[0] = {
     async setup(m: Extract<ToGenerator, { type: 'setup' }>): Promise<FromGenerator> {
       const started = performance.now();
+      const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
       const tenant = await createTenant({ displayName: 'Bench org (bulk jobs)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
       tenantId = tenant.id;
-      await createSubscription(tenantId, { skuId: SKU.ENTERPRISEPACK, totalLicenses: m.users, purchaseChannel: 'admin' });
-      await createSubscription(tenantId, { skuId: SKU.STANDARDPACK, totalLicenses: m.warmup, purchaseChannel: 'admin' });
+      await createSubscription(catalog, tenantId, { skuId: SKU.ENTERPRISEPACK, totalLicenses: m.users, purchaseChannel: 'admin' });
+      await createSubscription(catalog, tenantId, { skuId: SKU.STANDARDPACK, totalLicenses: m.warmup, purchaseChannel: 'admin' });
       const all = await pool(m.users + m.warmup, m.concurrency, async (i) => {
         const u = await createUser(tenantId, {
           displayName: `Bench user ${i}`,
@@ -492,7 +492,6 @@ async function main(): Promise<number> {
   applyBenchEnv(ENV);
 
   const { cosmosRequestStats, container } = await import('../shared/storage/cosmos');
-  const { SKU } = await import('../shared/domain/catalog');
   const { mintDevToken } = await import('../local/devTokens');
   const { settings, tokenIssuer } = await import('../shared/config');
   const { CHUNK_SIZE, CHUNKS_IN_FLIGHT } = await import('../shared/usecases/licenseJobs');
@@ -504,8 +503,6 @@ async function main(): Promise<number> {
   const structural = CHUNKS_IN_FLIGHT * CHUNK_SIZE;
   const C = opt.concurrency ?? structural;
   const WARMUP = Math.min(2 * CHUNKS_IN_FLIGHT * CHUNK_SIZE, N); // a small run's warm-up no larger than the run
-  const SKU_BENCH = SKU.ENTERPRISEPACK;
-  const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured job only
   const timeoutMs = 120_000 + N * 20;
 
   console.log(
@@ -514,6 +511,10 @@ async function main(): Promise<number> {
   );
   console.log(runtime());
   const stack = await startBenchStack(PORTS);
+  // the stack loaded the demo's catalog: its products by part number
+  const { SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
+  const SKU_BENCH = SKU.ENTERPRISEPACK;
+  const SKU_WARMUP = SKU.STANDARDPACK; // warm-up on another product, so ENTERPRISEPACK counts the measured job only
   let generator: Child<ToGenerator, FromGenerator> | undefined;
   wrapHandlers(stack.host.registrations);
   try {

@@ -126,7 +126,8 @@ async function setUp(users: number) {
   const { createTenant, createSubscription } = await import('../shared/usecases/directory');
   const { createUser } = await import('../shared/usecases/users');
   await createTenant({ id: TENANT, displayName: 'Bench (10,000 users)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
-  await createSubscription(TENANT, { skuId: '6fd2c87f-b296-42f0-b197-1e91e994b900', totalLicenses: users, purchaseChannel: 'admin' });
+  const { catalog } = await (await import('./lib/demoCatalog')).demoCatalog();
+  await createSubscription(catalog, TENANT, { skuPartNumber: 'ENTERPRISEPACK', totalLicenses: users, purchaseChannel: 'admin' });
   let next = 0;
   await Promise.all(
     Array.from({ length: 64 }, async () => {

@@ -170,7 +170,7 @@ async function setupTenant(n: number, legacySeed: boolean): Promise<SetupResult>
   const { evaluateLicenseChange } = await import('../shared/domain/licensing');
   const { auditRecordFor, changedUser, forRules } = await import('../shared/licensing');
   const { withQueryFields } = await import('../shared/storage/users');
-  const { SKU } = await import('../shared/domain/catalog');
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
   type UserDoc = import('../shared/storage/documents').UserDoc;
   type AuditDoc = import('../shared/storage/documents').AuditDoc;
   type JobDoc = import('../shared/storage/jobs').JobDoc;
@@ -192,8 +192,8 @@ async function setupTenant(n: number, legacySeed: boolean): Promise<SetupResult>
 
   const tenant = await createTenant({ displayName: 'Bench org (reconciliation)', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
   const tenantId = tenant.id;
-  const subs = [await createSubscription(tenantId, { skuId: E3, totalLicenses: totalLicenses[E3], purchaseChannel: 'admin' })];
-  subs.push(await createSubscription(tenantId, { skuId: E1, totalLicenses: totalLicenses[E1], purchaseChannel: 'admin' }));
+  const subs = [await createSubscription(catalog, tenantId, { skuId: E3, totalLicenses: totalLicenses[E3], purchaseChannel: 'admin' })];
+  subs.push(await createSubscription(catalog, tenantId, { skuId: E1, totalLicenses: totalLicenses[E1], purchaseChannel: 'admin' }));
   const subsForRules = new Map(subs.map((d) => [d.skuId, forRules(d)]));
   const admin = { id: 'bench-admin', displayName: 'Bench admin' };
   await reclaimPolicies.put({
@@ -227,7 +227,7 @@ async function setupTenant(n: number, legacySeed: boolean): Promise<SetupResult>
         userType: 'Member',
       });
       await memberships.add(tenantId, g.id, u.id);
-      const converged = await convergeUser(tenantId, u.id);
+      const converged = await convergeUser(catalog, tenantId, u.id);
       if (!converged.skuIds.includes(l.skuId)) throw new Error(`group member ${u.id} did not get ${l.skuId}: ${JSON.stringify(converged.licenseAssignments)}`);
       members++;
       documents += 4; // claim, user, membership, audit record
@@ -284,7 +284,7 @@ async function setupTenant(n: number, legacySeed: boolean): Promise<SetupResult>
     // assignLicense's change, as the write engine commits it (shared/licensing/engine.ts, step 4)
     const change = { addLicenses: [{ skuId: productOf(i), disabledPlans: [] }], removeLicenses: [] };
     const at = iso(assignedAt);
-    const outcome = evaluateLicenseChange({ principal, user: created, subscriptions: subsForRules, change, now: at, checkSeats: false });
+    const outcome = evaluateLicenseChange({ catalog, principal, user: created, subscriptions: subsForRules, change, now: at, checkSeats: false });
     if (outcome.violations.length) throw new Error(`user ${i}: ${JSON.stringify(outcome.violations)}`);
     const record = auditRecordFor({ tenantId, requestId: randomUUID(), principal, operation: 'assignLicense' }, created, outcome.next, [productOf(i)], at);
     let user = changedUser(created, outcome.next, {}, record);
@@ -357,7 +357,7 @@ async function setupTenant(n: number, legacySeed: boolean): Promise<SetupResult>
     );
   }
   // Power BI Pro, nobody holding it yet: what the changes after the first run add
-  await createSubscription(tenantId, { skuId: SKU.POWER_BI_PRO, totalLicenses: Math.ceil(direct * 0.12) + 20, purchaseChannel: 'admin' });
+  await createSubscription(catalog, tenantId, { skuId: SKU.POWER_BI_PRO, totalLicenses: Math.ceil(direct * 0.12) + 20, purchaseChannel: 'admin' });
   documents++;
 
   return {
@@ -418,7 +418,7 @@ async function applyChangeSet(t: ChangeTask): Promise<ChangeResult> {
   const { subscriptions } = await import('../shared/storage/subscriptions');
   const { users } = await import('../shared/storage/users');
   const { container, tracked } = await import('../shared/storage/cosmos');
-  const { SKU } = await import('../shared/domain/catalog');
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
   const principal: import('../shared/domain/roles').Principal = {
     tenantId: t.tenantId,
     objectId: 'bench-admin',
@@ -431,6 +431,7 @@ async function applyChangeSet(t: ChangeTask): Promise<ChangeResult> {
   let engineRuns = 0;
   for (let i = 0; i < ids.length; i += 100) {
     const outcomes = await applyChanges({
+      catalog,
       tenantId: t.tenantId,
       seats: reservedSeats(t.tenantId),
       groups: ids.slice(i, i + 100).map((userId) => ({
@@ -807,9 +808,10 @@ async function incrementalRuns(o: {
   problems: string[];
 }): Promise<IncrementalPhase[]> {
   const { t, setup, problems } = o;
-  const { SKU } = await import('../shared/domain/catalog');
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
   const { container } = await import('../shared/storage/cosmos');
-  const run = () => o.reconcileTenant(t, { trigger: 'onDemand', mode: 'incremental', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' } });
+  const run = () =>
+    o.reconcileTenant(t, { trigger: 'onDemand', mode: 'incremental', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' }, catalog });
   // the first run after the full one reads the full run's own writes (its repairs, the group work it queued): not measured
   await groupWorkIdle();
   const settle = await run();
@@ -923,11 +925,8 @@ async function main(): Promise<number> {
   applyBenchEnv(ENV);
 
   const { cosmosRequestStats, container, tracked } = await import('../shared/storage/cosmos');
-  const { SKU } = await import('../shared/domain/catalog');
   let tenantId: string | undefined;
   await instrument(() => tenantId);
-  const E3 = SKU.ENTERPRISEPACK;
-  const E1 = SKU.STANDARDPACK;
   const N = opt.users;
   const others = otherBenchmarks();
 
@@ -938,6 +937,9 @@ async function main(): Promise<number> {
   console.log(runtime());
   console.log(`machine at start: ${machineLoad()}${others.length ? `; other benchmarks running: ${others.join(' | ')}` : '; no other benchmark running'}`);
   const stack = await startBenchStack(PORTS);
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
+  const E3 = SKU.ENTERPRISEPACK;
+  const E1 = SKU.STANDARDPACK;
   watchGroupLicensing(stack.host.registrations);
   let child: Child<ChildTask, ChildAnswer> | undefined;
   try {
@@ -1028,7 +1030,7 @@ async function main(): Promise<number> {
     const maxRssBeforeRun = process.resourceUsage().maxRSS * 1024;
     const releaseGroupWork = holdGroupLicensing();
     const rec = await measure('reconciliation (full)', cosmosRequestStats, () =>
-      reconcileTenant(t, { trigger: 'onDemand', mode: 'full', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' } }),
+      reconcileTenant(t, { trigger: 'onDemand', mode: 'full', requestedBy: { id: 'bench', displayName: 'Reconciliation benchmark' }, catalog }),
     ).finally(releaseGroupWork);
     const report = rec.value;
     const loadAfterRun = machineLoad();

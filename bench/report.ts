@@ -65,7 +65,7 @@ async function setup(task: SetupTask): Promise<SetupResult> {
   const started = performance.now();
   const { createSubscription, createTenant } = await import('../shared/usecases/directory');
   const { bulk, bulkBody } = await import('../shared/storage/cosmos');
-  const { SKU } = await import('../shared/domain/catalog');
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
   const { withQueryFields } = await import('../shared/storage/users');
   const tenant = await createTenant({ displayName: 'Report bench', defaultUsageLocation: 'NL', cloud: 'Worldwide' });
   const tenantId = tenant.id;
@@ -74,7 +74,7 @@ async function setup(task: SetupTask): Promise<SetupResult> {
     { skuId: SKU.POWER_BI_PRO, unitPrice: { amount: 9.4, currency: 'EUR', billingPeriod: 'month' as const } },
     { skuId: SKU.PROJECTPROFESSIONAL, unitPrice: { amount: 337.2, currency: 'EUR', billingPeriod: 'year' as const } },
   ];
-  for (const p of products) await createSubscription(tenantId, { ...p, totalLicenses: task.users, purchaseChannel: 'admin' });
+  for (const p of products) await createSubscription(catalog, tenantId, { ...p, totalLicenses: task.users, purchaseChannel: 'admin' });
   const groupId = randomUUID();
   const now = Date.now();
   let assignments = 0;
@@ -284,7 +284,8 @@ async function main(): Promise<number> {
     const { licenseAssignmentsReport, render } = await import('../shared/usecases/reports');
     const rendered = await optional(o.diagnostics, async () => {
       let bytes = 0;
-      for await (const piece of render(await licenseAssignmentsReport(s.tenantId), 'json')) bytes += piece.length;
+      for await (const piece of render(await licenseAssignmentsReport((await (await import('./lib/demoCatalog')).demoCatalog()).catalog, s.tenantId), 'json'))
+        bytes += piece.length;
       return bytes;
     });
 

@@ -161,7 +161,6 @@ async function main(opt: Options): Promise<number> {
   const { cosmosRequestStats, bulk, bulkBody } = await import('../shared/storage/cosmos');
   const { createTenant, createSubscription } = await import('../shared/usecases/directory');
   const { updateAutoClaimPolicy } = await import('../shared/usecases/autoClaim');
-  const { SKU } = await import('../shared/domain/catalog');
   const { withQueryFields } = await import('../shared/storage/users');
   const { mintDevToken } = await import('../local/devTokens');
   const { settings, tokenIssuer } = await import('../shared/config');
@@ -171,15 +170,17 @@ async function main(opt: Options): Promise<number> {
   const CLAIMERS = Math.max(C, Math.floor(N / 4));
   const problems: string[] = [];
   const stack = await startBenchStack(PORTS);
+  // the stack loaded the demo's catalog: its products by part number
+  const { catalog, SKU } = await (await import('./lib/demoCatalog')).demoCatalog();
   const generator = await startChild<ToGenerator, FromGenerator>(__filename, 'load-generator');
   try {
     // -------- set-up (not timed) --------
     const setupStarted = performance.now();
     const tenant = await createTenant({ displayName: 'Sign-in bench', defaultUsageLocation: 'NL' });
     const tenantId = tenant.id;
-    await createSubscription(tenantId, { skuId: SKU.STANDARDPACK, totalLicenses: N, purchaseChannel: 'admin' });
-    await createSubscription(tenantId, { skuId: SKU.ENTERPRISEPACK, totalLicenses: CLAIMERS, purchaseChannel: 'admin' });
-    await updateAutoClaimPolicy(tenantId, { enabled: true, app: 'Teams', products: [{ skuId: SKU.ENTERPRISEPACK, disabledPlans: [] }] });
+    await createSubscription(catalog, tenantId, { skuId: SKU.STANDARDPACK, totalLicenses: N, purchaseChannel: 'admin' });
+    await createSubscription(catalog, tenantId, { skuId: SKU.ENTERPRISEPACK, totalLicenses: CLAIMERS, purchaseChannel: 'admin' });
+    await updateAutoClaimPolicy(catalog, tenantId, { enabled: true, app: 'Teams', products: [{ skuId: SKU.ENTERPRISEPACK, disabledPlans: [] }] });
     const now = new Date().toISOString();
     const userDoc = (i: number, licensed: boolean) => {
       const upn = `signin${i}@bench.dev`;

@@ -1,4 +1,6 @@
 /** Sign-ins from Entra ID: the custom authentication extension Entra ID calls as it issues a token. */
+import { catalogCache } from '../shared/catalog/cache';
+import { settings } from '../shared/config';
 import { route } from '../shared/http/pipeline';
 import { ApiError, ErrorCodes } from '../shared/errors';
 import * as c from '../shared/schemas/contracts';
@@ -23,6 +25,6 @@ route({
         `The event is for tenant ${ctx.body.data.tenantId}, but Entra ID's token was issued in tenant ${ctx.principal.tenantId}: an extension answers sign-ins of the tenant it is registered in only.`,
         'data.tenantId',
       );
-    return { body: await tokenIssuanceStart(ctx.principal.tenantId, ctx.requestId, ctx.body) };
+    return { body: await tokenIssuanceStart(() => catalogCache(settings()).current(), ctx.principal.tenantId, ctx.requestId, ctx.body) };
   },
 });

@@ -13,7 +13,7 @@ route({
   summary: 'The auto-claim policy: on/off (off by default), the app (Teams) and up to 4 products tried in order',
   permission: 'read',
   response: c.autoClaimPolicy,
-  handler: async (ctx) => ({ body: await getAutoClaimPolicy(ctx.tenant.id) }),
+  handler: async (ctx) => ({ body: await getAutoClaimPolicy(ctx.catalog, ctx.tenant.id) }),
 });
 
 route({
@@ -25,7 +25,7 @@ route({
   permission: 'manageAutoClaimPolicy',
   body: c.updateAutoClaimPolicyBody,
   response: c.autoClaimPolicy,
-  handler: async (ctx) => ({ body: await updateAutoClaimPolicy(ctx.tenant.id, ctx.body) }),
+  handler: async (ctx) => ({ body: await updateAutoClaimPolicy(ctx.catalog, ctx.tenant.id, ctx.body) }),
 });
 
 route({
@@ -38,7 +38,7 @@ route({
   query: c.autoClaimListQuery,
   response: c.collection(c.autoClaimEntry),
   handler: async (ctx) => {
-    const entries = await listAutoClaims(ctx.tenant.id, ctx.query.days);
+    const entries = await listAutoClaims(ctx.catalog, ctx.tenant.id, ctx.query.days);
     // CSV when asked, with the reports' own negotiation and download headers
     if (reportFormat(ctx.request.headers.get('accept')) === 'csv')
       return { stream: autoClaimsCsv(entries), headers: reportHeaders('csv', `auto-claims-${ctx.query.days}d`) };
@@ -56,5 +56,5 @@ route({
   permission: 'recordSignIns',
   body: c.signInEventBody,
   response: c.signInEventResult,
-  handler: async (ctx) => ({ body: await recordSignInEvent(ctx.tenant.id, ctx.requestId, ctx.body) }),
+  handler: async (ctx) => ({ body: await recordSignInEvent(ctx.catalog, ctx.tenant.id, ctx.requestId, ctx.body) }),
 });

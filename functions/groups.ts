@@ -2,6 +2,8 @@
  * Groups and group-based licensing, Graph-shaped: groups and members, a group's assignLicense (processed
  * asynchronously for its members), members in error, and reprocessing.
  */
+import { settings } from '../shared/config';
+import { catalogCache } from '../shared/catalog/cache';
 import { app } from '@azure/functions';
 import { route } from '../shared/http/pipeline';
 import { collectionResult, decodeSkipToken, DEFAULT_PAGE_SIZE, paging } from '../shared/http/paging';
@@ -153,7 +155,7 @@ route({
   body: c.assignLicenseBody,
   response: c.group,
   status: 202,
-  handler: async (ctx) => ({ status: 202, body: groupView(await assignLicenseToGroup(ctx.tenant.id, ctx.params.id, ctx.body, ctx.principal)) }),
+  handler: async (ctx) => ({ status: 202, body: groupView(await assignLicenseToGroup(ctx.catalog, ctx.tenant.id, ctx.params.id, ctx.body, ctx.principal)) }),
 });
 
 route({
@@ -201,7 +203,7 @@ route({
   response: c.user,
   handler: async (ctx) => {
     const user = await resolveUser(ctx.tenant.id, ctx.params.id);
-    return { body: userView(await convergeUser(ctx.tenant.id, user.id, ctx.requestId)) };
+    return { body: userView(await convergeUser(ctx.catalog, ctx.tenant.id, user.id, ctx.requestId)) };
   },
 });
 
@@ -214,7 +216,7 @@ app.storageQueue('processGroupLicensing', {
       log.error('malformed group licensing message dropped', { invocationId: context.invocationId });
       return;
     }
-    await processGroupLicensing(parsed.data);
+    await processGroupLicensing(parsed.data, await catalogCache(settings()).current());
     const m = parsed.data;
     log.info('group licensing', {
       tenantId: m.tenantId,

@@ -14,6 +14,7 @@ startTelemetry(settings());
 app.setup({ enableHttpStream: true });
 
 import { subscribeToSeats } from '../shared/storage/seatEvents';
+import { catalogCache } from '../shared/catalog/cache';
 import { lowSeatAlerts, overAssignmentAlertsStep } from '../shared/usecases/alerts';
 import { reclaimPendingAlertsStep, spendAlertsStep } from '../shared/usecases/spendAlerts';
 import { waitingListTurns } from '../shared/usecases/groups';
@@ -21,10 +22,11 @@ import { groupLicensingStep } from '../shared/usecases/groupReconciliation';
 import { addMissingQueryFields, addQueryFieldsTo } from '../shared/usecases/directoryLists';
 import { registerReconciliationStep } from '../shared/usecases/reconciliation';
 import { licenseRequestExpiryStep } from '../shared/usecases/licenseRequests/expiry';
+import { catalogBreachesStep } from '../shared/usecases/catalog/breaches';
 
 // The one place where modules are wired together: what follows seat changes, and the reconciliation's
 // extra steps (in this order, after its own).
-subscribeToSeats(lowSeatAlerts); // low-seat alerts when seats are taken
+subscribeToSeats(lowSeatAlerts(() => catalogCache(settings()).current())); // low-seat alerts when seats are taken
 subscribeToSeats(waitingListTurns); // a freed or bought seat goes to the first member waiting for one
 registerReconciliationStep('groupLicensing', groupLicensingStep);
 registerReconciliationStep('overAssignmentAlerts', overAssignmentAlertsStep);
@@ -38,8 +40,12 @@ registerReconciliationStep('userQueryFields', (tenant, _report, context) =>
 );
 // pending license requests past their expiration become expired
 registerReconciliationStep('licenseRequestExpiry', licenseRequestExpiryStep);
+// users a catalog change put in breach of its rules: listed with the way out, never stripped
+registerReconciliationStep('catalogBreaches', catalogBreachesStep);
 
 import './subscribedSkus';
+import './catalog';
+import './licenseSettings';
 import './users';
 import './licenses';
 import './subscriptions';

@@ -3,6 +3,8 @@
  * HTTP accepts and validates a job and answers 202 with where to watch it; the queue-triggered functions
  * below do the work, chunk by chunk (shared/usecases/licenseJobs.ts).
  */
+import { settings } from '../shared/config';
+import { catalogCache } from '../shared/catalog/cache';
 import { app, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { ApiError, ErrorCodes } from '../shared/errors';
@@ -33,7 +35,7 @@ const jobParam = z.strictObject({ id: c.guid });
 
 async function accepted(ctx: RequestContext<unknown, unknown, unknown>, started: { job: import('../shared/storage/jobs').JobDoc; created: boolean }) {
   const subs = await subscriptions.forRules(ctx.tenant.id);
-  const view = licenseJobView(started.job, subs, ctx.url);
+  const view = licenseJobView(ctx.catalog, started.job, subs, ctx.url);
   return { status: 202, body: view, headers: { Location: view.resultsUrl.replace(/\/results$/, ''), 'Retry-After': '2' } };
 }
 
@@ -84,6 +86,11 @@ route({
   permission: 'assignLicenses',
   permissionFor: ({ query }) => (query.createMissingUsers ? 'manageUsers' : undefined),
   query: c.importLicenseJobQuery,
+  rawBody: {
+    contentType: 'text/csv',
+    description:
+      'One row per user: userPrincipalName, licenses (skuPartNumber or skuId, ; separated), disabledPlans, usageLocation, displayName, lastSignInDateTime',
+  },
   response: c.licenseJob,
   status: 202,
   handler: async (ctx) => {
@@ -118,7 +125,7 @@ route({
     const [page, subs] = await Promise.all([jobs.list(ctx.tenant.id, ...paging(ctx.query)), subscriptions.forRules(ctx.tenant.id)]);
     return collectionResult(
       ctx.url,
-      page.items.map((j) => licenseJobView(j, subs, ctx.url)),
+      page.items.map((j) => licenseJobView(ctx.catalog, j, subs, ctx.url)),
       page.continuationToken,
     );
   },
@@ -135,7 +142,7 @@ route({
   response: c.licenseJob,
   handler: async (ctx) => {
     const [job, subs] = await Promise.all([getJob(ctx.tenant.id, ctx.params.id), subscriptions.list(ctx.tenant.id)]);
-    return { body: licenseJobView(job, subs, ctx.url) };
+    return { body: licenseJobView(ctx.catalog, job, subs, ctx.url) };
   },
 });
 
@@ -171,7 +178,7 @@ route({
   handler: async (ctx) => {
     await getJob(ctx.tenant.id, ctx.params.id); // 404 before the stream starts
     return {
-      stream: failedRowsCsv(ctx.tenant.id, ctx.params.id),
+      stream: failedRowsCsv(ctx.catalog, ctx.tenant.id, ctx.params.id),
       headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="license-job-${ctx.params.id}-failed.csv"` },
     };
   },
@@ -189,7 +196,7 @@ route({
   status: 202,
   handler: async (ctx) => {
     const [job, subs] = await Promise.all([cancelJob(ctx.tenant.id, ctx.params.id), subscriptions.forRules(ctx.tenant.id)]);
-    return { status: 202, body: licenseJobView(job, subs, ctx.url) };
+    return { status: 202, body: licenseJobView(ctx.catalog, job, subs, ctx.url) };
   },
 });
 
@@ -212,7 +219,7 @@ app.storageQueue('processLicenseJobChunk', {
     const m = parseMessage(message, context);
     if (!m) return;
     const started = Date.now();
-    await processChunk(m);
+    await processChunk(m, await catalogCache(settings()).current());
     log.info('license job chunk', {
       tenantId: m.tenantId,
       jobId: m.jobId,
@@ -231,6 +238,6 @@ app.storageQueue('failLicenseJobChunk', {
     const m = parseMessage(message, context);
     if (!m) return;
     log.warn('license job chunk failed repeatedly', { tenantId: m.tenantId, jobId: m.jobId, chunk: m.chunk });
-    await failChunk(m);
+    await failChunk(m, await catalogCache(settings()).current());
   },
 });

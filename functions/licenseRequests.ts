@@ -1,4 +1,5 @@
 /** License requests: members ask (no admin role needed), admins approve (one or up to 20) or deny; the request policy. */
+import { Catalog } from '../shared/domain/catalog';
 import { Principal } from '../shared/domain/roles';
 import { route } from '../shared/http/pipeline';
 import { collectionResult, paging } from '../shared/http/paging';
@@ -15,10 +16,11 @@ import {
   updateRequestPolicy,
 } from '../shared/usecases/licenseRequests/requests';
 
-const caller = (ctx: { tenant: { id: string }; principal: Principal; requestId: string }) => ({
+const caller = (ctx: { tenant: { id: string }; principal: Principal; requestId: string; catalog: Catalog }) => ({
   tenantId: ctx.tenant.id,
   principal: ctx.principal,
   requestId: ctx.requestId,
+  catalog: ctx.catalog,
 });
 
 route({
@@ -35,7 +37,7 @@ route({
     const doc = await createLicenseRequest(caller(ctx), ctx.body);
     return {
       status: 201,
-      body: licenseRequestView(doc),
+      body: licenseRequestView(ctx.catalog, doc),
       headers: { Location: `${ctx.url.origin}${ctx.url.pathname.replace(/\/me\/licenseRequests$/, '/licenseRequests')}/${doc.id}` },
     };
   },
@@ -52,7 +54,11 @@ route({
   response: c.collection(c.licenseRequest),
   handler: async (ctx) => {
     const page = await licenseRequests.list(ctx.tenant.id, { ...parseRequestFilter(ctx.query.$filter), userId: ctx.principal.objectId }, ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map(licenseRequestView), page.continuationToken);
+    return collectionResult(
+      ctx.url,
+      page.items.map((d) => licenseRequestView(ctx.catalog, d)),
+      page.continuationToken,
+    );
   },
 });
 
@@ -67,7 +73,11 @@ route({
   response: c.collection(c.licenseRequest),
   handler: async (ctx) => {
     const page = await licenseRequests.list(ctx.tenant.id, parseRequestFilter(ctx.query.$filter), ...paging(ctx.query));
-    return collectionResult(ctx.url, page.items.map(licenseRequestView), page.continuationToken);
+    return collectionResult(
+      ctx.url,
+      page.items.map((d) => licenseRequestView(ctx.catalog, d)),
+      page.continuationToken,
+    );
   },
 });
 
@@ -110,7 +120,7 @@ route({
         value: results.map((r) => ({
           id: r.id,
           status: r.status,
-          ...(r.doc ? { request: licenseRequestView(r.doc) } : {}),
+          ...(r.doc ? { request: licenseRequestView(ctx.catalog, r.doc) } : {}),
           ...(r.error ? { error: r.error } : {}),
         })),
       },
@@ -127,7 +137,7 @@ route({
   permission: 'requestLicense',
   params: c.idParam,
   response: c.licenseRequest,
-  handler: async (ctx) => ({ body: licenseRequestView(await getLicenseRequest(caller(ctx), ctx.params.id)) }),
+  handler: async (ctx) => ({ body: licenseRequestView(ctx.catalog, await getLicenseRequest(caller(ctx), ctx.params.id)) }),
 });
 
 route({
@@ -143,7 +153,7 @@ route({
   params: c.idParam,
   body: c.approveLicenseRequestBody,
   response: c.licenseRequest,
-  handler: async (ctx) => ({ body: licenseRequestView(await approveLicenseRequest(caller(ctx), ctx.params.id, ctx.body)) }),
+  handler: async (ctx) => ({ body: licenseRequestView(ctx.catalog, await approveLicenseRequest(caller(ctx), ctx.params.id, ctx.body)) }),
 });
 
 route({
@@ -156,5 +166,5 @@ route({
   params: c.idParam,
   body: c.denyLicenseRequestBody,
   response: c.licenseRequest,
-  handler: async (ctx) => ({ body: licenseRequestView(await denyLicenseRequest(caller(ctx), ctx.params.id, ctx.body.reason)) }),
+  handler: async (ctx) => ({ body: licenseRequestView(ctx.catalog, await denyLicenseRequest(caller(ctx), ctx.params.id, ctx.body.reason)) }),
 });

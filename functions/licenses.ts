@@ -30,7 +30,7 @@ route({
   response: c.collection(c.licenseDetails),
   handler: async (ctx) => {
     const [doc, subs] = await Promise.all([resolveUser(ctx.tenant.id, ctx.params.id), subscriptions.list(ctx.tenant.id)]);
-    return collectionResult(ctx.url, licenseDetailsView(doc, new Map(subs.map((s) => [s.skuId, s]))));
+    return collectionResult(ctx.url, licenseDetailsView(ctx.catalog, doc, new Map(subs.map((s) => [s.skuId, s]))));
   },
 });
 
@@ -47,7 +47,7 @@ route({
   handler: async (ctx) => {
     const doc = await updateServicePlans(ctx, ctx.params.id, ctx.params.skuId, ctx.body);
     const subs = await subscriptions.forRules(ctx.tenant.id);
-    const details = licenseDetailsView(doc, new Map(subs.map((s) => [s.skuId, s])));
+    const details = licenseDetailsView(ctx.catalog, doc, new Map(subs.map((s) => [s.skuId, s])));
     return { body: details.find((d) => d.skuId === ctx.params.skuId.toLowerCase()) };
   },
 });

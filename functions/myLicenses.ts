@@ -14,5 +14,5 @@ route({
   permission: 'keepOwnLicense',
   params: z.strictObject({ skuId: c.guid }),
   response: c.keptLicense,
-  handler: async (ctx) => ({ body: await keepLicense(ctx.tenant.id, ctx.principal, ctx.params.skuId) }),
+  handler: async (ctx) => ({ body: await keepLicense(ctx.catalog, ctx.tenant.id, ctx.principal, ctx.params.skuId) }),
 });

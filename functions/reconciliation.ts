@@ -10,6 +10,7 @@
  * the dates the commerce side set (no billing decision is made), and the recount is bookkeeping. A Billing
  * administrator can still read the reports.
  */
+import { catalogCache } from '../shared/catalog/cache';
 import { app, InvocationContext, Timer } from '@azure/functions';
 import { settings } from '../shared/config';
 import { ApiError, notFound } from '../shared/errors';
@@ -44,7 +45,7 @@ app.timer('reconcileLicenses', {
   schedule: '%RECONCILIATION_SCHEDULE%',
   handler: async (timer: Timer, context: InvocationContext) => {
     const started = Date.now();
-    const tally = await reconcileAllTenants({ trigger: 'timer' });
+    const tally = await reconcileAllTenants({ trigger: 'timer' }, () => catalogCache(settings()).current());
     log.info('reconciliation timer', { invocationId: context.invocationId, isPastDue: timer?.isPastDue ?? false, ms: Date.now() - started, ...tally });
   },
 });
@@ -68,6 +69,7 @@ route({
       requestedBy: { id: ctx.principal.objectId, displayName: ctx.principal.displayName },
       mode: ctx.body?.mode,
       asOf: runAsOf(ctx.query.asOf),
+      catalog: ctx.catalog,
     });
     if (report.status === 'skipped') {
       const seconds = Math.max(1, Math.ceil((Date.parse(report.runningUntil!) - Date.now()) / 1000));

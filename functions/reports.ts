@@ -33,7 +33,7 @@ route({
   summary: `Per product: seats total, assigned and unused, monthly cost and unused cost; totals per currency${CSV_NOTE}`,
   permission: 'read',
   response: c.licenseSpendReport,
-  handler: async (ctx) => answer(ctx.request.headers.get('accept'), 'license-spend', await licenseSpendReport(ctx.tenant.id)),
+  handler: async (ctx) => answer(ctx.request.headers.get('accept'), 'license-spend', await licenseSpendReport(ctx.catalog, ctx.tenant.id)),
 });
 
 route({
@@ -46,7 +46,11 @@ route({
   query: c.inactiveUsersQuery,
   response: c.inactiveLicensedUsersReport,
   handler: async (ctx) =>
-    answer(ctx.request.headers.get('accept'), `inactive-licensed-users-${ctx.query.days}d`, await inactiveLicensedUsersReport(ctx.tenant.id, ctx.query.days)),
+    answer(
+      ctx.request.headers.get('accept'),
+      `inactive-licensed-users-${ctx.query.days}d`,
+      await inactiveLicensedUsersReport(ctx.catalog, ctx.tenant.id, ctx.query.days),
+    ),
 });
 
 route({
@@ -57,7 +61,7 @@ route({
   summary: `Every user and product: held directly or through a group, disabled plans, state and error; streamed (bounded memory at any size)${CSV_NOTE}`,
   permission: 'read',
   response: c.licenseAssignmentsReport,
-  handler: async (ctx) => answer(ctx.request.headers.get('accept'), 'license-assignments', await licenseAssignmentsReport(ctx.tenant.id)),
+  handler: async (ctx) => answer(ctx.request.headers.get('accept'), 'license-assignments', await licenseAssignmentsReport(ctx.catalog, ctx.tenant.id)),
 });
 
 route({

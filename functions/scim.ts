@@ -15,6 +15,7 @@ import { createScimUser, deleteScimUser, getScimUser, listScimUsers, patchScimUs
 
 const scimCtx = (ctx: RequestContext<unknown, unknown, unknown>): ScimContext => ({
   tenantId: ctx.tenant.id,
+  catalog: ctx.catalog,
   base: scimBase(ctx.url),
   by: { principal: ctx.principal, requestId: ctx.requestId },
 });

@@ -6,7 +6,6 @@ import * as c from '../shared/schemas/contracts';
 import { subscriptions } from '../shared/storage/subscriptions';
 import { users } from '../shared/storage/users';
 import { getSubscription } from '../shared/usecases/directory';
-import { productsOnOffer } from '../shared/usecases/directory';
 import { assignSkuToUsers } from '../shared/usecases/licenses';
 import { parseSelect, project } from '../shared/odata/query';
 import { subscribedSkuSchema } from '../shared/odata/resources';
@@ -26,7 +25,7 @@ route({
     const docs = await subscriptions.list(ctx.tenant.id);
     return collectionResult(
       ctx.url,
-      docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map((d) => project(subscribedSkuView(d), select)),
+      docs.sort((a, b) => a.skuPartNumber.localeCompare(b.skuPartNumber)).map((d) => project(subscribedSkuView(ctx.catalog, d), select)),
     );
   },
 });
@@ -43,7 +42,7 @@ route({
   response: c.subscribedSku.partial(),
   handler: async (ctx) => ({
     body: project(
-      subscribedSkuView(await getSubscription(ctx.tenant.id, ctx.params.id)),
+      subscribedSkuView(ctx.catalog, await getSubscription(ctx.tenant.id, ctx.params.id)),
       parseSelect(subscribedSkuSchema, SUBSCRIBED_SKU_PROPERTIES, ctx.query.$select),
     ),
   }),
@@ -82,21 +81,6 @@ route({
   response: c.assignSkuResult,
   handler: async (ctx) => {
     const { subscription, ...result } = await assignSkuToUsers(ctx, ctx.params.id, ctx.body);
-    return { body: { ...result, subscribedSku: subscribedSkuView(subscription) } };
+    return { body: { ...result, subscribedSku: subscribedSkuView(ctx.catalog, subscription) } };
   },
-});
-
-route({
-  name: 'listCatalogProducts',
-  method: 'GET',
-  route: 'v1.0/catalog/products',
-  tag: 'Licenses',
-  summary: "The products on offer in this deployment's cloud (skuId, skuPartNumber, service plans and their rules), to buy with POST /directory/subscriptions",
-  auth: 'anonymous',
-  response: c.collection(c.catalogProduct),
-  handler: async (ctx) =>
-    collectionResult(
-      ctx.url,
-      productsOnOffer().map((p) => ({ ...p, servicePlans: p.servicePlans.map((s) => ({ ...s, provisioningStatus: 'Success' })) })),
-    ),
 });

@@ -41,7 +41,7 @@ route({
   status: 201,
   handler: async (ctx) => ({
     status: 201,
-    body: companySubscriptionView(await createSubscription(ctx.tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })),
+    body: companySubscriptionView(await createSubscription(ctx.catalog, ctx.tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })),
   }),
 });
 
@@ -56,7 +56,7 @@ route({
   params: c.subscribedSkuParam,
   body: c.updateSubscriptionBody,
   response: c.companySubscription,
-  handler: async (ctx) => ({ body: companySubscriptionView(await updateSubscription(ctx.tenant.id, ctx.params.id, ctx.body, ctx.ifMatch)) }),
+  handler: async (ctx) => ({ body: companySubscriptionView(await updateSubscription(ctx.catalog, ctx.tenant.id, ctx.params.id, ctx.body, ctx.ifMatch)) }),
 });
 
 route({
@@ -68,5 +68,5 @@ route({
   permission: 'manageSubscriptions',
   params: c.subscribedSkuParam,
   response: c.companySubscription,
-  handler: async (ctx) => ({ body: companySubscriptionView(await takeOverSubscription(ctx.tenant.id, ctx.params.id)) }),
+  handler: async (ctx) => ({ body: companySubscriptionView(await takeOverSubscription(ctx.catalog, ctx.tenant.id, ctx.params.id)) }),
 });

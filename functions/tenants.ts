@@ -39,7 +39,7 @@ route({
     if (!tenant) throw notFound('Organization', ctx.params.tenantId);
     return {
       status: 201,
-      body: companySubscriptionView(await createSubscription(tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })),
+      body: companySubscriptionView(await createSubscription(ctx.catalog, tenant.id, ctx.body, { principal: ctx.principal, requestId: ctx.requestId })),
     };
   },
 });

@@ -16,7 +16,7 @@ route({
   permission: 'readOwnUsageRights',
   query: c.usageRightsQuery,
   response: c.collection(c.usageRight),
-  handler: async (ctx) => collectionResult(ctx.url, await listUsageRights(ctx.tenant.id, ctx.principal.objectId, ctx.query.$filter)),
+  handler: async (ctx) => collectionResult(ctx.url, await listUsageRights(ctx.catalog, ctx.tenant.id, ctx.principal.objectId, ctx.query.$filter)),
 });
 
 route({
@@ -28,7 +28,7 @@ route({
   permission: 'readOwnUsageRights',
   params: c.myUsageRightParams,
   response: c.usageRight,
-  handler: async (ctx) => ({ body: await getUsageRight(ctx.tenant.id, ctx.principal.objectId, ctx.params.usageRightId) }),
+  handler: async (ctx) => ({ body: await getUsageRight(ctx.catalog, ctx.tenant.id, ctx.principal.objectId, ctx.params.usageRightId) }),
 });
 
 route({
@@ -41,7 +41,7 @@ route({
   params: c.userRefParam,
   query: c.usageRightsQuery,
   response: c.collection(c.usageRight),
-  handler: async (ctx) => collectionResult(ctx.url, await listUsageRights(ctx.tenant.id, ctx.params.id, ctx.query.$filter)),
+  handler: async (ctx) => collectionResult(ctx.url, await listUsageRights(ctx.catalog, ctx.tenant.id, ctx.params.id, ctx.query.$filter)),
 });
 
 route({
@@ -53,5 +53,5 @@ route({
   permission: 'read',
   params: c.userUsageRightParams,
   response: c.usageRight,
-  handler: async (ctx) => ({ body: await getUsageRight(ctx.tenant.id, ctx.params.id, ctx.params.usageRightId) }),
+  handler: async (ctx) => ({ body: await getUsageRight(ctx.catalog, ctx.tenant.id, ctx.params.id, ctx.params.usageRightId) }),
 });

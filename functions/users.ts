@@ -17,7 +17,7 @@ route({
   route: 'v1.0/users',
   tag: 'Users',
   summary:
-    'Users, paged ($top, @odata.nextLink), with OData $filter, $search (prefix type-ahead), $orderby, $select and $count; the advanced forms need ConsistencyLevel: eventual (see the README)',
+    'Users, paged ($top, @odata.nextLink), with OData $filter, $search (prefix type-ahead), $orderby, $select and $count; the advanced forms need ConsistencyLevel: eventual (see docs/api.md, "OData query options")',
   permission: 'read',
   query: c.userListQuery,
   response: c.collection(c.user.partial()),
@@ -121,7 +121,7 @@ route({
   params: c.userRefParam,
   handler: async (ctx) => {
     const target = await resolveUser(ctx.tenant.id, ctx.params.id);
-    await deleteUser(ctx.tenant.id, target.id, { principal: ctx.principal, requestId: ctx.requestId });
+    await deleteUser(ctx.catalog, ctx.tenant.id, target.id, { principal: ctx.principal, requestId: ctx.requestId });
     return { status: 204 };
   },
 });

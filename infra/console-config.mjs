@@ -18,7 +18,7 @@ const clientId = need(
   "Register the console as a single-page application in Entra ID and run `azd env set CONSOLE_CLIENT_ID <its client id>` (infra/README.md, 'The admin console').",
 );
 // AUTH_AUDIENCE may list the API's client id and its api://... URI: either names the API in a scope; the first is used
-const audience = need('AUTH_AUDIENCE', 'Run `azd env set AUTH_AUDIENCE <the API app registration>` (README, Deploy to Azure).')
+const audience = need('AUTH_AUDIENCE', 'Run `azd env set AUTH_AUDIENCE <the API app registration>` (docs/deploy.md).')
   .split(',')
   .map((a) => a.trim())
   .find(Boolean);

@@ -6,13 +6,16 @@
  * comes without a separate assignment, and can still be switched off), plans not offered in some
  * countries (Teams Phone in IN), a small product that runs out of seats, a self-service purchase to take
  * over — and members, a guest, a user without usage location, and a group whose members inherit a
- * product. Written through the same use-cases as the API; skipped if already there.
+ * product. Written through the same use-cases as the API; skipped if already there. Its products come
+ * from the demo's catalog (local/catalog, loaded by the stack through the import): named here by part
+ * number, as an operator's provisioning would.
  *
  * Prices and sign-in dates make the spend reports tell something: every product has a price (EUR, one
  * of them yearly), most people signed in within days, a few have not for months (a licensed account idle
- * 45, 75, 120 and 200 days, one never) — what a month of savings looks like (README, "Reports").
+ * 45, 75, 120 and 200 days, one never) — what a month of savings looks like (docs/reports.md).
  */
-import { SKU } from '../shared/domain/catalog';
+import { catalogCache } from '../shared/catalog/cache';
+import { settings } from '../shared/config';
 import { Principal } from '../shared/domain/roles';
 import { tenants } from '../shared/storage/tenants';
 import { UserDoc } from '../shared/storage/documents';
@@ -71,11 +74,16 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
     });
   }
   const eur = (amount: number, billingPeriod: 'month' | 'year' = 'month') => ({ amount, currency: 'EUR', billingPeriod });
-  await createSubscription(tenant.id, { skuId: SKU.ENTERPRISEPACK, totalLicenses: 25, purchaseChannel: 'admin', unitPrice: eur(23.1) });
-  await createSubscription(tenant.id, { skuId: SKU.STANDARDPACK, totalLicenses: 10, purchaseChannel: 'admin', unitPrice: eur(94.8, 'year') });
-  await createSubscription(tenant.id, { skuId: SKU.PROJECTPROFESSIONAL, totalLicenses: 5, purchaseChannel: 'admin', unitPrice: eur(28.1) });
-  await createSubscription(tenant.id, { skuId: SKU.MCOEV, totalLicenses: 5, purchaseChannel: 'admin', unitPrice: eur(7.5) });
-  await createSubscription(tenant.id, { skuId: SKU.EXCHANGESTANDARD, totalLicenses: 2, purchaseChannel: 'admin', unitPrice: eur(45.6, 'year') });
+  const catalog = await catalogCache(settings()).current();
+  const buy = async (skuPartNumber: string, totalLicenses: number, unitPrice: ReturnType<typeof eur>) =>
+    (await createSubscription(catalog, tenant.id, { skuPartNumber, totalLicenses, purchaseChannel: 'admin', unitPrice })).skuId;
+  const SKU = {
+    ENTERPRISEPACK: await buy('ENTERPRISEPACK', 25, eur(23.1)),
+    STANDARDPACK: await buy('STANDARDPACK', 10, eur(94.8, 'year')),
+    PROJECTPROFESSIONAL: await buy('PROJECTPROFESSIONAL', 5, eur(28.1)),
+    MCOEV: await buy('MCOEV', 5, eur(7.5)),
+    EXCHANGESTANDARD: await buy('EXCHANGESTANDARD', 2, eur(45.6, 'year')),
+  };
   const seeder: Principal = {
     tenantId: tenant.id,
     objectId: 'seed',
@@ -85,8 +93,9 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
     isApp: true,
   };
   await createSubscription(
+    catalog,
     tenant.id,
-    { skuId: SKU.POWER_BI_PRO, totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id, unitPrice: eur(9.4) },
+    { skuPartNumber: 'POWER_BI_PRO', totalLicenses: 5, purchaseChannel: 'selfService', ownerUserId: byAlias.diegos.id, unitPrice: eur(9.4) },
     { principal: seeder, requestId: 'demo-seed' },
   );
   const add = (alias: string, skuIds: string[]) =>
@@ -96,6 +105,7 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
     });
   const [seeded] = await applyChanges({
     tenantId: tenant.id,
+    catalog,
     seats: reservedSeats(tenant.id),
     groups: [
       {
@@ -123,7 +133,7 @@ export async function seedDemo(o: { tenantId?: string } = {}): Promise<{ created
     },
     sales._etag!,
   );
-  for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(tenant.id, byAlias[alias].id, 'demo-seed');
+  for (const alias of ['lidiah', 'lynner', 'miriamg', 'pattif']) await convergeUser(catalog, tenant.id, byAlias[alias].id, 'demo-seed');
   await seedSignIns(tenant.id, byAlias);
   return { created: true, users: byAlias };
 }

@@ -1,6 +1,6 @@
 /**
- * The whole local stack in one call: emulators, database and containers, the local Functions host with
- * the app's registrations and the dev JWKS. Used by `npm start`, the tests and the benchmarks.
+ * The whole local stack in one call: emulators, database and containers, the demo's catalog when the store
+ * has none, the local Functions host with the app's registrations and the dev JWKS. Used by `npm start`, the tests and the benchmarks.
  * Settings must already be in process.env (see settingsFile.ts).
  */
 import { existsSync } from 'node:fs';
@@ -45,6 +45,8 @@ export async function startStack(o: {
     await ensureDatabase();
     const { ensureQueues } = await import('../shared/storage/queues');
     await ensureQueues();
+    // the demo's catalog, through the import use-case, when the store has none yet (never over an operator's)
+    await (await import('./demoCatalog')).loadDemoCatalogIfEmpty();
     const { devJwks, devKey } = await import('./devTokens');
     await devKey(); // created before anyone mints a token against this host
     const { startHost } = await import('./host');

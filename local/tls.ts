@@ -7,7 +7,7 @@
  * Why a CA and not one self-signed leaf: Node trusts a CA given in NODE_EXTRA_CA_CERTS, and a browser can
  * import the same CA once; the leaf can then be renewed without anyone trusting anything again.
  *
- * The README suggests trusting the CA, so it can vouch for this machine's loopback names and nothing else:
+ * docs/console.md ("Locally") suggests trusting the CA, so it can vouch for this machine's loopback names and nothing else:
  * a critical nameConstraints extension (RFC 5280 4.2.1.10) permits only the DNS name `localhost` and the
  * addresses 127.0.0.1/32 and ::1/128. Were its key ever copied off `.local/`, it still could not sign a
  * certificate a browser or Node would take for any other site. A CA made by an earlier start without the

@@ -89,6 +89,18 @@ const settingsFields = z.object({
     }),
   /** How long an instance may reuse a tenant's subscription list for rule checks (seats are always checked at the write). */
   SUBSCRIPTION_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(2000),
+  /**
+   * How often an instance checks whether a new catalog version was published (one small point read; the
+   * catalog is read from memory in between): every instance uses a new version within this many seconds.
+   */
+  CATALOG_REFRESH_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /**
+   * When the catalog timer runs ('%CATALOG_SCHEDULE%'): it applies catalog changes whose effectiveDateTime
+   * has come, and announces a version its publisher did not get to. NCRONTAB, six fields, UTC.
+   */
+  CATALOG_SCHEDULE: z.string().trim().default('0 * * * * *').refine(isSixFieldCron, {
+    message: "CATALOG_SCHEDULE must be an NCRONTAB expression with six fields, seconds first, e.g. '0 * * * * *' (every minute)",
+  }),
   /** Per tenant and instance: sustained requests per second, and the burst allowed above it (429 beyond). */
   THROTTLE_TENANT_REQUESTS_PER_SECOND: z.coerce.number().positive().default(50),
   THROTTLE_TENANT_BURST: z.coerce.number().int().positive().default(500),

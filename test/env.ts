@@ -31,6 +31,8 @@ export const testStackEnv: Record<string, string> = {
   // the reconciliation timer never fires on its own during tests (February 31st); tests run it on demand or
   // through the host's admin call, and a short seat grace lets them see an over-count lowered
   RECONCILIATION_SCHEDULE: '0 0 0 31 2 *',
+  // the catalog timer too: tests fire it through the host's admin call when a scheduled change is due
+  CATALOG_SCHEDULE: '0 0 0 31 2 *',
   RECONCILIATION_SEAT_GRACE_SECONDS: '3',
   // one machine, one clock: an incremental run re-reads only what was written in the second before the last
   // run's start (the default, 300 s, would have every run of a test re-read everything the test wrote)

@@ -11,7 +11,7 @@
 const { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, sep } = require('node:path');
 
-/** The docs/screenshots images the README and the docs/ pages show. */
+/** The docs/screenshots images the README and the docs/ pages show, each with the pages that show it. */
 function shownImages(root) {
   const pages = [
     'README.md',
@@ -19,9 +19,11 @@ function shownImages(root) {
       .filter((f) => f.endsWith('.md'))
       .map((f) => join('docs', f)),
   ];
-  const names = new Set();
-  for (const page of pages) for (const m of readFileSync(join(root, page), 'utf8').matchAll(/screenshots\/([\w.-]+\.png)/g)) names.add(m[1]);
-  return [...names].sort();
+  const shown = new Map();
+  for (const page of pages)
+    for (const m of readFileSync(join(root, page), 'utf8').matchAll(/screenshots\/([\w.-]+\.png)/g))
+      shown.set(m[1], [...new Set([...(shown.get(m[1]) ?? []), page.split(sep).join('/')])]);
+  return new Map([...shown].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 class ScreenshotsReporter {
@@ -53,10 +55,10 @@ class ScreenshotsReporter {
       return;
     }
     const taken = (existsSync(RUN_DIR) ? readdirSync(RUN_DIR) : []).filter((f) => f.endsWith('.png')).sort();
-    const missing = shownImages(root).filter((name) => !taken.includes(name));
+    const missing = [...shownImages(root)].filter(([name]) => !taken.includes(name));
     if (missing.length) {
       this.error = new Error(
-        `The README shows ${missing.join(', ')} from docs/screenshots, but no browser test took it in this run: take it in a test (screenshot(page, name)) or stop showing it. docs/screenshots was left as it was.`,
+        `${missing.map(([name, pages]) => `${pages.join(' and ')} ${pages.length > 1 ? 'show' : 'shows'} ${name}`).join(', ')} from docs/screenshots, but no browser test took it in this run: take it in a test (screenshot(page, name)) or stop showing it. docs/screenshots was left as it was.`,
       );
       return;
     }

@@ -1,4 +1,4 @@
-// Cosmos DB for NoSQL: database `licensing`, containers `directory`, `audit` and `jobs` (partition key /tenantId,
+// Cosmos DB for NoSQL: database `licensing`, containers `directory`, `audit`, `jobs` and `catalog` (partition key /tenantId,
 // as shared/storage/cosmos.ts creates them locally). Key auth is disabled; the app signs in with its
 // managed identity (DefaultAzureCredential + AZURE_CLIENT_ID) and holds the built-in Data Contributor role.
 //
@@ -207,6 +207,40 @@ resource jobsContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           { path: '/status/?' }
           // auto-claims that found no seat
           { path: '/dateTime/?' }
+        ]
+        excludedPaths: [
+          { path: '/*' }
+          { path: '/"_etag"/?' }
+        ]
+      }
+    }
+  }
+}
+
+//   catalog: the operator's product catalog (shared/storage/catalog.ts), one partition 'catalog': the head,
+//   each version's chunks and records are point reads; type = 'catalogVersion' ORDER BY version DESC lists
+//   the versions, type = 'catalogScheduledChange' [status =] the changes not yet in force
+resource catalogContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-04-15' = {
+  parent: database
+  name: 'catalog'
+  properties: {
+    resource: {
+      id: 'catalog'
+      partitionKey: {
+        paths: [
+          '/tenantId'
+        ]
+        kind: 'Hash'
+        version: 2
+      }
+      indexingPolicy: {
+        indexingMode: 'consistent'
+        automatic: true
+        includedPaths: [
+          { path: '/tenantId/?' }
+          { path: '/type/?' }
+          { path: '/version/?' }
+          { path: '/status/?' }
         ]
         excludedPaths: [
           { path: '/*' }

@@ -135,6 +135,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     // one health result answers every anonymous /health caller for this long
     HEALTH_CACHE_SECONDS: '5'
     SUBSCRIPTION_CACHE_TTL_MS: string(subscriptionCacheTtlMs)
+    // how often an instance checks for a new catalog version (one point read): the bound on seeing one
+    CATALOG_REFRESH_SECONDS: '5'
+    // the catalog timer ('%CATALOG_SCHEDULE%'): catalog changes whose effectiveDateTime has come, every minute
+    CATALOG_SCHEDULE: '0 * * * * *'
     // per-tenant budgets, per instance (shared/http/throttle.ts): over them the API answers 429 + Retry-After
     THROTTLE_TENANT_REQUESTS_PER_SECOND: '50'
     THROTTLE_TENANT_BURST: '500'

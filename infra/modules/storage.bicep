@@ -95,6 +95,16 @@ resource alertDeliveriesPoisonQueue 'Microsoft.Storage/storageAccounts/queueServ
   name: 'alert-deliveries-poison'
 }
 
+resource catalogChangesQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: 'catalog-changes'
+}
+
+resource catalogChangesPoisonQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-01-01' = {
+  parent: queueService
+  name: 'catalog-changes-poison'
+}
+
 resource appBlobDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, appPrincipalId, storageBlobDataOwner)
   scope: storage

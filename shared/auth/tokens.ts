@@ -138,8 +138,8 @@ async function verify(audience: Audience, authorization: string | null): Promise
     throw unauthenticated("Access token was issued to Microsoft Entra's authentication events service: it calls the custom authentication extension only.");
 
   const oid = str(payload.oid) || str(payload.sub);
-  // App-only tokens say so in `idtyp` (an optional claim the API's app registration must emit; see the
-  // README's security model). Application permissions (`roles`) count only there, directory roles
+  // App-only tokens say so in `idtyp` (an optional claim the API's app registration must emit; see
+  // docs/security.md). Application permissions (`roles`) count only there, directory roles
   // (`wids`) only in delegated tokens: a user who is given an app role, or an app whose token carries
   // `wids`, gains nothing. Entra ID's extension token is app-only whatever it carries, and holds no role.
   const isApp = payload.idtyp === 'app' || fromEvents;

@@ -3,11 +3,11 @@
  * service plans, enabled: the catalog says which plans), and which product of the policy's ordered list a
  * claim takes (the first the rules allow for the user and whose seat can be had).
  */
-import { catalog } from './catalog';
+import { Catalog } from './catalog';
 import { effectiveLicenses, evaluateLicenseChange, LicenseAssignment, SubscriptionForRules } from './licensing';
 import { Principal } from './roles';
 
-export function hasApp(licenseAssignments: LicenseAssignment[], app: string): boolean {
+export function hasApp(catalog: Catalog, licenseAssignments: LicenseAssignment[], app: string): boolean {
   const plans = new Set(catalog.appPlans(app));
   return effectiveLicenses(licenseAssignments).some((l) =>
     (catalog.product(l.skuId)?.servicePlans ?? []).some((p) => plans.has(p.servicePlanId) && !l.disabledPlans.includes(p.servicePlanId)),
@@ -15,7 +15,7 @@ export function hasApp(licenseAssignments: LicenseAssignment[], app: string): bo
 }
 
 /** The catalog's name of an app as it spells it (`teams` → `Teams`), or undefined for an app it does not know. */
-export const knownApp = (app: string): string | undefined => catalog.apps().find((a) => a.toLowerCase() === app.toLowerCase());
+export const knownApp = (catalog: Catalog, app: string): string | undefined => catalog.apps().find((a) => a.toLowerCase() === app.toLowerCase());
 
 export interface ClaimChoice {
   /** The product chosen, with the user's licenses after taking it; undefined when no product fits. */
@@ -29,6 +29,7 @@ export interface ClaimChoice {
  * subscription's state), skipping those whose seat could not be had (`without`).
  */
 export function chooseClaim(input: {
+  catalog: Catalog;
   principal: Pick<Principal, 'directoryRoles' | 'appRoles'>;
   user: Parameters<typeof evaluateLicenseChange>[0]['user'];
   products: { skuId: string; disabledPlans: string[] }[];
@@ -38,12 +39,13 @@ export function chooseClaim(input: {
 }): ClaimChoice {
   const reasons: string[] = [];
   for (const p of input.products) {
-    const name = catalog.productName(p.skuId);
+    const name = input.catalog.productName(p.skuId);
     if (input.without.has(p.skuId)) {
       reasons.push(`${name}: no free seat.`);
       continue;
     }
     const outcome = evaluateLicenseChange({
+      catalog: input.catalog,
       principal: input.principal,
       user: input.user,
       subscriptions: input.subscriptions,

@@ -56,8 +56,8 @@ export const organizationsAuthorityOf = (cloud: AzureCloudName) => `${CLOUDS[clo
  * Whether an organization in a deployment of `cloud` may buy a product sold in `productClouds` (the
  * catalog's `clouds` of the product; a product without them is the worldwide cloud's).
  */
-export function soldIn(productClouds: readonly AzureCloudName[] | undefined, cloud: AzureCloudName): boolean {
-  return (productClouds?.length ? productClouds : (['AzureCloud'] as const)).includes(cloud);
+export function soldIn(productClouds: readonly string[] | undefined, cloud: AzureCloudName): boolean {
+  return (productClouds?.length ? productClouds : ['AzureCloud']).includes(cloud);
 }
 
 /** The deployment's cloud that serves organizations of this cloud. */

@@ -7,7 +7,7 @@
  * product use one seat and enable the union of their plans.
  */
 import { ErrorCodes, Violation } from '../errors';
-import { catalog } from './catalog';
+import { Catalog } from './catalog';
 import {
   AssignmentError,
   checkResultingLicenses,
@@ -74,6 +74,7 @@ export function groupPaths(group: GroupLicenses, previous: LicenseAssignment[], 
  * the member's because of this group (each needs a seat unless the member already held it).
  */
 export function evaluateGroupPaths(input: {
+  catalog: Catalog;
   user: UserForRules;
   base: LicenseAssignment[];
   group: GroupLicenses;
@@ -83,7 +84,7 @@ export function evaluateGroupPaths(input: {
   defaultUsageLocation: string | null;
   now: string;
 }): { violations: Violation[]; next: LicenseAssignment[]; newProducts: string[] } {
-  const { user, base, group, previous, subscriptions, now } = input;
+  const { catalog, user, base, group, previous, subscriptions, now } = input;
   const next = [...base, ...groupPaths(group, previous, now)];
   const hadBefore = new Set(effectiveLicenses(previous).map((l) => l.skuId));
   const v: Violation[] = [];
@@ -99,12 +100,13 @@ export function evaluateGroupPaths(input: {
   }
   for (const l of group.assignedLicenses) {
     const wasActive = previous.some((p) => p.assignedByGroup === group.groupId && p.skuId === l.skuId && isActive(p));
-    const refusal = subscriptionRefusal(l.skuId, subscriptions.get(l.skuId), wasActive ? 'change' : 'assign');
+    const refusal = subscriptionRefusal(catalog, l.skuId, subscriptions.get(l.skuId), wasActive ? 'change' : 'assign');
     if (refusal) v.push({ ...refusal, target: user.id, parameters: { ...refusal.parameters, userId: user.id } });
   }
   const usageLocation = user.usageLocation ?? input.defaultUsageLocation;
   v.push(
     ...checkResultingLicenses({
+      catalog,
       user,
       usageLocation,
       before: base,
@@ -119,7 +121,11 @@ export function evaluateGroupPaths(input: {
 }
 
 /** Checks a group's licenses themselves (before any member): products subscribed, plans part of the product. */
-export function checkGroupLicenses(add: { skuId: string; disabledPlans: string[] }[], subscriptions: ReadonlyMap<string, SubscriptionForRules>): Violation[] {
+export function checkGroupLicenses(
+  catalog: Catalog,
+  add: { skuId: string; disabledPlans: string[] }[],
+  subscriptions: ReadonlyMap<string, SubscriptionForRules>,
+): Violation[] {
   const v: Violation[] = [];
   add.forEach((a, i) => {
     const product = catalog.product(a.skuId);

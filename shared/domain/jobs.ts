@@ -3,13 +3,26 @@
  * means for one user, how a CSV row is read, and how a job's progress is reported.
  */
 import { ErrorCodes, Violation } from '../errors';
-import { catalog, ProductDefinition } from './catalog';
+import { Catalog, ProductDefinition } from './catalog';
 import { LicenseAssignment, LicenseChange } from './licensing';
 import { isUserPrincipalName, MAX_UPN_LENGTH } from './upn';
 import { MAX_SIGN_IN_CLOCK_SKEW_MS, signInInTheFuture } from './users';
 
+/** The modes an admin's job may have. */
 export const JOB_MODES = ['add', 'replace', 'remove', 'unassignAll', 'swap'] as const;
-export type JobMode = (typeof JOB_MODES)[number];
+/** `servicePlans`: the catalog's own job, when a product an organization holds gains or loses plans (never an admin's). */
+export type JobMode = (typeof JOB_MODES)[number] | 'servicePlans';
+
+/**
+ * What a catalog change does to one product's assignments in an organization: `disable`, plans the
+ * product gained that start off (the organization's newServicePlans is `disabled`); `drop`, plans the
+ * product lost, which leave disabledPlans.
+ */
+export interface ServicePlanChange {
+  skuId: string;
+  disable: string[];
+  drop: string[];
+}
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'completedWithErrors' | 'failed' | 'cancelled';
 export const FINAL_STATUSES: JobStatus[] = ['completed', 'completedWithErrors', 'failed', 'cancelled'];
@@ -20,6 +33,9 @@ export interface JobRequest {
   removeLicenses: string[];
   fromSkuId?: string;
   toSkuId?: string;
+  /** mode servicePlans: the catalog version and its changes to the products the organization holds. */
+  servicePlanChanges?: ServicePlanChange[];
+  catalogVersion?: number;
 }
 
 /** What one user of a job should get: a change, or a reason to skip them (nothing to do). */
@@ -37,6 +53,7 @@ const direct = (assignments: LicenseAssignment[]) => assignments.filter((a) => a
  *   disabled plans that exist in both products
  */
 export function jobChangeFor(
+  catalog: Catalog,
   req: JobRequest,
   assignments: LicenseAssignment[],
   perUser?: { addLicenses: { skuId: string; disabledPlans: string[] }[] },
@@ -68,11 +85,36 @@ export function jobChangeFor(
       // already has B: keep B's own disabled plans rather than overwriting them
       return { change: { addLicenses: [{ skuId: to, disabledPlans: keepTarget ? keepTarget.disabledPlans : carried }], removeLicenses: [from] } };
     }
+    case 'servicePlans':
+      return { skip: "The catalog's job decides its changes itself (servicePlansChange)." };
   }
 }
 
+/**
+ * A catalog change on one user's direct assignments: each product of the change the user has directly gets
+ * its new plans in disabledPlans (when the organization keeps them off) and loses the plans the product no
+ * longer has. Group paths are the groups' (their assignments change, members follow). `changed` false:
+ * nothing to write for this user.
+ */
+export function servicePlansChange(
+  changes: readonly ServicePlanChange[],
+  assignments: readonly LicenseAssignment[],
+  now: string,
+): { next: LicenseAssignment[]; touched: string[]; changed: boolean } {
+  const touched: string[] = [];
+  const next = assignments.map((a) => {
+    const c = a.assignedByGroup === null ? changes.find((x) => x.skuId === a.skuId) : undefined;
+    if (!c) return a;
+    const disabledPlans = [...new Set([...a.disabledPlans, ...c.disable])].filter((p) => !c.drop.includes(p));
+    if (disabledPlans.length === a.disabledPlans.length && disabledPlans.every((p) => a.disabledPlans.includes(p))) return a;
+    touched.push(a.skuId);
+    return { ...a, disabledPlans, lastUpdatedDateTime: now };
+  });
+  return { next, touched, changed: touched.length > 0 };
+}
+
 /** Checks that a job's request names products and plans consistently with its mode (400 on failure). */
-export function checkJobRequest(req: JobRequest): Violation[] {
+export function checkJobRequest(catalog: Catalog, req: JobRequest): Violation[] {
   const v: Violation[] = [];
   const invalid = (message: string, target: string) => v.push({ code: ErrorCodes.invalidRequest, message, target, parameters: { mode: req.mode } });
   const needAdds = req.mode === 'add' || req.mode === 'replace';
@@ -133,6 +175,7 @@ const quote = (v: string) => (v.length > 120 ? `${v.slice(0, 120)}…` : v);
  * Returns the row, or the reason it cannot be used (the row is then reported as failed, not dropped).
  */
 export function readCsvRecord(
+  catalog: Catalog,
   record: Record<string, string>,
   row: number,
   mode: 'add' | 'replace',

@@ -2,9 +2,10 @@
  * The licensing rules an assignment must pass, as pure functions (no I/O). Every path that changes a
  * user's licenses (one user, up to 20 on the Licenses page, and later bulk jobs and groups) calls
  * `evaluateLicenseChange`; the storage layer then only has to make the seat count and the user write atomic.
+ * The catalog they judge by is a snapshot passed in (`catalog`): rules never fetch it.
  */
 import { ErrorCodes, ErrorParameters, Violation } from '../errors';
-import { catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
+import { Catalog, ProductDefinition, ServicePlanDefinition } from './catalog';
 import { can, Principal } from './roles';
 
 export type CapabilityStatus = 'Enabled' | 'Warning' | 'Suspended' | 'Deleted';
@@ -129,7 +130,7 @@ interface EnabledPlan {
   product: ProductDefinition;
 }
 
-export function enabledPlans(licenses: { skuId: string; disabledPlans: string[] }[]): EnabledPlan[] {
+export function enabledPlans(catalog: Catalog, licenses: { skuId: string; disabledPlans: string[] }[]): EnabledPlan[] {
   const out: EnabledPlan[] = [];
   for (const l of licenses) {
     const product = catalog.product(l.skuId);
@@ -164,7 +165,12 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
  * Why a subscription refuses an admin's change, if it does: not subscribed (or deleted), a self-service
  * purchase not taken over, or not active (only Enabled takes new assignments; Suspended takes no change).
  */
-export function subscriptionRefusal(skuId: string, s: SubscriptionForRules | undefined, verb: 'assign' | 'remove' | 'change'): Violation | undefined {
+export function subscriptionRefusal(
+  catalog: Catalog,
+  skuId: string,
+  s: SubscriptionForRules | undefined,
+  verb: 'assign' | 'remove' | 'change',
+): Violation | undefined {
   const product = catalog.product(skuId);
   if (!product || !s || s.capabilityStatus === 'Deleted') {
     return {
@@ -200,6 +206,7 @@ export function subscriptionRefusal(skuId: string, s: SubscriptionForRules | und
  * change creates among the products it touches. Pre-existing problems are not blamed on this change.
  */
 export function checkResultingLicenses(input: {
+  catalog: Catalog;
   user: Pick<UserForRules, 'id' | 'displayName' | 'userPrincipalName'>;
   usageLocation: string | null;
   before: LicenseAssignment[];
@@ -208,7 +215,7 @@ export function checkResultingLicenses(input: {
   touched: string[];
   checkLocation: boolean;
 }): Violation[] {
-  const { user, usageLocation } = input;
+  const { catalog, user, usageLocation } = input;
   const addSkus = input.touched;
   const target = user.id;
   const v: Violation[] = [];
@@ -226,7 +233,10 @@ export function checkResultingLicenses(input: {
       });
     } else {
       const loc = usageLocation.toUpperCase();
-      for (const { plan, product } of enabledPlans(afterEffective.filter((l) => addSkus.includes(l.skuId)))) {
+      for (const { plan, product } of enabledPlans(
+        catalog,
+        afterEffective.filter((l) => addSkus.includes(l.skuId)),
+      )) {
         if (plan.notOfferedIn.includes(loc)) {
           v.push({
             code: ErrorCodes.prohibitedInUsageLocation,
@@ -240,8 +250,8 @@ export function checkResultingLicenses(input: {
   }
 
   // Conflicts and dependencies: only those this change creates (pre-existing states are not the admin's doing here).
-  const beforePlans = enabledPlans(beforeEffective);
-  const afterPlans = enabledPlans(afterEffective);
+  const beforePlans = enabledPlans(catalog, beforeEffective);
+  const afterPlans = enabledPlans(catalog, afterEffective);
   const conflictsBefore = conflicts(beforePlans);
   for (const [key, pair] of conflicts(afterPlans)) {
     if (conflictsBefore.has(key)) continue;
@@ -301,6 +311,7 @@ export function checkResultingLicenses(input: {
  * by the storage layer, which is the check that holds under concurrency.
  */
 export function evaluateLicenseChange(input: {
+  catalog: Catalog;
   principal: Pick<Principal, 'directoryRoles' | 'appRoles'>;
   user: UserForRules;
   subscriptions: ReadonlyMap<string, SubscriptionForRules>;
@@ -309,7 +320,7 @@ export function evaluateLicenseChange(input: {
   /** Whether to pre-check seat counts (the batch path checks the batch's total instead). */
   checkSeats?: boolean;
 }): LicenseChangeOutcome {
-  const { user, subscriptions, change, now, principal } = input;
+  const { catalog, user, subscriptions, change, now, principal } = input;
   const v: Violation[] = [];
   const target = user.id;
 
@@ -329,7 +340,7 @@ export function evaluateLicenseChange(input: {
   const addSkus = change.addLicenses.map((a) => a.skuId.toLowerCase());
   const removeSkus = change.removeLicenses.map((s) => s.toLowerCase());
 
-  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change') => subscriptionRefusal(skuId, subscriptions.get(skuId), verb);
+  const subscriptionProblem = (skuId: string, verb: 'assign' | 'remove' | 'change') => subscriptionRefusal(catalog, skuId, subscriptions.get(skuId), verb);
 
   // Adds: product, subscription, plans named.
   change.addLicenses.forEach((add, i) => {
@@ -414,13 +425,14 @@ export function evaluateLicenseChange(input: {
         ) &&
         availableUnits(s) < 1
       ) {
-        v.push(countViolation(skuId, s, 1, target));
+        v.push(countViolation(catalog, skuId, s, 1, target));
       }
     }
   }
 
   v.push(
     ...checkResultingLicenses({
+      catalog,
       user,
       usageLocation: user.usageLocation,
       before: user.licenseAssignments,
@@ -433,7 +445,7 @@ export function evaluateLicenseChange(input: {
   return { violations: v, next, seatsToReserve, seatsToRelease, unchanged };
 }
 
-export function countViolation(skuId: string, s: SubscriptionForRules, needed: number, target?: string): Violation {
+export function countViolation(catalog: Catalog, skuId: string, s: SubscriptionForRules, needed: number, target?: string): Violation {
   const product = catalog.productName(skuId);
   const available = availableUnits(s);
   return {
@@ -444,4 +456,47 @@ export function countViolation(skuId: string, s: SubscriptionForRules, needed: n
     target: target ?? skuId,
     parameters: { ...(target ? { userId: target } : {}), skuId, needed, available, assigned: s.consumedUnits, total: prepaidUnits(s).enabled },
   };
+}
+
+/**
+ * The rules a user's licenses break as they are held now: after a catalog change (a new conflict, a new
+ * dependency, a plan no longer offered where the user is, a plan added that conflicts with one the user
+ * has) a set that was allowed may not be. Nothing is taken away for it: the reconciliation lists these
+ * users with the way out, and the next change of their licenses is judged by the rules as they are.
+ */
+export function currentBreaches(
+  catalog: Catalog,
+  user: Pick<UserForRules, 'id' | 'displayName' | 'userPrincipalName' | 'licenseAssignments'>,
+  usageLocation: string | null,
+): Violation[] {
+  const plans = enabledPlans(catalog, effectiveLicenses(user.licenseAssignments));
+  const v: Violation[] = [];
+  // each pair once (the map is keyed by the pair)
+  for (const [a, b] of conflicts(plans).values()) {
+    v.push({
+      code: ErrorCodes.mutuallyExclusiveViolation,
+      message:
+        `${who(user)} has ${a.plan.displayName} (in ${a.product.displayName}) and ${b.plan.displayName} (in ${b.product.displayName}) on, which the catalog's rules now say exclude each other. ` +
+        `Nothing was taken away. Switch one of them off (disabledPlans: ${a.plan.servicePlanId} in ${a.product.skuPartNumber}, or ${b.plan.servicePlanId} in ${b.product.skuPartNumber}), or remove one of the products.`,
+      target: user.id,
+    });
+  }
+  for (const p of unmetDependencies(plans).values()) {
+    const options = p.plan.dependsOn.map((d) => catalog.planName(d)).join(' or ');
+    v.push({
+      code: ErrorCodes.dependencyViolation,
+      message: `${p.plan.displayName} in ${p.product.displayName} needs ${options}, which ${who(user)} does not have on, by the catalog's rules as they are now. Nothing was taken away. Assign a product with ${options} (or switch it on), or switch ${p.plan.servicePlanName} off (disabledPlans: ${p.plan.servicePlanId}).`,
+      target: user.id,
+    });
+  }
+  const loc = usageLocation?.toUpperCase();
+  if (loc)
+    for (const { plan, product } of plans)
+      if (plan.notOfferedIn.includes(loc))
+        v.push({
+          code: ErrorCodes.prohibitedInUsageLocation,
+          message: `${plan.displayName} in ${product.displayName} is not offered in ${loc}, the usage location of ${who(user)}, by the catalog's rules as they are now. Nothing was taken away. Switch ${plan.servicePlanName} off (disabledPlans: ${plan.servicePlanId}) or change the user's usage location.`,
+          target: user.id,
+        });
+  return v;
 }

@@ -53,6 +53,7 @@ export type Action =
   | 'keepOwnLicense'
   | 'readOwnUsageRights'
   | 'manageReportSettings'
+  | 'manageLicenseSettings'
   | 'provision'
   | 'manageProvisioning'
   | 'readProvisioning';
@@ -90,6 +91,8 @@ const rolesFor: Record<Action, { directory: DirectoryRoleName[]; app: string[]; 
   readOwnUsageRights: { directory: [], app: [], members: true },
   // whether reports show names or concealed hashes: Global admins only (as in Microsoft 365's Org settings)
   manageReportSettings: { directory: ['GlobalAdministrator'], app: [] },
+  // whether service plans the catalog adds to held products start on or off: Global admins only
+  manageLicenseSettings: { directory: ['GlobalAdministrator'], app: [] },
   // SCIM 2.0 (/scim/v2): an organization's SCIM credential (shared/auth/scim.ts), or an app-only token with
   // the application permission. Nothing else: an admin's own token does not speak SCIM
   provision: { directory: [], app: [AppRole.ScimProvisioning] },
@@ -115,6 +118,7 @@ export const actionDescription: Record<Action, string> = {
   keepOwnLicense: 'keep your license',
   readOwnUsageRights: 'read your own usage rights',
   manageReportSettings: 'change how reports show names',
+  manageLicenseSettings: 'change the license settings',
   provision: 'provision users and groups through SCIM',
   manageProvisioning: 'create or revoke SCIM provisioning credentials',
   readProvisioning: "read the organization's provisioning settings",

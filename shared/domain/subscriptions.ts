@@ -2,7 +2,7 @@
  * Subscription rules (pure): the lifecycle a subscription moves through, and what a quantity change may do.
  */
 import { ErrorCodes, Violation } from '../errors';
-import { catalog } from './catalog';
+import { Catalog } from './catalog';
 import { CapabilityStatus, PurchaseChannel } from './licensing';
 
 /** Active -> Warning (expired, users keep working) -> Suspended (users lose access) -> Deleted; renewals go back to Enabled. */
@@ -21,7 +21,7 @@ export interface SubscriptionState {
   purchaseChannel: PurchaseChannel;
 }
 
-export function checkSubscriptionChange(s: SubscriptionState, change: { totalLicenses?: number; status?: CapabilityStatus }): Violation[] {
+export function checkSubscriptionChange(catalog: Catalog, s: SubscriptionState, change: { totalLicenses?: number; status?: CapabilityStatus }): Violation[] {
   const name = catalog.productName(s.skuId);
   const v: Violation[] = [];
   if (change.status !== undefined && change.status !== s.capabilityStatus && !LIFECYCLE[s.capabilityStatus].includes(change.status)) {
@@ -53,7 +53,7 @@ export function checkSubscriptionChange(s: SubscriptionState, change: { totalLic
   return v;
 }
 
-export function checkTakeOver(s: SubscriptionState): Violation[] {
+export function checkTakeOver(catalog: Catalog, s: SubscriptionState): Violation[] {
   const name = catalog.productName(s.skuId);
   if (s.purchaseChannel !== 'selfService')
     return [

@@ -3,9 +3,9 @@
  * the user holds by any active path (direct or through groups: effectiveLicenses, a plan on when any path
  * has it on), with the plans switched off on every path taken out, and nothing from a product whose
  * subscription is Suspended or Deleted (usersMayUse). A product whose every plan is off gives no right.
- * Pure: the caller passes the user's assignments and the subscriptions' states.
+ * Pure: the caller passes the catalog, the user's assignments and the subscriptions' states.
  */
-import { catalog, ServicePlanDefinition } from './catalog';
+import { Catalog, ServicePlanDefinition } from './catalog';
 import { CapabilityStatus, effectiveLicenses, LicenseAssignment, usersMayUse } from './licensing';
 
 export interface UsageRightService {
@@ -25,7 +25,7 @@ export interface UsageRight {
 
 const assignableTo = (plan: ServicePlanDefinition) => (plan.appliesTo === 'User' ? 'user,group' : 'none');
 
-export function usageRightsOf(assignments: LicenseAssignment[], statusOf: (skuId: string) => CapabilityStatus | undefined): UsageRight[] {
+export function usageRightsOf(catalog: Catalog, assignments: LicenseAssignment[], statusOf: (skuId: string) => CapabilityStatus | undefined): UsageRight[] {
   const rights: UsageRight[] = [];
   for (const license of effectiveLicenses(assignments)) {
     const product = catalog.product(license.skuId);

@@ -19,6 +19,8 @@ interface Operation {
   query?: ZodType<unknown>;
   body?: ZodType<unknown>;
   bodyOptional?: boolean;
+  /** A body that is not JSON (a CSV upload): its media type and what it is. */
+  rawBody?: { contentType: string; description: string };
   response?: ZodType;
   status?: number;
 }
@@ -73,6 +75,15 @@ export function openApiDocument(routePrefix = 'api') {
       security: op.auth === 'anonymous' ? [] : [{ bearer: [] }],
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
       ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { [media]: { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              description: op.rawBody.description,
+              content: { [op.rawBody.contentType]: { schema: { type: 'string', format: 'binary' } } },
+            },
+          }
+        : {}),
       responses,
     };
   }

@@ -10,7 +10,10 @@ import { Readable } from 'node:stream';
 import { app, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z, ZodError, ZodType } from 'zod';
 import { authenticate, authenticateEventsCaller } from '../auth/tokens';
-import { requireOperator } from '../auth/operator';
+import { isOperator, requireOperator } from '../auth/operator';
+import { catalogCache } from '../catalog/cache';
+import { settings } from '../config';
+import { Catalog } from '../domain/catalog';
 import { authenticateScim, noteCredentialUse } from '../auth/scim';
 import { SCIM_MEDIA_TYPE, scimErrorBody } from '../provisioning/errors';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
@@ -31,6 +34,12 @@ export interface RequestContext<P, Q, B> {
   requestId: string;
   principal: Principal;
   tenant: TenantDoc;
+  /**
+   * The catalog version this request works with, taken once from the instance's cache (a memory read, or
+   * one point read of the head when its interval has passed): every rule, view and use-case of the
+   * request reads this snapshot, never another.
+   */
+  catalog: Catalog;
   params: P;
   query: Q;
   body: B;
@@ -51,14 +60,15 @@ export interface Result {
 
 /**
  * `tenant`: a token of a provisioned tenant; `operator`: the operator's own application
- * (shared/auth/operator.ts); `token`: any valid token, whatever its roles (`$batch`: each request inside
- * is checked on its own); `scim`: a provisioned tenant's SCIM credential or a token (shared/auth/scim.ts);
+ * (shared/auth/operator.ts); `tenantOrOperator`: either (the catalog, which the operator writes and
+ * organizations read; the permission applies to tenants' callers); `token`: any valid token, whatever its
+ * roles (`$batch`: each request inside is checked on its own); `scim`: a provisioned tenant's SCIM credential or a token (shared/auth/scim.ts);
  * `authenticationEvents`: Entra ID calling a custom authentication extension (its token for
  * AUTH_EVENTS_AUDIENCE, client Entra's authentication events app; the handler reads the tenant, and the
  * call does not count against the tenant's request budget: a 429 would fail the user's sign-in);
  * `anonymous`: none.
  */
-export type Auth = 'tenant' | 'operator' | 'token' | 'scim' | 'authenticationEvents' | 'anonymous';
+export type Auth = 'tenant' | 'operator' | 'tenantOrOperator' | 'token' | 'scim' | 'authenticationEvents' | 'anonymous';
 
 /**
  * The protocol a route speaks, which decides the shape of its errors and its media type: Microsoft
@@ -87,6 +97,8 @@ export interface RouteSpec<P, Q, B> {
   body?: ZodType<B>;
   /** The body may be left out (no bytes at all): `body` then validates undefined. */
   bodyOptional?: boolean;
+  /** A body that is not JSON (a CSV upload), read by the handler itself: documented in the OpenAPI. */
+  rawBody?: { contentType: string; description: string };
   /** Largest request body this route takes (default MAX_BODY_BYTES). */
   maxBodyBytes?: number;
   response?: ZodType;
@@ -178,11 +190,14 @@ const authenticated =
     return next(ctx);
   };
 
+/** The operator's own app on a route that organizations' callers may call too. */
+const asOperator = (auth: Auth, ctx: Ctx) => auth === 'tenantOrOperator' && isOperator(ctx.principal);
+
 const tenantScope =
   (auth: Auth): Middleware =>
   (next) =>
   async (ctx) => {
-    if (auth !== 'tenant' && auth !== 'scim') return next(ctx);
+    if (auth !== 'tenant' && auth !== 'scim' && (auth !== 'tenantOrOperator' || asOperator(auth, ctx))) return next(ctx);
     const tenant = await tenants.get(ctx.principal.tenantId);
     if (!tenant) {
       throw new ApiError(
@@ -196,10 +211,20 @@ const tenantScope =
   };
 
 const role =
-  (action: Action | undefined): Middleware =>
+  (auth: Auth, action: Action | undefined): Middleware =>
   (next) =>
   async (ctx) => {
-    if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
+    if (action && !asOperator(auth, ctx) && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
+    return next(ctx);
+  };
+
+/** One await of the catalog cache per request (a memory read unless its interval has passed), for every authenticated route's work. */
+const catalogScope =
+  (auth: Auth): Middleware =>
+  (next) =>
+  async (ctx) => {
+    // (authenticationEvents: its handler takes the catalog within the sign-in's deadline)
+    if (auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator' || auth === 'scim') ctx.catalog = await catalogCache(settings()).current();
     return next(ctx);
   };
 
@@ -280,13 +305,14 @@ export function route<P = undefined, Q = undefined, B = undefined>(spec: RouteSp
   const s = spec as unknown as RouteSpec<unknown, unknown, unknown>;
   const auth = s.auth ?? 'tenant';
   const protocol = s.protocol ?? 'graph';
-  if ((auth === 'tenant' || auth === 'operator' || auth === 'scim') && !s.permission)
+  if ((auth === 'tenant' || auth === 'operator' || auth === 'tenantOrOperator' || auth === 'scim') && !s.permission)
     throw new Error(`route ${s.name}: an authenticated route must name its permission`);
   const pipeline = compose(
     errors(protocol),
     authenticated(auth),
     tenantScope(auth),
-    role(auth === 'operator' ? 'manageTenants' : s.permission),
+    role(auth, auth === 'operator' ? 'manageTenants' : s.permission),
+    catalogScope(auth),
     validate(s),
   )((ctx) => s.handler(ctx));
   registerOperation({ ...s, auth });

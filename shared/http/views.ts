@@ -5,7 +5,7 @@
  */
 import type * as Graph from '@microsoft/microsoft-graph-types';
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { availableUnits, effectiveLicenses, prepaidUnits, usersMayUse } from '../domain/licensing';
 import * as c from '../schemas/contracts';
 import { AuditDoc, SubscriptionDoc, TenantDoc, UserDoc } from '../storage/documents';
@@ -18,7 +18,7 @@ import { defaultMailNickname } from '../domain/users';
 
 type Strict<G, T> = T & G;
 
-export function subscribedSkuView(doc: SubscriptionDoc): Strict<Graph.SubscribedSku, z.infer<typeof c.subscribedSku>> {
+export function subscribedSkuView(catalog: Catalog, doc: SubscriptionDoc): Strict<Graph.SubscribedSku, z.infer<typeof c.subscribedSku>> {
   const product = catalog.product(doc.skuId);
   const consumedUnits = doc.seat.consumed;
   const forRules = { ...doc, consumedUnits };
@@ -44,6 +44,7 @@ export function subscribedSkuView(doc: SubscriptionDoc): Strict<Graph.Subscribed
       dependsOn: p.dependsOn,
       isAutoAssigned: p.isAutoAssigned,
       notOfferedIn: p.notOfferedIn,
+      addedDateTime: p.addedDateTime,
     })),
   };
 }
@@ -99,7 +100,11 @@ export function userView(doc: UserDoc, o: { select?: string[] } = {}): Strict<Gr
 }
 
 /** Per product the user holds: each plan Success, or Disabled when switched off or the subscription is suspended. */
-export function licenseDetailsView(doc: UserDoc, subs: Map<string, SubscriptionDoc>): Strict<Graph.LicenseDetails, z.infer<typeof c.licenseDetails>>[] {
+export function licenseDetailsView(
+  catalog: Catalog,
+  doc: UserDoc,
+  subs: Map<string, SubscriptionDoc>,
+): Strict<Graph.LicenseDetails, z.infer<typeof c.licenseDetails>>[] {
   return effectiveLicenses(doc.licenseAssignments).map((l) => {
     const product = catalog.product(l.skuId);
     const inactive = !usersMayUse(subs.get(l.skuId)?.capabilityStatus);
@@ -139,7 +144,7 @@ export function licenseChangeView(doc: AuditDoc): z.infer<typeof c.licenseChange
   };
 }
 
-export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): z.infer<typeof c.licenseJob> {
+export function licenseJobView(catalog: Catalog, job: JobDoc, subs: SubscriptionDoc[], url: URL): z.infer<typeof c.licenseJob> {
   const counts = { total: job.total, ...job.progress };
   const p = jobProgress(job.total, counts, job.startedDateTime ? Date.parse(job.startedDateTime) : undefined, Date.now());
   const base = `${url.origin}${url.pathname.replace(/\/licenseJobs.*$/, '')}/licenseJobs/${job.id}`;
@@ -149,6 +154,7 @@ export function licenseJobView(job: JobDoc, subs: SubscriptionDoc[], url: URL): 
     status: job.status,
     mode: job.request.mode,
     source: job.source,
+    catalogChange: job.catalogChange ?? null,
     dryRun: job.dryRun,
     requireSeats: job.requireSeats,
     phase: job.phase,
@@ -185,7 +191,7 @@ export function groupView(doc: GroupDoc): Strict<Graph.Group, z.infer<typeof c.g
   };
 }
 
-export function licenseRequestView(d: LicenseRequestDoc): z.infer<typeof c.licenseRequest> {
+export function licenseRequestView(catalog: Catalog, d: LicenseRequestDoc): z.infer<typeof c.licenseRequest> {
   const product = catalog.product(d.skuId);
   return {
     id: d.id,

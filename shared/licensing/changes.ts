@@ -3,6 +3,7 @@
  * and is all or nothing (the Licenses page's 20 users; one user's assignLicense is a group of one); groups
  * are independent of each other (the requests gathered by group commit, the users of a bulk chunk).
  */
+import { Catalog } from '../domain/catalog';
 import { LicenseAssignment, SubscriptionForRules } from '../domain/licensing';
 import { Principal } from '../domain/roles';
 import { Violation } from '../errors';
@@ -25,6 +26,8 @@ export interface Decision {
 }
 
 export interface DecideContext {
+  /** The catalog version the change is judged by (the request's or the message's snapshot). */
+  catalog: Catalog;
   /** The tenant's subscriptions for the rules (seat counts in them are never trusted). */
   subscriptions: ReadonlyMap<string, SubscriptionForRules>;
   /** The time of this change (ISO). */

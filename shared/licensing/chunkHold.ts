@@ -92,9 +92,10 @@ export function chunkHoldSeats(o: { tenantId: string; key: string; subs: Subscri
     },
     // released through the settlement (lost), once, with the hold
     release: async () => undefined,
-    shortage(sku, needed, target) {
+    shortage(catalog, sku, needed, target) {
       const s = bySku.get(sku);
       return countViolation(
+        catalog,
         sku,
         s
           ? { ...forRules(s), consumedUnits: s.totalLicenses }

@@ -27,7 +27,15 @@ export function decideDirect(principal: Pick<Principal, 'directoryRoles' | 'appR
     const patch = (typeof d.userPatch === 'function' ? d.userPatch(stored) : d.userPatch) ?? {};
     const user = { ...stored, ...patch };
     const change = d.changeFor(user);
-    const outcome = evaluateLicenseChange({ principal, user, subscriptions: context.subscriptions, change, now: context.now, checkSeats: false });
+    const outcome = evaluateLicenseChange({
+      catalog: context.catalog,
+      principal,
+      user,
+      subscriptions: context.subscriptions,
+      change,
+      now: context.now,
+      checkSeats: false,
+    });
     const patched = Object.entries(patch).some(([k, v]) => JSON.stringify(stored[k as keyof UserDoc]) !== JSON.stringify(v));
     return {
       violations: outcome.violations,

@@ -20,6 +20,7 @@
  * incremental reconciliation recounts those products), never a held license without its seat. Groups are
  * independent: one failing never fails another.
  */
+import { Catalog } from '../domain/catalog';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
 import { log } from '../log';
 import { audit } from '../storage/audit';
@@ -36,6 +37,8 @@ import { withSeatIntent } from './seatIntent';
 
 export interface ApplyRequest {
   tenantId: string;
+  /** The catalog version every change of the run is judged by (the caller's snapshot: rules never fetch it). */
+  catalog: Catalog;
   groups: ChangeGroup[];
   seats: SeatStrategy;
   /** Marks on the audit records of this request's changes (a bulk chunk's seat bookkeeping). */
@@ -81,7 +84,7 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   // 1. read
   const unread = [...new Set(groups.flatMap((g) => g.changes.filter((c) => !c.current).map((c) => c.userId.toLowerCase())))];
   const [subsDocs, read] = await Promise.all([subscriptions.forRules(tenantId), users.getMany(tenantId, unread)]);
-  const context = { subscriptions: new Map(subsDocs.map((d) => [d.skuId, forRules(d)])), now };
+  const context = { catalog: req.catalog, subscriptions: new Map(subsDocs.map((d) => [d.skuId, forRules(d)])), now };
 
   // 2. decide
   let plans: Plan[] = [];
@@ -113,7 +116,7 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
       else fail(g, ruleViolation(violations));
     }
   });
-  await addSeatHints(tenantId, groups, plans, failures);
+  await addSeatHints(req.catalog, tenantId, groups, plans, failures);
 
   // 3. seats, for the groups still going: first the intent naming every product whose counter may move
   //    (one write; none when no counter moves), so that a run dying from here on is found

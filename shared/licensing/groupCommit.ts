@@ -11,6 +11,7 @@
  * the other, as two requests alone would. LICENSE_GROUP_COMMIT=false writes every request on its own.
  */
 import { settings } from '../config';
+import { Catalog } from '../domain/catalog';
 import { ChangeGroup, GroupOutcome } from './changes';
 import { applyChanges } from './engine';
 import { reservedSeats } from './seats';
@@ -20,21 +21,25 @@ const MAX_BATCH_USERS = 200;
 
 interface Waiting {
   group: ChangeGroup;
+  catalog: Catalog;
   resolve: (outcome: GroupOutcome) => void;
 }
 
 const queues = new Map<string, Waiting[]>();
 
-/** Writes one request's changes (a group), gathered with concurrent requests of its tenant. */
-export function commitGroup(tenantId: string, group: ChangeGroup): Promise<GroupOutcome> {
-  if (!settings().LICENSE_GROUP_COMMIT) return applyChanges({ tenantId, groups: [group], seats: reservedSeats(tenantId) }).then(([o]) => o);
+/**
+ * Writes one request's changes (a group), gathered with concurrent requests of its tenant; judged by its
+ * catalog snapshot, or by a newer one a request of the same batch brought (never an older one).
+ */
+export function commitGroup(tenantId: string, group: ChangeGroup, catalog: Catalog): Promise<GroupOutcome> {
+  if (!settings().LICENSE_GROUP_COMMIT) return applyChanges({ tenantId, catalog, groups: [group], seats: reservedSeats(tenantId) }).then(([o]) => o);
   return new Promise((resolve) => {
     const waiting = queues.get(tenantId);
     if (waiting) {
-      waiting.push({ group, resolve });
+      waiting.push({ group, catalog, resolve });
       return;
     }
-    queues.set(tenantId, [{ group, resolve }]);
+    queues.set(tenantId, [{ group, catalog, resolve }]);
     void drain(tenantId);
   });
 }
@@ -46,7 +51,8 @@ async function drain(tenantId: string): Promise<void> {
     const batch = nextBatch(waiting);
     let outcomes: GroupOutcome[];
     try {
-      outcomes = await applyChanges({ tenantId, groups: batch.map((w) => w.group), seats: reservedSeats(tenantId) });
+      const catalog = batch.reduce((newest, w) => (w.catalog.version > newest.version ? w.catalog : newest), batch[0].catalog);
+      outcomes = await applyChanges({ tenantId, catalog, groups: batch.map((w) => w.group), seats: reservedSeats(tenantId) });
     } catch (e) {
       outcomes = batch.map(() => ({ ok: false, error: e as Error }));
     }

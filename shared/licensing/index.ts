@@ -9,6 +9,7 @@ export type { CommitObserver, SeatsObserver } from './engine';
 export type { ApplyRequest } from './engine';
 export { commitGroup } from './groupCommit';
 export { decideDirect, directChange } from './direct';
+export { decideCatalogPlans } from './catalogPlans';
 export type { DirectChange } from './direct';
 export { precountedSeats, reservedSeats } from './seats';
 export type { SeatSource, SeatStrategy } from './seats';

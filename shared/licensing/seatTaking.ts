@@ -1,5 +1,6 @@
 /** The engine's step 3 (seats for every group still going) and step 4's retry of a user changed meanwhile. */
 import { ApiError, ErrorCodes, ruleViolation, Violation } from '../errors';
+import { Catalog } from '../domain/catalog';
 import { countViolation, subscriptionRefusal } from '../domain/licensing';
 import { UserDoc } from '../storage/documents';
 import { subscriptions } from '../storage/subscriptions';
@@ -10,19 +11,19 @@ import { forRules } from './records';
 import { SeatStrategy } from './seats';
 
 /** Why a product's seats could not be had, from a fresh read of its subscription. */
-async function seatShortage(tenantId: string, skuId: string, needed: number, target?: string): Promise<Violation> {
+async function seatShortage(catalog: Catalog, tenantId: string, skuId: string, needed: number, target?: string): Promise<Violation> {
   subscriptions.invalidate(tenantId);
   const fresh = await subscriptions.get(tenantId, skuId);
   const s = fresh && forRules(fresh);
   // the state may have changed since the rules were checked: explain that rather than a count
-  const refusal = subscriptionRefusal(skuId, s, 'assign');
+  const refusal = subscriptionRefusal(catalog, skuId, s, 'assign');
   return refusal
     ? { ...refusal, ...(target ? { target, parameters: { ...refusal.parameters, userId: target } } : {}) }
-    : countViolation(skuId, s!, needed, target);
+    : countViolation(catalog, skuId, s!, needed, target);
 }
 
 /** For a group of several users refused by the rules: say also whether the seats would have been enough, so the admin fixes everything in one go. */
-export async function addSeatHints(tenantId: string, groups: ChangeGroup[], plans: Plan[], failures: Map<number, Error>): Promise<void> {
+export async function addSeatHints(catalog: Catalog, tenantId: string, groups: ChangeGroup[], plans: Plan[], failures: Map<number, Error>): Promise<void> {
   const refused = [...failures.keys()].filter(
     (g) => groups[g].changes.length > 1 && failures.get(g) instanceof ApiError && (failures.get(g) as ApiError).status === 409,
   );
@@ -36,7 +37,7 @@ export async function addSeatHints(tenantId: string, groups: ChangeGroup[], plan
     for (const [skuId, n] of need) {
       const s = fresh.get(skuId);
       if (s && s.capabilityStatus === 'Enabled' && s.purchaseChannel === 'admin' && s.totalLicenses - s.consumedUnits < n)
-        hints.push(countViolation(skuId, s, n));
+        hints.push(countViolation(catalog, skuId, s, n));
     }
     if (hints.length) failures.set(g, ruleViolation([...((failures.get(g) as ApiError).details ?? []), ...hints]));
   }
@@ -89,7 +90,10 @@ export async function takeSeats(
         const needed = needs[i].need.get(sku)!;
         // one user short of a seat: the refusal is about that user (as the rules' own pre-check says it)
         const target = mine.length === 1 ? mine[0].user.id : undefined;
-        fail(g, ruleViolation([seats.shortage?.(sku, needed, target) ?? (await seatShortage(tenantId, sku, needed, target))]));
+        fail(
+          g,
+          ruleViolation([seats.shortage?.(context.catalog, sku, needed, target) ?? (await seatShortage(context.catalog, tenantId, sku, needed, target))]),
+        );
         continue;
       }
       again.push(g);
@@ -157,7 +161,10 @@ export async function redecide(
       continue;
     }
     if (!p.change.replan) {
-      fail(p.group, ruleViolation([seats.shortage?.(missing, 1, p.user.id) ?? (await seatShortage(tenantId, missing, 1, p.user.id))]));
+      fail(
+        p.group,
+        ruleViolation([seats.shortage?.(context.catalog, missing, 1, p.user.id) ?? (await seatShortage(context.catalog, tenantId, missing, 1, p.user.id))]),
+      );
       return undefined;
     }
     next = decide(p.group, p.change, fresh, context, new Set([...next.without, missing]), next.taken);

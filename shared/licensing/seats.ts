@@ -4,6 +4,7 @@
  * after a write that no longer needs it: an interruption can leave at worst a seat counted that nobody
  * holds (the reconciliation recounts), never a held license without its seat.
  */
+import { Catalog } from '../domain/catalog';
 import { Violation } from '../errors';
 import { subscriptions } from '../storage/subscriptions';
 
@@ -38,7 +39,7 @@ export interface SeatStrategy {
    */
   readonly attempts: number;
   /** Why a product's seats could not be had (default: from a fresh read of its subscription). */
-  shortage?(skuId: string, needed: number, target?: string): Violation;
+  shortage?(catalog: Catalog, skuId: string, needed: number, target?: string): Violation;
 }
 
 /** Reserves each product's seats in one conditional write; on a refusal gives back what it took and names that product. */

@@ -3,6 +3,7 @@
  * `attributes` / `excludedAttributes` (RFC 7644 section 3.4.2.5), paging parameters (section 3.4.2.4) and
  * the ListResponse.
  */
+import { Catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
 import { ApiError } from '../errors';
 import { scimError, SCIM_SCHEMA } from './errors';
@@ -10,6 +11,8 @@ import { attrPath } from './filter';
 
 export interface ScimContext {
   tenantId: string;
+  /** The catalog this request judges by (the request's snapshot). */
+  catalog: Catalog;
   /** `https://host/api/scim/v2`: where resources' locations point. */
   base: string;
   by: { principal: Principal; requestId: string };

@@ -239,7 +239,7 @@ export async function patchScimUser(ctx: ScimContext, id: string, body: Record<s
 
 export async function deleteScimUser(ctx: ScimContext, id: string): Promise<void> {
   const doc = await userOrNotFound(ctx, id);
-  await deleteUser(ctx.tenantId, doc.id, ctx.by);
+  await deleteUser(ctx.catalog, ctx.tenantId, doc.id, ctx.by);
   await auditDirectoryChange(ctx.tenantId, ctx.by, {
     activityDisplayName: 'Delete user',
     category: 'UserManagement',

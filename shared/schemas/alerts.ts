@@ -14,6 +14,9 @@ export const ALERT_EVENTS = [
   'unusedSeats',
   'inactiveLicensedUsers',
   'licenseReclaimPending',
+  'servicePlansAdded',
+  'servicePlansRemoved',
+  'catalogChangeScheduled',
 ] as const;
 
 export const createWebhookBody = z.strictObject({

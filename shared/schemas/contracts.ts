@@ -16,6 +16,7 @@ export * from './batch';
 export * from './health';
 export * from './licenseRequests';
 export * from './reports';
+export * from './catalog';
 export * from './usageRights';
 export * from './authenticationEvents';
 export * from './provisioning';

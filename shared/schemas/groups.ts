@@ -28,7 +28,14 @@ export const groupListQuery = pageQuery.extend({
 export const groupMemberParams = z.strictObject({ id: guid, userId: guid });
 
 export const groupLicensingMessage = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('group'), tenantId: guid, groupId: guid, continuation: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal('group'),
+    tenantId: guid,
+    groupId: guid,
+    continuation: z.string().optional(),
+    /** Why the members converge when it is not the group's own change: the catalog's (the members' audit records say so). */
+    operation: z.enum(['catalogServicePlans']).optional(),
+  }),
   z.strictObject({
     kind: z.literal('user'),
     tenantId: guid,

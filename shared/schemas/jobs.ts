@@ -55,8 +55,17 @@ export const jobResult = z.object({
 export const licenseJob = z.object({
   id: z.string(),
   status: z.enum(['queued', 'running', 'completed', 'completedWithErrors', 'failed', 'cancelled']),
-  mode: jobMode,
-  source: z.enum(['selection', 'csv']),
+  mode: z.enum([...JOB_MODES, 'servicePlans']).describe("servicePlans: the catalog's job, when a product the organization holds gained or lost service plans"),
+  source: z.enum(['selection', 'csv', 'catalog']),
+  catalogChange: z
+    .object({
+      version: z.number(),
+      newServicePlans: z.enum(['enabled', 'disabled']),
+      products: z.array(z.object({ skuId: z.string(), skuPartNumber: z.string(), plansAdded: z.array(z.string()), plansRemoved: z.array(z.string()) })),
+      groups: z.array(z.object({ groupId: z.string(), displayName: z.string(), skuIds: z.array(z.string()) })),
+    })
+    .nullable()
+    .describe("the catalog's job: the version, the organization's setting, what changed in its products, and the groups whose assignments changed"),
   dryRun: z.boolean(),
   requireSeats: z.boolean(),
   phase: z.enum(['preview', 'apply']),

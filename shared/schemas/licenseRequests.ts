@@ -88,6 +88,7 @@ export const autoClaimPolicy = z.object({
   enabled: z.boolean(),
   app: z.string(),
   products: z.array(z.object({ skuId: z.string(), disabledPlans: z.array(z.string()) })),
+  availableApps: z.array(z.string()).describe('the apps the catalog knows (a service plan gives each): the values app takes'),
 });
 
 export const updateAutoClaimPolicyBody = z.strictObject({

@@ -80,6 +80,7 @@ export const servicePlanInfo = z.object({
     .boolean()
     .describe('comes with the product on its own: no separate assignment needed; it can still be switched off through disabledPlans like any plan'),
   notOfferedIn: z.array(z.string()).describe('usage locations where the plan is not offered'),
+  addedDateTime: z.string().nullable().describe('when the catalog added the plan to the product (null: it came with the product)'),
 });
 
 export const subscribedSku = z.object({
@@ -94,14 +95,6 @@ export const subscribedSku = z.object({
   prepaidUnits: z.object({ enabled: z.number(), suspended: z.number(), warning: z.number(), lockedOut: z.number() }),
   availableUnits: z.number().describe('seats an admin can still assign: enabled - warning - consumed'),
   purchaseChannel: z.enum(['admin', 'selfService']),
-  servicePlans: z.array(servicePlanInfo),
-});
-
-export const catalogProduct = z.object({
-  skuId: z.string(),
-  skuPartNumber: z.string(),
-  displayName: z.string(),
-  appliesTo: z.string(),
   servicePlans: z.array(servicePlanInfo),
 });
 

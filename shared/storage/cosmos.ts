@@ -23,6 +23,8 @@ export const CONTAINERS = {
   audit: 'audit',
   /** Bulk license jobs: the job, its chunks with per-user results, idempotency keys (TTL). */
   jobs: 'jobs',
+  /** The product catalog: the operator's, not a tenant's (one partition, `catalog`; shared/storage/catalog.ts). */
+  catalog: 'catalog',
 } as const;
 
 export const PARTITION_KEY_PATH = '/tenantId';

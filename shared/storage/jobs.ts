@@ -20,8 +20,10 @@ export interface JobDoc {
   id: string;
   tenantId: string;
   type: 'licenseJob';
-  source: 'selection' | 'csv';
+  source: 'selection' | 'csv' | 'catalog';
   request: JobRequest;
+  /** source catalog: what the catalog version changed for this organization, and what was done to its groups. */
+  catalogChange?: CatalogJobChange;
   dryRun: boolean;
   requireSeats: boolean;
   createMissingUsers: boolean;
@@ -45,6 +47,13 @@ export interface JobDoc {
   /** The tenant's job slot this job holds while queued or running (storage/slots.ts). */
   slot?: number;
   _etag?: string;
+}
+
+export interface CatalogJobChange {
+  version: number;
+  newServicePlans: 'enabled' | 'disabled';
+  products: { skuId: string; skuPartNumber: string; plansAdded: string[]; plansRemoved: string[] }[];
+  groups: { groupId: string; displayName: string; skuIds: string[] }[];
 }
 
 export interface JobItem {

@@ -14,6 +14,8 @@ export const QUEUES = {
   groupLicensing: 'group-licensing',
   /** Alert webhook deliveries. */
   alertDeliveries: 'alert-deliveries',
+  /** Catalog versions whose products gained or lost plans: one message per version, then one per organization holding them. */
+  catalogChanges: 'catalog-changes',
 } as const;
 
 let service: QueueServiceClient | undefined;

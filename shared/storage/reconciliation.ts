@@ -191,6 +191,8 @@ export interface ScannedUser {
   lastLicenseChange?: AuditDoc;
   /** The products held by an active path, as the last write derived them (absent on a user written before the query fields). */
   assignedSkuIds?: string[];
+  /** For the catalog's rules where the user is (plans not offered there). */
+  usageLocation?: string | null;
   _ts?: number;
 }
 
@@ -203,15 +205,18 @@ const SCANNED_FIELDS = [
   'createdDateTime',
   'signInActivity',
   'licenseAssignments',
+  'usageLocation',
   'lastLicenseChange',
   'assignedSkuIds',
   '_ts',
 ];
 
-/** A tenant's users, a page at a time (the full run's pass). */
-export function userPages(tenantId: string, pageSize: number): AsyncGenerator<ScannedUser[]> {
+/** A tenant's users, a page at a time (the full run's pass), or those with any path to a product (the catalog's breach check). */
+export function userPages(tenantId: string, pageSize: number, skuId?: string): AsyncGenerator<ScannedUser[]> {
   const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
-  return queryPages<ScannedUser>('directory', tenantId, `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'`, [], pageSize);
+  const filter = skuId ? ' AND ARRAY_CONTAINS(c.skuIds, @sku)' : '';
+  const params = skuId ? [{ name: '@sku', value: skuId }] : [];
+  return queryPages<ScannedUser>('directory', tenantId, `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${filter}`, params, pageSize);
 }
 
 /** Whole user documents with any path to a product (to change them with If-Match). */

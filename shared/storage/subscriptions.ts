@@ -153,3 +153,29 @@ export const subscriptions = {
     return updated;
   },
 };
+
+/** A product an organization holds: its subscription is not Deleted, or seats of it are still in use. */
+export interface Holding {
+  tenantId: string;
+  skuId: string;
+}
+
+/**
+ * The organizations holding products (the operator's question, across tenants: a cross-partition query of
+ * the subscription documents, never made for a tenant's call). With `skuId`, that product's only.
+ */
+export async function holdings(skuId?: string): Promise<Holding[]> {
+  const iterator = container('directory').items.query<{ tenantId: string; skuId: string; capabilityStatus: string; consumed?: number }>(
+    {
+      query: `SELECT c.tenantId, c.skuId, c.capabilityStatus, c.seat.consumed AS consumed FROM c WHERE c.type = 'subscription'${skuId ? ' AND c.skuId = @sku' : ''}`,
+      parameters: skuId ? [{ name: '@sku', value: skuId.toLowerCase() }] : [],
+    },
+    { maxItemCount: 1000 },
+  );
+  const out: Holding[] = [];
+  while (iterator.hasMoreResults()) {
+    const page = await tracked(() => iterator.fetchNext());
+    for (const r of page.resources) if (r.capabilityStatus !== 'Deleted' || (r.consumed ?? 0) > 0) out.push({ tenantId: r.tenantId, skuId: r.skuId });
+  }
+  return out;
+}

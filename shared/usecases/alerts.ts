@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { ApiError, ErrorCodes, notFound } from '../errors';
 import { log } from '../log';
 import { settings } from '../config';
@@ -137,6 +137,10 @@ export async function emit(tenantId: string, event: AlertEvent, data: Record<str
   return targets.length;
 }
 
+/** Once per webhook and subject (a catalog version's announcement: a redelivered message sends nothing twice). */
+export const emitOnce = (tenantId: string, event: AlertEvent, subject: string, data: Record<string, unknown>) =>
+  emitOnceADay(tenantId, event, subject, 'once', data, () => true);
+
 /**
  * Once a day per webhook and subject: the alert goes to each webhook whose `wants` says so and that has not
  * had it for this subject on this day (UTC; a marker document claimed by create, so two runs or instances
@@ -211,12 +215,13 @@ export async function deliver(m: z.infer<typeof c.alertDeliveryMessage>): Promis
   else log.warn('alert delivery failed for good', { tenantId: m.tenantId, deliveryId: d.id, webhookId: d.webhookId });
 }
 
-// low seats: when a product's available seats fall to (or through) a webhook's threshold
-export const lowSeatAlerts: SeatSubscriber = {
-  seatsTaken: (doc: SubscriptionDoc, n: number) => lowSeatAlert(doc, n),
-};
+// low seats: when a product's available seats fall to (or through) a webhook's threshold; the product's
+// name from the catalog in force when it happens (wired where the app starts: functions/index.ts)
+export const lowSeatAlerts = (catalog: () => Promise<Catalog>): SeatSubscriber => ({
+  seatsTaken: async (doc: SubscriptionDoc, n: number) => lowSeatAlert(await catalog(), doc, n),
+});
 
-async function lowSeatAlert(doc: SubscriptionDoc, n: number): Promise<void> {
+async function lowSeatAlert(catalog: Catalog, doc: SubscriptionDoc, n: number): Promise<void> {
   const available = doc.seat.limit - doc.seat.consumed;
   await emit(
     doc.tenantId,

@@ -2,8 +2,8 @@
  * Sign-ins from Entra ID: the custom authentication extension for the token issuance start event. Entra ID
  * calls it as it issues a token to an app and waits about two seconds for claims to add; this answers
  * with the service plans the user may use (servicePlans), records the sign-in (signInActivity, as POST
- * /signInEvents does) and, when the user signs in to an app the catalog knows by its client application
- * (Teams), runs auto-claim first so the token already carries the claimed license's plans.
+ * /signInEvents does) and, when the user signs in to an app known by its client application
+ * (Teams: domain/appClients.ts; which plans give it is the catalog's), runs auto-claim first so the token already carries the claimed license's plans.
  *
  * Which user: Entra ID sends the user's object id. It is looked up as this service's user id first (the
  * same identity a delegated token's `oid` has for /me), then by the userPrincipalName it sends (users
@@ -18,14 +18,15 @@
  */
 import { z } from 'zod';
 import { settings } from '../config';
-import { catalog } from '../domain/catalog';
+import { appOfClient } from '../domain/appClients';
+import { Catalog } from '../domain/catalog';
 import { servicePlanNamesWithin, usageRightsOf } from '../domain/usageRights';
 import { log } from '../log';
 import * as c from '../schemas/contracts';
 import { UserDoc } from '../storage/documents';
 import { subscriptions } from '../storage/subscriptions';
 import { users } from '../storage/users';
-import { getAutoClaimPolicy, signIn } from './autoClaim';
+import { autoClaimPolicyOf, signIn } from './autoClaim';
 
 type Event = z.infer<typeof c.tokenIssuanceStartEvent>;
 type Answer = z.infer<typeof c.tokenIssuanceStartResponse>;
@@ -72,16 +73,16 @@ async function signingInUser(tenantId: string, entraUser: Event['data']['authent
   return user;
 }
 
-async function claimsFor(tenantId: string, requestId: string, event: Event): Promise<Claims> {
+async function claimsFor(catalogOf: () => Promise<Catalog>, tenantId: string, requestId: string, event: Event): Promise<Claims> {
   const context = event.data.authenticationContext;
-  const app = catalog.appOfClient(context.clientServicePrincipal.appId);
-  const [found, policy] = await Promise.all([signingInUser(tenantId, context.user), app ? getAutoClaimPolicy(tenantId) : undefined]);
+  const app = appOfClient(context.clientServicePrincipal.appId);
+  const [catalog, found, policy] = await Promise.all([catalogOf(), signingInUser(tenantId, context.user), app ? autoClaimPolicyOf(tenantId) : undefined]);
   if (!found) {
     log.info('token issuance for a user not known here: no claims', { requestId, tenantId, correlationId: context.correlationId });
     return {};
   }
   const [{ user }, subs] = await Promise.all([
-    signIn(tenantId, requestId, {
+    signIn(catalog, tenantId, requestId, {
       user: found,
       policy: policy ?? { enabled: false, app: '', products: [] },
       app,
@@ -93,7 +94,7 @@ async function claimsFor(tenantId: string, requestId: string, event: Event): Pro
   ]);
   const status = new Map(subs.map((s) => [s.skuId, s.capabilityStatus]));
   const { names, complete } = servicePlanNamesWithin(
-    usageRightsOf(user.licenseAssignments, (skuId) => status.get(skuId)),
+    usageRightsOf(catalog, user.licenseAssignments, (skuId) => status.get(skuId)),
     SERVICE_PLANS_CLAIM,
     CLAIMS_BUDGET_BYTES,
   );
@@ -102,8 +103,12 @@ async function claimsFor(tenantId: string, requestId: string, event: Event): Pro
 }
 
 /** The answer to one token issuance start event of `tenantId` (the tenant Entra ID's token was issued in). */
-export async function tokenIssuanceStart(tenantId: string, requestId: string, event: Event): Promise<Answer> {
-  const work = claimsFor(tenantId, requestId, event).catch((e: unknown): Claims => {
+/**
+ * `catalogOf`: the catalog in force, taken inside the deadline (a catalog the instance must load first
+ * counts against it, and a failure to load it answers the empty claims like any other).
+ */
+export async function tokenIssuanceStart(catalogOf: () => Promise<Catalog>, tenantId: string, requestId: string, event: Event): Promise<Answer> {
+  const work = claimsFor(catalogOf, tenantId, requestId, event).catch((e: unknown): Claims => {
     log.error('token issuance extension failed: answered no claims', { requestId, tenantId, error: (e as Error)?.stack ?? String(e) });
     return {};
   });

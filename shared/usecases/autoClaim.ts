@@ -18,7 +18,7 @@
  */
 import { z } from 'zod';
 import { chooseClaim, hasApp, knownApp } from '../domain/autoClaim';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
 import { signInInTheFuture } from '../domain/users';
 import { ApiError, ErrorCodes } from '../errors';
@@ -50,13 +50,21 @@ export const AUTO_CLAIM_PRINCIPAL: Principal = {
 
 const DEFAULT_POLICY = { enabled: false, app: 'Teams', products: [] as { skuId: string; disabledPlans: string[] }[] };
 
-export async function getAutoClaimPolicy(tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
+async function readPolicy(tenantId: string): Promise<Policy> {
   const doc = await policies.autoClaim(tenantId);
   return doc ? { enabled: doc.enabled, app: doc.app, products: doc.products } : DEFAULT_POLICY;
 }
 
-export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<typeof c.updateAutoClaimPolicyBody>) {
-  const app = body.app === undefined ? undefined : knownApp(body.app);
+/** The policy as stored (the default until an admin sets one): what a sign-in claims by. */
+export const autoClaimPolicyOf = readPolicy;
+
+/** The policy, with the apps it may name (those the catalog's plans give). */
+export async function getAutoClaimPolicy(catalog: Catalog, tenantId: string): Promise<z.infer<typeof c.autoClaimPolicy>> {
+  return { ...(await readPolicy(tenantId)), availableApps: catalog.apps() };
+}
+
+export async function updateAutoClaimPolicy(catalog: Catalog, tenantId: string, body: z.infer<typeof c.updateAutoClaimPolicyBody>) {
+  const app = body.app === undefined ? undefined : knownApp(catalog, body.app);
   if (body.app !== undefined && !app)
     throw new ApiError(400, ErrorCodes.invalidRequest, `'${body.app}' is not an app auto-claim knows. Apps: ${catalog.apps().join(', ')}.`, 'app');
   const products = body.products?.map((p) => ({ skuId: p.skuId.toLowerCase(), disabledPlans: p.disabledPlans.map((d) => d.toLowerCase()) }));
@@ -99,13 +107,14 @@ export async function updateAutoClaimPolicy(tenantId: string, body: z.infer<type
     attempts: 3,
     conflictMessage: 'The auto-claim policy kept changing while this request ran. Nothing was changed; try again.',
   });
-  return getAutoClaimPolicy(tenantId);
+  return getAutoClaimPolicy(catalog, tenantId);
 }
 
 type Outcome = z.infer<typeof c.signInEventResult>['claim'];
-type Policy = z.infer<typeof c.autoClaimPolicy>;
+type Policy = Omit<z.infer<typeof c.autoClaimPolicy>, 'availableApps'>;
 
 export async function recordSignInEvent(
+  catalog: Catalog,
   tenantId: string,
   requestId: string,
   body: z.infer<typeof c.signInEventBody>,
@@ -120,8 +129,8 @@ export async function recordSignInEvent(
       'dateTime',
     );
   // the user and the policy read together: one round trip fewer on every sign-in
-  const [found, policy] = await Promise.all([resolveUser(tenantId, body.userId), getAutoClaimPolicy(tenantId)]);
-  const { user, claim } = await signIn(tenantId, requestId, { user: found, policy, app: body.app, at });
+  const [found, policy] = await Promise.all([resolveUser(tenantId, body.userId), readPolicy(tenantId)]);
+  const { user, claim } = await signIn(catalog, tenantId, requestId, { user: found, policy, app: body.app, at });
   return { userId: user.id, lastSignInDateTime: user.signInActivity?.lastSignInDateTime ?? null, claim };
 }
 
@@ -131,6 +140,7 @@ export async function recordSignInEvent(
  * Answers the user as it is now (with a claimed license) and what the claim did.
  */
 export async function signIn(
+  catalog: Catalog,
   tenantId: string,
   requestId: string,
   input: {
@@ -151,7 +161,7 @@ export async function signIn(
   if (!policy.enabled || !app || policy.app.toLowerCase() !== app.toLowerCase()) return answer({ outcome: 'policyOff', skuId: null, reason: null });
   if (user.userType === 'Guest' || !user.accountEnabled)
     return answer({ outcome: 'notEligible', skuId: null, reason: user.userType === 'Guest' ? 'Guests do not claim licenses.' : 'The account is disabled.' });
-  if (hasApp(user.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null });
+  if (hasApp(catalog, user.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null });
 
   let choice: ReturnType<typeof chooseClaim> = { reasons: [] };
   let alreadyHas = false;
@@ -161,10 +171,11 @@ export async function signIn(
     // a product whose seat cannot be had is dropped and the next one tried (the engine decides again)
     replan: true,
     decide: (u, context) => {
-      alreadyHas = hasApp(u.licenseAssignments, policy.app);
+      alreadyHas = hasApp(context.catalog, u.licenseAssignments, policy.app);
       choice = alreadyHas
         ? { reasons: [] }
         : chooseClaim({
+            catalog: context.catalog,
             principal: AUTO_CLAIM_PRINCIPAL,
             user: u,
             products: policy.products,
@@ -178,13 +189,17 @@ export async function signIn(
   };
   // a burst of events for the user (their sign-ins and claims, on any host) changes it under the engine's
   // If-Match writes: each time the claim is decided again from the user as stored, which soon has the app
-  const outcome = await commitGroup(tenantId, {
-    changes: [change],
-    principal: AUTO_CLAIM_PRINCIPAL,
-    requestId,
-    operation: 'autoClaim',
-    attempts: CLAIM_ATTEMPTS,
-  });
+  const outcome = await commitGroup(
+    tenantId,
+    {
+      changes: [change],
+      principal: AUTO_CLAIM_PRINCIPAL,
+      requestId,
+      operation: 'autoClaim',
+      attempts: CLAIM_ATTEMPTS,
+    },
+    catalog,
+  );
   const written = outcome.ok ? outcome.users.find((u) => u.id === user.id) : undefined;
   if (outcome.ok && outcome.changed.has(user.id)) return answer({ outcome: 'claimed', skuId: choice.chosen!.skuId, reason: null }, written ?? user);
   if (outcome.ok && alreadyHas) return answer({ outcome: 'hasApp', skuId: null, reason: null }, written ?? user);
@@ -192,7 +207,7 @@ export async function signIn(
   // claimed for this user: the user has the app, nothing failed for them
   if (!outcome.ok) {
     const now = await users.get(tenantId, user.id);
-    if (now && hasApp(now.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null }, now);
+    if (now && hasApp(catalog, now.licenseAssignments, policy.app)) return answer({ outcome: 'hasApp', skuId: null, reason: null }, now);
   }
   const reason = outcome.ok ? choice.reasons.join(' ') || 'No product of the policy could be assigned.' : outcome.error.message;
   await recordFailure(tenantId, user, policy.app, reason);
@@ -227,12 +242,12 @@ async function recordFailure(tenantId: string, user: { id: string; userPrincipal
 export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
 
 /** Claims and failures of the last `days` days, newest first. */
-export async function listAutoClaims(tenantId: string, days: number): Promise<AutoClaimEntry[]> {
+export async function listAutoClaims(catalog: Catalog, tenantId: string, days: number): Promise<AutoClaimEntry[]> {
   const since = new Date(Date.now() - days * 86_400_000).toISOString();
   const [claims, failures, policy, concealment] = await Promise.all([
     audit.ofOperationSince(tenantId, 'autoClaim', since),
     autoClaimFailures.since(tenantId, since),
-    getAutoClaimPolicy(tenantId),
+    readPolicy(tenantId),
     concealmentFor(tenantId),
   ]);
   const entries: AutoClaimEntry[] = [

@@ -3,7 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog, ProductDefinition } from '../domain/catalog';
+import { Catalog, ProductDefinition } from '../domain/catalog';
 import { CLOUDS, cloudServing, soldIn } from '../domain/clouds';
 import { settings } from '../config';
 import { checkSubscriptionChange, checkTakeOver } from '../domain/subscriptions';
@@ -45,7 +45,8 @@ export async function createTenant(body: z.infer<typeof c.createTenantBody>): Pr
 }
 
 /** The products an organization in this deployment can buy: those the catalog sells in its cloud. */
-export const productsOnOffer = (): ProductDefinition[] => catalog.all().filter((p) => soldIn(p.clouds, settings().AZURE_CLOUD));
+/** What can be bought here: the catalog's products for sale and sold in the deployment's cloud. */
+export const productsOnOffer = (catalog: Catalog): ProductDefinition[] => catalog.all().filter((p) => p.isSellable && soldIn(p.clouds, settings().AZURE_CLOUD));
 
 // ---------------- subscriptions ----------------
 
@@ -55,31 +56,48 @@ export interface Buyer {
   requestId: string;
 }
 
-export async function createSubscription(tenantId: string, body: z.infer<typeof c.createSubscriptionBody>, buyer?: Buyer): Promise<SubscriptionDoc> {
+export async function createSubscription(
+  catalog: Catalog,
+  tenantId: string,
+  body: z.infer<typeof c.createSubscriptionBody>,
+  buyer?: Buyer,
+): Promise<SubscriptionDoc> {
   const product = body.skuId ? catalog.product(body.skuId) : catalog.productByPartNumber(body.skuPartNumber!);
   const onOffer = () =>
-    productsOnOffer()
+    productsOnOffer(catalog)
       .map((p) => `${p.skuPartNumber} (${p.skuId})`)
       .join(', ') || 'none';
-  if (!product)
-    throw badRequest(`Unknown product ${body.skuId ?? body.skuPartNumber}. Products on offer: ${onOffer()}.`, body.skuId ? 'skuId' : 'skuPartNumber');
+  if (!product) {
+    const offer = productsOnOffer(catalog);
+    throw badRequest(
+      `Unknown product ${body.skuId ?? body.skuPartNumber}. ${offer.length > 10 ? `Find it in GET /v1.0/catalog/products ($filter on skuPartNumber, $search on its name): ${offer.length} products are on offer` : `Products on offer: ${onOffer()}`}.`,
+      body.skuId ? 'skuId' : 'skuPartNumber',
+    );
+  }
   const here = settings().AZURE_CLOUD;
   if (!soldIn(product.clouds, here))
     throw ruleViolation([
       {
         code: ErrorCodes.productNotSoldInCloud,
-        message: `${product.displayName} (${product.skuPartNumber}) is not sold in ${CLOUDS[here].displayName}, where this deployment is (AZURE_CLOUD=${here}): it is sold in ${(product.clouds?.length ? product.clouds : ['AzureCloud']).join(', ')}. Products on offer here: ${onOffer()}.`,
+        message: `${product.displayName} (${product.skuPartNumber}) is not sold in ${CLOUDS[here].displayName}, where this deployment is (AZURE_CLOUD=${here}): it is sold in ${(product.clouds?.length ? product.clouds : ['AzureCloud']).join(', ')}. Products on offer here: ${productsOnOffer(catalog).length > 10 ? 'GET /v1.0/catalog/products' : onOffer()}.`,
         target: body.skuId ? 'skuId' : 'skuPartNumber',
         parameters: { skuId: product.skuId },
       },
     ]);
+  if (!product.isSellable)
+    throw new ApiError(
+      409,
+      'productNotForSale',
+      `${product.displayName} (${product.skuPartNumber}) is no longer for sale: the catalog marks it not for sale, so it cannot be bought. Organizations that have it keep it; pick another product from GET /v1.0/catalog/products.`,
+      body.skuId ? 'skuId' : 'skuPartNumber',
+    );
   const owner = body.ownerUserId ? await users.get(tenantId, body.ownerUserId) : undefined;
   if (body.ownerUserId && !owner) throw badRequest(`User '${body.ownerUserId}' does not exist in this organization.`, 'ownerUserId');
   const now = new Date().toISOString();
   const selfService = body.purchaseChannel === 'selfService';
   // a self-service buyer gets the product: the same rules as any assignment (guests, usage location,
   // plans offered there, conflicts), checked before anything is bought
-  if (selfService && owner) await checkBuyerLicense(tenantId, owner, product.skuId, body.totalLicenses, buyer, now);
+  if (selfService && owner) await checkBuyerLicense(catalog, tenantId, owner, product.skuId, body.totalLicenses, buyer, now);
   const doc: SubscriptionDoc = {
     id: subscriptionId(tenantId, product.skuId),
     tenantId,
@@ -103,8 +121,8 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
       holds: {},
     },
   };
-  const created = (await buyAgainIfDeleted(doc)) ?? (await subscriptions.create(doc));
-  if (selfService && owner) await giveBuyerLicense(tenantId, owner.id, product.skuId, buyer!, body.totalLicenses);
+  const created = (await buyAgainIfDeleted(catalog, doc)) ?? (await subscriptions.create(doc));
+  if (selfService && owner) await giveBuyerLicense(catalog, tenantId, owner.id, product.skuId, buyer!, body.totalLicenses);
   return created;
 }
 
@@ -113,14 +131,14 @@ export async function createSubscription(tenantId: string, body: z.infer<typeof 
  * replacing that document (If-Match), the seat counter carried over (it counts whoever still holds the
  * product) and its generation moved on. Undefined when there is no deleted subscription to replace.
  */
-async function buyAgainIfDeleted(doc: SubscriptionDoc): Promise<SubscriptionDoc | undefined> {
+async function buyAgainIfDeleted(catalog: Catalog, doc: SubscriptionDoc): Promise<SubscriptionDoc | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await subscriptions.get(doc.tenantId, doc.skuId);
     if (!existing || existing.capabilityStatus !== 'Deleted') return undefined;
     const consumed = existing.seat.consumed + doc.seat.consumed;
     if (consumed > doc.totalLicenses)
       throw ruleViolation(
-        checkSubscriptionChange({ ...forRules(existing), capabilityStatus: 'Enabled', consumedUnits: consumed }, { totalLicenses: doc.totalLicenses }),
+        checkSubscriptionChange(catalog, { ...forRules(existing), capabilityStatus: 'Enabled', consumedUnits: consumed }, { totalLicenses: doc.totalLicenses }),
       );
     const again: SubscriptionDoc = { ...doc, seat: { ...existing.seat, consumed, limit: doc.seat.limit, gen: existing.seat.gen + 1 } };
     const written = await subscriptions.replaceIfMatch(again, existing._etag!);
@@ -145,10 +163,18 @@ function buyerDecision(buyer: Buyer, skuId: string, totalLicenses: number) {
 }
 
 /** Before anything is bought: would the buyer's license pass the rules? */
-async function checkBuyerLicense(tenantId: string, owner: UserDoc, skuId: string, totalLicenses: number, buyer: Buyer | undefined, now: string): Promise<void> {
+async function checkBuyerLicense(
+  catalog: Catalog,
+  tenantId: string,
+  owner: UserDoc,
+  skuId: string,
+  totalLicenses: number,
+  buyer: Buyer | undefined,
+  now: string,
+): Promise<void> {
   if (!buyer) throw new Error('a self-service purchase needs the buyer (principal and request id) for its rules and audit record');
   const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
-  const decision = buyerDecision(buyer, skuId, totalLicenses)(owner, { subscriptions: subs, now, without: new Set() });
+  const decision = buyerDecision(buyer, skuId, totalLicenses)(owner, { catalog, subscriptions: subs, now, without: new Set() });
   if (decision.violations.length) throw ruleViolation(decision.violations);
 }
 
@@ -156,9 +182,10 @@ async function checkBuyerLicense(tenantId: string, owner: UserDoc, skuId: string
  * The buyer's license, through the write engine like every license change (rules again at the write,
  * audit record): its seat was counted when the subscription was created.
  */
-async function giveBuyerLicense(tenantId: string, ownerId: string, skuId: string, buyer: Buyer, totalLicenses: number): Promise<void> {
+async function giveBuyerLicense(catalog: Catalog, tenantId: string, ownerId: string, skuId: string, buyer: Buyer, totalLicenses: number): Promise<void> {
   const [outcome] = await applyChanges({
     tenantId,
+    catalog,
     seats: precountedSeats(tenantId),
     groups: [
       {
@@ -183,6 +210,7 @@ export async function getSubscription(tenantId: string, id: string): Promise<Sub
 }
 
 export async function updateSubscription(
+  catalog: Catalog,
   tenantId: string,
   id: string,
   body: z.infer<typeof c.updateSubscriptionBody>,
@@ -191,7 +219,7 @@ export async function updateSubscription(
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getSubscription(tenantId, id);
     checkIfMatch(ifMatch, doc._etag, 'The subscription');
-    const problems = checkSubscriptionChange(forRules(doc), body);
+    const problems = checkSubscriptionChange(catalog, forRules(doc), body);
     if (problems.length) throw ruleViolation(problems);
     const updated = await subscriptions.update(doc, {
       ...(body.totalLicenses !== undefined ? { totalLicenses: body.totalLicenses } : {}),
@@ -205,10 +233,10 @@ export async function updateSubscription(
   throw new ApiError(409, ErrorCodes.conflict, 'The subscription kept changing while this request ran. Try again.');
 }
 
-export async function takeOverSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {
+export async function takeOverSubscription(catalog: Catalog, tenantId: string, id: string): Promise<SubscriptionDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getSubscription(tenantId, id);
-    const problems = checkTakeOver(forRules(doc));
+    const problems = checkTakeOver(catalog, forRules(doc));
     if (problems.length) throw ruleViolation(problems);
     const updated = await subscriptions.update(doc, { purchaseChannel: 'admin', takenOverDateTime: new Date().toISOString() });
     if (updated) return updated;

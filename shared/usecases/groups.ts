@@ -9,8 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { evaluateGroupPaths, checkGroupLicenses, groupPaths, GroupLicenses } from '../domain/groups';
+import { ServicePlanChange } from '../domain/jobs';
 import { effectiveLicenses, LicenseAssignment } from '../domain/licensing';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
 import * as c from '../schemas/contracts';
@@ -95,9 +96,9 @@ export async function deleteGroup(tenantId: string, id: string): Promise<void> {
  * Graph's group assignLicense: adds (re-adding replaces disabledPlans) and removes the group's products,
  * then queues the members' processing. Errors of members land on the members, not here.
  */
-export async function assignLicenseToGroup(tenantId: string, groupId: string, body: c.AssignLicenseBody, by: Principal): Promise<GroupDoc> {
+export async function assignLicenseToGroup(catalog: Catalog, tenantId: string, groupId: string, body: c.AssignLicenseBody, by: Principal): Promise<GroupDoc> {
   const subs = new Map((await subscriptions.forRules(tenantId)).map((d) => [d.skuId, forRules(d)]));
-  const problems = checkGroupLicenses(body.addLicenses, subs);
+  const problems = checkGroupLicenses(catalog, body.addLicenses, subs);
   for (let attempt = 0; attempt < 5; attempt++) {
     const g = await getGroup(tenantId, groupId);
     body.removeLicenses.forEach((s, i) => {
@@ -134,6 +135,46 @@ export async function assignLicenseToGroup(tenantId: string, groupId: string, bo
   throw new ApiError(409, ErrorCodes.conflict, 'The group kept changing while this request ran. Try again.');
 }
 
+/**
+ * A catalog change on the groups that give its products: each group's assignment of a changed product gets
+ * the new plans in disabledPlans (the organization keeps them off) and loses the plans the product no
+ * longer has; its members converge on the group-licensing queue, their audit records the catalog's. Who
+ * assigned the product stays who it was (the guest rule still follows that admin). The groups changed.
+ */
+export async function applyCatalogPlansToGroups(
+  tenantId: string,
+  changes: readonly ServicePlanChange[],
+): Promise<{ groupId: string; displayName: string; skuIds: string[] }[]> {
+  const changed: { groupId: string; displayName: string; skuIds: string[] }[] = [];
+  let token: string | undefined;
+  do {
+    const page = await groups.withLicenses(tenantId, 100, token);
+    for (const listed of page.items) {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const g = attempt ? await groups.get(tenantId, listed.id) : listed;
+        if (!g) break;
+        const skuIds: string[] = [];
+        const assignedLicenses = g.assignedLicenses.map((l) => {
+          const c = changes.find((x) => x.skuId === l.skuId);
+          if (!c) return l;
+          const disabledPlans = [...new Set([...l.disabledPlans, ...c.disable])].filter((p) => !c.drop.includes(p));
+          if (disabledPlans.length === l.disabledPlans.length && disabledPlans.every((p) => l.disabledPlans.includes(p))) return l;
+          skuIds.push(l.skuId);
+          return { ...l, disabledPlans };
+        });
+        if (!skuIds.length) break;
+        const written = await groups.replaceIfMatch({ ...g, assignedLicenses, licenseProcessingState: { state: 'QueuedForProcessing' } }, g._etag!);
+        if (!written) continue; // changed meanwhile: again from the group as it is now
+        await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId, groupId: g.id, operation: 'catalogServicePlans' } satisfies GroupLicensingMessage);
+        changed.push({ groupId: g.id, displayName: g.displayName, skuIds });
+        break;
+      }
+    }
+    token = page.continuationToken;
+  } while (token);
+  return changed;
+}
+
 /** The pure rules' view of a group: its products and which of them a Global Administrator assigned. */
 export const groupLicensesOf = (g: GroupDoc): GroupLicenses => ({
   groupId: g.id,
@@ -157,7 +198,16 @@ const GROUP_ACTOR_PRINCIPAL = { objectId: 'group-based-licensing', displayName: 
  * Makes a user's inherited licenses match their groups: group by group (oldest membership first), each
  * group's products apply together or not at all. Returns the user as written.
  */
-export async function convergeUser(tenantId: string, userId: string, requestId: string = randomUUID(), by?: MembershipActor): Promise<UserDoc> {
+export async function convergeUser(
+  catalog: Catalog,
+  tenantId: string,
+  userId: string,
+  requestId: string = randomUUID(),
+  /** The audit records' operation: group licensing's own, or the catalog's when its change moved the groups. */
+  operation: 'groupLicensing' | 'catalogServicePlans' = 'groupLicensing',
+  /** Who changed the membership, when it was a provisioning service (a SCIM credential): the audit records' actor. */
+  by?: MembershipActor,
+): Promise<UserDoc> {
   const [tenant, user, member] = await Promise.all([tenants.get(tenantId), users.get(tenantId, userId), memberships.ofUser(tenantId, userId.toLowerCase())]);
   if (!user) throw notFound('User', userId);
   member.sort((a, b) => a.joinedDateTime.localeCompare(b.joinedDateTime) || a.groupId.localeCompare(b.groupId));
@@ -171,13 +221,14 @@ export async function convergeUser(tenantId: string, userId: string, requestId: 
 
   const [outcome] = await applyChanges({
     tenantId,
+    catalog,
     seats: reservedSeats(tenantId),
     groups: [
       {
         // group-based licensing acts for whoever changed the membership when that was a provisioning service
         principal: by ? { objectId: by.id, displayName: by.displayName } : GROUP_ACTOR_PRINCIPAL,
         requestId,
-        operation: 'groupLicensing',
+        operation,
         // a product without a seat does not fail the change: that group's paths wait in Error
         changes: [
           {
@@ -225,14 +276,23 @@ function decideGroupPaths(
   const failedGroups: string[] = [];
   for (const g of groupDocs) {
     const group = groupLicensesOf(g);
-    const r = evaluateGroupPaths({ user, base, group, previous, subscriptions: context.subscriptions, defaultUsageLocation, now: context.now });
+    const r = evaluateGroupPaths({
+      catalog: context.catalog,
+      user,
+      base,
+      group,
+      previous,
+      subscriptions: context.subscriptions,
+      defaultUsageLocation,
+      now: context.now,
+    });
     let failure: Violation | undefined = r.violations[0];
     const noSeat = r.newProducts.find((sku) => context.without.has(sku) || blocked.has(sku));
     if (!failure && noSeat) {
       const s = context.subscriptions.get(noSeat);
       failure = {
         code: ErrorCodes.countViolation,
-        message: `No ${catalog.productName(noSeat)} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
+        message: `No ${context.catalog.productName(noSeat)} license is free for this member (${s?.totalLicenses ?? 0} bought). The member is on the waiting list and gets one automatically when a license frees up or more are bought (GET /subscribedSkus/${noSeat}/waitingList).`,
         parameters: { userId: user.id, skuId: noSeat, needed: 1, available: 0, total: s?.totalLicenses ?? 0, onWaitingList: true },
       };
     }
@@ -281,7 +341,7 @@ async function mayTakeSeat(tenantId: string, skuId: string, userId: string, subs
 }
 
 /** Gives free seats of a product to the members waiting for them, in the waiting list's order. */
-export async function serveWaitingList(tenantId: string, skuId: string): Promise<number> {
+export async function serveWaitingList(catalog: Catalog, tenantId: string, skuId: string): Promise<number> {
   let served = 0;
   for (let round = 0; round < 20; round++) {
     const fresh = await subscriptions.get(tenantId, skuId);
@@ -292,7 +352,7 @@ export async function serveWaitingList(tenantId: string, skuId: string): Promise
     subscriptions.invalidate(tenantId); // the next decisions must see who waits
     let progress = false;
     for (const w of page.items) {
-      const u = await convergeUser(tenantId, w.userId).catch((e) => {
+      const u = await convergeUser(catalog, tenantId, w.userId).catch((e) => {
         if (!(e instanceof ApiError)) throw e;
         return undefined;
       });
@@ -326,17 +386,17 @@ const normalise = (list: LicenseAssignment[]) =>
     }))
     .sort((a, b) => `${a.g}${a.s}`.localeCompare(`${b.g}${b.s}`));
 
-/** Queue handler: a member changed, or a group's licenses changed (its members, a page per message). */
-export async function processGroupLicensing(m: GroupLicensingMessage): Promise<void> {
+/** Queue handler: a member changed, or a group's licenses changed (its members, a page per message); judged by the message's catalog snapshot. */
+export async function processGroupLicensing(m: GroupLicensingMessage, catalog: Catalog): Promise<void> {
   if (m.kind === 'user') {
     // a user deleted since the message was sent has nothing left to converge
-    await convergeUser(m.tenantId, m.userId, randomUUID(), m.by).catch((e) => {
+    await convergeUser(catalog, m.tenantId, m.userId, randomUUID(), 'groupLicensing', m.by).catch((e) => {
       if (!(e instanceof ApiError && e.status === 404 && e.target === m.userId)) throw e;
     });
     return;
   }
   if (m.kind === 'seats') {
-    await serveWaitingList(m.tenantId, m.skuId);
+    await serveWaitingList(catalog, m.tenantId, m.skuId);
     return;
   }
   const g = await groups.get(m.tenantId, m.groupId);
@@ -345,7 +405,7 @@ export async function processGroupLicensing(m: GroupLicensingMessage): Promise<v
   const page = await memberships.ofGroup(m.tenantId, g.id, MEMBERS_PER_MESSAGE, m.continuation);
   // one member after the other, in join order: when seats run short, who gets one is deterministic
   for (const member of page.items) {
-    await convergeUser(m.tenantId, member.userId).catch((e) => {
+    await convergeUser(catalog, m.tenantId, member.userId, undefined, m.operation).catch((e) => {
       // one member's trouble must not stop the others: it is retried by the next reprocess/reconciliation
       if (!(e instanceof ApiError)) throw e;
       log.warn('group licensing: member not converged', { tenantId: m.tenantId, groupId: g.id, userId: member.userId, code: e.code });

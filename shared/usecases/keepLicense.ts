@@ -6,7 +6,7 @@
  * hold a license back by keeping it unasked. The mark's etag decides against a reclaim under way
  * (shared/storage/reclaimMarks.ts): a keep never lands on a license being removed, nor is it lost.
  */
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { effectiveLicenses } from '../domain/licensing';
 import { DAY_MS, keepAnswers } from '../domain/reconciliation';
 import { Principal } from '../domain/roles';
@@ -22,7 +22,7 @@ export interface KeptLicense {
   reclaimableAfterDateTime: string | null;
 }
 
-export async function keepLicense(tenantId: string, principal: Principal, skuId: string): Promise<KeptLicense> {
+export async function keepLicense(catalog: Catalog, tenantId: string, principal: Principal, skuId: string): Promise<KeptLicense> {
   const sku = skuId.toLowerCase();
   const user = await users.get(tenantId, principal.objectId);
   if (!user)

@@ -4,7 +4,7 @@
  * interactive requests are group-committed with their tenant's concurrent ones.
  */
 import { z } from 'zod';
-import { catalog } from '../domain/catalog';
+import { Catalog } from '../domain/catalog';
 import { Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, notFound, ruleViolation } from '../errors';
 import * as c from '../schemas/contracts';
@@ -17,6 +17,8 @@ export interface Caller {
   tenant: TenantDoc;
   principal: Principal;
   requestId: string;
+  /** The catalog version of the request (its context's snapshot). */
+  catalog: Catalog;
 }
 
 /** A user by id or userPrincipalName, within the caller's tenant only. */
@@ -41,12 +43,16 @@ async function named(tenantId: string, ref: string): Promise<Pick<DirectChange, 
 /** Commits one request's direct changes (all or nothing) and answers its users as written. */
 async function commit(caller: Caller, operation: string, changes: DirectChange[]) {
   return settled(
-    await commitGroup(caller.tenant.id, {
-      changes: changes.map((d) => directChange(caller.principal, d)),
-      principal: caller.principal,
-      requestId: caller.requestId,
-      operation,
-    }),
+    await commitGroup(
+      caller.tenant.id,
+      {
+        changes: changes.map((d) => directChange(caller.principal, d)),
+        principal: caller.principal,
+        requestId: caller.requestId,
+        operation,
+      },
+      caller.catalog,
+    ),
   );
 }
 
@@ -80,6 +86,7 @@ export async function assignSkuToUsers(caller: Caller, subscribedSkuId: string, 
  * disabledPlans (Graph would need the whole list resent). Plans may be named by id or servicePlanName.
  */
 export async function updateServicePlans(caller: Caller, userRef: string, skuId: string, body: z.infer<typeof c.servicePlanToggleBody>): Promise<UserDoc> {
+  const { catalog } = caller;
   const product = catalog.product(skuId);
   const resolve = (names: string[], field: 'enable' | 'disable') =>
     names.map((name, i) => {

@@ -56,15 +56,19 @@ export async function reduceSeats(caller: Caller, subscriptionRef: string, body:
   if (problems.length) throw ruleViolation(problems);
   if (body.unassignUserIds.length) {
     settled(
-      await commitGroup(caller.tenant.id, {
-        changes: body.unassignUserIds.map((userId) =>
-          directChange(caller.principal, { userId, changeFor: () => ({ addLicenses: [], removeLicenses: [sub.skuId] }) }),
-        ),
-        principal: caller.principal,
-        requestId: caller.requestId,
-        operation: 'reduceSeats',
-      }),
+      await commitGroup(
+        caller.tenant.id,
+        {
+          changes: body.unassignUserIds.map((userId) =>
+            directChange(caller.principal, { userId, changeFor: () => ({ addLicenses: [], removeLicenses: [sub.skuId] }) }),
+          ),
+          principal: caller.principal,
+          requestId: caller.requestId,
+          operation: 'reduceSeats',
+        },
+        caller.catalog,
+      ),
     );
   }
-  return updateSubscription(caller.tenant.id, sub.id, { totalLicenses: body.totalLicenses });
+  return updateSubscription(caller.catalog, caller.tenant.id, sub.id, { totalLicenses: body.totalLicenses });
 }

@@ -7,7 +7,6 @@
  * - licenseReclaimPending: each user the ask-first reclaim asked in this run, with the products and when
  *   they go unless kept.
  */
-import { catalog } from '../domain/catalog';
 import { emit, emitOnceADay } from './alerts';
 import { ReconciliationStep } from './reconciliation';
 import { spendOf } from './reports';
@@ -15,7 +14,7 @@ import { spendOf } from './reports';
 export const spendAlertsStep: ReconciliationStep = async (tenant, report, context) => {
   const day = context.now.slice(0, 10);
   let unusedSeats = 0;
-  for (const p of spendOf(await context.subscriptions()).products) {
+  for (const p of spendOf(context.catalog, await context.subscriptions()).products) {
     if (p.unusedMonthlyCost === null) continue;
     const cost = p.unusedMonthlyCost;
     unusedSeats += await emitOnceADay(
@@ -48,14 +47,14 @@ export const spendAlertsStep: ReconciliationStep = async (tenant, report, contex
   return { unusedSeats, inactiveUsers };
 };
 
-export const reclaimPendingAlertsStep: ReconciliationStep = async (tenant, report) => {
+export const reclaimPendingAlertsStep: ReconciliationStep = async (tenant, report, context) => {
   let alerted = 0;
   for (const p of report.reclaim.pending.filter((x) => x.status === 'marked')) {
     alerted += await emit(tenant.id, 'licenseReclaimPending', {
       userId: p.userId,
       userPrincipalName: p.userPrincipalName,
       displayName: p.displayName,
-      products: p.skuIds.map((skuId) => ({ skuId, productName: catalog.productName(skuId), keep: `POST /v1.0/me/licenses/${skuId}/keep` })),
+      products: p.skuIds.map((skuId) => ({ skuId, productName: context.catalog.productName(skuId), keep: `POST /v1.0/me/licenses/${skuId}/keep` })),
       reclaimAfterDateTime: p.reclaimAfterDateTime,
     });
   }

@@ -7,6 +7,7 @@
  */
 import { FilterExpr, formatFilter, Literal, parseFilter } from '../odata/filter';
 import { ApiError, notFound } from '../errors';
+import { Catalog } from '../domain/catalog';
 import { UsageRight, usageRightsOf } from '../domain/usageRights';
 import { UserDoc } from '../storage/documents';
 import { subscriptions } from '../storage/subscriptions';
@@ -70,22 +71,22 @@ export function usageRightFilter(text: string | undefined): (r: UsageRight) => b
   }
 }
 
-async function rightsOf(tenantId: string, userRef: string): Promise<{ user: UserDoc; rights: UsageRight[] }> {
+async function rightsOf(catalog: Catalog, tenantId: string, userRef: string): Promise<{ user: UserDoc; rights: UsageRight[] }> {
   // the user (one point read by id) and the subscriptions' states (the instance's list) together
   const [user, subs] = await Promise.all([resolveUser(tenantId, userRef), subscriptions.forRules(tenantId)]);
   const status = new Map(subs.map((s) => [s.skuId, s.capabilityStatus]));
-  return { user, rights: usageRightsOf(user.licenseAssignments, (skuId) => status.get(skuId)) };
+  return { user, rights: usageRightsOf(catalog, user.licenseAssignments, (skuId) => status.get(skuId)) };
 }
 
 /** The usage rights of a user (by id or user principal name), filtered. */
-export async function listUsageRights(tenantId: string, userRef: string, filter?: string): Promise<UsageRight[]> {
+export async function listUsageRights(catalog: Catalog, tenantId: string, userRef: string, filter?: string): Promise<UsageRight[]> {
   const matches = usageRightFilter(filter);
-  return (await rightsOf(tenantId, userRef)).rights.filter(matches);
+  return (await rightsOf(catalog, tenantId, userRef)).rights.filter(matches);
 }
 
 /** One usage right of a user (its id is the product's skuId): 404 when the user may not use that product now. */
-export async function getUsageRight(tenantId: string, userRef: string, id: string): Promise<UsageRight> {
-  const right = (await rightsOf(tenantId, userRef)).rights.find((r) => r.id === id.toLowerCase());
+export async function getUsageRight(catalog: Catalog, tenantId: string, userRef: string, id: string): Promise<UsageRight> {
+  const right = (await rightsOf(catalog, tenantId, userRef)).rights.find((r) => r.id === id.toLowerCase());
   if (!right) throw notFound('Usage right', id);
   return right;
 }

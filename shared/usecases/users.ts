@@ -16,6 +16,7 @@ import { checkIfMatch, parseIfMatch } from '../http/etag';
 import { defaultMailNickname } from '../domain/users';
 import { effectiveLicenses } from '../domain/licensing';
 import { Principal } from '../domain/roles';
+import { Catalog } from '../domain/catalog';
 
 type IfMatch = ReturnType<typeof parseIfMatch>;
 
@@ -138,7 +139,7 @@ const withoutLicenses = (u: UserDoc): Decision => ({
  * the engine wrote: a change that came in between (an assignment, a group's convergence) makes it start
  * over from the user as it is now. Answers the user as it was last written, without licenses.
  */
-export async function deleteUser(tenantId: string, id: string, by: Deleter): Promise<UserDoc> {
+export async function deleteUser(catalog: Catalog, tenantId: string, id: string, by: Deleter): Promise<UserDoc> {
   const first = await getUser(tenantId, id);
   const memberOf = await memberships.ofUser(tenantId, first.id);
   // stamped before the memberships go: interrupted here, the user is in the next incremental reconciliation's change set
@@ -148,6 +149,7 @@ export async function deleteUser(tenantId: string, id: string, by: Deleter): Pro
     const doc = await getUser(tenantId, first.id);
     const [outcome] = await applyChanges({
       tenantId,
+      catalog,
       seats: reservedSeats(tenantId),
       groups: [
         { principal: by.principal, requestId: by.requestId, operation: 'userDeleted', changes: [{ userId: doc.id, current: doc, decide: withoutLicenses }] },

@@ -162,6 +162,32 @@ const SPECS: Record<string, BenchSpec> = {
       expect([f.usual[0], f.teams[0], f.claims[0], f.rights[0], f.raw[0]]).toEqual([users, users, unlicensed, users, users]);
     },
   },
+  'bench:catalog': {
+    figures: {
+      read: line(String.raw` +1 +# +# +# [A-Za-z0-9_]+ \(#\) +# +# +#`),
+      refused: line(String.raw`30 MB upload: 413 requestTooLarge after # MB read \(limit # MB\), # s, heap growth # MB`),
+      targets: line(String.raw`Targets: a whole table in under # s: (?:met|NOT met) \(worst # s\); heap growth under # MB: (?:met|NOT met)`),
+    },
+    check(f) {
+      expect(f.read[0]).toBe(1000); // the rows read are the rows generated
+    },
+  },
+  'bench:catalog-changes': {
+    figures: {
+      imported: line(String.raw`import of # rows \(# products, # plans\) +# +# version #`),
+      again: line(String.raw`the same file again +# +# no new version`),
+      before: line(String.raw`with the demo catalog \(# products\) +# +#`),
+      after: line(String.raw`with the full table loaded \(# products\) +# +#`),
+      job: line(String.raw`bulk job \(add another product to every holder\) +# +# +#`),
+      fanout: line(String.raw`new plan kept off for every holder \(PUT to job completed\) +# +# +#`),
+      ratio: line(String.raw` +the fan-out's rate against the bulk job's: # \(target >= #: (?:met|NOT met)\)`),
+    },
+    check(f) {
+      const [rows, products] = f.imported;
+      expect([rows, products]).toEqual([6000, 620]);
+      expect(f.after[0]).toBe(products + f.before[0]);
+    },
+  },
   'bench:console': {
     figures: {
       browser: /^browser: Chromium (\d+)\.[\d.]+ \(.+\)$/m,

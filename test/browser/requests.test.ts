@@ -144,7 +144,7 @@ test('the auto-claim policy switched on with a product; a claim is listed, and t
   await form.getByRole('button', { name: 'Save' }).click();
   await form.getByText('Auto-claim policy saved.').waitFor();
   const policy = (await api('GlobalReader', c.org.id, 'GET', '/v1.0/licensePolicies/autoClaim')).body;
-  expect(policy).toEqual({ enabled: true, app: 'Teams', products: [{ skuId: SKU.E1, disabledPlans: [PLAN.YAMMER] }] });
+  expect(policy).toEqual({ enabled: true, app: 'Teams', products: [{ skuId: SKU.E1, disabledPlans: [PLAN.YAMMER] }], availableApps: ['Teams'] });
 
   // Johanna opens Teams: her identity provider's hook reports the sign-in
   const hook = await tokenFor('SignInEvents', c.org.id);

@@ -273,8 +273,9 @@ test("unknown routes answer 404 and unknown methods 405 (with Allow), in Graph's
   expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET']);
 });
 
-test('the product catalog is public, and subscriptions honour If-Match too', async () => {
-  const cat = await call('GET', '/v1.0/catalog/products');
+test("the product catalog is for the organization's readers (and the operator), and subscriptions honour If-Match too", async () => {
+  expect((await call('GET', '/v1.0/catalog/products')).status).toBe(401);
+  const cat = await call('GET', '/v1.0/catalog/products', { token: t.tokens.reader });
   expect(cat.status).toBe(200);
   expect(cat.body.value.map((p: any) => p.skuPartNumber)).toEqual(expect.arrayContaining(['ENTERPRISEPACK', 'STANDARDPACK', 'POWER_BI_PRO']));
 

@@ -21,7 +21,12 @@ test('the policy: off by default, up to 4 products in order, known apps and subs
   const t = await newTenant('Auto-claim policy org');
   await t.buy(SKU.E3, 1);
   await t.buy(SKU.E1, 1);
-  expect((await call('GET', '/v1.0/licensePolicies/autoClaim', { token: t.tokens.reader })).body).toEqual({ enabled: false, app: 'Teams', products: [] });
+  expect((await call('GET', '/v1.0/licensePolicies/autoClaim', { token: t.tokens.reader })).body).toEqual({
+    enabled: false,
+    app: 'Teams',
+    products: [],
+    availableApps: ['Teams'],
+  });
   expect((await policy(t, { enabled: true })).body.error.target).toBe('products');
   expect((await policy(t, { app: 'Skype' })).body.error.target).toBe('app');
   expect((await policy(t, { products: [{ skuId: SKU.PBI }] })).body.error).toMatchObject({ code: 'productNotSubscribed', target: 'products[0].skuId' });
@@ -39,6 +44,7 @@ test('the policy: off by default, up to 4 products in order, known apps and subs
       { skuId: SKU.E3, disabledPlans: [] },
       { skuId: SKU.E1, disabledPlans: [PLAN.YAMMER] },
     ],
+    availableApps: ['Teams'], // the apps the catalog's plans give
   });
 });
 

@@ -139,7 +139,7 @@ test('a store that does not answer (connection closed) is a 503 with Retry-After
   expect((await call('GET', `/v1.0/users/${u.id}`, org.admin)).body.assignedLicenses).toEqual([]);
   // the seat it reserved stays counted: the lost write was checked (it had not landed) and the user put
   // back, but a write without an answer could still land later, and a license must never be held without
-  // its seat. An over-count by one, which the reconciliation recounts (README, "Seats, safely").
+  // its seat. An over-count by one, which the reconciliation recounts (docs/architecture.md, "Seats, safely").
   expect((await call('GET', `/v1.0/subscribedSkus/${E3}`, org.admin)).body.consumedUnits).toBe(1);
   expect(lines.some((l) => l.includes('unhandled error'))).toBe(false);
 

@@ -3,7 +3,9 @@
  * own issuers, as in Azure; tokens signed with the dev key, which only the local host's JWKS trusts):
  * the cloud's v2 and v1 token issuers are accepted, a token from another cloud's issuer is a 401 that
  * names both clouds, the organizations set up are the cloud's, and what the catalog does not sell in the
- * cloud is neither listed nor bought (operator and self-service purchases: 409). The worldwide cloud's
+ * cloud is neither listed nor bought (operator and self-service purchases: 409), while what it sells there (a
+ * US Government product of Microsoft's table, by its part number; an operator's own product sold in China) is
+ * listed, bought, assigned and its plans listed. The worldwide cloud's
  * side runs on the shared test stack (its dev issuer) and in test/unit/clouds.test.ts.
  */
 import { randomUUID } from 'node:crypto';
@@ -96,8 +98,11 @@ describe.each<[AzureCloudName, number, string]>([
   });
 
   test("sells only what the catalog sells in the cloud: today's worldwide products are neither listed nor bought, by the operator or self-service", async () => {
-    const catalog = await call('GET', s.api('/v1.0/catalog/products'));
+    // the organization's readers see what is sold here (nothing of the demo's catalog); the operator sees it all
+    const catalog = await call('GET', s.api('/v1.0/catalog/products'), { token: await s.mint('GlobalReader', tenantId) });
     expect([catalog.status, catalog.body.value]).toEqual([200, []]);
+    const all = await call('GET', s.api('/v1.0/catalog/products'), { token: await s.operator() });
+    expect(all.body.value.map((p: any) => p.skuId)).toEqual(expect.arrayContaining(Object.values(SKU)));
     const operatorBuys = await call('POST', s.api(`/v1.0/tenants/${tenantId}/subscriptions`), {
       token: await s.operator(),
       body: { skuId: SKU.E3, totalLicenses: 5 },
@@ -116,6 +121,64 @@ describe.each<[AzureCloudName, number, string]>([
     expect([selfService.status, selfService.body.error.code, selfService.body.error.target]).toEqual([409, 'productNotSoldInCloud', 'skuPartNumber']);
     // nothing was bought
     expect((await call('GET', s.api('/v1.0/subscribedSkus'), { token: await s.mint('GlobalReader', tenantId) })).body.value).toEqual([]);
+  });
+
+  test("sells what the catalog sells in the cloud: the cloud's product is listed, bought, assigned and its plans listed", async () => {
+    const operator = await s.operator();
+    let skuId: string;
+    let planIds: string[];
+    if (cloud === 'AzureUSGovernment') {
+      // Microsoft's table as published (BOM, CRLF): its GCC High edition of E3, whose part number marks the US Government cloud
+      skuId = 'aea38a85-9bd5-4981-aa00-616b411205bf';
+      const rows = [
+        ['EXCHANGE_S_ENTERPRISE', 'efb87545-963c-4e0d-99df-69c6916d9eb0', 'Exchange Online (Plan 2)'],
+        ['RMS_S_ENTERPRISE', 'bea4c11e-220a-4e6d-8eb8-8ea15d019f90', 'Microsoft Microsoft Entra Rights'],
+        ['PROJECTWORKMANAGEMENT', 'b737dad2-2f6c-4c65-90e3-ca563267e8b9', 'Microsoft Planner'],
+        ['STREAM_O365_E3', '9e700747-8b1d-45e5-ab8d-ef187ceec156', 'Microsoft Stream for O365 E3 SKU'],
+        ['TEAMS_AR_GCCHIGH', '9953b155-8aef-4c56-92f3-72b0487fce41', 'Microsoft Teams for GCCHigh (AR)'],
+      ];
+      planIds = rows.map((r) => r[1]);
+      const csv =
+        '\ufeffProduct_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,Service_Plans_Included_Friendly_Names\r\n' +
+        rows.map(([name, id, friendly]) => `Office 365 E3_USGOV_GCCHIGH,ENTERPRISEPACK_USGOV_GCCHIGH,${skuId},${name},${id},${friendly}\r\n`).join('');
+      const imported = await call('POST', s.api('/v1.0/catalog/import'), { token: operator, rawBody: csv, headers: { 'content-type': 'text/csv' } });
+      expect(imported.status).toBe(201);
+    } else {
+      // the operator's own product, sold in this cloud only
+      skuId = randomUUID();
+      planIds = [randomUUID(), randomUUID()];
+      const put = await call('PUT', s.api(`/v1.0/catalog/products/${skuId}`), {
+        token: operator,
+        body: {
+          skuPartNumber: 'CONTOSO_CN_DESK',
+          displayName: 'Contoso service desk (China)',
+          clouds: [cloud],
+          servicePlans: planIds.map((id, i) => ({ servicePlanId: id, servicePlanName: `CN_DESK_${i}`, displayName: `Service desk ${i}` })),
+        },
+      });
+      expect(put.status).toBe(201);
+    }
+    // listed for the organization's readers (and only it: the demo's products are sold worldwide)
+    const reader = await s.mint('GlobalReader', tenantId);
+    const listed = await call('GET', s.api('/v1.0/catalog/products'), { token: reader });
+    expect(listed.body.value.map((p: any) => [p.skuId, p.clouds])).toEqual([[skuId, [cloud]]]);
+    // bought by the operator, assigned to a member, its plans in licenseDetails
+    const bought = await call('POST', s.api(`/v1.0/tenants/${tenantId}/subscriptions`), { token: operator, body: { skuId, totalLicenses: 3 } });
+    expect(bought.status).toBe(201);
+    const user = await call('POST', s.api('/v1.0/users'), {
+      token: await s.mint('GlobalAdministrator', tenantId),
+      body: { displayName: 'Avery Cloud', userPrincipalName: `avery-${randomUUID().slice(0, 6)}@cloud.dev`, usageLocation: 'US' },
+    });
+    expect(user.status).toBe(201);
+    const assigned = await call('POST', s.api(`/v1.0/users/${user.body.id}/assignLicense`), {
+      token: await s.mint('LicenseAdministrator', tenantId),
+      body: { addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] },
+    });
+    expect(assigned.status).toBe(200);
+    const details = await call('GET', s.api(`/v1.0/users/${user.body.id}/licenseDetails`), { token: reader });
+    expect(details.body.value.map((d: any) => [d.skuId, d.servicePlans.map((p: any) => p.servicePlanId)])).toEqual([[skuId, planIds]]);
+    const seats = await call('GET', s.api('/v1.0/subscribedSkus'), { token: reader });
+    expect(seats.body.value.map((k: any) => [k.skuId, k.consumedUnits])).toEqual([[skuId, 1]]);
   });
 
   test("Entra ID's token for the custom authentication extension is the cloud's too", async () => {
@@ -159,6 +222,8 @@ describe('the worldwide deployment (the shared test stack: AZURE_CLOUD AzureClou
     }
     // its own organizations are the worldwide cloud's, and every product of today's catalog is on offer
     expect((await call('GET', '/v1.0/organization', { token: t.tokens.reader })).body.value[0].cloud).toBe('Worldwide');
-    expect((await call('GET', '/v1.0/catalog/products')).body.value.map((p: any) => p.skuId).sort()).toEqual(Object.values(SKU).sort());
+    expect((await call('GET', '/v1.0/catalog/products', { token: t.tokens.reader })).body.value.map((p: any) => p.skuId)).toEqual(
+      expect.arrayContaining(Object.values(SKU)),
+    );
   });
 });

@@ -4,7 +4,7 @@
  * found the user behind a hash; and the other report-like lists (reconciliation reports, alert deliveries'
  * payloads, the auto-claim claims list) showed names whatever the setting.
  *
- * What concealment covers (README, "Concealed names"): every list a reader opens as a report shows people
+ * What concealment covers (docs/reports.md, "Concealed names"): every list a reader opens as a report shows people
  * as their hash (stable across lists), ids that lead to a person as hashes of their own, dates about a
  * person to the day, and withholds free text that may name someone. The test plants two users alike in
  * everything the reports are about (Ada and Bo Twin: same products, same group, signed in and assigned on

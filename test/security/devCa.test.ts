@@ -1,5 +1,5 @@
 /**
- * Issue 19, item 6 (low, local only): the development CA that `npm start` makes (and the README suggests
+ * Issue 19, item 6 (low, local only): the development CA that `npm start` makes (and docs/console.md suggests
  * trusting) had no name constraints, so its key could sign a certificate for any site. It now carries a
  * critical nameConstraints extension permitting `localhost`, 127.0.0.1 and ::1 only; a CA made by an
  * earlier start without it is replaced on the next start. Checked with Node's own TLS (OpenSSL): the

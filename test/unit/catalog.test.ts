@@ -1,7 +1,14 @@
-import { catalog, CATALOG, PLAN, SKU } from '../../shared/domain/catalog';
+/**
+ * The demo's catalog, as its data files give it (local/catalog: Microsoft's table format and a rules
+ * document, read by the import's reader and edits): the products, plans and rules the demo and the
+ * licensing reference (../shared/licensing-reference.md) describe, and the snapshot's lookups.
+ */
+import { demoCatalog, PLAN, SKU } from './fixtures';
+
+const CATALOG = () => demoCatalog.all();
 
 const product = (skuId: string) => {
-  const p = catalog.product(skuId);
+  const p = demoCatalog.product(skuId);
   if (!p) throw new Error(`no product ${skuId}`);
   return p;
 };
@@ -11,19 +18,23 @@ const planIn = (skuId: string, planId: string) => {
   return p;
 };
 const planIds = (skuId: string) => product(skuId).servicePlans.map((s) => s.servicePlanId);
-const allPlans = CATALOG.flatMap((p) => p.servicePlans.map((s) => ({ product: p, plan: s })));
+const allPlans = () => CATALOG().flatMap((p) => p.servicePlans.map((s) => ({ product: p, plan: s })));
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('catalog: products', () => {
   test('every SKU constant is a product, and every product has a SKU constant', () => {
-    expect(CATALOG.map((p) => p.skuId).sort()).toEqual(Object.values(SKU).sort());
+    expect(
+      CATALOG()
+        .map((p) => p.skuId)
+        .sort(),
+    ).toEqual(Object.values(SKU).sort());
   });
 
   test('sku ids and part numbers are unique lowercase GUIDs / names', () => {
-    const ids = CATALOG.map((p) => p.skuId);
+    const ids = CATALOG().map((p) => p.skuId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id).toMatch(GUID);
-    const parts = CATALOG.map((p) => p.skuPartNumber.toUpperCase());
+    const parts = CATALOG().map((p) => p.skuPartNumber.toUpperCase());
     expect(new Set(parts).size).toBe(parts.length);
   });
 
@@ -43,35 +54,36 @@ describe('catalog: products', () => {
   });
 
   test('display names and part numbers the messages use', () => {
-    expect(CATALOG.map((p) => [p.skuPartNumber, p.displayName])).toEqual([
-      ['ENTERPRISEPACK', 'Office 365 E3'],
+    // the catalog keeps its products by skuId
+    expect(CATALOG().map((p) => [p.skuPartNumber, p.displayName])).toEqual([
       ['STANDARDPACK', 'Office 365 E1'],
       ['EXCHANGESTANDARD', 'Exchange Online (Plan 1)'],
-      ['POWER_BI_PRO', 'Power BI Pro'],
       ['PROJECTPROFESSIONAL', 'Planner and Project Plan 3'],
+      ['ENTERPRISEPACK', 'Office 365 E3'],
       ['MCOEV', 'Microsoft Teams Phone Standard'],
+      ['POWER_BI_PRO', 'Power BI Pro'],
     ]);
   });
 
   test('no product lists the same plan twice', () => {
-    for (const p of CATALOG) expect(new Set(planIds(p.skuId)).size).toBe(p.servicePlans.length);
+    for (const p of CATALOG()) expect(new Set(planIds(p.skuId)).size).toBe(p.servicePlans.length);
   });
 });
 
 describe('catalog: service plan rules', () => {
   test('plan ids are lowercase GUIDs and every PLAN constant is in some product', () => {
-    for (const { plan } of allPlans) expect(plan.servicePlanId).toMatch(GUID);
-    const used = new Set(allPlans.map(({ plan }) => plan.servicePlanId));
+    for (const { plan } of allPlans()) expect(plan.servicePlanId).toMatch(GUID);
+    const used = new Set(allPlans().map(({ plan }) => plan.servicePlanId));
     for (const id of Object.values(PLAN)) expect(used.has(id)).toBe(true);
   });
 
   test('every conflict and dependency points to a plan that exists', () => {
-    const known = new Set(allPlans.map(({ plan }) => plan.servicePlanId));
-    for (const { plan } of allPlans) for (const id of [...plan.conflictsWith, ...plan.dependsOn]) expect(known.has(id)).toBe(true);
+    const known = new Set(allPlans().map(({ plan }) => plan.servicePlanId));
+    for (const { plan } of allPlans()) for (const id of [...plan.conflictsWith, ...plan.dependsOn]) expect(known.has(id)).toBe(true);
   });
 
   test('conflicts are symmetric', () => {
-    for (const { plan } of allPlans) for (const other of plan.conflictsWith) expect(catalog.plan(other)!.conflictsWith).toContain(plan.servicePlanId);
+    for (const { plan } of allPlans()) for (const other of plan.conflictsWith) expect(demoCatalog.plan(other)!.conflictsWith).toContain(plan.servicePlanId);
   });
 
   test('E1/E3 Exchange conflict: Exchange Online Plan 1 and Plan 2 exclude each other, in every product that has them', () => {
@@ -82,7 +94,9 @@ describe('catalog: service plan rules', () => {
   });
 
   test('only the Exchange plans have conflicts', () => {
-    const withConflicts = allPlans.filter(({ plan }) => plan.conflictsWith.length).map(({ plan }) => plan.servicePlanName);
+    const withConflicts = allPlans()
+      .filter(({ plan }) => plan.conflictsWith.length)
+      .map(({ plan }) => plan.servicePlanName);
     expect([...new Set(withConflicts)].sort()).toEqual(['EXCHANGE_S_ENTERPRISE', 'EXCHANGE_S_STANDARD']);
   });
 
@@ -101,7 +115,7 @@ describe('catalog: service plan rules', () => {
   });
 
   test('the dependency across products is Teams Phone on Teams: every other dependency can be met within its own product', () => {
-    const across = allPlans.filter(({ product: p, plan }) => plan.dependsOn.length && !plan.dependsOn.some((d) => planIds(p.skuId).includes(d)));
+    const across = allPlans().filter(({ product: p, plan }) => plan.dependsOn.length && !plan.dependsOn.some((d) => planIds(p.skuId).includes(d)));
     expect(across.map(({ product: p, plan }) => [p.skuPartNumber, plan.servicePlanName])).toEqual([['MCOEV', 'MCOEV']]);
     expect(planIds(SKU.MCOEV)).not.toContain(PLAN.TEAMS1);
   });
@@ -113,33 +127,41 @@ describe('catalog: service plan rules', () => {
   });
 
   test('only Office for the web, Project Online Service and Teams Phone have dependencies', () => {
-    const withDeps = allPlans.filter(({ plan }) => plan.dependsOn.length).map(({ plan }) => plan.servicePlanName);
+    const withDeps = allPlans()
+      .filter(({ plan }) => plan.dependsOn.length)
+      .map(({ plan }) => plan.servicePlanName);
     expect([...new Set(withDeps)].sort()).toEqual(['MCOEV', 'SHAREPOINTWAC', 'SHAREPOINT_PROJECT']);
   });
 
   test('Sway is auto-assigned in E1 and E3, and nothing else is', () => {
     expect(planIn(SKU.ENTERPRISEPACK, PLAN.SWAY).isAutoAssigned).toBe(true);
     expect(planIn(SKU.STANDARDPACK, PLAN.SWAY).isAutoAssigned).toBe(true);
-    expect(allPlans.filter(({ plan }) => plan.isAutoAssigned).map(({ plan }) => plan.servicePlanId)).toEqual([PLAN.SWAY, PLAN.SWAY]);
+    expect(
+      allPlans()
+        .filter(({ plan }) => plan.isAutoAssigned)
+        .map(({ plan }) => plan.servicePlanId),
+    ).toEqual([PLAN.SWAY, PLAN.SWAY]);
   });
 
   test('Yammer is in E1 and E3 with the same definition, not offered in CN or RU', () => {
     expect(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE).notOfferedIn.sort()).toEqual(['CN', 'RU']);
     expect(planIn(SKU.STANDARDPACK, PLAN.YAMMER_ENTERPRISE)).toEqual(planIn(SKU.ENTERPRISEPACK, PLAN.YAMMER_ENTERPRISE));
-    expect(allPlans.filter(({ plan }) => plan.servicePlanId === PLAN.YAMMER_ENTERPRISE).map(({ product: p }) => p.skuPartNumber)).toEqual([
-      'ENTERPRISEPACK',
-      'STANDARDPACK',
-    ]);
+    expect(
+      allPlans()
+        .filter(({ plan }) => plan.servicePlanId === PLAN.YAMMER_ENTERPRISE)
+        .map(({ product: p }) => p.skuPartNumber)
+        .sort(),
+    ).toEqual(['ENTERPRISEPACK', 'STANDARDPACK']);
   });
 
   test('only Yammer and Teams Phone have location limits, all as uppercase two-letter codes', () => {
-    const limited = allPlans.filter(({ plan }) => plan.notOfferedIn.length);
+    const limited = allPlans().filter(({ plan }) => plan.notOfferedIn.length);
     expect(limited.map(({ plan }) => plan.servicePlanName).sort()).toEqual(['MCOEV', 'YAMMER_ENTERPRISE', 'YAMMER_ENTERPRISE']);
     for (const { plan } of limited) for (const c of plan.notOfferedIn) expect(c).toMatch(/^[A-Z]{2}$/);
   });
 
   test('every plan applies to users', () => {
-    for (const { plan, product: p } of allPlans) {
+    for (const { plan, product: p } of allPlans()) {
       expect(plan.appliesTo).toBe('User');
       expect(p.appliesTo).toBe('User');
     }
@@ -148,34 +170,40 @@ describe('catalog: service plan rules', () => {
 
 describe('catalog lookups', () => {
   test('product by sku id, case-insensitive; unknown gives undefined', () => {
-    expect(catalog.product(SKU.ENTERPRISEPACK)!.skuPartNumber).toBe('ENTERPRISEPACK');
-    expect(catalog.product(SKU.ENTERPRISEPACK.toUpperCase())!.skuPartNumber).toBe('ENTERPRISEPACK');
-    expect(catalog.product('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+    expect(demoCatalog.product(SKU.ENTERPRISEPACK)!.skuPartNumber).toBe('ENTERPRISEPACK');
+    expect(demoCatalog.product(SKU.ENTERPRISEPACK.toUpperCase())!.skuPartNumber).toBe('ENTERPRISEPACK');
+    expect(demoCatalog.product('00000000-0000-0000-0000-000000000000')).toBeUndefined();
   });
 
   test('product by part number, case-insensitive', () => {
-    expect(catalog.productByPartNumber('standardpack')!.skuId).toBe(SKU.STANDARDPACK);
-    expect(catalog.productByPartNumber('MCOEV')!.skuId).toBe(SKU.MCOEV);
-    expect(catalog.productByPartNumber('E5')).toBeUndefined();
+    expect(demoCatalog.productByPartNumber('standardpack')!.skuId).toBe(SKU.STANDARDPACK);
+    expect(demoCatalog.productByPartNumber('MCOEV')!.skuId).toBe(SKU.MCOEV);
+    expect(demoCatalog.productByPartNumber('E5')).toBeUndefined();
   });
 
   test('plan by id, case-insensitive', () => {
-    expect(catalog.plan(PLAN.YAMMER_ENTERPRISE)!.servicePlanName).toBe('YAMMER_ENTERPRISE');
-    expect(catalog.plan(PLAN.YAMMER_ENTERPRISE.toUpperCase())!.servicePlanName).toBe('YAMMER_ENTERPRISE');
-    expect(catalog.plan('nope')).toBeUndefined();
+    expect(demoCatalog.plan(PLAN.YAMMER_ENTERPRISE)!.servicePlanName).toBe('YAMMER_ENTERPRISE');
+    expect(demoCatalog.plan(PLAN.YAMMER_ENTERPRISE.toUpperCase())!.servicePlanName).toBe('YAMMER_ENTERPRISE');
+    expect(demoCatalog.plan('nope')).toBeUndefined();
   });
 
   test('planName gives the display name, or the id itself when unknown', () => {
-    expect(catalog.planName(PLAN.SHAREPOINTENTERPRISE)).toBe('SharePoint (Plan 2)');
-    expect(catalog.planName(PLAN.SHAREPOINTSTANDARD)).toBe('SharePoint (Plan 1)');
-    expect(catalog.planName(PLAN.TEAMS1)).toBe('Microsoft Teams');
+    expect(demoCatalog.planName(PLAN.SHAREPOINTENTERPRISE)).toBe('SharePoint (Plan 2)');
+    expect(demoCatalog.planName(PLAN.SHAREPOINTSTANDARD)).toBe('SharePoint (Plan 1)');
+    expect(demoCatalog.planName(PLAN.TEAMS1)).toBe('Microsoft Teams');
     // Project's plans by the friendly names of Microsoft's table
-    expect(catalog.planName(PLAN.PROJECT_CLIENT_SUBSCRIPTION)).toBe('Project Online Desktop Client');
-    expect(catalog.planName(PLAN.SHAREPOINT_PROJECT)).toBe('Project Online Service');
-    expect(catalog.planName('11111111-2222-3333-4444-555555555555')).toBe('11111111-2222-3333-4444-555555555555');
+    expect(demoCatalog.planName(PLAN.PROJECT_CLIENT_SUBSCRIPTION)).toBe('Project Online Desktop Client');
+    expect(demoCatalog.planName(PLAN.SHAREPOINT_PROJECT)).toBe('Project Online Service');
+    expect(demoCatalog.planName('11111111-2222-3333-4444-555555555555')).toBe('11111111-2222-3333-4444-555555555555');
   });
 
-  test('all() is the catalog', () => {
-    expect(catalog.all()).toBe(CATALOG);
+  test('the apps auto-claim knows: Teams, given by TEAMS1', () => {
+    expect(demoCatalog.apps()).toEqual(['Teams']);
+    expect(demoCatalog.appPlans('Teams')).toEqual([PLAN.TEAMS1]);
+    expect(demoCatalog.appPlans('Outlook')).toEqual([]);
+  });
+
+  test('the demo is version 2: the products imported, then the rules', () => {
+    expect(demoCatalog.version).toBe(2);
   });
 });

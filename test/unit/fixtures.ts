@@ -1,5 +1,9 @@
-/** Builders for the pure-domain unit tests: users, assignments, subscriptions and principals. */
-import { SKU } from '../../shared/domain/catalog';
+/**
+ * Builders for the pure-domain unit tests: the demo's catalog (from its data files, local/catalog, through
+ * the import's reader and edits), users, assignments, subscriptions and principals.
+ */
+import { Catalog, EMPTY_CATALOG } from '../../shared/domain/catalog';
+import { demoCatalogSnapshot } from '../../local/demoCatalog';
 import {
   CapabilityStatus,
   evaluateLicenseChange,
@@ -10,6 +14,37 @@ import {
   UserForRules,
 } from '../../shared/domain/licensing';
 import { DirectoryRoleName, Principal } from '../../shared/domain/roles';
+
+/** The demo's products and plans by their part numbers and plan names (tests name ids; the catalog is data). */
+export const SKU = {
+  ENTERPRISEPACK: '6fd2c87f-b296-42f0-b197-1e91e994b900',
+  STANDARDPACK: '18181a46-0d4e-45cd-891e-60aabd171b4e',
+  EXCHANGESTANDARD: '4b9405b0-7788-4568-add1-99614e613b69',
+  POWER_BI_PRO: 'f8a1db68-be16-40ed-86d5-cb42ce701560',
+  PROJECTPROFESSIONAL: '53818b1b-4a27-454b-8896-0dba576410e6',
+  MCOEV: 'e43b5b99-8dfb-405f-9987-dc307f34bcbd',
+} as const;
+
+export const PLAN = {
+  EXCHANGE_S_ENTERPRISE: 'efb87545-963c-4e0d-99df-69c6916d9eb0',
+  EXCHANGE_S_STANDARD: '9aaf7827-d63c-4b61-89c3-182f06f82e5c',
+  SHAREPOINTENTERPRISE: '5dbe027f-2339-4123-9542-606e4d348a72',
+  SHAREPOINTSTANDARD: 'c7699d2e-19aa-44de-8edf-1736da088ca1',
+  SHAREPOINTWAC: 'e95bec33-7c88-4a70-8e19-b10bd9d0c014',
+  TEAMS1: '57ff2da0-773e-42df-b2af-ffb7a2317929',
+  SWAY: 'a23b959c-7ce8-4e57-9140-b90eb88a9e97',
+  YAMMER_ENTERPRISE: '7547a3fe-08ee-4ccb-b430-5077c5041653',
+  BI_AZURE_P2: '70d33638-9c74-4d01-bfd3-562de28bd4ba',
+  PROJECT_CLIENT_SUBSCRIPTION: 'fafd7243-e5c1-4a3a-9e40-495efcb1d3c3',
+  SHAREPOINT_PROJECT: 'fe71d6c3-a2ea-4499-9778-da042bf08063',
+  MCOEV: '4828c8ec-dc2e-4779-b502-87ac9ce28ab7',
+} as const;
+
+/** The demo's catalog, read from its data files before the tests of any file that imports this one. */
+export let demoCatalog: Catalog = EMPTY_CATALOG;
+beforeAll(async () => {
+  demoCatalog = await demoCatalogSnapshot();
+});
 
 export const NOW = '2025-06-01T12:00:00.000Z';
 export const EARLIER = '2025-01-01T08:00:00.000Z';
@@ -89,6 +124,7 @@ export const evaluate = (o: {
   checkSeats?: boolean;
 }) =>
   evaluateLicenseChange({
+    catalog: demoCatalog,
     principal: o.principal ?? licenseAdmin,
     user: o.user ?? member(),
     subscriptions: o.subscriptions ?? subs(),

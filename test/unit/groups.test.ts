@@ -1,4 +1,3 @@
-import { PLAN, SKU } from '../../shared/domain/catalog';
 import { assignmentError, checkGroupLicenses, evaluateGroupPaths, GroupLicenses, groupPaths } from '../../shared/domain/groups';
 import {
   AssignmentError,
@@ -10,7 +9,7 @@ import {
   UserForRules,
 } from '../../shared/domain/licensing';
 import { ErrorCodes, Violation } from '../../shared/errors';
-import { add, codes, direct, EARLIER, GROUP_ID, member, NOW, only, sub, subs, USER_ID, viaGroup } from './fixtures';
+import { add, codes, demoCatalog, direct, EARLIER, GROUP_ID, member, NOW, only, PLAN, SKU, sub, subs, USER_ID, viaGroup } from './fixtures';
 
 const E3 = SKU.ENTERPRISEPACK;
 const E1 = SKU.STANDARDPACK;
@@ -53,6 +52,7 @@ const evalGroup = (o: {
 }) => {
   const user = o.user ?? member();
   return evaluateGroupPaths({
+    catalog: demoCatalog,
     user,
     base: o.base ?? user.licenseAssignments.filter((a) => a.assignedByGroup === null),
     group: o.group,
@@ -763,26 +763,30 @@ describe('evaluateGroupPaths: several paths for one product use one seat and ena
 
 describe("checkGroupLicenses: the group's licenses themselves", () => {
   test('nothing to add: no problems', () => {
-    expect(checkGroupLicenses([], subs())).toEqual([]);
+    expect(checkGroupLicenses(demoCatalog, [], subs())).toEqual([]);
   });
 
   test.each(Object.entries(SKU))('%s with every plan on: no problems', (_, skuId) => {
-    expect(checkGroupLicenses([add(skuId)], subs())).toEqual([]);
+    expect(checkGroupLicenses(demoCatalog, [add(skuId)], subs())).toEqual([]);
   });
 
   test('several products with plans switched off that may be: no problems', () => {
     expect(
-      checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1]), add(E1, [PLAN.SHAREPOINTWAC]), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])], subs()),
+      checkGroupLicenses(
+        demoCatalog,
+        [add(E3, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1]), add(E1, [PLAN.SHAREPOINTWAC]), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])],
+        subs(),
+      ),
     ).toEqual([]);
   });
 
   test('ids in upper case are found (products and plans)', () => {
-    expect(checkGroupLicenses([add(E3.toUpperCase(), [PLAN.YAMMER_ENTERPRISE.toUpperCase()])], subs())).toEqual([]);
+    expect(checkGroupLicenses(demoCatalog, [add(E3.toUpperCase(), [PLAN.YAMMER_ENTERPRISE.toUpperCase()])], subs())).toEqual([]);
   });
 
   describe('products', () => {
     test('a product outside the catalog: not subscribed, named by its id; its plans are not looked at', () => {
-      expect(checkGroupLicenses([add(UNKNOWN_SKU, [UNKNOWN_PLAN])], subs(sub(UNKNOWN_SKU)))).toEqual([
+      expect(checkGroupLicenses(demoCatalog, [add(UNKNOWN_SKU, [UNKNOWN_PLAN])], subs(sub(UNKNOWN_SKU)))).toEqual([
         {
           code: ErrorCodes.productNotSubscribed,
           message: `Your organization has no subscription for product '${UNKNOWN_SKU}'. Buy it first, then assign it to the group.`,
@@ -795,7 +799,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     test('a catalog product the organization has not bought: not subscribed, named by its display name', () => {
       const m = subs();
       m.delete(PBI);
-      expect(checkGroupLicenses([add(E3), add(PBI, [UNKNOWN_PLAN])], m)).toEqual([
+      expect(checkGroupLicenses(demoCatalog, [add(E3), add(PBI, [UNKNOWN_PLAN])], m)).toEqual([
         {
           code: ErrorCodes.productNotSubscribed,
           message: 'Your organization has no subscription for Power BI Pro. Buy it first, then assign it to the group.',
@@ -806,7 +810,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     });
 
     test('a deleted subscription: not subscribed', () => {
-      const v = checkGroupLicenses([add(E3)], subs(sub(E3, { status: 'Deleted' })));
+      const v = checkGroupLicenses(demoCatalog, [add(E3)], subs(sub(E3, { status: 'Deleted' })));
       expect(v).toEqual([
         {
           code: ErrorCodes.productNotSubscribed,
@@ -818,21 +822,21 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     });
 
     test('a deleted self-service subscription: not subscribed (only)', () => {
-      expect(codes({ violations: checkGroupLicenses([add(E3)], subs(sub(E3, { status: 'Deleted', channel: 'selfService' }))) })).toEqual([
+      expect(codes({ violations: checkGroupLicenses(demoCatalog, [add(E3)], subs(sub(E3, { status: 'Deleted', channel: 'selfService' }))) })).toEqual([
         ErrorCodes.productNotSubscribed,
       ]);
     });
 
     test.each(['Warning', 'Suspended'] as const)('a %s subscription is accepted here (members that cannot get it are put in Error)', (status) => {
-      expect(checkGroupLicenses([add(E3)], subs(sub(E3, { status })))).toEqual([]);
+      expect(checkGroupLicenses(demoCatalog, [add(E3)], subs(sub(E3, { status })))).toEqual([]);
     });
 
     test('no seats left is accepted here (members wait for a seat)', () => {
-      expect(checkGroupLicenses([add(E3)], subs(sub(E3, { total: 1, consumed: 1 })))).toEqual([]);
+      expect(checkGroupLicenses(demoCatalog, [add(E3)], subs(sub(E3, { total: 1, consumed: 1 })))).toEqual([]);
     });
 
     test('a self-service subscription: refused until taken over', () => {
-      expect(checkGroupLicenses([add(PBI)], subs(sub(PBI, { channel: 'selfService' })))).toEqual([
+      expect(checkGroupLicenses(demoCatalog, [add(PBI)], subs(sub(PBI, { channel: 'selfService' })))).toEqual([
         {
           code: ErrorCodes.selfServiceSubscription,
           message: 'Power BI Pro was bought through self-service; take the subscription over before assigning it to a group.',
@@ -843,7 +847,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     });
 
     test("a self-service subscription's disabled plans are still checked", () => {
-      const v = checkGroupLicenses([add(E3, [UNKNOWN_PLAN])], subs(sub(E3, { channel: 'selfService' })));
+      const v = checkGroupLicenses(demoCatalog, [add(E3, [UNKNOWN_PLAN])], subs(sub(E3, { channel: 'selfService' })));
       expect(v.map((x) => [x.code, x.target])).toEqual([
         [ErrorCodes.selfServiceSubscription, 'addLicenses[0].skuId'],
         [ErrorCodes.unknownServicePlan, 'addLicenses[0].disabledPlans'],
@@ -853,7 +857,7 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
 
   describe('disabled plans', () => {
     test('a plan that is not in the product: unknown', () => {
-      expect(checkGroupLicenses([add(E3, [UNKNOWN_PLAN])], subs())).toEqual([
+      expect(checkGroupLicenses(demoCatalog, [add(E3, [UNKNOWN_PLAN])], subs())).toEqual([
         {
           code: ErrorCodes.unknownServicePlan,
           message: `Service plan '${UNKNOWN_PLAN}' is not part of Office 365 E3.`,
@@ -864,27 +868,27 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
     });
 
     test("a plan of another product is unknown in this one (E1's Exchange plan in E3, Project's in E3)", () => {
-      const v = checkGroupLicenses([add(E3, [PLAN.EXCHANGE_S_STANDARD, PLAN.SHAREPOINT_PROJECT])], subs());
+      const v = checkGroupLicenses(demoCatalog, [add(E3, [PLAN.EXCHANGE_S_STANDARD, PLAN.SHAREPOINT_PROJECT])], subs());
       expect(v.map((x) => x.code)).toEqual([ErrorCodes.unknownServicePlan, ErrorCodes.unknownServicePlan]);
       expect(v[0].message).toBe(`Service plan '${PLAN.EXCHANGE_S_STANDARD}' is not part of Office 365 E3.`);
       expect(v[1].message).toBe(`Service plan '${PLAN.SHAREPOINT_PROJECT}' is not part of Office 365 E3.`);
     });
 
     test('an unknown plan is quoted as given', () => {
-      expect(checkGroupLicenses([add(E1, ['NOT-A-PLAN'])], subs())[0].message).toBe("Service plan 'NOT-A-PLAN' is not part of Office 365 E1.");
+      expect(checkGroupLicenses(demoCatalog, [add(E1, ['NOT-A-PLAN'])], subs())[0].message).toBe("Service plan 'NOT-A-PLAN' is not part of Office 365 E1.");
     });
 
     // Sway comes with the product on its own (no separate assignment), but is not locked: a group may switch it off
     test.each([E3, E1])('Sway (auto-assigned) switched off in %s: accepted', (skuId) => {
-      expect(checkGroupLicenses([add(skuId, [PLAN.SWAY])], subs())).toEqual([]);
+      expect(checkGroupLicenses(demoCatalog, [add(skuId, [PLAN.SWAY])], subs())).toEqual([]);
     });
 
     test('Sway in upper case: accepted too', () => {
-      expect(checkGroupLicenses([add(E3, [PLAN.SWAY.toUpperCase()])], subs())).toEqual([]);
+      expect(checkGroupLicenses(demoCatalog, [add(E3, [PLAN.SWAY.toUpperCase()])], subs())).toEqual([]);
     });
 
     test('one problem per offending plan; the fine ones (Sway among them) are not reported', () => {
-      const v = checkGroupLicenses([add(E3, [PLAN.YAMMER_ENTERPRISE, UNKNOWN_PLAN, PLAN.SWAY, PLAN.TEAMS1])], subs());
+      const v = checkGroupLicenses(demoCatalog, [add(E3, [PLAN.YAMMER_ENTERPRISE, UNKNOWN_PLAN, PLAN.SWAY, PLAN.TEAMS1])], subs());
       expect(v).toEqual([
         {
           code: ErrorCodes.unknownServicePlan,
@@ -899,7 +903,11 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
   test("targets name each license by its index, problems in the request's order", () => {
     const m = subs(sub(PBI, { channel: 'selfService' }));
     m.delete(PROJECT);
-    const v = checkGroupLicenses([add(E3), add(UNKNOWN_SKU), add(E1, [PLAN.SWAY, UNKNOWN_PLAN]), add(PBI), add(PROJECT), add(EXO1, [UNKNOWN_PLAN])], m);
+    const v = checkGroupLicenses(
+      demoCatalog,
+      [add(E3), add(UNKNOWN_SKU), add(E1, [PLAN.SWAY, UNKNOWN_PLAN]), add(PBI), add(PROJECT), add(EXO1, [UNKNOWN_PLAN])],
+      m,
+    );
     expect(v.map((x) => [x.code, x.target])).toEqual([
       [ErrorCodes.productNotSubscribed, 'addLicenses[1].skuId'],
       [ErrorCodes.unknownServicePlan, 'addLicenses[2].disabledPlans'],
@@ -911,6 +919,8 @@ describe("checkGroupLicenses: the group's licenses themselves", () => {
 
   test('the subscriptions are looked up by the lower-case id', () => {
     // the map is keyed by lower-case skuId, as the usecases build it
-    expect(checkGroupLicenses([add(PBI.toUpperCase())], subs(sub(PBI, { channel: 'selfService' })))[0].code).toBe(ErrorCodes.selfServiceSubscription);
+    expect(checkGroupLicenses(demoCatalog, [add(PBI.toUpperCase())], subs(sub(PBI, { channel: 'selfService' })))[0].code).toBe(
+      ErrorCodes.selfServiceSubscription,
+    );
   });
 });

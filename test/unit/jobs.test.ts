@@ -2,7 +2,6 @@
  * The pure part of bulk license jobs (shared/domain/jobs.ts): what each mode does to one user, how a
  * job request is checked, how a CSV record is read, and how progress is reported.
  */
-import { PLAN, SKU } from '../../shared/domain/catalog';
 import {
   checkJobRequest,
   CsvRow,
@@ -17,7 +16,7 @@ import {
 } from '../../shared/domain/jobs';
 import { LicenseAssignment, LicenseChange } from '../../shared/domain/licensing';
 import { ErrorCodes, Violation } from '../../shared/errors';
-import { add, change, codes, direct, evaluate, GROUP_ID, member, viaGroup } from './fixtures';
+import { add, change, codes, demoCatalog, direct, evaluate, GROUP_ID, member, PLAN, SKU, viaGroup } from './fixtures';
 
 const E3 = SKU.ENTERPRISEPACK;
 const E1 = SKU.STANDARDPACK;
@@ -73,29 +72,31 @@ describe('jobChangeFor: add', () => {
   test('switches the products on and removes nothing, whatever else the user has', () => {
     const r = req('add', { addLicenses: [add(E3, [PLAN.YAMMER_ENTERPRISE]), add(PBI)] });
     const user = [direct(E1), direct(PROJECT, [PLAN.PROJECT_CLIENT_SUBSCRIPTION]), viaGroup(PHONE)];
-    expect(jobChangeFor(r, user)).toEqual({ change: { addLicenses: [add(E3, [PLAN.YAMMER_ENTERPRISE]), add(PBI)], removeLicenses: [] } });
+    expect(jobChangeFor(demoCatalog, r, user)).toEqual({ change: { addLicenses: [add(E3, [PLAN.YAMMER_ENTERPRISE]), add(PBI)], removeLicenses: [] } });
   });
 
   test('a user with no licenses gets the products', () => {
-    expect(changeOf(jobChangeFor(req('add', { addLicenses: [add(E3)] }), []))).toEqual({ addLicenses: [add(E3)], removeLicenses: [] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('add', { addLicenses: [add(E3)] }), []))).toEqual({ addLicenses: [add(E3)], removeLicenses: [] });
   });
 
   test('a product the user already has is added again (its disabled plans are replaced), not skipped', () => {
-    const jc = jobChangeFor(req('add', { addLicenses: [add(E3, [PLAN.SWAY])] }), [direct(E3, [PLAN.TEAMS1])]);
+    const jc = jobChangeFor(demoCatalog, req('add', { addLicenses: [add(E3, [PLAN.SWAY])] }), [direct(E3, [PLAN.TEAMS1])]);
     expect(changeOf(jc)).toEqual({ addLicenses: [add(E3, [PLAN.SWAY])], removeLicenses: [] });
   });
 
   test('a product the user inherits from a group is added directly too', () => {
-    expect(changeOf(jobChangeFor(req('add', { addLicenses: [add(E3)] }), [viaGroup(E3)]))).toEqual({ addLicenses: [add(E3)], removeLicenses: [] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('add', { addLicenses: [add(E3)] }), [viaGroup(E3)]))).toEqual({ addLicenses: [add(E3)], removeLicenses: [] });
   });
 
   test("perUser (a CSV row) overrides the job's products", () => {
-    const jc = jobChangeFor(req('add', { addLicenses: [add(E3)] }), [direct(E1)], { addLicenses: [add(PBI), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])] });
+    const jc = jobChangeFor(demoCatalog, req('add', { addLicenses: [add(E3)] }), [direct(E1)], {
+      addLicenses: [add(PBI), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])],
+    });
     expect(changeOf(jc)).toEqual({ addLicenses: [add(PBI), add(PROJECT, [PLAN.SHAREPOINT_PROJECT])], removeLicenses: [] });
   });
 
   test('perUser overrides even when the job itself lists no products (CSV jobs)', () => {
-    expect(changeOf(jobChangeFor(req('add'), [], { addLicenses: [add(E1)] }))).toEqual({ addLicenses: [add(E1)], removeLicenses: [] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('add'), [], { addLicenses: [add(E1)] }))).toEqual({ addLicenses: [add(E1)], removeLicenses: [] });
   });
 });
 
@@ -103,46 +104,51 @@ describe('jobChangeFor: replace', () => {
   test('the listed products become the direct ones: others are removed, listed ones kept', () => {
     const r = req('replace', { addLicenses: [add(E1), add(PBI, [])] });
     const user = [direct(E3, [PLAN.YAMMER_ENTERPRISE]), direct(PBI), direct(PROJECT)];
-    expect(jobChangeFor(r, user)).toEqual({ change: { addLicenses: [add(E1), add(PBI)], removeLicenses: [E3, PROJECT] } });
+    expect(jobChangeFor(demoCatalog, r, user)).toEqual({ change: { addLicenses: [add(E1), add(PBI)], removeLicenses: [E3, PROJECT] } });
   });
 
   test('a listed product the user already has is not removed (it is re-added with the new disabled plans)', () => {
-    const c = changeOf(jobChangeFor(req('replace', { addLicenses: [add(E3, [PLAN.SWAY])] }), [direct(E3, [PLAN.TEAMS1])]));
+    const c = changeOf(jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E3, [PLAN.SWAY])] }), [direct(E3, [PLAN.TEAMS1])]));
     expect(c.removeLicenses).toEqual([]);
     expect(c.addLicenses).toEqual([add(E3, [PLAN.SWAY])]);
   });
 
   test('group-inherited assignments are left alone, listed or not', () => {
     const user = [viaGroup(E3), viaGroup(PBI, [], 'another-group'), direct(PROJECT)];
-    const c = changeOf(jobChangeFor(req('replace', { addLicenses: [add(E1)] }), user));
+    const c = changeOf(jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E1)] }), user));
     expect(c).toEqual({ addLicenses: [add(E1)], removeLicenses: [PROJECT] });
   });
 
   test('a product held both directly and through a group: the direct one is removed once, the inherited one stays', () => {
-    const c = changeOf(jobChangeFor(req('replace', { addLicenses: [add(E1)] }), [viaGroup(E3), direct(E3)]));
+    const c = changeOf(jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E1)] }), [viaGroup(E3), direct(E3)]));
     expect(c.removeLicenses).toEqual([E3]);
   });
 
   test('listed products match the held ones whatever their case', () => {
-    const c = changeOf(jobChangeFor(req('replace', { addLicenses: [add(E3.toUpperCase())] }), [direct(E3), direct(PBI)]));
+    const c = changeOf(jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E3.toUpperCase())] }), [direct(E3), direct(PBI)]));
     expect(c).toEqual({ addLicenses: [add(E3.toUpperCase())], removeLicenses: [PBI] });
   });
 
   test('a user with nothing just gets the products', () => {
-    expect(changeOf(jobChangeFor(req('replace', { addLicenses: [add(E3)] }), []))).toEqual({ addLicenses: [add(E3)], removeLicenses: [] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E3)] }), []))).toEqual({ addLicenses: [add(E3)], removeLicenses: [] });
   });
 
   test('a user with only inherited products removes nothing', () => {
-    expect(changeOf(jobChangeFor(req('replace', { addLicenses: [add(E1)] }), [viaGroup(E3)]))).toEqual({ addLicenses: [add(E1)], removeLicenses: [] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E1)] }), [viaGroup(E3)]))).toEqual({
+      addLicenses: [add(E1)],
+      removeLicenses: [],
+    });
   });
 
   test("perUser (a CSV row) overrides the job's products, and decides what is kept", () => {
-    const c = changeOf(jobChangeFor(req('replace', { addLicenses: [add(E3)] }), [direct(E3), direct(PBI)], { addLicenses: [add(PBI, [PLAN.BI_AZURE_P2])] }));
+    const c = changeOf(
+      jobChangeFor(demoCatalog, req('replace', { addLicenses: [add(E3)] }), [direct(E3), direct(PBI)], { addLicenses: [add(PBI, [PLAN.BI_AZURE_P2])] }),
+    );
     expect(c).toEqual({ addLicenses: [add(PBI, [PLAN.BI_AZURE_P2])], removeLicenses: [E3] });
   });
 
   test('a CSV row with no products removes every direct product (inherited ones stay)', () => {
-    const c = changeOf(jobChangeFor(req('replace'), [direct(E3), viaGroup(E1), direct(PBI)], { addLicenses: [] }));
+    const c = changeOf(jobChangeFor(demoCatalog, req('replace'), [direct(E3), viaGroup(E1), direct(PBI)], { addLicenses: [] }));
     expect(c).toEqual({ addLicenses: [], removeLicenses: [E3, PBI] });
   });
 });
@@ -150,31 +156,31 @@ describe('jobChangeFor: replace', () => {
 describe('jobChangeFor: remove', () => {
   test('removes the listed products the user has directly, nothing else', () => {
     const r = req('remove', { removeLicenses: [E3, PBI, PROJECT] });
-    expect(jobChangeFor(r, [direct(E3), direct(E1), direct(PROJECT)])).toEqual({ change: { addLicenses: [], removeLicenses: [E3, PROJECT] } });
+    expect(jobChangeFor(demoCatalog, r, [direct(E3), direct(E1), direct(PROJECT)])).toEqual({ change: { addLicenses: [], removeLicenses: [E3, PROJECT] } });
   });
 
   test('a listed product the user only inherits is not removed', () => {
-    const c = changeOf(jobChangeFor(req('remove', { removeLicenses: [E3, PBI] }), [viaGroup(E3), direct(PBI)]));
+    const c = changeOf(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3, PBI] }), [viaGroup(E3), direct(PBI)]));
     expect(c).toEqual({ addLicenses: [], removeLicenses: [PBI] });
   });
 
   test('held directly and through a group: the direct one is removed', () => {
-    expect(changeOf(jobChangeFor(req('remove', { removeLicenses: [E3] }), [viaGroup(E3), direct(E3)])).removeLicenses).toEqual([E3]);
+    expect(changeOf(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3] }), [viaGroup(E3), direct(E3)])).removeLicenses).toEqual([E3]);
   });
 
   test('listed products are matched and returned in lower case', () => {
-    expect(changeOf(jobChangeFor(req('remove', { removeLicenses: [E3.toUpperCase()] }), [direct(E3)])).removeLicenses).toEqual([E3]);
+    expect(changeOf(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3.toUpperCase()] }), [direct(E3)])).removeLicenses).toEqual([E3]);
   });
 
   test('skipped, with a reason, when the user has none of them directly', () => {
     const reason = 'The user has none of these products directly.';
-    expect(jobChangeFor(req('remove', { removeLicenses: [E3] }), [])).toEqual({ skip: reason });
-    expect(jobChangeFor(req('remove', { removeLicenses: [E3] }), [direct(E1), direct(PBI)])).toEqual({ skip: reason });
-    expect(jobChangeFor(req('remove', { removeLicenses: [E3, E1] }), [viaGroup(E3), viaGroup(E1, [], GROUP_ID)])).toEqual({ skip: reason });
+    expect(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3] }), [])).toEqual({ skip: reason });
+    expect(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3] }), [direct(E1), direct(PBI)])).toEqual({ skip: reason });
+    expect(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3, E1] }), [viaGroup(E3), viaGroup(E1, [], GROUP_ID)])).toEqual({ skip: reason });
   });
 
   test('perUser products are ignored: remove adds nothing', () => {
-    const c = changeOf(jobChangeFor(req('remove', { removeLicenses: [E3] }), [direct(E3)], { addLicenses: [add(PBI)] }));
+    const c = changeOf(jobChangeFor(demoCatalog, req('remove', { removeLicenses: [E3] }), [direct(E3)], { addLicenses: [add(PBI)] }));
     expect(c).toEqual({ addLicenses: [], removeLicenses: [E3] });
   });
 });
@@ -182,21 +188,24 @@ describe('jobChangeFor: remove', () => {
 describe('jobChangeFor: unassignAll', () => {
   test('removes every direct product, in the order held; inherited ones stay', () => {
     const user = [direct(PBI), viaGroup(E3), direct(E1, [PLAN.TEAMS1]), viaGroup(PHONE), direct(PROJECT)];
-    expect(jobChangeFor(req('unassignAll'), user)).toEqual({ change: { addLicenses: [], removeLicenses: [PBI, E1, PROJECT] } });
+    expect(jobChangeFor(demoCatalog, req('unassignAll'), user)).toEqual({ change: { addLicenses: [], removeLicenses: [PBI, E1, PROJECT] } });
   });
 
   test('held directly and through a group: the direct one is removed', () => {
-    expect(changeOf(jobChangeFor(req('unassignAll'), [viaGroup(E3), direct(E3)]))).toEqual({ addLicenses: [], removeLicenses: [E3] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('unassignAll'), [viaGroup(E3), direct(E3)]))).toEqual({ addLicenses: [], removeLicenses: [E3] });
   });
 
   test('skipped, with a reason, when the user has no direct product', () => {
     const reason = 'The user has no directly assigned products.';
-    expect(jobChangeFor(req('unassignAll'), [])).toEqual({ skip: reason });
-    expect(jobChangeFor(req('unassignAll'), [viaGroup(E3), viaGroup(PBI)])).toEqual({ skip: reason });
+    expect(jobChangeFor(demoCatalog, req('unassignAll'), [])).toEqual({ skip: reason });
+    expect(jobChangeFor(demoCatalog, req('unassignAll'), [viaGroup(E3), viaGroup(PBI)])).toEqual({ skip: reason });
   });
 
   test('perUser products are ignored', () => {
-    expect(changeOf(jobChangeFor(req('unassignAll'), [direct(E3)], { addLicenses: [add(PBI)] }))).toEqual({ addLicenses: [], removeLicenses: [E3] });
+    expect(changeOf(jobChangeFor(demoCatalog, req('unassignAll'), [direct(E3)], { addLicenses: [add(PBI)] }))).toEqual({
+      addLicenses: [],
+      removeLicenses: [E3],
+    });
   });
 });
 
@@ -205,78 +214,83 @@ describe('jobChangeFor: swap', () => {
 
   test('A -> B: B added, A removed, other products untouched', () => {
     const user = [direct(PBI), direct(E3), viaGroup(PROJECT)];
-    expect(jobChangeFor(swap(E3, E1), user)).toEqual({ change: { addLicenses: [add(E1, [])], removeLicenses: [E3] } });
+    expect(jobChangeFor(demoCatalog, swap(E3, E1), user)).toEqual({ change: { addLicenses: [add(E1, [])], removeLicenses: [E3] } });
   });
 
   test('disabled plans that exist in both products are carried over; those only in A are dropped', () => {
     const disabled = [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.EXCHANGE_S_ENTERPRISE, PLAN.SHAREPOINTWAC, PLAN.SHAREPOINTENTERPRISE];
-    const c = changeOf(jobChangeFor(swap(E3, E1), [direct(E3, disabled)]));
+    const c = changeOf(jobChangeFor(demoCatalog, swap(E3, E1), [direct(E3, disabled)]));
     expect(c).toEqual({ addLicenses: [add(E1, [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1, PLAN.SHAREPOINTWAC])], removeLicenses: [E3] });
   });
 
   test('a plan of both products keeps its place in the list', () => {
-    const c = changeOf(jobChangeFor(swap(E1, E3), [direct(E1, [PLAN.SHAREPOINTWAC, PLAN.EXCHANGE_S_STANDARD, PLAN.TEAMS1])]));
+    const c = changeOf(jobChangeFor(demoCatalog, swap(E1, E3), [direct(E1, [PLAN.SHAREPOINTWAC, PLAN.EXCHANGE_S_STANDARD, PLAN.TEAMS1])]));
     expect(c.addLicenses).toEqual([add(E3, [PLAN.SHAREPOINTWAC, PLAN.TEAMS1])]);
   });
 
   test('an auto-assigned plan (Sway) switched off in A is carried over like any plan when B has it too', () => {
     // auto-assigned only means Sway comes without a separate assignment: switched off in A, it stays off in B
-    const c = changeOf(jobChangeFor(swap(E3, E1), [direct(E3, [PLAN.SWAY, PLAN.TEAMS1])]));
+    const c = changeOf(jobChangeFor(demoCatalog, swap(E3, E1), [direct(E3, [PLAN.SWAY, PLAN.TEAMS1])]));
     expect(c.addLicenses).toEqual([add(E1, [PLAN.SWAY, PLAN.TEAMS1])]);
   });
 
   test('Sway switched off in A is dropped when B has no Sway', () => {
-    expect(changeOf(jobChangeFor(swap(E1, EXO1), [direct(E1, [PLAN.SWAY])])).addLicenses).toEqual([add(EXO1, [])]);
+    expect(changeOf(jobChangeFor(demoCatalog, swap(E1, EXO1), [direct(E1, [PLAN.SWAY])])).addLicenses).toEqual([add(EXO1, [])]);
   });
 
   test('products with no plan in common: nothing carried', () => {
-    expect(changeOf(jobChangeFor(swap(E3, PBI), [direct(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE])]))).toEqual({
+    expect(changeOf(jobChangeFor(demoCatalog, swap(E3, PBI), [direct(E3, [PLAN.TEAMS1, PLAN.YAMMER_ENTERPRISE])]))).toEqual({
       addLicenses: [add(PBI, [])],
       removeLicenses: [E3],
     });
   });
 
   test('the one plan of a single-plan product carries over when B has it too', () => {
-    expect(changeOf(jobChangeFor(swap(EXO1, E1), [direct(EXO1, [PLAN.EXCHANGE_S_STANDARD])])).addLicenses).toEqual([add(E1, [PLAN.EXCHANGE_S_STANDARD])]);
+    expect(changeOf(jobChangeFor(demoCatalog, swap(EXO1, E1), [direct(EXO1, [PLAN.EXCHANGE_S_STANDARD])])).addLicenses).toEqual([
+      add(E1, [PLAN.EXCHANGE_S_STANDARD]),
+    ]);
   });
 
   test("a user who already has B directly keeps B's own disabled plans (not A's)", () => {
     const user = [direct(E3, [PLAN.TEAMS1, PLAN.SHAREPOINTWAC]), direct(E1, [PLAN.SHAREPOINTSTANDARD])];
-    expect(changeOf(jobChangeFor(swap(E3, E1), user))).toEqual({ addLicenses: [add(E1, [PLAN.SHAREPOINTSTANDARD])], removeLicenses: [E3] });
+    expect(changeOf(jobChangeFor(demoCatalog, swap(E3, E1), user))).toEqual({ addLicenses: [add(E1, [PLAN.SHAREPOINTSTANDARD])], removeLicenses: [E3] });
   });
 
   test('a user who already has B directly with nothing disabled keeps nothing disabled', () => {
     const user = [direct(E3, [PLAN.TEAMS1]), direct(E1, [])];
-    expect(changeOf(jobChangeFor(swap(E3, E1), user)).addLicenses).toEqual([add(E1, [])]);
+    expect(changeOf(jobChangeFor(demoCatalog, swap(E3, E1), user)).addLicenses).toEqual([add(E1, [])]);
   });
 
   test('B inherited from a group does not count as having B: the plans of A are carried', () => {
     const user = [direct(E3, [PLAN.TEAMS1]), viaGroup(E1, [PLAN.SHAREPOINTSTANDARD])];
-    expect(changeOf(jobChangeFor(swap(E3, E1), user))).toEqual({ addLicenses: [add(E1, [PLAN.TEAMS1])], removeLicenses: [E3] });
+    expect(changeOf(jobChangeFor(demoCatalog, swap(E3, E1), user))).toEqual({ addLicenses: [add(E1, [PLAN.TEAMS1])], removeLicenses: [E3] });
   });
 
   test('skipped, with a reason naming the product, when the user lacks A', () => {
-    expect(jobChangeFor(swap(E3, E1), [])).toEqual({ skip: 'The user does not have Office 365 E3 directly.' });
-    expect(jobChangeFor(swap(E3, E1), [direct(E1), direct(PBI)])).toEqual({ skip: 'The user does not have Office 365 E3 directly.' });
-    expect(skipOf(jobChangeFor(swap(PBI, E1), [direct(E3)]))).toBe('The user does not have Power BI Pro directly.');
+    expect(jobChangeFor(demoCatalog, swap(E3, E1), [])).toEqual({ skip: 'The user does not have Office 365 E3 directly.' });
+    expect(jobChangeFor(demoCatalog, swap(E3, E1), [direct(E1), direct(PBI)])).toEqual({ skip: 'The user does not have Office 365 E3 directly.' });
+    expect(skipOf(jobChangeFor(demoCatalog, swap(PBI, E1), [direct(E3)]))).toBe('The user does not have Power BI Pro directly.');
   });
 
   test('skipped when the user only inherits A from a group', () => {
-    expect(jobChangeFor(swap(E3, E1), [viaGroup(E3)])).toEqual({ skip: 'The user does not have Office 365 E3 directly.' });
+    expect(jobChangeFor(demoCatalog, swap(E3, E1), [viaGroup(E3)])).toEqual({ skip: 'The user does not have Office 365 E3 directly.' });
   });
 
   test('a product not in the catalog is named by its id in the reason', () => {
-    expect(skipOf(jobChangeFor(swap(NOT_IN_CATALOG, E1), [direct(E3)]))).toBe(`The user does not have ${NOT_IN_CATALOG} directly.`);
+    expect(skipOf(jobChangeFor(demoCatalog, swap(NOT_IN_CATALOG, E1), [direct(E3)]))).toBe(`The user does not have ${NOT_IN_CATALOG} directly.`);
   });
 
   test('product ids are matched whatever their case and returned in lower case', () => {
-    const c = changeOf(jobChangeFor(swap(E3.toUpperCase(), E1.toUpperCase()), [direct(E3, [PLAN.TEAMS1])]));
+    const c = changeOf(jobChangeFor(demoCatalog, swap(E3.toUpperCase(), E1.toUpperCase()), [direct(E3, [PLAN.TEAMS1])]));
     expect(c).toEqual({ addLicenses: [add(E1, [PLAN.TEAMS1])], removeLicenses: [E3] });
-    expect(skipOf(jobChangeFor(swap(PBI.toUpperCase(), E1), []))).toBe('The user does not have Power BI Pro directly.');
+    expect(skipOf(jobChangeFor(demoCatalog, swap(PBI.toUpperCase(), E1), []))).toBe('The user does not have Power BI Pro directly.');
   });
 
   test('perUser products are ignored', () => {
-    expect(changeOf(jobChangeFor(swap(E3, E1), [direct(E3)], { addLicenses: [add(PBI)] }))).toEqual({ addLicenses: [add(E1, [])], removeLicenses: [E3] });
+    expect(changeOf(jobChangeFor(demoCatalog, swap(E3, E1), [direct(E3)], { addLicenses: [add(PBI)] }))).toEqual({
+      addLicenses: [add(E1, [])],
+      removeLicenses: [E3],
+    });
   });
 });
 
@@ -292,14 +306,14 @@ describe('jobChangeFor: inputs are not changed', () => {
   ])('%o', (r) => {
     const frozen = deepFreeze(r);
     const before = JSON.stringify(frozen);
-    expect(() => jobChangeFor(frozen, user(), deepFreeze({ addLicenses: [add(PHONE)] }))).not.toThrow();
+    expect(() => jobChangeFor(demoCatalog, frozen, user(), deepFreeze({ addLicenses: [add(PHONE)] }))).not.toThrow();
     expect(JSON.stringify(frozen)).toBe(before);
   });
 });
 
 describe('jobChangeFor feeds evaluateLicenseChange: the outcome per mode', () => {
   const after = (r: JobRequest, assignments: LicenseAssignment[]) => {
-    const outcome = evaluate({ user: member(assignments), change: changeOf(jobChangeFor(r, assignments)) });
+    const outcome = evaluate({ user: member(assignments), change: changeOf(jobChangeFor(demoCatalog, r, assignments)) });
     expect(outcome.violations).toEqual([]);
     return outcome.next
       .map((a) => ({ skuId: a.skuId, disabledPlans: a.disabledPlans, group: a.assignedByGroup }))
@@ -346,7 +360,7 @@ describe('checkJobRequest', () => {
    * id too): checked here for every case, then left out of the comparisons below.
    */
   const check = (r: JobRequest) =>
-    checkJobRequest(r).map(({ parameters, ...v }) => {
+    checkJobRequest(demoCatalog, r).map(({ parameters, ...v }) => {
       expect(parameters).toEqual(v.code === ErrorCodes.productNotSubscribed ? { skuId: v.target!.toLowerCase(), mode: r.mode } : { mode: r.mode });
       return v;
     });
@@ -460,6 +474,7 @@ describe('checkJobRequest', () => {
   test('every violation of a bad request is invalidRequest or productNotSubscribed', () => {
     for (const mode of JOB_MODES) {
       const v = checkJobRequest(
+        demoCatalog,
         req(mode, { addLicenses: [add(NOT_IN_CATALOG)], removeLicenses: [NOT_IN_CATALOG], fromSkuId: NOT_IN_CATALOG, toSkuId: NOT_IN_CATALOG }),
       );
       expect(v.length).toBeGreaterThan(0);
@@ -484,7 +499,7 @@ describe('readCsvRecord', () => {
     return r;
   };
   const NOW = Date.parse('2026-11-30T09:00:00Z');
-  const read = (record: Record<string, string>, mode: 'add' | 'replace' = 'add', row = 2) => readCsvRecord(record, row, mode, NOW);
+  const read = (record: Record<string, string>, mode: 'add' | 'replace' = 'add', row = 2) => readCsvRecord(demoCatalog, record, row, mode, NOW);
   const products = (r: CsvRow) => r.addLicenses.map((a) => a.skuId);
 
   test('a plain row', () => {
@@ -848,15 +863,15 @@ describe('readCsvRecord', () => {
   });
 
   test.each([2, 3, 101, 100_001])('row %i is the row in the result and in the message', (row) => {
-    expect(ok(readCsvRecord({ userPrincipalName: UPN, licenses: 'ENTERPRISEPACK' }, row, 'add', Date.now())).row).toBe(row);
-    const e = err(readCsvRecord({ userPrincipalName: UPN, licenses: '' }, row, 'add', Date.now()));
+    expect(ok(readCsvRecord(demoCatalog, { userPrincipalName: UPN, licenses: 'ENTERPRISEPACK' }, row, 'add', Date.now())).row).toBe(row);
+    const e = err(readCsvRecord(demoCatalog, { userPrincipalName: UPN, licenses: '' }, row, 'add', Date.now()));
     expect(e.row).toBe(row);
     expect(e.error.message.startsWith(`Row ${row}: `)).toBe(true);
   });
 
   test('a row read in add mode, run through an add job, gives the user each product once', () => {
     const row = ok(read({ userPrincipalName: UPN, licenses: `ENTERPRISEPACK;${E3};POWER_BI_PRO`, disabledPlans: 'TEAMS1' }));
-    const jc = changeOf(jobChangeFor(req('add'), [], { addLicenses: row.addLicenses }));
+    const jc = changeOf(jobChangeFor(demoCatalog, req('add'), [], { addLicenses: row.addLicenses }));
     const outcome = evaluate({ user: member([]), change: change(jc.addLicenses, jc.removeLicenses) });
     expect(outcome.violations).toEqual([]);
     expect(outcome.next.map((a) => a.skuId).sort()).toEqual([E3, PBI].sort());

@@ -1,4 +1,3 @@
-import { catalog, PLAN, SKU } from '../../shared/domain/catalog';
 import {
   availableUnits,
   CapabilityStatus,
@@ -11,7 +10,28 @@ import {
 } from '../../shared/domain/licensing';
 import { AppRole, DirectoryRoleName } from '../../shared/domain/roles';
 import { ErrorCodes } from '../../shared/errors';
-import { add, asApp, asRole, change, codes, direct, EARLIER, evaluate, GROUP_ID, guest, member, NOW, only, sub, subs, USER_ID, viaGroup } from './fixtures';
+import {
+  add,
+  asApp,
+  asRole,
+  change,
+  codes,
+  demoCatalog,
+  direct,
+  EARLIER,
+  evaluate,
+  GROUP_ID,
+  guest,
+  member,
+  NOW,
+  only,
+  PLAN,
+  SKU,
+  sub,
+  subs,
+  USER_ID,
+  viaGroup,
+} from './fixtures';
 
 const E3 = SKU.ENTERPRISEPACK;
 const E1 = SKU.STANDARDPACK;
@@ -81,7 +101,7 @@ describe('availableUnits and seatLimit agree for admin-bought subscriptions', ()
 
 describe('countViolation', () => {
   test('names the product, the numbers and the two ways out; target defaults to the product', () => {
-    const v = countViolation(E3, sub(E3, { total: 5, consumed: 4 }), 3);
+    const v = countViolation(demoCatalog, E3, sub(E3, { total: 5, consumed: 4 }), 3);
     expect(v.code).toBe(ErrorCodes.countViolation);
     expect(v.target).toBe(E3);
     expect(v.message).toContain('Not enough Office 365 E3 licenses: 3 needed, 1 available (4 of 5 assigned)');
@@ -90,18 +110,18 @@ describe('countViolation', () => {
   });
 
   test('an explicit target (the user) is kept', () => {
-    expect(countViolation(E3, sub(E3, { total: 1, consumed: 1 }), 1, USER_ID).target).toBe(USER_ID);
+    expect(countViolation(demoCatalog, E3, sub(E3, { total: 1, consumed: 1 }), 1, USER_ID).target).toBe(USER_ID);
   });
 
   test('over-assigned: 0 available, the consumed count as is', () => {
-    expect(countViolation(EXO1, sub(EXO1, { total: 5, consumed: 7 }), 1).message).toContain(
+    expect(countViolation(demoCatalog, EXO1, sub(EXO1, { total: 5, consumed: 7 }), 1).message).toContain(
       'Not enough Exchange Online (Plan 1) licenses: 1 needed, 0 available (7 of 5 assigned)',
     );
   });
 
   test('a product outside the catalog is named by its id', () => {
     const id = '99999999-8888-7777-6666-555555555555';
-    expect(countViolation(id, sub(id, { total: 0 }), 1).message).toContain(`Not enough ${id} licenses`);
+    expect(countViolation(demoCatalog, id, sub(id, { total: 0 }), 1).message).toContain(`Not enough ${id} licenses`);
   });
 });
 
@@ -161,9 +181,9 @@ describe('effectiveLicenses', () => {
 
 describe('enabledPlans', () => {
   test('a product with nothing disabled: all its plans, each with its product', () => {
-    const r = enabledPlans([{ skuId: E3, disabledPlans: [] }]);
+    const r = enabledPlans(demoCatalog, [{ skuId: E3, disabledPlans: [] }]);
     expect(ids(r).sort()).toEqual(
-      catalog
+      demoCatalog
         .product(E3)!
         .servicePlans.map((p) => p.servicePlanId)
         .sort(),
@@ -172,7 +192,7 @@ describe('enabledPlans', () => {
   });
 
   test('disabled plans are left out', () => {
-    const r = enabledPlans([{ skuId: E3, disabledPlans: [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1] }]);
+    const r = enabledPlans(demoCatalog, [{ skuId: E3, disabledPlans: [PLAN.YAMMER_ENTERPRISE, PLAN.TEAMS1] }]);
     expect(ids(r)).not.toContain(PLAN.YAMMER_ENTERPRISE);
     expect(ids(r)).not.toContain(PLAN.TEAMS1);
     expect(ids(r)).toContain(PLAN.EXCHANGE_S_ENTERPRISE);
@@ -180,21 +200,21 @@ describe('enabledPlans', () => {
   });
 
   test('an auto-assigned plan (Sway) listed as disabled is left out like any other plan', () => {
-    const r = enabledPlans([{ skuId: E1, disabledPlans: [PLAN.SWAY, PLAN.TEAMS1] }]);
-    expect(catalog.plan(PLAN.SWAY)!.isAutoAssigned).toBe(true);
+    const r = enabledPlans(demoCatalog, [{ skuId: E1, disabledPlans: [PLAN.SWAY, PLAN.TEAMS1] }]);
+    expect(demoCatalog.plan(PLAN.SWAY)!.isAutoAssigned).toBe(true);
     expect(ids(r)).not.toContain(PLAN.SWAY);
     expect(ids(r)).not.toContain(PLAN.TEAMS1);
     expect(ids(r)).toContain(PLAN.EXCHANGE_S_STANDARD);
   });
 
   test('a product with every plan disabled brings no plan at all, auto-assigned ones included', () => {
-    const all = catalog.product(E3)!.servicePlans.map((p) => p.servicePlanId);
-    expect(enabledPlans([{ skuId: E3, disabledPlans: all }])).toEqual([]);
-    expect(enabledPlans([{ skuId: PBI, disabledPlans: [PLAN.BI_AZURE_P2] }])).toEqual([]);
+    const all = demoCatalog.product(E3)!.servicePlans.map((p) => p.servicePlanId);
+    expect(enabledPlans(demoCatalog, [{ skuId: E3, disabledPlans: all }])).toEqual([]);
+    expect(enabledPlans(demoCatalog, [{ skuId: PBI, disabledPlans: [PLAN.BI_AZURE_P2] }])).toEqual([]);
   });
 
   test('the same plan in two products appears once per product', () => {
-    const r = enabledPlans([
+    const r = enabledPlans(demoCatalog, [
       { skuId: E1, disabledPlans: [] },
       { skuId: E3, disabledPlans: [] },
     ]);
@@ -203,11 +223,11 @@ describe('enabledPlans', () => {
   });
 
   test('products outside the catalog are skipped', () => {
-    expect(enabledPlans([{ skuId: 'not-a-product', disabledPlans: [] }])).toEqual([]);
+    expect(enabledPlans(demoCatalog, [{ skuId: 'not-a-product', disabledPlans: [] }])).toEqual([]);
   });
 
   test('nothing in, nothing out', () => {
-    expect(enabledPlans([])).toEqual([]);
+    expect(enabledPlans(demoCatalog, [])).toEqual([]);
   });
 });
 
@@ -1055,7 +1075,7 @@ describe('evaluateLicenseChange: disabledPlans that cannot be', () => {
     expect(r.violations).toHaveLength(1);
     expect(v.target).toBe('addLicenses[0].disabledPlans');
     expect(v.message).toContain(`Service plan '${PLAN.EXCHANGE_S_ENTERPRISE}' is not part of Office 365 E1`);
-    for (const p of catalog.product(E1)!.servicePlans) expect(v.message).toContain(`${p.servicePlanName} (${p.servicePlanId})`);
+    for (const p of demoCatalog.product(E1)!.servicePlans) expect(v.message).toContain(`${p.servicePlanName} (${p.servicePlanId})`);
     expect(v.message).not.toContain('EXCHANGE_S_ENTERPRISE (');
   });
 

@@ -1,3 +1,4 @@
+import { demoCatalog } from './fixtures';
 /**
  * Money (shared/domain/money.ts) and the spend figures (shared/usecases/reports/licenseSpend.ts): exact, per
  * currency, rounded once; one price per license for every report.
@@ -76,7 +77,7 @@ test('100,000 seats of 0.10 a month add up to exactly 10,000.00 (floating point 
 });
 
 test('spend: per product and per currency; Suspended costs 0, Deleted is left out, unpriced counted', () => {
-  const f = spendOf([
+  const f = spendOf(demoCatalog, [
     sub({ skuId: 'a', skuPartNumber: 'A', unitPrice: { amount: 20, currency: 'EUR', billingPeriod: 'month' } }),
     sub({ skuId: 'b', skuPartNumber: 'B', unitPrice: { amount: 120, currency: 'EUR', billingPeriod: 'year' }, capabilityStatus: 'Warning' }),
     sub({ skuId: 'c', skuPartNumber: 'C', unitPrice: { amount: 5, currency: 'USD', billingPeriod: 'month' }, capabilityStatus: 'Suspended' }),
@@ -112,6 +113,6 @@ test("a license's monthly price, one answer for every report: null without a pri
   expect(monthlyPerLicense({ capabilityStatus: 'Suspended' })).toBeNull();
   // the spend report and the inactivity report's prices agree on a Suspended product: 0, in its currency
   const suspended = sub({ skuId: 'c', skuPartNumber: 'C', unitPrice: eur, capabilityStatus: 'Suspended' });
-  expect(spendOf([suspended]).products[0]).toMatchObject({ billed: false, monthlyCost: 0, currency: 'EUR' });
-  expect(pricesOf([suspended]).get('c')).toMatchObject({ perLicense: 0n, currency: 'EUR' });
+  expect(spendOf(demoCatalog, [suspended]).products[0]).toMatchObject({ billed: false, monthlyCost: 0, currency: 'EUR' });
+  expect(pricesOf(demoCatalog, [suspended]).get('c')).toMatchObject({ perLicense: 0n, currency: 'EUR' });
 });

@@ -4,8 +4,8 @@
  * reclaim candidates, the audit window; plus the hook other modules register steps with, and the schedule
  * setting.
  */
+import { EMPTY_CATALOG } from '../../shared/domain/catalog';
 import { loadSettings, SettingsError } from '../../shared/config';
-import { SKU } from '../../shared/domain/catalog';
 import fc from 'fast-check';
 import { CapabilityStatus, LicenseAssignment } from '../../shared/domain/licensing';
 import {
@@ -45,7 +45,7 @@ import { createWebhookBody } from '../../shared/schemas/alerts';
 import { inactiveUsersQuery } from '../../shared/schemas/reports';
 import { registerReconciliationStep, ReconciliationReport, runRegisteredSteps } from '../../shared/usecases/reconciliation';
 import { TenantDoc } from '../../shared/storage/documents';
-import { direct, EARLIER, GROUP_ID, NOW, viaGroup } from './fixtures';
+import { direct, EARLIER, GROUP_ID, NOW, SKU, viaGroup } from './fixtures';
 
 const days = (n: number, from = NOW) => new Date(Date.parse(from) + n * DAY_MS).toISOString();
 
@@ -605,7 +605,7 @@ describe('auditCheckSince', () => {
 describe('registerReconciliationStep', () => {
   const tenant = { id: 't1', tenantId: 't1', type: 'tenant' } as TenantDoc;
   const report = () => ({ steps: {}, errors: [] }) as unknown as ReconciliationReport;
-  const context = { runId: 'run', now: NOW, mode: 'full' as const, subscriptions: async () => [], keepAlive: async () => undefined };
+  const context = { runId: 'run', now: NOW, catalog: EMPTY_CATALOG, mode: 'full' as const, subscriptions: async () => [], keepAlive: async () => undefined };
 
   test('steps run after one another, in registration order, their results under their names; a failing one is reported and the others still run', async () => {
     const order: string[] = [];

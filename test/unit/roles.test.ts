@@ -28,6 +28,7 @@ const ACTIONS: Action[] = [
   'keepOwnLicense',
   'readOwnUsageRights',
   'manageReportSettings',
+  'manageLicenseSettings',
   'provision',
   'manageProvisioning',
   'readProvisioning',
@@ -54,6 +55,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: true,
+    manageLicenseSettings: true,
     provision: false,
     manageProvisioning: true,
     readProvisioning: true,
@@ -75,6 +77,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -96,6 +99,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -117,6 +121,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -138,6 +143,7 @@ const DIRECTORY_MATRIX: Record<DirectoryRoleName, Record<Action, boolean>> = {
     keepOwnLicense: true,
     readOwnUsageRights: true,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: true,
@@ -162,6 +168,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -183,6 +190,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -205,6 +213,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -227,6 +236,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: false,
     manageProvisioning: false,
     readProvisioning: false,
@@ -249,6 +259,7 @@ const APP_MATRIX: Record<string, Record<Action, boolean>> = {
     keepOwnLicense: false,
     readOwnUsageRights: false,
     manageReportSettings: false,
+    manageLicenseSettings: false,
     provision: true,
     manageProvisioning: false,
     readProvisioning: false,
@@ -298,6 +309,8 @@ describe('can: each action x each directory role', () => {
   test('whether reports conceal names: Global Administrator only', () => {
     expect(ROLES.filter((r) => can(asRole(r), 'manageReportSettings'))).toEqual(['GlobalAdministrator']);
     expect(APP_ROLES.filter((r) => can(asApp(r), 'manageReportSettings'))).toEqual([]);
+    expect(ROLES.filter((r) => can(asRole(r), 'manageLicenseSettings'))).toEqual(['GlobalAdministrator']);
+    expect(APP_ROLES.filter((r) => can(asApp(r), 'manageLicenseSettings'))).toEqual([]);
   });
 
   test('Global Reader reads but never changes anything', () => {

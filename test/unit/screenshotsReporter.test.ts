@@ -107,8 +107,9 @@ test.each([
   expect(content(root, 'one.png')).toBe('old picture');
 });
 
-test('a passing run that did not take an image the README shows fails, and changes nothing', () => {
+test('a passing run that did not take an image the README or a docs page shows fails, names the pages, and changes nothing', () => {
   const root = repo(['one.png', 'missing.png'], ['one.png', 'missing.png']);
+  writeFileSync(join(root, 'docs', 'other.md'), '![Missing](screenshots/missing.png) ![Also](screenshots/also.png)');
   const reporter = new ScreenshotsReporter({}, { root });
   taken(root, 'missing', 'a.test.ts'); // by an earlier run: does not count
   start(reporter, root);
@@ -122,7 +123,9 @@ test('a passing run that did not take an image the README shows fails, and chang
       ),
     ),
   );
-  expect(reporter.getLastError()?.message).toMatch(/The README shows missing\.png from docs\/screenshots, but no browser test took it in this run/);
+  expect(reporter.getLastError()?.message).toMatch(
+    /^docs\/other\.md shows also\.png, README\.md and docs\/other\.md show missing\.png from docs\/screenshots, but no browser test took it in this run/,
+  );
   expect(docsOf(root)).toEqual(['missing.png', 'one.png']);
   expect(content(root, 'one.png')).toBe('old picture');
 });

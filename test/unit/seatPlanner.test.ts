@@ -1,8 +1,7 @@
-import { SKU } from '../../shared/domain/catalog';
 import { LicenseAssignment } from '../../shared/domain/licensing';
 import { checkReduction, Holder, OVER_ASSIGNMENT_WINDOW_DAYS, planReduction } from '../../shared/domain/seatPlanner';
 import { ErrorCodes } from '../../shared/errors';
-import { direct, GROUP_ID, NOW, viaGroup } from './fixtures';
+import { direct, GROUP_ID, NOW, SKU, viaGroup } from './fixtures';
 
 const E3 = SKU.ENTERPRISEPACK;
 const E1 = SKU.STANDARDPACK;

@@ -3,12 +3,11 @@
  * (shared/usecases/usageRights.ts): what a user may use now, direct and through groups, with disabled plans
  * and non-active subscriptions taken out; and the token claim's 3 KB budget.
  */
-import { catalog, PLAN, SKU } from '../../shared/domain/catalog';
 import { CapabilityStatus, LicenseAssignment } from '../../shared/domain/licensing';
 import { servicePlanNamesWithin, UsageRight, usageRightsOf } from '../../shared/domain/usageRights';
 import { ApiError } from '../../shared/errors';
 import { usageRightFilter } from '../../shared/usecases/usageRights';
-import { direct, viaGroup } from './fixtures';
+import { demoCatalog, direct, PLAN, SKU, viaGroup } from './fixtures';
 
 const E3 = SKU.ENTERPRISEPACK;
 const E1 = SKU.STANDARDPACK;
@@ -16,13 +15,13 @@ const PBI = SKU.POWER_BI_PRO;
 const enabled = (): CapabilityStatus => 'Enabled';
 const planIds = (r: UsageRight | undefined) => r?.services.map((s) => s.planId).sort() ?? [];
 const allPlans = (skuId: string) =>
-  catalog
+  demoCatalog
     .product(skuId)!
     .servicePlans.map((p) => p.servicePlanId)
     .sort();
 
 test('one right per product held directly, every plan that is on, in Graph’s shape', () => {
-  const [right] = usageRightsOf([direct(PBI)], enabled);
+  const [right] = usageRightsOf(demoCatalog, [direct(PBI)], enabled);
   expect(right).toEqual({
     id: PBI,
     skuId: PBI,
@@ -33,17 +32,17 @@ test('one right per product held directly, every plan that is on, in Graph’s s
 
 test('plans switched off are taken out; a plan off on one path and on on another is on (the union of the paths)', () => {
   const offDirect: string[] = [PLAN.SWAY, PLAN.YAMMER_ENTERPRISE];
-  expect(planIds(usageRightsOf([direct(E3, offDirect)], enabled)[0])).toEqual(allPlans(E3).filter((p) => !offDirect.includes(p)));
+  expect(planIds(usageRightsOf(demoCatalog, [direct(E3, offDirect)], enabled)[0])).toEqual(allPlans(E3).filter((p) => !offDirect.includes(p)));
   // Sway off directly, on through the group: on; Yammer off on both paths: off; one right, not two
-  const rights = usageRightsOf([direct(E3, offDirect), viaGroup(E3, [PLAN.YAMMER_ENTERPRISE])], enabled);
+  const rights = usageRightsOf(demoCatalog, [direct(E3, offDirect), viaGroup(E3, [PLAN.YAMMER_ENTERPRISE])], enabled);
   expect(rights).toHaveLength(1);
   expect(planIds(rights[0])).toEqual(allPlans(E3).filter((p) => p !== PLAN.YAMMER_ENTERPRISE));
 });
 
 test('through a group alone counts; a path in Error does not', () => {
-  expect(usageRightsOf([viaGroup(E1)], enabled).map((r) => r.skuId)).toEqual([E1]);
+  expect(usageRightsOf(demoCatalog, [viaGroup(E1)], enabled).map((r) => r.skuId)).toEqual([E1]);
   const failed: LicenseAssignment = { ...viaGroup(E1), state: 'Error', error: 'CountViolation' };
-  expect(usageRightsOf([failed], enabled)).toEqual([]);
+  expect(usageRightsOf(demoCatalog, [failed], enabled)).toEqual([]);
 });
 
 test.each<[CapabilityStatus | undefined, boolean]>([
@@ -53,15 +52,17 @@ test.each<[CapabilityStatus | undefined, boolean]>([
   ['Deleted', false],
   [undefined, false], // no subscription of the product: nothing to use
 ])('a subscription %s: the right is there = %s', (status, there) => {
-  expect(usageRightsOf([direct(E3), direct(PBI)], (skuId) => (skuId === E3 ? status : 'Enabled')).map((r) => r.skuId)).toEqual(there ? [E3, PBI] : [PBI]);
+  expect(usageRightsOf(demoCatalog, [direct(E3), direct(PBI)], (skuId) => (skuId === E3 ? status : 'Enabled')).map((r) => r.skuId)).toEqual(
+    there ? [E3, PBI] : [PBI],
+  );
 });
 
 test('a product with every plan switched off gives no right', () => {
-  expect(usageRightsOf([direct(PBI, [PLAN.BI_AZURE_P2])], enabled)).toEqual([]);
+  expect(usageRightsOf(demoCatalog, [direct(PBI, [PLAN.BI_AZURE_P2])], enabled)).toEqual([]);
 });
 
 test('the claim: each plan name once, sorted, within the budget (key included), and says when it was cut', () => {
-  const rights = usageRightsOf([direct(E3), direct(E1), direct(PBI)], enabled);
+  const rights = usageRightsOf(demoCatalog, [direct(E3), direct(E1), direct(PBI)], enabled);
   const all = servicePlanNamesWithin(rights, 'servicePlans', 3072);
   expect(all.complete).toBe(true);
   expect(all.names).toEqual([...new Set(all.names)].sort());
@@ -75,8 +76,12 @@ test('the claim: each plan name once, sorted, within the budget (key included), 
 });
 
 describe('$filter, as Graph takes it on usage rights', () => {
-  const rights = usageRightsOf([direct(E3), direct(PBI)], enabled);
-  const pick = (f: string) => rights.filter(usageRightFilter(f)).map((r) => r.skuId);
+  // the demo's catalog is read before the tests (fixtures.ts), not while they are declared
+  const rights = () => usageRightsOf(demoCatalog, [direct(E3), direct(PBI)], enabled);
+  const pick = (f: string) =>
+    rights()
+      .filter(usageRightFilter(f))
+      .map((r) => r.skuId);
 
   test.each<[string, string[]]>([
     [`skuId eq ${E3}`, [E3]],

@@ -26,6 +26,7 @@ const GroupPage = lazy(() => import('./pages/groups/GroupPage'));
 const JobsPage = lazy(() => import('./pages/jobs/JobsPage'));
 const JobPage = lazy(() => import('./pages/jobs/JobPage'));
 const ReportsPage = lazy(() => import('./pages/reports/ReportsPage'));
+const SettingsPage = lazy(() => import('./pages/settings/SettingsPage'));
 const ProvisioningPage = lazy(() => import('./pages/settings/ProvisioningPage'));
 
 function newQueryClient() {
@@ -81,6 +82,7 @@ function SignedIn({ config, session }: { config: ConsoleConfig; session: Session
                   <Route path="/jobs/:id">{(p) => <JobPage jobId={p.id} />}</Route>
                   <Route path="/reports/:tab?">{(p) => <ReportsPage tab={p.tab} />}</Route>
                   <Route path="/settings/provisioning" component={ProvisioningPage} />
+                  <Route path="/settings" component={SettingsPage} />
                   <Route>
                     <Redirect to="/licenses" replace />
                   </Route>

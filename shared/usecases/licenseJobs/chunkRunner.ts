@@ -16,6 +16,7 @@
  * - Preview (dry run) evaluates every user and counts the seats needed, changing nothing. A job that must
  *   not start without enough seats runs the preview first, then applies if the seats are there.
  */
+import { Catalog } from '../../domain/catalog';
 import { FINAL_STATUSES, jobChangeFor } from '../../domain/jobs';
 import { availableUnits, countViolation, effectiveLicenses } from '../../domain/licensing';
 import { Principal } from '../../domain/roles';
@@ -27,7 +28,7 @@ import { AuditDoc, UserDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
 import { users } from '../../storage/users';
 import { createUser } from '../users';
-import { applyChanges, decideDirect, forRules, jobAuditId } from '../../licensing';
+import { applyChanges, decideCatalogPlans, decideDirect, forRules, jobAuditId } from '../../licensing';
 import { chunkHoldSeats, chunkRecordMark, gained, lost, Settlement } from '../../licensing/chunkHold';
 import { CHUNKS_IN_FLIGHT, ChunkMessage, enqueue, enqueueFirstChunks } from './queue';
 
@@ -126,14 +127,14 @@ async function jobRecord(job: JobDoc, user: UserDoc): Promise<AuditDoc | undefin
 }
 
 /** A job's change for one row: from the user as stored now (asked again if the user changes meanwhile). */
-function rowChange(job: JobDoc, item: JobItem) {
+function rowChange(catalog: Catalog, job: JobDoc, item: JobItem) {
   return {
     userPatch: (doc: UserDoc) => ({
       ...(item.usageLocation ? { usageLocation: item.usageLocation } : {}),
       ...laterSignIn(doc, item.lastSignInDateTime),
     }),
     changeFor: (doc: UserDoc) => {
-      const jc = jobChangeFor(job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
+      const jc = jobChangeFor(catalog, job.request, doc.licenseAssignments, item.addLicenses ? { addLicenses: item.addLicenses } : undefined);
       if ('skip' in jc) throw new ApiError(409, SKIPPED, jc.skip);
       return jc.change;
     },
@@ -148,7 +149,11 @@ function laterSignIn(doc: UserDoc, at: string | undefined): Pick<UserDoc, 'signI
   return { signInActivity: { ...doc.signInActivity, lastSignInDateTime: at } };
 }
 
-async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
+async function runChunk(
+  job: JobDoc,
+  chunk: ChunkDoc,
+  catalog: Catalog,
+): Promise<{ results: JobResult[]; needed: Record<string, number>; settlement?: Settlement }> {
   const principal = principalOf(job);
   const now = new Date().toISOString();
   // the cached list is enough: seats are decided by the hold's conditional write, and a hold left by an
@@ -204,7 +209,7 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
     // a preview: the same decision the engine would make, nothing written
     let decision;
     try {
-      decision = decideDirect(principal, rowChange(job, item))(user, { subscriptions: subs, now, without: new Set() });
+      decision = decideDirect(principal, rowChange(catalog, job, item))(user, { catalog, subscriptions: subs, now, without: new Set() });
     } catch (e) {
       if (!(e instanceof ApiError && e.code === SKIPPED)) throw e;
       results.set(item, { row: item.row, userId: user.id, userPrincipalName: user.userPrincipalName, status: 'skipped', message: e.message });
@@ -234,16 +239,25 @@ async function runChunk(job: JobDoc, chunk: ChunkDoc): Promise<{ results: JobRes
   // Apply: each user its own group (one failing never fails another), the chunk's seats from its hold,
   // one engine run: one bulk write of the users, one of their audit records.
   const seats = chunkHoldSeats({ tenantId: job.tenantId, key: holdKey(job, chunk.index), subs: subsDocs, done });
+  // the catalog's job (a product gained or lost plans) decides its own change, audited as the catalog's
+  const byCatalog = job.request.mode === 'servicePlans';
   const outcomes = await applyChanges({
     tenantId: job.tenantId,
+    catalog,
     seats,
     mark: chunkRecordMark,
     groups: candidates.map((c) => ({
       principal,
       requestId: job.id,
-      operation: `licenseJob:${job.request.mode}`,
+      operation: byCatalog ? 'catalogServicePlans' : `licenseJob:${job.request.mode}`,
       jobId: job.id,
-      changes: [{ userId: c.user.id, current: c.user, decide: decideDirect(principal, rowChange(job, c.item)) }],
+      changes: [
+        {
+          userId: c.user.id,
+          current: c.user,
+          decide: byCatalog ? decideCatalogPlans(job.request.servicePlanChanges ?? []) : decideDirect(principal, rowChange(catalog, job, c.item)),
+        },
+      ],
     })),
   });
   const written: AuditDoc[] = [];
@@ -294,8 +308,8 @@ const cancelled = (item: JobItem): JobResult => ({
   message: 'The job was cancelled before this user was processed; nothing was changed for them.',
 });
 
-/** Handles one chunk message. Safe to run twice, and concurrently with the job's other chunks. */
-export async function processChunk(m: ChunkMessage): Promise<void> {
+/** Handles one chunk message, judged by the message's catalog snapshot. Safe to run twice, and concurrently with the job's other chunks. */
+export async function processChunk(m: ChunkMessage, catalog: Catalog): Promise<void> {
   const job = await jobs.get(m.tenantId, m.jobId);
   if (!job) throw new Error(`license job ${m.jobId} not found (yet): retry`);
   if (FINAL_STATUSES.includes(job.status) || m.phase !== job.phase) return;
@@ -308,12 +322,12 @@ export async function processChunk(m: ChunkMessage): Promise<void> {
   if (!saved) {
     const run = job.cancel
       ? { results: chunk.items.map(cancelled), needed: {}, settlement: await cancelledSettlement(job, chunk) }
-      : await runChunk(job, chunk);
+      : await runChunk(job, chunk, catalog);
     saved = { ...chunk, phase: job.phase, results: run.results, needed: run.needed, settlement: run.settlement ?? {} };
     await jobs.putChunk(saved);
   }
   await settleHolds(job, m.chunk, saved.settlement ?? {});
-  await settleChunk(job, m.chunk, saved.results!, job.phase === 'preview' ? (saved.needed ?? {}) : {});
+  await settleChunk(job, m.chunk, saved.results!, job.phase === 'preview' ? (saved.needed ?? {}) : {}, catalog);
 }
 
 /** A cancelled job's chunk that an earlier delivery had started: settle what that delivery did. */
@@ -337,23 +351,24 @@ async function doneSettlement(job: JobDoc, chunk: ChunkDoc): Promise<Settlement>
 }
 
 /** After a chunk has results: keep the chain of messages going, count it once, finish the job if last. */
-async function settleChunk(job: JobDoc, index: number, results: JobResult[], needed: Record<string, number>): Promise<void> {
+async function settleChunk(job: JobDoc, index: number, results: JobResult[], needed: Record<string, number>, catalog: Catalog): Promise<void> {
   const next = index + CHUNKS_IN_FLIGHT;
   if (next < job.chunkCount) await enqueue({ tenantId: job.tenantId, jobId: job.id, chunk: next, phase: job.phase });
   const counts = { succeeded: 0, failed: 0, skipped: 0 };
   for (const r of results) counts[r.status]++;
   const updated = (await jobs.countChunk(job.tenantId, job.id, index, counts, needed)) ?? (await jobs.get(job.tenantId, job.id))!;
-  if (updated.progress.chunksdone >= updated.chunkCount && !FINAL_STATUSES.includes(updated.status) && updated.phase === job.phase) await finish(updated);
+  if (updated.progress.chunksdone >= updated.chunkCount && !FINAL_STATUSES.includes(updated.status) && updated.phase === job.phase)
+    await finish(updated, catalog);
 }
 
-async function finish(job: JobDoc): Promise<void> {
-  await endPhase(job);
+async function finish(job: JobDoc, catalog: Catalog): Promise<void> {
+  await endPhase(job, catalog);
   // ended (or waiting for nothing): the slot goes back to the tenant's budget
   const ended = await jobs.get(job.tenantId, job.id);
   if (ended && FINAL_STATUSES.includes(ended.status) && ended.slot !== undefined) await jobs.releaseSlot(job.tenantId, job.id, ended.slot);
 }
 
-async function endPhase(job: JobDoc): Promise<void> {
+async function endPhase(job: JobDoc, catalog: Catalog): Promise<void> {
   const now = new Date().toISOString();
   if (job.cancel) {
     await jobs.set(job.tenantId, job.id, { status: 'cancelled', completedDateTime: now });
@@ -365,7 +380,12 @@ async function endPhase(job: JobDoc): Promise<void> {
     const short = Object.entries(job.preview.needed)
       .filter(([sku, n]) => n > 0 && (!subs.get(sku) || availableUnits(subs.get(sku)!) < n))
       .map(([sku, n]) =>
-        countViolation(sku, subs.get(sku) ?? { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 }, n),
+        countViolation(
+          catalog,
+          sku,
+          subs.get(sku) ?? { skuId: sku, capabilityStatus: 'Enabled', purchaseChannel: 'admin', totalLicenses: 0, consumedUnits: 0 },
+          n,
+        ),
       );
     if (short.length) {
       await jobs.set(job.tenantId, job.id, {
@@ -389,7 +409,7 @@ async function endPhase(job: JobDoc): Promise<void> {
  * A chunk that failed maxDequeueCount times: report its users — done where the job's marker shows the
  * change landed, failed otherwise — and move the job on so it ends.
  */
-export async function failChunk(m: ChunkMessage, reason = 'Processing this part of the job failed repeatedly.'): Promise<void> {
+export async function failChunk(m: ChunkMessage, catalog: Catalog, reason = 'Processing this part of the job failed repeatedly.'): Promise<void> {
   const job = await jobs.get(m.tenantId, m.jobId);
   const chunk = job && (await jobs.getChunk(m.tenantId, m.jobId, m.chunk));
   if (!job || !chunk || m.phase !== job.phase || FINAL_STATUSES.includes(job.status)) {
@@ -409,5 +429,5 @@ export async function failChunk(m: ChunkMessage, reason = 'Processing this part 
     await jobs.putChunk(saved);
   }
   await settleHolds(job, m.chunk, saved.settlement ?? {});
-  await settleChunk(job, m.chunk, saved.results!, {});
+  await settleChunk(job, m.chunk, saved.results!, {}, catalog);
 }

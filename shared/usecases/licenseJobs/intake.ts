@@ -4,7 +4,6 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { MAX_JOB_USERS } from '../../schemas/contracts';
-import { catalog } from '../../domain/catalog';
 import { checkJobRequest, FINAL_STATUSES, JobRequest, readCsvRecord } from '../../domain/jobs';
 import { ApiError, ErrorCodes } from '../../errors';
 import { settings } from '../../config';
@@ -115,7 +114,8 @@ async function startOnce(
   return { job, created: true };
 }
 
-async function writeChunks(tenantId: string, jobId: string, items: JobItem[], startIndex = 0): Promise<number> {
+/** Stores a job's users in chunk documents of CHUNK_SIZE (a queue message names one); the number of chunks. */
+export async function writeChunks(tenantId: string, jobId: string, items: JobItem[], startIndex = 0): Promise<number> {
   let index = startIndex;
   const pending: Promise<void>[] = [];
   for (let i = 0; i < items.length; i += CHUNK_SIZE) {
@@ -139,7 +139,7 @@ async function writeChunks(tenantId: string, jobId: string, items: JobItem[], st
 }
 
 export async function createSelectionJob(caller: Caller, o: JobOptions & { userIds: string[]; userPrincipalNames: string[] }, idempotencyKey?: string) {
-  const problems = checkJobRequest(o.request);
+  const problems = checkJobRequest(caller.catalog, o.request);
   if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
   const ids = [...new Set(o.userIds.map((i) => i.toLowerCase()))];
   const upns = [...new Set(o.userPrincipalNames.map((u) => u.toLowerCase()))];
@@ -187,7 +187,8 @@ export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions
     for await (const chunk of csv) void chunk;
     return sha256(`${options}\n${csv.digest()}`);
   };
-  const problems = checkJobRequest({ ...o.request, addLicenses: [{ skuId: catalog.all()[0].skuId, disabledPlans: [] }] });
+  // the products come with the rows: only the mode's own needs are checked here
+  const problems = checkJobRequest(caller.catalog, o.request).filter((p) => p.target !== 'addLicenses');
   if (problems.length) throw new ApiError(400, ErrorCodes.invalidRequest, problems.map((p) => p.message).join(' '), problems[0].target, problems);
   const mode = o.request.mode === 'replace' ? 'replace' : 'add';
   return startOnce(caller, idempotencyKey, fingerprint, async (jobId) => {
@@ -227,7 +228,7 @@ export async function createCsvJob(caller: Caller, body: Readable, o: JobOptions
             `The CSV has more than ${MAX_JOB_USERS} rows; a job takes at most ${MAX_JOB_USERS} users. Split the file and import each part.`,
             'body',
           );
-        const row = readCsvRecord(record, total + 1, mode, Date.now()); // +1: the header is line 1
+        const row = readCsvRecord(caller.catalog, record, total + 1, mode, Date.now()); // +1: the header is line 1
         if ('error' in row) batch.push({ row: row.row, userPrincipalName: row.userPrincipalName || undefined, error: row.error, raw: record });
         else {
           row.addLicenses.forEach((a) => skus.add(a.skuId));

@@ -1,5 +1,5 @@
 /** Reading a job: the job, its results page by page, its failed rows as CSV; and cancelling it. */
-import { catalog } from '../../domain/catalog';
+import { Catalog } from '../../domain/catalog';
 import { FINAL_STATUSES } from '../../domain/jobs';
 import { ApiError, ErrorCodes, notFound } from '../../errors';
 import { JobDoc, JobResult, jobs } from '../../storage/jobs';
@@ -46,7 +46,7 @@ export async function jobResults(tenantId: string, jobId: string, from: { chunk:
  * The products and plans a selection job gives, as the import's `licenses` and `disabledPlans` columns
  * (skuPartNumbers and servicePlanNames, `;`-separated): what to import again for its failed users.
  */
-function selectionColumns(job: JobDoc): { licenses: string; disabledPlans: string } {
+function selectionColumns(catalog: Catalog, job: JobDoc): { licenses: string; disabledPlans: string } {
   const r = job.request;
   const adds = r.mode === 'add' || r.mode === 'replace' ? r.addLicenses : r.mode === 'swap' && r.toSkuId ? [{ skuId: r.toSkuId, disabledPlans: [] }] : [];
   const names = adds.map((a) => catalog.product(a.skuId)?.skuPartNumber ?? a.skuId);
@@ -60,7 +60,7 @@ function selectionColumns(job: JobDoc): { licenses: string; disabledPlans: strin
  * given; for a selection, the user and the products the job gave (add and replace jobs import as they
  * are; for other modes the file lists whom to retry). Streams chunk by chunk.
  */
-export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGenerator<string> {
+export async function* failedRowsCsv(catalog: Catalog, tenantId: string, jobId: string): AsyncGenerator<string> {
   const job = await getJob(tenantId, jobId);
   yield csvLine([
     'userPrincipalName',
@@ -73,7 +73,7 @@ export async function* failedRowsCsv(tenantId: string, jobId: string): AsyncGene
     'errorCode',
     'errorMessage',
   ]);
-  const selection = job.source === 'selection' ? selectionColumns(job) : undefined;
+  const selection = job.source === 'selection' ? selectionColumns(catalog, job) : undefined;
   for (let index = 0; index < job.chunkCount; index++) {
     const chunk = await jobs.getChunk(tenantId, jobId, index);
     if (!chunk?.results) continue;

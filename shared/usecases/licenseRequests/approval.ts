@@ -10,7 +10,6 @@
  * approved.
  */
 import { z } from 'zod';
-import { catalog } from '../../domain/catalog';
 import { ApiError, ErrorCodes } from '../../errors';
 import { commitGroup, directChange, settled } from '../../licensing';
 import * as c from '../../schemas/contracts';
@@ -49,7 +48,7 @@ export async function approveLicenseRequest(caller: RequestCaller, id: string, b
   };
   // the license is given: the request is approved even if it changed meanwhile (an expiry racing this approval)
   const written = (await licenseRequests.replaceIfMatch(approved, held._etag!)) ?? (await overwrite(approved));
-  await closed(written);
+  await closed(caller.catalog, written);
   return written;
 }
 
@@ -70,18 +69,22 @@ async function overwrite(doc: LicenseRequestDoc): Promise<LicenseRequestDoc> {
 
 async function direct(caller: RequestCaller, req: LicenseRequestDoc, disabledPlans: string[]): Promise<void> {
   settled(
-    await commitGroup(caller.tenantId, {
-      changes: [
-        directChange(caller.principal, {
-          userId: req.userId,
-          changeFor: () => ({ addLicenses: [{ skuId: req.skuId, disabledPlans }], removeLicenses: [] }),
-        }),
-      ],
-      principal: caller.principal,
-      requestId: caller.requestId,
-      operation: 'approveLicenseRequest',
-      licenseRequestId: req.id,
-    }),
+    await commitGroup(
+      caller.tenantId,
+      {
+        changes: [
+          directChange(caller.principal, {
+            userId: req.userId,
+            changeFor: () => ({ addLicenses: [{ skuId: req.skuId, disabledPlans }], removeLicenses: [] }),
+          }),
+        ],
+        principal: caller.principal,
+        requestId: caller.requestId,
+        operation: 'approveLicenseRequest',
+        licenseRequestId: req.id,
+      },
+      caller.catalog,
+    ),
   );
 }
 
@@ -92,7 +95,7 @@ async function direct(caller: RequestCaller, req: LicenseRequestDoc, disabledPla
  */
 async function viaGroup(caller: RequestCaller, req: LicenseRequestDoc, groupId: string): Promise<void> {
   const group = await getGroup(caller.tenantId, groupId);
-  const product = catalog.productName(req.skuId);
+  const product = caller.catalog.productName(req.skuId);
   if (!group.assignedLicenses.some((l) => l.skuId === req.skuId)) {
     throw new ApiError(
       400,
@@ -102,12 +105,12 @@ async function viaGroup(caller: RequestCaller, req: LicenseRequestDoc, groupId: 
     );
   }
   const added = await memberships.add(caller.tenantId, group.id, req.userId);
-  const user = await convergeUser(caller.tenantId, req.userId, caller.requestId);
+  const user = await convergeUser(caller.catalog, caller.tenantId, req.userId, caller.requestId);
   const path = user.licenseAssignments.find((a) => a.assignedByGroup === group.id && a.skuId === req.skuId);
   if (path && path.state !== 'Error') return;
   if (added) {
     await memberships.remove(caller.tenantId, group.id, req.userId);
-    await convergeUser(caller.tenantId, req.userId, caller.requestId);
+    await convergeUser(caller.catalog, caller.tenantId, req.userId, caller.requestId);
   }
   throw new ApiError(
     409,

@@ -17,7 +17,7 @@ export const licenseRequestExpiryStep: ReconciliationStep = async (tenant, _repo
       skipped++; // decided meanwhile
       continue;
     }
-    await closed(written);
+    await closed(context.catalog, written);
     expired++;
     await context.keepAlive();
   }

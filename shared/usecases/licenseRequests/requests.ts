@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { catalog } from '../../domain/catalog';
+import { Catalog } from '../../domain/catalog';
 import { effectiveLicenses } from '../../domain/licensing';
 import { can, Principal } from '../../domain/roles';
 import { ApiError, ErrorCodes, notFound } from '../../errors';
@@ -32,6 +32,7 @@ export interface RequestCaller {
   tenantId: string;
   principal: Principal;
   requestId: string;
+  catalog: Catalog;
 }
 
 const DEFAULT_POLICY = { enabled: true, customMessage: '', customUrl: null };
@@ -90,7 +91,7 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
   if (user.userType === 'Guest') {
     throw new ApiError(403, ErrorCodes.insufficientRole, 'Guests cannot ask for licenses here. Ask the person who invited you to your organization.', user.id);
   }
-  const product = catalog.productName(skuId);
+  const product = caller.catalog.productName(skuId);
   if (!sub || sub.capabilityStatus === 'Deleted') {
     throw new ApiError(
       404,
@@ -124,7 +125,9 @@ export async function createLicenseRequest(caller: RequestCaller, body: z.infer<
   await takeMarker(tenantId, doc, product);
   const created = await licenseRequests.create(doc);
   if (!created) throw new Error(`license request id ${doc.id} already taken`);
-  await emit(tenantId, 'licenseRequestCreated', eventData(created)).catch((e) => log.warn('alert not recorded', { tenantId, error: String(e) }));
+  await emit(tenantId, 'licenseRequestCreated', eventData(caller.catalog, created)).catch((e) =>
+    log.warn('alert not recorded', { tenantId, error: String(e) }),
+  );
   return created;
 }
 
@@ -144,7 +147,7 @@ async function takeMarker(tenantId: string, doc: LicenseRequestDoc, product: str
   );
 }
 
-export const eventData = (d: LicenseRequestDoc) => ({
+export const eventData = (catalog: Catalog, d: LicenseRequestDoc) => ({
   licenseRequestId: d.id,
   status: d.status,
   userId: d.userId,
@@ -230,12 +233,14 @@ export async function denyLicenseRequest(caller: RequestCaller, id: string, reas
     doc._etag!,
   );
   if (!denied) throw new ApiError(409, ErrorCodes.conflict, 'This request changed while you denied it (someone else decided it?). Look at it again.', id);
-  await closed(denied);
+  await closed(caller.catalog, denied);
   return denied;
 }
 
 /** After a decision or expiry: the user may ask again, and the webhooks hear of it. */
-export async function closed(doc: LicenseRequestDoc): Promise<void> {
+export async function closed(catalog: Catalog, doc: LicenseRequestDoc): Promise<void> {
   await pendingMarkers.release(doc.tenantId, doc.userId, doc.skuId, doc.id);
-  await emit(doc.tenantId, 'licenseRequestDecided', eventData(doc)).catch((e) => log.warn('alert not recorded', { tenantId: doc.tenantId, error: String(e) }));
+  await emit(doc.tenantId, 'licenseRequestDecided', eventData(catalog, doc)).catch((e) =>
+    log.warn('alert not recorded', { tenantId: doc.tenantId, error: String(e) }),
+  );
 }

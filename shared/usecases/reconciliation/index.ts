@@ -39,6 +39,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { settings } from '../../config';
+import { Catalog } from '../../domain/catalog';
 import { DEFAULT_RECLAIM_POLICY, withPolicyDefaults } from '../../domain/reconciliation';
 import { nextFullRunTurn, runMode } from '../../domain/reconciliationSchedule';
 import { changeSource } from '../../storage/changes';
@@ -90,6 +91,7 @@ export async function reconcileTenant(tenantId: string, o: RunOptions): Promise<
   await countStoreUsage(usage, () => runUnderLease(tenantId, o, report, claim.lease, usage));
   log.info('reconciliation', {
     tenantId,
+    catalog: o.catalog,
     runId,
     trigger: o.trigger,
     mode: report.mode,
@@ -118,6 +120,7 @@ async function runUnderLease(tenantId: string, o: RunOptions, report: Reconcilia
   const lease = new LeaseKeeper(claimed);
   const run: Run = {
     tenantId,
+    catalog: o.catalog,
     runId: report.id,
     mode,
     // the store's clock at the lease write, before anything is read (the app's own, should the store not say)
@@ -172,6 +175,7 @@ async function runUnderLease(tenantId: string, o: RunOptions, report: Reconcilia
     await runRegisteredSteps(tenant, report, {
       runId: run.runId,
       now: run.now,
+      catalog: o.catalog,
       mode,
       changes: mode === 'incremental' ? run.changes : undefined,
       subscriptions: () => runSubscriptions(run),
@@ -218,9 +222,10 @@ async function runUnderLease(tenantId: string, o: RunOptions, report: Reconcilia
   }
 }
 
-/** The timer: every tenant, a page of tenants at a time, a few at once. */
+/** The timer: every tenant, a page of tenants at a time, a few at once; each judged by the catalog in force when its run starts. */
 export async function reconcileAllTenants(
-  o: RunOptions,
+  o: Omit<RunOptions, 'catalog'>,
+  catalog: () => Promise<Catalog>,
 ): Promise<{ tenants: number; completed: number; completedWithErrors: number; skipped: number; failed: number }> {
   const tally = { tenants: 0, completed: 0, completedWithErrors: 0, skipped: 0, failed: 0 };
   for await (const ids of tenantIdPages(50)) {
@@ -229,7 +234,7 @@ export async function reconcileAllTenants(
         ids.slice(i, i + TENANTS_AT_ONCE).map(async (id) => {
           tally.tenants++;
           try {
-            tally[(await reconcileTenant(id, o)).status]++;
+            tally[(await reconcileTenant(id, { ...o, catalog: await catalog() })).status]++;
           } catch (e) {
             tally.failed++;
             log.error('reconciliation of a tenant failed', { tenantId: id, error: messageOf(e) });

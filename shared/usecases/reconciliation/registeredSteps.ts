@@ -1,4 +1,5 @@
 /** Steps other modules add to every run (group licensing, alerts), registered where the app starts. */
+import { Catalog } from '../../domain/catalog';
 import { RunMode } from '../../domain/reconciliationSchedule';
 import { SubscriptionDoc, TenantDoc } from '../../storage/documents';
 import { ReconciliationReport } from './report';
@@ -18,6 +19,8 @@ export interface ReconciliationStepContext {
   changes?: ChangeSummary;
   /** The tenant's subscriptions as the run last read them (shared by the steps: one query). */
   subscriptions(): Promise<SubscriptionDoc[]>;
+  /** The catalog version of the run. */
+  catalog: Catalog;
   /** Call now and then in a long step: renews the tenant's lease (throws when another run took it over). */
   keepAlive(): Promise<void>;
 }

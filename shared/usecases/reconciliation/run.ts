@@ -1,4 +1,5 @@
 /** One run of one tenant: what its steps share. */
+import { Catalog } from '../../domain/catalog';
 import { HoldJobState, ReclaimPolicy } from '../../domain/reconciliation';
 import { RunMode } from '../../domain/reconciliationSchedule';
 import { Principal } from '../../domain/roles';
@@ -19,6 +20,8 @@ export interface RunOptions {
    * test stack), so tests move the clock for the reclaim policy's dates instead of sleeping.
    */
   asOf?: string;
+  /** The catalog version the run judges by (the request's snapshot, or the timer's for this tenant). */
+  catalog: Catalog;
 }
 
 /**
@@ -38,6 +41,7 @@ export const emptyChanges = (): ChangeSummary => ({ groupUsers: [], memberships:
 
 export interface Run {
   tenantId: string;
+  catalog: Catalog;
   runId: string;
   mode: RunMode;
   /** The store's time at the run's start (the `_ts` of its lease write, epoch seconds), before it read anything. */

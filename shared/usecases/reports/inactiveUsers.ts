@@ -5,6 +5,7 @@
  * would save a month, per currency. Reads only those users (the filter is in the store's query), a page at
  * a time.
  */
+import { Catalog } from '../../domain/catalog';
 import { effectiveLicenses, isActive } from '../../domain/licensing';
 import { CurrencyTotals } from '../../domain/money';
 import { inactiveLicensed, inactivityCutoff } from '../../domain/reconciliation';
@@ -55,9 +56,14 @@ export function inactiveRow(u: ReportedUser, prices: Map<string, ProductPrice>, 
   };
 }
 
-export async function inactiveLicensedUsersReport(tenantId: string, days: number, now = new Date().toISOString()): Promise<ReportSource<InactiveUserRow>> {
+export async function inactiveLicensedUsersReport(
+  catalog: Catalog,
+  tenantId: string,
+  days: number,
+  now = new Date().toISOString(),
+): Promise<ReportSource<InactiveUserRow>> {
   const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealmentFor(tenantId)]);
-  const prices = pricesOf(subscribed);
+  const prices = pricesOf(catalog, subscribed);
   const savings = new CurrencyTotals();
   let users = 0;
   let disabled = 0;

@@ -4,7 +4,7 @@
  * filter is in the store's query), streamed a page at a time: memory stays bounded whatever the size of
  * the tenant (bench/report.ts measures it on 100,000 users).
  */
-import { catalog } from '../../domain/catalog';
+import { Catalog } from '../../domain/catalog';
 import { ReportedUser, usersWithAssignmentPages } from '../../storage/reports';
 import { subscriptions } from '../../storage/subscriptions';
 import { Concealment, concealmentFor, ShownUser } from './names';
@@ -24,10 +24,9 @@ export interface AssignmentRow extends ShownUser {
   assignedDateTime: string;
 }
 
-// the catalog's plans by id (plan ids are unique across products): a map lookup per disabled plan, on the path of every row
-const planName = (planId: string) => catalog.plan(planId)?.servicePlanName ?? planId;
-
-export function assignmentRows(u: ReportedUser, partNumber: (skuId: string) => string, show: Concealment): AssignmentRow[] {
+export function assignmentRows(catalog: Catalog, u: ReportedUser, partNumber: (skuId: string) => string, show: Concealment): AssignmentRow[] {
+  // the catalog's plans by id (plan ids are unique across products): a map lookup per disabled plan, on the path of every row
+  const planName = (planId: string) => catalog.plan(planId)?.servicePlanName ?? planId;
   const who = show.person(u);
   return u.licenseAssignments.map((a) => ({
     ...who,
@@ -46,14 +45,14 @@ export function assignmentRows(u: ReportedUser, partNumber: (skuId: string) => s
   }));
 }
 
-export async function licenseAssignmentsReport(tenantId: string): Promise<ReportSource<AssignmentRow>> {
+export async function licenseAssignmentsReport(catalog: Catalog, tenantId: string): Promise<ReportSource<AssignmentRow>> {
   const [subscribed, show] = await Promise.all([subscriptions.list(tenantId), concealmentFor(tenantId)]);
   const parts = new Map(subscribed.map((s) => [s.skuId, s.skuPartNumber]));
   const partNumber = (skuId: string) => parts.get(skuId) ?? catalog.product(skuId)?.skuPartNumber ?? skuId;
   let rows = 0;
   async function* pages(): AsyncGenerator<AssignmentRow[]> {
     for await (const page of usersWithAssignmentPages(tenantId, REPORT_PAGE)) {
-      const out = page.flatMap((u) => assignmentRows(u, partNumber, show));
+      const out = page.flatMap((u) => assignmentRows(catalog, u, partNumber, show));
       rows += out.length;
       yield out;
     }

@@ -2,6 +2,7 @@
  * GET /v1.0/reports/licenseSpend: per product the seats bought, assigned and unused, what they cost a month
  * and what the unused ones cost, and the totals per currency (a tenant may buy in several).
  */
+import { Catalog } from '../../domain/catalog';
 import { CurrencyTotals, isBilled } from '../../domain/money';
 import { SubscriptionDoc } from '../../storage/documents';
 import { subscriptions } from '../../storage/subscriptions';
@@ -31,14 +32,14 @@ export interface SpendFigures {
 }
 
 /** The figures of every product but deleted ones, exact sums per currency rounded once. */
-export function spendOf(subs: SubscriptionDoc[]): SpendFigures {
+export function spendOf(catalog: Catalog, subs: SubscriptionDoc[]): SpendFigures {
   const totals = new CurrencyTotals();
   const products: ProductSpend[] = [];
   let unpriced = 0;
   for (const s of [...subs].filter((d) => d.capabilityStatus !== 'Deleted').sort((a, b) => (a.skuPartNumber < b.skuPartNumber ? -1 : 1))) {
     const assigned = s.seat.consumed;
     const unused = Math.max(0, s.totalLicenses - assigned);
-    const { perLicense: per, currency, productName } = priceOf(s);
+    const { perLicense: per, currency, productName } = priceOf(catalog, s);
     const cost = per === null ? null : per * BigInt(s.totalLicenses);
     const unusedCost = per === null ? null : per * BigInt(unused);
     if (currency && cost !== null && unusedCost !== null) totals.add(currency, cost, unusedCost);
@@ -61,8 +62,8 @@ export function spendOf(subs: SubscriptionDoc[]): SpendFigures {
   return { products, totals: totals.list(), unpricedProducts: unpriced };
 }
 
-export async function licenseSpendReport(tenantId: string): Promise<ReportSource<ProductSpend>> {
-  const figures = spendOf(await subscriptions.list(tenantId));
+export async function licenseSpendReport(catalog: Catalog, tenantId: string): Promise<ReportSource<ProductSpend>> {
+  const figures = spendOf(catalog, await subscriptions.list(tenantId));
   return {
     head: { reportDateTime: new Date().toISOString() },
     pages: (async function* () {

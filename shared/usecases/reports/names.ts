@@ -5,7 +5,7 @@
  * per-tenant key. The same user gets the same hash in every report (rows can still be matched across
  * reports), a renamed user keeps it, and nobody without the key can find whose it is by hashing guesses.
  *
- * What concealment covers (the README's "Concealed names"): it is for reports handed around, to people who
+ * What concealment covers (docs/reports.md, "Concealed names"): it is for reports handed around, to people who
  * cannot read the directory; a reader of the API reads /users anyway. So a concealed list carries nothing
  * that picks its person out with one look-up: every person (user, the admin who ran or decided something)
  * is their hash; an id that leads to a person through the API (an audit record, a license request, a

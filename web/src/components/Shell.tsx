@@ -12,6 +12,7 @@ import {
   KeyMultipleRegular,
   PeopleRegular,
   PeopleTeamRegular,
+  SettingsRegular,
   PlugConnectedRegular,
   SignOutRegular,
 } from '@fluentui/react-icons';
@@ -104,12 +105,9 @@ export function Shell({ children }: { children: React.ReactNode }) {
           {item('licenses', t('nav.licenses'), <KeyMultipleRegular />)}
           <NavSectionHeader>{t('nav.reports')}</NavSectionHeader>
           {item('reports', t('nav.licensingReports'), <DataUsageRegular />)}
-          {mayProvision && (
-            <>
-              <NavSectionHeader>{t('nav.settings')}</NavSectionHeader>
-              {item('settings/provisioning', t('nav.provisioning'), <PlugConnectedRegular />)}
-            </>
-          )}
+          <NavSectionHeader>{t('nav.settings')}</NavSectionHeader>
+          {item('settings', t('nav.orgSettings'), <SettingsRegular />)}
+          {mayProvision && item('settings/provisioning', t('nav.provisioning'), <PlugConnectedRegular />)}
         </NavDrawerBody>
       </NavDrawer>
       <main id="main" tabIndex={-1} className={styles.main}>

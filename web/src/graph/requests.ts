@@ -45,8 +45,11 @@ export const updateRequestPolicy = (client: Client, body: LicenseRequestPolicy) 
 
 export const getAutoClaimPolicy = (client: Client) => client.api('/licensePolicies/autoClaim').get() as Promise<AutoClaimPolicy>;
 
-export const updateAutoClaimPolicy = (client: Client, body: AutoClaimPolicy) =>
-  client.api('/licensePolicies/autoClaim').patch(body) as Promise<AutoClaimPolicy>;
+/** The policy as edited; the apps the catalog offers come back with it and are not sent. */
+export const updateAutoClaimPolicy = (client: Client, { availableApps, ...body }: AutoClaimPolicy) => {
+  void availableApps;
+  return client.api('/licensePolicies/autoClaim').patch(body) as Promise<AutoClaimPolicy>;
+};
 
 export const listAutoClaims = (client: Client, days: number) =>
   client

@@ -46,6 +46,8 @@ export type AutoClaimEntry = z.infer<typeof c.autoClaimEntry>;
 /** The spend and inactivity reports, as their contracts say (shared/schemas/reports.ts). */
 export type SpendReport = z.infer<typeof c.licenseSpendReport>;
 export type InactiveReport = z.infer<typeof c.inactiveLicensedUsersReport>;
+export type LicenseSettings = z.infer<typeof c.licenseSettings>;
+export type UpcomingCatalogChange = z.infer<typeof c.catalogScheduledChange>;
 
 /** Settings > Provisioning (shared/schemas/provisioning.ts). */
 export type ScimCredential = z.infer<typeof c.scimCredential>;

@@ -3,6 +3,7 @@
  * bulk job. Both must mean the same thing, so the direct path asks the service's own definition of each
  * mode (shared/domain/jobs.ts jobChangeFor: add, replace, unassign all) what to send for each user.
  */
+import { EMPTY_CATALOG } from '../../../shared/domain/catalog';
 import { jobChangeFor, JobMode, JobRequest } from '../../../shared/domain/jobs';
 import type { LicenseAssignment } from '../../../shared/domain/licensing';
 import type { AssignLicenseBody, User } from '../graph/types';
@@ -24,6 +25,7 @@ export function changeFor(mode: ManageMode, user: Pick<User, 'licenseAssignmentS
     error: undefined,
     errorMessage: undefined,
   }));
-  const result = jobChangeFor(request, assignments);
+  // add, replace and unassign all read no catalog (only swap names the products it moves between)
+  const result = jobChangeFor(EMPTY_CATALOG, request, assignments);
   return 'change' in result ? result.change : undefined;
 }

@@ -58,3 +58,9 @@ export function withPlan(disabled: Set<string>, planId: string, on: boolean): Se
   else next.add(planId);
   return next;
 }
+
+/** A service plan the catalog added to a product in the last 30 days: the console marks it New. */
+export const NEW_PLAN_DAYS = 30;
+
+export const isNewPlan = (p: { addedDateTime: string | null }, now: number): boolean =>
+  !!p.addedDateTime && now - Date.parse(p.addedDateTime) <= NEW_PLAN_DAYS * 86_400_000;

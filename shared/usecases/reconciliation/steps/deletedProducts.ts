@@ -15,6 +15,7 @@ import { REPORT_LIST_CAP } from '../report';
 async function removeDeletedProduct(run: Run, page: UserDoc[], skuId: string): Promise<(Removal | Error)[]> {
   const outcomes = await applyChanges({
     tenantId: run.tenantId,
+    catalog: run.catalog,
     seats: reservedSeats(run.tenantId),
     groups: page.map((u) => ({
       principal: run.principal,

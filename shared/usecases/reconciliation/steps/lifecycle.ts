@@ -13,7 +13,7 @@ export async function lifecycleStep(run: Run): Promise<void> {
     for (let attempt = 0; attempt < 4 && doc && !done; attempt++) {
       done = true;
       for (const t of dueTransitions(doc, run.now)) {
-        const problems = checkSubscriptionChange(forRules(doc), { status: t.to });
+        const problems = checkSubscriptionChange(run.catalog, forRules(doc), { status: t.to });
         if (problems.length) throw new Error(problems.map((p) => p.message).join(' '));
         const updated: SubscriptionDoc | undefined = await subscriptions.update(doc, {
           capabilityStatus: t.to,

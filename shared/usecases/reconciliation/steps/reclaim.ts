@@ -94,6 +94,7 @@ async function reclaim(run: Run, subs: Map<string, SubscriptionDoc>, list: { can
     const batch = list.slice(i, i + RECLAIM_BATCH);
     const outcomes = await applyChanges({
       tenantId: run.tenantId,
+      catalog: run.catalog,
       seats: reservedSeats(run.tenantId),
       groups: batch.map(({ candidate, skus }) => ({
         principal: run.principal,

@@ -8,7 +8,6 @@
 import { Button, Dropdown, Field, makeStyles, Option, Subtitle2, Switch, Text, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { catalog } from '../../../../shared/domain/catalog';
 import { useCan } from '../../auth/session';
 import { ProductPicker } from '../../components/ProductPicker';
 import { RefusalBar } from '../../components/Refusal';
@@ -74,7 +73,8 @@ export function AutoClaimTab() {
             disabled={ro}
             onOptionSelect={(_, d) => edit({ ...draft, app: d.optionValue ?? draft.app })}
           >
-            {catalog.apps().map((a) => (
+            {/* the apps the catalog's service plans give (the service answers them with the policy) */}
+            {draft.availableApps.map((a) => (
               <Option key={a} value={a}>
                 {a}
               </Option>

@@ -1,5 +1,6 @@
 /**
- * Billing > Licenses > a product: its seats and state, the users who have it (paged, searchable),
+ * Billing > Licenses > a product: its seats and state, its apps and services (those new in the last 30
+ * days marked), the users who have it (paged, searchable),
  * Assign licenses (up to 20 users, with its apps and services), a user's apps for this product, and
  * Unassign for the selected users.
  */
@@ -37,6 +38,7 @@ import { keys } from '../../graph/queries';
 import type { SubscribedSku, User } from '../../graph/types';
 import { totalUnits } from '../../licensing/seats';
 import { AssignLicensesPanel } from './AssignLicensesPanel';
+import { ProductPlans } from './ProductPlans';
 import { UnassignDialog } from './UnassignDialog';
 import { UserPlansPanel } from './UserPlansPanel';
 
@@ -146,6 +148,7 @@ export default function ProductPage({ skuId }: { skuId: string }) {
           ) : undefined
         }
       />
+      <ProductPlans sku={s} />
       <div className={styles.bar}>
         {mayAssign && unassignable ? (
           <Toolbar aria-label={t('common.actions')}>

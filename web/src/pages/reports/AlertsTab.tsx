@@ -44,6 +44,9 @@ const EVENT_ORDER: Record<AlertEvent, number> = {
   unusedSeats: 6,
   inactiveLicensedUsers: 7,
   licenseReclaimPending: 8,
+  servicePlansAdded: 9,
+  servicePlansRemoved: 10,
+  catalogChangeScheduled: 11,
 };
 const EVENTS = (Object.keys(EVENT_ORDER) as AlertEvent[]).sort((a, b) => EVENT_ORDER[a] - EVENT_ORDER[b]);
 const useStyles = makeStyles({
