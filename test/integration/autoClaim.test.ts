@@ -25,7 +25,8 @@ test('the policy: off by default, up to 4 products in order, known apps and subs
     enabled: false,
     app: 'Teams',
     products: [],
-    availableApps: ['Teams'],
+    // the apps the catalog's plans give (the demo's: Teams; a catalog test on this shared stack may have added one)
+    availableApps: expect.arrayContaining(['Teams']),
   });
   expect((await policy(t, { enabled: true })).body.error.target).toBe('products');
   expect((await policy(t, { app: 'Skype' })).body.error.target).toBe('app');
@@ -44,7 +45,7 @@ test('the policy: off by default, up to 4 products in order, known apps and subs
       { skuId: SKU.E3, disabledPlans: [] },
       { skuId: SKU.E1, disabledPlans: [PLAN.YAMMER] },
     ],
-    availableApps: ['Teams'], // the apps the catalog's plans give
+    availableApps: expect.arrayContaining(['Teams']), // the apps the catalog's plans give
   });
 });
 

@@ -141,6 +141,10 @@ describe('rules on service plans', () => {
     expect(two.body).toMatchObject({ notOfferedIn: ['RU', 'CN'], dependsOn: [b.servicePlanId], apps: ['Planner'] });
 
     const org = await newTenant('Rules apply');
+    // the apps auto-claim knows are those the catalog's plans give
+    expect((await call('GET', '/v1.0/licensePolicies/autoClaim', { token: org.tokens.reader })).body.availableApps).toEqual(
+      expect.arrayContaining(['Planner', 'Teams']),
+    );
     await call('POST', `/v1.0/tenants/${org.id}/subscriptions`, { token: operator, body: { skuId, totalLicenses: 5 } });
     const sku = await org.sku(skuId);
     expect(sku.servicePlans.find((p: { servicePlanId: string }) => p.servicePlanId === a.servicePlanId)).toMatchObject({

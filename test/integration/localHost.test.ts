@@ -81,8 +81,8 @@ test('queue trigger: base64 messages are decoded (JSON parsed) and deleted once 
 });
 
 test('queue trigger: a failing message is retried maxDequeueCount times, then moved to <queue>-poison', async () => {
-  const q = service.getQueueClient('fixture-fails');
-  const poison = service.getQueueClient('fixture-fails-poison');
+  const q = service.getQueueClient(`${queueName}-fails`);
+  const poison = service.getQueueClient(`${queueName}-fails-poison`);
   await q.createIfNotExists();
   await poison.createIfNotExists();
   await poison.clearMessages();
