@@ -219,6 +219,9 @@ export async function convergeUser(
   const blocked = new Set<string>();
   for (const sku of wanted) if (!(await mayTakeSeat(tenantId, sku, user.id, subsDocs))) blocked.add(sku);
 
+  // the user the engine last decided from: another convergence of the same member may have written it in
+  // between (the engine then decides again from the user as stored), and the waiting list follows that
+  let decidedFrom = user;
   const [outcome] = await applyChanges({
     tenantId,
     catalog,
@@ -235,7 +238,10 @@ export async function convergeUser(
             userId: user.id,
             current: user,
             replan: true,
-            decide: (u, context) => decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked),
+            decide: (u, context) => {
+              decidedFrom = u;
+              return decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked);
+            },
           },
         ],
       },
@@ -243,7 +249,7 @@ export async function convergeUser(
   });
   if (!outcome.ok) throw outcome.error;
   const written = outcome.users[0];
-  await keepWaitingList(tenantId, user, written, member);
+  await keepWaitingList(tenantId, decidedFrom, written, member);
   // alerts: groups whose licenses newly failed for this member
   for (const groupId of (written.groupsInError ?? []).filter((id) => !(user.groupsInError ?? []).includes(id))) {
     const path = written.licenseAssignments.find((a) => a.assignedByGroup === groupId && a.state === 'Error')!;
