@@ -17,8 +17,9 @@ import { subscribeToSeats } from '../shared/storage/seatEvents';
 import { catalogCache } from '../shared/catalog/cache';
 import { lowSeatAlerts, overAssignmentAlertsStep } from '../shared/usecases/alerts';
 import { reclaimPendingAlertsStep, spendAlertsStep } from '../shared/usecases/spendAlerts';
-import { groupLicensingStep, waitingListTurns } from '../shared/usecases/groups';
-import { addMissingQueryFields } from '../shared/usecases/directoryLists';
+import { waitingListTurns } from '../shared/usecases/groups';
+import { groupLicensingStep } from '../shared/usecases/groupReconciliation';
+import { addMissingQueryFields, addQueryFieldsTo } from '../shared/usecases/directoryLists';
 import { registerReconciliationStep } from '../shared/usecases/reconciliation';
 import { licenseRequestExpiryStep } from '../shared/usecases/licenseRequests/expiry';
 import { catalogBreachesStep } from '../shared/usecases/catalog/breaches';
@@ -31,8 +32,12 @@ registerReconciliationStep('groupLicensing', groupLicensingStep);
 registerReconciliationStep('overAssignmentAlerts', overAssignmentAlertsStep);
 registerReconciliationStep('reclaimPendingAlerts', reclaimPendingAlertsStep);
 registerReconciliationStep('spendAlerts', spendAlertsStep);
-// users written before the $filter fields existed get them (shared/storage/users.ts withQueryFields)
-registerReconciliationStep('userQueryFields', (tenant) => addMissingQueryFields(tenant.id));
+// users written before the $filter fields existed get them (shared/storage/users.ts withQueryFields): a
+// full run looks for every such user (a one-time migration per tenant), an incremental run for the users it
+// saw change (written meanwhile by a version of the app from before the fields)
+registerReconciliationStep('userQueryFields', (tenant, _report, context) =>
+  context.mode === 'full' || !context.changes ? addMissingQueryFields(tenant.id) : addQueryFieldsTo(tenant.id, context.changes.withoutQueryFields),
+);
 // pending license requests past their expiration become expired
 registerReconciliationStep('licenseRequestExpiry', licenseRequestExpiryStep);
 // users a catalog change put in breach of its rules: listed with the way out, never stripped

@@ -56,15 +56,18 @@ route({
   route: 'v1.0/reconciliations',
   tag: 'Reconciliation',
   summary:
-    'Reconcile the organization now: recount seats and repair drift, move subscriptions whose dates passed, remove deleted products, flag over-assignment, re-create lost audit records, apply the reclaim policy. Answers the report (409 while another run is under way)',
+    'Reconcile the organization now: move subscriptions whose dates passed, remove deleted products, recount the seats the write engine left open and repair drift, flag over-assignment, re-create lost audit records, apply the reclaim policy. `{"mode":"full"}` reads every user and recounts every counter; no body runs what the timer runs (incremental unless the full run is due). Answers the report (409 while another run is under way)',
   permission: 'assignLicenses',
   query: c.runReconciliationQuery,
+  body: c.runReconciliationBody,
+  bodyOptional: true,
   response: c.reconciliationReport,
   status: 201,
   handler: async (ctx) => {
     const report = await reconcileTenant(ctx.tenant.id, {
       trigger: 'onDemand',
       requestedBy: { id: ctx.principal.objectId, displayName: ctx.principal.displayName },
+      mode: ctx.body?.mode,
       asOf: runAsOf(ctx.query.asOf),
       catalog: ctx.catalog,
     });

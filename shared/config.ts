@@ -133,6 +133,23 @@ const settingsFields = z.object({
    */
   RECONCILIATION_SEAT_GRACE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(900),
   /**
+   * Where an incremental reconciliation finds what changed since the last run (shared/storage/changes.ts):
+   * 'timestamp', range queries on the users' write stamp and the documents' `_ts` (reads only what the app
+   * wrote; the local emulator has no change feed); 'changeFeed', Cosmos DB's change feed of the tenant's
+   * partition (exact, but it also returns every user a sign-in patched).
+   */
+  RECONCILIATION_CHANGES: z.enum(['timestamp', 'changeFeed'], { message: "RECONCILIATION_CHANGES must be 'timestamp' or 'changeFeed'" }).default('timestamp'),
+  /**
+   * The `_ts` source reads again what was written this long before the last run's start: more than the
+   * store's clocks can differ between partitions. (The change feed needs none.)
+   */
+  RECONCILIATION_CHANGE_MARGIN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /**
+   * Every tenant gets a full run (every user read, every counter recounted) once per this many days, at a
+   * time of its own within the period (from a hash of its id); the other runs are incremental.
+   */
+  RECONCILIATION_FULL_EVERY_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  /**
    * Test stacks only: POST /v1.0/reconciliations?asOf=<date> runs the reconciliation as of that time (tests
    * move the reclaim policy's clock instead of sleeping). Azure sets it 'false' (test/unit/infra.test.ts).
    */

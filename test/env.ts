@@ -34,6 +34,9 @@ export const testStackEnv: Record<string, string> = {
   // the catalog timer too: tests fire it through the host's admin call when a scheduled change is due
   CATALOG_SCHEDULE: '0 0 0 31 2 *',
   RECONCILIATION_SEAT_GRACE_SECONDS: '3',
+  // one machine, one clock: an incremental run re-reads only what was written in the second before the last
+  // run's start (the default, 300 s, would have every run of a test re-read everything the test wrote)
+  RECONCILIATION_CHANGE_MARGIN_SECONDS: '1',
   // tests move the reconciliation's clock (?asOf=) instead of sleeping; Azure sets it 'false'
   RECONCILIATION_ALLOW_AS_OF: 'true',
   DEV_KEY_FILE: TEST_KEY_FILE,

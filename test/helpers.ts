@@ -33,6 +33,24 @@ export async function call<T = any>(
   return { status: res.status, body: parsed as T, headers: res.headers };
 }
 
+/**
+ * A call to one host of a stack of its own (a test that kills hosts): the status and parsed body, or
+ * status 0 when the connection failed (the host died before answering, or is gone).
+ */
+export async function callHost(base: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+  try {
+    const r = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  } catch {
+    return { status: 0, body: undefined };
+  }
+}
+
 export const tokenFor = (role: DevRole, tenantId: string, extra: { expiresIn?: number; objectId?: string } = {}) =>
   mintDevToken({ role, tenantId, issuer: testStackEnv.AUTH_ISSUER, audience: testStackEnv.AUTH_AUDIENCE, ...extra });
 

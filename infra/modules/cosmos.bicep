@@ -99,6 +99,8 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/id/?' }
           // users' $filter
           { path: '/accountEnabled/?' }
+          // the reclaim policy's candidates (shared/storage/reconciliation.ts reclaimCandidatePages)
+          { path: '/disabledDateTime/?' }
           { path: '/userType/?' }
           { path: '/usageLocation/?' }
           { path: '/search/department/?' }
@@ -107,6 +109,8 @@ resource directoryContainer 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/
           { path: '/hasLicenseErrors/?' }
           { path: '/signInActivity/lastSignInDateTime/?' }
           { path: '/_ts/?' }
+          // the incremental reconciliation's change set: users the app wrote since its last run (shared/storage/changes.ts)
+          { path: '/writtenDateTime/?' }
           // SCIM provisioning's filters (shared/provisioning/query.ts)
           { path: '/search/userName/?' }
           { path: '/search/mail/?' }

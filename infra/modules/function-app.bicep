@@ -151,6 +151,13 @@ resource appSettings 'Microsoft.Web/sites/config@2024-11-01' = {
     RECONCILIATION_SCHEDULE: reconciliationSchedule
     // the reconciliation lowers a seat counter only after it has been still this long (seconds)
     RECONCILIATION_SEAT_GRACE_SECONDS: '900'
+    // incremental runs find what changed by range queries on the users' write stamp and _ts (shared/storage/changes.ts
+    // says why not the change feed: it would also return every user who signed in); 'changeFeed' switches
+    RECONCILIATION_CHANGES: 'timestamp'
+    // what those queries read again before the last run's start: more than the clocks of partitions and instances differ
+    RECONCILIATION_CHANGE_MARGIN_SECONDS: '300'
+    // every tenant's full run (every user read, every counter recounted): once a week, at a time of its own
+    RECONCILIATION_FULL_EVERY_DAYS: '7'
     // a test stack's clock for reconciliation runs (?asOf=): never in Azure
     RECONCILIATION_ALLOW_AS_OF: 'false'
   }

@@ -34,7 +34,8 @@ export function boundedBody(request: HttpRequest, limit: number): Readable {
   return Readable.from(limitedChunks(request, limit), { objectMode: false });
 }
 
-export async function readJson(request: HttpRequest, limit: number): Promise<unknown> {
+/** The request's JSON body. `optional`: a request without one (no bytes at all) reads as undefined instead of a 400. */
+export async function readJson(request: HttpRequest, limit: number, optional = false): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (declaredTooLarge(request, limit)) throw tooLarge(limit);
   let text: string;
@@ -47,6 +48,7 @@ export async function readJson(request: HttpRequest, limit: number): Promise<unk
     for await (const chunk of limitedChunks(request, limit)) chunks.push(chunk);
     text = Buffer.concat(chunks).toString('utf8');
   }
+  if (!text && optional) return undefined;
   if (!text.trim()) throw new ApiError(400, ErrorCodes.invalidRequest, 'Request body is missing: send a JSON object.', 'body');
   // a body is JSON only when it says so: no Content-Type is not taken as JSON
   if (!/^application\/(.+\+)?json\b/i.test(type))

@@ -18,6 +18,7 @@ interface Operation {
   params?: ZodType<unknown>;
   query?: ZodType<unknown>;
   body?: ZodType<unknown>;
+  bodyOptional?: boolean;
   /** A body that is not JSON (a CSV upload): its media type and what it is. */
   rawBody?: { contentType: string; description: string };
   response?: ZodType;
@@ -73,7 +74,7 @@ export function openApiDocument(routePrefix = 'api') {
       ...(op.permission ? { description: `Needs permission: ${op.permission}.` } : {}),
       security: op.auth === 'anonymous' ? [] : [{ bearer: [] }],
       parameters: [...parameters(op.params, 'path'), ...parameters(op.query, 'query')],
-      ...(op.body ? { requestBody: { required: true, content: { [media]: { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body ? { requestBody: { required: !op.bodyOptional, content: { [media]: { schema: jsonSchema(op.body, 'input') } } } } : {}),
       ...(op.rawBody
         ? {
             requestBody: {

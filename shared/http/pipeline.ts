@@ -95,6 +95,8 @@ export interface RouteSpec<P, Q, B> {
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
+  /** The body may be left out (no bytes at all): `body` then validates undefined. */
+  bodyOptional?: boolean;
   /** A body that is not JSON (a CSV upload), read by the handler itself: documented in the OpenAPI. */
   rawBody?: { contentType: string; description: string };
   /** Largest request body this route takes (default MAX_BODY_BYTES). */
@@ -247,7 +249,7 @@ const validate =
   async (ctx) => {
     ctx.params = parse(spec.params, ctx.request.params, 'path');
     ctx.query = parseQuery(spec.query, ctx.request);
-    if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request, spec.maxBodyBytes ?? MAX_BODY_BYTES), 'body');
+    if (spec.body) ctx.body = parse(spec.body, await readJson(ctx.request, spec.maxBodyBytes ?? MAX_BODY_BYTES, spec.bodyOptional), 'body');
     const action = spec.permissionFor?.({ body: ctx.body, query: ctx.query });
     if (action && !can(ctx.principal, action)) throw new ApiError(403, ErrorCodes.insufficientRole, missingRoleMessage(action));
     return next(ctx);

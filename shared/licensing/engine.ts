@@ -6,16 +6,19 @@
  *   1. read   the users (one bulk read), and the tenant's subscriptions for the rules (cached list);
  *   2. decide each change from the user as stored (pure rules); a group with any refusal writes nothing;
  *   3. seats  are had before anyone is written, by the caller's seat strategy (one conditional write per
- *             product for the whole batch, a bulk chunk's hold, or seats counted at purchase);
+ *             product for the whole batch, a bulk chunk's hold, or seats counted at purchase), after a
+ *             seat intent names the products whose counters the run moves (seatIntent.ts);
  *   4. commit each user with If-Match (one bulk replace): a user changed meanwhile is re-read, decided
  *             again, its seats adjusted, and written again (up to the group's `attempts`);
  *   5. undo   a group that can no longer complete: its users already written are put back (If-Match) and
  *             its seats given back, so a group (a request) is all or nothing;
  *   6. finish seats of products users no longer hold are released, then the audit records are written
- *             (bulk; their ids fixed in step 4 and embedded in the users, so a lost record is re-created).
+ *             (bulk; their ids fixed in step 4 and embedded in the users, so a lost record is re-created),
+ *             the seat intent's removal riding in the same bulk request.
  *
- * A crash anywhere leaves at worst a seat counted that nobody holds (the reconciliation recounts), never a
- * held license without its seat. Groups are independent: one failing never fails another.
+ * A crash anywhere leaves at worst a seat counted that nobody holds, named by the intent left behind (the
+ * incremental reconciliation recounts those products), never a held license without its seat. Groups are
+ * independent: one failing never fails another.
  */
 import { Catalog } from '../domain/catalog';
 import { ApiError, ErrorCodes, notFound, ruleViolation, Violation } from '../errors';
@@ -30,6 +33,7 @@ import { SeatSource, SeatStrategy } from './seats';
 import { decide, Plan } from './plan';
 import { addSeatHints, redecide, takeSeats } from './seatTaking';
 import { landedAnyway, undo } from './undo';
+import { withSeatIntent } from './seatIntent';
 
 export interface ApplyRequest {
   tenantId: string;
@@ -51,12 +55,26 @@ export function observeCommits(observer: CommitObserver): () => void {
   return () => commitObservers.splice(commitObservers.indexOf(observer), 1);
 }
 
+/** Who learns that a run has its seats, before any of its users is written: wired where the app starts. */
+export type SeatsObserver = (groups: readonly ChangeGroup[]) => void;
+const seatsObservers: SeatsObserver[] = [];
+
+/** Adds a seats observer (the local host's chaos hook that dies between reservation and user write); returns how to remove it. */
+export function observeSeatsTaken(observer: SeatsObserver): () => void {
+  seatsObservers.push(observer);
+  return () => seatsObservers.splice(seatsObservers.indexOf(observer), 1);
+}
+
 /** How often a group's users are written (a user changed meanwhile decided again) unless the group says otherwise. */
 const MAX_ATTEMPTS = 5;
 
 export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
-  const { tenantId, groups, seats } = req;
+  const { tenantId, groups } = req;
   const now = new Date().toISOString();
+  const seats = withSeatIntent(tenantId, req.seats, {
+    at: now,
+    userIds: groups.flatMap((g) => g.changes.map((c) => c.userId)),
+  });
   const failures = new Map<number, Error>();
   const fail = (g: number, e: Error) => {
     if (!failures.has(g)) failures.set(g, e);
@@ -100,9 +118,16 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   });
   await addSeatHints(req.catalog, tenantId, groups, plans, failures);
 
-  // 3. seats, for the groups still going
-  await seats.willRelease?.([...new Set(plans.filter(live).flatMap((p) => p.release))]);
+  // 3. seats, for the groups still going: first the intent naming every product whose counter may move
+  //    (one write; none when no counter moves), so that a run dying from here on is found
+  try {
+    await seats.cover(plans.filter(live).flatMap((p) => [...p.reserve, ...p.release]));
+    await seats.willRelease?.([...new Set(plans.filter(live).flatMap((p) => p.release))]);
+  } catch (e) {
+    for (const p of plans) fail(p.group, e as Error);
+  }
   plans = await takeSeats(tenantId, plans, seats, context, fail, live);
+  if (plans.some((p) => live(p) && p.taken.size)) for (const observe of seatsObservers) observe(groups);
 
   // 4. commit
   const meta = (p: Plan) => ({ tenantId, ...groups[p.group] });
@@ -124,8 +149,12 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
       else if ('stale' in r) conflicts.push(p);
       else if (r.unknown && (await landedAnyway(tenantId, p))) continue;
       else {
-        // a store failure (throttled past the SDK's retries, unreachable) is undone like a rule failure
-        if (r.unknown) p.unknownWrite = true;
+        // a store failure (throttled past the SDK's retries, unreachable) is undone like a rule failure;
+        // a write that may have landed keeps its seats, and the intent stays for the reconciliation
+        if (r.unknown) {
+          p.unknownWrite = true;
+          seats.keep();
+        }
         fail(p.group, r.error as Error);
       }
     }
@@ -171,8 +200,12 @@ export async function applyChanges(req: ApplyRequest): Promise<GroupOutcome[]> {
   const release = new Map<string, number>();
   for (const p of done) for (const s of p.release) release.set(s, (release.get(s) ?? 0) + 1);
   try {
+    await seats.cover(release.keys()); // a user decided again may release a product the intent does not name yet
     await Promise.all([...release].map(([s, n]) => seats.release(s, n)));
-    await audit.write(done.filter((p) => p.record).map((p) => p.record!));
+    await audit.write(
+      done.filter((p) => p.record).map((p) => p.record!),
+      seats.closing(),
+    );
   } catch (e) {
     log.warn('license change made; seat release or audit record left to the reconciliation', { tenantId, error: String(e) });
   }

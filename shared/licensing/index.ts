@@ -4,8 +4,8 @@
  * chunks, group licensing, the reconciliation, purchases) call the engine with their seat strategy.
  */
 export type { ChangeGroup, Decision, DecideContext, GroupOutcome, UserChange } from './changes';
-export { applyChanges, observeCommits } from './engine';
-export type { CommitObserver } from './engine';
+export { applyChanges, observeCommits, observeSeatsTaken } from './engine';
+export type { CommitObserver, SeatsObserver } from './engine';
 export type { ApplyRequest } from './engine';
 export { commitGroup } from './groupCommit';
 export { decideDirect, directChange } from './direct';

@@ -91,8 +91,9 @@ export function reservedSeats(tenantId: string): SeatStrategy {
 }
 
 /**
- * Seats counted when they were bought (a self-service buyer's own seat): nothing to reserve; a failed write
- * leaves the seat counted, which the reconciliation recounts.
+ * Seats counted when they were bought (a self-service buyer's own seat): nothing to reserve; a change that
+ * does not happen gives its counted seat back, as a reservation would be (a run that dies before leaves
+ * its seat intent, and the reconciliation recounts).
  */
 export function precountedSeats(tenantId: string): SeatStrategy {
   return {
@@ -101,7 +102,7 @@ export function precountedSeats(tenantId: string): SeatStrategy {
     attempts: 1,
     take: async (needs) => needs.map(() => undefined),
     takeOne: async () => 'precounted',
-    giveBack: async () => undefined,
+    giveBack: (skuId, n) => subscriptions.releaseSeats(tenantId, skuId, n),
     release: (skuId, n) => subscriptions.releaseSeats(tenantId, skuId, n),
   };
 }

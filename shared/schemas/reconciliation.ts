@@ -15,6 +15,18 @@ export const runReconciliationQuery = z.strictObject({
     .describe('test stacks only (RECONCILIATION_ALLOW_AS_OF=true): judge dates as of this time; refused elsewhere'),
 });
 
+/** POST /v1.0/reconciliations: the kind of run (no body: what the timer would run). */
+export const runReconciliationBody = z
+  .strictObject({
+    mode: z
+      .enum(['incremental', 'full'], { error: "must be 'incremental' or 'full'" })
+      .optional()
+      .describe(
+        "incremental: what changed since the last run and what the write engine left open; full: every user read, every seat counter recounted. Left out (or no body): what the timer runs, incremental unless the organization's full run is due",
+      ),
+  })
+  .optional();
+
 const reclaimPolicy = z.object({
   enabled: z.boolean(),
   disabledForDays: z.number().describe('reclaim from accounts disabled for more than this many days'),
@@ -55,11 +67,28 @@ export const reconciliationReport = z.object({
   id: z.string(),
   trigger: z.enum(['timer', 'onDemand']),
   requestedBy: z.object({ id: z.string(), displayName: z.string() }).nullable(),
+  mode: z
+    .enum(['incremental', 'full'])
+    .describe('incremental: what changed since the last run and what the write engine left open; full: every user read, every counter recounted'),
+  modeReason: z
+    .enum(['requested', 'firstRun', 'scheduled', 'default'])
+    .describe("why: asked for; the organization's first run; its full run was due; the timer's default (incremental)"),
+  nextFullRunDateTime: z.string().nullable().describe("when the organization's next scheduled full run is due"),
   status: z.enum(['completed', 'completedWithErrors', 'skipped']),
   startedDateTime: z.string(),
   asOf: z.string().optional().describe('test stacks: the clock the run judged dates by'),
   completedDateTime: z.string().nullable(),
   durationMs: z.number().nullable(),
+  documentsRead: z.number().describe('documents the run read from the store (query results, point and bulk reads)'),
+  requests: z.number().describe('requests the run sent to the store'),
+  requestCharge: z.number().describe('request units the store charged for them (the local emulator answers 1 per request)'),
+  changes: z
+    .object({ source: z.enum(['timestamp', 'changeFeed']), sinceDateTime: z.string(), documents: z.number(), users: z.number() })
+    .nullable()
+    .describe('incremental: the change set the run worked from (documents written since the last run, of them users)'),
+  seatIntents: z
+    .object({ open: z.number(), recounted: z.number(), closed: z.number() })
+    .describe("the write engine's notes of seats in flight: open at the run, older than the grace period (their products recounted), closed"),
   summary: z.record(z.string(), z.number()),
   seats: z
     .array(

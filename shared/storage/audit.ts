@@ -1,6 +1,6 @@
 /** The audit trail of license changes (container `audit`), newest first per tenant. */
 import { randomUUID } from 'node:crypto';
-import { SqlParameter } from '@azure/cosmos';
+import { OperationInput, SqlParameter } from '@azure/cosmos';
 import { bulk, bulkBody, container, readOf, retriable, tracked } from './cosmos';
 import { AuditDoc, Page } from './documents';
 import { queryAll, queryPage } from './queries';
@@ -10,18 +10,27 @@ export const audit = {
 
   get: (tenantId: string, id: string) => readOf<AuditDoc>('audit', id, tenantId, 'licenseChange'),
 
-  /** Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates. */
-  async write(records: AuditDoc[]): Promise<void> {
-    if (records.length <= 1) {
+  /**
+   * Idempotent: the record id is fixed when the change is decided, so a retry overwrites, never duplicates.
+   * `also`: operations of the same tenant that ride in the same bulk request (the engine's removal of its
+   * seat intent, shared/storage/seatIntents.ts); one that fails is reported like a record.
+   */
+  async write(records: AuditDoc[], also: OperationInput[] = []): Promise<void> {
+    if (records.length <= 1 && !also.length) {
       await Promise.all(records.map((r) => tracked(() => container('audit').items.upsert(r))));
       return;
     }
-    const res = await bulk(
-      'audit',
-      records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: bulkBody(r) })),
-    );
+    const res = await bulk('audit', [
+      ...records.map((r) => ({ operationType: 'Upsert' as const, partitionKey: r.tenantId, resourceBody: bulkBody(r) })),
+      ...also,
+    ]);
     await Promise.all(
       res.map(async (r, i) => {
+        if (i >= records.length) {
+          // a removal of what is gone already (404) is done
+          if (r.statusCode >= 400 && r.statusCode !== 404) throw new Error(`an operation riding with the audit records answered ${r.statusCode}`);
+          return;
+        }
         if (retriable(r.statusCode)) await tracked(() => container('audit').items.upsert(records[i]));
         else if (r.statusCode >= 400) throw new Error(`writing audit record ${records[i].id} answered ${r.statusCode}`);
       }),

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   Container,
   CosmosClient,
@@ -6,6 +7,7 @@ import {
   JSONObject,
   OperationInput,
   OperationResponse,
+  OperationType,
   PartitionKeyDefinitionVersion,
   PartitionKeyKind,
   PatchOperation,
@@ -75,6 +77,7 @@ export function countRequests(diagnostics: CosmosDiagnostics | undefined, unansw
   const stats = diagnostics?.clientSideRequestStatistics;
   if (!stats) {
     cosmosRequestStats.requests += 1;
+    meter(1, 0);
     return;
   }
   const gateway = stats.gatewayStatistics ?? [];
@@ -82,9 +85,54 @@ export function countRequests(diagnostics: CosmosDiagnostics | undefined, unansw
   const failed = stats.retryDiagnostics?.failedAttempts ?? [];
   let failedWithoutAnswer = 0;
   for (const f of failed) if (!f.activityId || !gateway.some((g) => g.activityId === f.activityId)) failedWithoutAnswer++;
-  cosmosRequestStats.requests += gateway.length + metadata + failedWithoutAnswer + (unansweredLastAttempt ? 1 : 0);
+  const requests = gateway.length + metadata + failedWithoutAnswer + (unansweredLastAttempt ? 1 : 0);
+  cosmosRequestStats.requests += requests;
   cosmosRequestStats.metadata += metadata;
   cosmosRequestStats.retries += failed.length;
+  meter(requests, 0);
+}
+
+/**
+ * What one piece of work cost the store, counted in its own async context (several tenants' runs share
+ * the process): requests (as cosmosRequestStats counts them), the request charge the store reported
+ * (request units on Cosmos DB; the local emulator answers 1 for every request), and the documents it got
+ * back (query results and point or bulk reads that found one). A reconciliation run reports it.
+ */
+export interface StoreUsage {
+  requests: number;
+  requestCharge: number;
+  documentsRead: number;
+}
+
+const usageScope = new AsyncLocalStorage<StoreUsage>();
+
+/** Runs `work` with its store usage counted into `usage` (read it at any time, also while `work` runs). */
+export function countStoreUsage<T>(usage: StoreUsage, work: () => Promise<T>): Promise<T> {
+  return usageScope.run(usage, work);
+}
+
+function meter(requests: number, requestCharge: number, documentsRead = 0): void {
+  const usage = usageScope.getStore();
+  if (!usage) return;
+  usage.requests += requests;
+  usage.requestCharge += requestCharge;
+  usage.documentsRead += documentsRead;
+}
+
+/** The request charge an SDK answer (or error: a refused condition is charged too) reports, from its header. */
+function chargeOf(res: unknown): number {
+  const r = res as { requestCharge?: unknown; headers?: Record<string, unknown> } | undefined;
+  const charge = typeof r?.requestCharge === 'number' ? r.requestCharge : Number(r?.headers?.['x-ms-request-charge'] ?? 0);
+  return Number.isFinite(charge) ? charge : 0;
+}
+
+/** Documents an SDK answer carries back from a read: a query or change feed page's results, or the one a point read found. */
+function documentsIn(res: unknown): number {
+  const r = res as { resources?: unknown[]; result?: unknown; resource?: unknown; diagnostics?: CosmosDiagnostics } | undefined;
+  const page = r?.resources ?? r?.result;
+  if (Array.isArray(page)) return page.filter((x) => typeof x === 'object' && x !== null).length;
+  const read = r?.diagnostics?.clientSideRequestStatistics?.gatewayStatistics?.some((g) => g.operationType === OperationType.Read);
+  return read && r?.resource ? 1 : 0;
 }
 
 export function isCosmosError(e: unknown, code?: number): e is ErrorResponse {
@@ -122,10 +170,12 @@ export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(cal
   try {
     const res = await call();
     countRequests(res.diagnostics);
+    meter(0, chargeOf(res), documentsIn(res));
     return res;
   } catch (e) {
     // an HTTP error status is in the diagnostics; without an answer the last attempt is not
     countRequests((e as { diagnostics?: CosmosDiagnostics }).diagnostics, noAnswer(e));
+    meter(0, chargeOf(e));
     throw e;
   }
 }
@@ -294,11 +344,16 @@ export async function bulk(
   const out: { statusCode: number; resourceBody?: JSONObject; eTag?: string }[] = [];
   for (let i = 0; i < operations.length; i += 100) {
     const slice = operations.slice(i, i + 100);
-    let res: OperationResponse[];
+    let res: OperationResponse[] = [];
     try {
       res = await container(which).items.bulk(slice);
     } finally {
       cosmosRequestStats.requests += 1; // one bulk request per partition (all operations share the tenant's)
+      meter(
+        1,
+        res.reduce((sum, r) => sum + (r.requestCharge ?? 0), 0),
+        res.filter((r, k) => slice[k].operationType === 'Read' && r.statusCode === 200).length,
+      );
     }
     out.push(...res);
   }

@@ -71,6 +71,12 @@ export interface UserDoc {
   groupsInError?: string[];
   /** Groups this user has license paths from (the reconciliation finds former members by it). */
   groupPaths?: string[];
+  /**
+   * When the app last wrote the user (withQueryFields stamps every write; removeMember stamps a leave). A
+   * sign-in's patch leaves it: the incremental reconciliation's change set is the users written since its
+   * last run, not every user who signed in. Absent on users written before it existed.
+   */
+  writtenDateTime?: string;
   signInActivity?: { lastSignInDateTime?: string };
   _etag?: string;
 }

@@ -175,7 +175,7 @@ export const memberships = {
       { name: '@u', value: userId },
     ]),
 
-  /** Users carrying paths of a group they are no longer a member of (a convergence message was lost). */
+  /** Users carrying paths of a group they are no longer a member of (a convergence message was lost): every user with group paths looked at. */
   async formerMembersWithPaths(tenantId: string): Promise<string[]> {
     const out: string[] = [];
     let token: string | undefined;
@@ -188,16 +188,21 @@ export const memberships = {
         500,
         token,
       );
-      // the memberships these users' paths stand for, read in bulk: a missing one is a former member
-      const pairs = page.items.flatMap((u) => u.groupPaths.map((g) => ({ userId: u.id, id: membershipId(g, u.id) })));
-      const res = await bulk(
-        'directory',
-        pairs.map((p) => ({ operationType: 'Read' as const, id: p.id, partitionKey: tenantId })),
-      );
-      out.push(...new Set(pairs.filter((_, i) => res[i].statusCode === 404).map((p) => p.userId)));
+      out.push(...(await memberships.formerMembersAmong(tenantId, page.items)));
       token = page.continuationToken;
     } while (token);
     return out;
+  },
+
+  /** Of these users, those with a path of a group they are no longer a member of: the memberships their paths stand for, read in bulk. */
+  async formerMembersAmong(tenantId: string, users: { id: string; groupPaths: string[] }[]): Promise<string[]> {
+    const pairs = users.flatMap((u) => u.groupPaths.map((g) => ({ userId: u.id, id: membershipId(g, u.id) })));
+    if (!pairs.length) return [];
+    const res = await bulk(
+      'directory',
+      pairs.map((p) => ({ operationType: 'Read' as const, id: p.id, partitionKey: tenantId })),
+    );
+    return [...new Set(pairs.filter((_, i) => res[i].statusCode === 404).map((p) => p.userId))];
   },
 
   /** Members whose licenses from this group are in error. */

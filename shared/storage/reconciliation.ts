@@ -1,7 +1,8 @@
 /**
  * Storage of the scheduled license reconciliation:
- * - a per-tenant lease (container `jobs`, one document per tenant): taken by a create, or by a replace with
- *   If-Match once expired; renewed and released with If-Match. Two runs of one tenant cannot both hold it;
+ * - a per-tenant lease (container `jobs`, one document per tenant): taken by a create, or by a patch
+ *   conditional on its being free or expired; renewed and released with If-Match. Two runs of one tenant
+ *   cannot both hold it; it also keeps where the next incremental run starts (its checkpoint);
  * - the reports of its runs (container `jobs`, type `reconciliationReport`, with a TTL), newest first;
  * - the tenant's reclaim policy (container `directory`, one small document);
  * - the reads it pages through (every tenant: a cross-partition query; a tenant's users) and the two
@@ -11,9 +12,10 @@
 import { SqlParameter } from '@azure/cosmos';
 import { ReclaimPolicy } from '../domain/reconciliation';
 import { LicenseAssignment } from '../domain/licensing';
-import { container, isCosmosError, patchDoc, patchIfMatch, putIfMatch, replaceIfMatch, tracked } from './cosmos';
+import { container, isCosmosError, patchDoc, patchIfMatch, putIfMatch, replaceIfMatch, setFields, tracked } from './cosmos';
+import { ChangeCheckpoint } from './changes';
 import { AuditDoc, Page, SubscriptionDoc, UserDoc } from './documents';
-import { queryPage, queryPages } from './queries';
+import { queryAll, queryPage, queryPages } from './queries';
 import { subscriptions } from './subscriptions';
 
 const jobsContainer = () => container('jobs');
@@ -39,7 +41,13 @@ export interface LeaseDoc {
   expiresDateTime: string;
   /** Start of the last run that checked the audit trail (the next one checks changes since then). */
   auditCheckedFrom?: string;
-  lastRun?: { runId: string; startedDateTime: string; completedDateTime: string; status: string };
+  lastRun?: { runId: string; startedDateTime: string; completedDateTime: string; status: string; mode?: string };
+  /** Where the next incremental run's change set starts: set by a run that completed (absent: the next run is full). */
+  checkpoint?: ChangeCheckpoint;
+  /** The last full run whose pass over every user completed (the schedule counts from it). */
+  lastFullRun?: { runId: string; startedDateTime: string };
+  /** The store's time of the lease's last write (epoch seconds): a run's start on the store's clock. */
+  _ts?: number;
   _etag?: string;
 }
 
@@ -59,29 +67,32 @@ export type LeaseClaim = { lease: LeaseDoc } | { heldBy: string; expiresDateTime
 export const leases = {
   get: (tenantId: string) => read<LeaseDoc>('jobs', LEASE_ID, tenantId),
 
-  /** Takes the tenant's lease for `ms`, unless another run holds it (and it has not expired). */
+  /**
+   * Takes the tenant's lease for `ms`, unless another run holds it (and it has not expired): one
+   * conditional write when the lease is free or expired (every run after a tenant's first), else a look
+   * at who holds it, or the lease's creation.
+   */
   async acquire(tenantId: string, runId: string, ms: number): Promise<LeaseClaim> {
     for (let attempt = 0; attempt < 4; attempt++) {
-      const now = Date.now();
-      const existing = await leases.get(tenantId);
-      if (existing?.runId && Date.parse(existing.expiresDateTime) > now) return { heldBy: existing.runId, expiresDateTime: existing.expiresDateTime };
-      const claim: LeaseDoc = {
-        ...(existing ?? { id: LEASE_ID, tenantId, type: 'reconciliationLease' }),
-        runId,
-        acquiredDateTime: new Date(now).toISOString(),
-        expiresDateTime: new Date(now + ms).toISOString(),
-      };
-      if (!existing) {
-        try {
-          return { lease: (await tracked(() => jobsContainer().items.create(claim))).resource as LeaseDoc };
-        } catch (e) {
-          if (!isCosmosError(e, 409)) throw e;
-          continue; // another run created it first: look again
-        }
-      }
-      const taken = await replaceLease(claim, existing._etag!);
+      const now = new Date();
+      const claim = { runId, acquiredDateTime: now.toISOString(), expiresDateTime: new Date(now.getTime() + ms).toISOString() };
+      const taken = await patchDoc<LeaseDoc>(
+        'jobs',
+        LEASE_ID,
+        tenantId,
+        setFields(claim),
+        `is_null(c.runId) or c.expiresDateTime < '${claim.acquiredDateTime}'`,
+      );
       if (taken) return { lease: taken };
-      // changed meanwhile (another run took it, or its holder renewed or released it): look again
+      const existing = await leases.get(tenantId);
+      if (existing?.runId && Date.parse(existing.expiresDateTime) > now.getTime()) return { heldBy: existing.runId, expiresDateTime: existing.expiresDateTime };
+      if (existing) continue; // released or expired since the write was refused: again
+      try {
+        const created: LeaseDoc = { id: LEASE_ID, tenantId, type: 'reconciliationLease', ...claim };
+        return { lease: (await tracked(() => jobsContainer().items.create(created))).resource as LeaseDoc };
+      } catch (e) {
+        if (!isCosmosError(e, 409)) throw e; // another run created it first: look again
+      }
     }
     const current = await leases.get(tenantId);
     return { heldBy: current?.runId ?? 'unknown', expiresDateTime: current?.expiresDateTime ?? new Date(Date.now() + ms).toISOString() };
@@ -90,8 +101,8 @@ export const leases = {
   /** Extends the lease; undefined when it is no longer this run's (expired and taken by another run). */
   renew: (lease: LeaseDoc, ms: number) => replaceLease({ ...lease, expiresDateTime: new Date(Date.now() + ms).toISOString() }, lease._etag!),
 
-  /** Frees the lease, recording the run; undefined when it was no longer this run's. */
-  release: (lease: LeaseDoc, fields: Pick<LeaseDoc, 'lastRun'> & Partial<Pick<LeaseDoc, 'auditCheckedFrom'>>) =>
+  /** Frees the lease, recording the run (and where the next one starts); undefined when it was no longer this run's. */
+  release: (lease: LeaseDoc, fields: Pick<LeaseDoc, 'lastRun'> & Partial<Pick<LeaseDoc, 'auditCheckedFrom' | 'checkpoint' | 'lastFullRun'>>) =>
     replaceLease({ ...lease, ...fields, runId: null, expiresDateTime: new Date().toISOString() }, lease._etag!),
 };
 
@@ -178,6 +189,8 @@ export interface ScannedUser {
   signInActivity?: { lastSignInDateTime?: string };
   licenseAssignments: LicenseAssignment[];
   lastLicenseChange?: AuditDoc;
+  /** The products held by an active path, as the last write derived them (absent on a user written before the query fields). */
+  assignedSkuIds?: string[];
   /** For the catalog's rules where the user is (plans not offered there). */
   usageLocation?: string | null;
   _ts?: number;
@@ -194,19 +207,16 @@ const SCANNED_FIELDS = [
   'licenseAssignments',
   'usageLocation',
   'lastLicenseChange',
+  'assignedSkuIds',
   '_ts',
 ];
 
-/**
- * A tenant's users, a page at a time. With skuId: only those with any path to that product, and (with
- * writtenSince, epoch seconds) also every user written since then (`_ts` is always indexed).
- */
-export async function* userPages(tenantId: string, pageSize: number, skuId?: string, writtenSince?: number): AsyncGenerator<ScannedUser[]> {
+/** A tenant's users, a page at a time (the full run's pass), or those with any path to a product (the catalog's breach check). */
+export function userPages(tenantId: string, pageSize: number, skuId?: string): AsyncGenerator<ScannedUser[]> {
   const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
-  const params: SqlParameter[] = skuId ? [{ name: '@sku', value: skuId }] : [];
-  if (skuId && writtenSince !== undefined) params.push({ name: '@since', value: writtenSince });
-  const filter = !skuId ? '' : writtenSince === undefined ? ' AND ARRAY_CONTAINS(c.skuIds, @sku)' : ' AND (ARRAY_CONTAINS(c.skuIds, @sku) OR c._ts >= @since)';
-  yield* queryPages<ScannedUser>('directory', tenantId, `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${filter}`, params, pageSize);
+  const filter = skuId ? ' AND ARRAY_CONTAINS(c.skuIds, @sku)' : '';
+  const params = skuId ? [{ name: '@sku', value: skuId }] : [];
+  return queryPages<ScannedUser>('directory', tenantId, `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user'${filter}`, params, pageSize);
 }
 
 /** Whole user documents with any path to a product (to change them with If-Match). */
@@ -239,6 +249,93 @@ export async function existingAuditIds(tenantId: string, ids: string[]): Promise
   } while (token);
   return found;
 }
+
+/** The reads of an incremental run that replace the pass over every user: reclaim candidates and inactivity counts by indexed queries. */
+export const reclaimReads = {
+  /**
+   * Users the reclaim policy may point at, by indexed query instead of the whole tenant (the rule itself,
+   * reclaimCandidate, still decides on what is read): licensed accounts disabled before `disabledBefore`,
+   * and (with `inactiveSince`) licensed enabled accounts neither signed in nor created after it. Stored dates
+   * are normalised ISO 8601 in UTC, so they compare as strings as they do as dates. A user written before
+   * the query fields existed (no assignedLicenseCount) is read whatever it holds.
+   */
+  candidatePages(tenantId: string, pageSize: number, o: { disabledBefore: string; inactiveSince: string | null }): AsyncGenerator<ScannedUser[]> {
+    const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
+    const licensed = '(c.assignedLicenseCount > 0 OR NOT IS_DEFINED(c.assignedLicenseCount))';
+    const disabled = 'c.accountEnabled = false AND c.disabledDateTime < @disabledBefore';
+    const inactive =
+      'c.accountEnabled = true' +
+      ' AND (NOT IS_DEFINED(c.signInActivity.lastSignInDateTime) OR IS_NULL(c.signInActivity.lastSignInDateTime) OR c.signInActivity.lastSignInDateTime <= @inactiveSince)' +
+      ' AND (NOT IS_DEFINED(c.createdDateTime) OR c.createdDateTime <= @inactiveSince)';
+    const params: SqlParameter[] = [{ name: '@disabledBefore', value: o.disabledBefore }];
+    if (o.inactiveSince) params.push({ name: '@inactiveSince', value: o.inactiveSince });
+    const who = o.inactiveSince ? `((${disabled}) OR (${inactive}))` : disabled;
+    return queryPages<ScannedUser>(
+      'directory',
+      tenantId,
+      `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ${licensed} AND ${who}`,
+      params,
+      pageSize,
+    );
+  },
+
+  /**
+   * How many licensed users last signed in at or before `signedInBy`, or never (inactiveLicensed's rule, by
+   * an index-only COUNT on Cosmos DB: no user document is read).
+   */
+  async countInactiveLicensed(tenantId: string, signedInBy: string): Promise<number> {
+    const [n] = await queryAll<number>(
+      'directory',
+      tenantId,
+      `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.assignedLicenseCount > 0` +
+        ` AND (NOT IS_DEFINED(c.signInActivity.lastSignInDateTime) OR IS_NULL(c.signInActivity.lastSignInDateTime) OR c.signInActivity.lastSignInDateTime <= @signedInBy)`,
+      [{ name: '@signedInBy', value: signedInBy }],
+    );
+    return n ?? 0;
+  },
+};
+
+/**
+ * One product counted again on its own (a seat intent left open, a stale hold, an over-assignment) without
+ * reading its holders: the store counts them by the query field every write derives (assignedSkuIds: an
+ * index-only COUNT on Cosmos DB), and only the users written within the grace period are read.
+ */
+export const productRecount = {
+  /** Users holding the product by an active path. */
+  async holders(tenantId: string, skuId: string): Promise<number> {
+    const [n] = await queryAll<number>(
+      'directory',
+      tenantId,
+      `SELECT VALUE COUNT(1) FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_CONTAINS(c.assignedSkuIds, @sku)`,
+      [{ name: '@sku', value: skuId }],
+    );
+    return n ?? 0;
+  },
+
+  /** Users written since `writtenSince` (epoch seconds): a release of theirs may be on its way. */
+  writtenSince(tenantId: string, writtenSince: number, pageSize: number): AsyncGenerator<ScannedUser[]> {
+    const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
+    return queryPages<ScannedUser>(
+      'directory',
+      tenantId,
+      `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c._ts >= @since`,
+      [{ name: '@since', value: writtenSince }],
+      pageSize,
+    );
+  },
+
+  /** The product's holders themselves (the most recently assigned over the line of an over-assignment). */
+  holderPages(tenantId: string, skuId: string, pageSize: number): AsyncGenerator<ScannedUser[]> {
+    const fields = SCANNED_FIELDS.map((f) => `c.${f}`).join(', ');
+    return queryPages<ScannedUser>(
+      'directory',
+      tenantId,
+      `SELECT ${fields} FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND ARRAY_CONTAINS(c.assignedSkuIds, @sku)`,
+      [{ name: '@sku', value: skuId }],
+      pageSize,
+    );
+  },
+};
 
 // ---------------- conditional writes on a subscription ----------------
 

@@ -6,13 +6,14 @@ import { ApiError, ErrorCodes } from '../errors';
 import { effectiveLicenses } from '../domain/licensing';
 import { bulk, bulkBody, bulkDoc, container, isCosmosError, patchDoc, readOf, replaceIfMatch, retriable, tracked } from './cosmos';
 import { Page, UserDoc } from './documents';
-import { bulkRead, queryPage } from './queries';
+import { bulkRead, queryAll, queryPage } from './queries';
 import { searchWords } from '../domain/searchWords';
 
 /**
  * The user with its query fields recomputed from what it holds: every write of a user goes through here,
  * so a filter on assignedLicenses, their count, license errors or a case-insensitive department sees the
- * document as Graph's view shows it, whichever use-case wrote it.
+ * document as Graph's view shows it, whichever use-case wrote it. It is stamped as written now
+ * (writtenDateTime): the incremental reconciliation's change set is the users written since its last run.
  */
 export function withQueryFields(doc: UserDoc): UserDoc {
   const assignments = doc.licenseAssignments ?? [];
@@ -30,6 +31,7 @@ export function withQueryFields(doc: UserDoc): UserDoc {
     assignedSkuIds: assigned,
     assignedLicenseCount: assigned.length,
     hasLicenseErrors: assignments.some((a) => a.state === 'Error'),
+    writtenDateTime: new Date().toISOString(),
   };
 }
 
@@ -226,6 +228,23 @@ export const users = {
       top,
       token,
     );
+  },
+
+  /** Ids of the users with a license path in error (the reconciliation converges them when the organization's defaults changed). */
+  withLicenseErrors: (tenantId: string): Promise<string[]> =>
+    queryAll<string>('directory', tenantId, `SELECT VALUE c.id FROM c WHERE c.tenantId = @tenantId AND c.type = 'user' AND c.hasLicenseErrors = true`),
+
+  /**
+   * Stamps a user as written now without changing anything else (removeMember, before the membership
+   * goes): a leave shows in the change set of the next incremental reconciliation, which a deletion does not.
+   */
+  async touch(tenantId: string, userId: string): Promise<void> {
+    await patchDoc('directory', userId, tenantId, [{ op: 'set', path: '/writtenDateTime', value: new Date().toISOString() }], `c.type = 'user'`);
+  },
+
+  /** touch for many users (a bulk removal of members): point patches, 20 at a time (the emulator's bulk has no Patch). A user who is gone is passed over. */
+  async touchMany(tenantId: string, userIds: string[]): Promise<void> {
+    for (let i = 0; i < userIds.length; i += 20) await Promise.all(userIds.slice(i, i + 20).map((id) => users.touch(tenantId, id)));
   },
 
   /** The user principal name of the organization's first member user (by creation): where its own domain shows. */

@@ -197,7 +197,7 @@ async function giveBuyerLicense(catalog: Catalog, tenantId: string, ownerId: str
     ],
   });
   if (!outcome.ok)
-    log.warn('self-service buyer not licensed (the reconciliation recounts the seat)', { tenantId, userId: ownerId, skuId, error: outcome.error.message });
+    log.warn('self-service buyer not licensed (the seat counted for them is given back)', { tenantId, userId: ownerId, skuId, error: outcome.error.message });
 }
 
 export async function getSubscription(tenantId: string, id: string): Promise<SubscriptionDoc> {

@@ -54,3 +54,16 @@ export async function addMissingQueryFields(tenantId: string): Promise<{ updated
   }
   return { updated };
 }
+
+/** The same for these users only (an incremental reconciliation's, from its change set). */
+export async function addQueryFieldsTo(tenantId: string, ids: string[]): Promise<{ updated: number }> {
+  let updated = 0;
+  for (let i = 0; i < ids.length; i += 100) {
+    const found = [...(await users.getMany(tenantId, ids.slice(i, i + 100))).values()].filter(
+      (u) => u.assignedLicenseCount === undefined || u.displayNameWords === undefined || u.search?.userName === undefined,
+    );
+    const written = await users.replaceManyIfMatch(found.map((doc) => ({ doc, etag: doc._etag! })));
+    updated += written.filter((w) => !!w).length;
+  }
+  return { updated };
+}

@@ -2,7 +2,8 @@
  * A group's members: adding and removing them, one (Graph's members/$ref) or many (a SCIM provisioning
  * PATCH). A membership is its own document; a change that affects licenses queues the member's
  * convergence (groups.ts), whose audit record names `by` as the actor when a provisioning service made
- * the change.
+ * the change. A removal stamps the user as written before the membership goes: a deleted membership is
+ * no change the incremental reconciliation can see, the user is (shared/storage/changes.ts).
  */
 import { notFound } from '../errors';
 import { memberships } from '../storage/groups';
@@ -30,6 +31,8 @@ export async function removeMember(
   o: { notFound?: 'error' | 'ignore' } = {},
 ): Promise<boolean> {
   const g = await getGroup(tenantId, groupId);
+  // the user first, so the leave is in the reconciliation's change set should the message below be lost
+  await users.touch(tenantId, userId.toLowerCase());
   if (!(await memberships.remove(tenantId, g.id, userId.toLowerCase()))) {
     if (o.notFound === 'ignore') return false;
     throw notFound('Member', userId);
@@ -60,7 +63,10 @@ export async function addMembers(tenantId: string, groupId: string, userIds: str
 /** Removes many members at once; users who were not members are passed over. Answers who was removed (each converged). */
 export async function removeMembers(tenantId: string, groupId: string, userIds: string[], by?: MembershipActor): Promise<string[]> {
   const g = await getGroup(tenantId, groupId);
-  const removed = await memberships.removeMany(tenantId, g.id, [...new Set(userIds.map((u) => u.toLowerCase()))]);
+  const ids = [...new Set(userIds.map((u) => u.toLowerCase()))];
+  // the users first, so the leaves are in the reconciliation's change set should the messages below be lost
+  await users.touchMany(tenantId, ids);
+  const removed = await memberships.removeMany(tenantId, g.id, ids);
   // converge even if the group has no licenses now: it may have had some a moment ago
   for (const userId of removed)
     await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId, userId, ...(by ? { by } : {}) } satisfies GroupLicensingMessage);

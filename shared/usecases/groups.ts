@@ -26,7 +26,6 @@ import { applyChanges, Decision, DecideContext, forRules, reservedSeats } from '
 import { log } from '../log';
 import { can, Principal } from '../domain/roles';
 import { emit } from './alerts';
-import { ReconciliationStep } from './reconciliation';
 import { searchWords } from '../domain/searchWords';
 
 export type GroupLicensingMessage = z.infer<typeof c.groupLicensingMessage>;
@@ -220,6 +219,9 @@ export async function convergeUser(
   const blocked = new Set<string>();
   for (const sku of wanted) if (!(await mayTakeSeat(tenantId, sku, user.id, subsDocs))) blocked.add(sku);
 
+  // the user the engine last decided from: another convergence of the same member may have written it in
+  // between (the engine then decides again from the user as stored), and the waiting list follows that
+  let decidedFrom = user;
   const [outcome] = await applyChanges({
     tenantId,
     catalog,
@@ -236,7 +238,10 @@ export async function convergeUser(
             userId: user.id,
             current: user,
             replan: true,
-            decide: (u, context) => decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked),
+            decide: (u, context) => {
+              decidedFrom = u;
+              return decideGroupPaths(u, groupDocs, tenant?.defaultUsageLocation ?? null, context, blocked);
+            },
           },
         ],
       },
@@ -244,7 +249,7 @@ export async function convergeUser(
   });
   if (!outcome.ok) throw outcome.error;
   const written = outcome.users[0];
-  await keepWaitingList(tenantId, user, written, member);
+  await keepWaitingList(tenantId, decidedFrom, written, member);
   // alerts: groups whose licenses newly failed for this member
   for (const groupId of (written.groupsInError ?? []).filter((id) => !(user.groupsInError ?? []).includes(id))) {
     const path = written.licenseAssignments.find((a) => a.assignedByGroup === groupId && a.state === 'Error')!;
@@ -415,34 +420,3 @@ export async function processGroupLicensing(m: GroupLicensingMessage, catalog: C
   if (page.continuationToken) await sendMessage(QUEUES.groupLicensing, { ...m, continuation: page.continuationToken } satisfies GroupLicensingMessage);
   else await groups.setProcessingState(m.tenantId, g.id, 'ProcessingComplete');
 }
-
-// ---------------- the scheduled reconciliation's group step ----------------
-
-/**
- * Every run: each licensed group's members are converged again (members who joined, members whose error's
- * cause is gone: seats freed or bought, a conflict removed), users still carrying paths of a group they left
- * are converged (a lost message), and waiting lists with free seats are served. The work goes to the
- * group-licensing queue, so the run stays short.
- */
-export const groupLicensingStep: ReconciliationStep = async (tenant, _report, context) => {
-  let groupsQueued = 0;
-  let formerMembersQueued = 0;
-  let token: string | undefined;
-  do {
-    const page = await groups.withLicenses(tenant.id, 100, token);
-    for (const g of page.items) {
-      await sendMessage(QUEUES.groupLicensing, { kind: 'group', tenantId: tenant.id, groupId: g.id } satisfies GroupLicensingMessage);
-      groupsQueued++;
-    }
-    token = page.continuationToken;
-    await context.keepAlive();
-  } while (token);
-  for (const userId of await memberships.formerMembersWithPaths(tenant.id)) {
-    await sendMessage(QUEUES.groupLicensing, { kind: 'user', tenantId: tenant.id, userId } satisfies GroupLicensingMessage);
-    formerMembersQueued++;
-  }
-  const waitingLists = (await subscriptions.list(tenant.id)).filter((d) => d.seat.waiting! > 0 && d.seat.consumed < d.seat.limit);
-  for (const d of waitingLists)
-    await sendMessage(QUEUES.groupLicensing, { kind: 'seats', tenantId: tenant.id, skuId: d.skuId } satisfies GroupLicensingMessage);
-  return { groupsQueued, formerMembersQueued, waitingListsServed: waitingLists.map((d) => d.skuId) };
-};

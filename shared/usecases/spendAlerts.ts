@@ -2,12 +2,11 @@
  * Alerts the reconciliation raises about spend and activity (registered as its steps in functions/index.ts):
  * - unusedSeats: a product whose unused seats cost more a month than a webhook's threshold for it;
  * - inactiveLicensedUsers: more licensed users without a sign-in for N days than a webhook's count (the
- *   counts come from the run's one pass over the users);
+ *   counts come from the run: its pass over the users when full, the store's counts when incremental);
  * both at most once a day per webhook and subject (the run's day, UTC);
  * - licenseReclaimPending: each user the ask-first reclaim asked in this run, with the products and when
  *   they go unless kept.
  */
-import { subscriptions } from '../storage/subscriptions';
 import { emit, emitOnceADay } from './alerts';
 import { ReconciliationStep } from './reconciliation';
 import { spendOf } from './reports';
@@ -15,7 +14,7 @@ import { spendOf } from './reports';
 export const spendAlertsStep: ReconciliationStep = async (tenant, report, context) => {
   const day = context.now.slice(0, 10);
   let unusedSeats = 0;
-  for (const p of spendOf(context.catalog, await subscriptions.list(tenant.id)).products) {
+  for (const p of spendOf(context.catalog, await context.subscriptions()).products) {
     if (p.unusedMonthlyCost === null) continue;
     const cost = p.unusedMonthlyCost;
     unusedSeats += await emitOnceADay(

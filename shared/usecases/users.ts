@@ -141,7 +141,10 @@ const withoutLicenses = (u: UserDoc): Decision => ({
  */
 export async function deleteUser(catalog: Catalog, tenantId: string, id: string, by: Deleter): Promise<UserDoc> {
   const first = await getUser(tenantId, id);
-  for (const m of await memberships.ofUser(tenantId, first.id)) await memberships.remove(tenantId, m.groupId, first.id);
+  const memberOf = await memberships.ofUser(tenantId, first.id);
+  // stamped before the memberships go: interrupted here, the user is in the next incremental reconciliation's change set
+  if (memberOf.length) await users.touch(tenantId, first.id);
+  for (const m of memberOf) await memberships.remove(tenantId, m.groupId, first.id);
   for (let attempt = 0; attempt < 5; attempt++) {
     const doc = await getUser(tenantId, first.id);
     const [outcome] = await applyChanges({

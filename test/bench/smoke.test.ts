@@ -9,8 +9,9 @@
  *
  * Ports: BENCH_PORTS puts every run on this run's test ports + 160 (host + 1 is its https port, and
  * bench/assign-license.ts's second hosts take host + 2 to + 5), where no test stack listens: the shared
- * one is at + 0, the own stacks of test files at + 70 to + 151 and + 210 to + 231 (test/ownStack.ts), and TEST_PORT_OFFSET
- * moves them all alike. The runs get none of the test stack's settings (test/setupEnv.ts puts them in
+ * one is at + 0, the own stacks of test files at + 70 to + 151, + 172 to + 186 and + 210 to + 231
+ * (test/ownStack.ts), and TEST_PORT_OFFSET moves them all alike. The runs get none of the test stack's
+ * settings (test/setupEnv.ts puts them in
  * this worker's environment).
  */
 import { spawn } from 'node:child_process';
@@ -88,8 +89,15 @@ const SPECS: Record<string, BenchSpec> = {
     figures: {
       users: line(String.raw`users: +# \(partition: # documents\)`),
       fullRead: line(String.raw`full read: +# s: # documents in # pages of up to #.*`),
-      run: line(String.raw`reconciliation: +# s \(report durationMs #\); # Cosmos DB requests \(# per user; .*`),
-      ratio: line(String.raw`ratio reconciliation / full read: # \(target <= #: (?:met|NOT met)\)`),
+      run: line(String.raw`full run \(reconciliation\): +# s \(report durationMs #\); # Cosmos DB requests \(# per user; .*`),
+      ratio: line(String.raw`ratio full run / full read: +# \(target <= #: (?:met|NOT met)\)`),
+      migration: line(String.raw`one-time migration, apart: +userQueryFields rewrote # users .*: # s, # Cosmos DB requests .*`),
+      nothingChanged: line(String.raw` +incremental, nothing changed +# +# +# +# +# +# +# +# MB`),
+      onePercent: line(String.raw` +incremental, 1 % changed +# +# +# +# +# +# +# +# MB`),
+      tenPercent: line(String.raw` +incremental, 10 % changed +# +# +# +# +# +# +# +# MB`),
+      target: line(
+        String.raw`target, 1 % changed: at most # of a full read: time # \((?:met|NOT met)\), requests # \((?:met|NOT met); without the query-plan lookups #\)`,
+      ),
       rss: line(String.raw`peak RSS of this process: +# MB .*`),
       verified: line(
         String.raw`verified: +both counters equal the true holders \(#, #; also by a COUNT query\), both stale holds gone, the # lost audit records re-created`,
@@ -98,6 +106,9 @@ const SPECS: Record<string, BenchSpec> = {
     check(f) {
       expect(f.users[0]).toBe(200);
       expect(f.verified[0] + f.verified[1]).toBe(200);
+      expect(f.migration[0]).toBe(0); // the set-up writes users as the service does: nothing to migrate
+      // changed users (every 100th and every 10th of the 196 written directly), each run's documents read
+      expect([f.nothingChanged[0], f.onePercent[0], f.tenPercent[0]]).toEqual([0, 2, 20]);
     },
   },
   'bench:report': {

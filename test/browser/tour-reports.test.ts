@@ -35,7 +35,15 @@ test('Groups, a group, Bulk license jobs, a job, CSV import and every report: ac
   page = await open(t.admin, '/reports/reconciliation', 'Licensing reports');
   await page.getByRole('button', { name: 'Run now' }).click();
   await page.getByText(/Report of /).waitFor();
+  await page
+    .getByTestId('reconciliation-kind')
+    .filter({ hasText: /documents read in \d+ requests/ })
+    .waitFor();
   await t.check(page, 'reports-reconciliation');
+  // a full recount on demand: its report says so, and the list has its kind
+  await page.getByRole('button', { name: 'Full recount' }).click();
+  await page.getByTestId('reconciliation-kind').filter({ hasText: 'Full: every user read, every product counted (asked for)' }).waitFor();
+  await page.getByRole('gridcell', { name: 'Full' }).first().waitFor();
   for (const [tab, ready] of [
     ['Audit log', 'audit-record'],
     ['Seat reduction planner', null],

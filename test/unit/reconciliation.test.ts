@@ -605,7 +605,7 @@ describe('auditCheckSince', () => {
 describe('registerReconciliationStep', () => {
   const tenant = { id: 't1', tenantId: 't1', type: 'tenant' } as TenantDoc;
   const report = () => ({ steps: {}, errors: [] }) as unknown as ReconciliationReport;
-  const context = { runId: 'run', now: NOW, catalog: EMPTY_CATALOG, keepAlive: async () => undefined };
+  const context = { runId: 'run', now: NOW, catalog: EMPTY_CATALOG, mode: 'full' as const, subscriptions: async () => [], keepAlive: async () => undefined };
 
   test('steps run after one another, in registration order, their results under their names; a failing one is reported and the others still run', async () => {
     const order: string[] = [];

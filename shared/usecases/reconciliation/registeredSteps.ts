@@ -1,13 +1,24 @@
 /** Steps other modules add to every run (group licensing, alerts), registered where the app starts. */
 import { Catalog } from '../../domain/catalog';
-import { TenantDoc } from '../../storage/documents';
+import { RunMode } from '../../domain/reconciliationSchedule';
+import { SubscriptionDoc, TenantDoc } from '../../storage/documents';
 import { ReconciliationReport } from './report';
 import { LeaseLostError } from './lease';
+import { ChangeSummary } from './run';
 
 export interface ReconciliationStepContext {
   runId: string;
   /** The run's start (ISO). */
   now: string;
+  /**
+   * full: the step does all it does (every user may be looked at); incremental: only what `changes` (or a
+   * cheap query) points at, the rest waiting for the tenant's next full run.
+   */
+  mode: RunMode;
+  /** Incremental: what changed since the last run (the run's change set). */
+  changes?: ChangeSummary;
+  /** The tenant's subscriptions as the run last read them (shared by the steps: one query). */
+  subscriptions(): Promise<SubscriptionDoc[]>;
   /** The catalog version of the run. */
   catalog: Catalog;
   /** Call now and then in a long step: renews the tenant's lease (throws when another run took it over). */
@@ -22,7 +33,8 @@ const registeredSteps = new Map<string, ReconciliationStep>();
 /**
  * Adds a step to every tenant's reconciliation, run after the reconciliation's own steps, in registration
  * order, under the same lease. A step that throws is reported (its error under its name and in `errors`)
- * and does not stop the others. Registering a name again replaces that step.
+ * and does not stop the others; an incremental run with an error keeps its checkpoint, so the next run
+ * goes over the same changes again. Registering a name again replaces that step.
  */
 export function registerReconciliationStep(name: string, step: ReconciliationStep): void {
   registeredSteps.set(name, step);

@@ -8,6 +8,7 @@ import {
   ReclaimCandidate,
   ReclaimPolicy,
 } from '../../domain/reconciliation';
+import { RunMode, RunModeReason } from '../../domain/reconciliationSchedule';
 import { RunOptions } from './run';
 
 /** Users listed per product, candidate list, etc. in a report (counts are always complete). */
@@ -35,6 +36,11 @@ export interface ReconciliationReport {
   tenantId: string;
   trigger: 'timer' | 'onDemand';
   requestedBy: { id: string; displayName: string } | null;
+  /** incremental: what changed since the last run and what the engine left open; full: every user read, every counter recounted. */
+  mode: RunMode;
+  modeReason: RunModeReason;
+  /** When the tenant's next scheduled full run is due. */
+  nextFullRunDateTime: string | null;
   status: 'completed' | 'completedWithErrors' | 'skipped';
   /** skipped: why (another run holds the tenant's lease). */
   reason?: 'alreadyRunning';
@@ -44,6 +50,14 @@ export interface ReconciliationReport {
   asOf?: string;
   completedDateTime: string | null;
   durationMs: number | null;
+  /** What the run read from the store: documents, requests, and the request charge the store reported (request units on Cosmos DB). */
+  documentsRead: number;
+  requests: number;
+  requestCharge: number;
+  /** Incremental: the change set it worked from (where it started, how many documents and of them users). */
+  changes: { source: 'timestamp' | 'changeFeed'; sinceDateTime: string; documents: number; users: number } | null;
+  /** The write engine's seat intents: open at the run, older than the grace period (their products recounted), closed by it. */
+  seatIntents: { open: number; recounted: number; closed: number };
   summary: {
     seatsRepaired: number;
     seatsDeferred: number;
@@ -106,10 +120,18 @@ export function newReport(id: string, tenantId: string, o: RunOptions, started: 
     tenantId,
     trigger: o.trigger,
     requestedBy: o.requestedBy ?? null,
+    mode: o.mode ?? 'incremental',
+    modeReason: o.mode ? 'requested' : 'default',
+    nextFullRunDateTime: null,
     status: 'completed',
     startedDateTime: started.toISOString(),
     completedDateTime: null,
     durationMs: null,
+    documentsRead: 0,
+    requests: 0,
+    requestCharge: 0,
+    changes: null,
+    seatIntents: { open: 0, recounted: 0, closed: 0 },
     summary: {
       seatsRepaired: 0,
       seatsDeferred: 0,

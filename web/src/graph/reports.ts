@@ -20,7 +20,8 @@ import type {
 
 export const listReconciliations = (client: Client) => client.api('/reconciliations').top(20).get() as Promise<Collection<ReconciliationReport>>;
 
-export const runReconciliation = (client: Client) => client.api('/reconciliations').post({}) as Promise<ReconciliationReport>;
+/** A run now: what the timer runs (incremental unless the organization's full run is due), or a full one. */
+export const runReconciliation = (client: Client, mode?: 'full') => client.api('/reconciliations').post(mode ? { mode } : {}) as Promise<ReconciliationReport>;
 
 export interface AuditFilter {
   userId?: string;

@@ -463,6 +463,18 @@ export const en = {
   },
   reconciliation: {
     run: 'Run now',
+    runFull: 'Full recount',
+    fullHint: 'Read every user and count every product again (a scheduled run does this once a week)',
+    mode: 'Kind',
+    modes: { incremental: 'Incremental', full: 'Full' },
+    kind: {
+      incremental: 'Incremental: what changed since the last run, and what was left open ({{reason}})',
+      full: 'Full: every user read, every product counted ({{reason}})',
+    },
+    reasons: { requested: 'asked for', firstRun: 'first run', scheduled: 'its turn in the schedule', default: 'as scheduled' },
+    read_one: '{{count}} document read in {{requests}} requests',
+    read_other: '{{count}} documents read in {{requests}} requests',
+    nextFull: 'next full run {{when}}',
     running: 'Running…',
     none: 'No reconciliation has run yet.',
     started: 'Started',

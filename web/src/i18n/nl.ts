@@ -472,6 +472,18 @@ export const nl: typeof en = {
   },
   reconciliation: {
     run: 'Nu uitvoeren',
+    runFull: 'Volledig natellen',
+    fullHint: 'Elke gebruiker lezen en elk product opnieuw tellen (een geplande controle doet dit eens per week)',
+    mode: 'Soort',
+    modes: { incremental: 'Incrementeel', full: 'Volledig' },
+    kind: {
+      incremental: 'Incrementeel: wat sinds de vorige controle veranderde, en wat openstond ({{reason}})',
+      full: 'Volledig: elke gebruiker gelezen, elk product geteld ({{reason}})',
+    },
+    reasons: { requested: 'op verzoek', firstRun: 'eerste controle', scheduled: 'aan de beurt volgens schema', default: 'zoals gepland' },
+    read_one: '{{count}} document gelezen in {{requests}} verzoeken',
+    read_other: '{{count}} documenten gelezen in {{requests}} verzoeken',
+    nextFull: 'volgende volledige controle {{when}}',
     running: 'Bezig…',
     none: 'Er is nog geen controle uitgevoerd.',
     started: 'Gestart',

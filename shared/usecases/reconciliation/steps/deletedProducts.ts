@@ -1,10 +1,10 @@
 /** Step 2: a deleted product leaves its users (If-Match per user, audited), its seats released. */
 import { withoutDeletedProduct } from '../../../domain/reconciliation';
-import { usersWithProduct } from '../../../storage/reconciliation';
-import { UserDoc } from '../../../storage/documents';
-import { subscriptions } from '../../../storage/subscriptions';
+import { settings } from '../../../config';
+import { usersWithProduct, WithTs } from '../../../storage/reconciliation';
+import { SubscriptionDoc, UserDoc } from '../../../storage/documents';
 import { applyChanges, reservedSeats } from '../../../licensing';
-import { Run } from '../run';
+import { Run, runSubscriptions, subscriptionsChanged } from '../run';
 import { REPORT_LIST_CAP } from '../report';
 
 /**
@@ -42,8 +42,17 @@ async function removeDeletedProduct(run: Run, page: UserDoc[], skuId: string): P
 
 type Removal = 'released' | 'removed' | 'unchanged';
 
+/**
+ * Which deleted products to take off their users: in a full run every one; in an incremental run those
+ * still counting seats (holders left) and those that changed since the last run (deleted since). A user
+ * left with only a path in error of a long-deleted product holds no seat: the full run takes that.
+ */
+const toClear = (run: Run, s: WithTs<SubscriptionDoc>) =>
+  s.capabilityStatus === 'Deleted' &&
+  (run.mode === 'full' || s.seat.consumed > 0 || (s._ts ?? Infinity) >= run.from!.since - settings().RECONCILIATION_CHANGE_MARGIN_SECONDS);
+
 export async function deletedProductsStep(run: Run): Promise<void> {
-  for (const sub of (await subscriptions.list(run.tenantId)).filter((s) => s.capabilityStatus === 'Deleted')) {
+  for (const sub of (await runSubscriptions(run)).filter((s) => toClear(run, s))) {
     const entry = {
       skuId: sub.skuId,
       skuPartNumber: sub.skuPartNumber,
@@ -82,6 +91,7 @@ export async function deletedProductsStep(run: Run): Promise<void> {
       } while (token);
       if (!changed) break;
     }
+    if (entry.seatsReleased) subscriptionsChanged(run);
     entry.failed = [...failed].slice(0, REPORT_LIST_CAP).map(([userId, message]) => ({ userId, message }));
     if (entry.usersChanged || entry.failed.length) run.report.deletedProducts.push(entry);
   }

@@ -4,10 +4,10 @@ import { checkSubscriptionChange } from '../../../domain/subscriptions';
 import { SubscriptionDoc } from '../../../storage/documents';
 import { subscriptions } from '../../../storage/subscriptions';
 import { forRules } from '../../../licensing';
-import { Run } from '../run';
+import { Run, runSubscriptions, subscriptionsChanged } from '../run';
 
 export async function lifecycleStep(run: Run): Promise<void> {
-  for (const listed of await subscriptions.list(run.tenantId)) {
+  for (const listed of await runSubscriptions(run)) {
     let doc: SubscriptionDoc | undefined = listed;
     let done = false;
     for (let attempt = 0; attempt < 4 && doc && !done; attempt++) {
@@ -26,6 +26,7 @@ export async function lifecycleStep(run: Run): Promise<void> {
           break;
         }
         run.report.lifecycle.push({ subscriptionId: doc.id, skuId: doc.skuId, skuPartNumber: doc.skuPartNumber, ...t });
+        subscriptionsChanged(run);
         doc = updated;
       }
     }

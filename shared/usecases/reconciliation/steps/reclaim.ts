@@ -9,11 +9,10 @@ import { askFirstStep, lastActivityOf, reclaimCandidate } from '../../../domain/
 import { ApiError } from '../../../errors';
 import { SubscriptionDoc } from '../../../storage/documents';
 import { ReclaimMarkDoc, reclaimMarkId, reclaimMarks } from '../../../storage/reclaimMarks';
-import { subscriptions } from '../../../storage/subscriptions';
 import { users } from '../../../storage/users';
 import { applyChanges, directChange, reservedSeats } from '../../../licensing';
 import { ReconciliationReport } from '../report';
-import { messageOf, Run } from '../run';
+import { messageOf, Run, runSubscriptions } from '../run';
 import { keptAt } from './scan';
 
 type Candidate = ReconciliationReport['reclaim']['users'][number];
@@ -27,7 +26,7 @@ export async function reclaimStep(run: Run): Promise<void> {
     if (await users.replaceIfMatch({ ...u, disabledDateTime: run.now }, u._etag!)) r.disableDatesRecorded++;
   }
   if (!run.policy.enabled || run.policy.dryRun) return;
-  const subs = new Map((run.subscriptionsAfterScan.length ? run.subscriptionsAfterScan : await subscriptions.list(run.tenantId)).map((d) => [d.skuId, d]));
+  const subs = new Map((await runSubscriptions(run)).map((d) => [d.skuId, d]));
   const now: { candidate: Candidate; skus: string[] }[] = [];
   for (const c of r.users.filter((u) => u.reclaim.length)) {
     if (c.reason === 'inactive' && run.policy.mode === 'askFirst') {

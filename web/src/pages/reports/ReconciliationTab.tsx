@@ -1,7 +1,8 @@
 /**
- * License reconciliation: the runs (scheduled and on demand) and, for the one selected, what it found
- * and did: seat counters repaired, lifecycle moves, over-assignment with the users over the line, reclaim
- * candidates. "Run now" for admins who may change licenses.
+ * License reconciliation: the runs (scheduled and on demand), each incremental (what changed since the
+ * last run) or full (every user read), and, for the one selected, what it found and did: seat counters
+ * repaired, lifecycle moves, over-assignment with the users over the line, reclaim candidates, what it
+ * read. "Run now" (what the timer runs) and "Full recount" for admins who may change licenses.
  */
 import {
   Badge,
@@ -21,7 +22,7 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { PlayRegular } from '@fluentui/react-icons';
+import { ArrowSyncRegular, PlayRegular } from '@fluentui/react-icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -50,7 +51,7 @@ export function ReconciliationTab() {
   const runs = useQuery({ queryKey: [...keys.reports, 'reconciliations'], queryFn: () => listReconciliations(client) });
   const [openId, setOpenId] = useState<string>();
   const run = useMutation({
-    mutationFn: () => runReconciliation(client),
+    mutationFn: (mode?: 'full') => runReconciliation(client, mode),
     onSuccess: async (r) => {
       setOpenId(r.id);
       await queryClient.invalidateQueries({ queryKey: keys.reports });
@@ -75,6 +76,11 @@ export function ReconciliationTab() {
       renderCell: (r) => t(`reconciliation.triggers.${r.trigger}`) + (r.requestedBy ? ` · ${r.requestedBy.displayName}` : ''),
     }),
     createTableColumn({
+      columnId: 'mode',
+      renderHeaderCell: () => t('reconciliation.mode'),
+      renderCell: (r) => t(`reconciliation.modes.${r.mode}`),
+    }),
+    createTableColumn({
       columnId: 'status',
       renderHeaderCell: () => t('licenses.status'),
       renderCell: (r) => (
@@ -94,9 +100,14 @@ export function ReconciliationTab() {
   return (
     <>
       {mayRun && (
-        <Button appearance="primary" icon={<PlayRegular />} onClick={() => run.mutate()} disabled={run.isPending} style={{ marginBottom: 12 }}>
-          {run.isPending ? t('reconciliation.running') : t('reconciliation.run')}
-        </Button>
+        <div style={{ display: 'flex', gap: 8, marginBottom: 12 }}>
+          <Button appearance="primary" icon={<PlayRegular />} onClick={() => run.mutate(undefined)} disabled={run.isPending}>
+            {run.isPending ? t('reconciliation.running') : t('reconciliation.run')}
+          </Button>
+          <Button icon={<ArrowSyncRegular />} onClick={() => run.mutate('full')} disabled={run.isPending} title={t('reconciliation.fullHint')}>
+            {t('reconciliation.runFull')}
+          </Button>
+        </div>
       )}
       {run.isError && <RefusalBar refusal={refusalOf(run.error)} />}
       {runs.isError ? (
@@ -113,6 +124,11 @@ export function ReconciliationTab() {
       {open && (
         <Card className={styles.card} aria-label={t('reconciliation.report')}>
           <Subtitle2 as="h2">{t('reconciliation.reportOf', { when: when.format(new Date(open.startedDateTime)) })}</Subtitle2>
+          <Text data-testid="reconciliation-kind">
+            {t(`reconciliation.kind.${open.mode}`, { reason: t(`reconciliation.reasons.${open.modeReason}`) })} ·{' '}
+            {t('reconciliation.read', { count: open.documentsRead, requests: open.requests })}
+            {open.nextFullRunDateTime ? ` · ${t('reconciliation.nextFull', { when: when.format(new Date(open.nextFullRunDateTime)) })}` : ''}
+          </Text>
           <Table size="small" aria-label={t('reconciliation.seats')}>
             <TableHeader>
               <TableRow>
