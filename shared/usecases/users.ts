@@ -10,6 +10,7 @@ import * as c from '../schemas/contracts';
 import { UserDoc } from '../storage/documents';
 import { memberships, waitingList } from '../storage/groups';
 import { users } from '../storage/users';
+import { isCosmosError, noAnswer } from '../storage/cosmos';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { applyChanges, Decision, reservedSeats } from '../licensing';
 import { checkIfMatch, parseIfMatch } from '../http/etag';
@@ -145,8 +146,31 @@ export async function deleteUser(catalog: Catalog, tenantId: string, id: string,
   // stamped before the memberships go: interrupted here, the user is in the next incremental reconciliation's change set
   if (memberOf.length) await users.touch(tenantId, first.id);
   for (const m of memberOf) await memberships.remove(tenantId, m.groupId, first.id);
+  try {
+    return await deleteLicensedUser(catalog, tenantId, id, first.id, by);
+  } catch (e) {
+    // the store's trouble after the memberships went: the answer must not say that nothing was changed
+    if (memberOf.length && storeTrouble(e))
+      throw new ApiError(
+        503,
+        ErrorCodes.serviceUnavailable,
+        `The license store did not answer while user '${id}' was being deleted: they have left their groups, and still have their account and licenses. Ask again to finish the delete.`,
+        undefined,
+        undefined,
+        { 'Retry-After': '5' },
+      );
+    throw e;
+  }
+}
+
+/** A busy or unanswering store (the SDK has retried), however it surfaced: the SDK's error or the engine's 503. */
+const storeTrouble = (e: unknown) =>
+  (e instanceof ApiError && e.status === 503) || (isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408)) || noAnswer(e);
+
+/** The engine removes every license path (seats released, audited), then the user goes with If-Match on the version it wrote. */
+async function deleteLicensedUser(catalog: Catalog, tenantId: string, id: string, userId: string, by: Deleter): Promise<UserDoc> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const doc = await getUser(tenantId, first.id);
+    const doc = await getUser(tenantId, userId);
     const [outcome] = await applyChanges({
       tenantId,
       catalog,

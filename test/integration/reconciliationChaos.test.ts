@@ -207,6 +207,8 @@ test("a user's deletion that failed after the user left their groups (the user's
   const deleting = await callHost(steady, 'DELETE', `/v1.0/users/${user.id}`, admin);
   await fetch(faults, { method: 'DELETE' });
   expect(deleting.status).toBe(503); // the store busy (Graph's serviceUnavailable)
+  // and the answer says what was done and what was not: never "nothing was changed"
+  expect(deleting.body.error.message).toContain('they have left their groups, and still have their account and licenses. Ask again to finish the delete.');
   expect((await callHost(steady, 'GET', `/v1.0/groups/${group.id}/members`, admin)).body.value).toEqual([]);
   expect(await holds()).toBe(true); // still licensed by a group it is no member of; no message queued for it
 
