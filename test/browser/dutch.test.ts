@@ -177,6 +177,7 @@ test("a member's group license error on the Groups page in Dutch", async () => {
   const page = await open(global, `/groups/${sales.id}`, 'Sales team');
   await page.getByRole('tab', { name: 'Leden met licentiefouten' }).click();
   const adele = page.getByTestId('group-member').filter({ hasText: 'Adele Vance' });
+  await adele.getByText('Office 365 E1: Conflicterende apps en services').waitFor();
   await adele
     .getByText(
       'Exchange Online (Plan 1) in Office 365 E1 conflicteert met Exchange Online (Plan 2) in Office 365 E3, dat de gebruiker al heeft. ' +

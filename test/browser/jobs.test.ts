@@ -143,7 +143,7 @@ test('a group member whose inherited license fails is listed with the reason, an
   await page.getByRole('link', { name: 'Sales team' }).click();
   await page.getByRole('tab', { name: 'Members with license errors' }).click();
   const adele = page.getByTestId('group-member').filter({ hasText: 'Adele Vance' });
-  await adele.getByText('Office 365 E1: MutuallyExclusiveViolation').waitFor();
+  await adele.getByText('Office 365 E1: Conflicting apps and services').waitFor();
   expect(await adele.innerText()).toMatch(/Exchange Online \(Plan 1\).*conflicts with Exchange Online \(Plan 2\)/s);
   await screenshot(page, 'group-errors');
 

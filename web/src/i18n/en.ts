@@ -430,6 +430,15 @@ export const en = {
     state: { QueuedForProcessing: 'Queued for processing', ProcessingInProgress: 'Processing…', ProcessingComplete: 'Processing complete' },
   },
   group: {
+    // a member's license error (Graph's licenseAssignmentState error), as the badge names it
+    error: {
+      CountViolation: 'Not enough licenses',
+      MutuallyExclusiveViolation: 'Conflicting apps and services',
+      DependencyViolation: 'A required app or service is off',
+      ProhibitedInUsageLocationViolation: "Not available in the user's usage location",
+      UniquenessViolation: 'Assigned twice',
+      Others: 'Other error',
+    },
     licenses: 'Licenses',
     remove: 'Remove',
     removeLicense: 'Remove {{product}} from the group',

@@ -439,6 +439,14 @@ export const nl: typeof en = {
     state: { QueuedForProcessing: 'In de wachtrij voor verwerking', ProcessingInProgress: 'Bezig met verwerken…', ProcessingComplete: 'Verwerking voltooid' },
   },
   group: {
+    error: {
+      CountViolation: 'Niet genoeg licenties',
+      MutuallyExclusiveViolation: 'Conflicterende apps en services',
+      DependencyViolation: 'Een vereiste app of service staat uit',
+      ProhibitedInUsageLocationViolation: 'Niet beschikbaar op de gebruikslocatie van de gebruiker',
+      UniquenessViolation: 'Dubbel toegewezen',
+      Others: 'Andere fout',
+    },
     licenses: 'Licenties',
     remove: 'Verwijderen',
     removeLicense: '{{product}} uit de groep verwijderen',

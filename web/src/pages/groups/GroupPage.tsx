@@ -161,7 +161,7 @@ export default function GroupPage({ groupId }: { groupId: string }) {
                     errors.map((p) => (
                       <div key={p.skuId}>
                         <Badge appearance="tint" color="danger">
-                          {skuOf(p.skuId)?.displayName ?? p.skuId}: {p.error}
+                          {skuOf(p.skuId)?.displayName ?? p.skuId}: {t(`group.error.${p.error}`, { defaultValue: p.error })}
                         </Badge>
                         <Text size={200} block>
                           {p.errorMessage && refusalText({ code: p.errorCode ?? p.error, message: p.errorMessage, parameters: p.errorParameters })}
