@@ -18,7 +18,7 @@ import { authenticateScim, noteCredentialUse } from '../auth/scim';
 import { SCIM_MEDIA_TYPE, scimErrorBody } from '../provisioning/errors';
 import { Action, can, missingRoleMessage, Principal } from '../domain/roles';
 import { ApiError, ErrorCodes, errorBody, ErrorDetail } from '../errors';
-import { isCosmosError, noAnswer } from '../storage/cosmos';
+import { noAnswer, storeBusy } from '../storage/cosmos';
 import { tenants } from '../storage/tenants';
 import { TenantDoc } from '../storage/documents';
 import { log } from '../log';
@@ -149,7 +149,7 @@ const errors =
       let err: ApiError;
       if (e instanceof ApiError) err = e;
       else if (e instanceof ZodError) err = validationError(e, 'body');
-      else if (isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408)) {
+      else if (storeBusy(e)) {
         // the SDK already retried with its own policy; tell the caller when to come back
         const seconds = Math.max(1, Math.ceil(Number(e.retryAfterInMs ?? 1000) / 1000));
         err = new ApiError(503, ErrorCodes.serviceUnavailable, 'The license store is busy. Nothing was changed; try again shortly.', undefined, undefined, {

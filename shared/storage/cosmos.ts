@@ -165,6 +165,9 @@ export function noAnswer(e: unknown): boolean {
   return typeof code === 'string' && NO_ANSWER_CODES.has(code);
 }
 
+/** The store answered that it is busy (throttled, unavailable, timed out on its side), after the SDK's own retries. */
+export const storeBusy = (e: unknown): e is ErrorResponse => isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408);
+
 /** Runs one SDK call and counts the requests it made, also when it fails. */
 export async function tracked<T extends { diagnostics?: CosmosDiagnostics }>(call: () => Promise<T>): Promise<T> {
   try {

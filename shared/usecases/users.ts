@@ -10,7 +10,7 @@ import * as c from '../schemas/contracts';
 import { UserDoc } from '../storage/documents';
 import { memberships, waitingList } from '../storage/groups';
 import { users } from '../storage/users';
-import { isCosmosError, noAnswer } from '../storage/cosmos';
+import { noAnswer, storeBusy } from '../storage/cosmos';
 import { QUEUES, sendMessage } from '../storage/queues';
 import { applyChanges, Decision, reservedSeats } from '../licensing';
 import { checkIfMatch, parseIfMatch } from '../http/etag';
@@ -164,8 +164,7 @@ export async function deleteUser(catalog: Catalog, tenantId: string, id: string,
 }
 
 /** A busy or unanswering store (the SDK has retried), however it surfaced: the SDK's error or the engine's 503. */
-const storeTrouble = (e: unknown) =>
-  (e instanceof ApiError && e.status === 503) || (isCosmosError(e) && (e.code === 429 || e.code === 503 || e.code === 408)) || noAnswer(e);
+const storeTrouble = (e: unknown) => (e instanceof ApiError && e.status === 503) || storeBusy(e) || noAnswer(e);
 
 /** The engine removes every license path (seats released, audited), then the user goes with If-Match on the version it wrote. */
 async function deleteLicensedUser(catalog: Catalog, tenantId: string, id: string, userId: string, by: Deleter): Promise<UserDoc> {
